@@ -1,0 +1,244 @@
+package httpsrv
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"net"
+	"net/http"
+	"net/url"
+	"strings"
+	"sync/atomic"
+	"time"
+)
+
+// Errors returned by the Client. Transport failures that are not one of these are
+// returned wrapped as they come; IsTransient tells which are worth a retry.
+var (
+	// ErrGone means the server answered but has no such publication (404/410):
+	// it was stopped, removed, or the token names another one.
+	ErrGone = errors.New("httpsrv: publication not found")
+	// ErrUnreachable means no connection could be made to the source.
+	ErrUnreachable = errors.New("httpsrv: source unreachable")
+)
+
+// StatusError is an unexpected HTTP status.
+type StatusError struct {
+	Op   string
+	Code int
+}
+
+func (e *StatusError) Error() string {
+	return fmt.Sprintf("%s: unexpected HTTP status %d %s", e.Op, e.Code, http.StatusText(e.Code))
+}
+
+// MaxRootSize bounds the root object a client accepts.
+const MaxRootSize = 64 << 20
+
+// Client reads one publication. It is safe for concurrent use.
+type Client struct {
+	base string // ends in "/"
+	hc   *http.Client
+
+	downloaded atomic.Int64
+}
+
+// NewClient returns a client for the publication at base (the URL from the token).
+// parallel sizes the keep-alive pool; rt may be nil for the default transport.
+func NewClient(base string, parallel int, rt http.RoundTripper) (*Client, error) {
+	u, err := url.Parse(base)
+	if err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
+		return nil, errors.New("httpsrv: publication URL must be http(s)://host/…")
+	}
+	if rt == nil {
+		t := http.DefaultTransport.(*http.Transport).Clone()
+		t.MaxIdleConnsPerHost = max(parallel, 2) + 1
+		t.MaxConnsPerHost = max(parallel, 2) + 1
+		t.ResponseHeaderTimeout = 30 * time.Second
+		t.DisableCompression = true // sealed bytes do not compress; keep Range exact
+		rt = t
+	}
+	return &Client{
+		base: strings.TrimSuffix(u.String(), "/") + "/",
+		hc:   &http.Client{Transport: rt},
+	}, nil
+}
+
+// Downloaded returns the number of HTTP body bytes received so far.
+func (c *Client) Downloaded() int64 { return c.downloaded.Load() }
+
+// Root fetches the sealed root object.
+func (c *Client) Root(ctx context.Context) ([]byte, error) {
+	resp, err := c.get(ctx, "get root", "root", "")
+	if err != nil {
+		return nil, err
+	}
+	defer resp.Body.Close()
+	b, err := io.ReadAll(io.LimitReader(resp.Body, MaxRootSize+1))
+	if err != nil {
+		return nil, fmt.Errorf("get root: %w", err)
+	}
+	if len(b) > MaxRootSize {
+		return nil, errors.New("get root: root object too large")
+	}
+	return b, nil
+}
+
+// Range returns a reader over exactly n bytes of the pack starting at off. A server
+// that ignores Range is tolerated: the bytes before off are read and discarded (and
+// counted). The reader returns io.ErrUnexpectedEOF when the body ends early.
+// The caller must close it.
+func (c *Client) Range(ctx context.Context, pack string, off, n int64) (io.ReadCloser, error) {
+	if !validName(pack) || off < 0 || n <= 0 {
+		return nil, fmt.Errorf("get pack %q: invalid range", pack)
+	}
+	op := "get pack " + pack
+	resp, err := c.get(ctx, op, "p/"+pack, fmt.Sprintf("bytes=%d-%d", off, off+n-1))
+	if err != nil {
+		return nil, err
+	}
+	body := resp.Body
+	if resp.StatusCode == http.StatusOK && off > 0 {
+		if _, err := io.CopyN(io.Discard, body, off); err != nil {
+			body.Close()
+			return nil, fmt.Errorf("%s: %w", op, unexpectedEOF(err))
+		}
+	} else if resp.StatusCode == http.StatusPartialContent {
+		if start, ok := contentRangeStart(resp.Header.Get("Content-Range")); !ok || start != off {
+			body.Close()
+			return nil, fmt.Errorf("%s: server sent another range than asked (%q)", op, resp.Header.Get("Content-Range"))
+		}
+	}
+	return &exactReader{r: body, n: n}, nil
+}
+
+func (c *Client) get(ctx context.Context, op, path, rng string) (*http.Response, error) {
+	req, err := http.NewRequestWithContext(ctx, http.MethodGet, c.base+path, nil)
+	if err != nil {
+		return nil, fmt.Errorf("%s: %w", op, err)
+	}
+	if rng != "" {
+		req.Header.Set("Range", rng)
+	}
+	resp, err := c.hc.Do(req)
+	if err != nil {
+		if ctx.Err() != nil {
+			return nil, ctx.Err()
+		}
+		var ue *url.Error
+		if errors.As(err, &ue) {
+			err = ue.Err // the URL holds the unguessable publication path: keep it out of errors
+		}
+		var dial *net.OpError
+		if errors.As(err, &dial) && dial.Op == "dial" {
+			return nil, fmt.Errorf("%s: %w: %w", op, ErrUnreachable, err)
+		}
+		return nil, &TransportError{Op: op, Err: err}
+	}
+	resp.Body = &countingBody{ReadCloser: resp.Body, n: &c.downloaded}
+	switch resp.StatusCode {
+	case http.StatusOK, http.StatusPartialContent:
+		return resp, nil
+	case http.StatusNotFound, http.StatusGone:
+		drain(resp.Body)
+		return nil, fmt.Errorf("%s: %w", op, ErrGone)
+	default:
+		drain(resp.Body)
+		return nil, &StatusError{Op: op, Code: resp.StatusCode}
+	}
+}
+
+// TransportError is a failed HTTP exchange (reset, EOF before the headers, TLS).
+type TransportError struct {
+	Op  string
+	Err error
+}
+
+func (e *TransportError) Error() string { return e.Op + ": " + e.Err.Error() }
+func (e *TransportError) Unwrap() error { return e.Err }
+
+func drain(r io.ReadCloser) {
+	io.Copy(io.Discard, io.LimitReader(r, 64<<10))
+	r.Close()
+}
+
+func contentRangeStart(v string) (int64, bool) {
+	v, ok := strings.CutPrefix(v, "bytes ")
+	if !ok {
+		return 0, false
+	}
+	dash := strings.IndexByte(v, '-')
+	if dash <= 0 {
+		return 0, false
+	}
+	var start int64
+	for _, c := range v[:dash] {
+		if c < '0' || c > '9' || start > (1<<62)/10 {
+			return 0, false
+		}
+		start = start*10 + int64(c-'0')
+	}
+	return start, true
+}
+
+func unexpectedEOF(err error) error {
+	if errors.Is(err, io.EOF) {
+		return io.ErrUnexpectedEOF
+	}
+	return err
+}
+
+type countingBody struct {
+	io.ReadCloser
+	n *atomic.Int64
+}
+
+func (b *countingBody) Read(p []byte) (int, error) {
+	n, err := b.ReadCloser.Read(p)
+	b.n.Add(int64(n))
+	return n, err
+}
+
+// exactReader yields exactly n bytes or fails with io.ErrUnexpectedEOF.
+type exactReader struct {
+	r io.ReadCloser
+	n int64
+}
+
+func (e *exactReader) Read(p []byte) (int, error) {
+	if e.n <= 0 {
+		return 0, io.EOF
+	}
+	if int64(len(p)) > e.n {
+		p = p[:e.n]
+	}
+	n, err := e.r.Read(p)
+	e.n -= int64(n)
+	if err == io.EOF && e.n > 0 {
+		err = io.ErrUnexpectedEOF
+	} else if err == io.EOF {
+		err = nil
+	}
+	return n, err
+}
+
+func (e *exactReader) Close() error { return e.r.Close() }
+
+// IsTransient reports whether err may go away on retry: timeouts, resets, truncated
+// bodies and 5xx/429 statuses. ErrGone, cancellation and everything else are permanent.
+func IsTransient(err error) bool {
+	if err == nil || errors.Is(err, context.Canceled) || errors.Is(err, context.DeadlineExceeded) || errors.Is(err, ErrGone) {
+		return false
+	}
+	var se *StatusError
+	if errors.As(err, &se) {
+		return se.Code >= 500 || se.Code == http.StatusTooManyRequests || se.Code == http.StatusRequestTimeout
+	}
+	if errors.Is(err, io.ErrUnexpectedEOF) || errors.Is(err, ErrUnreachable) {
+		return true
+	}
+	var te *TransportError
+	var ne net.Error
+	return errors.As(err, &te) || errors.As(err, &ne)
+}

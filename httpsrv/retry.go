@@ -1,0 +1,39 @@
+package httpsrv
+
+import (
+	"context"
+	"math/rand/v2"
+	"time"
+)
+
+// Backoff says how often and how patiently to retry.
+type Backoff struct {
+	Attempts int           // total tries, at least 1
+	Initial  time.Duration // first wait; doubles each time
+	Max      time.Duration // cap of one wait
+}
+
+// DefaultBackoff rides out a restarting proxy or a short network cut (≈1 min in all).
+var DefaultBackoff = Backoff{Attempts: 8, Initial: 250 * time.Millisecond, Max: 15 * time.Second}
+
+// Retry calls fn until it succeeds, returns an error that IsTransient rejects, the
+// attempts are used up, or ctx is done. Waits grow exponentially with full jitter and
+// end early on cancellation. It returns fn's last error, or ctx's.
+func Retry(ctx context.Context, b Backoff, fn func(attempt int) error) error {
+	wait := b.Initial
+	for attempt := 1; ; attempt++ {
+		err := fn(attempt)
+		if err == nil || !IsTransient(err) || attempt >= b.Attempts {
+			return err
+		}
+		d := time.Duration(rand.Int64N(int64(wait)) + 1)
+		t := time.NewTimer(d)
+		select {
+		case <-ctx.Done():
+			t.Stop()
+			return ctx.Err()
+		case <-t.C:
+		}
+		wait = min(2*wait, b.Max)
+	}
+}
