@@ -1,0 +1,95 @@
+// Package cli is what synco and synco-lite share: exit codes, error and hint lines,
+// size and duration flags, and the publish command.
+package cli
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"io/fs"
+	"syscall"
+
+	"synco/chunkstore"
+	"synco/fetch"
+	"synco/httpsrv"
+	"synco/manifest"
+	"synco/publish"
+)
+
+// Exit codes. They are part of the CLI contract (README "Exit codes").
+const (
+	ExitOK          = 0
+	ExitError       = 1   // anything not listed below
+	ExitUsage       = 2   // bad flags or arguments
+	ExitToken       = 3   // token mistyped, incomplete or of an unknown version
+	ExitUnreachable = 4   // source unreachable, or the publication is gone
+	ExitTampered    = 5   // data failed verification: tampered, or token for another publication
+	ExitLocal       = 6   // local write failed: disk full, permissions, unsafe target path
+	ExitSourceFail  = 7   // the source reported that publishing failed
+	ExitInterrupted = 130 // Ctrl-C / SIGTERM
+)
+
+// Classify maps an error to its exit code and a hint for the user.
+func Classify(err error) (code int, hint string) {
+	var sf *fetch.SourceFailedError
+	switch {
+	case err == nil:
+		return ExitOK, ""
+	case errors.Is(err, context.Canceled):
+		return ExitInterrupted, "run the same command again to continue where it stopped"
+	case errors.Is(err, manifest.ErrTokenMistyped):
+		return ExitToken, "copy the whole token again from the source's output (it starts with synco1)"
+	case errors.Is(err, manifest.ErrTokenVersion):
+		return ExitToken, "the token comes from another synco version: use matching versions on both sides"
+	case errors.Is(err, manifest.ErrRootAuth):
+		return ExitTampered, "the token does not belong to this publication, or the data was altered in transit; copy the token again"
+	case errors.Is(err, chunkstore.ErrCorrupt), errors.Is(err, fetch.ErrTampered), errors.Is(err, manifest.ErrFormat), errors.Is(err, manifest.ErrVersion):
+		return ExitTampered, "data was altered between source and here; nothing was installed. Check proxies/CDNs in between, then retry"
+	case errors.Is(err, httpsrv.ErrGone):
+		return ExitUnreachable, "the publication is gone: was synco-lite stopped? Publish again and use the new token"
+	case errors.Is(err, httpsrv.ErrUnreachable):
+		return ExitUnreachable, "is synco-lite still running on the source, and is its port reachable from here (firewall, --listen, --url)?"
+	case errors.As(err, &sf):
+		return ExitSourceFail, "see the source's output for details"
+	case errors.Is(err, fetch.ErrUnsafePath):
+		return ExitLocal, "move the conflicting file or symlink away, or choose another --to"
+	case errors.Is(err, syscall.ENOSPC):
+		return ExitLocal, "free some disk space (synco cache gc --max-size … helps) and run again: downloaded chunks are kept"
+	case errors.Is(err, fs.ErrPermission), errors.Is(err, syscall.EROFS):
+		return ExitLocal, "check the permissions of the target and cache directories"
+	case errors.Is(err, publish.ErrLocked):
+		return ExitError, "another synco-lite publish is running with this --state-dir; stop it or pass another --state-dir"
+	}
+	var se *httpsrv.StatusError
+	if errors.As(err, &se) || httpsrv.IsTransient(err) {
+		return ExitUnreachable, "the source or the network failed repeatedly; run the same command again to resume"
+	}
+	return ExitError, ""
+}
+
+// Report prints "<prog>: error: …" and an optional hint line, and returns the exit code.
+func Report(w io.Writer, prog string, err error) int {
+	code, hint := Classify(err)
+	if code == ExitInterrupted {
+		fmt.Fprintf(w, "%s: interrupted\n", prog)
+	} else {
+		fmt.Fprintf(w, "%s: error: %v\n", prog, err)
+	}
+	if hint != "" {
+		fmt.Fprintf(w, "%s: hint: %s\n", prog, hint)
+	}
+	return code
+}
+
+// ExitCodesHelp is the exit code table shown in --help.
+const ExitCodesHelp = `Exit codes:
+  0    success
+  1    other error
+  2    usage error
+  3    token mistyped, incomplete or of another version
+  4    source unreachable, or the publication is gone
+  5    verification failed (tampered data, or a token for another publication)
+  6    local write failed (disk full, permissions, unsafe target path)
+  7    the source failed to publish
+  130  interrupted (run the same command again to resume)`

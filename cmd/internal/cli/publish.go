@@ -1,0 +1,211 @@
+package cli
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"net"
+	"net/url"
+	"os"
+	"path/filepath"
+	"runtime"
+	"strings"
+	"time"
+
+	"synco/chunkstore"
+	"synco/httpsrv"
+	"synco/publish"
+)
+
+// PublishCmd is `publish`, shared by synco-lite and synco.
+type PublishCmd struct {
+	Files    []string      `name:"files" placeholder:"NAME=DIR" help:"Publish the tree under DIR as NAME/… (repeatable)."`
+	Stream   []string      `name:"stream" placeholder:"NAME=FILE" help:"Publish FILE as NAME, chunked as a database dump (repeatable)."`
+	Listen   string        `default:"0.0.0.0:8470" help:"Address the embedded HTTP server listens on."`
+	URL      string        `name:"url" placeholder:"URL" help:"Base URL under which the destination reaches this server (or --out DIR). Default: http://<hostname>:<port>."`
+	Out      string        `placeholder:"DIR" type:"path" help:"Write the publication as plain files into DIR (e.g. a web server's document root) instead of serving it; needs --url."`
+	TTL      time.Duration `name:"ttl" help:"Stop serving and clean up after this long (e.g. 2h). Default: until Ctrl-C or SIGTERM."`
+	Keep     bool          `help:"Leave the published files in --out DIR when stopping."`
+	StateDir string        `name:"state-dir" placeholder:"DIR" type:"path" help:"Source store kept between runs so unchanged content is not re-read (default: user cache dir/synco-lite)."`
+	Parallel int           `default:"0" help:"Workers that read, chunk and seal (default: number of CPUs)."`
+}
+
+// Help is shown by kong under the command's usage.
+func (c *PublishCmd) Help() string {
+	return `Publishes files and streams for one "synco fetch" on another machine. Prints exactly
+one line on stdout, "synco fetch <token>"; everything else goes to stderr. Serves until
+Ctrl-C, SIGTERM or --ttl, then removes what it published.
+
+Examples:
+  synco-lite publish --files persistent=/var/www/app/Data/Persistent \
+      --stream dump.sql=/backups/today.sql --url http://prod.example.com:8470
+
+  # behind an existing web server: write into its document root
+  synco-lite publish --files uploads=./uploads --out /var/www/html/sync \
+      --url https://example.com/sync
+
+` + ExitCodesHelp
+}
+
+// Inputs parses --files and --stream.
+func (c *PublishCmd) inputs() (publish.Inputs, error) {
+	var in publish.Inputs
+	for _, f := range c.Files {
+		name, dir, err := splitSpec("--files", f)
+		if err != nil {
+			return in, err
+		}
+		fi, err := os.Stat(dir)
+		if err != nil || !fi.IsDir() {
+			return in, fmt.Errorf("--files %s: %s is not a directory", name, dir)
+		}
+		in.FileSets = append(in.FileSets, publish.FileSet{Name: name, Dir: dir})
+	}
+	for _, s := range c.Stream {
+		name, file, err := splitSpec("--stream", s)
+		if err != nil {
+			return in, err
+		}
+		in.Streams = append(in.Streams, publish.StreamFile{Name: name, Path: file, Class: chunkstore.ClassDB})
+	}
+	if len(in.FileSets)+len(in.Streams) == 0 {
+		return in, usageError("nothing to publish: give --files NAME=DIR and/or --stream NAME=FILE")
+	}
+	return in, nil
+}
+
+func splitSpec(flag, s string) (string, string, error) {
+	name, val, ok := strings.Cut(s, "=")
+	if !ok || name == "" || val == "" {
+		return "", "", usageError(fmt.Sprintf("%s wants NAME=PATH, got %q", flag, s))
+	}
+	return name, val, nil
+}
+
+// UsageError is a mistake in flags or arguments (exit code 2).
+type UsageError struct{ Msg string }
+
+func (e *UsageError) Error() string { return e.Msg }
+func usageError(msg string) error   { return &UsageError{msg} }
+
+// Run publishes, prints the fetch command, and serves until ctx ends or the TTL expires.
+func (c *PublishCmd) Run(env *Env) error {
+	ctx, prog, stdout, stderr := env.Ctx, env.Prog, env.Stdout, env.Stderr
+	in, err := c.inputs()
+	if err != nil {
+		return err
+	}
+	if c.Out != "" && c.URL == "" {
+		return usageError("--out needs --url: the address where the destination reaches DIR")
+	}
+	stateDir := c.StateDir
+	if stateDir == "" {
+		base, err := os.UserCacheDir()
+		if err != nil {
+			return fmt.Errorf("find a state directory: %w (pass --state-dir)", err)
+		}
+		stateDir = filepath.Join(base, "synco-lite")
+	}
+	st, err := publish.OpenState(stateDir)
+	if err != nil {
+		return err
+	}
+	defer st.Close()
+	pub, err := publish.NewPublication(st)
+	if err != nil {
+		return err
+	}
+	if c.TTL > 0 {
+		var cancel context.CancelFunc
+		ctx, cancel = context.WithTimeout(ctx, c.TTL)
+		defer cancel()
+	}
+
+	var base string
+	var served chan error
+	if c.Out != "" {
+		out, err := newOutDir(c.Out, pub, st)
+		if err != nil {
+			return err
+		}
+		defer func() {
+			if !c.Keep {
+				out.remove()
+			}
+		}()
+		base = strings.TrimSuffix(c.URL, "/") + "/" + pub.Prefix
+	} else {
+		ln, err := net.Listen("tcp", c.Listen)
+		if err != nil {
+			return fmt.Errorf("listen on %s: %w", c.Listen, err)
+		}
+		base = strings.TrimSuffix(publicURL(c.URL, ln.Addr()), "/") + "/" + pub.Prefix
+		served = make(chan error, 1)
+		sctx, stop := context.WithCancel(context.WithoutCancel(ctx))
+		defer func() { stop(); <-served }()
+		go func() { served <- httpsrv.Serve(sctx, ln, httpsrv.Handler(pub.Prefix, pub)) }()
+	}
+	if _, err := url.Parse(base); err != nil {
+		return usageError("--url is not a valid URL")
+	}
+
+	fmt.Fprintf(stderr, "%s: on the destination, run:\n\n", prog)
+	fmt.Fprintf(stdout, "synco fetch %s\n", st.Token(base).String())
+	fmt.Fprintf(stderr, "\n%s: (or put the token in SYNCO_TOKEN, or pipe it to \"synco fetch -\", to keep it out of process lists)\n", prog)
+
+	workers := c.Parallel
+	if workers < 1 {
+		workers = runtime.NumCPU()
+	}
+	bar := newBar(stderr, "publishing")
+	start := time.Now()
+	res, err := publish.Build(ctx, pub, in, workers, func(p publish.Progress) { bar.set(p.Done, p.Total) })
+	bar.finish()
+	if err != nil {
+		if ctx.Err() == nil {
+			pub.Fail(err.Error())
+		}
+		return err
+	}
+	for _, s := range res.Skipped {
+		fmt.Fprintf(stderr, "%s: skipped %s (not a regular file or directory)\n", prog, s)
+	}
+	fmt.Fprintf(stderr, "%s: ready in %s: %d entries, %s, %d chunks (%d new, %d files unchanged since the last run)\n",
+		prog, time.Since(start).Round(time.Millisecond), res.Streams, FormatSize(int64(res.Bytes)), res.Chunks, res.NewChunks, res.Reused)
+	switch {
+	case c.TTL > 0:
+		fmt.Fprintf(stderr, "%s: serving until Ctrl-C or for %s; then everything published is removed\n", prog, c.TTL)
+	default:
+		fmt.Fprintf(stderr, "%s: serving until Ctrl-C; then everything published is removed\n", prog)
+	}
+	if served != nil {
+		select {
+		case <-ctx.Done():
+		case err := <-served:
+			served <- err
+			return fmt.Errorf("serve: %w", err)
+		}
+	} else {
+		<-ctx.Done()
+	}
+	if errors.Is(ctx.Err(), context.DeadlineExceeded) {
+		fmt.Fprintf(stderr, "%s: --ttl %s expired; stopped\n", prog, c.TTL)
+		return nil
+	}
+	fmt.Fprintf(stderr, "%s: stopped; publication removed\n", prog)
+	return nil
+}
+
+// publicURL is --url, or http://<hostname or listen host>:<port>.
+func publicURL(flag string, addr net.Addr) string {
+	if flag != "" {
+		return flag
+	}
+	host, port, _ := net.SplitHostPort(addr.String())
+	if ip := net.ParseIP(host); ip == nil || ip.IsUnspecified() {
+		if h, err := os.Hostname(); err == nil {
+			host = h
+		}
+	}
+	return "http://" + net.JoinHostPort(host, port)
+}

@@ -1,0 +1,19 @@
+// Command synco-lite is the source side of synco: a small, self-contained binary to
+// copy onto a server. It publishes files and database dumps, encrypted and signed, for
+// one "synco fetch <token>" on another machine.
+package main
+
+import (
+	"os"
+
+	"synco/cmd/internal/cli"
+)
+
+type grammar struct {
+	Publish cli.PublishCmd `cmd:"" help:"Publish files and streams for synco fetch."`
+	Version cli.VersionCmd `cmd:"" help:"Print the version."`
+}
+
+func main() {
+	os.Exit(cli.Main("synco-lite", "Publishes an application's content (files, database dumps) encrypted for \"synco fetch <token>\".\n\n"+cli.ExitCodesHelp, &grammar{}, os.Args[1:]))
+}

@@ -1,0 +1,23 @@
+// Command synco is the destination side of synco: it fetches what a synco-lite
+// publish offers (only the chunks its cache lacks), verifies it, and writes it locally.
+// It also has every synco-lite command.
+package main
+
+import (
+	"os"
+
+	"synco/cmd/internal/cli"
+)
+
+type grammar struct {
+	Fetch   FetchCmd       `cmd:"" help:"Fetch a publication: synco fetch <token> --to DIR."`
+	Publish cli.PublishCmd `cmd:"" help:"Publish files and streams (as synco-lite does)."`
+	Cache   struct {
+		GC CacheGCCmd `cmd:"" name:"gc" help:"Shrink the chunk cache to a size, least recently used first."`
+	} `cmd:"" help:"Manage the local chunk cache."`
+	Version cli.VersionCmd `cmd:"" help:"Print the version."`
+}
+
+func main() {
+	os.Exit(cli.Main("synco", "Copies live content (database, uploaded files) from a server, fast, encrypted and incrementally.\n\n"+cli.ExitCodesHelp, &grammar{}, os.Args[1:]))
+}

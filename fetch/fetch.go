@@ -1,0 +1,209 @@
+// Package fetch is the destination side of synco: it reads a publication through its
+// token, downloads the chunks its cache lacks with few coalesced range requests,
+// verifies everything against the signed root, and writes the streams into a target
+// directory without ever leaving a half-written file there.
+//
+// Trust chain: the root is authenticated (AEAD with the token's read key, Ed25519 with
+// its public key); it names the manifest's chunks by keyed ID and the manifest's keyed
+// hash; the manifest names every stream's chunks by keyed ID and every stream's keyed
+// hash. A chunk is checked (AEAD, then its ID recomputed) when it arrives, before it is
+// cached, and again when it is used.
+package fetch
+
+import (
+	"bytes"
+	"context"
+	"errors"
+	"fmt"
+	"net/http"
+	"sync"
+	"sync/atomic"
+	"time"
+
+	"synco/chunkstore"
+	"synco/httpsrv"
+	"synco/manifest"
+)
+
+// Errors that name what went wrong for the user (and the exit code in cmd).
+var (
+	// ErrTampered: data does not match what the source signed.
+	ErrTampered = errors.New("fetch: data does not match what the source signed")
+)
+
+// SourceFailedError is a publication the source gave up on.
+type SourceFailedError struct{ Reason string }
+
+func (e *SourceFailedError) Error() string { return "source failed to publish: " + e.Reason }
+
+// Options configure a fetch.
+type Options struct {
+	Token     manifest.Token
+	To        string            // directory the streams are written into
+	Cache     *chunkstore.Cache // where verified sealed chunks are kept between runs
+	Parallel  int               // concurrent range requests (<1: 4)
+	Transport http.RoundTripper // nil: default; tests inject faults here
+	Backoff   httpsrv.Backoff   // zero: httpsrv.DefaultBackoff
+	Poll      time.Duration     // how often to re-read the root while the source prepares (zero: 500ms)
+	Progress  func(Progress)    // optional
+}
+
+// Progress reports a fetch. Phase is one of "waiting" (Done/Total are the source's
+// progress), "manifest", "download", "write".
+type Progress struct {
+	Phase       string
+	SourcePhase string // the source's phase while waiting
+	Done, Total int64
+}
+
+// Stats is what a fetch did; the JSON names are a contract (synco fetch --json).
+type Stats struct {
+	BytesDownloaded  int64 `json:"bytes_downloaded"`
+	ManifestBytes    int64 `json:"manifest_bytes"`
+	ChunksTotal      int   `json:"chunks_total"`
+	ChunksDownloaded int   `json:"chunks_downloaded"`
+	ChunksFromCache  int   `json:"chunks_from_cache"`
+	Requests         int64 `json:"requests"`
+	FilesWritten     int   `json:"files_written"`
+	BytesWritten     int64 `json:"bytes_written"`
+	DurationMS       int64 `json:"duration_ms"`
+}
+
+type fetcher struct {
+	opt    Options
+	client *httpsrv.Client
+	keys   *chunkstore.Keys
+	stats  Stats
+
+	mu                   sync.Mutex // guards stats.FilesWritten, stats.BytesWritten
+	downloaded, requests atomic.Int64 // chunks fetched, range requests made
+}
+
+// Run fetches the publication named by opt.Token into opt.To. It returns stats also
+// on error (what was done so far).
+func Run(ctx context.Context, opt Options) (*Stats, error) {
+	start := time.Now()
+	if opt.Parallel < 1 {
+		opt.Parallel = 4
+	}
+	if opt.Backoff.Attempts == 0 {
+		opt.Backoff = httpsrv.DefaultBackoff
+	}
+	if opt.Poll == 0 {
+		opt.Poll = 500 * time.Millisecond
+	}
+	client, err := httpsrv.NewClient(opt.Token.URL, opt.Parallel, opt.Transport)
+	if err != nil {
+		return nil, err
+	}
+	f := &fetcher{opt: opt, client: client, keys: chunkstore.NewKeys(opt.Token.ReadKey)}
+	err = f.run(ctx)
+	f.stats.BytesDownloaded = client.Downloaded()
+	f.stats.ChunksDownloaded = int(f.downloaded.Load())
+	f.stats.Requests = f.requests.Load()
+	f.stats.DurationMS = time.Since(start).Milliseconds()
+	return &f.stats, err
+}
+
+func (f *fetcher) run(ctx context.Context) error {
+	root, err := f.waitReady(ctx)
+	if err != nil {
+		return err
+	}
+	m, err := f.manifest(ctx, root)
+	if err != nil {
+		return err
+	}
+	plan, err := newPlan(m, f.opt.To)
+	if err != nil {
+		return err
+	}
+	locs := m.Locate()
+	var need []manifest.Loc
+	for _, id := range plan.chunks {
+		need = append(need, locs[id])
+	}
+	if err := f.ensure(ctx, need, "download"); err != nil {
+		return err
+	}
+	f.stats.ChunksTotal += len(plan.chunks)
+	return f.write(ctx, root, plan)
+}
+
+func (f *fetcher) report(p Progress) {
+	if f.opt.Progress != nil {
+		f.opt.Progress(p)
+	}
+}
+
+// waitReady reads the root until the source says Ready, reporting its progress.
+func (f *fetcher) waitReady(ctx context.Context) (*manifest.Root, error) {
+	for {
+		var sealed []byte
+		err := httpsrv.Retry(ctx, f.opt.Backoff, func(int) (err error) {
+			sealed, err = f.client.Root(ctx)
+			return err
+		})
+		if err != nil {
+			return nil, err
+		}
+		root, err := manifest.OpenRoot(sealed, f.opt.Token.ReadKey, f.opt.Token.SignPub)
+		if err != nil {
+			return nil, err
+		}
+		switch root.State {
+		case manifest.StateReady:
+			return root, nil
+		case manifest.StateFailed:
+			return nil, &SourceFailedError{Reason: root.Reason}
+		}
+		f.report(Progress{Phase: "waiting", SourcePhase: root.Phase, Done: int64(root.Done), Total: int64(root.Total)})
+		t := time.NewTimer(f.opt.Poll)
+		select {
+		case <-ctx.Done():
+			t.Stop()
+			return nil, ctx.Err()
+		case <-t.C:
+		}
+	}
+}
+
+// manifest downloads the manifest chunks the cache lacks and decodes the manifest.
+func (f *fetcher) manifest(ctx context.Context, root *manifest.Root) (*manifest.Manifest, error) {
+	before := f.client.Downloaded()
+	if err := f.ensure(ctx, root.Manifest, "manifest"); err != nil {
+		return nil, err
+	}
+	f.stats.ChunksTotal += len(root.Manifest)
+	f.stats.ManifestBytes = f.client.Downloaded() - before
+	var buf bytes.Buffer
+	h := f.keys.StreamHash()
+	for _, l := range root.Manifest {
+		plain, err := f.chunk(ctx, l.ID)
+		if err != nil {
+			return nil, err
+		}
+		if len(plain) != int(l.Len) {
+			return nil, fmt.Errorf("manifest chunk %s: %w", l.ID, ErrTampered)
+		}
+		buf.Write(plain)
+		h.Write(plain)
+	}
+	if uint64(buf.Len()) != root.ManifestSize || !bytes.Equal(h.Sum(nil), root.ManifestHash[:]) {
+		return nil, fmt.Errorf("manifest: %w", ErrTampered)
+	}
+	m, err := manifest.Decode(buf.Bytes())
+	if err != nil {
+		return nil, fmt.Errorf("manifest: %w", err)
+	}
+	return m, nil
+}
+
+// chunk returns the verified plaintext of a cached chunk.
+func (f *fetcher) chunk(ctx context.Context, id chunkstore.ID) ([]byte, error) {
+	sealed, err := f.opt.Cache.Get(ctx, id)
+	if err != nil {
+		return nil, fmt.Errorf("read cached chunk %s: %w", id, err)
+	}
+	return f.keys.Open(nil, id, sealed)
+}

@@ -1,0 +1,458 @@
+package publish
+
+import (
+	"bytes"
+	"context"
+	"fmt"
+	"io"
+	"io/fs"
+	"os"
+	"path"
+	"path/filepath"
+	"sort"
+	"sync"
+	"sync/atomic"
+	"syscall"
+	"time"
+
+	"golang.org/x/sync/errgroup"
+
+	"synco/chunkstore"
+	"synco/dumpers"
+	"synco/manifest"
+)
+
+// FileSet publishes the tree under Dir as <Name>/… .
+type FileSet struct{ Name, Dir string }
+
+// StreamFile publishes the single file Path as Name.
+type StreamFile struct {
+	Name, Path string
+	Class      chunkstore.Class
+}
+
+// Dump publishes the streams a database dumper writes, under Prefix/.
+type Dump struct {
+	Prefix string
+	Run    func(ctx context.Context, sink dumpers.Sink) error
+}
+
+// Inputs say what a publication contains.
+type Inputs struct {
+	FileSets []FileSet
+	Streams  []StreamFile
+	Dumps    []Dump
+}
+
+// Progress is reported while building; Total is 0 while unknown.
+type Progress struct {
+	Phase       string
+	Done, Total uint64
+}
+
+// Result summarises a build.
+type Result struct {
+	Streams   int      // files, directories and dump streams
+	Bytes     uint64   // plaintext bytes published
+	Chunks    int      // distinct chunks referenced
+	NewChunks int64    // chunks sealed in this run (the rest were in the store)
+	Reused    int      // files taken from the stat cache without reading them
+	Skipped   []string // source entries left out (symlinks, devices, sockets)
+}
+
+// Build reads the inputs, chunks and seals what the store lacks, writes the manifest
+// and makes pub Ready. workers bounds the goroutines that read and seal (<1: 2).
+// progress may be nil. On error pub is left as it was; the caller decides whether to
+// mark it Failed.
+func Build(ctx context.Context, pub *Publication, in Inputs, workers int, progress func(Progress)) (*Result, error) {
+	if workers < 1 {
+		workers = 2
+	}
+	b := &builder{
+		st:       pub.state,
+		sem:      make(chan struct{}, workers),
+		cacheOut: map[string]statEntry{},
+		res:      &Result{},
+	}
+	report := func(phase string) {
+		done, total := b.done.Load(), b.total.Load()
+		if progress != nil {
+			progress(Progress{phase, done, total})
+		}
+		pub.progress(phase, done, total)
+	}
+	report("scanning")
+	files, err := b.scan(in)
+	if err != nil {
+		return nil, err
+	}
+	stop := make(chan struct{})
+	defer close(stop)
+	go func() {
+		t := time.NewTicker(500 * time.Millisecond)
+		defer t.Stop()
+		for {
+			select {
+			case <-stop:
+				return
+			case <-t.C:
+				report("reading")
+			}
+		}
+	}()
+
+	g, gctx := errgroup.WithContext(ctx)
+	g.SetLimit(workers + len(in.Dumps))
+	for _, d := range in.Dumps {
+		g.Go(func() error { return b.dump(gctx, d) })
+	}
+	for i := range files {
+		g.Go(func() error { return b.file(gctx, &files[i]) })
+	}
+	if err := g.Wait(); err != nil {
+		return nil, err
+	}
+	b.streams = append(b.streams, files...)
+	report("writing manifest")
+	root, packs, err := b.finish(ctx)
+	if err != nil {
+		return nil, err
+	}
+	if err := pub.ready(root, packs); err != nil {
+		return nil, err
+	}
+	if err := b.st.saveCache(b.cacheOut); err != nil {
+		return nil, fmt.Errorf("save stat cache: %w", err)
+	}
+	b.res.Streams = len(b.streams)
+	return b.res, nil
+}
+
+type builder struct {
+	st          *State
+	sem         chan struct{} // bounds concurrent sealing
+	done, total atomic.Uint64
+
+	sources  map[string]string // manifest path → source file
+	mu       sync.Mutex
+	streams  []manifest.Stream
+	cacheOut map[string]statEntry
+	res      *Result
+}
+
+// scan lists every entry to publish, in manifest order, with file sources in Hash's
+// place held by the path (resolved by file()).
+func (b *builder) scan(in Inputs) ([]manifest.Stream, error) {
+	var out []manifest.Stream
+	seen := map[string]bool{}
+	add := func(s manifest.Stream) error {
+		if err := manifest.ValidPath(s.Path); err != nil {
+			return fmt.Errorf("publish %q: %w", s.Path, err)
+		}
+		if seen[s.Path] {
+			return fmt.Errorf("publish %q: two inputs have this name", s.Path)
+		}
+		seen[s.Path] = true
+		out = append(out, s)
+		return nil
+	}
+	sources := map[string]string{}
+	for _, sf := range in.Streams {
+		fi, err := os.Stat(sf.Path)
+		if err != nil {
+			return nil, fmt.Errorf("publish stream %s: %w", sf.Name, err)
+		}
+		if !fi.Mode().IsRegular() {
+			return nil, fmt.Errorf("publish stream %s: %s is not a regular file", sf.Name, sf.Path)
+		}
+		if err := add(fileStream(sf.Name, fi, sf.Class)); err != nil {
+			return nil, err
+		}
+		sources[sf.Name] = sf.Path
+		b.total.Add(uint64(fi.Size()))
+	}
+	for _, fset := range in.FileSets {
+		err := filepath.WalkDir(fset.Dir, func(p string, d fs.DirEntry, err error) error {
+			if err != nil {
+				return err
+			}
+			rel, err := filepath.Rel(fset.Dir, p)
+			if err != nil {
+				return err
+			}
+			name := path.Join(fset.Name, filepath.ToSlash(rel))
+			fi, err := d.Info()
+			if err != nil {
+				return err
+			}
+			switch {
+			case fi.IsDir():
+				return add(manifest.Stream{Path: name, Kind: manifest.KindDir, Class: chunkstore.ClassFile, Mode: uint32(fi.Mode().Perm()), MTime: fi.ModTime().UnixNano()})
+			case fi.Mode().IsRegular():
+				sources[name] = p
+				b.total.Add(uint64(fi.Size()))
+				return add(fileStream(name, fi, chunkstore.ClassFile))
+			default:
+				b.res.Skipped = append(b.res.Skipped, p)
+				return nil
+			}
+		})
+		if err != nil {
+			return nil, fmt.Errorf("publish files %s: %w", fset.Name, err)
+		}
+	}
+	for _, d := range in.Dumps {
+		if err := manifest.ValidPath(d.Prefix); err != nil || seen[d.Prefix] {
+			return nil, fmt.Errorf("publish database as %q: name is invalid or taken", d.Prefix)
+		}
+		seen[d.Prefix] = true
+	}
+	b.sources = sources
+	return out, nil
+}
+
+func fileStream(name string, fi fs.FileInfo, class chunkstore.Class) manifest.Stream {
+	return manifest.Stream{Path: name, Kind: manifest.KindFile, Class: class, Mode: uint32(fi.Mode().Perm()), MTime: fi.ModTime().UnixNano(), Size: uint64(fi.Size())}
+}
+
+// file fills in s (a KindFile from scan) from the stat cache or by reading the file.
+func (b *builder) file(ctx context.Context, s *manifest.Stream) error {
+	if s.Kind != manifest.KindFile {
+		return nil
+	}
+	src := b.sources[s.Path]
+	f, err := os.Open(src)
+	if err != nil {
+		return fmt.Errorf("read %s: %w", src, err)
+	}
+	defer f.Close()
+	fi, err := f.Stat()
+	if err != nil {
+		return fmt.Errorf("read %s: %w", src, err)
+	}
+	key := fmt.Sprintf("%d:%s", s.Class, src)
+	ent := statOf(fi, s.Class)
+	if old, ok := b.st.cache[key]; ok && old.sameFile(ent) && b.haveAll(old.Refs) {
+		s.Hash, s.Chunks, s.Size, s.MTime = old.Hash, old.Refs, uint64(old.Size), old.MTime
+		b.done.Add(uint64(old.Size))
+		b.mu.Lock()
+		b.cacheOut[key] = old
+		b.res.Reused++
+		b.res.Bytes += uint64(old.Size)
+		b.mu.Unlock()
+		return nil
+	}
+	refs, hash, n, err := b.stream(ctx, f, s.Class)
+	if err != nil {
+		return fmt.Errorf("read %s: %w", src, err)
+	}
+	s.Hash, s.Chunks, s.Size = hash, refs, n
+	b.mu.Lock()
+	b.res.Bytes += n
+	if after, err := os.Stat(src); err == nil && statOf(after, s.Class).sameFile(ent) && n == uint64(ent.Size) {
+		ent.Hash, ent.Refs = hash, refs
+		b.cacheOut[key] = ent
+	} // else: the file changed while we read it; publish what we read, cache nothing
+	b.mu.Unlock()
+	return nil
+}
+
+func statOf(fi fs.FileInfo, class chunkstore.Class) statEntry {
+	e := statEntry{Class: class, Size: fi.Size(), MTime: fi.ModTime().UnixNano()}
+	if st, ok := fi.Sys().(*syscall.Stat_t); ok {
+		e.Ino, e.Dev = uint64(st.Ino), uint64(st.Dev)
+		e.CTime = ctime(st)
+	}
+	return e
+}
+
+func (e statEntry) sameFile(o statEntry) bool {
+	return e.Class == o.Class && e.Size == o.Size && e.MTime == o.MTime && e.CTime == o.CTime && e.Ino == o.Ino && e.Dev == o.Dev
+}
+
+func (b *builder) haveAll(refs []manifest.Ref) bool {
+	for _, r := range refs {
+		if _, ok := b.st.packs.Locate(r.ID); !ok {
+			return false
+		}
+	}
+	return true
+}
+
+// dump runs a database dumper with a sink that turns each stream into a manifest stream.
+func (b *builder) dump(ctx context.Context, d Dump) error {
+	sink := &dumpSink{b: b, prefix: d.Prefix}
+	sink.g, ctx = errgroup.WithContext(ctx)
+	err := d.Run(ctx, sink)
+	if werr := sink.g.Wait(); err == nil {
+		err = werr
+	}
+	if err != nil {
+		return fmt.Errorf("dump database: %w", err)
+	}
+	return nil
+}
+
+type dumpSink struct {
+	b      *builder
+	prefix string
+	g      *errgroup.Group
+}
+
+func (s *dumpSink) Create(ctx context.Context, name string) (io.WriteCloser, error) {
+	p := path.Join(s.prefix, name)
+	if err := manifest.ValidPath(p); err != nil || !isUnder(p, s.prefix) {
+		return nil, fmt.Errorf("dump stream %q: invalid name", name)
+	}
+	pr, pw := io.Pipe()
+	s.g.Go(func() error {
+		refs, hash, n, err := s.b.stream(ctx, pr, chunkstore.ClassDB)
+		if err != nil {
+			pr.CloseWithError(err) // unblocks the dumper's writes
+
+			return fmt.Errorf("stream %s: %w", name, err)
+		}
+		s.b.mu.Lock()
+		defer s.b.mu.Unlock()
+		s.b.streams = append(s.b.streams, manifest.Stream{Path: p, Kind: manifest.KindFile, Class: chunkstore.ClassDB, Mode: 0o644, Size: n, Hash: hash, Chunks: refs})
+		s.b.res.Bytes += n
+		return nil
+	})
+	return pw, nil
+}
+
+func isUnder(p, dir string) bool { return len(p) > len(dir)+1 && p[:len(dir)+1] == dir+"/" }
+
+// stream chunks r, sealing and storing the chunks the store lacks. Chunks are sealed
+// in parallel (bounded by b.sem); memory is bounded by that many chunks.
+func (b *builder) stream(ctx context.Context, r io.Reader, class chunkstore.Class) ([]manifest.Ref, chunkstore.ID, uint64, error) {
+	h := b.st.keys.StreamHash()
+	var (
+		refs []manifest.Ref
+		n    uint64
+		mu   sync.Mutex
+		wg   sync.WaitGroup
+		ferr error
+	)
+	fail := func(err error) {
+		mu.Lock()
+		if ferr == nil {
+			ferr = err
+		}
+		mu.Unlock()
+	}
+	err := b.st.splitter.Split(ctx, r, class, func(c []byte) error {
+		h.Write(c)
+		n += uint64(len(c))
+		b.done.Add(uint64(len(c)))
+		data := bytes.Clone(c)
+		mu.Lock()
+		i := len(refs)
+		refs = append(refs, manifest.Ref{Len: uint32(len(data))})
+		err := ferr
+		mu.Unlock()
+		if err != nil {
+			return err
+		}
+		select {
+		case b.sem <- struct{}{}:
+		case <-ctx.Done():
+			return ctx.Err()
+		}
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			defer func() { <-b.sem }()
+			id := b.st.keys.ID(data)
+			if _, ok := b.st.packs.Locate(id); !ok {
+				if err := b.st.packs.Put(ctx, id, b.st.keys.Seal(nil, id, data)); err != nil {
+					fail(fmt.Errorf("store chunk: %w", err))
+					return
+				}
+				b.mu.Lock()
+				b.res.NewChunks++
+				b.mu.Unlock()
+			}
+			mu.Lock()
+			refs[i].ID = id
+			mu.Unlock()
+		}()
+		return nil
+	})
+	wg.Wait()
+	if err == nil {
+		err = ferr
+	}
+	var sum chunkstore.ID
+	copy(sum[:], h.Sum(nil))
+	return refs, sum, n, err
+}
+
+// finish writes the manifest as chunks, commits the pack store and returns the root
+// (without its state fields) and the set of packs the publication serves.
+func (b *builder) finish(ctx context.Context) (manifest.Root, map[string]bool, error) {
+	var root manifest.Root
+	sort.Slice(b.streams, func(i, j int) bool { return b.streams[i].Path < b.streams[j].Path })
+	used := map[string]bool{}
+	ids := map[chunkstore.ID]bool{}
+	for _, s := range b.streams {
+		for _, r := range s.Chunks {
+			if ids[r.ID] {
+				continue
+			}
+			ids[r.ID] = true
+			loc, ok := b.st.packs.Locate(r.ID)
+			if !ok {
+				return root, nil, fmt.Errorf("write manifest: chunk %s missing from store", r.ID)
+			}
+			used[loc.Pack] = true
+		}
+	}
+	b.res.Chunks = len(ids)
+	// Commit first so the data packs are final; the manifest lists them completely.
+	if err := b.st.packs.Commit(); err != nil {
+		return root, nil, fmt.Errorf("commit packs: %w", err)
+	}
+	m := &manifest.Manifest{Created: time.Now().UnixNano(), Streams: b.streams}
+	for _, c := range []chunkstore.Class{chunkstore.ClassFile, chunkstore.ClassDB, chunkstore.ClassMeta} {
+		p := c.Params()
+		m.Chunking = append(m.Chunking, manifest.ClassParams{Class: c, Min: uint32(p.Min), Max: uint32(p.Max), AvgBits: uint8(p.AvgBits)})
+	}
+	contents, err := b.st.packs.Contents()
+	if err != nil {
+		return root, nil, fmt.Errorf("write manifest: %w", err)
+	}
+	for name := range used {
+		entries, ok := contents[name]
+		if !ok {
+			return root, nil, fmt.Errorf("write manifest: pack %s missing from store", name)
+		}
+		pk := manifest.Pack{Name: name}
+		for _, e := range entries {
+			pk.Chunks = append(pk.Chunks, manifest.PackChunk{ID: e.ID, SealedLen: e.Len})
+		}
+		m.Packs = append(m.Packs, pk)
+	}
+	sort.Slice(m.Packs, func(i, j int) bool { return m.Packs[i].Name < m.Packs[j].Name })
+	enc, err := m.Encode()
+	if err != nil {
+		return root, nil, fmt.Errorf("encode manifest: %w", err)
+	}
+	refs, hash, n, err := b.stream(ctx, bytes.NewReader(enc), chunkstore.ClassMeta)
+	if err != nil {
+		return root, nil, fmt.Errorf("store manifest: %w", err)
+	}
+	if err := b.st.packs.Commit(); err != nil {
+		return root, nil, fmt.Errorf("commit packs: %w", err)
+	}
+	root.ManifestSize, root.ManifestHash = n, hash
+	for _, r := range refs {
+		loc, ok := b.st.packs.Locate(r.ID)
+		if !ok {
+			return root, nil, fmt.Errorf("write manifest: chunk %s missing from store", r.ID)
+		}
+		root.Manifest = append(root.Manifest, manifest.Loc{ID: r.ID, Len: r.Len, Pack: loc.Pack, Off: loc.Off, SealedLen: loc.Len})
+		used[loc.Pack] = true
+	}
+	return root, used, nil
+}

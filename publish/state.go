@@ -1,0 +1,186 @@
+package publish
+
+import (
+	"crypto/ed25519"
+	"crypto/rand"
+	"encoding/gob"
+	"errors"
+	"fmt"
+	"io/fs"
+	"os"
+	"path/filepath"
+	"syscall"
+
+	"github.com/zeebo/blake3"
+
+	"synco/chunkstore"
+	"synco/manifest"
+)
+
+// ErrLocked means another publish holds the state directory.
+var ErrLocked = errors.New("publish: state directory is in use by another publish")
+
+// State is the source's persistent store between runs: a master secret from which
+// every key derives, the pack store of sealed chunks, and the stat cache that lets a
+// second publish skip files whose size, mtime, inode and ctime are unchanged.
+//
+// Layout of the directory (mode 0700):
+//
+//	master       32 random bytes (0600); the read key, signing key and chunker
+//	             polynomial are derived from it, so tokens stay valid for the store
+//	packs/       chunkstore.PackStore
+//	files.cache  gob-encoded stat cache
+//	lock         held with flock while a publish runs
+type State struct {
+	dir      string
+	readKey  [32]byte
+	sign     ed25519.PrivateKey
+	keys     *chunkstore.Keys
+	splitter *chunkstore.Splitter
+	packs    *chunkstore.PackStore
+	lock     *os.File
+	cache    map[string]statEntry
+}
+
+// statEntry remembers how a source file was chunked.
+type statEntry struct {
+	Class       chunkstore.Class
+	Size        int64
+	MTime       int64
+	CTime       int64
+	Ino, Dev    uint64
+	Hash        chunkstore.ID
+	Refs        []manifest.Ref
+	Publication int // not used for matching; helps debugging
+}
+
+// OpenState opens or creates the state directory dir and locks it.
+func OpenState(dir string) (*State, error) {
+	if err := os.MkdirAll(dir, 0o700); err != nil {
+		return nil, fmt.Errorf("open state: %w", err)
+	}
+	if err := os.Chmod(dir, 0o700); err != nil {
+		return nil, fmt.Errorf("open state: %w", err)
+	}
+	lock, err := os.OpenFile(filepath.Join(dir, "lock"), os.O_CREATE|os.O_RDWR, 0o600)
+	if err != nil {
+		return nil, fmt.Errorf("open state: %w", err)
+	}
+	if err := syscall.Flock(int(lock.Fd()), syscall.LOCK_EX|syscall.LOCK_NB); err != nil {
+		lock.Close()
+		return nil, ErrLocked
+	}
+	s := &State{dir: dir, lock: lock}
+	if err := s.init(); err != nil {
+		lock.Close()
+		return nil, err
+	}
+	return s, nil
+}
+
+func (s *State) init() error {
+	master, err := loadOrCreateSecret(filepath.Join(s.dir, "master"))
+	if err != nil {
+		return err
+	}
+	blake3.DeriveKey("synco 2026-11 read key", master[:], s.readKey[:])
+	var seed [ed25519.SeedSize]byte
+	blake3.DeriveKey("synco 2026-11 signing key", master[:], seed[:])
+	s.sign = ed25519.NewKeyFromSeed(seed[:])
+	s.keys = chunkstore.NewKeys(s.readKey)
+	pol, err := chunkstore.DerivePolynomial(master)
+	if err != nil {
+		return fmt.Errorf("open state: %w", err)
+	}
+	s.splitter = chunkstore.NewSplitter(pol)
+	if s.packs, err = chunkstore.OpenPackStore(filepath.Join(s.dir, "packs")); err != nil {
+		return fmt.Errorf("open state: %w", err)
+	}
+	s.cache = s.loadCache()
+	return nil
+}
+
+func loadOrCreateSecret(path string) ([32]byte, error) {
+	var k [32]byte
+	b, err := os.ReadFile(path)
+	switch {
+	case err == nil && len(b) == len(k):
+		copy(k[:], b)
+		return k, nil
+	case err == nil:
+		return k, fmt.Errorf("open state: %s is damaged (want %d bytes, have %d)", path, len(k), len(b))
+	case !errors.Is(err, fs.ErrNotExist):
+		return k, fmt.Errorf("open state: %w", err)
+	}
+	rand.Read(k[:])
+	if err := writeFileAtomic(path, k[:]); err != nil {
+		return k, fmt.Errorf("open state: %w", err)
+	}
+	return k, nil
+}
+
+// Token returns the token for a publication reachable at url.
+func (s *State) Token(url string) manifest.Token {
+	return manifest.Token{URL: url, ReadKey: s.readKey, SignPub: s.sign.Public().(ed25519.PublicKey)}
+}
+
+// Packs returns the store's pack store (for serving and copying packs).
+func (s *State) Packs() *chunkstore.PackStore { return s.packs }
+
+// Close releases the pack store and the lock.
+func (s *State) Close() error {
+	err := s.packs.Close()
+	s.lock.Close()
+	return err
+}
+
+func (s *State) loadCache() map[string]statEntry {
+	m := map[string]statEntry{}
+	f, err := os.Open(filepath.Join(s.dir, "files.cache"))
+	if err != nil {
+		return m
+	}
+	defer f.Close()
+	if gob.NewDecoder(f).Decode(&m) != nil {
+		return map[string]statEntry{} // a damaged cache only costs a re-read
+	}
+	return m
+}
+
+func (s *State) saveCache(m map[string]statEntry) error {
+	path := filepath.Join(s.dir, "files.cache")
+	tmp, err := os.CreateTemp(s.dir, ".files.cache-*")
+	if err != nil {
+		return err
+	}
+	defer os.Remove(tmp.Name())
+	if err := gob.NewEncoder(tmp).Encode(m); err != nil {
+		tmp.Close()
+		return err
+	}
+	if err := tmp.Close(); err != nil {
+		return err
+	}
+	s.cache = m
+	return os.Rename(tmp.Name(), path)
+}
+
+func writeFileAtomic(path string, b []byte) error {
+	tmp, err := os.CreateTemp(filepath.Dir(path), "."+filepath.Base(path)+"-*")
+	if err != nil {
+		return err
+	}
+	defer os.Remove(tmp.Name())
+	if _, err := tmp.Write(b); err != nil {
+		tmp.Close()
+		return err
+	}
+	if err := tmp.Sync(); err != nil {
+		tmp.Close()
+		return err
+	}
+	if err := tmp.Close(); err != nil {
+		return err
+	}
+	return os.Rename(tmp.Name(), path)
+}
