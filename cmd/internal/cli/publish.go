@@ -19,8 +19,8 @@ import (
 
 // PublishCmd is `publish`, shared by synco-lite and synco.
 type PublishCmd struct {
-	Files    []string      `name:"files" placeholder:"NAME=DIR" help:"Publish the tree under DIR as NAME/… (repeatable)."`
-	Stream   []string      `name:"stream" placeholder:"NAME=FILE" help:"Publish FILE as NAME, chunked as a database dump (repeatable)."`
+	Files    []string      `name:"files" sep:"none" placeholder:"NAME=DIR" help:"Publish the tree under DIR as NAME/… (repeatable)."`
+	Stream   []string      `name:"stream" sep:"none" placeholder:"NAME=FILE" help:"Publish FILE as NAME, chunked as a database dump (repeatable)."`
 	Listen   string        `default:"0.0.0.0:8470" help:"Address the embedded HTTP server listens on."`
 	URL      string        `name:"url" placeholder:"URL" help:"Base URL under which the destination reaches this server (or --out DIR). Default: http://<hostname>:<port>."`
 	Out      string        `placeholder:"DIR" type:"path" help:"Write the publication as plain files into DIR (e.g. a web server's document root) instead of serving it; needs --url."`
