@@ -1,0 +1,43 @@
+package chunkstore
+
+// Hooks for the external tests.
+
+// SetNonce makes k seal with a fixed nonce (test vectors only: a fixed nonce
+// with one key for two plaintexts breaks confidentiality).
+func (k *Keys) SetNonce(n [nonceSize]byte) { k.nonce = func(b []byte) { copy(b, n[:]) } }
+
+// SubKeys returns the derived keys, for test vectors.
+func (k *Keys) SubKeys() (id, seal, stream [32]byte) { return k.idKey, k.sealKey, k.streamKey }
+
+// SealInner seals an arbitrary inner plaintext (flag || payload), so tests can
+// reach Open's decoding of authenticated but malformed content.
+func (k *Keys) SealInner(nonce [nonceSize]byte, id ID, inner []byte) []byte {
+	dst := append([]byte{sealVersion}, nonce[:]...)
+	dst = append(dst, inner...)
+	return k.seal(dst, headerSize, nonce[:], id)
+}
+
+// SetPackTarget changes the pack size at which p starts a new pack.
+func SetPackTarget(p *PackStore, n int64) {
+	p.mu.Lock()
+	p.target = n
+	p.mu.Unlock()
+}
+
+// Crash abandons p like a killed process: file handles and lock are dropped,
+// nothing is flushed or cleaned up.
+func Crash(p *PackStore) {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	if p.cur != nil {
+		p.cur.f.Close()
+	}
+	p.lock.Close()
+	p.closed = true
+}
+
+const (
+	NonceSize = nonceSize
+	FlagRaw   = flagRaw
+	FlagZstd  = flagZstd
+)

@@ -1,0 +1,448 @@
+package chunkstore
+
+import (
+	"bufio"
+	"context"
+	"crypto/rand"
+	"encoding/hex"
+	"errors"
+	"fmt"
+	"io/fs"
+	"os"
+	"path/filepath"
+	"strings"
+	"sync"
+)
+
+// PackTarget is the size at which a pack is closed and a new one started.
+const PackTarget = 8 << 20
+
+const (
+	packDirName  = "packs"
+	indexName    = "index"
+	indexTmpGlob = indexName + tmpPrefix
+	lockName     = "lock"
+	packBufSize  = 256 << 10
+)
+
+var errClosed = errors.New("pack store closed")
+
+// Loc is where a committed or pending chunk lies: Len bytes at Off in the
+// pack file named Pack.
+type Loc struct {
+	Pack string
+	Off  uint64
+	Len  uint32
+}
+
+// PackStore is the source's Store, in its state directory:
+//
+//	<dir>/packs/<name>  sealed chunks concatenated without framing
+//	<dir>/index         chunk ID -> pack, offset, length (SPEC.md)
+//	<dir>/lock          flock'd while open
+//
+// Pack names are 32 random lowercase hex digits. Chunks put since the store
+// was opened or last committed go to new packs, so the chunks of one run are
+// adjacent and a reader can fetch them with few range requests; a pack is
+// closed at PackTarget bytes. Commit makes them durable. Uncommitted packs are
+// removed by Close, and by the next OpenPackStore after a crash.
+//
+// A PackStore is safe for concurrent use. Only one may have a directory open
+// at a time (ErrLocked).
+type PackStore struct {
+	dir, packDir string
+	target       int64
+	lock         *os.File
+
+	mu        sync.Mutex
+	closed    bool
+	err       error // sticky write error: the pending chunks are lost
+	index     map[ID]entry
+	packs     []string // names by pack number
+	byName    map[string]uint32
+	committed int // packs[:committed] are committed
+	cur       *packWriter
+	unsynced  []string // finished packs not yet fsynced
+	dirty     bool     // index differs from the file
+}
+
+type packWriter struct {
+	num           uint32
+	f             *os.File
+	w             *bufio.Writer
+	size, flushed int64
+}
+
+// OpenPackStore opens (creating with mode 0700) the pack store in dir, loads
+// its index, and removes pack files the index does not name (leftovers of a
+// crashed run). Index entries whose pack file is missing or short are
+// dropped, so their chunks are simply put again. It returns ErrLocked if the
+// store is open elsewhere.
+func OpenPackStore(dir string) (*PackStore, error) {
+	p, err := openPackStore(dir)
+	if err != nil {
+		return nil, fmt.Errorf("open pack store: %w", err)
+	}
+	return p, nil
+}
+
+func openPackStore(dir string) (*PackStore, error) {
+	dir, err := filepath.Abs(dir)
+	if err != nil {
+		return nil, err
+	}
+	p := &PackStore{
+		dir:     dir,
+		packDir: filepath.Join(dir, packDirName),
+		target:  PackTarget,
+		index:   make(map[ID]entry),
+		byName:  make(map[string]uint32),
+	}
+	if err := os.MkdirAll(p.packDir, 0o700); err != nil {
+		return nil, err
+	}
+	p.lock, err = os.OpenFile(filepath.Join(dir, lockName), os.O_RDWR|os.O_CREATE, 0o600)
+	if err != nil {
+		return nil, err
+	}
+	if err := lockFile(p.lock); err != nil {
+		p.lock.Close()
+		return nil, err
+	}
+	if err := p.load(); err != nil {
+		p.lock.Close()
+		return nil, err
+	}
+	return p, nil
+}
+
+// load reads the index, checks it against the pack files and removes
+// unknown files.
+func (p *PackStore) load() error {
+	var (
+		packs []string
+		ents  []indexEntry
+	)
+	b, err := os.ReadFile(filepath.Join(p.dir, indexName))
+	switch {
+	case errors.Is(err, fs.ErrNotExist):
+	case err != nil:
+		return err
+	default:
+		if packs, ents, err = decodeIndex(b); err != nil {
+			return fmt.Errorf("index %s: %w", filepath.Join(p.dir, indexName), err)
+		}
+	}
+
+	need := make([]int64, len(packs))
+	for _, e := range ents {
+		need[e.pack] = max(need[e.pack], int64(e.off)+int64(e.len))
+	}
+	renum := make([]int64, len(packs)) // old pack number -> new, -1 if dropped
+	for i, name := range packs {
+		fi, err := os.Stat(filepath.Join(p.packDir, name))
+		if _, dup := p.byName[name]; dup || err != nil || !fi.Mode().IsRegular() || fi.Size() < need[i] {
+			renum[i] = -1
+			p.dirty = true
+			continue
+		}
+		renum[i] = int64(len(p.packs))
+		p.byName[name] = uint32(len(p.packs))
+		p.packs = append(p.packs, name)
+	}
+	for _, e := range ents {
+		if n := renum[e.pack]; n >= 0 {
+			e.pack = uint32(n)
+			p.index[e.id] = e.entry
+		}
+	}
+	p.committed = len(p.packs)
+
+	if err := removeExcept(p.packDir, func(name string) bool { _, ok := p.byName[name]; return ok }); err != nil {
+		return err
+	}
+	return removeExcept(p.dir, func(name string) bool { return !strings.HasPrefix(name, indexTmpGlob) })
+}
+
+// removeExcept removes the regular files in dir that keep rejects.
+func removeExcept(dir string, keep func(name string) bool) error {
+	ents, err := os.ReadDir(dir)
+	if err != nil {
+		return err
+	}
+	for _, e := range ents {
+		if e.Type().IsRegular() && !keep(e.Name()) {
+			if err := os.Remove(filepath.Join(dir, e.Name())); err != nil && !errors.Is(err, fs.ErrNotExist) {
+				return err
+			}
+		}
+	}
+	return nil
+}
+
+// Has reports whether the store holds id, committed or not.
+func (p *PackStore) Has(ctx context.Context, id ID) (bool, error) {
+	if err := ctx.Err(); err != nil {
+		return false, fmt.Errorf("stat chunk %s: %w", id, err)
+	}
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	if p.closed {
+		return false, fmt.Errorf("stat chunk %s: %w", id, errClosed)
+	}
+	_, ok := p.index[id]
+	return ok, nil
+}
+
+// Get returns the sealed chunk id, or an error wrapping ErrNotFound.
+func (p *PackStore) Get(ctx context.Context, id ID) ([]byte, error) {
+	b, err := p.get(ctx, id)
+	if err != nil {
+		return nil, fmt.Errorf("get chunk %s: %w", id, err)
+	}
+	return b, nil
+}
+
+func (p *PackStore) get(ctx context.Context, id ID) ([]byte, error) {
+	if err := ctx.Err(); err != nil {
+		return nil, err
+	}
+	p.mu.Lock()
+	if p.closed {
+		p.mu.Unlock()
+		return nil, errClosed
+	}
+	e, ok := p.index[id]
+	if !ok {
+		p.mu.Unlock()
+		return nil, ErrNotFound
+	}
+	if c := p.cur; c != nil && c.num == e.pack && c.flushed < int64(e.off)+int64(e.len) {
+		if err := c.w.Flush(); err != nil {
+			p.err = err
+			p.mu.Unlock()
+			return nil, err
+		}
+		c.flushed = c.size
+	}
+	path := filepath.Join(p.packDir, p.packs[e.pack])
+	p.mu.Unlock()
+
+	f, err := os.Open(path)
+	if err != nil {
+		return nil, err
+	}
+	defer f.Close()
+	b := make([]byte, e.len)
+	if _, err := f.ReadAt(b, int64(e.off)); err != nil {
+		return nil, err
+	}
+	return b, nil
+}
+
+// Put appends sealed to the current pack unless the store holds id. sealed
+// must not exceed MaxSealedSize. After a write error every later Put and
+// Commit fails: close the store and open it again.
+func (p *PackStore) Put(ctx context.Context, id ID, sealed []byte) error {
+	if err := p.put(ctx, id, sealed); err != nil {
+		return fmt.Errorf("put chunk %s: %w", id, err)
+	}
+	return nil
+}
+
+func (p *PackStore) put(ctx context.Context, id ID, sealed []byte) error {
+	if err := ctx.Err(); err != nil {
+		return err
+	}
+	if len(sealed) > MaxSealedSize {
+		return fmt.Errorf("%d bytes exceed MaxSealedSize", len(sealed))
+	}
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	switch _, ok := p.index[id]; {
+	case p.closed:
+		return errClosed
+	case ok:
+		return nil
+	case p.err != nil:
+		return p.err
+	}
+	if p.cur == nil {
+		if err := p.newPack(); err != nil {
+			return err
+		}
+	}
+	c := p.cur
+	if _, err := c.w.Write(sealed); err != nil {
+		p.err = fmt.Errorf("write pack %s: %w", p.packs[c.num], err)
+		return p.err
+	}
+	p.index[id] = entry{pack: c.num, off: uint32(c.size), len: uint32(len(sealed))}
+	p.dirty = true
+	c.size += int64(len(sealed))
+	if c.size >= p.target {
+		return p.finishPack()
+	}
+	return nil
+}
+
+func (p *PackStore) newPack() error {
+	var rnd [packNameBytes]byte
+	_, _ = rand.Read(rnd[:]) // never fails
+	name := hex.EncodeToString(rnd[:])
+	f, err := os.OpenFile(filepath.Join(p.packDir, name), os.O_WRONLY|os.O_CREATE|os.O_EXCL, 0o600)
+	if err != nil {
+		return fmt.Errorf("create pack: %w", err)
+	}
+	n := uint32(len(p.packs))
+	p.packs = append(p.packs, name)
+	p.byName[name] = n
+	p.cur = &packWriter{num: n, f: f, w: bufio.NewWriterSize(f, packBufSize)}
+	return nil
+}
+
+// finishPack flushes and closes the current pack; Commit fsyncs it.
+func (p *PackStore) finishPack() error {
+	c := p.cur
+	p.cur = nil
+	name := p.packs[c.num]
+	err := c.w.Flush()
+	if cerr := c.f.Close(); err == nil {
+		err = cerr
+	}
+	if err != nil {
+		p.err = fmt.Errorf("write pack %s: %w", name, err)
+		return p.err
+	}
+	p.unsynced = append(p.unsynced, name)
+	return nil
+}
+
+// Locate returns where chunk id lies, committed or pending.
+func (p *PackStore) Locate(id ID) (Loc, bool) {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	e, ok := p.index[id]
+	if !ok {
+		return Loc{}, false
+	}
+	return Loc{Pack: p.packs[e.pack], Off: uint64(e.off), Len: e.len}, true
+}
+
+// PackPath returns the absolute file name of the committed pack name, or
+// false if name is not a committed pack of this store. Committed packs never
+// change while the store is open.
+func (p *PackStore) PackPath(name string) (string, bool) {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	if n, ok := p.byName[name]; !ok || int(n) >= p.committed {
+		return "", false
+	}
+	return filepath.Join(p.packDir, name), true
+}
+
+// Commit closes the current pack, fsyncs the packs written since the last
+// Commit, and replaces the index atomically (temporary file, fsync, rename,
+// fsync of the directory). Afterwards every chunk Locate reports is durable
+// and its pack is served by PackPath; later Puts go to a new pack.
+func (p *PackStore) Commit() error {
+	if err := p.commit(); err != nil {
+		return fmt.Errorf("commit pack store %s: %w", p.dir, err)
+	}
+	return nil
+}
+
+func (p *PackStore) commit() error {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	if p.closed {
+		return errClosed
+	}
+	if p.err != nil {
+		return p.err
+	}
+	if p.cur != nil {
+		if err := p.finishPack(); err != nil {
+			return err
+		}
+	}
+	if !p.dirty && len(p.unsynced) == 0 {
+		return nil
+	}
+	for len(p.unsynced) > 0 {
+		if err := syncFile(filepath.Join(p.packDir, p.unsynced[0]), os.O_WRONLY); err != nil {
+			return err
+		}
+		p.unsynced = p.unsynced[1:]
+	}
+	if err := syncFile(p.packDir, os.O_RDONLY); err != nil {
+		return err
+	}
+	if err := p.writeIndex(); err != nil {
+		return err
+	}
+	p.committed = len(p.packs)
+	p.dirty = false
+	return nil
+}
+
+func (p *PackStore) writeIndex() error {
+	f, err := os.CreateTemp(p.dir, indexTmpGlob+"*")
+	if err != nil {
+		return err
+	}
+	_, err = f.Write(encodeIndex(p.packs, p.index))
+	if err == nil {
+		err = f.Sync()
+	}
+	if cerr := f.Close(); err == nil {
+		err = cerr
+	}
+	if err == nil {
+		err = os.Rename(f.Name(), filepath.Join(p.dir, indexName))
+	}
+	if err != nil {
+		_ = os.Remove(f.Name()) // best effort; the next open removes it too
+		return fmt.Errorf("write index: %w", err)
+	}
+	return syncFile(p.dir, os.O_RDONLY)
+}
+
+// syncFile fsyncs the file or directory at path.
+func syncFile(path string, flag int) error {
+	f, err := os.OpenFile(path, flag, 0)
+	if err != nil {
+		return err
+	}
+	err = f.Sync()
+	if cerr := f.Close(); err == nil {
+		err = cerr
+	}
+	return err
+}
+
+// Close releases the store. Chunks put since the last Commit are discarded
+// (their packs removed); call Commit first to keep them.
+func (p *PackStore) Close() error {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	if p.closed {
+		return nil
+	}
+	p.closed = true
+	var errs []error
+	if p.cur != nil {
+		errs = append(errs, p.cur.f.Close())
+		p.cur = nil
+	}
+	for _, name := range p.packs[p.committed:] {
+		if err := os.Remove(filepath.Join(p.packDir, name)); err != nil && !errors.Is(err, fs.ErrNotExist) {
+			errs = append(errs, err)
+		}
+	}
+	errs = append(errs, p.lock.Close())
+	if err := errors.Join(errs...); err != nil {
+		return fmt.Errorf("close pack store %s: %w", p.dir, err)
+	}
+	return nil
+}

@@ -1,0 +1,102 @@
+package chunkstore
+
+import (
+	"cmp"
+	"encoding/binary"
+	"encoding/hex"
+	"errors"
+	"fmt"
+	"slices"
+
+	"github.com/zeebo/blake3"
+)
+
+// Pack index file format, version 1 (SPEC.md); all integers little endian:
+//
+//	magic    "SYNCOPI" 0x01
+//	packs    u32, then that many 16-byte pack names (the hex names decoded)
+//	entries  u64, then that many {id [32]byte, pack u32, off u32, len u32},
+//	         sorted by pack, then offset
+//	checksum BLAKE3-256 (unkeyed) of everything before it
+const (
+	indexMagic     = "SYNCOPI\x01"
+	indexEntrySize = 32 + 4 + 4 + 4
+	packNameBytes  = 16
+)
+
+var errIndexCorrupt = errors.New("corrupt pack index")
+
+// entry locates a sealed chunk: pack number, offset and length.
+type entry struct{ pack, off, len uint32 }
+
+type indexEntry struct {
+	id ID
+	entry
+}
+
+func encodeIndex(packs []string, index map[ID]entry) []byte {
+	ents := make([]indexEntry, 0, len(index))
+	for id, e := range index {
+		ents = append(ents, indexEntry{id, e})
+	}
+	slices.SortFunc(ents, func(a, b indexEntry) int {
+		return cmp.Or(cmp.Compare(a.pack, b.pack), cmp.Compare(a.off, b.off))
+	})
+
+	b := make([]byte, 0, len(indexMagic)+4+len(packs)*packNameBytes+8+len(ents)*indexEntrySize+32)
+	b = append(b, indexMagic...)
+	b = binary.LittleEndian.AppendUint32(b, uint32(len(packs)))
+	for _, name := range packs {
+		b, _ = hex.AppendDecode(b, []byte(name)) // names are valid: we made or checked them
+	}
+	b = binary.LittleEndian.AppendUint64(b, uint64(len(ents)))
+	for _, e := range ents {
+		b = append(b, e.id[:]...)
+		b = binary.LittleEndian.AppendUint32(b, e.pack)
+		b = binary.LittleEndian.AppendUint32(b, e.off)
+		b = binary.LittleEndian.AppendUint32(b, e.len)
+	}
+	sum := blake3.Sum256(b)
+	return append(b, sum[:]...)
+}
+
+func decodeIndex(b []byte) (packs []string, ents []indexEntry, err error) {
+	const minSize = len(indexMagic) + 4 + 8 + 32
+	if len(b) < minSize || string(b[:len(indexMagic)]) != indexMagic {
+		return nil, nil, errIndexCorrupt
+	}
+	body, sum := b[:len(b)-32], b[len(b)-32:]
+	if blake3.Sum256(body) != [32]byte(sum) {
+		return nil, nil, fmt.Errorf("%w: checksum mismatch", errIndexCorrupt)
+	}
+	body = body[len(indexMagic):]
+
+	np := uint64(binary.LittleEndian.Uint32(body))
+	body = body[4:]
+	if np*packNameBytes+8 > uint64(len(body)) {
+		return nil, nil, errIndexCorrupt
+	}
+	packs = make([]string, np)
+	for i := range packs {
+		packs[i] = hex.EncodeToString(body[:packNameBytes])
+		body = body[packNameBytes:]
+	}
+	ne := binary.LittleEndian.Uint64(body)
+	body = body[8:]
+	if ne != uint64(len(body))/indexEntrySize || uint64(len(body))%indexEntrySize != 0 {
+		return nil, nil, errIndexCorrupt
+	}
+	ents = make([]indexEntry, ne)
+	for i := range ents {
+		e := &ents[i]
+		e.id = ID(body[:32])
+		e.pack = binary.LittleEndian.Uint32(body[32:])
+		e.off = binary.LittleEndian.Uint32(body[36:])
+		e.len = binary.LittleEndian.Uint32(body[40:])
+		body = body[indexEntrySize:]
+		if uint64(e.pack) >= np || e.len > MaxSealedSize {
+			return nil, nil, errIndexCorrupt
+		}
+	}
+	return packs, ents, nil
+}

@@ -1,0 +1,160 @@
+package chunkstore
+
+import (
+	"errors"
+	"fmt"
+	"slices"
+	"sync"
+
+	"github.com/klauspost/compress/zstd"
+	"golang.org/x/crypto/chacha20poly1305"
+)
+
+// Sealed chunk format, version 1 (SPEC.md):
+//
+//	sealed = version(0x01) || nonce(24) || XChaCha20-Poly1305(sealKey, nonce,
+//	         flag || payload, ad = "synco-chunk" || version || ID)
+//
+// flag 0: payload is the plaintext; flag 1: payload is one zstd frame.
+const (
+	sealVersion = 0x01
+	flagRaw     = 0x00
+	flagZstd    = 0x01
+
+	nonceSize  = chacha20poly1305.NonceSizeX
+	headerSize = 1 + nonceSize
+
+	// Overhead is the size of a sealed chunk minus its (possibly compressed)
+	// payload: version, nonce, flag and authentication tag.
+	Overhead = headerSize + 1 + chacha20poly1305.Overhead
+	// MaxSealedSize bounds the sealed form of any chunk Seal produces.
+	MaxSealedSize = MaxChunkSize + Overhead
+
+	adPrefix = "synco-chunk"
+)
+
+// zstdLevel was chosen by measurement on SQL-like data (SPEC.md,
+// BenchmarkZstdLevel).
+const zstdLevel = zstd.SpeedFastest
+
+var (
+	encoder = sync.OnceValue(func() *zstd.Encoder {
+		e, err := zstd.NewWriter(nil,
+			zstd.WithEncoderLevel(zstdLevel),
+			zstd.WithEncoderCRC(false), // the AEAD tag already covers the payload
+		)
+		if err != nil {
+			panic("chunkstore: zstd encoder: " + err.Error()) // only on bad options
+		}
+		return e
+	})
+	decoder = sync.OnceValue(func() *zstd.Decoder {
+		d, err := zstd.NewReader(nil,
+			zstd.WithDecoderConcurrency(0),
+			zstd.WithDecoderMaxMemory(MaxChunkSize),
+		)
+		if err != nil {
+			panic("chunkstore: zstd decoder: " + err.Error()) // only on bad options
+		}
+		return d
+	})
+	scratch sync.Pool // *[]byte for decrypted payloads
+)
+
+var (
+	errShort    = errors.New("too short")
+	errLong     = errors.New("too long")
+	errAuth     = errors.New("authentication failed (wrong key, wrong ID or tampered)")
+	errTooBig   = errors.New("decompressed size exceeds limit")
+	errIDDiffer = errors.New("content does not match ID")
+)
+
+// Seal appends the sealed form of plain, whose ID is id, to dst and returns
+// the extended slice. plain is compressed with zstd unless that does not
+// shrink it. dst and plain must not overlap. Seal panics if plain is longer
+// than MaxChunkSize, which Split never produces.
+func (k *Keys) Seal(dst []byte, id ID, plain []byte) []byte {
+	if len(plain) > MaxChunkSize {
+		panic(fmt.Sprintf("chunkstore: Seal: chunk of %d bytes exceeds MaxChunkSize", len(plain)))
+	}
+	var nonce [nonceSize]byte
+	k.readNonce(nonce[:])
+
+	dst = slices.Grow(dst, Overhead+len(plain))
+	dst = append(dst, sealVersion)
+	dst = append(dst, nonce[:]...)
+	p := len(dst)
+	dst = append(dst, flagZstd)
+	dst = encoder().EncodeAll(plain, dst)
+	if len(dst)-p-1 >= len(plain) {
+		dst = append(dst[:p], flagRaw)
+		dst = append(dst, plain...)
+	}
+	return k.seal(dst, p, nonce[:], id)
+}
+
+// seal encrypts dst[p:] in place and appends the tag.
+func (k *Keys) seal(dst []byte, p int, nonce []byte, id ID) []byte {
+	ad := additionalData(id)
+	dst = slices.Grow(dst, chacha20poly1305.Overhead)
+	ct := k.aead.Seal(dst[p:p], nonce, dst[p:], ad[:])
+	return dst[:p+len(ct)]
+}
+
+// Open verifies sealed as the chunk id and appends its plaintext to dst. It
+// checks the format, authenticates (which also binds the ID), decompresses at
+// most MaxChunkSize bytes and recomputes the ID. Every failure is a
+// *CorruptError (errors.Is(err, ErrCorrupt)), and dst is returned unchanged.
+// Open never panics, whatever sealed holds.
+func (k *Keys) Open(dst []byte, id ID, sealed []byte) ([]byte, error) {
+	fail := func(err error) ([]byte, error) { return dst, &CorruptError{ID: id, Err: err} }
+	switch {
+	case len(sealed) < Overhead:
+		return fail(errShort)
+	case len(sealed) > MaxSealedSize:
+		return fail(errLong)
+	case sealed[0] != sealVersion:
+		return fail(fmt.Errorf("unknown format version %d", sealed[0]))
+	}
+
+	bp, _ := scratch.Get().(*[]byte)
+	if bp == nil {
+		bp = new([]byte)
+	}
+	defer scratch.Put(bp)
+	ad := additionalData(id)
+	pt, err := k.aead.Open((*bp)[:0], sealed[1:headerSize], sealed[headerSize:], ad[:])
+	if err != nil {
+		return fail(errAuth)
+	}
+	*bp = pt
+
+	n := len(dst)
+	out := dst
+	switch pt[0] {
+	case flagRaw:
+		out = append(out, pt[1:]...)
+	case flagZstd:
+		out, err = decoder().DecodeAll(pt[1:], out)
+		if errors.Is(err, zstd.ErrDecoderSizeExceeded) || len(out)-n > MaxChunkSize {
+			return fail(errTooBig)
+		}
+		if err != nil {
+			return fail(fmt.Errorf("decompress: %w", err))
+		}
+	default:
+		return fail(fmt.Errorf("unknown payload flag %d", pt[0]))
+	}
+	if k.ID(out[n:]) != id {
+		return fail(errIDDiffer)
+	}
+	return out, nil
+}
+
+func additionalData(id ID) [len(adPrefix) + 1 + len(ID{})]byte {
+	var ad [len(adPrefix) + 1 + len(ID{})]byte
+	copy(ad[:], adPrefix)
+	ad[len(adPrefix)] = sealVersion
+	copy(ad[len(adPrefix)+1:], id[:])
+	return ad
+}
