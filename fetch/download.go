@@ -2,6 +2,7 @@ package fetch
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"io"
 	"sort"
@@ -21,6 +22,10 @@ const (
 	maxGap  = 4 << 10
 	maxSpan = 8 << 20
 )
+
+// errProgress ends a round of retries that made progress, so that a flaky link
+// which keeps delivering is not given up on.
+var errProgress = errors.New("fetch: progress made")
 
 // span is one range request: chunks of one pack in offset order.
 type span struct {
@@ -96,14 +101,22 @@ func (f *fetcher) ensure(ctx context.Context, locs []manifest.Loc, phase string)
 	g.SetLimit(f.opt.Parallel)
 	for _, s := range planSpans(missing) {
 		g.Go(func() error {
-			return httpsrv.Retry(gctx, f.opt.Backoff, func(int) error {
-				// Each try asks only for the chunks the previous tries did not get.
-				n, err := f.fetchSpan(gctx, s)
-				d := sealedLen(s.chunks[:n])
-				s.chunks = s.chunks[n:]
-				f.report(Progress{Phase: phase, Done: done.Add(d), Total: total})
-				return err
-			})
+			for {
+				err := httpsrv.Retry(gctx, f.opt.Backoff, func(int) error {
+					// Each try asks only for the chunks the previous tries did not get.
+					n, err := f.fetchSpan(gctx, s)
+					d := sealedLen(s.chunks[:n])
+					s.chunks = s.chunks[n:]
+					f.report(Progress{Phase: phase, Done: done.Add(d), Total: total})
+					if n > 0 && httpsrv.IsTransient(err) {
+						return errProgress // a slow but working link: start counting tries afresh
+					}
+					return err
+				})
+				if err != errProgress {
+					return err
+				}
+			}
 		})
 	}
 	return g.Wait()

@@ -29,6 +29,9 @@ import (
 var (
 	// ErrTampered: data does not match what the source signed.
 	ErrTampered = errors.New("fetch: data does not match what the source signed")
+	// ErrCacheDamaged: a chunk in the local cache no longer verifies (it did when it
+	// was stored, so the damage is local); it has been removed and a re-run fetches it.
+	ErrCacheDamaged = errors.New("fetch: cached chunk damaged on disk; it was removed, run again")
 )
 
 // SourceFailedError is a publication the source gave up on.
@@ -75,7 +78,7 @@ type fetcher struct {
 	keys   *chunkstore.Keys
 	stats  Stats
 
-	mu                   sync.Mutex // guards stats.FilesWritten, stats.BytesWritten
+	mu                   sync.Mutex   // guards stats.FilesWritten, stats.BytesWritten
 	downloaded, requests atomic.Int64 // chunks fetched, range requests made
 }
 
@@ -202,8 +205,15 @@ func (f *fetcher) manifest(ctx context.Context, root *manifest.Root) (*manifest.
 // chunk returns the verified plaintext of a cached chunk.
 func (f *fetcher) chunk(ctx context.Context, id chunkstore.ID) ([]byte, error) {
 	sealed, err := f.opt.Cache.Get(ctx, id)
-	if err != nil {
-		return nil, fmt.Errorf("read cached chunk %s: %w", id, err)
+	if err == nil {
+		var plain []byte
+		if plain, err = f.keys.Open(nil, id, sealed); err == nil {
+			return plain, nil
+		}
 	}
-	return f.keys.Open(nil, id, sealed)
+	if errors.Is(err, chunkstore.ErrCorrupt) {
+		f.opt.Cache.Remove(ctx, id)
+		return nil, fmt.Errorf("chunk %s: %w", id, ErrCacheDamaged)
+	}
+	return nil, fmt.Errorf("read cached chunk %s: %w", id, err)
 }

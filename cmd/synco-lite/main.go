@@ -14,6 +14,12 @@ type grammar struct {
 	Version cli.VersionCmd `cmd:"" help:"Print the version."`
 }
 
+const examples = `Examples:
+  synco-lite publish --files uploads=/var/www/app/uploads --stream dump.sql=/backups/today.sql
+  synco-lite publish --help     # all flags, serving behind an existing web server
+
+`
+
 func main() {
-	os.Exit(cli.Main("synco-lite", "Publishes an application's content (files, database dumps) encrypted for \"synco fetch <token>\".\n\n"+cli.ExitCodesHelp, &grammar{}, os.Args[1:]))
+	os.Exit(cli.Main("synco-lite", "Publishes an application's content (files, database dumps) encrypted for \"synco fetch <token>\".\n\n"+examples+cli.ExitCodesHelp, &grammar{}, os.Args[1:]))
 }

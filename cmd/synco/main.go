@@ -18,6 +18,12 @@ type grammar struct {
 	Version cli.VersionCmd `cmd:"" help:"Print the version."`
 }
 
+const examples = `Examples:
+  synco fetch synco1abc… --to ./sync      # the command synco-lite publish printed
+  synco cache gc --max-size 5G
+
+`
+
 func main() {
-	os.Exit(cli.Main("synco", "Copies live content (database, uploaded files) from a server, fast, encrypted and incrementally.\n\n"+cli.ExitCodesHelp, &grammar{}, os.Args[1:]))
+	os.Exit(cli.Main("synco", "Copies live content (database, uploaded files) from a server, fast, encrypted and incrementally.\n\n"+examples+cli.ExitCodesHelp, &grammar{}, os.Args[1:]))
 }

@@ -8,6 +8,7 @@ import (
 	"fmt"
 	"io"
 	"io/fs"
+	"os"
 	"syscall"
 
 	"synco/chunkstore"
@@ -44,6 +45,8 @@ func Classify(err error) (code int, hint string) {
 		return ExitToken, "the token comes from another synco version: use matching versions on both sides"
 	case errors.Is(err, manifest.ErrRootAuth):
 		return ExitTampered, "the token does not belong to this publication, or the data was altered in transit; copy the token again"
+	case errors.Is(err, fetch.ErrCacheDamaged):
+		return ExitLocal, "the local chunk cache was damaged (disk?); the bad chunk was removed: run the same command again"
 	case errors.Is(err, chunkstore.ErrCorrupt), errors.Is(err, fetch.ErrTampered), errors.Is(err, manifest.ErrFormat), errors.Is(err, manifest.ErrVersion):
 		return ExitTampered, "data was altered between source and here; nothing was installed. Check proxies/CDNs in between, then retry"
 	case errors.Is(err, httpsrv.ErrGone):
@@ -60,6 +63,13 @@ func Classify(err error) (code int, hint string) {
 		return ExitLocal, "check the permissions of the target and cache directories"
 	case errors.Is(err, publish.ErrLocked):
 		return ExitError, "another synco-lite publish is running with this --state-dir; stop it or pass another --state-dir"
+	}
+	// Before IsTransient: a syscall.Errno satisfies net.Error, so a failed local
+	// file operation (e.g. --to is a file) would pass for a network failure.
+	var pe *fs.PathError
+	var le *os.LinkError
+	if errors.As(err, &pe) || errors.As(err, &le) {
+		return ExitLocal, "a local file operation failed: check the path in the error (a file where a directory belongs, permissions, free space)"
 	}
 	var se *httpsrv.StatusError
 	if errors.As(err, &se) || httpsrv.IsTransient(err) {

@@ -57,7 +57,7 @@ func (c *PublishCmd) inputs() (publish.Inputs, error) {
 		}
 		fi, err := os.Stat(dir)
 		if err != nil || !fi.IsDir() {
-			return in, fmt.Errorf("--files %s: %s is not a directory", name, dir)
+			return in, usageError(fmt.Sprintf("--files %s: %s is not a directory", name, dir))
 		}
 		in.FileSets = append(in.FileSets, publish.FileSet{Name: name, Dir: dir})
 	}
@@ -65,6 +65,9 @@ func (c *PublishCmd) inputs() (publish.Inputs, error) {
 		name, file, err := splitSpec("--stream", s)
 		if err != nil {
 			return in, err
+		}
+		if _, err := os.Stat(file); err != nil {
+			return in, usageError(fmt.Sprintf("--stream %s: %v", name, err))
 		}
 		in.Streams = append(in.Streams, publish.StreamFile{Name: name, Path: file, Class: chunkstore.ClassDB})
 	}
