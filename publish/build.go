@@ -3,6 +3,7 @@ package publish
 import (
 	"bytes"
 	"context"
+	"errors"
 	"fmt"
 	"io"
 	"io/fs"
@@ -284,6 +285,12 @@ func (b *builder) dump(ctx context.Context, d Dump) error {
 	sink := &dumpSink{b: b, prefix: d.Prefix}
 	sink.g, ctx = errgroup.WithContext(ctx)
 	err := d.Run(ctx, sink)
+	// A dumper that failed (or forgot a Close) must not leave a stream reader waiting.
+	abort := err
+	if abort == nil {
+		abort = errors.New("dump stream not closed by the dumper")
+	}
+	sink.closeAll(abort)
 	if werr := sink.g.Wait(); err == nil {
 		err = werr
 	}
@@ -297,6 +304,18 @@ type dumpSink struct {
 	b      *builder
 	prefix string
 	g      *errgroup.Group
+
+	mu      sync.Mutex
+	writers []*io.PipeWriter
+}
+
+// closeAll ends every stream the dumper left open with err (a no-op for closed ones).
+func (s *dumpSink) closeAll(err error) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	for _, w := range s.writers {
+		w.CloseWithError(err)
+	}
 }
 
 func (s *dumpSink) Create(ctx context.Context, name string) (io.WriteCloser, error) {
@@ -305,11 +324,13 @@ func (s *dumpSink) Create(ctx context.Context, name string) (io.WriteCloser, err
 		return nil, fmt.Errorf("dump stream %q: invalid name", name)
 	}
 	pr, pw := io.Pipe()
+	s.mu.Lock()
+	s.writers = append(s.writers, pw)
+	s.mu.Unlock()
 	s.g.Go(func() error {
 		refs, hash, n, err := s.b.stream(ctx, pr, chunkstore.ClassDB)
 		if err != nil {
 			pr.CloseWithError(err) // unblocks the dumper's writes
-
 			return fmt.Errorf("stream %s: %w", name, err)
 		}
 		s.b.mu.Lock()

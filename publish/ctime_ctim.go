@@ -1,3 +1,5 @@
+//go:build linux || openbsd || dragonfly
+
 package publish
 
 import "syscall"

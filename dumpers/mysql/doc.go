@@ -1,0 +1,131 @@
+// Package mysql dumps a MySQL (>= 5.7) or MariaDB (>= 10.3) database into the
+// streams of package dumpers and imports such a dump, over go-sql-driver/mysql; no
+// mysqldump or mysql client is needed on either side.
+//
+// # Snapshot
+//
+// Dump reads every table from one consistent state, also with several connections,
+// the way mydumper does: one connection takes FLUSH TABLES WITH READ LOCK, each
+// worker connection starts START TRANSACTION WITH CONSISTENT SNAPSHOT (REPEATABLE
+// READ), then the lock is released — it is held only for the milliseconds the
+// workers need to start, and no commit can fall between their snapshots. The lock
+// needs the RELOAD privilege; without it Dump uses a single connection (one
+// transaction is consistent by itself; tables are then read one after another) and
+// Dumper.Workers reports 1. Only transactional tables (InnoDB) are covered by the
+// snapshot; MyISAM tables are read as they are at that moment. DDL that runs
+// during a dump is not guarded against (as with mysqldump --single-transaction).
+// All sessions use time_zone '+00:00' (TIMESTAMP values are dumped and loaded in
+// UTC, so they do not shift between servers in different zones), utf8mb4, and an
+// empty sql_mode for reading.
+//
+// # Streams
+//
+//	schema.sql        SET NAMES utf8mb4, FOREIGN_KEY_CHECKS=0, UNIQUE_CHECKS=0,
+//	                  time_zone='+00:00', sql_mode='NO_AUTO_VALUE_ON_ZERO';
+//	                  ALTER DATABASE CHARACTER SET … COLLATE … (the default database);
+//	                  per table in byte order of names: DROP TABLE IF EXISTS and the
+//	                  CREATE TABLE of SHOW CREATE TABLE, with its AUTO_INCREMENT value
+//	                  and foreign keys (they load fine with FOREIGN_KEY_CHECKS=0, and
+//	                  adding them later would cost an ALTER per table). A MariaDB
+//	                  SEQUENCE: DROP/CREATE SEQUENCE and DO SETVAL(seq, next not
+//	                  cached value, 0), as mysqldump restores it.
+//	data/<table>.sql  multi-row INSERT INTO `t` (`col`,…) VALUES, one row per line.
+//	post.sql          procedures and functions, views, triggers, events, then
+//	                  FOREIGN_KEY_CHECKS=1 and UNIQUE_CHECKS=1.
+//
+// Everything that cannot move between databases with RENAME TABLE (routines, views,
+// triggers, events) is in post.sql, so the importer can replay it in the target
+// after the swap (below). Triggers come after the data: Sakila's BEFORE INSERT
+// triggers would otherwise overwrite every restored date, and ins_film would
+// duplicate film_text. Views are ordered so that a view follows the views it reads
+// (found by their quoted names in its definition; cycles in name order). Bodies
+// that may contain ';' (routines, triggers, events) are written as
+//
+//	SET sql_mode = '<the mode the object was created with>';
+//	DELIMITER ;;
+//	CREATE … ;;
+//	DELIMITER ;
+//
+// which the mysql client loads as-is and SplitStatements reads the same way, so the
+// concatenation schema.sql + data/* (name order) + post.sql is one plain .sql file.
+// DEFINER clauses are removed: objects are created by (and SQL SECURITY DEFINER
+// objects run as) the user who loads the dump, because the source's accounts rarely
+// exist at the destination.
+//
+// # Rows and values
+//
+// Rows are ordered by the primary key; without one by the first (in name order)
+// unique key whose columns are all NOT NULL; without such a key by every dumped
+// column, strings compared as bytes so case-insensitive collations cannot tie
+// different rows (sorting a BLOB/TEXT compares only its first max_sort_length
+// bytes, so two rows that differ only beyond that may swap between dumps).
+// Generated columns are not dumped; invisible columns are (the column list is
+// always written). Rows are streamed with sql.RawBytes: memory is one statement
+// (ends after ~256 KiB–1 MiB, see stmtMin/stmtMax; a single bigger row makes a
+// statement of its own, which must fit the server's max_allowed_packet) plus one
+// row. A statement ends after a row whose bytes hash to 0 mod 64 once it holds
+// 256 KiB, so edits do not move the boundaries of the statements after them.
+//
+// Values, written from the text protocol so that nothing passes through a Go
+// numeric type that could round it:
+//
+//	integers (incl. BIGINT UNSIGNED), DECIMAL, YEAR   the server's text, unquoted
+//	FLOAT                 shortest text that reads back as the same float32 (read
+//	                      as col+0e0: servers print FLOAT with 6 digits only)
+//	DOUBLE                shortest round-trip text (strconv 'g', -1)
+//	BINARY, VARBINARY, BLOBs, BIT, GEOMETRY   0x… hex ('' when empty)
+//	everything else (CHAR/TEXT, ENUM, SET, JSON, DATE/TIME/DATETIME/TIMESTAMP with
+//	fractions, UUID, INET6…)   '…' with ' doubled; a value with a backslash, NUL or
+//	                      Ctrl-Z as _utf8mb4 X'…', which means the same with or
+//	                      without NO_BACKSLASH_ESCAPES and passes the mysql client;
+//	                      bytes that are not UTF-8 as X'…'
+//	NULL                  NULL
+//
+// Dumping unchanged data twice gives the same bytes: no timestamps, versions or
+// server names are written, everything is in a fixed order.
+//
+// # Import
+//
+// Import loads the dump into a fresh staging database "<target>__synco_<hex>":
+// schema.sql, then the data streams in parallel on several connections (each with
+// FOREIGN_KEY_CHECKS=0, UNIQUE_CHECKS=0, UTC, NO_AUTO_VALUE_ON_ZERO), then post.sql
+// (without events, which could fire there) as a trial: a view or trigger that does
+// not load fails here and the target was not touched. Only then is the staging
+// database swapped into the target (created if missing). MySQL has no RENAME
+// DATABASE, and RENAME TABLE moves neither views nor tables with triggers to
+// another database, so the swap:
+//
+//  1. saves the target's routines, views, triggers and events as SQL in memory;
+//  2. drops the staging triggers and the target's triggers and views;
+//  3. moves, in ONE RENAME TABLE statement (atomic), every target table into a
+//     backup database "<target>__synco_old_<hex>" and every staging table into the
+//     target (InnoDB carries the foreign keys along);
+//  4. drops the target's old routines and events and replays post.sql there;
+//  5. sets the target's default character set and drops backup and staging.
+//
+// A failure before 3 recreates the saved objects; a failure in 4 renames the tables
+// back and recreates them; a failure before the swap only drops the staging
+// database. So after an error the target holds what it held before, and after
+// success exactly the dump (tables, views, routines, triggers, events that existed
+// only locally are gone). Saved objects that are recreated after a failure lose
+// their DEFINER like dumped ones. The swap runs to its end even if ctx is cancelled while
+// it runs. It is not atomic for concurrent readers of the target: for the moment
+// of the swap they may see it without triggers or views.
+//
+// # Limits
+//
+// Routine, trigger and event bodies are kept verbatim: a body that names its own
+// database explicitly (`shop`.`t`) still names it after an import under another
+// name (view definitions do not have this problem: SHOW CREATE VIEW drops the
+// current database's name). Views on excluded tables are still dumped and make the
+// import fail. System-versioned tables lose their history rows.
+//
+// # Errors
+//
+// Wrong user or password: ErrAccessDenied. No connection: ErrUnreachable. Server
+// too old: ErrUnsupportedServer. Missing privilege: *PrivilegeError naming it
+// (dump: SELECT, SHOW VIEW, TRIGGER, EVENT, SELECT on mysql.proc for routines of
+// other definers, RELOAD for a parallel dump; import: CREATE, DROP, ALTER, INSERT,
+// CREATE VIEW, TRIGGER, CREATE ROUTINE, ALTER ROUTINE, EVENT). Errors never
+// contain the password.
+package mysql

@@ -1,0 +1,246 @@
+package mysql_test
+
+import (
+	"bytes"
+	"context"
+	"crypto/rand"
+	"database/sql"
+	"encoding/hex"
+	"fmt"
+	"io"
+	"os"
+	"sort"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	driver "github.com/go-sql-driver/mysql"
+
+	"synco/dumpers"
+	"synco/dumpers/mysql"
+)
+
+// testDSN is the MariaDB of the dev machine (root, empty password).
+const testDSN = "mysql://root@127.0.0.1:3306/"
+
+// server returns a pool without default database, skipping (or failing with CI=true)
+// when the server is unreachable.
+func server(t *testing.T) *sql.DB {
+	t.Helper()
+	dc := driver.NewConfig()
+	dc.User, dc.Net, dc.Addr = "root", "tcp", "127.0.0.1:3306"
+	dc.Timeout = 3 * time.Second
+	dc.MultiStatements = true
+	conn, err := driver.NewConnector(dc)
+	if err != nil {
+		t.Fatal(err)
+	}
+	db := sql.OpenDB(conn)
+	if err := db.PingContext(t.Context()); err != nil {
+		db.Close()
+		msg := fmt.Sprintf("MariaDB/MySQL not reachable at root@127.0.0.1:3306 (%v); start it (e.g. `service mariadb start`) to run this test", err)
+		if os.Getenv("CI") == "true" {
+			t.Fatal(msg)
+		}
+		t.Skip(msg)
+	}
+	t.Cleanup(func() { db.Close() })
+	return db
+}
+
+// newDB creates a uniquely named empty database, dropped at cleanup.
+func newDB(t *testing.T, db *sql.DB, prefix string) string {
+	t.Helper()
+	name := uniqueName(prefix)
+	mustExec(t, db, "CREATE DATABASE `"+name+"`")
+	dropAtCleanup(t, db, name)
+	return name
+}
+
+func uniqueName(prefix string) string {
+	var r [4]byte
+	_, _ = rand.Read(r[:])
+	return "synco_t_" + prefix + "_" + hex.EncodeToString(r[:])
+}
+
+func dropAtCleanup(t *testing.T, db *sql.DB, name string) {
+	t.Cleanup(func() {
+		_, _ = db.ExecContext(context.Background(), "DROP DATABASE IF EXISTS `"+name+"`")
+		// staging/backup leftovers of a failed import
+		rows, err := db.QueryContext(context.Background(), "SELECT SCHEMA_NAME FROM information_schema.SCHEMATA WHERE SCHEMA_NAME LIKE ?", name+"\\_\\_synco\\_%")
+		if err != nil {
+			return
+		}
+		var left []string
+		for rows.Next() {
+			var n string
+			_ = rows.Scan(&n)
+			left = append(left, n)
+		}
+		rows.Close()
+		for _, n := range left {
+			_, _ = db.ExecContext(context.Background(), "DROP DATABASE IF EXISTS `"+n+"`")
+		}
+	})
+}
+
+func mustExec(t *testing.T, db interface {
+	ExecContext(context.Context, string, ...any) (sql.Result, error)
+}, q string, args ...any) {
+	t.Helper()
+	if _, err := db.ExecContext(t.Context(), q, args...); err != nil {
+		t.Fatalf("%s: %v", q, err)
+	}
+}
+
+func cfgFor(t *testing.T, name string) *mysql.Config {
+	t.Helper()
+	c, err := mysql.ParseDSN(testDSN + name)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return c
+}
+
+// memSink keeps streams in memory; it is also a Source.
+type memSink struct {
+	mu      sync.Mutex
+	streams map[string][]byte
+}
+
+func newMemSink() *memSink { return &memSink{streams: map[string][]byte{}} }
+
+type memWriter struct {
+	s    *memSink
+	name string
+	buf  bytes.Buffer
+}
+
+func (w *memWriter) Write(p []byte) (int, error) { return w.buf.Write(p) }
+func (w *memWriter) Close() error {
+	w.s.mu.Lock()
+	defer w.s.mu.Unlock()
+	w.s.streams[w.name] = w.buf.Bytes()
+	return nil
+}
+
+func (s *memSink) Create(ctx context.Context, name string) (io.WriteCloser, error) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if _, ok := s.streams[name]; ok {
+		return nil, fmt.Errorf("stream %s created twice", name)
+	}
+	s.streams[name] = nil
+	return &memWriter{s: s, name: name}, nil
+}
+
+func (s *memSink) Names() []string {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	var n []string
+	for k := range s.streams {
+		n = append(n, k)
+	}
+	sort.Strings(n)
+	return n
+}
+
+func (s *memSink) Open(ctx context.Context, name string) (io.ReadCloser, error) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	b, ok := s.streams[name]
+	if !ok {
+		return nil, fmt.Errorf("no stream %s", name)
+	}
+	return io.NopCloser(bytes.NewReader(b)), nil
+}
+
+// concat is the single-file form: schema, data in name order, post.
+func (s *memSink) concat() []byte {
+	var b bytes.Buffer
+	b.Write(s.streams[dumpers.SchemaStream])
+	for _, n := range s.Names() {
+		if strings.HasPrefix(n, dumpers.DataDir) {
+			b.Write(s.streams[n])
+		}
+	}
+	b.Write(s.streams[dumpers.PostStream])
+	return b.Bytes()
+}
+
+func dump(t *testing.T, name string, opt dumpers.Options) *memSink {
+	t.Helper()
+	s := newMemSink()
+	if err := mysql.NewDumper(cfgFor(t, name)).Dump(t.Context(), s, opt); err != nil {
+		t.Fatalf("dump %s: %v", name, err)
+	}
+	return s
+}
+
+// checksums gives CHECKSUM TABLE and the row count of every base table of db.
+func checksums(t *testing.T, db *sql.DB, name string) map[string]string {
+	t.Helper()
+	rows, err := db.QueryContext(t.Context(), "SELECT TABLE_NAME FROM information_schema.TABLES WHERE TABLE_SCHEMA = ? AND TABLE_TYPE = 'BASE TABLE'", name)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var tables []string
+	for rows.Next() {
+		var n string
+		if err := rows.Scan(&n); err != nil {
+			t.Fatal(err)
+		}
+		tables = append(tables, n)
+	}
+	rows.Close()
+	out := map[string]string{}
+	for _, tb := range tables {
+		tb := tb
+		qt := strings.ReplaceAll(tb, "`", "``")
+		var n string
+		var sum sql.NullString
+		q := fmt.Sprintf("CHECKSUM TABLE `%s`.`%s`", name, qt)
+		if err := db.QueryRowContext(t.Context(), q).Scan(&n, &sum); err != nil {
+			t.Fatal(err)
+		}
+		var cnt int64
+		if err := db.QueryRowContext(t.Context(), fmt.Sprintf("SELECT COUNT(*) FROM `%s`.`%s`", name, qt)).Scan(&cnt); err != nil {
+			t.Fatal(err)
+		}
+		out[tb] = fmt.Sprintf("rows=%d checksum=%s", cnt, sum.String)
+	}
+	return out
+}
+
+func queryInt(t *testing.T, db *sql.DB, q string, args ...any) int64 {
+	t.Helper()
+	var n int64
+	if err := db.QueryRowContext(t.Context(), q, args...).Scan(&n); err != nil {
+		t.Fatalf("%s: %v", q, err)
+	}
+	return n
+}
+
+func queryString(t *testing.T, db *sql.DB, q string, args ...any) string {
+	t.Helper()
+	var s sql.NullString
+	if err := db.QueryRowContext(t.Context(), q, args...).Scan(&s); err != nil {
+		t.Fatalf("%s: %v", q, err)
+	}
+	return s.String
+}
+
+func equalMaps(t *testing.T, what string, want, got map[string]string) {
+	t.Helper()
+	for k, v := range want {
+		if got[k] != v {
+			t.Errorf("%s %s: got %q, want %q", what, k, got[k], v)
+		}
+	}
+	for k := range got {
+		if _, ok := want[k]; !ok {
+			t.Errorf("%s %s: unexpected (%q)", what, k, got[k])
+		}
+	}
+}

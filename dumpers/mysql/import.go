@@ -1,0 +1,271 @@
+package mysql
+
+import (
+	"context"
+	"crypto/rand"
+	"database/sql"
+	"encoding/hex"
+	"errors"
+	"fmt"
+	"io"
+	"regexp"
+	"strconv"
+	"strings"
+	"sync/atomic"
+	"time"
+	"unicode/utf8"
+
+	"golang.org/x/sync/errgroup"
+
+	"synco/dumpers"
+)
+
+// ErrTruncated: a stream ends inside a statement.
+var ErrTruncated = errors.New("mysql: stream ends inside a statement (truncated)")
+
+// importParallel is the number of data streams loaded at once.
+const importParallel = 4
+
+// Import restores a dump into the database named in cfg, which is created if
+// missing. Everything is loaded into a fresh staging database first; only when all
+// of it loaded is it swapped into the target (see package doc), so on any error
+// (also a cancelled ctx) the target is as it was. After success the target holds
+// exactly the dump: tables, views, triggers, routines and events that only existed
+// locally are gone. progress may be nil. Errors: as Dump, plus failures of the
+// dump's statements, wrapped with the stream and statement number.
+func Import(ctx context.Context, cfg *Config, src dumpers.Source, progress func(dumpers.Progress)) error {
+	if cfg.Database == "" {
+		return fmt.Errorf("import: %w: no database named", ErrInvalidDSN)
+	}
+	srv, err := open(ctx, cfg.WithDatabase(""))
+	if err != nil {
+		return fmt.Errorf("import: %w", err)
+	}
+	defer srv.db.Close()
+	im := &importer{db: srv.db, src: src, target: cfg.Database, progress: progress}
+	if err := im.run(ctx); err != nil {
+		return fmt.Errorf("import into %s: %w", cfg.Database, err)
+	}
+	return nil
+}
+
+type importer struct {
+	db       *sql.DB
+	src      dumpers.Source
+	target   string
+	stage    string
+	progress func(dumpers.Progress)
+	total    atomic.Int64
+}
+
+func (im *importer) report(p dumpers.Progress) {
+	if im.progress != nil {
+		im.progress(p)
+	}
+}
+
+func (im *importer) run(ctx context.Context) (err error) {
+	var data []string
+	have := map[string]bool{}
+	for _, n := range im.src.Names() {
+		have[n] = true
+		if strings.HasPrefix(n, dumpers.DataDir) && strings.HasSuffix(n, ".sql") {
+			data = append(data, n)
+		}
+	}
+	for _, n := range []string{dumpers.SchemaStream, dumpers.PostStream} {
+		if !have[n] {
+			return fmt.Errorf("stream %s missing from the dump", n)
+		}
+	}
+	im.stage = tempName(im.target, "__synco_")
+	if _, err := im.db.ExecContext(ctx, "CREATE DATABASE "+quoteIdent(im.stage)); err != nil {
+		return privilegeErr("create staging database "+im.stage, "CREATE", fmt.Errorf("create staging database %s: %w", im.stage, err))
+	}
+	defer func() {
+		if err != nil {
+			cctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), time.Minute)
+			defer cancel()
+			if _, derr := im.db.ExecContext(cctx, "DROP DATABASE IF EXISTS "+quoteIdent(im.stage)); derr != nil {
+				err = errors.Join(err, fmt.Errorf("drop staging database %s: %w", im.stage, derr))
+			}
+		}
+	}()
+
+	if err := im.load(ctx, dumpers.SchemaStream, ""); err != nil {
+		return err
+	}
+	g, gctx := errgroup.WithContext(ctx)
+	g.SetLimit(importParallel)
+	for _, n := range data {
+		g.Go(func() error { return im.load(gctx, n, tableOfStream(n)) })
+	}
+	if err := g.Wait(); err != nil {
+		return err
+	}
+	post, err := im.readAll(ctx, dumpers.PostStream)
+	if err != nil {
+		return err
+	}
+	// Run post.sql in the staging database first (events aside, which could fire
+	// there): a view or trigger that does not load fails here, target untouched.
+	var trial [][]byte
+	for _, st := range post {
+		if !isEventStmt(st) {
+			trial = append(trial, st)
+		}
+	}
+	if err := im.execAll(ctx, im.stage, dumpers.PostStream, trial); err != nil {
+		return err
+	}
+	if err := ctx.Err(); err != nil {
+		return err
+	}
+	return im.swap(ctx, post)
+}
+
+var eventRE = regexp.MustCompile(`(?is)^(CREATE\s+(DEFINER\s*=\s*\S+\s+)?|DROP\s+)EVENT\b`)
+
+func isEventStmt(st []byte) bool { return eventRE.Match(st) }
+
+// conn opens a connection set up for loading, with db as default database.
+func (im *importer) conn(ctx context.Context, db string) (*sql.Conn, error) {
+	c, err := im.db.Conn(ctx)
+	if err != nil {
+		return nil, fmt.Errorf("open connection: %w", err)
+	}
+	if err := setupSession(ctx, c, loadSQLMode); err != nil {
+		c.Close()
+		return nil, err
+	}
+	if _, err := c.ExecContext(ctx, "USE "+quoteIdent(db)); err != nil {
+		c.Close()
+		return nil, fmt.Errorf("use %s: %w", db, err)
+	}
+	return c, nil
+}
+
+// load runs one stream's statements in the staging database on its own connection.
+func (im *importer) load(ctx context.Context, name, tableName string) error {
+	r, err := im.src.Open(ctx, name)
+	if err != nil {
+		return fmt.Errorf("open stream %s: %w", name, err)
+	}
+	defer r.Close()
+	c, err := im.conn(ctx, im.stage)
+	if err != nil {
+		return err
+	}
+	defer c.Close()
+	sp := newSplitter(r)
+	var rows, seen int64
+	for i := 1; ; i++ {
+		st, groups, err := sp.next()
+		if err == io.EOF {
+			break
+		}
+		if err != nil {
+			return fmt.Errorf("read stream %s: %w", name, err)
+		}
+		if sp.unterminated {
+			// our dumps end every statement: a partial INSERT must not load
+			return fmt.Errorf("read stream %s: %w", name, ErrTruncated)
+		}
+		if _, err := c.ExecContext(ctx, string(st)); err != nil {
+			return stmtErr(name, i, st, err)
+		}
+		if groups > 1 && len(st) > 6 && strings.EqualFold(string(st[:6]), "INSERT") {
+			rows += int64(groups - 1)
+		}
+		im.report(dumpers.Progress{Table: tableName, Rows: rows, Bytes: im.total.Add(sp.n - seen)})
+		seen = sp.n
+	}
+	im.report(dumpers.Progress{Table: tableName, Rows: rows, Bytes: im.total.Add(sp.n - seen), Done: tableName != ""})
+	return nil
+}
+
+// readAll reads every statement of a (small) stream.
+func (im *importer) readAll(ctx context.Context, name string) ([][]byte, error) {
+	r, err := im.src.Open(ctx, name)
+	if err != nil {
+		return nil, fmt.Errorf("open stream %s: %w", name, err)
+	}
+	defer r.Close()
+	sp := newSplitter(r)
+	var out [][]byte
+	for {
+		st, _, err := sp.next()
+		if err == io.EOF {
+			im.report(dumpers.Progress{Bytes: im.total.Add(sp.n)})
+			return out, nil
+		}
+		if err != nil {
+			return nil, fmt.Errorf("read stream %s: %w", name, err)
+		}
+		if sp.unterminated {
+			return nil, fmt.Errorf("read stream %s: %w", name, ErrTruncated)
+		}
+		out = append(out, st)
+	}
+}
+
+// execAll runs statements on a fresh load connection to db.
+func (im *importer) execAll(ctx context.Context, db, stream string, stmts [][]byte) error {
+	c, err := im.conn(ctx, db)
+	if err != nil {
+		return err
+	}
+	defer c.Close()
+	return execOn(ctx, c, stream, stmts)
+}
+
+func execOn(ctx context.Context, c *sql.Conn, stream string, stmts [][]byte) error {
+	for i, st := range stmts {
+		if _, err := c.ExecContext(ctx, string(st)); err != nil {
+			return stmtErr(stream, i+1, st, err)
+		}
+	}
+	return nil
+}
+
+func stmtErr(stream string, n int, st []byte, err error) error {
+	head := string(st)
+	if len(head) > 60 {
+		head = head[:60]
+		for !utf8.ValidString(head) {
+			head = head[:len(head)-1]
+		}
+		head += "…"
+	}
+	return fmt.Errorf("stream %s statement %d (%s): %w", stream, n, strings.Join(strings.Fields(head), " "), err)
+}
+
+// tableOfStream turns "data/<escaped>.sql" back into the table name.
+func tableOfStream(name string) string {
+	s := strings.TrimSuffix(strings.TrimPrefix(name, dumpers.DataDir), ".sql")
+	var b strings.Builder
+	for i := 0; i < len(s); i++ {
+		if s[i] == '%' && i+2 < len(s) {
+			if v, err := strconv.ParseUint(s[i+1:i+3], 16, 8); err == nil {
+				b.WriteByte(byte(v))
+				i += 2
+				continue
+			}
+		}
+		b.WriteByte(s[i])
+	}
+	return b.String()
+}
+
+// tempName is base + tag + 8 random hex digits, base shortened (at a character
+// boundary) to keep the name within MySQL's 64 characters.
+func tempName(base, tag string) string {
+	var r [4]byte
+	_, _ = rand.Read(r[:])
+	suffix := tag + hex.EncodeToString(r[:])
+	for utf8.RuneCountInString(base)+len(suffix) > 64 {
+		_, n := utf8.DecodeLastRuneInString(base)
+		base = base[:len(base)-n]
+	}
+	return base + suffix
+}

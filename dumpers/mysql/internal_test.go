@@ -1,0 +1,123 @@
+package mysql
+
+import (
+	"errors"
+	"io"
+	"strings"
+	"testing"
+)
+
+func TestSplitter(t *testing.T) {
+	in := "-- comment; not a statement\n" +
+		"SET a = 1;\n" +
+		"INSERT INTO `t;x` (`a`,`b`) VALUES\n(1,'it''s; (fine)'),\n(2,'back\\'slash;'),\n(3,\"dq;\");\n" +
+		"/* block ; comment */ SELECT 1 # trailing ; comment\n;\n" +
+		"DELIMITER ;;\n" +
+		"CREATE PROCEDURE p() BEGIN SELECT ';;'; SELECT 2; END;;\n" +
+		"DELIMITER ;\n" +
+		"SELECT 'line1\nDELIMITER ;;\nline3';\n" +
+		";;\n" +
+		"SELECT --1;\n" +
+		"SELECT 3"
+	want := []struct {
+		st     string
+		groups int
+	}{
+		{"-- comment; not a statement\nSET a = 1", 0},
+		{"INSERT INTO `t;x` (`a`,`b`) VALUES\n(1,'it''s; (fine)'),\n(2,'back\\'slash;'),\n(3,\"dq;\")", 4},
+		{"/* block ; comment */ SELECT 1 # trailing ; comment", 0},
+		{"CREATE PROCEDURE p() BEGIN SELECT ';;'; SELECT 2; END", 1},
+		{"SELECT 'line1\nDELIMITER ;;\nline3'", 0},
+		{"SELECT --1", 0},
+		{"SELECT 3", 0},
+	}
+	sp := newSplitter(strings.NewReader(in))
+	for i, w := range want {
+		st, g, err := sp.next()
+		if err != nil {
+			t.Fatalf("statement %d: %v", i, err)
+		}
+		if string(st) != w.st || g != w.groups {
+			t.Errorf("statement %d: got %q (%d groups), want %q (%d)", i, st, g, w.st, w.groups)
+		}
+	}
+	if _, _, err := sp.next(); err != io.EOF {
+		t.Errorf("after the last: %v", err)
+	}
+	if sp.n != int64(len(in)) {
+		t.Errorf("counted %d bytes, want %d", sp.n, len(in))
+	}
+	sp = newSplitter(strings.NewReader("SELECT 'open"))
+	if _, _, err := sp.next(); err == nil || errors.Is(err, io.EOF) {
+		t.Errorf("unterminated string: %v", err)
+	}
+}
+
+func TestAppendValue(t *testing.T) {
+	for _, tc := range []struct {
+		in   []byte
+		k    kind
+		want string
+	}{
+		{nil, kindString, "NULL"},
+		{[]byte{}, kindString, "''"},
+		{[]byte{}, kindBinary, "''"},
+		{[]byte("18446744073709551615"), kindNumber, "18446744073709551615"},
+		{[]byte("-0.000000000000000000000000000001"), kindNumber, "-0.000000000000000000000000000001"},
+		{[]byte("1.2345677614212036"), kindFloat, "1.2345678"},
+		{[]byte("3.4028234663852886e38"), kindFloat, "3.4028234663852886e+38"},
+		{[]byte("-3.4028234663852886e38"), kindFloat, "-3.4028234663852886e+38"},
+		{[]byte("0.1"), kindDouble, "0.1"},
+		{[]byte("1.7976931348623157e308"), kindDouble, "1.7976931348623157e+308"},
+		{[]byte{0, 1, 0xfe, 0xff}, kindBinary, "0x0001FEFF"},
+		{[]byte("it's"), kindString, "'it''s'"},
+		{[]byte("😀 ü"), kindString, "'😀 ü'"},
+		{[]byte("a\\b"), kindString, "_utf8mb4 X'615C62'"},
+		{[]byte("a\x00"), kindString, "_utf8mb4 X'6100'"},
+		{[]byte("\x1a"), kindString, "_utf8mb4 X'1A'"},
+		{[]byte{0xff, 'a'}, kindString, "X'FF61'"},
+		{[]byte("2024-02-29 12:34:56.000001"), kindString, "'2024-02-29 12:34:56.000001'"},
+	} {
+		if got := string(appendValue(nil, tc.in, tc.k)); got != tc.want {
+			t.Errorf("appendValue(%q, %d) = %s, want %s", tc.in, tc.k, got, tc.want)
+		}
+	}
+}
+
+func TestCheckVersion(t *testing.T) {
+	for v, ok := range map[string]bool{
+		"10.11.19-MariaDB-0+deb12u1": true, "10.3.39-MariaDB": true, "10.2.44-MariaDB": false,
+		"5.5.5-10.11.6-MariaDB": true, // old protocol prefix: the real version follows
+		"8.0.36":                true, "5.7.44-log": true, "5.6.51": false, "garbage": false, "11.4.2-MariaDB": true,
+	} {
+		if err := checkVersion(v); (err == nil) != ok {
+			t.Errorf("checkVersion(%q) = %v", v, err)
+		}
+	}
+}
+
+func TestViewOrder(t *testing.T) {
+	defs := map[string]string{
+		"a": "CREATE VIEW `a` AS select * from `c`",
+		"b": "CREATE VIEW `b` AS select * from `t`",
+		"c": "CREATE VIEW `c` AS select * from `b`",
+		"x": "CREATE VIEW `x` AS select * from `y`",
+		"y": "CREATE VIEW `y` AS select * from `x`", // cycle: name order
+	}
+	got := strings.Join(viewOrder([]string{"y", "x", "c", "b", "a"}, defs), ",")
+	if got != "b,c,a,x,y" {
+		t.Errorf("viewOrder = %s", got)
+	}
+}
+
+func TestStripDefiner(t *testing.T) {
+	for in, want := range map[string]string{
+		"CREATE ALGORITHM=UNDEFINED DEFINER=`root`@`localhost` SQL SECURITY DEFINER VIEW `v` AS select 1":       "CREATE ALGORITHM=UNDEFINED SQL SECURITY DEFINER VIEW `v` AS select 1",
+		"CREATE DEFINER=`we``ird`@`%` TRIGGER t BEFORE INSERT ON x FOR EACH ROW SET NEW.a = 'DEFINER=`a`@`b` '": "CREATE TRIGGER t BEFORE INSERT ON x FOR EACH ROW SET NEW.a = 'DEFINER=`a`@`b` '",
+		"CREATE PROCEDURE p() SELECT 1": "CREATE PROCEDURE p() SELECT 1",
+	} {
+		if got := stripDefiner(in); got != want {
+			t.Errorf("stripDefiner(%q) = %q", in, got)
+		}
+	}
+}

@@ -1,0 +1,42 @@
+package postgres_test
+
+import (
+	"errors"
+	"strings"
+	"testing"
+
+	"synco/dumpers/postgres"
+)
+
+func TestParseDSN(t *testing.T) {
+	for _, tc := range []struct {
+		dsn, host, user, pass, db, ssl, str string
+		port                                uint16
+	}{
+		{"postgres://app:p%40ss%2Fw@db.example.com:6543/shop?sslmode=verify-full", "db.example.com", "app", "p@ss/w", "shop", "verify-full",
+			"postgres://app:xxxxx@db.example.com:6543/shop?sslmode=verify-full", 6543},
+		{"postgresql://u@%2Frun%2Fpostgresql/db", "/run/postgresql", "u", "", "db", "", "postgres://u@/db?host=%2Frun%2Fpostgresql", 5432},
+		{"postgres:///db?host=/var/run/postgresql&user=x", "/var/run/postgresql", "x", "", "db", "", "postgres://x@/db?host=%2Fvar%2Frun%2Fpostgresql", 5432},
+	} {
+		c, err := postgres.ParseDSN(tc.dsn)
+		if err != nil {
+			t.Errorf("%s: %v", tc.dsn, err)
+			continue
+		}
+		if c.Host != tc.host || c.User != tc.user || c.Password != tc.pass || c.Database != tc.db || c.SSLMode != tc.ssl || c.Port != tc.port {
+			t.Errorf("%s: got %+v", tc.dsn, *c)
+		}
+		if c.String() != tc.str {
+			t.Errorf("%s: String() = %s, want %s", tc.dsn, c, tc.str)
+		}
+	}
+	for _, bad := range []string{"mysql://u:secret@h/db", "postgres://u:secret@h:notaport/db", "postgres://u:secret@h/", "host=h password=secret"} {
+		_, err := postgres.ParseDSN(bad)
+		if !errors.Is(err, postgres.ErrDSN) {
+			t.Errorf("%s: error %v, want ErrDSN", bad, err)
+		}
+		if err != nil && strings.Contains(err.Error(), "secret") {
+			t.Errorf("%s: error leaks the password: %v", bad, err)
+		}
+	}
+}

@@ -1,0 +1,40 @@
+package postgres
+
+import (
+	"context"
+	"io"
+)
+
+// RunScript runs an SQL script (psql dialect without meta-commands) on the
+// database cfg names; tests use it to load fixtures.
+func RunScript(ctx context.Context, cfg *Config, r io.Reader) error {
+	conn, err := connect(ctx, cfg)
+	if err != nil {
+		return err
+	}
+	defer conn.Close(context.WithoutCancel(ctx))
+	return execScript(ctx, conn.PgConn(), r, nil)
+}
+
+// Split returns the statements of script (for the splitter's tests).
+func Split(script io.Reader) ([]string, error) {
+	s := newScanner(script)
+	var out []string
+	for {
+		st, err := s.Next()
+		if err == io.EOF {
+			return out, nil
+		}
+		if err != nil {
+			return out, err
+		}
+		out = append(out, st)
+		if isCopyFromStdin(st) {
+			b, err := io.ReadAll(s.CopyData())
+			if err != nil {
+				return out, err
+			}
+			out = append(out, "<copy>"+string(b))
+		}
+	}
+}

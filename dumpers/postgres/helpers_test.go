@@ -1,0 +1,235 @@
+package postgres_test
+
+import (
+	"bytes"
+	"context"
+	"crypto/rand"
+	"encoding/hex"
+	"fmt"
+	"io"
+	"os"
+	"slices"
+	"strings"
+	"sync"
+	"testing"
+
+	"github.com/jackc/pgx/v5"
+
+	"synco/dumpers"
+	"synco/dumpers/postgres"
+)
+
+const serverDSN = "postgres://postgres@127.0.0.1:5432/postgres?sslmode=disable"
+
+// server returns the config of the test server's maintenance database, or
+// skips (fails with CI=true) when it is unreachable.
+func server(t *testing.T) *postgres.Config {
+	t.Helper()
+	cfg, err := postgres.ParseDSN(serverDSN)
+	if err != nil {
+		t.Fatal(err)
+	}
+	conn, err := pgx.Connect(t.Context(), serverDSN)
+	if err != nil {
+		msg := fmt.Sprintf("PostgreSQL not reachable at %s (%v); start it (pg_ctlcluster 15 main start) to run these tests", cfg, err)
+		if os.Getenv("CI") == "true" {
+			t.Fatal(msg)
+		}
+		t.Skip(msg)
+	}
+	conn.Close(t.Context())
+	return cfg
+}
+
+func randSuffix() string {
+	b := make([]byte, 4)
+	rand.Read(b)
+	return hex.EncodeToString(b)
+}
+
+// newDB creates an empty, uniquely named database dropped at cleanup.
+func newDB(t *testing.T, prefix string) *postgres.Config {
+	t.Helper()
+	cfg := server(t)
+	name := "synco_test_" + prefix + "_" + randSuffix()
+	admin(t, "CREATE DATABASE "+name)
+	t.Cleanup(func() { dropDB(name) })
+	return cfg.WithDatabase(name)
+}
+
+func dropDB(name string) {
+	conn, err := pgx.Connect(context.Background(), serverDSN)
+	if err != nil {
+		return
+	}
+	defer conn.Close(context.Background())
+	conn.Exec(context.Background(), `DROP DATABASE IF EXISTS "`+name+`" WITH (FORCE)`)
+}
+
+func admin(t *testing.T, sql string) {
+	t.Helper()
+	conn, err := pgx.Connect(t.Context(), serverDSN)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer conn.Close(t.Context())
+	if _, err := conn.Exec(t.Context(), sql); err != nil {
+		t.Fatalf("%s: %v", sql, err)
+	}
+}
+
+func dbConn(t *testing.T, cfg *postgres.Config) *pgx.Conn {
+	t.Helper()
+	conn, err := pgx.Connect(t.Context(), strings.Replace(serverDSN, "/postgres?", "/"+cfg.Database+"?", 1))
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { conn.Close(context.Background()) })
+	return conn
+}
+
+func runFile(t *testing.T, cfg *postgres.Config, file string) {
+	t.Helper()
+	f, err := os.Open(file)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer f.Close()
+	if err := postgres.RunScript(t.Context(), cfg, f); err != nil {
+		t.Fatalf("load %s: %v", file, err)
+	}
+}
+
+// memSink keeps streams in memory; it is also a dumpers.Source.
+type memSink struct {
+	mu      sync.Mutex
+	streams map[string]*bytes.Buffer
+}
+
+func newMemSink() *memSink { return &memSink{streams: map[string]*bytes.Buffer{}} }
+
+type memWriter struct {
+	bytes.Buffer
+	s    *memSink
+	name string
+}
+
+func (w *memWriter) Close() error {
+	w.s.mu.Lock()
+	defer w.s.mu.Unlock()
+	w.s.streams[w.name] = &w.Buffer
+	return nil
+}
+
+func (s *memSink) Create(ctx context.Context, name string) (io.WriteCloser, error) {
+	return &memWriter{s: s, name: name}, nil
+}
+
+func (s *memSink) Names() []string {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	var n []string
+	for k := range s.streams {
+		n = append(n, k)
+	}
+	slices.Sort(n)
+	return n
+}
+
+func (s *memSink) Open(ctx context.Context, name string) (io.ReadCloser, error) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	b, ok := s.streams[name]
+	if !ok {
+		return nil, fmt.Errorf("no stream %s", name)
+	}
+	return io.NopCloser(bytes.NewReader(b.Bytes())), nil
+}
+
+// concat is schema + data streams in name order + post, as one plain file.
+func (s *memSink) concat() []byte {
+	var out bytes.Buffer
+	out.Write(s.streams[dumpers.SchemaStream].Bytes())
+	for _, n := range s.Names() {
+		if strings.HasPrefix(n, dumpers.DataDir) {
+			out.Write(s.streams[n].Bytes())
+		}
+	}
+	out.Write(s.streams[dumpers.PostStream].Bytes())
+	return out.Bytes()
+}
+
+var _ dumpers.Sink = (*memSink)(nil)
+var _ dumpers.Source = (*memSink)(nil)
+
+const pagilaDir = "../../../shared/realdata/pagila/"
+
+var (
+	pagilaOnce sync.Once
+	pagilaTpl  string
+	pagilaErr  error
+)
+
+func TestMain(m *testing.M) {
+	code := m.Run()
+	if pagilaTpl != "" {
+		dropDB(pagilaTpl)
+	}
+	os.Exit(code)
+}
+
+// loadPagila creates a database holding Pagila; refresh populates the matview.
+// Pagila is loaded (with our own script runner) once into a template database.
+func loadPagila(t *testing.T, refresh bool) *postgres.Config {
+	t.Helper()
+	srv := server(t)
+	pagilaOnce.Do(func() {
+		name := "synco_test_pagila_tpl_" + randSuffix()
+		ctx := context.Background()
+		conn, err := pgx.Connect(ctx, serverDSN)
+		if err != nil {
+			pagilaErr = err
+			return
+		}
+		defer conn.Close(ctx)
+		if _, pagilaErr = conn.Exec(ctx, "CREATE DATABASE "+name); pagilaErr != nil {
+			return
+		}
+		pagilaTpl = name
+		for _, f := range []string{"pagila-schema.sql", "pagila-data.sql"} {
+			r, err := os.Open(pagilaDir + f)
+			if err != nil {
+				pagilaErr = err
+				return
+			}
+			pagilaErr = postgres.RunScript(ctx, srv.WithDatabase(name), r)
+			r.Close()
+			if pagilaErr != nil {
+				pagilaErr = fmt.Errorf("load %s: %w", f, pagilaErr)
+				return
+			}
+		}
+	})
+	if pagilaErr != nil {
+		t.Fatal(pagilaErr)
+	}
+	name := "synco_test_pagila_" + randSuffix()
+	admin(t, "CREATE DATABASE "+name+" TEMPLATE "+pagilaTpl)
+	t.Cleanup(func() { dropDB(name) })
+	cfg := srv.WithDatabase(name)
+	if refresh {
+		if _, err := dbConn(t, cfg).Exec(t.Context(), "REFRESH MATERIALIZED VIEW public.rental_by_category"); err != nil {
+			t.Fatal(err)
+		}
+	}
+	return cfg
+}
+
+func dump(t *testing.T, cfg *postgres.Config, opt dumpers.Options) *memSink {
+	t.Helper()
+	s := newMemSink()
+	if err := postgres.NewDumper(cfg).Dump(t.Context(), s, opt); err != nil {
+		t.Fatalf("dump: %v", err)
+	}
+	return s
+}

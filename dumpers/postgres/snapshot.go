@@ -1,0 +1,98 @@
+package postgres
+
+import (
+	"context"
+	"fmt"
+
+	"github.com/jackc/pgx/v5"
+)
+
+// sessionSQL fixes every setting that changes how values are printed, so the
+// dump's bytes depend only on the data.
+const sessionSQL = `SELECT pg_catalog.set_config('search_path', '', false);
+SET client_encoding = 'UTF8';
+SET DateStyle = 'ISO, YMD';
+SET IntervalStyle = 'postgres';
+SET TimeZone = 'UTC';
+SET extra_float_digits = 3;
+SET bytea_output = 'hex';
+SET xmloption = content;
+SET standard_conforming_strings = on;
+SET quote_all_identifiers = off;
+SET statement_timeout = 0;
+SET lock_timeout = 0;
+SET idle_in_transaction_session_timeout = 0;
+SET row_security = off`
+
+var snapshotTx = pgx.TxOptions{IsoLevel: pgx.RepeatableRead, AccessMode: pgx.ReadOnly}
+
+// snapshot is the leader transaction of a dump: it exports its snapshot so
+// worker connections see exactly the same data.
+type snapshot struct {
+	cfg     *Config
+	conn    *pgx.Conn
+	tx      pgx.Tx
+	id      string // pg_export_snapshot()
+	version int
+}
+
+func openSnapshot(ctx context.Context, cfg *Config) (*snapshot, error) {
+	conn, err := connect(ctx, cfg)
+	if err != nil {
+		return nil, err
+	}
+	s := &snapshot{cfg: cfg, conn: conn}
+	if err := s.init(ctx); err != nil {
+		s.close(ctx)
+		return nil, err
+	}
+	return s, nil
+}
+
+func (s *snapshot) init(ctx context.Context) error {
+	if _, err := s.conn.Exec(ctx, sessionSQL); err != nil {
+		return fmt.Errorf("set session of %s: %w", s.cfg, err)
+	}
+	if err := s.conn.QueryRow(ctx, "SELECT current_setting('server_version_num')::int").Scan(&s.version); err != nil {
+		return fmt.Errorf("read server version: %w", err)
+	}
+	tx, err := s.conn.BeginTx(ctx, snapshotTx)
+	if err != nil {
+		return fmt.Errorf("begin snapshot transaction: %w", err)
+	}
+	s.tx = tx
+	if err := tx.QueryRow(ctx, "SELECT pg_export_snapshot()").Scan(&s.id); err != nil {
+		return fmt.Errorf("export snapshot: %w", privErr(err, "EXECUTE on pg_export_snapshot()"))
+	}
+	return nil
+}
+
+// worker opens another connection that shares the leader's snapshot.
+func (s *snapshot) worker(ctx context.Context) (*pgx.Conn, error) {
+	conn, err := connect(ctx, s.cfg)
+	if err != nil {
+		return nil, err
+	}
+	fail := func(what string, err error) (*pgx.Conn, error) {
+		conn.Close(context.WithoutCancel(ctx))
+		return nil, fmt.Errorf("%s: %w", what, err)
+	}
+	if _, err := conn.Exec(ctx, sessionSQL); err != nil {
+		return fail("set worker session", err)
+	}
+	if _, err := conn.Exec(ctx, "BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY"); err != nil {
+		return fail("begin worker transaction", err)
+	}
+	if _, err := conn.Exec(ctx, "SET TRANSACTION SNAPSHOT "+literal(s.id)); err != nil {
+		return fail("import snapshot "+s.id, err)
+	}
+	return conn, nil
+}
+
+func (s *snapshot) close(ctx context.Context) {
+	ctx = context.WithoutCancel(ctx)
+	if s.tx != nil {
+		_ = s.tx.Rollback(ctx)
+	}
+	_ = s.conn.Close(ctx)
+}

@@ -1,0 +1,177 @@
+package e2e_test
+
+import (
+	"os"
+	"path/filepath"
+	"strings"
+	"syscall"
+	"testing"
+	"time"
+)
+
+// outPublication publishes src with --out into a directory served by the static
+// helper server started with serverArgs (e.g. "-rate", "4000000"), waits until it is
+// ready, and returns the publisher, the server and the size of the publication
+// (root and packs: what one cold fetch downloads).
+func outPublication(t *testing.T, src string, serverArgs ...string) (*publisher, *staticServer, int64) {
+	t.Helper()
+	www := t.TempDir()
+	srv := serveStatic(t, www, serverArgs...)
+	pub := publish(t, append(sourceArgs(src), "--out", www, "--url", srv.url, "--state-dir", t.TempDir())...)
+	pub.waitReady()
+	dir := filepath.Join(www, pub.prefix())
+	return pub, srv, dirSize(t, dir) + dirSize(t, filepath.Join(dir, "p"))
+}
+
+// TestResumeAfterKill kills fetches with SIGKILL part way through a throttled
+// download, at several points, and checks that nothing partial appears in --to, that
+// the last run completes, and that all runs together download little more than one
+// full transfer.
+func TestResumeAfterKill(t *testing.T) {
+	t.Parallel()
+	src := t.TempDir()
+	makeBlobs(t, src, 3, 25) // ≈ 4 MB in chunks of ≤ 200 KB
+	pub, srv, full := outPublication(t, src, "-rate", "4000000")
+	defer pub.stop()
+	to, cache := filepath.Join(t.TempDir(), "sync"), t.TempDir()
+
+	start0 := srv.served()
+	// Kill right at the start, then after 15 %, 25 % and 25 % more of a full
+	// transfer went over the wire.
+	for i, share := range []float64{0, 0.15, 0.25, 0.25} {
+		base := srv.served()
+		p := startFetch(t, pub.token, to, cache)
+		if share > 0 {
+			waitFor(t, 30*time.Second, "the fetch to download its share", func() bool {
+				if p.exited() {
+					t.Fatalf("run %d: fetch ended (exit %d) before it could be killed\n%s", i, p.code, p.stderr.String())
+				}
+				return srv.served()-base >= int64(share*float64(full))
+			})
+		}
+		p.signal(syscall.SIGKILL)
+		p.wait(10 * time.Second)
+		requireNoPartial(t, src, to)
+		t.Logf("run %d killed after %d bytes", i, srv.served()-base)
+	}
+	s := mustFetch(t, pub.token, to, cache)
+	requireSameTree(t, src, to)
+	requireNoStaging(t, to)
+	total := srv.served() - start0
+	t.Logf("final run: %+v; all runs: %d bytes for a %d byte publication (%.2f×)", s, total, full, float64(total)/float64(full))
+	if s.ChunksFromCache == 0 {
+		t.Errorf("final run took no chunks from the cache: the killed runs' work was lost")
+	}
+	if float64(total) > 1.3*float64(full) {
+		t.Errorf("all runs downloaded %d bytes, more than 1.3× the %d bytes of one full transfer", total, full)
+	}
+}
+
+// TestKillAtTimes kills unthrottled fetches from the embedded server after growing
+// delays: first with a cold cache (the kills land while downloading), then into a
+// new directory with a warm cache (they land while writing into --to). Each kill
+// must leave nothing partial, and the next complete run must clean up.
+func TestKillAtTimes(t *testing.T) {
+	t.Parallel()
+	src := t.TempDir()
+	makeApp(t, src, 4)
+	pub := publish(t, append(sourceArgs(src), "--listen", "127.0.0.1:0", "--state-dir", t.TempDir())...)
+	defer pub.stop()
+	pub.waitReady()
+	cache := t.TempDir()
+	killAt := func(to string, delays ...time.Duration) {
+		for _, d := range delays {
+			p := startFetch(t, pub.token, to, cache)
+			time.Sleep(d)
+			if p.exited() {
+				if p.code != 0 {
+					t.Fatalf("fetch: exit %d\n%s", p.code, p.stderr.String())
+				}
+				return // it finished before the kill; the later delays are longer
+			}
+			p.signal(syscall.SIGKILL)
+			p.wait(10 * time.Second)
+			complete := requireNoPartial(t, src, to)
+			t.Logf("killed after %v: --to holds %v and %d complete files", d, listDir(t, to), len(complete))
+		}
+	}
+	ms := time.Millisecond
+	cold := filepath.Join(t.TempDir(), "sync")
+	killAt(cold, 20*ms, 40*ms, 60*ms, 80*ms, 100*ms, 130*ms, 160*ms, 200*ms)
+	mustFetch(t, pub.token, cold, cache)
+	requireSameTree(t, src, cold)
+	requireNoStaging(t, cold)
+
+	warm := filepath.Join(t.TempDir(), "sync")
+	killAt(warm, 5*ms, 10*ms, 15*ms, 20*ms, 25*ms, 30*ms, 40*ms, 50*ms, 70*ms)
+	if s := mustFetch(t, pub.token, warm, cache); s.ChunksDownloaded != 0 {
+		t.Errorf("warm fetch downloaded %d chunks, want 0", s.ChunksDownloaded)
+	}
+	requireSameTree(t, src, warm)
+	requireNoStaging(t, warm)
+}
+
+// TestPublicationRemovedMidFetch stops the publisher, which removes its --out
+// directory, while a throttled fetch runs: the fetch must fail with exit 4 and
+// write nothing. The static server cuts the running response when its file goes
+// (-abort-removed); the retry then finds the publication gone.
+func TestPublicationRemovedMidFetch(t *testing.T) {
+	t.Parallel()
+	src := t.TempDir()
+	makeBlobs(t, src, 7, 25)
+	pub, srv, full := outPublication(t, src, "-rate", "4000000", "-abort-removed")
+	to := filepath.Join(t.TempDir(), "sync")
+	base := srv.served()
+	p := startFetch(t, pub.token, to, t.TempDir())
+	waitFor(t, 30*time.Second, "the fetch to start downloading", func() bool {
+		if p.exited() {
+			t.Fatalf("fetch ended (exit %d) before the publication was removed\n%s", p.code, p.stderr.String())
+		}
+		return srv.served()-base > full/5
+	})
+	pub.stop()
+	if _, err := os.Stat(filepath.Join(srv.dir, pub.prefix())); !os.IsNotExist(err) {
+		t.Fatalf("publish stopped but its --out directory is still there (%v)", err)
+	}
+	r := fetchResult{code: p.wait(60 * time.Second), stdout: p.stdout.String(), stderr: p.stderr.String()}
+	r.wantFailure(t, 4, pub.token, "the publication is gone")
+	if got := listDir(t, to); got != nil {
+		t.Errorf("--to after the failed fetch holds %v, want nothing", got)
+	}
+}
+
+// TestFetchInterrupted sends SIGINT to a running fetch: exit 130, a hint to run it
+// again, nothing in --to; running it again completes.
+func TestFetchInterrupted(t *testing.T) {
+	t.Parallel()
+	src := t.TempDir()
+	makeBlobs(t, src, 5, 15)
+	pub, srv, full := outPublication(t, src, "-rate", "3000000")
+	defer pub.stop()
+	to, cache := filepath.Join(t.TempDir(), "sync"), t.TempDir()
+	base := srv.served()
+	p := startFetch(t, pub.token, to, cache)
+	waitFor(t, 30*time.Second, "the fetch to start downloading", func() bool {
+		if p.exited() {
+			t.Fatalf("fetch ended (exit %d) before it could be interrupted\n%s", p.code, p.stderr.String())
+		}
+		return srv.served()-base > full/3
+	})
+	p.signal(syscall.SIGINT)
+	if code := p.wait(10 * time.Second); code != 130 {
+		t.Fatalf("fetch after SIGINT: exit %d, want 130\n%s", code, p.stderr.String())
+	}
+	stderr := p.stderr.String()
+	if !strings.Contains(stderr, "synco: interrupted") || !strings.Contains(stderr, "synco: hint: run the same command again") {
+		t.Errorf("stderr after SIGINT:\n%s", stderr)
+	}
+	noSecrets(t, stderr, pub.token)
+	if got := listDir(t, to); got != nil {
+		t.Errorf("--to after the interrupted fetch holds %v, want nothing", got)
+	}
+	s := mustFetch(t, pub.token, to, cache)
+	requireSameTree(t, src, to)
+	if s.ChunksFromCache == 0 {
+		t.Errorf("the run after the interruption took no chunks from the cache: %+v", s)
+	}
+}

@@ -1,0 +1,163 @@
+package publish_test
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+
+	"synco/chunkstore"
+	"synco/dumpers"
+	"synco/manifest"
+	"synco/publish"
+)
+
+func build(t *testing.T, stateDir string, in publish.Inputs) (*publish.Result, *publish.Publication) {
+	t.Helper()
+	st, err := publish.OpenState(stateDir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { st.Close() })
+	pub, err := publish.NewPublication(st)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if s, _ := pub.State(); s != manifest.StateCreated {
+		t.Fatalf("new publication in state %v", s)
+	}
+	res, err := publish.Build(t.Context(), pub, in, 2, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if s, _ := pub.State(); s != manifest.StateReady {
+		t.Fatalf("built publication in state %v", s)
+	}
+	st.Close()
+	return res, pub
+}
+
+func TestRepublishReusesUnchangedFiles(t *testing.T) {
+	dir, state := t.TempDir(), t.TempDir()
+	for i := range 10 {
+		os.WriteFile(filepath.Join(dir, fmt.Sprintf("f%d", i)), []byte(strings.Repeat(fmt.Sprint(i), 5000)), 0o644)
+	}
+	in := publish.Inputs{FileSets: []publish.FileSet{{Name: "up", Dir: dir}}}
+	first, _ := build(t, state, in)
+	if first.Reused != 0 || first.NewChunks == 0 || first.Streams != 11 {
+		t.Fatalf("first build: %+v", first)
+	}
+	second, _ := build(t, state, in)
+	if second.Reused != 10 || second.Chunks != first.Chunks {
+		t.Fatalf("unchanged republish: %+v", second)
+	}
+	// Touch one file (new mtime, same content) and change another.
+	future := time.Now().Add(time.Hour)
+	os.Chtimes(filepath.Join(dir, "f1"), future, future)
+	os.WriteFile(filepath.Join(dir, "f2"), []byte("changed"), 0o644)
+	third, _ := build(t, state, in)
+	if third.Reused != 8 {
+		t.Errorf("after touching two files: reused %d, want 8", third.Reused)
+	}
+	// Only the changed content is sealed anew (plus the manifest's own chunks).
+	if third.NewChunks < 1 || third.NewChunks > 1+8 {
+		t.Errorf("after one content change: %d new chunks", third.NewChunks)
+	}
+}
+
+func TestStateIsLocked(t *testing.T) {
+	dir := t.TempDir()
+	st, err := publish.OpenState(dir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer st.Close()
+	if _, err := publish.OpenState(dir); !errors.Is(err, publish.ErrLocked) {
+		t.Fatalf("second OpenState: %v, want ErrLocked", err)
+	}
+	if fi, _ := os.Stat(dir); fi.Mode().Perm() != 0o700 {
+		t.Errorf("state dir mode %v, want 0700", fi.Mode().Perm())
+	}
+}
+
+func TestTokenStableAcrossRuns(t *testing.T) {
+	dir := t.TempDir()
+	st, _ := publish.OpenState(dir)
+	a := st.Token("http://x/p")
+	st.Close()
+	st, _ = publish.OpenState(dir)
+	b := st.Token("http://x/p")
+	st.Close()
+	if a.String() != b.String() {
+		t.Error("keys changed between runs of the same state dir")
+	}
+}
+
+// fakeDump writes a schema and two data streams the way a dumper does, concurrently.
+func fakeDump(ctx context.Context, sink dumpers.Sink) error {
+	for _, name := range []string{dumpers.SchemaStream, dumpers.DataStream("t1"), dumpers.DataStream("t2")} {
+		w, err := sink.Create(ctx, name)
+		if err != nil {
+			return err
+		}
+		io.WriteString(w, strings.Repeat("INSERT INTO x VALUES (1);\n", 1000))
+		if err := w.Close(); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+func TestDumpStreams(t *testing.T) {
+	in := publish.Inputs{Dumps: []publish.Dump{{Prefix: "db", Run: fakeDump}}}
+	res, _ := build(t, t.TempDir(), in)
+	if res.Streams != 3 || res.Bytes != 3*26*1000 {
+		t.Fatalf("dump: %+v", res)
+	}
+	bad := publish.Inputs{Dumps: []publish.Dump{{Prefix: "db", Run: func(ctx context.Context, sink dumpers.Sink) error {
+		_, err := sink.Create(ctx, "../escape.sql")
+		return err
+	}}}}
+	st, _ := publish.OpenState(t.TempDir())
+	defer st.Close()
+	pub, _ := publish.NewPublication(st)
+	if _, err := publish.Build(t.Context(), pub, bad, 2, nil); err == nil {
+		t.Fatal("a dump stream escaping its prefix was accepted")
+	}
+	failing := publish.Inputs{Dumps: []publish.Dump{{Prefix: "db", Run: func(ctx context.Context, sink dumpers.Sink) error {
+		w, _ := sink.Create(ctx, "schema.sql")
+		w.Write([]byte("partial"))
+		return errors.New("connection lost")
+	}}}}
+	pub, _ = publish.NewPublication(st)
+	if _, err := publish.Build(t.Context(), pub, failing, 2, nil); err == nil || !strings.Contains(err.Error(), "connection lost") {
+		t.Fatalf("failing dumper: %v", err)
+	}
+	if s, _ := pub.State(); s == manifest.StateReady {
+		t.Error("publication Ready after a failed dump")
+	}
+}
+
+func TestInputErrors(t *testing.T) {
+	dir := t.TempDir()
+	os.WriteFile(filepath.Join(dir, "x"), []byte("x"), 0o644)
+	for name, in := range map[string]publish.Inputs{
+		"duplicate name": {Streams: []publish.StreamFile{{Name: "a", Path: filepath.Join(dir, "x"), Class: chunkstore.ClassDB}, {Name: "a", Path: filepath.Join(dir, "x"), Class: chunkstore.ClassDB}}},
+		"bad name":       {Streams: []publish.StreamFile{{Name: "../a", Path: filepath.Join(dir, "x"), Class: chunkstore.ClassDB}}},
+		"missing file":   {Streams: []publish.StreamFile{{Name: "a", Path: filepath.Join(dir, "nope"), Class: chunkstore.ClassDB}}},
+		"stream is dir":  {Streams: []publish.StreamFile{{Name: "a", Path: dir, Class: chunkstore.ClassDB}}},
+		"missing dir":    {FileSets: []publish.FileSet{{Name: "a", Dir: filepath.Join(dir, "nope")}}},
+	} {
+		st, _ := publish.OpenState(t.TempDir())
+		pub, _ := publish.NewPublication(st)
+		if _, err := publish.Build(t.Context(), pub, in, 2, nil); err == nil {
+			t.Errorf("%s: accepted", name)
+		}
+		st.Close()
+	}
+}
