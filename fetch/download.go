@@ -42,14 +42,13 @@ func (s span) end() int64 {
 // plan groups the chunks into coalesced range requests.
 func planSpans(locs []manifest.Loc) []span {
 	byPack := map[string][]manifest.Loc{}
+	var packs []string // in order of first need: what is needed first is fetched first
 	for _, l := range locs {
+		if byPack[l.Pack] == nil {
+			packs = append(packs, l.Pack)
+		}
 		byPack[l.Pack] = append(byPack[l.Pack], l)
 	}
-	packs := make([]string, 0, len(byPack))
-	for p := range byPack {
-		packs = append(packs, p)
-	}
-	sort.Strings(packs)
 	var spans []span
 	for _, p := range packs {
 		ls := byPack[p]
@@ -164,6 +163,9 @@ func (f *fetcher) fetchSpan(ctx context.Context, s span) (int, error) {
 			return i, fmt.Errorf("write cache: %w", err)
 		}
 		f.downloaded.Add(1)
+		if f.onCached != nil {
+			f.onCached(l.ID)
+		}
 	}
 	return len(s.chunks), nil
 }

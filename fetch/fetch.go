@@ -16,11 +16,15 @@ import (
 	"errors"
 	"fmt"
 	"net/http"
+	"strings"
 	"sync"
 	"sync/atomic"
 	"time"
 
+	"golang.org/x/sync/errgroup"
+
 	"synco/chunkstore"
+	"synco/dumpers"
 	"synco/httpsrv"
 	"synco/manifest"
 )
@@ -49,6 +53,12 @@ type Options struct {
 	Backoff   httpsrv.Backoff   // zero: httpsrv.DefaultBackoff
 	Poll      time.Duration     // how often to re-read the root while the source prepares (zero: 500ms)
 	Progress  func(Progress)    // optional
+
+	// Import, if set, restores each database dump of the publication. It runs while
+	// the chunks arrive (src.Open waits for a stream's chunks); files are written to
+	// To only after every import succeeded. Without Import, a dump is written to To
+	// as one plain <prefix>.sql file that the engine's own client loads.
+	Import func(ctx context.Context, d Dump, src dumpers.Source) error
 }
 
 // Progress reports a fetch. Phase is one of "waiting" (Done/Total are the source's
@@ -77,6 +87,9 @@ type fetcher struct {
 	client *httpsrv.Client
 	keys   *chunkstore.Keys
 	stats  Stats
+
+	locs     map[chunkstore.ID]manifest.Loc // every chunk of the manifest
+	onCached func(chunkstore.ID)            // set before downloads start; called for every chunk cached
 
 	mu                   sync.Mutex   // guards stats.FilesWritten, stats.BytesWritten
 	downloaded, requests atomic.Int64 // chunks fetched, range requests made
@@ -117,20 +130,75 @@ func (f *fetcher) run(ctx context.Context) error {
 	if err != nil {
 		return err
 	}
-	plan, err := newPlan(m, f.opt.To)
+	f.locs = m.Locate()
+	dumps, rest, err := f.findDumps(ctx, m)
 	if err != nil {
 		return err
 	}
-	locs := m.Locate()
-	var need []manifest.Loc
-	for _, id := range plan.chunks {
-		need = append(need, locs[id])
+	if f.opt.To == "" && (f.opt.Import == nil || len(dumps) == 0) {
+		return errors.New("fetch: nothing to do: the publication has no database to import, and no target directory was given")
 	}
-	if err := f.ensure(ctx, need, "download"); err != nil {
+	var p *plan
+	if f.opt.To != "" {
+		if p, err = newPlan(rest, dumps, f.opt.To, root.Created); err != nil {
+			return err
+		}
+	}
+	// Database streams first (schema, data, post), so an import can start early.
+	var need []manifest.Loc
+	seen := map[chunkstore.ID]bool{}
+	addStream := func(s manifest.Stream) {
+		for _, r := range s.Chunks {
+			if !seen[r.ID] {
+				seen[r.ID] = true
+				need = append(need, f.locs[r.ID])
+			}
+		}
+	}
+	for _, d := range dumps {
+		for _, s := range d.parts {
+			addStream(s)
+		}
+	}
+	if p != nil {
+		for _, s := range rest {
+			addStream(s)
+		}
+	}
+	f.stats.ChunksTotal += len(need)
+
+	g, gctx := errgroup.WithContext(ctx)
+	if f.opt.Import != nil {
+		t := newTracker()
+		f.onCached = t.cached
+		for _, d := range dumps {
+			src := f.source(gctx, d, t)
+			g.Go(func() error { return f.opt.Import(gctx, *d, src) })
+		}
+	}
+	g.Go(func() error { return f.ensure(gctx, need, "download") })
+	if err := g.Wait(); err != nil {
 		return err
 	}
-	f.stats.ChunksTotal += len(plan.chunks)
-	return f.write(ctx, root, plan)
+	if p == nil {
+		return nil
+	}
+	return f.write(ctx, root, p)
+}
+
+// source returns the dumpers.Source of d, fed by the download as it goes.
+func (f *fetcher) source(ctx context.Context, d *Dump, t *tracker) *dumpSource {
+	src := &dumpSource{f: f, d: d, ready: map[string]<-chan struct{}{}, parts: map[string]manifest.Stream{}}
+	for _, s := range d.parts {
+		name := strings.TrimPrefix(s.Path, d.Prefix+"/")
+		src.names = append(src.names, name)
+		src.parts[name] = s
+		src.ready[name] = t.watch(s, func(id chunkstore.ID) bool {
+			ok, err := f.opt.Cache.Has(ctx, id)
+			return ok && err == nil
+		})
+	}
+	return src
 }
 
 func (f *fetcher) report(p Progress) {

@@ -1,7 +1,7 @@
 package fetch
 
 import (
-	"bytes"
+	"bufio"
 	"context"
 	"encoding/hex"
 	"errors"
@@ -17,7 +17,6 @@ import (
 
 	"golang.org/x/sync/errgroup"
 
-	"synco/chunkstore"
 	"synco/manifest"
 )
 
@@ -28,37 +27,49 @@ const stagingPrefix = ".synco-tmp-"
 
 type plan struct {
 	to      string
-	streams []manifest.Stream
-	chunks  []chunkstore.ID // distinct, in order of first use
+	outputs []output
 }
 
-// newPlan validates every path of m against the target directory before anything is
+// output is one entry written into the target: a published file or directory, or a
+// database dump as one .sql file made of its streams in load order.
+type output struct {
+	manifest.Stream                   // path, kind, mode, mtime, size of the result
+	parts           []manifest.Stream // signed streams whose concatenation it is
+}
+
+// newPlan validates every path against the target directory before anything is
 // written: paths must be valid relative paths (even though the manifest is signed),
 // must not go through a symlink or a non-directory already in the target, and a file
-// must not replace a directory.
-func newPlan(m *manifest.Manifest, to string) (*plan, error) {
-	p := &plan{to: to, streams: m.Streams}
-	kinds := make(map[string]manifest.Kind, len(m.Streams))
-	seen := map[chunkstore.ID]bool{}
-	for _, s := range m.Streams {
-		if err := manifest.ValidPath(s.Path); err != nil || strings.HasPrefix(s.Path, stagingPrefix) {
-			return nil, fmt.Errorf("%w: %q", ErrUnsafePath, s.Path)
-		}
-		kinds[s.Path] = s.Kind
-		for _, r := range s.Chunks {
-			if !seen[r.ID] {
-				seen[r.ID] = true
-				p.chunks = append(p.chunks, r.ID)
-			}
-		}
+// must not replace a directory. Each dump becomes <prefix>.sql.
+func newPlan(streams []manifest.Stream, dumps []*Dump, to string, created int64) (*plan, error) {
+	p := &plan{to: to}
+	for _, s := range streams {
+		p.outputs = append(p.outputs, output{Stream: s, parts: []manifest.Stream{s}})
 	}
-	for _, s := range m.Streams {
-		for dir := path.Dir(s.Path); dir != "."; dir = path.Dir(dir) {
+	for _, d := range dumps {
+		o := output{Stream: manifest.Stream{Path: d.Prefix + ".sql", Kind: manifest.KindFile, Mode: 0o644, MTime: created}, parts: d.parts}
+		for _, s := range d.parts {
+			o.Size += s.Size
+		}
+		p.outputs = append(p.outputs, o)
+	}
+	kinds := make(map[string]manifest.Kind, len(p.outputs))
+	for _, o := range p.outputs {
+		if err := manifest.ValidPath(o.Path); err != nil || strings.HasPrefix(o.Path, stagingPrefix) {
+			return nil, fmt.Errorf("%w: %q", ErrUnsafePath, o.Path)
+		}
+		if _, dup := kinds[o.Path]; dup {
+			return nil, fmt.Errorf("%w: %q published twice", ErrUnsafePath, o.Path)
+		}
+		kinds[o.Path] = o.Kind
+	}
+	for _, o := range p.outputs {
+		for dir := path.Dir(o.Path); dir != "."; dir = path.Dir(dir) {
 			if k, ok := kinds[dir]; ok && k != manifest.KindDir {
 				return nil, fmt.Errorf("%w: %q is a file and a directory", ErrUnsafePath, dir)
 			}
 		}
-		if err := checkTarget(to, s); err != nil {
+		if err := checkTarget(to, o.Stream); err != nil {
 			return nil, err
 		}
 	}
@@ -120,21 +131,21 @@ func (f *fetcher) write(ctx context.Context, root *manifest.Root, p *plan) (err 
 	}()
 
 	var total int64
-	for _, s := range p.streams {
-		total += int64(s.Size)
+	for _, o := range p.outputs {
+		total += int64(o.Size)
 	}
 	var done atomic.Int64
 	g, gctx := errgroup.WithContext(ctx)
 	g.SetLimit(f.opt.Parallel)
-	for _, s := range p.streams {
-		if s.Kind != manifest.KindFile {
+	for _, o := range p.outputs {
+		if o.Kind != manifest.KindFile {
 			continue
 		}
 		g.Go(func() error {
-			if err := f.assemble(gctx, filepath.Join(staging, filepath.FromSlash(s.Path)), s); err != nil {
+			if err := f.assemble(gctx, filepath.Join(staging, filepath.FromSlash(o.Path)), o); err != nil {
 				return err
 			}
-			f.report(Progress{Phase: "write", Done: done.Add(int64(s.Size)), Total: total})
+			f.report(Progress{Phase: "write", Done: done.Add(int64(o.Size)), Total: total})
 			return nil
 		})
 	}
@@ -144,43 +155,37 @@ func (f *fetcher) write(ctx context.Context, root *manifest.Root, p *plan) (err 
 	return f.install(staging, p)
 }
 
-// assemble writes stream s to dst from verified cached chunks and checks its hash.
-func (f *fetcher) assemble(ctx context.Context, dst string, s manifest.Stream) error {
+// assemble writes output o to dst from verified cached chunks, checking the signed
+// hash of each of its streams.
+func (f *fetcher) assemble(ctx context.Context, dst string, o output) error {
 	if err := os.MkdirAll(filepath.Dir(dst), 0o700); err != nil {
-		return fmt.Errorf("write %s: %w", s.Path, err)
+		return fmt.Errorf("write %s: %w", o.Path, err)
 	}
 	out, err := os.OpenFile(dst, os.O_CREATE|os.O_EXCL|os.O_WRONLY, 0o600)
 	if err != nil {
-		return fmt.Errorf("write %s: %w", s.Path, err)
+		return fmt.Errorf("write %s: %w", o.Path, err)
 	}
 	defer out.Close()
-	h := f.keys.StreamHash()
-	var n uint64
-	for _, r := range s.Chunks {
-		plain, err := f.chunk(ctx, r.ID)
-		if err != nil {
-			return fmt.Errorf("write %s: %w", s.Path, err)
-		}
-		h.Write(plain)
-		n += uint64(len(plain))
-		if _, err := out.Write(plain); err != nil {
-			return fmt.Errorf("write %s: %w", s.Path, err)
+	w := bufio.NewWriterSize(out, 256<<10)
+	for _, s := range o.parts {
+		if err := f.copyStream(ctx, w, s); err != nil {
+			return err
 		}
 	}
-	if n != s.Size || !bytes.Equal(h.Sum(nil), s.Hash[:]) {
-		return fmt.Errorf("write %s: %w", s.Path, ErrTampered)
+	if err := w.Flush(); err != nil {
+		return fmt.Errorf("write %s: %w", o.Path, err)
 	}
 	if err := out.Close(); err != nil {
-		return fmt.Errorf("write %s: %w", s.Path, err)
+		return fmt.Errorf("write %s: %w", o.Path, err)
 	}
-	if err := os.Chmod(dst, fs.FileMode(s.Mode&0o7777)); err != nil {
-		return fmt.Errorf("write %s: %w", s.Path, err)
+	if err := os.Chmod(dst, fs.FileMode(o.Mode&0o7777)); err != nil {
+		return fmt.Errorf("write %s: %w", o.Path, err)
 	}
-	mt := time.Unix(0, s.MTime)
+	mt := time.Unix(0, o.MTime)
 	if err := os.Chtimes(dst, mt, mt); err != nil {
-		return fmt.Errorf("write %s: %w", s.Path, err)
+		return fmt.Errorf("write %s: %w", o.Path, err)
 	}
-	f.addWritten(int64(n))
+	f.addWritten(int64(o.Size))
 	return nil
 }
 
@@ -195,7 +200,8 @@ func (f *fetcher) addWritten(n int64) {
 // directory modes and times, deepest first (creating entries changes a dir's mtime).
 func (f *fetcher) install(staging string, p *plan) error {
 	var dirs []manifest.Stream
-	for _, s := range p.streams {
+	for _, o := range p.outputs {
+		s := o.Stream
 		dst := filepath.Join(p.to, filepath.FromSlash(s.Path))
 		switch s.Kind {
 		case manifest.KindDir:

@@ -3,6 +3,7 @@ package publish
 import (
 	"bytes"
 	"context"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"io"
@@ -32,11 +33,17 @@ type StreamFile struct {
 	Class      chunkstore.Class
 }
 
-// Dump publishes the streams a database dumper writes, under Prefix/.
+// Dump publishes the streams a database dumper writes, under Prefix/, plus a marker
+// stream Prefix/dump.json ({"engine": Engine, "format": 1}) that tells the
+// destination which importer the streams are for.
 type Dump struct {
 	Prefix string
+	Engine string // "mysql" or "postgres"
 	Run    func(ctx context.Context, sink dumpers.Sink) error
 }
+
+// DumpMarker is the name of the marker stream inside a dump's prefix.
+const DumpMarker = "dump.json"
 
 // Inputs say what a publication contains.
 type Inputs struct {
@@ -283,8 +290,12 @@ func (b *builder) haveAll(refs []manifest.Ref) bool {
 // dump runs a database dumper with a sink that turns each stream into a manifest stream.
 func (b *builder) dump(ctx context.Context, d Dump) error {
 	sink := &dumpSink{b: b, prefix: d.Prefix}
-	sink.g, ctx = errgroup.WithContext(ctx)
-	err := d.Run(ctx, sink)
+	sink.g, sink.ctx = errgroup.WithContext(ctx)
+	ctx = sink.ctx
+	err := writeMarker(ctx, sink, d.Engine)
+	if err == nil {
+		err = d.Run(ctx, sink)
+	}
 	// A dumper that failed (or forgot a Close) must not leave a stream reader waiting.
 	abort := err
 	if abort == nil {
@@ -300,10 +311,26 @@ func (b *builder) dump(ctx context.Context, d Dump) error {
 	return nil
 }
 
+func writeMarker(ctx context.Context, sink dumpers.Sink, engine string) error {
+	w, err := sink.Create(ctx, DumpMarker)
+	if err != nil {
+		return err
+	}
+	b, _ := json.Marshal(struct {
+		Engine string `json:"engine"`
+		Format int    `json:"format"`
+	}{engine, 1})
+	if _, err := w.Write(append(b, '\n')); err != nil {
+		return err
+	}
+	return w.Close()
+}
+
 type dumpSink struct {
 	b      *builder
 	prefix string
 	g      *errgroup.Group
+	ctx    context.Context // the consumers' context: Create's may end with the dumper's worker
 
 	mu      sync.Mutex
 	writers []*io.PipeWriter
@@ -318,7 +345,8 @@ func (s *dumpSink) closeAll(err error) {
 	}
 }
 
-func (s *dumpSink) Create(ctx context.Context, name string) (io.WriteCloser, error) {
+func (s *dumpSink) Create(_ context.Context, name string) (io.WriteCloser, error) {
+	ctx := s.ctx
 	p := path.Join(s.prefix, name)
 	if err := manifest.ValidPath(p); err != nil || !isUnder(p, s.prefix) {
 		return nil, fmt.Errorf("dump stream %q: invalid name", name)

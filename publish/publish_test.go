@@ -114,9 +114,10 @@ func fakeDump(ctx context.Context, sink dumpers.Sink) error {
 }
 
 func TestDumpStreams(t *testing.T) {
-	in := publish.Inputs{Dumps: []publish.Dump{{Prefix: "db", Run: fakeDump}}}
+	in := publish.Inputs{Dumps: []publish.Dump{{Prefix: "db", Engine: "mysql", Run: fakeDump}}}
 	res, _ := build(t, t.TempDir(), in)
-	if res.Streams != 3 || res.Bytes != 3*26*1000 {
+	marker := uint64(len(`{"engine":"mysql","format":1}` + "\n"))
+	if res.Streams != 4 || res.Bytes != 3*26*1000+marker {
 		t.Fatalf("dump: %+v", res)
 	}
 	bad := publish.Inputs{Dumps: []publish.Dump{{Prefix: "db", Run: func(ctx context.Context, sink dumpers.Sink) error {

@@ -2,6 +2,7 @@ package main
 
 import (
 	"bufio"
+	"context"
 	"encoding/json"
 	"fmt"
 	"os"
@@ -10,6 +11,7 @@ import (
 
 	"synco/chunkstore"
 	"synco/cmd/internal/cli"
+	"synco/dumpers"
 	"synco/fetch"
 	"synco/manifest"
 )
@@ -21,6 +23,7 @@ type FetchCmd struct {
 	JSON     bool   `name:"json" help:"Print one JSON object with statistics on stdout at the end."`
 	Parallel int    `default:"4" help:"Concurrent downloads."`
 	Cache    string `placeholder:"DIR" type:"path" help:"Chunk cache kept between fetches (default: user cache dir/synco)."`
+	DB       string `name:"db" env:"SYNCO_LOCAL_DB" placeholder:"DSN" help:"Local database to install the published dump into (mysql://… or postgres://…, created if missing). It is loaded into a fresh database and swapped in only when complete: on any failure the old one stays. SYNCO_LOCAL_DB keeps the password out of the process list."`
 }
 
 func (c *FetchCmd) Help() string {
@@ -32,6 +35,10 @@ Examples:
   synco fetch synco1abc… --to ./sync
   SYNCO_TOKEN=synco1abc… synco fetch --to ./sync     # token out of the process list
   echo synco1abc… | synco fetch - --to ./sync --json
+  SYNCO_LOCAL_DB=mysql://root@127.0.0.1/app synco fetch synco1abc… --to ./sync
+
+With --to, a published database dump is written as one plain NAME.sql file that
+mysql or psql loads as-is; with --db it is installed into that local database.
 
 ` + cli.ExitCodesHelp
 }
@@ -41,8 +48,14 @@ func (c *FetchCmd) Run(env *cli.Env) error {
 	if err != nil {
 		return err
 	}
-	if c.To == "" {
-		return &cli.UsageError{Msg: "missing --to DIR: where to write the fetched files"}
+	if c.To == "" && c.DB == "" {
+		return &cli.UsageError{Msg: "missing --to DIR (where to write the fetched files) or --db DSN (where to install the database)"}
+	}
+	var imp func(context.Context, fetch.Dump, dumpers.Source) error
+	if c.DB != "" {
+		if imp, err = importer(c.DB, nil); err != nil {
+			return err
+		}
 	}
 	cacheDir := c.Cache
 	if cacheDir == "" {
@@ -62,6 +75,7 @@ func (c *FetchCmd) Run(env *cli.Env) error {
 		To:       c.To,
 		Cache:    cache,
 		Parallel: c.Parallel,
+		Import:   imp,
 		Progress: func(p fetch.Progress) {
 			switch p.Phase {
 			case "waiting":
@@ -83,9 +97,14 @@ func (c *FetchCmd) Run(env *cli.Env) error {
 	if err != nil {
 		return err
 	}
-	fmt.Fprintf(env.Stderr, "%s: done: %d files (%s) in %s; downloaded %s, %d of %d chunks were already cached\n",
-		env.Prog, stats.FilesWritten, cli.FormatSize(stats.BytesWritten), c.To,
-		cli.FormatSize(stats.BytesDownloaded), stats.ChunksFromCache, stats.ChunksTotal)
+	if c.To != "" {
+		fmt.Fprintf(env.Stderr, "%s: wrote %d files (%s) into %s\n", env.Prog, stats.FilesWritten, cli.FormatSize(stats.BytesWritten), c.To)
+	}
+	if c.DB != "" {
+		fmt.Fprintf(env.Stderr, "%s: installed the database into the local --db\n", env.Prog)
+	}
+	fmt.Fprintf(env.Stderr, "%s: done: downloaded %s; %d of %d chunks were already cached\n",
+		env.Prog, cli.FormatSize(stats.BytesDownloaded), stats.ChunksFromCache, stats.ChunksTotal)
 	fmt.Fprintf(env.Stderr, "%s: you can now stop synco-lite on the source (Ctrl-C there); it removes what it published\n", env.Prog)
 	return nil
 }

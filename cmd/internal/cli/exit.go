@@ -79,13 +79,13 @@ func Classify(err error) (code int, hint string) {
 }
 
 // Report prints "<prog>: error: …" and an optional hint line, and returns the exit code.
+// It is for errors that were not caused by a signal (Main handles those).
 func Report(w io.Writer, prog string, err error) int {
 	code, hint := Classify(err)
 	if code == ExitInterrupted {
-		fmt.Fprintf(w, "%s: interrupted\n", prog)
-	} else {
-		fmt.Fprintf(w, "%s: error: %v\n", prog, err)
+		code, hint = ExitError, "" // cancelled from within, not by the user: a bug, show it
 	}
+	fmt.Fprintf(w, "%s: error: %v\n", prog, err)
 	if hint != "" {
 		fmt.Fprintf(w, "%s: hint: %s\n", prog, hint)
 	}

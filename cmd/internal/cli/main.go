@@ -87,8 +87,13 @@ func Main(prog, description string, grammar any, args []string) int {
 		fmt.Fprintf(os.Stderr, "%s: hint: run \"%s --help\" for usage and examples\n", prog, prog)
 		return ExitUsage
 	}
-	if ctx.Err() != nil && !errors.Is(err, context.Canceled) {
-		err = fmt.Errorf("%w (%v)", context.Canceled, err)
+	if ctx.Err() != nil {
+		// A signal arrived: whatever failed afterwards failed because of it.
+		fmt.Fprintf(os.Stderr, "%s: interrupted\n", prog)
+		if _, hint := Classify(context.Canceled); prog == "synco" {
+			fmt.Fprintf(os.Stderr, "%s: hint: %s\n", prog, hint)
+		}
+		return ExitInterrupted
 	}
 	return Report(os.Stderr, prog, err)
 }

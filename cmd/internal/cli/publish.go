@@ -28,6 +28,8 @@ type PublishCmd struct {
 	Keep     bool          `help:"Leave the published files in --out DIR when stopping."`
 	StateDir string        `name:"state-dir" placeholder:"DIR" type:"path" help:"Source store kept between runs so unchanged content is not re-read (default: user cache dir/synco-lite)."`
 	Parallel int           `default:"0" help:"Workers that read, chunk and seal (default: number of CPUs)."`
+
+	DBFlags `embed:""`
 }
 
 // Help is shown by kong under the command's usage.
@@ -39,6 +41,10 @@ Ctrl-C, SIGTERM or --ttl, then removes what it published.
 Examples:
   synco-lite publish --files persistent=/var/www/app/Data/Persistent \
       --stream dump.sql=/backups/today.sql --url http://prod.example.com:8470
+
+  # the database, dumped natively (no mysqldump needed), and the uploads
+  SYNCO_DB='mysql://app:secret@127.0.0.1:3306/app' synco-lite publish \
+      --files uploads=/var/www/app/uploads --structure-only 'cache_*'
 
   # behind an existing web server: write into its document root
   synco-lite publish --files uploads=./uploads --out /var/www/html/sync \
@@ -71,8 +77,15 @@ func (c *PublishCmd) inputs() (publish.Inputs, error) {
 		}
 		in.Streams = append(in.Streams, publish.StreamFile{Name: name, Path: file, Class: chunkstore.ClassDB})
 	}
-	if len(in.FileSets)+len(in.Streams) == 0 {
-		return in, usageError("nothing to publish: give --files NAME=DIR and/or --stream NAME=FILE")
+	d, err := c.dump(c.workers())
+	if err != nil {
+		return in, err
+	}
+	if d != nil {
+		in.Dumps = append(in.Dumps, *d)
+	}
+	if len(in.FileSets)+len(in.Streams)+len(in.Dumps) == 0 {
+		return in, usageError("nothing to publish: give --db DSN, --files NAME=DIR and/or --stream NAME=FILE")
 	}
 	return in, nil
 }
@@ -156,10 +169,7 @@ func (c *PublishCmd) Run(env *Env) error {
 	fmt.Fprintf(stdout, "synco fetch %s\n", st.Token(base).String())
 	fmt.Fprintf(stderr, "\n%s: (or put the token in SYNCO_TOKEN, or pipe it to \"synco fetch -\", to keep it out of process lists)\n", prog)
 
-	workers := c.Parallel
-	if workers < 1 {
-		workers = runtime.NumCPU()
-	}
+	workers := c.workers()
 	bar := newBar(stderr, "publishing")
 	start := time.Now()
 	res, err := publish.Build(ctx, pub, in, workers, func(p publish.Progress) { bar.set(p.Done, p.Total) })
@@ -197,6 +207,13 @@ func (c *PublishCmd) Run(env *Env) error {
 	}
 	fmt.Fprintf(stderr, "%s: stopped; publication removed\n", prog)
 	return nil
+}
+
+func (c *PublishCmd) workers() int {
+	if c.Parallel < 1 {
+		return runtime.NumCPU()
+	}
+	return c.Parallel
 }
 
 // publicURL is --url, or http://<hostname or listen host>:<port>.

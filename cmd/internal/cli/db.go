@@ -1,0 +1,77 @@
+package cli
+
+import (
+	"context"
+	"fmt"
+	"net/url"
+	"strings"
+
+	"synco/dumpers"
+	"synco/dumpers/mysql"
+	"synco/dumpers/postgres"
+	"synco/publish"
+)
+
+// DBFlags select and shape the database dump of a publish.
+type DBFlags struct {
+	DB            string   `name:"db" env:"SYNCO_DB" placeholder:"DSN" help:"Database to dump: mysql://user:pass@host:3306/name (also mariadb://, ?socket=/run/mysqld/mysqld.sock) or postgres://user:pass@host:5432/name (?host=/run/postgresql for a socket). Prefer SYNCO_DB to keep the password out of the process list."`
+	DBName        string   `name:"db-name" default:"db" placeholder:"NAME" help:"Name of the dump in the publication (the destination gets NAME.sql)."`
+	ExcludeTable  []string `name:"exclude-table" sep:"none" placeholder:"GLOB" help:"Leave tables matching GLOB out entirely (repeatable)."`
+	StructureOnly []string `name:"structure-only" sep:"none" placeholder:"GLOB" help:"Dump tables matching GLOB without their rows, e.g. cache_* (repeatable)."`
+	Where         []string `name:"where" sep:"none" placeholder:"TABLE=COND" help:"Dump only the rows of TABLE matching the SQL condition COND (repeatable)."`
+}
+
+// Engine returns "mysql" or "postgres" for a DSN's scheme.
+func Engine(dsn string) (string, error) {
+	scheme, _, ok := strings.Cut(dsn, "://")
+	if !ok {
+		return "", usageError("--db wants a URL such as mysql://user@host/name or postgres://user@host/name")
+	}
+	switch strings.ToLower(scheme) {
+	case "mysql", "mariadb":
+		return "mysql", nil
+	case "postgres", "postgresql", "pgsql":
+		return "postgres", nil
+	}
+	return "", usageError(fmt.Sprintf("--db: unknown database kind %q (use mysql://, mariadb://, postgres://)", url.PathEscape(scheme)))
+}
+
+// dump returns the publish.Dump for the flags, or nil without --db.
+func (f *DBFlags) dump(parallel int) (*publish.Dump, error) {
+	if f.DB == "" {
+		return nil, nil
+	}
+	engine, err := Engine(f.DB)
+	if err != nil {
+		return nil, err
+	}
+	opt := dumpers.Options{Exclude: f.ExcludeTable, StructureOnly: f.StructureOnly, Parallel: parallel}
+	for _, w := range f.Where {
+		table, cond, ok := strings.Cut(w, "=")
+		if !ok || table == "" || cond == "" {
+			return nil, usageError(fmt.Sprintf("--where wants TABLE=CONDITION, got %q", w))
+		}
+		if opt.Where == nil {
+			opt.Where = map[string]string{}
+		}
+		opt.Where[table] = cond
+	}
+	d := &publish.Dump{Prefix: f.DBName, Engine: engine}
+	switch engine {
+	case "mysql":
+		cfg, err := mysql.ParseDSN(f.DB)
+		if err != nil {
+			return nil, usageError("--db: " + err.Error())
+		}
+		d.Run = func(ctx context.Context, sink dumpers.Sink) error { return mysql.NewDumper(cfg).Dump(ctx, sink, opt) }
+	case "postgres":
+		cfg, err := postgres.ParseDSN(f.DB)
+		if err != nil {
+			return nil, usageError("--db: " + err.Error())
+		}
+		d.Run = func(ctx context.Context, sink dumpers.Sink) error {
+			return postgres.NewDumper(cfg).Dump(ctx, sink, opt)
+		}
+	}
+	return d, nil
+}

@@ -1,0 +1,188 @@
+package fetch
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"fmt"
+	"io"
+	"path"
+	"sort"
+	"strings"
+	"sync"
+
+	"synco/chunkstore"
+	"synco/dumpers"
+	"synco/manifest"
+	"synco/publish"
+)
+
+// Dump is a database dump in a publication: the streams under Prefix/ written by a
+// dumper of Engine (see publish.Dump).
+type Dump struct {
+	Prefix string
+	Engine string
+	parts  []manifest.Stream // schema.sql, data/* in name order, post.sql
+}
+
+// findDumps splits the streams of m into database dumps and everything else.
+func (f *fetcher) findDumps(ctx context.Context, m *manifest.Manifest) ([]*Dump, []manifest.Stream, error) {
+	var dumps []*Dump
+	for _, s := range m.Streams {
+		if s.Kind == manifest.KindFile && path.Base(s.Path) == publish.DumpMarker && path.Dir(s.Path) != "." {
+			d := &Dump{Prefix: path.Dir(s.Path)}
+			if err := f.readMarker(ctx, s, d); err != nil {
+				return nil, nil, err
+			}
+			dumps = append(dumps, d)
+		}
+	}
+	var rest []manifest.Stream
+	for _, s := range m.Streams {
+		var d *Dump
+		for _, c := range dumps {
+			if s.Path == c.Prefix || strings.HasPrefix(s.Path, c.Prefix+"/") {
+				d = c
+			}
+		}
+		switch {
+		case d == nil:
+			rest = append(rest, s)
+		case s.Kind == manifest.KindFile && path.Base(s.Path) != publish.DumpMarker:
+			d.parts = append(d.parts, s)
+		}
+	}
+	for _, d := range dumps {
+		rank := func(s manifest.Stream) int {
+			switch strings.TrimPrefix(s.Path, d.Prefix+"/") {
+			case dumpers.SchemaStream:
+				return 0
+			case dumpers.PostStream:
+				return 2
+			}
+			return 1
+		}
+		sort.SliceStable(d.parts, func(i, j int) bool {
+			ri, rj := rank(d.parts[i]), rank(d.parts[j])
+			return ri < rj || ri == rj && d.parts[i].Path < d.parts[j].Path
+		})
+	}
+	return dumps, rest, nil
+}
+
+func (f *fetcher) readMarker(ctx context.Context, s manifest.Stream, d *Dump) error {
+	locs := make([]manifest.Loc, 0, len(s.Chunks))
+	for _, r := range s.Chunks {
+		locs = append(locs, f.locs[r.ID])
+	}
+	if err := f.ensure(ctx, locs, "manifest"); err != nil {
+		return err
+	}
+	f.stats.ChunksTotal += len(locs)
+	var buf bytes.Buffer
+	if err := f.copyStream(ctx, &buf, s); err != nil {
+		return err
+	}
+	var marker struct {
+		Engine string `json:"engine"`
+		Format int    `json:"format"`
+	}
+	if err := json.Unmarshal(buf.Bytes(), &marker); err != nil || marker.Format != 1 || marker.Engine == "" {
+		return fmt.Errorf("database dump %s: unknown dump format (newer synco-lite?)", d.Prefix)
+	}
+	d.Engine = marker.Engine
+	return nil
+}
+
+// copyStream writes the verified content of s to w and checks its signed hash.
+func (f *fetcher) copyStream(ctx context.Context, w io.Writer, s manifest.Stream) error {
+	h := f.keys.StreamHash()
+	var n uint64
+	for _, r := range s.Chunks {
+		plain, err := f.chunk(ctx, r.ID)
+		if err != nil {
+			return fmt.Errorf("%s: %w", s.Path, err)
+		}
+		h.Write(plain)
+		n += uint64(len(plain))
+		if _, err := w.Write(plain); err != nil {
+			return fmt.Errorf("write %s: %w", s.Path, err)
+		}
+	}
+	if n != s.Size || !bytes.Equal(h.Sum(nil), s.Hash[:]) {
+		return fmt.Errorf("%s: %w", s.Path, ErrTampered)
+	}
+	return nil
+}
+
+// tracker tells which streams have all their chunks in the cache, so an import can
+// start on a stream while later ones are still downloading.
+type tracker struct {
+	mu      sync.Mutex
+	waiting map[chunkstore.ID][]*waiter
+}
+
+type waiter struct {
+	missing int
+	ready   chan struct{}
+}
+
+func newTracker() *tracker { return &tracker{waiting: map[chunkstore.ID][]*waiter{}} }
+
+// watch returns a channel closed once every chunk of s not in have is cached.
+func (t *tracker) watch(s manifest.Stream, cached func(chunkstore.ID) bool) <-chan struct{} {
+	t.mu.Lock()
+	defer t.mu.Unlock()
+	w := &waiter{ready: make(chan struct{})}
+	seen := map[chunkstore.ID]bool{}
+	for _, r := range s.Chunks {
+		if seen[r.ID] || cached(r.ID) {
+			continue
+		}
+		seen[r.ID] = true
+		w.missing++
+		t.waiting[r.ID] = append(t.waiting[r.ID], w)
+	}
+	if w.missing == 0 {
+		close(w.ready)
+	}
+	return w.ready
+}
+
+// cached records that id is now in the cache.
+func (t *tracker) cached(id chunkstore.ID) {
+	t.mu.Lock()
+	defer t.mu.Unlock()
+	for _, w := range t.waiting[id] {
+		if w.missing--; w.missing == 0 {
+			close(w.ready)
+		}
+	}
+	delete(t.waiting, id)
+}
+
+// dumpSource serves a dump's streams to an importer as their chunks arrive.
+type dumpSource struct {
+	f     *fetcher
+	d     *Dump
+	ready map[string]<-chan struct{}
+	parts map[string]manifest.Stream
+	names []string
+}
+
+func (s *dumpSource) Names() []string { return s.names }
+
+func (s *dumpSource) Open(ctx context.Context, name string) (io.ReadCloser, error) {
+	st, ok := s.parts[name]
+	if !ok {
+		return nil, fmt.Errorf("database dump %s: no stream %s", s.d.Prefix, name)
+	}
+	select {
+	case <-s.ready[name]:
+	case <-ctx.Done():
+		return nil, ctx.Err()
+	}
+	pr, pw := io.Pipe()
+	go func() { pw.CloseWithError(s.f.copyStream(ctx, pw, st)) }()
+	return pr, nil
+}

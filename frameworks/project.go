@@ -1,0 +1,207 @@
+package frameworks
+
+import (
+	"errors"
+	"fmt"
+	"io/fs"
+	"net"
+	"net/url"
+	"path"
+	"path/filepath"
+	"strconv"
+	"strings"
+)
+
+// ErrNotFound means no known framework was recognised in the directory. Detect wraps
+// it in an error that lists the files it looked at and names the flags to use instead.
+var ErrNotFound = errors.New("frameworks: no known framework found")
+
+// Project is what Detect found in an application directory.
+type Project struct {
+	Framework     string    // "neos", "flow", "symfony", "laravel", "wordpress", "drupal", "typo3", "generic"
+	Root          string    // the project directory as given to Detect
+	Why           []string  // human reasons: which files and values led to the decision, notes
+	DB            *DB       // nil if no database configuration was found
+	FileSets      []FileSet // file trees worth syncing (uploads, persistent resources)
+	StructureOnly []string  // table globs whose rows never need to travel
+	Exclude       []string  // table globs left out entirely
+	Looked        []string  // files examined, relative to Root
+}
+
+// DB is a database connection found in a project's configuration.
+type DB struct {
+	Engine string // "mysql" or "postgres"
+	// DSN is in the URL form the dumpers accept, password url-encoded:
+	// mysql://user:pass@host:port/db?socket=/path or
+	// postgres://user:pass@host:port/db?host=/socketdir.
+	DSN    string
+	Source string // where it came from: file and key
+}
+
+// Redacted is the DSN with the password replaced by "xxxxx".
+func (d *DB) Redacted() string {
+	u, err := url.Parse(d.DSN)
+	if err != nil {
+		return d.Engine + "://(unparsable dsn)"
+	}
+	if u.User != nil {
+		if _, ok := u.User.Password(); ok {
+			u.User = url.UserPassword(u.User.Username(), "xxxxx")
+		}
+	}
+	return u.String()
+}
+
+// FileSet is a named directory tree to sync.
+type FileSet struct {
+	Name string // e.g. "persistent", "uploads"
+	Dir  string // absolute (Root joined with the relative path)
+}
+
+// conn is a database connection in parts, before it becomes a DSN.
+type conn struct {
+	engine   string // "mysql" or "postgres"
+	host     string
+	port     int // 0: engine default
+	socket   string
+	user     string
+	password string
+	dbname   string
+	sslmode  string // postgres only
+}
+
+// dsn renders c in the URL form of the dumpers (mysql.ParseDSN, postgres.ParseDSN).
+func (c conn) dsn() string {
+	u := url.URL{Scheme: c.engine, Path: "/" + c.dbname}
+	if c.user != "" || c.password != "" {
+		if c.password != "" {
+			u.User = url.UserPassword(c.user, c.password)
+		} else {
+			u.User = url.User(c.user)
+		}
+	}
+	q := url.Values{}
+	host := c.host
+	if host == "" {
+		host = "127.0.0.1"
+	}
+	port := c.port
+	if port == 0 {
+		port = map[string]int{"mysql": 3306, "postgres": 5432}[c.engine]
+	}
+	switch {
+	case c.engine == "mysql":
+		u.Host = net.JoinHostPort(host, strconv.Itoa(port))
+		if c.socket != "" {
+			q.Set("socket", c.socket)
+		}
+	case c.socket != "":
+		q.Set("host", pgSocketDir(c.socket))
+		if c.port != 0 && c.port != 5432 {
+			q.Set("port", strconv.Itoa(c.port))
+		}
+	default:
+		u.Host = net.JoinHostPort(host, strconv.Itoa(port))
+	}
+	if c.engine == "postgres" && c.sslmode != "" {
+		q.Set("sslmode", c.sslmode)
+	}
+	u.RawQuery = q.Encode()
+	return u.String()
+}
+
+// pgSocketDir turns a socket file path (/run/postgresql/.s.PGSQL.5432) into the
+// directory libpq and pgx expect; a directory is returned as is.
+func pgSocketDir(s string) string {
+	if strings.HasPrefix(path.Base(s), ".s.PGSQL.") {
+		return path.Dir(s)
+	}
+	return s
+}
+
+// db validates c and makes a DB; what names the configuration for errors.
+func (c conn) db(source string) (*DB, error) {
+	if c.dbname == "" {
+		return nil, fmt.Errorf("no database name in %s", source)
+	}
+	return &DB{Engine: c.engine, DSN: c.dsn(), Source: source}, nil
+}
+
+// engineOf maps driver and scheme names of PHP frameworks to "mysql" or "postgres".
+func engineOf(driver string) string {
+	switch strings.ToLower(strings.ReplaceAll(driver, "-", "_")) {
+	case "mysql", "mysqli", "pdo_mysql", "mariadb", "mysql2", "pdo_mariadb":
+		return "mysql"
+	case "pgsql", "pdo_pgsql", "postgres", "postgresql", "pgsql2":
+		return "postgres"
+	}
+	return ""
+}
+
+// parsePort reads a port from config text; empty gives 0 (engine default).
+func parsePort(s string) (int, error) {
+	if s == "" {
+		return 0, nil
+	}
+	n, err := strconv.Atoi(strings.TrimSpace(s))
+	if err != nil || n < 1 || n > 65535 {
+		return 0, fmt.Errorf("invalid port %q", s)
+	}
+	return n, nil
+}
+
+// scan wraps the filesystem with the bookkeeping detection needs: files looked at.
+type scan struct {
+	fsys   fs.FS
+	root   string
+	env    func(string) string
+	looked []string
+	seen   map[string]bool
+}
+
+func (s *scan) look(name string) {
+	if s.seen == nil {
+		s.seen = map[string]bool{}
+	}
+	if !s.seen[name] {
+		s.seen[name] = true
+		s.looked = append(s.looked, name)
+	}
+}
+
+// read returns the file's content; ok is false when it does not exist.
+func (s *scan) read(name string) (data []byte, ok bool, err error) {
+	s.look(name)
+	data, err = fs.ReadFile(s.fsys, name)
+	if errors.Is(err, fs.ErrNotExist) {
+		return nil, false, nil
+	}
+	if err != nil {
+		return nil, false, fmt.Errorf("read %s: %w", name, err)
+	}
+	return data, true, nil
+}
+
+// exists reports whether name exists (file or directory) and records the look.
+func (s *scan) exists(name string) bool {
+	s.look(name)
+	_, err := fs.Stat(s.fsys, name)
+	return err == nil
+}
+
+func (s *scan) isDir(name string) bool {
+	s.look(name)
+	fi, err := fs.Stat(s.fsys, name)
+	return err == nil && fi.IsDir()
+}
+
+func (s *scan) getenv(name string) string {
+	if s.env == nil {
+		return ""
+	}
+	return s.env(name)
+}
+
+func (s *scan) abs(rel string) string {
+	return filepath.Join(s.root, filepath.FromSlash(rel))
+}
