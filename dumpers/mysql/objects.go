@@ -133,22 +133,25 @@ func objectsSQL(ctx context.Context, q querier, skip func(table string) bool) ([
 		return nil, err
 	}
 
+	// Triggers are rebuilt from information_schema rather than taken from SHOW CREATE
+	// TRIGGER: the original statement keeps whatever the user typed, including a
+	// schema-qualified name ("CREATE TRIGGER shop.t … ON shop.orders"), which would
+	// create the trigger in the source's database name instead of the target's.
+	// Created in ACTION_ORDER, they keep their relative order.
 	trig, err := queryStrings(ctx, q, `SELECT EVENT_OBJECT_TABLE, ACTION_TIMING, EVENT_MANIPULATION,
-		LPAD(ACTION_ORDER, 10, '0'), TRIGGER_NAME FROM information_schema.TRIGGERS WHERE TRIGGER_SCHEMA = DATABASE()`, 5)
+		LPAD(ACTION_ORDER, 10, '0'), TRIGGER_NAME, ACTION_STATEMENT, SQL_MODE
+		FROM information_schema.TRIGGERS WHERE TRIGGER_SCHEMA = DATABASE()`, 7)
 	if err != nil {
-		return nil, fmt.Errorf("list triggers: %w", err)
+		return nil, privilegeErr("list triggers", "TRIGGER", fmt.Errorf("list triggers: %w", err))
 	}
 	sort.Slice(trig, func(i, j int) bool { return strings.Join(trig[i], "\x00") < strings.Join(trig[j], "\x00") })
 	for _, t := range trig {
 		if skip != nil && skip(t[0]) {
 			continue
 		}
-		m, err := showCreate(ctx, q, "SHOW CREATE TRIGGER "+quoteIdent(t[4]))
-		if err != nil {
-			return nil, privilegeErr("show create trigger "+t[4], "TRIGGER", fmt.Errorf("show create trigger %s: %w", t[4], err))
-		}
 		fmt.Fprintf(&b, "\nDROP TRIGGER IF EXISTS %s;\n", quoteIdent(t[4]))
-		bodyBlock(&b, m["sql_mode"], fix(m["SQL Original Statement"]))
+		create := fmt.Sprintf("CREATE TRIGGER %s %s %s ON %s FOR EACH ROW %s", quoteIdent(t[4]), t[1], t[2], quoteIdent(t[0]), t[5])
+		bodyBlock(&b, t[6], fix(create))
 	}
 
 	events, err := queryStrings(ctx, q, `SELECT EVENT_NAME FROM information_schema.EVENTS WHERE EVENT_SCHEMA = DATABASE()`, 1)

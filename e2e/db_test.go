@@ -1,0 +1,265 @@
+package e2e_test
+
+import (
+	"context"
+	"database/sql"
+	"fmt"
+	"math/rand/v2"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+
+	_ "github.com/go-sql-driver/mysql"
+	"github.com/jackc/pgx/v5"
+)
+
+// requireServer skips (or, with CI=true, fails) when a database server is down.
+func requireServer(t *testing.T, what string, err error) {
+	t.Helper()
+	if err == nil {
+		return
+	}
+	if os.Getenv("CI") == "true" {
+		t.Fatalf("%s is not reachable (%v); CI needs it", what, err)
+	}
+	t.Skipf("%s is not reachable (%v): start it (scripts/test.sh does) to run this test", what, err)
+}
+
+func dbName(prefix string) string { return fmt.Sprintf("%s_%d", prefix, rand.Uint32()) }
+
+// publishDB starts synco-lite publish --db (DSN through SYNCO_DB) with --out into a
+// static server, so the test can tamper with the published files.
+func publishDB(t *testing.T, dsn, state string, extra ...string) (*publisher, string) {
+	t.Helper()
+	www := t.TempDir()
+	srv := serveStatic(t, www)
+	args := append([]string{"publish", "--out", www, "--url", srv.url, "--state-dir", state}, extra...)
+	p := &publisher{proc: start(t, bin.lite, "", []string{"SYNCO_DB=" + dsn}, args...)}
+	waitFor(t, 60*time.Second, "the publication", func() bool {
+		if p.exited() {
+			t.Fatalf("publish exited with %d\nstderr:\n%s", p.code, p.stderr.String())
+		}
+		return strings.Contains(p.stderr.String(), "serving until")
+	})
+	line, _, _ := strings.Cut(p.stdout.String(), "\n")
+	p.token = strings.TrimPrefix(line, "synco fetch ")
+	if strings.Contains(p.stderr.String(), "secret") {
+		t.Errorf("publish stderr shows the database password:\n%s", p.stderr.String())
+	}
+	return p, filepath.Join(www, p.prefix())
+}
+
+func fetchDB(t *testing.T, token, dsn, to, cache string) fetchResult {
+	t.Helper()
+	args := []string{"fetch", token, "--cache", cache, "--json"}
+	if to != "" {
+		args = append(args, "--to", to)
+	}
+	p := start(t, bin.synco, "", []string{"SYNCO_LOCAL_DB=" + dsn}, args...)
+	code := p.wait(120 * time.Second)
+	return fetchResult{code: code, stdout: p.stdout.String(), stderr: p.stderr.String()}
+}
+
+func TestDatabaseMySQL(t *testing.T) {
+	t.Parallel()
+	root, err := sql.Open("mysql", "root@tcp(127.0.0.1:3306)/?multiStatements=true")
+	if err == nil {
+		err = root.Ping()
+	}
+	requireServer(t, "MariaDB on 127.0.0.1:3306", err)
+	defer root.Close()
+	src, dst := dbName("synco_e2e_src"), dbName("synco_e2e_dst")
+	user := dbName("synco_e2e_user")
+	t.Cleanup(func() {
+		root.Exec("DROP DATABASE IF EXISTS " + src)
+		root.Exec("DROP DATABASE IF EXISTS " + dst)
+		root.Exec("DROP USER IF EXISTS '" + user + "'@'%'")
+	})
+	run := func(q string) {
+		t.Helper()
+		if _, err := root.Exec(q); err != nil {
+			t.Fatalf("%s: %v", q, err)
+		}
+	}
+	run("CREATE DATABASE " + src + " CHARACTER SET utf8mb4")
+	run(`CREATE TABLE ` + src + `.page (id INT UNSIGNED PRIMARY KEY, title VARCHAR(200), body MEDIUMTEXT, pic BLOB, big BIGINT UNSIGNED, created DATETIME(6))`)
+	run(`CREATE TABLE ` + src + `.cache_entries (k VARCHAR(64) PRIMARY KEY, v BLOB)`)
+	run(`CREATE TRIGGER ` + src + `.page_created BEFORE INSERT ON ` + src + `.page FOR EACH ROW SET NEW.created = NOW(6)`)
+	r := newRand(42)
+	var rows []string
+	for i := 1; i <= 3000; i++ {
+		rows = append(rows, fmt.Sprintf("(%d,'Seite %d 🙂','%s',0x%x,18446744073709551615,'2024-01-02 03:04:05.%06d')", i, i, text(r, 200+r.IntN(800)), randomBytes(r, 20), i))
+	}
+	run("INSERT INTO " + src + ".page VALUES " + strings.Join(rows, ","))
+	run("INSERT INTO " + src + ".cache_entries VALUES ('a', 0x00ff), ('b', 0x01)")
+	// A password with URL-special characters, passed through SYNCO_DB only.
+	run("CREATE USER '" + user + "'@'%' IDENTIFIED BY 's3cr@t/secret'")
+	run("GRANT ALL ON *.* TO '" + user + "'@'%'")
+	srcDSN := "mysql://" + user + ":s3cr%40t%2Fsecret@127.0.0.1:3306/" + src
+	dstDSN := "mysql://root@127.0.0.1:3306/" + dst
+	// The local database exists and has a table the source does not: it must go.
+	run("CREATE DATABASE " + dst)
+	run("CREATE TABLE " + dst + ".local_only (x INT)")
+
+	state, cache := t.TempDir(), t.TempDir()
+	pub, _ := publishDB(t, srcDSN, state, "--structure-only", "cache_*")
+	to := filepath.Join(t.TempDir(), "out")
+	res := fetchDB(t, pub.token, dstDSN, to, cache)
+	if res.code != 0 {
+		t.Fatalf("fetch --db: exit %d\n%s", res.code, res.stderr)
+	}
+	checksum := func(db string) string {
+		var table, sum string
+		if err := root.QueryRow("CHECKSUM TABLE "+db+".page").Scan(&table, &sum); err != nil {
+			t.Fatal(err)
+		}
+		return sum
+	}
+	count := func(q string) int {
+		var n int
+		if err := root.QueryRow(q).Scan(&n); err != nil {
+			t.Fatalf("%s: %v", q, err)
+		}
+		return n
+	}
+	if a, b := checksum(src), checksum(dst); a != b {
+		t.Errorf("page checksum: source %s, local %s", a, b)
+	}
+	if n := count("SELECT COUNT(*) FROM information_schema.tables WHERE table_schema='" + dst + "' AND table_name='local_only'"); n != 0 {
+		t.Error("a table that exists only locally survived the install")
+	}
+	if n := count("SELECT COUNT(*) FROM " + dst + ".cache_entries"); n != 0 {
+		t.Errorf("structure-only table has %d rows", n)
+	}
+	if n := count("SELECT COUNT(*) FROM information_schema.triggers WHERE trigger_schema='" + dst + "'"); n != 1 {
+		t.Errorf("%d triggers, want 1", n)
+	}
+	// --to also holds the dump as one .sql file that the mysql client loads.
+	if _, err := exec.LookPath("mysql"); err == nil {
+		file := dbName("synco_e2e_file")
+		t.Cleanup(func() { root.Exec("DROP DATABASE IF EXISTS " + file) })
+		run("CREATE DATABASE " + file)
+		cmd := exec.Command("mysql", "-uroot", "-h127.0.0.1", file)
+		f, err := os.Open(filepath.Join(to, "db.sql"))
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer f.Close()
+		cmd.Stdin = f
+		if out, err := cmd.CombinedOutput(); err != nil {
+			t.Fatalf("mysql < db.sql: %v\n%s", err, out)
+		}
+		if checksum(file) != checksum(src) {
+			t.Error("db.sql loaded by the mysql client differs from the source")
+		}
+	}
+
+	// Day 2: one row changes; the re-fetch downloads a small part and installs it.
+	run("UPDATE " + src + ".page SET title='changed' WHERE id=1500")
+	pub.stop()
+	pub2, _ := publishDB(t, srcDSN, state, "--structure-only", "cache_*")
+	first := res.stats(t)
+	res = fetchDB(t, pub2.token, dstDSN, "", cache)
+	if res.code != 0 {
+		t.Fatalf("second fetch --db: exit %d\n%s", res.code, res.stderr)
+	}
+	second := res.stats(t)
+	if second.BytesDownloaded*5 > first.BytesDownloaded {
+		t.Errorf("one changed row: downloaded %d bytes, the first fetch %d", second.BytesDownloaded, first.BytesDownloaded)
+	}
+	if checksum(src) != checksum(dst) {
+		t.Error("the change did not arrive")
+	}
+
+	// Tampered publication: exit 5, and the local database keeps its content.
+	run("UPDATE " + src + ".page SET title='changed again' WHERE id=1")
+	before := checksum(dst)
+	pub2.stop()
+	// A fresh state dir and cache: every chunk is new, so the fetch must download.
+	pub3, dir3 := publishDB(t, srcDSN, t.TempDir())
+	for _, p := range listDir(t, filepath.Join(dir3, "p")) {
+		path := filepath.Join(dir3, "p", p)
+		b, err := os.ReadFile(path)
+		if err != nil {
+			t.Fatal(err)
+		}
+		b[len(b)/2] ^= 1
+		if err := os.WriteFile(path, b, 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
+	res = fetchDB(t, pub3.token, dstDSN, "", t.TempDir())
+	res.wantFailure(t, 5, pub3.token, "")
+	if checksum(dst) != before {
+		t.Error("a failed install changed the local database")
+	}
+	if n := count("SELECT COUNT(*) FROM information_schema.schemata WHERE schema_name LIKE '" + dst + "\\_\\_synco%'"); n != 0 {
+		t.Errorf("%d staging databases left behind", n)
+	}
+}
+
+func TestDatabasePostgres(t *testing.T) {
+	t.Parallel()
+	ctx := context.Background()
+	conn, err := pgx.Connect(ctx, "postgres://postgres@127.0.0.1:5432/postgres")
+	requireServer(t, "PostgreSQL on 127.0.0.1:5432", err)
+	defer conn.Close(ctx)
+	src, dst := dbName("synco_e2e_src"), dbName("synco_e2e_dst")
+	t.Cleanup(func() {
+		conn.Exec(ctx, "DROP DATABASE IF EXISTS "+src+" WITH (FORCE)")
+		conn.Exec(ctx, "DROP DATABASE IF EXISTS "+dst+" WITH (FORCE)")
+	})
+	if _, err := conn.Exec(ctx, "CREATE DATABASE "+src); err != nil {
+		t.Fatal(err)
+	}
+	sc, err := pgx.Connect(ctx, "postgres://postgres@127.0.0.1:5432/"+src)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer sc.Close(ctx)
+	for _, q := range []string{
+		`CREATE TYPE mood AS ENUM ('sad', 'ok', 'happy')`,
+		`CREATE TABLE page (id bigint GENERATED ALWAYS AS IDENTITY PRIMARY KEY, title text, tags text[], meta jsonb, m mood, at timestamptz, pic bytea)`,
+		`INSERT INTO page (title, tags, meta, m, at, pic) SELECT 'Seite ' || g || ' 🙂', ARRAY['a', g::text], jsonb_build_object('n', g), 'ok', '2024-01-01 00:00:00+00'::timestamptz + g * interval '1 minute', '\x00ff'::bytea FROM generate_series(1, 3000) g`,
+		`CREATE VIEW recent AS SELECT id, title FROM page WHERE id > 2900`,
+	} {
+		if _, err := sc.Exec(ctx, q); err != nil {
+			t.Fatalf("%s: %v", q, err)
+		}
+	}
+	sum := func(db, q string) string {
+		c, err := pgx.Connect(ctx, "postgres://postgres@127.0.0.1:5432/"+db)
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer c.Close(ctx)
+		var s string
+		if err := c.QueryRow(ctx, q).Scan(&s); err != nil {
+			t.Fatalf("%s on %s: %v", q, db, err)
+		}
+		return s
+	}
+	const pageSum = `SELECT md5(string_agg(p::text, ',' ORDER BY id)) FROM page p`
+	const viewCount = `SELECT count(*)::text FROM recent`
+	to := filepath.Join(t.TempDir(), "out")
+	pub, _ := publishDB(t, "postgres://postgres@127.0.0.1:5432/"+src, t.TempDir())
+	res := fetchDB(t, pub.token, "postgres://postgres@127.0.0.1:5432/"+dst, to, t.TempDir())
+	if res.code != 0 {
+		t.Fatalf("fetch --db: exit %d\n%s", res.code, res.stderr)
+	}
+	if a, b := sum(src, pageSum), sum(dst, pageSum); a != b {
+		t.Errorf("page: source %s, local %s", a, b)
+	}
+	if got := sum(dst, viewCount); got != "100" {
+		t.Errorf("view rows: %s, want 100", got)
+	}
+	if got := sum(dst, `SELECT nextval('page_id_seq')::text`); got != "3001" {
+		t.Errorf("identity continues at %s, want 3001", got)
+	}
+	if fi, err := os.Stat(filepath.Join(to, "db.sql")); err != nil || fi.Size() == 0 {
+		t.Errorf("--to has no db.sql: %v", err)
+	}
+}
