@@ -129,7 +129,7 @@ func parseDotenv(src string, env func(string) string, prev map[string]string) ([
 				i += k + 2
 			case c == '"':
 				i++
-				closed := false
+				closed, start := false, line
 				for i < len(src) {
 					c := src[i]
 					if c == '"' {
@@ -169,6 +169,7 @@ func parseDotenv(src string, env func(string) string, prev map[string]string) ([
 					i++
 				}
 				if !closed {
+					line = start
 					return nil, errAt("unterminated double-quoted value")
 				}
 			case c == '\\' && i+1 < len(src) && src[i+1] == '$':

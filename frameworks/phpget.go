@@ -57,6 +57,9 @@ func phpStr(v *phpValue, file, key string) (string, bool, error) {
 		}
 		return "", true, nil
 	case pUnknown:
+		if v.unset {
+			return "", false, fmt.Errorf("%s: %s reads %s (line %d): %w", file, key, v.why, v.line, ErrUnsupported)
+		}
 		return "", false, fmt.Errorf("%s: %s is %s (line %d), which synco does not evaluate: %w", file, key, v.why, v.line, ErrUnsupported)
 	}
 	return "", false, fmt.Errorf("%s: %s is an array, want a string: %w", file, key, ErrUnsupported)

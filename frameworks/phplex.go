@@ -12,13 +12,13 @@ import (
 type tokKind int
 
 const (
-	tEOF tokKind = iota
-	tVar         // $name (text without "$")
-	tIdent       // name, keyword or namespaced name
-	tString      // literal string, text is the decoded value
-	tNumber      // integer or float, text as written
-	tPunct       // operator or punctuation
-	tInterp      // double-quoted or heredoc string with variables: not a literal
+	tEOF    tokKind = iota
+	tVar            // $name (text without "$")
+	tIdent          // name, keyword or namespaced name
+	tString         // literal string, text is the decoded value
+	tNumber         // integer or float, text as written
+	tPunct          // operator or punctuation
+	tInterp         // double-quoted or heredoc string with variables: not a literal
 )
 
 type token struct {

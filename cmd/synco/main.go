@@ -12,6 +12,7 @@ import (
 type grammar struct {
 	Fetch   FetchCmd       `cmd:"" help:"Fetch a publication: synco fetch <token> --to DIR."`
 	Publish cli.PublishCmd `cmd:"" help:"Publish files and streams (as synco-lite does)."`
+	Detect  DetectCmd      `cmd:"" help:"Show what would be synced from the project in DIR: framework, database, tables, file sets."`
 	Cache   struct {
 		GC CacheGCCmd `cmd:"" name:"gc" help:"Shrink the chunk cache to a size, least recently used first."`
 	} `cmd:"" help:"Manage the local chunk cache."`
@@ -20,6 +21,7 @@ type grammar struct {
 
 const examples = `Examples:
   synco fetch synco1abc… --to ./sync      # the command synco-lite publish printed
+  synco detect                            # what would be synced from this project
   synco cache gc --max-size 5G
 
 `

@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"io"
 	"net"
 	"net/url"
 	"os"
@@ -29,7 +30,8 @@ type PublishCmd struct {
 	StateDir string        `name:"state-dir" placeholder:"DIR" type:"path" help:"Source store kept between runs so unchanged content is not re-read (default: user cache dir/synco-lite)."`
 	Parallel int           `default:"0" help:"Workers that read, chunk and seal (default: number of CPUs)."`
 
-	DBFlags `embed:""`
+	DBFlags      `embed:""`
+	ProjectFlags `embed:""`
 }
 
 // Help is shown by kong under the command's usage.
@@ -38,7 +40,15 @@ func (c *PublishCmd) Help() string {
 one line on stdout, "synco fetch <token>"; everything else goes to stderr. Serves until
 Ctrl-C, SIGTERM or --ttl, then removes what it published.
 
+Without --db, --files or --stream it detects the application in --dir (default: the
+current directory): Neos/Flow, Symfony, Laravel, WordPress, Drupal, TYPO3. It reads
+the database credentials from the application's own configuration and publishes the
+database and the upload directories, without the rows of cache, session and log
+tables (--all keeps them).
+
 Examples:
+  cd /var/www/app && synco-lite publish     # detect everything
+
   synco-lite publish --files persistent=/var/www/app/Data/Persistent \
       --stream dump.sql=/backups/today.sql --url http://prod.example.com:8470
 
@@ -53,9 +63,27 @@ Examples:
 ` + ExitCodesHelp
 }
 
-// Inputs parses --files and --stream.
-func (c *PublishCmd) inputs() (publish.Inputs, error) {
+// inputs parses --files, --stream and --db, or detects the application in --dir
+// when none is given.
+func (c *PublishCmd) inputs(stderr io.Writer, prog string) (publish.Inputs, error) {
 	var in publish.Inputs
+	if len(c.Files)+len(c.Stream) == 0 && c.DB == "" {
+		p, err := DetectProject(c.ProjectFlags.Dir)
+		if err != nil {
+			return in, &UsageError{Msg: err.Error() + "\n(say what to publish with --db DSN, --files NAME=DIR or --stream NAME=FILE)"}
+		}
+		describe(stderr, prog, p, c.All)
+		if p.DB != nil {
+			c.DB = p.DB.DSN
+			if !c.All {
+				c.StructureOnly = append(c.StructureOnly, p.StructureOnly...)
+			}
+			c.ExcludeTable = append(c.ExcludeTable, p.Exclude...)
+		}
+		for _, fs := range p.FileSets {
+			c.Files = append(c.Files, fs.Name+"="+fs.Dir)
+		}
+	}
 	for _, f := range c.Files {
 		name, dir, err := splitSpec("--files", f)
 		if err != nil {
@@ -107,7 +135,7 @@ func usageError(msg string) error   { return &UsageError{msg} }
 // Run publishes, prints the fetch command, and serves until ctx ends or the TTL expires.
 func (c *PublishCmd) Run(env *Env) error {
 	ctx, prog, stdout, stderr := env.Ctx, env.Prog, env.Stdout, env.Stderr
-	in, err := c.inputs()
+	in, err := c.inputs(stderr, prog)
 	if err != nil {
 		return err
 	}

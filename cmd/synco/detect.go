@@ -1,0 +1,168 @@
+package main
+
+import (
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"io/fs"
+	"os"
+	"path/filepath"
+	"strings"
+
+	"synco/cmd/internal/cli"
+	"synco/frameworks"
+)
+
+// DetectCmd is `synco detect [DIR]`.
+type DetectCmd struct {
+	Dir  string `arg:"" optional:"" default:"." type:"path" help:"Project directory (default: the current directory)."`
+	JSON bool   `name:"json" help:"Print the result as one JSON object on stdout (password redacted)."`
+}
+
+func (c *DetectCmd) Help() string {
+	return `Recognises the framework of the project in DIR (Neos, Flow, Symfony, Laravel,
+WordPress, Drupal, TYPO3) from its own configuration files and shows what would be
+synced: the database (password redacted), the tables whose rows are skipped
+(caches, sessions, logs), and the file sets with their sizes. Nothing is changed.
+The real environment is taken into account (FLOW_CONTEXT, APP_ENV, DATABASE_URL, …).
+
+Examples:
+  synco detect                      # the project in the current directory
+  FLOW_CONTEXT=Production/Live synco detect /var/www/neos
+  synco detect --json /var/www/shop | jq .db.dsn
+`
+}
+
+type detectFileSet struct {
+	Name   string `json:"name"`
+	Dir    string `json:"dir"`
+	Exists bool   `json:"exists"`
+	Files  int64  `json:"files"`
+	Bytes  int64  `json:"bytes"`
+}
+
+type detectDB struct {
+	Engine string `json:"engine"`
+	DSN    string `json:"dsn"` // redacted
+	Source string `json:"source"`
+}
+
+type detectResult struct {
+	Framework     string          `json:"framework"`
+	Root          string          `json:"root"`
+	Why           []string        `json:"why"`
+	DB            *detectDB       `json:"db"`
+	StructureOnly []string        `json:"structure_only"`
+	Exclude       []string        `json:"exclude"`
+	FileSets      []detectFileSet `json:"file_sets"`
+	Looked        []string        `json:"looked"`
+}
+
+func (c *DetectCmd) Run(env *cli.Env) error {
+	dir, err := filepath.Abs(c.Dir)
+	if err != nil {
+		return fmt.Errorf("detect: %w", err)
+	}
+	if fi, err := os.Stat(dir); err != nil || !fi.IsDir() {
+		return &cli.UsageError{Msg: fmt.Sprintf("%s is not a directory", dir)}
+	}
+	p, err := frameworks.Detect(os.DirFS(dir), dir, os.Getenv)
+	if errors.Is(err, frameworks.ErrSyntax) || errors.Is(err, frameworks.ErrUnsupported) {
+		return fmt.Errorf("%w; pass the connection with --db mysql://user:pass@host/db (and the directories with --files NAME=DIR) to skip detection", err)
+	}
+	if err != nil {
+		return err
+	}
+	res := detectResult{Framework: p.Framework, Root: p.Root, Why: nonNil(p.Why), StructureOnly: nonNil(p.StructureOnly),
+		Exclude: nonNil(p.Exclude), FileSets: []detectFileSet{}, Looked: nonNil(p.Looked)}
+	if p.DB != nil {
+		res.DB = &detectDB{Engine: p.DB.Engine, DSN: p.DB.Redacted(), Source: p.DB.Source}
+	}
+	for _, fset := range p.FileSets {
+		fs := detectFileSet{Name: fset.Name, Dir: fset.Dir}
+		if err := dirSize(env, &fs); err != nil {
+			return err
+		}
+		res.FileSets = append(res.FileSets, fs)
+	}
+	if c.JSON {
+		enc := json.NewEncoder(env.Stdout)
+		enc.SetIndent("", "  ")
+		return enc.Encode(res)
+	}
+	writeDetect(env.Stdout, &res)
+	return nil
+}
+
+func nonNil(l []string) []string {
+	if l == nil {
+		return []string{}
+	}
+	return l
+}
+
+// dirSize walks the file set and sums its regular files; a missing directory is
+// not an error.
+func dirSize(env *cli.Env, s *detectFileSet) error {
+	err := filepath.WalkDir(s.Dir, func(path string, d fs.DirEntry, err error) error {
+		if err != nil {
+			if path == s.Dir && errors.Is(err, fs.ErrNotExist) {
+				return fs.SkipAll
+			}
+			return err
+		}
+		if err := env.Ctx.Err(); err != nil {
+			return err
+		}
+		if path == s.Dir {
+			s.Exists = true
+		}
+		if d.Type().IsRegular() {
+			fi, err := d.Info()
+			if err != nil {
+				return err
+			}
+			s.Files++
+			s.Bytes += fi.Size()
+		}
+		return nil
+	})
+	if err != nil {
+		return fmt.Errorf("size of file set %s: %w", s.Name, err)
+	}
+	return nil
+}
+
+// writeDetect renders the result for humans.
+func writeDetect(w io.Writer, r *detectResult) {
+	fmt.Fprintf(w, "project:    %s\n", r.Root)
+	fmt.Fprintf(w, "framework:  %s\n", r.Framework)
+	for _, why := range r.Why {
+		fmt.Fprintf(w, "  - %s\n", why)
+	}
+	if r.DB != nil {
+		fmt.Fprintf(w, "database:   %s\n", r.DB.DSN)
+		fmt.Fprintf(w, "  from %s\n", r.DB.Source)
+	} else {
+		fmt.Fprintf(w, "database:   none found (pass --db)\n")
+	}
+	if len(r.StructureOnly) > 0 {
+		fmt.Fprintf(w, "structure only (rows not synced): %s\n", strings.Join(r.StructureOnly, ", "))
+	}
+	if len(r.Exclude) > 0 {
+		fmt.Fprintf(w, "excluded tables: %s\n", strings.Join(r.Exclude, ", "))
+	}
+	if len(r.FileSets) == 0 {
+		fmt.Fprintf(w, "file sets:  none found (pass --files NAME=DIR)\n")
+		return
+	}
+	fmt.Fprintf(w, "file sets:\n")
+	for _, s := range r.FileSets {
+		size := "missing"
+		if s.Exists {
+			size = fmt.Sprintf("%s in %d files", cli.FormatSize(s.Bytes), s.Files)
+		}
+		fmt.Fprintf(w, "  %-12s %s (%s)\n", s.Name, s.Dir, size)
+	}
+}

@@ -1,0 +1,106 @@
+// Package frameworks recognises the web application in a directory and reads, from
+// the application's own configuration files only (no PHP is run), what synco should
+// move: the database connection, the file sets, and the tables whose rows never need
+// to travel. Detect is the entry point; docs/frameworks.md is the user-facing
+// version of this list.
+//
+// # Priority
+//
+// When several frameworks match, the first of Priority wins and Project.Why says so:
+// neos/flow > typo3 > drupal > wordpress > laravel > symfony > generic. Applications
+// with their own marker file come before the frameworks they are built on or ship
+// with (TYPO3, Drupal and Laravel projects contain Symfony components).
+//
+// # Neos and Flow
+//
+// Marker: a "flow" script and a Configuration directory. Neos when composer.json
+// requires neos/neos or Packages/{Application,Neos}/Neos.Neos exists, else Flow.
+// FLOW_CONTEXT (default Development) with its sub-contexts: for Production/Live,
+// Configuration/, Configuration/Production/ and Configuration/Production/Live/ are
+// read in this order, in each Settings.yaml then Settings.*.yaml in name order,
+// merged recursively (later wins), as Flow's YamlSource does. Package settings are
+// not read; Flow's defaults (driver pdo_mysql, host 127.0.0.1) apply.
+// Neos.Flow.persistence.backendOptions gives driver (pdo_mysql, mysqli → mysql;
+// pdo_pgsql → postgres), host, port, dbname, user, password, unix_socket;
+// %env:NAME% is replaced from the environment (unset: empty, noted in Why).
+// Files: "persistent" = Data/Persistent/Resources. Structure-only: cache,
+// cache_tags, and for Neos neos_neos_eventlog_domain_model_event and
+// neos_media_domain_model_thumbnail.
+//
+// # Symfony
+//
+// Marker: bin/console, symfony.lock or config/bundles.php. If .env.local.php
+// (composer dump-env) exists, its returned array is used instead of the .env files.
+// Otherwise .env (or .env.dist), then .env.local (not for APP_ENV=test), then
+// .env.$APP_ENV and .env.$APP_ENV.local; APP_ENV from the real environment, else the
+// files (re-read after .env.local), default dev. The real environment overrides
+// every file. Dotenv syntax: export, comments, single quotes (literal), double
+// quotes (escapes, multi-line), $VAR, ${VAR}, ${VAR:-default}. DATABASE_URL schemes
+// mysql, mysql2, mariadb, pdo-mysql, postgres, postgresql, pgsql, pdo-pgsql;
+// url-encoded user and password; unix_socket (and host=/dir for PostgreSQL);
+// serverVersion and charset are ignored; sqlite is noted, not an error. Files:
+// "uploads" = public/uploads and "var-uploads" = var/uploads when present.
+// Structure-only: messenger_messages, sessions, cache_items.
+//
+// # Laravel
+//
+// Marker: artisan. .env, or .env.$APP_ENV when APP_ENV is set in the real
+// environment and that file exists; the real environment overrides it.
+// DB_URL (or DATABASE_URL) wins over DB_CONNECTION (mysql, mariadb, pgsql; default
+// mysql; sqlite and sqlsrv are noted), DB_HOST (127.0.0.1), DB_PORT, DB_DATABASE
+// (laravel), DB_USERNAME (root), DB_PASSWORD, DB_SOCKET. Files: "storage" =
+// storage/app (public and private). Structure-only: cache, cache_locks, sessions,
+// jobs, job_batches, failed_jobs.
+//
+// # WordPress
+//
+// Marker: wp-config.php. define() of DB_NAME, DB_USER, DB_PASSWORD, DB_HOST
+// ("host", "host:port", "host:/path/to.sock", "[::1]:port"; default localhost) and
+// $table_prefix (default wp_). Files: "uploads" = wp-content/uploads.
+// Structure-only: none; expired transients in <prefix>options are noted (row
+// filtering is not done yet).
+//
+// # Drupal
+//
+// Marker: sites/default/settings.php, also under web/ or docroot/.
+// $databases['default']['default'] (array() or [] syntax, or key by key) from
+// settings.php and from settings.local.php where settings.php includes it: database,
+// username, password, host, port, driver (mysql, pgsql; sqlite noted), prefix,
+// unix_socket. Files: "files" = sites/default/files, "files-SITE" for other
+// sites/*/files. Structure-only (with the table prefix): cache_*, cachetags,
+// watchdog, sessions, semaphore, flood, queue.
+//
+// # TYPO3
+//
+// Marker and source, first found: config/system/settings.php (v12+ composer
+// mode), typo3conf/system/settings.php (v12+ classic), public/typo3conf/
+// LocalConfiguration.php, typo3conf/LocalConfiguration.php (v11 and older); then the
+// matching additional.php / AdditionalConfiguration.php, whose literal
+// $GLOBALS['TYPO3_CONF_VARS'][…] = …; assignments are applied.
+// DB.Connections.Default: dbname, host, port, user, password, driver (mysqli,
+// pdo_mysql; pdo_pgsql; default mysqli), unix_socket. Files: "fileadmin" =
+// public/fileadmin when public/ exists, else fileadmin. Structure-only: cache_*,
+// sys_log, be_sessions, fe_sessions.
+//
+// # Generic
+//
+// No marker, but .env sets DATABASE_URL: framework "generic" with that database and
+// no file sets.
+//
+// # PHP files
+//
+// PHP configuration is read by a small tokenizer and parser for literals: strings
+// (with escapes), numbers, true/false/null, array() and [] (nested), concatenation of
+// literals, define(), assignments to $var[…][…], return, include. getenv('NAME'),
+// $_ENV['NAME'] and $_SERVER['NAME'] are resolved through the env function, with
+// ?: and ?? fallbacks. Anything else (function calls, variables, constants) is kept
+// as "not evaluated": reading such a value gives an error wrapping ErrUnsupported
+// that names the file, key and line. Assignments inside if blocks are applied
+// without evaluating the condition (noted in Why).
+//
+// # Errors
+//
+// ErrNotFound (no framework; the message lists the files looked at), ErrSyntax
+// (malformed file; the message names file and line) and ErrUnsupported (a value
+// synco does not evaluate). Messages never contain passwords or file contents.
+package frameworks
