@@ -4,7 +4,7 @@ import (
 	"context"
 	"fmt"
 
-	"github.com/jackc/pgx/v5"
+	"github.com/jackc/pgx/v5/pgconn"
 )
 
 // userObj is the SQL condition that keeps objects of user schemas that do not
@@ -67,10 +67,10 @@ type sequence struct {
 	isCalled                    bool
 }
 
-func (c *catalog) load(ctx context.Context, tx pgx.Tx) error {
+func (c *catalog) load(ctx context.Context, conn *pgconn.PgConn) error {
 	steps := []struct {
 		what string
-		f    func(context.Context, pgx.Tx) error
+		f    func(context.Context, *pgconn.PgConn) error
 	}{
 		{"schemas", c.loadSchemas}, {"extensions", c.loadExtensions}, {"types", c.loadTypes},
 		{"functions", c.loadFuncs}, {"tables", c.loadTables}, {"columns", c.loadColumns},
@@ -78,34 +78,36 @@ func (c *catalog) load(ctx context.Context, tx pgx.Tx) error {
 		{"views", c.loadViews}, {"triggers", c.loadTriggers}, {"comments", c.loadComments},
 	}
 	for _, s := range steps {
-		if err := s.f(ctx, tx); err != nil {
+		if err := s.f(ctx, conn); err != nil {
 			return fmt.Errorf("read catalog %s: %w", s.what, privErr(err, "SELECT on pg_catalog"))
 		}
 	}
 	return nil
 }
 
-func (c *catalog) loadSchemas(ctx context.Context, tx pgx.Tx) error {
-	rows, _ := tx.Query(ctx, `SELECT quote_ident(n.nspname) FROM pg_namespace n
- WHERE n.nspname <> 'public' AND `+userCond("n", "pg_namespace", "n")+` ORDER BY n.nspname COLLATE "C"`)
-	var err error
-	c.schemas, err = pgx.CollectRows(rows, pgx.RowTo[string])
-	return err
+func (c *catalog) loadSchemas(ctx context.Context, conn *pgconn.PgConn) error {
+	sql := `SELECT quote_ident(n.nspname) FROM pg_namespace n
+ WHERE n.nspname <> 'public' AND ` + userCond("n", "pg_namespace", "n") + ` ORDER BY n.nspname COLLATE "C"`
+	var name string
+	return eachRow(ctx, conn, sql, []any{&name}, func() error {
+		c.schemas = append(c.schemas, name)
+		return nil
+	})
 }
 
-func (c *catalog) loadExtensions(ctx context.Context, tx pgx.Tx) error {
-	rows, _ := tx.Query(ctx, `SELECT quote_ident(x.extname), quote_ident(n.nspname) FROM pg_extension x
- JOIN pg_namespace n ON n.oid = x.extnamespace WHERE x.extname <> 'plpgsql' ORDER BY x.extname COLLATE "C"`)
+func (c *catalog) loadExtensions(ctx context.Context, conn *pgconn.PgConn) error {
+	sql := `SELECT quote_ident(x.extname), quote_ident(n.nspname) FROM pg_extension x
+ JOIN pg_namespace n ON n.oid = x.extnamespace WHERE x.extname <> 'plpgsql' ORDER BY x.extname COLLATE "C"`
 	var e extension
-	_, err := pgx.ForEachRow(rows, []any{&e.name, &e.schema}, func() error {
+	err := eachRow(ctx, conn, sql, []any{&e.name, &e.schema}, func() error {
 		c.extensions = append(c.extensions, e)
 		return nil
 	})
 	return err
 }
 
-func (c *catalog) loadTables(ctx context.Context, tx pgx.Tx) error {
-	rows, _ := tx.Query(ctx, `SELECT c.oid, n.nspname, c.relname, format('%I.%I', n.nspname, c.relname), c.relkind::text,
+func (c *catalog) loadTables(ctx context.Context, conn *pgconn.PgConn) error {
+	sql := `SELECT c.oid, n.nspname, c.relname, format('%I.%I', n.nspname, c.relname), c.relkind::text,
  c.relpersistence = 'u', coalesce(pg_get_partkeydef(c.oid), ''),
  coalesce((SELECT format('%I.%I', pn.nspname, pc.relname) FROM pg_inherits i JOIN pg_class pc ON pc.oid = i.inhparent
    JOIN pg_namespace pn ON pn.oid = pc.relnamespace WHERE i.inhrelid = c.oid AND c.relispartition), ''),
@@ -115,11 +117,11 @@ func (c *catalog) loadTables(ctx context.Context, tx pgx.Tx) error {
    unnest(p.conkey) WITH ORDINALITY k(n, i) JOIN pg_attribute a ON a.attrelid = c.oid AND a.attnum = k.n
    WHERE p.conrelid = c.oid AND p.contype = 'p'), '{}')
  FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace
- WHERE c.relkind IN ('r', 'p') AND `+userCond("n", "pg_class", "c")+`
- ORDER BY n.nspname COLLATE "C", c.relname COLLATE "C"`)
+ WHERE c.relkind IN ('r', 'p') AND ` + userCond("n", "pg_class", "c") + `
+ ORDER BY n.nspname COLLATE "C", c.relname COLLATE "C"`
 	c.byOID = map[uint32]*table{}
 	var t table
-	_, err := pgx.ForEachRow(rows, []any{&t.oid, &t.schema, &t.name, &t.qname, &t.kind, &t.unlogged, &t.partKey,
+	err := eachRow(ctx, conn, sql, []any{&t.oid, &t.schema, &t.name, &t.qname, &t.kind, &t.unlogged, &t.partKey,
 		&t.parent, &t.bound, &t.options, &t.pk}, func() error {
 		nt := t
 		c.tables = append(c.tables, &nt)
@@ -129,19 +131,19 @@ func (c *catalog) loadTables(ctx context.Context, tx pgx.Tx) error {
 	return err
 }
 
-func (c *catalog) loadColumns(ctx context.Context, tx pgx.Tx) error {
-	rows, _ := tx.Query(ctx, `SELECT a.attrelid, a.attname, quote_ident(a.attname), format_type(a.atttypid, a.atttypmod),
+func (c *catalog) loadColumns(ctx context.Context, conn *pgconn.PgConn) error {
+	sql := `SELECT a.attrelid, a.attname, quote_ident(a.attname), format_type(a.atttypid, a.atttypmod),
  a.attnotnull, a.attidentity::text, a.attgenerated::text, coalesce(pg_get_expr(d.adbin, d.adrelid), ''),
  coalesce((SELECT format('%I.%I', cn.nspname, co.collname) FROM pg_collation co JOIN pg_namespace cn ON cn.oid = co.collnamespace
    WHERE co.oid = a.attcollation AND a.attcollation <> t.typcollation), '')
  FROM pg_attribute a JOIN pg_type t ON t.oid = a.atttypid
  LEFT JOIN pg_attrdef d ON d.adrelid = a.attrelid AND d.adnum = a.attnum
  JOIN pg_class c ON c.oid = a.attrelid JOIN pg_namespace n ON n.oid = c.relnamespace
- WHERE a.attnum > 0 AND NOT a.attisdropped AND c.relkind IN ('r', 'p') AND `+userCond("n", "pg_class", "c")+`
- ORDER BY a.attrelid, a.attnum`)
+ WHERE a.attnum > 0 AND NOT a.attisdropped AND c.relkind IN ('r', 'p') AND ` + userCond("n", "pg_class", "c") + `
+ ORDER BY a.attrelid, a.attnum`
 	var oid uint32
 	var col column
-	_, err := pgx.ForEachRow(rows, []any{&oid, &col.name, &col.qname, &col.typ, &col.notNull, &col.identity,
+	err := eachRow(ctx, conn, sql, []any{&oid, &col.name, &col.qname, &col.typ, &col.notNull, &col.identity,
 		&col.generated, &col.def, &col.collation}, func() error {
 		if t := c.byOID[oid]; t != nil {
 			t.cols = append(t.cols, col)
@@ -151,18 +153,18 @@ func (c *catalog) loadColumns(ctx context.Context, tx pgx.Tx) error {
 	return err
 }
 
-func (c *catalog) loadSeqs(ctx context.Context, tx pgx.Tx) error {
-	rows, _ := tx.Query(ctx, `SELECT s.seqrelid, format('%I.%I', n.nspname, c.relname), format_type(s.seqtypid, NULL),
+func (c *catalog) loadSeqs(ctx context.Context, conn *pgconn.PgConn) error {
+	sql := `SELECT s.seqrelid, format('%I.%I', n.nspname, c.relname), format_type(s.seqtypid, NULL),
  s.seqstart, s.seqincrement, s.seqmin, s.seqmax, s.seqcache, s.seqcycle,
  coalesce(d.refobjid, 0), coalesce(quote_ident(a.attname), ''), coalesce(d.deptype = 'i', false)
  FROM pg_sequence s JOIN pg_class c ON c.oid = s.seqrelid JOIN pg_namespace n ON n.oid = c.relnamespace
  LEFT JOIN pg_depend d ON d.classid = 'pg_class'::regclass AND d.objid = c.oid AND d.refclassid = 'pg_class'::regclass
    AND d.deptype IN ('a', 'i')
  LEFT JOIN pg_attribute a ON a.attrelid = d.refobjid AND a.attnum = d.refobjsubid
- WHERE `+userCond("n", "pg_class", "c")+`
- ORDER BY n.nspname COLLATE "C", c.relname COLLATE "C"`)
+ WHERE ` + userCond("n", "pg_class", "c") + `
+ ORDER BY n.nspname COLLATE "C", c.relname COLLATE "C"`
 	var s sequence
-	if _, err := pgx.ForEachRow(rows, []any{&s.oid, &s.qname, &s.typ, &s.start, &s.inc, &s.min, &s.max, &s.cache,
+	if err := eachRow(ctx, conn, sql, []any{&s.oid, &s.qname, &s.typ, &s.start, &s.inc, &s.min, &s.max, &s.cache,
 		&s.cycle, &s.ownerTable, &s.ownerCol, &s.identity}, func() error {
 		c.seqs = append(c.seqs, s)
 		return nil
@@ -171,7 +173,7 @@ func (c *catalog) loadSeqs(ctx context.Context, tx pgx.Tx) error {
 	}
 	for i := range c.seqs {
 		s := &c.seqs[i]
-		err := tx.QueryRow(ctx, "SELECT last_value, is_called FROM "+s.qname).Scan(&s.lastValue, &s.isCalled)
+		err := queryRow(ctx, conn, "SELECT last_value, is_called FROM "+s.qname, nil, &s.lastValue, &s.isCalled)
 		if err != nil {
 			return fmt.Errorf("read sequence %s: %w", s.qname, privErr(err, "SELECT on sequence "+s.qname))
 		}

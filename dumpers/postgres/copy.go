@@ -9,7 +9,7 @@ import (
 	"strings"
 	"sync/atomic"
 
-	"github.com/jackc/pgx/v5"
+	"github.com/jackc/pgx/v5/pgconn"
 
 	"synco/dumpers"
 )
@@ -78,7 +78,7 @@ func (p *progressWriter) Write(b []byte) (int, error) {
 }
 
 // dumpTable writes data/<schema.table>.sql: one COPY block.
-func dumpTable(ctx context.Context, conn *pgx.Conn, sink dumpers.Sink, t *table, where string,
+func dumpTable(ctx context.Context, conn *pgconn.PgConn, sink dumpers.Sink, t *table, where string,
 	total *atomic.Int64, report func(dumpers.Progress)) (err error) {
 	name := t.schema + "." + t.name
 	out, err := sink.Create(ctx, dumpers.DataStream(name))
@@ -97,7 +97,7 @@ func dumpTable(ctx context.Context, conn *pgx.Conn, sink dumpers.Sink, t *table,
 		return fmt.Errorf("write data of %s: %w", t.qname, err)
 	}
 	pw := &progressWriter{w: bw, table: name, total: total, report: report}
-	if _, err := conn.PgConn().CopyTo(ctx, pw, t.copyQuery(where)); err != nil {
+	if _, err := conn.CopyTo(ctx, pw, t.copyQuery(where)); err != nil {
 		return fmt.Errorf("dump data of %s: %w", t.qname, privErr(err, "SELECT on table "+t.qname))
 	}
 	total.Add(3)

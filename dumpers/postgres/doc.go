@@ -1,6 +1,9 @@
-// Package postgres dumps and imports PostgreSQL databases natively, over
-// jackc/pgx: no pg_dump or psql binary is needed on either side. It supports
-// PostgreSQL 12 and newer (ErrUnsupportedServer otherwise).
+// Package postgres dumps and imports PostgreSQL databases natively, over the
+// wire protocol of jackc/pgx's low-level pgconn package: no pg_dump or psql
+// binary is needed on either side. It supports PostgreSQL 12 and newer
+// (ErrUnsupportedServer otherwise). The high-level pgx package is not used:
+// its type registry, statement cache, … add about 3 MB to the binaries.
+// Queries return text values, decoded by hand (query.go).
 //
 // # Snapshot
 //
@@ -68,7 +71,7 @@
 // Import never writes into the target directly. It creates a staging
 // database "<db>__synco_<random>" from template0 (with the target's encoding
 // and locale when the target exists), runs schema.sql on one connection, the
-// data streams in parallel on four (COPY FROM STDIN through pgx, fed straight
+// data streams in parallel on four (COPY FROM STDIN through pgconn, fed straight
 // from the Source as bytes arrive), then post.sql. Only when all of that
 // succeeded does it swap: it ends the other sessions connected to the target
 // (pg_terminate_backend, only if there are any; a rename needs that), then in

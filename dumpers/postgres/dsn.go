@@ -9,7 +9,6 @@ import (
 	"strconv"
 	"strings"
 
-	"github.com/jackc/pgx/v5"
 	"github.com/jackc/pgx/v5/pgconn"
 )
 
@@ -38,7 +37,7 @@ type Config struct {
 	Database string
 	SSLMode  string // as given in the URL, "" if not given
 
-	conn *pgx.ConnConfig
+	conn *pgconn.Config
 }
 
 // ParseDSN parses a "postgres://" or "postgresql://" URL:
@@ -54,7 +53,10 @@ func ParseDSN(dsn string) (*Config, error) {
 	if err != nil || (u.Scheme != "postgres" && u.Scheme != "postgresql") {
 		return nil, fmt.Errorf("%w: want a postgres:// or postgresql:// url", ErrDSN)
 	}
-	cc, err := pgx.ParseConfig(dsn)
+	cc, err := pgconn.ParseConfig(dsn)
+	if err == nil {
+		err = pgxParams(dsn, cc)
+	}
 	if err != nil {
 		return nil, fmt.Errorf("%w: %s", ErrDSN, redactedParseError(err))
 	}
@@ -93,6 +95,29 @@ func socketHost(dsn string) string {
 		q += "&"
 	}
 	return m[1] + m[2] + m[4] + q + "host=" + url.QueryEscape(host)
+}
+
+// pgxParams removes the parameters that only the high-level pgx package
+// understands (which would otherwise be sent to the server as settings) and
+// checks them as pgx.ParseConfig does, so DSNs written for pgx keep working.
+func pgxParams(dsn string, cc *pgconn.Config) error {
+	for _, p := range []string{"statement_cache_capacity", "description_cache_capacity"} {
+		if s, ok := cc.RuntimeParams[p]; ok {
+			delete(cc.RuntimeParams, p)
+			if _, err := strconv.ParseInt(s, 10, 32); err != nil {
+				return pgconn.NewParseConfigError(dsn, "cannot parse "+p, err)
+			}
+		}
+	}
+	if s, ok := cc.RuntimeParams["default_query_exec_mode"]; ok {
+		delete(cc.RuntimeParams, "default_query_exec_mode")
+		switch s {
+		case "cache_statement", "cache_describe", "describe_exec", "exec", "simple_protocol":
+		default:
+			return pgconn.NewParseConfigError(dsn, "invalid default_query_exec_mode", fmt.Errorf("unknown value %q", s))
+		}
+	}
+	return nil
 }
 
 // redactedParseError describes a parse error without the connection string.
@@ -140,10 +165,10 @@ func (c *Config) WithDatabase(db string) *Config {
 }
 
 // connect opens one connection and checks the server version.
-func connect(ctx context.Context, c *Config) (*pgx.Conn, error) {
+func connect(ctx context.Context, c *Config) (*pgconn.PgConn, error) {
 	cc := c.conn.Copy()
 	cc.Database = c.Database
-	conn, err := pgx.ConnectConfig(ctx, cc)
+	conn, err := pgconn.ConnectConfig(ctx, cc)
 	if err != nil {
 		var pe *pgconn.PgError
 		if errors.As(err, &pe) && (pe.Code == "28P01" || pe.Code == "28000") {
@@ -155,7 +180,7 @@ func connect(ctx context.Context, c *Config) (*pgx.Conn, error) {
 		return nil, fmt.Errorf("connect to %s: %w", c, redactErr(err, c))
 	}
 	var ver int
-	if err := conn.QueryRow(ctx, "SELECT current_setting('server_version_num')::int").Scan(&ver); err != nil {
+	if err := queryRow(ctx, conn, "SELECT current_setting('server_version_num')::int", nil, &ver); err != nil {
 		conn.Close(context.WithoutCancel(ctx))
 		return nil, fmt.Errorf("read server version of %s: %w", c, err)
 	}

@@ -40,3 +40,22 @@ func TestParseDSN(t *testing.T) {
 		}
 	}
 }
+
+// TestPgxOnlyParams: parameters that only pgx itself understands are
+// accepted (and checked) but not sent to the server as settings.
+func TestPgxOnlyParams(t *testing.T) {
+	for _, bad := range []string{"statement_cache_capacity=x", "description_cache_capacity=1e3", "default_query_exec_mode=fast"} {
+		_, err := postgres.ParseDSN("postgres://u:secret@h/db?" + bad)
+		if !errors.Is(err, postgres.ErrDSN) || strings.Contains(err.Error(), "secret") {
+			t.Errorf("%s: error %v, want ErrDSN without the password", bad, err)
+		}
+	}
+	server(t)
+	cfg, err := postgres.ParseDSN(serverDSN + "&statement_cache_capacity=10&description_cache_capacity=0&default_query_exec_mode=exec")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := postgres.RunScript(t.Context(), cfg, strings.NewReader("SELECT 1;")); err != nil {
+		t.Errorf("connect with pgx-only parameters: %v", err)
+	}
+}

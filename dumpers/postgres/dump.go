@@ -7,7 +7,7 @@ import (
 	"path"
 	"sync/atomic"
 
-	"github.com/jackc/pgx/v5"
+	"github.com/jackc/pgx/v5/pgconn"
 	"golang.org/x/sync/errgroup"
 
 	"synco/dumpers"
@@ -32,14 +32,14 @@ func (d *Dumper) Dump(ctx context.Context, sink dumpers.Sink, opt dumpers.Option
 	defer snap.close(ctx)
 
 	cat := &catalog{version: snap.version}
-	if err := cat.load(ctx, snap.tx); err != nil {
+	if err := cat.load(ctx, snap.conn); err != nil {
 		return fmt.Errorf("dump %s: %w", d.cfg, err)
 	}
 	data, err := applyOptions(cat, opt)
 	if err != nil {
 		return fmt.Errorf("dump %s: %w", d.cfg, err)
 	}
-	if err := lockTables(ctx, snap.tx, cat); err != nil {
+	if err := lockTables(ctx, snap.conn, cat); err != nil {
 		return fmt.Errorf("dump %s: %w", d.cfg, err)
 	}
 	var total atomic.Int64
@@ -126,12 +126,12 @@ func (c *catalog) byName(qname string) *table {
 
 // lockTables takes ACCESS SHARE locks on the dumped tables, as pg_dump does,
 // so no one can drop or rewrite them while the dump runs.
-func lockTables(ctx context.Context, tx pgx.Tx, cat *catalog) error {
+func lockTables(ctx context.Context, conn *pgconn.PgConn, cat *catalog) error {
 	for _, t := range cat.tables {
 		if t.excluded {
 			continue
 		}
-		if _, err := tx.Exec(ctx, "LOCK TABLE "+t.qname+" IN ACCESS SHARE MODE"); err != nil {
+		if err := exec(ctx, conn, "LOCK TABLE "+t.qname+" IN ACCESS SHARE MODE"); err != nil {
 			return fmt.Errorf("lock table %s: %w", t.qname, privErr(err, "SELECT on table "+t.qname))
 		}
 	}

@@ -13,7 +13,7 @@ func RunScript(ctx context.Context, cfg *Config, r io.Reader) error {
 		return err
 	}
 	defer conn.Close(context.WithoutCancel(ctx))
-	return execScript(ctx, conn.PgConn(), r, nil)
+	return execScript(ctx, conn, r, nil)
 }
 
 // Split returns the statements of script (for the splitter's tests).
@@ -38,3 +38,6 @@ func Split(script io.Reader) ([]string, error) {
 		}
 	}
 }
+
+// ParseArray decodes a one-dimensional array in text format.
+var ParseArray = parseArray

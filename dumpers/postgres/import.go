@@ -11,7 +11,7 @@ import (
 	"sync/atomic"
 	"unicode/utf8"
 
-	"github.com/jackc/pgx/v5"
+	"github.com/jackc/pgx/v5/pgconn"
 	"golang.org/x/sync/errgroup"
 
 	"synco/dumpers"
@@ -106,18 +106,18 @@ func quoteIdent(s string) string { return `"` + strings.ReplaceAll(s, `"`, `""`)
 
 // createStaging creates the staging database with the encoding and locale of
 // the target when the target exists.
-func createStaging(ctx context.Context, admin *pgx.Conn, target, staging string) error {
+func createStaging(ctx context.Context, admin *pgconn.PgConn, target, staging string) error {
 	stmt := "CREATE DATABASE " + quoteIdent(staging) + " TEMPLATE template0"
 	var enc, coll, ctype string
-	err := admin.QueryRow(ctx, `SELECT pg_encoding_to_char(encoding), datcollate, datctype FROM pg_database
- WHERE datname = $1`, target).Scan(&enc, &coll, &ctype)
+	err := queryRow(ctx, admin, `SELECT pg_encoding_to_char(encoding), datcollate, datctype FROM pg_database
+ WHERE datname = $1`, []string{target}, &enc, &coll, &ctype)
 	switch {
 	case err == nil:
 		stmt += " ENCODING " + literal(enc) + " LC_COLLATE " + literal(coll) + " LC_CTYPE " + literal(ctype)
-	case err != pgx.ErrNoRows:
+	case err != errNoRows:
 		return fmt.Errorf("read target database %s: %w", target, err)
 	}
-	if _, err := admin.Exec(ctx, stmt); err != nil {
+	if err := exec(ctx, admin, stmt); err != nil {
 		return fmt.Errorf("create staging database %s: %w", staging, privErr(err, "CREATEDB"))
 	}
 	return nil
@@ -153,7 +153,7 @@ func load(ctx context.Context, cfg *Config, src dumpers.Source, progress func(du
 		return err
 	}
 	defer main.Close(context.WithoutCancel(ctx))
-	run := func(ctx context.Context, conn *pgx.Conn, name, table string) error {
+	run := func(ctx context.Context, conn *pgconn.PgConn, name, table string) error {
 		r, err := src.Open(ctx, name)
 		if err != nil {
 			return fmt.Errorf("open stream %s: %w", name, err)
@@ -161,7 +161,7 @@ func load(ctx context.Context, cfg *Config, src dumpers.Source, progress func(du
 		defer r.Close()
 		cr := &countingReader{r: r, table: table, total: &total, rep: progress}
 		var rows int64
-		if err := execScript(ctx, conn.PgConn(), cr, func(n int64) { rows += n }); err != nil {
+		if err := execScript(ctx, conn, cr, func(n int64) { rows += n }); err != nil {
 			return fmt.Errorf("stream %s: %w", name, err)
 		}
 		if progress != nil {
@@ -213,12 +213,12 @@ func load(ctx context.Context, cfg *Config, src dumpers.Source, progress func(du
 	return run(ctx, main, dumpers.PostStream, "")
 }
 
-func importConn(ctx context.Context, cfg *Config) (*pgx.Conn, error) {
+func importConn(ctx context.Context, cfg *Config) (*pgconn.PgConn, error) {
 	conn, err := connect(ctx, cfg)
 	if err != nil {
 		return nil, err
 	}
-	if _, err := conn.PgConn().Exec(ctx, importSession).ReadAll(); err != nil {
+	if err := exec(ctx, conn, importSession); err != nil {
 		conn.Close(context.WithoutCancel(ctx))
 		return nil, fmt.Errorf("set session: %w", err)
 	}

@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"slices"
 	"strings"
+	"sync/atomic"
 	"testing"
 
 	"github.com/jackc/pgx/v5"
@@ -164,14 +165,14 @@ func TestPagilaRoundTrip(t *testing.T) {
 			srcConn := dbConn(t, src)
 			checkPagila(t, srcConn, refresh)
 
-			var progressed bool
+			var progressed atomic.Bool // Progress is called from any goroutine
 			s := newMemSink()
 			err := postgres.NewDumper(src).Dump(t.Context(), s, dumpers.Options{Parallel: 3,
-				Progress: func(dumpers.Progress) { progressed = true }})
+				Progress: func(dumpers.Progress) { progressed.Store(true) }})
 			if err != nil {
 				t.Fatal(err)
 			}
-			if !progressed {
+			if !progressed.Load() {
 				t.Error("no progress reported")
 			}
 			if n := len(s.Names()); n != 23 { // schema, post, 21 leaf tables

@@ -4,7 +4,7 @@ import (
 	"context"
 	"fmt"
 
-	"github.com/jackc/pgx/v5"
+	"github.com/jackc/pgx/v5/pgconn"
 )
 
 // sessionSQL fixes every setting that changes how values are printed, so the
@@ -24,14 +24,15 @@ SET lock_timeout = 0;
 SET idle_in_transaction_session_timeout = 0;
 SET row_security = off`
 
-var snapshotTx = pgx.TxOptions{IsoLevel: pgx.RepeatableRead, AccessMode: pgx.ReadOnly}
+// beginSnapshot starts the transaction of the leader and of every worker.
+const beginSnapshot = "BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY"
 
 // snapshot is the leader transaction of a dump: it exports its snapshot so
 // worker connections see exactly the same data.
 type snapshot struct {
 	cfg     *Config
-	conn    *pgx.Conn
-	tx      pgx.Tx
+	conn    *pgconn.PgConn
+	inTx    bool   // the snapshot transaction is open
 	id      string // pg_export_snapshot()
 	version int
 }
@@ -50,40 +51,39 @@ func openSnapshot(ctx context.Context, cfg *Config) (*snapshot, error) {
 }
 
 func (s *snapshot) init(ctx context.Context) error {
-	if _, err := s.conn.Exec(ctx, sessionSQL); err != nil {
+	if err := exec(ctx, s.conn, sessionSQL); err != nil {
 		return fmt.Errorf("set session of %s: %w", s.cfg, err)
 	}
-	if err := s.conn.QueryRow(ctx, "SELECT current_setting('server_version_num')::int").Scan(&s.version); err != nil {
+	if err := queryRow(ctx, s.conn, "SELECT current_setting('server_version_num')::int", nil, &s.version); err != nil {
 		return fmt.Errorf("read server version: %w", err)
 	}
-	tx, err := s.conn.BeginTx(ctx, snapshotTx)
-	if err != nil {
+	if err := exec(ctx, s.conn, beginSnapshot); err != nil {
 		return fmt.Errorf("begin snapshot transaction: %w", err)
 	}
-	s.tx = tx
-	if err := tx.QueryRow(ctx, "SELECT pg_export_snapshot()").Scan(&s.id); err != nil {
+	s.inTx = true
+	if err := queryRow(ctx, s.conn, "SELECT pg_export_snapshot()", nil, &s.id); err != nil {
 		return fmt.Errorf("export snapshot: %w", privErr(err, "EXECUTE on pg_export_snapshot()"))
 	}
 	return nil
 }
 
 // worker opens another connection that shares the leader's snapshot.
-func (s *snapshot) worker(ctx context.Context) (*pgx.Conn, error) {
+func (s *snapshot) worker(ctx context.Context) (*pgconn.PgConn, error) {
 	conn, err := connect(ctx, s.cfg)
 	if err != nil {
 		return nil, err
 	}
-	fail := func(what string, err error) (*pgx.Conn, error) {
+	fail := func(what string, err error) (*pgconn.PgConn, error) {
 		conn.Close(context.WithoutCancel(ctx))
 		return nil, fmt.Errorf("%s: %w", what, err)
 	}
-	if _, err := conn.Exec(ctx, sessionSQL); err != nil {
+	if err := exec(ctx, conn, sessionSQL); err != nil {
 		return fail("set worker session", err)
 	}
-	if _, err := conn.Exec(ctx, "BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY"); err != nil {
+	if err := exec(ctx, conn, beginSnapshot); err != nil {
 		return fail("begin worker transaction", err)
 	}
-	if _, err := conn.Exec(ctx, "SET TRANSACTION SNAPSHOT "+literal(s.id)); err != nil {
+	if err := exec(ctx, conn, "SET TRANSACTION SNAPSHOT "+literal(s.id)); err != nil {
 		return fail("import snapshot "+s.id, err)
 	}
 	return conn, nil
@@ -91,8 +91,8 @@ func (s *snapshot) worker(ctx context.Context) (*pgx.Conn, error) {
 
 func (s *snapshot) close(ctx context.Context) {
 	ctx = context.WithoutCancel(ctx)
-	if s.tx != nil {
-		_ = s.tx.Rollback(ctx)
+	if s.inTx && !s.conn.IsClosed() {
+		_ = exec(ctx, s.conn, "ROLLBACK")
 	}
 	_ = s.conn.Close(ctx)
 }

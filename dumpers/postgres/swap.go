@@ -6,7 +6,6 @@ import (
 	"fmt"
 	"time"
 
-	"github.com/jackc/pgx/v5"
 	"github.com/jackc/pgx/v5/pgconn"
 )
 
@@ -14,13 +13,13 @@ import (
 // transaction (two renames), after ending other sessions on target, which a
 // rename requires. It then drops the old database; a failure there is
 // returned as dropErr, the swap itself has happened.
-func swap(ctx context.Context, admin *pgx.Conn, target, staging string) (dropErr, err error) {
+func swap(ctx context.Context, admin *pgconn.PgConn, target, staging string) (dropErr, err error) {
 	var exists bool
-	if err := admin.QueryRow(ctx, "SELECT EXISTS (SELECT 1 FROM pg_database WHERE datname = $1)", target).Scan(&exists); err != nil {
+	if err := queryRow(ctx, admin, "SELECT EXISTS (SELECT 1 FROM pg_database WHERE datname = $1)", []string{target}, &exists); err != nil {
 		return nil, fmt.Errorf("look up database %s: %w", target, err)
 	}
 	if !exists {
-		if _, err := admin.Exec(ctx, "ALTER DATABASE "+quoteIdent(staging)+" RENAME TO "+quoteIdent(target)); err != nil {
+		if err := exec(ctx, admin, "ALTER DATABASE "+quoteIdent(staging)+" RENAME TO "+quoteIdent(target)); err != nil {
 			return nil, fmt.Errorf("rename %s to %s: %w", staging, target, privErr(err, "CREATEDB"))
 		}
 		return nil, nil
@@ -30,12 +29,11 @@ func swap(ctx context.Context, admin *pgx.Conn, target, staging string) (dropErr
 		if err := terminate(ctx, admin, target); err != nil {
 			return nil, err
 		}
-		err := pgx.BeginFunc(ctx, admin, func(tx pgx.Tx) error {
-			if _, err := tx.Exec(ctx, "ALTER DATABASE "+quoteIdent(target)+" RENAME TO "+quoteIdent(backup)); err != nil {
+		err := inTx(ctx, admin, func() error {
+			if err := exec(ctx, admin, "ALTER DATABASE "+quoteIdent(target)+" RENAME TO "+quoteIdent(backup)); err != nil {
 				return privErr(err, "ownership of database "+target+" and CREATEDB")
 			}
-			_, err := tx.Exec(ctx, "ALTER DATABASE "+quoteIdent(staging)+" RENAME TO "+quoteIdent(target))
-			return err
+			return exec(ctx, admin, "ALTER DATABASE "+quoteIdent(staging)+" RENAME TO "+quoteIdent(target))
 		})
 		if err == nil {
 			break
@@ -58,27 +56,58 @@ func swap(ctx context.Context, admin *pgx.Conn, target, staging string) (dropErr
 }
 
 // terminate ends the other sessions connected to db, if there are any.
-func terminate(ctx context.Context, admin *pgx.Conn, db string) error {
+func terminate(ctx context.Context, admin *pgconn.PgConn, db string) error {
 	var n int
-	err := admin.QueryRow(ctx, `SELECT count(*) FROM pg_stat_activity WHERE datname = $1 AND pid <> pg_backend_pid()`, db).Scan(&n)
+	err := queryRow(ctx, admin, `SELECT count(*) FROM pg_stat_activity WHERE datname = $1 AND pid <> pg_backend_pid()`, []string{db}, &n)
 	if err != nil || n == 0 {
 		return err
 	}
-	rows, _ := admin.Query(ctx, `SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE datname = $1 AND pid <> pg_backend_pid()`, db)
-	rows.Close()
-	if err := rows.Err(); err != nil {
+	if _, err := query(ctx, admin, `SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE datname = $1 AND pid <> pg_backend_pid()`, db); err != nil {
 		return fmt.Errorf("end sessions on %s: %w", db, privErr(err, "pg_signal_backend (or superuser)"))
 	}
 	return nil
 }
 
 // dropDatabase drops db, ending its sessions first.
-func dropDatabase(ctx context.Context, admin *pgx.Conn, db string) error {
+func dropDatabase(ctx context.Context, admin *pgconn.PgConn, db string) error {
 	ctx, cancel := context.WithTimeout(ctx, time.Minute)
 	defer cancel()
 	if err := terminate(ctx, admin, db); err != nil {
 		return err
 	}
-	_, err := admin.Exec(ctx, "DROP DATABASE IF EXISTS "+quoteIdent(db))
-	return err
+	return exec(ctx, admin, "DROP DATABASE IF EXISTS "+quoteIdent(db))
+}
+
+// inTx runs f in a transaction on conn: committed if f succeeds, rolled back
+// otherwise. Like pgx.BeginFunc, it closes conn when BEGIN, ROLLBACK or COMMIT
+// fail and leave it in an unknown state.
+func inTx(ctx context.Context, conn *pgconn.PgConn, f func() error) error {
+	if err := exec(ctx, conn, "BEGIN"); err != nil {
+		die(conn)
+		return err
+	}
+	if err := f(); err != nil {
+		if rerr := exec(ctx, conn, "ROLLBACK"); rerr != nil {
+			die(conn)
+		}
+		return err
+	}
+	res, err := conn.Exec(ctx, "COMMIT").ReadAll()
+	if err != nil {
+		if conn.TxStatus() != 'I' {
+			die(conn)
+		}
+		return err
+	}
+	if len(res) == 1 && res[0].CommandTag.String() == "ROLLBACK" {
+		return errors.New("commit unexpectedly resulted in rollback")
+	}
+	return nil
+}
+
+// die closes conn at once, without waiting for the server.
+func die(conn *pgconn.PgConn) {
+	ctx, cancel := context.WithCancel(context.Background())
+	cancel()
+	_ = conn.Close(ctx)
 }
