@@ -8,7 +8,6 @@ import (
 	"errors"
 	"fmt"
 	"io"
-	"log/slog"
 	"strings"
 
 	"github.com/zeebo/blake3"
@@ -138,5 +137,7 @@ func (t Token) Format(f fmt.State, verb rune) {
 // GoString returns a redacted form.
 func (t Token) GoString() string { return "manifest.Token{" + tokenRedacted + "}" }
 
-// LogValue makes log/slog print a redacted form.
-func (t Token) LogValue() slog.Value { return slog.StringValue(tokenRedacted) }
+// MarshalJSON encodes the redacted form, so that JSON logs (log/slog's JSON handler
+// included) and JSON output cannot carry the token by accident. (Not LogValue: that
+// would link log/slog into synco-lite for this one method.)
+func (t Token) MarshalJSON() ([]byte, error) { return []byte(`"` + tokenRedacted + `"`), nil }
