@@ -70,7 +70,7 @@ func (c *PublishCmd) inputs(stderr io.Writer, prog string) (publish.Inputs, erro
 	if len(c.Files)+len(c.Stream) == 0 && c.DB == "" {
 		p, err := DetectProject(c.ProjectFlags.Dir)
 		if err != nil {
-			return in, &UsageError{Msg: err.Error() + "\n(say what to publish with --db DSN, --files NAME=DIR or --stream NAME=FILE)"}
+			return in, &UsageError{Msg: err.Error()} // it names what was looked at and the flags to use
 		}
 		describe(stderr, prog, p, c.All)
 		if p.DB != nil {
