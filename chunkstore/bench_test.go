@@ -78,37 +78,87 @@ func BenchmarkID(b *testing.B) {
 	}
 }
 
+// BenchmarkSeal seals each class's chunks of benchData; "db-dict" seals the
+// ClassDB chunks with a dictionary trained on other SQL (another seed), and
+// "file-random" seals 8 MiB of incompressible bytes in ClassFile-sized chunks
+// (the cost of trying to compress JPEGs).
 func BenchmarkSeal(b *testing.B) {
-	data, chunks := benchData()
+	_, chunks := benchData()
 	k := testKeys()
+	did := benchDict(b, k)
+	random := randBytes(3, 8<<20)
+	type bench struct {
+		name   string
+		chunks [][]byte
+		dict   chunkstore.DictID
+	}
+	var benches []bench
 	for _, c := range classes {
-		b.Run(c.String(), func(b *testing.B) {
+		benches = append(benches, bench{c.String(), chunks[c], chunkstore.DictID{}})
+	}
+	benches = append(benches,
+		bench{"db-dict", chunks[chunkstore.ClassDB], did},
+		bench{"file-random", split(testSplitter(), chunkstore.ClassFile, random), chunkstore.DictID{}})
+	for _, bc := range benches {
+		b.Run(bc.name, func(b *testing.B) {
 			var buf []byte
-			sealed := 0
-			b.SetBytes(int64(len(data)))
+			sealed, n := 0, 0
+			for _, ch := range bc.chunks {
+				n += len(ch)
+			}
+			b.SetBytes(int64(n))
 			for b.Loop() {
 				sealed = 0
-				for _, ch := range chunks[c] {
-					buf = k.Seal(buf[:0], chunkstore.ID{}, ch)
+				for _, ch := range bc.chunks {
+					buf = k.SealWith(buf[:0], chunkstore.ID{}, ch, bc.dict)
 					sealed += len(buf)
 				}
 			}
-			b.ReportMetric(float64(len(data))/float64(sealed), "ratio")
+			b.ReportMetric(float64(n)/float64(sealed), "ratio")
 		})
 	}
+}
+
+// benchDict registers with k a dictionary trained on every 16th ClassDB chunk
+// of benchData (2 MiB), as a store trains on its first dump.
+func benchDict(b *testing.B, k *chunkstore.Keys) chunkstore.DictID {
+	_, chunks := benchData()
+	var samples [][]byte
+	for i := 0; i < len(chunks[chunkstore.ClassDB]); i += 16 {
+		samples = append(samples, chunks[chunkstore.ClassDB][i])
+	}
+	d, err := chunkstore.BuildDict(samples)
+	if err != nil {
+		b.Fatal(err)
+	}
+	id, err := k.AddDict(d)
+	if err != nil {
+		b.Fatal(err)
+	}
+	return id
 }
 
 func BenchmarkOpen(b *testing.B) {
 	data, chunks := benchData()
 	k := testKeys()
-	for _, c := range classes {
-		b.Run(c.String(), func(b *testing.B) {
+	did := benchDict(b, k)
+	for _, name := range []string{"db", "meta", "file", "db-dict"} {
+		c, dict := chunkstore.ClassDB, chunkstore.DictID{}
+		switch name {
+		case "meta":
+			c = chunkstore.ClassMeta
+		case "file":
+			c = chunkstore.ClassFile
+		case "db-dict":
+			dict = did
+		}
+		b.Run(name, func(b *testing.B) {
 			var ids []chunkstore.ID
 			var sealed [][]byte
 			for _, ch := range chunks[c] {
 				id := k.ID(ch)
 				ids = append(ids, id)
-				sealed = append(sealed, k.Seal(nil, id, ch))
+				sealed = append(sealed, k.SealWith(nil, id, ch, dict))
 			}
 			var buf []byte
 			var err error

@@ -10,6 +10,7 @@ import (
 	"path/filepath"
 	"slices"
 	"strings"
+	"sync/atomic"
 	"time"
 )
 
@@ -17,12 +18,18 @@ import (
 // old a temporary file must be before GC takes it for a crash leftover.
 const touchEvery = time.Hour
 
-// Cache is the destination's chunk cache: a Dir whose chunk files' mtimes
-// record their last use (to within an hour: Has and Get of a present chunk set
-// its mtime to now if it is older than that), so GC can evict the least
-// recently used chunks first. Like Dir it may be shared by processes.
+// Cache is the destination's chunk cache. It holds chunks in two forms: a Dir
+// of one file per chunk (Put), and pack logs that a PackWriter appends many
+// chunks to at once (see cachepack.go), which is what fetch uses. File and
+// pack mtimes record their last use (to within an hour: Has and Get of a
+// present chunk set its mtime to now if it is older than that), so GC can
+// evict the least recently used chunks (or packs) first. Like Dir it may be
+// shared by processes.
 type Cache struct {
 	d *Dir
+	p *packLog
+
+	dirChunks atomic.Bool // the Dir may hold chunks: worth a stat on a pack miss
 }
 
 // OpenCache opens the cache directory root, creating it if needed.
@@ -31,17 +38,48 @@ func OpenCache(root string) (*Cache, error) {
 	if err != nil {
 		return nil, fmt.Errorf("open cache: %w", err)
 	}
-	return &Cache{d: d}, nil
+	p, err := openPackLog(d.Root())
+	if err != nil {
+		return nil, fmt.Errorf("open cache: %w", err)
+	}
+	c := &Cache{d: d, p: p}
+	c.checkDir()
+	return c, nil
+}
+
+// checkDir notes whether the Dir has any shard directory.
+func (c *Cache) checkDir() {
+	ents, err := os.ReadDir(c.d.root)
+	for _, e := range ents {
+		if e.IsDir() && isHex(e.Name(), 2) {
+			c.dirChunks.Store(true)
+			return
+		}
+	}
+	if err != nil {
+		c.dirChunks.Store(true) // unknown: look
+	}
 }
 
 // Root returns the absolute path of the cache directory.
 func (c *Cache) Root() string { return c.d.Root() }
 
-// Path returns the file name of chunk id (which may not exist).
+// Path returns the file name of chunk id as Put stores it (which may not
+// exist).
 func (c *Cache) Path(id ID) string { return c.d.Path(id) }
 
 // Has reports whether the cache holds id, marking it used.
 func (c *Cache) Has(ctx context.Context, id ID) (bool, error) {
+	if err := ctx.Err(); err != nil {
+		return false, fmt.Errorf("stat chunk %s: %w", id, err)
+	}
+	if r, ok := c.p.lookup(id); ok {
+		c.p.touch(r.p)
+		return true, nil
+	}
+	if !c.dirChunks.Load() {
+		return false, nil
+	}
 	fi, err := c.d.stat(ctx, id)
 	if errors.Is(err, ErrNotFound) {
 		return false, nil
@@ -56,6 +94,19 @@ func (c *Cache) Has(ctx context.Context, id ID) (bool, error) {
 // Get returns the sealed chunk id, or an error wrapping ErrNotFound, marking
 // it used.
 func (c *Cache) Get(ctx context.Context, id ID) ([]byte, error) {
+	if err := ctx.Err(); err != nil {
+		return nil, fmt.Errorf("get chunk %s: %w", id, err)
+	}
+	if r, ok := c.p.lookup(id); ok {
+		b, err := c.p.read(ctx, id, r)
+		if err == nil {
+			c.p.touch(r.p)
+			return b, nil
+		}
+		if !errors.Is(err, ErrNotFound) || !c.dirChunks.Load() {
+			return nil, err
+		}
+	}
 	b, fi, err := c.d.get(ctx, id)
 	if err != nil {
 		return nil, err
@@ -64,13 +115,33 @@ func (c *Cache) Get(ctx context.Context, id ID) ([]byte, error) {
 	return b, nil
 }
 
-// Put stores sealed as id unless the cache already holds id.
+// Put stores sealed as id, in a file of its own, unless the cache already
+// holds id. PackWriter stores many chunks at a much lower cost.
 func (c *Cache) Put(ctx context.Context, id ID, sealed []byte) error {
+	if err := ctx.Err(); err != nil {
+		return fmt.Errorf("put chunk %s: %w", id, err)
+	}
+	if _, ok := c.p.lookup(id); ok {
+		return nil
+	}
+	c.dirChunks.Store(true)
 	return c.d.Put(ctx, id, sealed)
 }
 
-// Remove deletes chunk id; removing an absent chunk is not an error.
-func (c *Cache) Remove(ctx context.Context, id ID) error { return c.d.Remove(ctx, id) }
+// Remove deletes chunk id; removing an absent chunk is not an error. A chunk
+// in a pack takes the whole pack with it (the other chunks are fetched again
+// when needed): Remove is for a chunk found damaged, and a pack with one
+// damaged record is not trusted further.
+func (c *Cache) Remove(ctx context.Context, id ID) error {
+	if err := ctx.Err(); err != nil {
+		return fmt.Errorf("remove chunk %s: %w", id, err)
+	}
+	_, perr := c.p.remove(id)
+	if perr != nil {
+		perr = fmt.Errorf("remove chunk %s: %w", id, perr)
+	}
+	return errors.Join(perr, c.d.Remove(ctx, id))
+}
 
 func (c *Cache) touch(id ID, fi fs.FileInfo) {
 	now := time.Now()
@@ -87,9 +158,10 @@ type cacheFile struct {
 	path  string
 	size  int64
 	mtime time.Time
+	pack  *packFile // a whole pack rather than one chunk file
 }
 
-// Size returns the total size of the chunk files in the cache.
+// Size returns the total size of the chunk files and packs in the cache.
 func (c *Cache) Size(ctx context.Context) (int64, error) {
 	var total int64
 	err := c.walk(ctx, func(f cacheFile, isTemp bool) error {
@@ -98,22 +170,46 @@ func (c *Cache) Size(ctx context.Context) (int64, error) {
 		}
 		return nil
 	})
+	if err == nil {
+		var packs []packFile
+		packs, err = c.p.walkPacks(ctx, nil)
+		for _, p := range packs {
+			total += p.size
+		}
+	}
 	if err != nil {
 		return 0, fmt.Errorf("cache size: %w", err)
 	}
 	return total, nil
 }
 
-// GC deletes least recently used chunks until the chunk files total at most
-// maxSize bytes, and removes temporary files older than an hour (left by
-// crashed writers). It returns the number of files removed and the bytes they
-// held. A chunk used again while GC runs is kept.
+// GC deletes least recently used chunk files and packs until they total at
+// most maxSize bytes, and removes temporary files older than an hour (left by
+// crashed writers). It returns the number of chunks and temporary files
+// removed and the bytes they held. A chunk or pack used again while GC runs
+// is kept.
 func (c *Cache) GC(ctx context.Context, maxSize int64) (removed int64, freed int64, err error) {
 	var (
 		chunks []cacheFile
 		total  int64
 		stale  = time.Now().Add(-touchEvery)
 	)
+	packs, err := c.p.walkPacks(ctx, func(path string, size int64) error {
+		if err := os.Remove(path); err != nil && !errors.Is(err, fs.ErrNotExist) {
+			return fmt.Errorf("remove temporary file: %w", err)
+		}
+		removed++
+		freed += size
+		return nil
+	})
+	if err != nil {
+		return removed, freed, fmt.Errorf("gc cache: %w", err)
+	}
+	for i := range packs {
+		p := &packs[i]
+		chunks = append(chunks, cacheFile{path: filepath.Join(c.p.dir, p.name), size: p.size, mtime: p.mtime, pack: p})
+		total += p.size
+	}
 	err = c.walk(ctx, func(f cacheFile, isTemp bool) error {
 		switch {
 		case !isTemp:
@@ -141,6 +237,18 @@ func (c *Cache) GC(ctx context.Context, maxSize int64) (removed int64, freed int
 		}
 		if err := ctx.Err(); err != nil {
 			return removed, freed, fmt.Errorf("gc cache: %w", err)
+		}
+		if f.pack != nil {
+			ok, err := c.p.removePack(*f.pack)
+			if err != nil {
+				return removed, freed, fmt.Errorf("gc cache: %w", err)
+			}
+			if ok {
+				removed += f.pack.chunks
+				freed += f.size
+				total -= f.size
+			}
+			continue
 		}
 		if fi, err := os.Stat(f.path); err != nil || !fi.ModTime().Equal(f.mtime) {
 			continue // gone or used meanwhile
@@ -187,7 +295,7 @@ func (c *Cache) walk(ctx context.Context, fn func(f cacheFile, isTemp bool) erro
 			if err != nil {
 				return err
 			}
-			if err := fn(cacheFile{filepath.Join(dir, name), fi.Size(), fi.ModTime()}, isTemp); err != nil {
+			if err := fn(cacheFile{filepath.Join(dir, name), fi.Size(), fi.ModTime(), nil}, isTemp); err != nil {
 				return err
 			}
 		}

@@ -40,4 +40,5 @@ const (
 	NonceSize = nonceSize
 	FlagRaw   = flagRaw
 	FlagZstd  = flagZstd
+	FlagDict  = flagDict
 )

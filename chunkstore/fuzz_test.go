@@ -2,6 +2,7 @@ package chunkstore_test
 
 import (
 	"bytes"
+	"errors"
 	"fmt"
 	"os"
 	"path/filepath"
@@ -24,7 +25,8 @@ var (
 // FuzzOpen feeds data to Open three ways: as a sealed chunk, as the
 // authenticated inner plaintext (flag || payload) of a sealed chunk, and as a
 // plaintext to round-trip through Seal. Open must never panic, must fail only
-// with *CorruptError, and must return what Seal sealed.
+// with *CorruptError (or ErrNoDict for an authentic flag-2 payload naming a
+// dictionary fuzzKeys lacks), and must return what Seal sealed.
 func FuzzOpen(f *testing.F) {
 	f.Fuzz(func(t *testing.T, data []byte) {
 		k := fuzzKeys
@@ -43,6 +45,10 @@ func FuzzOpen(f *testing.F) {
 		id := k.ID(payload)
 		out, err := k.Open(nil, id, k.SealInner([chunkstore.NonceSize]byte{}, id, data))
 		switch {
+		case errors.Is(err, chunkstore.ErrNoDict):
+			if data[0] != chunkstore.FlagDict {
+				t.Fatalf("ErrNoDict for flag %d", data[0])
+			}
 		case err != nil:
 			wantCorrupt(t, err, id)
 			if len(data) > 0 && data[0] == chunkstore.FlagRaw {
@@ -75,6 +81,7 @@ func writeFuzzCorpus(t *testing.T) {
 		"inner-zstd":   append([]byte{chunkstore.FlagZstd}, enc.EncodeAll(sql, nil)...),
 		"inner-bomb":   append([]byte{chunkstore.FlagZstd}, enc.EncodeAll(make([]byte, chunkstore.MaxChunkSize+1), nil)...),
 		"inner-flag-2": {2, 'x'},
+		"inner-dict":   append([]byte{chunkstore.FlagDict, 1, 2, 3, 4, 5, 6, 7, 8}, enc.EncodeAll(sql, nil)...),
 		"empty":        {},
 	}
 	dir := filepath.Join("testdata", "fuzz", "FuzzOpen")

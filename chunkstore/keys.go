@@ -27,9 +27,12 @@ type Keys struct {
 	hashes sync.Pool // *blake3.Hasher keyed with idKey
 
 	nonce func(b []byte) // fills a nonce; tests fix it, nil means crypto/rand
+
+	keysDicts // compression dictionaries registered with AddDict
 }
 
-// NewKeys derives the ID, sealing and stream-hash keys from readKey.
+// NewKeys derives the ID, sealing and stream-hash keys from readKey. It has no
+// compression dictionaries until AddDict.
 func NewKeys(readKey [32]byte) *Keys {
 	k := &Keys{}
 	blake3.DeriveKey(ctxChunkID, readKey[:], k.idKey[:])

@@ -15,19 +15,25 @@ import (
 //	sealed = version(0x01) || nonce(24) || XChaCha20-Poly1305(sealKey, nonce,
 //	         flag || payload, ad = "synco-chunk" || version || ID)
 //
-// flag 0: payload is the plaintext; flag 1: payload is one zstd frame.
+// flag 0: payload is the plaintext; flag 1: payload is one zstd frame;
+// flag 2: payload is a DictID (8) and one zstd frame made with that dictionary.
 const (
 	sealVersion = 0x01
 	flagRaw     = 0x00
 	flagZstd    = 0x01
+	flagDict    = 0x02
 
 	nonceSize  = chacha20poly1305.NonceSizeX
 	headerSize = 1 + nonceSize
 
 	// Overhead is the size of a sealed chunk minus its (possibly compressed)
-	// payload: version, nonce, flag and authentication tag.
+	// payload: version, nonce, flag and authentication tag. A chunk sealed
+	// with a dictionary has DictOverhead more.
 	Overhead = headerSize + 1 + chacha20poly1305.Overhead
-	// MaxSealedSize bounds the sealed form of any chunk Seal produces.
+	// DictOverhead is the dictionary ID a flag-2 chunk carries.
+	DictOverhead = len(DictID{})
+	// MaxSealedSize bounds the sealed form of any chunk Seal produces (a
+	// chunk that does not shrink is stored raw, whatever the flag would be).
 	MaxSealedSize = MaxChunkSize + Overhead
 
 	adPrefix = "synco-chunk"
@@ -37,22 +43,34 @@ const (
 // BenchmarkZstdLevel).
 const zstdLevel = zstd.SpeedFastest
 
+func encoderOptions() []zstd.EOption {
+	return []zstd.EOption{
+		zstd.WithEncoderLevel(zstdLevel),
+		zstd.WithEncoderCRC(false), // the AEAD tag already covers the payload
+		// Entropy-code literals even in blocks without matches (after the
+		// level, which resets it): random base64 in SQL (sessions, caches)
+		// then shrinks to ≈0.76 instead of staying raw (SPEC.md).
+		zstd.WithAllLitEntropyCompression(true),
+	}
+}
+
+func decoderOptions() []zstd.DOption {
+	return []zstd.DOption{
+		zstd.WithDecoderConcurrency(0),
+		zstd.WithDecoderMaxMemory(MaxChunkSize),
+	}
+}
+
 var (
 	encoder = sync.OnceValue(func() *zstd.Encoder {
-		e, err := zstd.NewWriter(nil,
-			zstd.WithEncoderLevel(zstdLevel),
-			zstd.WithEncoderCRC(false), // the AEAD tag already covers the payload
-		)
+		e, err := zstd.NewWriter(nil, encoderOptions()...)
 		if err != nil {
 			panic("chunkstore: zstd encoder: " + err.Error()) // only on bad options
 		}
 		return e
 	})
 	decoder = sync.OnceValue(func() *zstd.Decoder {
-		d, err := zstd.NewReader(nil,
-			zstd.WithDecoderConcurrency(0),
-			zstd.WithDecoderMaxMemory(MaxChunkSize),
-		)
+		d, err := zstd.NewReader(nil, decoderOptions()...)
 		if err != nil {
 			panic("chunkstore: zstd decoder: " + err.Error()) // only on bad options
 		}
@@ -74,8 +92,24 @@ var (
 // shrink it. dst and plain must not overlap. Seal panics if plain is longer
 // than MaxChunkSize, which Split never produces.
 func (k *Keys) Seal(dst []byte, id ID, plain []byte) []byte {
+	return k.SealWith(dst, id, plain, DictID{})
+}
+
+// SealWith is Seal compressing with the dictionary dict, which must have been
+// registered with AddDict (SealWith panics otherwise); the zero DictID means
+// no dictionary. A reader needs the same dictionary registered to Open the
+// chunk.
+func (k *Keys) SealWith(dst []byte, id ID, plain []byte, dict DictID) []byte {
 	if len(plain) > MaxChunkSize {
 		panic(fmt.Sprintf("chunkstore: Seal: chunk of %d bytes exceeds MaxChunkSize", len(plain)))
+	}
+	enc, flag, extra := encoder(), byte(flagZstd), 0
+	if dict != (DictID{}) {
+		d := k.dict(dict)
+		if d == nil {
+			panic(fmt.Sprintf("chunkstore: SealWith: dictionary %s not registered", dict))
+		}
+		enc, flag, extra = d.enc, flagDict, DictOverhead
 	}
 	var nonce [nonceSize]byte
 	k.readNonce(nonce[:])
@@ -84,9 +118,12 @@ func (k *Keys) Seal(dst []byte, id ID, plain []byte) []byte {
 	dst = append(dst, sealVersion)
 	dst = append(dst, nonce[:]...)
 	p := len(dst)
-	dst = append(dst, flagZstd)
-	dst = encoder().EncodeAll(plain, dst)
-	if len(dst)-p-1 >= len(plain) {
+	dst = append(dst, flag)
+	if flag == flagDict {
+		dst = append(dst, dict[:]...)
+	}
+	dst = enc.EncodeAll(plain, dst)
+	if len(dst)-p-1-extra >= len(plain)-extra {
 		dst = append(dst[:p], flagRaw)
 		dst = append(dst, plain...)
 	}
@@ -104,8 +141,10 @@ func (k *Keys) seal(dst []byte, p int, nonce []byte, id ID) []byte {
 // Open verifies sealed as the chunk id and appends its plaintext to dst. It
 // checks the format, authenticates (which also binds the ID), decompresses at
 // most MaxChunkSize bytes and recomputes the ID. Every failure is a
-// *CorruptError (errors.Is(err, ErrCorrupt)), and dst is returned unchanged.
-// Open never panics, whatever sealed holds.
+// *CorruptError (errors.Is(err, ErrCorrupt)) except one: an authentic chunk
+// compressed with a dictionary not registered with AddDict fails with
+// ErrNoDict (wrapped). On error dst is returned unchanged. Open never panics,
+// whatever sealed holds.
 func (k *Keys) Open(dst []byte, id ID, sealed []byte) ([]byte, error) {
 	fail := func(err error) ([]byte, error) { return dst, &CorruptError{ID: id, Err: err} }
 	switch {
@@ -134,8 +173,20 @@ func (k *Keys) Open(dst []byte, id ID, sealed []byte) ([]byte, error) {
 	switch pt[0] {
 	case flagRaw:
 		out = append(out, pt[1:]...)
-	case flagZstd:
-		out, err = decoder().DecodeAll(pt[1:], out)
+	case flagZstd, flagDict:
+		dec, payload := decoder(), pt[1:]
+		if pt[0] == flagDict {
+			if len(payload) < DictOverhead {
+				return fail(errShort)
+			}
+			did := DictID(payload[:DictOverhead])
+			d := k.dict(did)
+			if d == nil {
+				return dst, fmt.Errorf("open chunk %s: dictionary %s: %w", id, did, ErrNoDict)
+			}
+			dec, payload = d.dec, payload[DictOverhead:]
+		}
+		out, err = dec.DecodeAll(payload, out)
 		if errors.Is(err, zstd.ErrDecoderSizeExceeded) || len(out)-n > MaxChunkSize {
 			return fail(errTooBig)
 		}

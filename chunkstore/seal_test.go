@@ -8,9 +8,11 @@ import (
 	"flag"
 	"os"
 	"path/filepath"
+	"strings"
 	"sync"
 	"testing"
 
+	"github.com/klauspost/compress/dict"
 	"github.com/klauspost/compress/zstd"
 	"github.com/zeebo/blake3"
 	"golang.org/x/crypto/chacha20poly1305"
@@ -29,6 +31,7 @@ type vectors struct {
 	StreamKey  string   `json:"stream_key"`
 	Master     string   `json:"master"`
 	Polynomial string   `json:"polynomial"`
+	Dict       string   `json:"dict"` // a zstd dictionary, for the flag-2 vectors
 	Chunks     []vector `json:"chunks"`
 }
 
@@ -39,17 +42,35 @@ type vector struct {
 	ID         string `json:"id"`
 	StreamHash string `json:"stream_hash"`
 	Flag       byte   `json:"flag"`
+	DictID     string `json:"dict_id,omitempty"` // sealed with Dict (flag 2)
 	Sealed     string `json:"sealed"`
 }
 
 func vectorPlaintexts() map[string][]byte {
 	return map[string][]byte{
-		"empty":       {},
-		"short":       []byte("synco"),
-		"random-300":  randBytes(7, 300),
-		"sql-4096":    sqlDump(7, 4096),
-		"zeros-10000": make([]byte, 10000),
+		"empty":         {},
+		"short":         []byte("synco"),
+		"random-300":    randBytes(7, 300),
+		"sql-4096":      sqlDump(7, 4096),
+		"zeros-10000":   make([]byte, 10000),
+		"sql-4096-dict": sqlDump(7, 4096),
 	}
+}
+
+var vectorNames = []string{"empty", "short", "random-300", "sql-4096", "zeros-10000", "sql-4096-dict"}
+
+// vectorDict is a small (4 KiB) dictionary for the vectors, trained on other SQL.
+func vectorDict(t *testing.T) []byte {
+	var samples [][]byte
+	data := sqlDump(8, 256<<10)
+	for i := 0; i+4096 <= len(data); i += 4096 {
+		samples = append(samples, data[i:i+4096])
+	}
+	d, err := dict.BuildZstdDict(samples, dict.Options{MaxDictSize: 4096, HashBytes: 6, ZstdDictID: 0x5c0d1c7})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return d
 }
 
 func hexKey(t *testing.T, s string) [32]byte {
@@ -76,6 +97,11 @@ func TestVectors(t *testing.T) {
 		t.Fatal(err)
 	}
 	k := chunkstore.NewKeys(hexKey(t, v.ReadKey))
+	dictBytes, _ := hex.DecodeString(v.Dict)
+	did, err := k.AddDict(dictBytes)
+	if err != nil {
+		t.Fatal(err)
+	}
 	idKey, sealKey, streamKey := k.SubKeys()
 	for name, pair := range map[string][2]string{
 		"id key": {hex.EncodeToString(idKey[:]), v.IDKey}, "seal key": {hex.EncodeToString(sealKey[:]), v.SealKey},
@@ -104,8 +130,14 @@ func TestVectors(t *testing.T) {
 			if got := hex.EncodeToString(h.Sum(nil)); got != c.StreamHash {
 				t.Errorf("StreamHash = %s, want %s", got, c.StreamHash)
 			}
-			if f := flagOf(sealed, plain); f != c.Flag {
+			if f := flagOf(sealed, plain, c.DictID != ""); f != c.Flag {
 				t.Errorf("flag = %d, want %d", f, c.Flag)
+			}
+			var dict chunkstore.DictID
+			if c.DictID != "" {
+				if dict = did; dict.String() != c.DictID {
+					t.Fatalf("DictID = %s, want %s", dict, c.DictID)
+				}
 			}
 			// Opening old vectors must always work.
 			got, err := k.Open(nil, id, sealed)
@@ -116,8 +148,9 @@ func TestVectors(t *testing.T) {
 			// may change compressed bytes: then check the diff is only that,
 			// and rerun with -update.
 			kn := chunkstore.NewKeys(hexKey(t, v.ReadKey))
+			kn.AddDict(dictBytes)
 			kn.SetNonce([chunkstore.NonceSize]byte(nonce))
-			if again := kn.Seal(nil, id, plain); !bytes.Equal(again, sealed) {
+			if again := kn.SealWith(nil, id, plain, dict); !bytes.Equal(again, sealed) {
 				t.Errorf("Seal = %x\nwant %x", again, sealed)
 			}
 		})
@@ -141,23 +174,37 @@ func writeVectors(t *testing.T, path string) {
 		SealKey: hex.EncodeToString(sealKey[:]), StreamKey: hex.EncodeToString(streamKey[:]),
 		Master: hex.EncodeToString(master[:]), Polynomial: pol.String(),
 	}
+	dictBytes := vectorDict(t)
+	v.Dict = hex.EncodeToString(dictBytes)
+	did, err := k.AddDict(dictBytes)
+	if err != nil {
+		t.Fatal(err)
+	}
 	plains := vectorPlaintexts()
-	for i, name := range []string{"empty", "short", "random-300", "sql-4096", "zeros-10000"} {
+	for i, name := range vectorNames {
 		plain := plains[name]
+		var dict chunkstore.DictID
+		if strings.HasSuffix(name, "-dict") {
+			dict = did
+		}
 		var nonce [chunkstore.NonceSize]byte
 		for j := range nonce {
 			nonce[j] = byte(16*i + j)
 		}
 		k.SetNonce(nonce)
 		id := k.ID(plain)
-		sealed := k.Seal(nil, id, plain)
+		sealed := k.SealWith(nil, id, plain, dict)
 		h := k.StreamHash()
 		h.Write(plain)
-		v.Chunks = append(v.Chunks, vector{
+		vec := vector{
 			Name: name, Plain: hex.EncodeToString(plain), Nonce: hex.EncodeToString(nonce[:]),
 			ID: id.String(), StreamHash: hex.EncodeToString(h.Sum(nil)),
-			Flag: flagOf(sealed, plain), Sealed: hex.EncodeToString(sealed),
-		})
+			Flag: flagOf(sealed, plain, dict != chunkstore.DictID{}), Sealed: hex.EncodeToString(sealed),
+		}
+		if dict != (chunkstore.DictID{}) {
+			vec.DictID = dict.String()
+		}
+		v.Chunks = append(v.Chunks, vec)
 	}
 	b, err := json.MarshalIndent(v, "", "  ")
 	if err != nil {
@@ -170,10 +217,13 @@ func writeVectors(t *testing.T, path string) {
 
 // flagOf tells the (encrypted) payload flag from the sealed size: raw chunks
 // are exactly Overhead bytes longer than their plaintext, compressed ones
-// shorter than that.
-func flagOf(sealed, plain []byte) byte {
-	if len(sealed) == len(plain)+chunkstore.Overhead {
+// shorter than that; withDict says whether a dictionary was offered.
+func flagOf(sealed, plain []byte, withDict bool) byte {
+	switch {
+	case len(sealed) == len(plain)+chunkstore.Overhead:
 		return chunkstore.FlagRaw
+	case withDict:
+		return chunkstore.FlagDict
 	}
 	return chunkstore.FlagZstd
 }
@@ -197,7 +247,7 @@ func TestSealOpenRoundTrip(t *testing.T) {
 		t.Run(tt.name, func(t *testing.T) {
 			id := k.ID(tt.plain)
 			sealed := k.Seal(nil, id, tt.plain)
-			if f := flagOf(sealed, tt.plain); f != tt.flag {
+			if f := flagOf(sealed, tt.plain, false); f != tt.flag {
 				t.Errorf("flag = %d, want %d", f, tt.flag)
 			}
 			if len(sealed) > chunkstore.MaxSealedSize {
@@ -293,7 +343,7 @@ func TestOpenAuthenticatedGarbage(t *testing.T) {
 		id    chunkstore.ID
 	}{
 		{"no flag", nil, k.ID(nil)},
-		{"unknown flag", []byte{2, 'x'}, k.ID([]byte("x"))},
+		{"unknown flag", []byte{3, 'x'}, k.ID([]byte("x"))},
 		{"bad zstd", []byte{1, 0x28, 0xb5, 0x2f, 0xfd, 1, 2, 3}, k.ID(nil)},
 		{"zstd bomb", append([]byte{1}, bomb...), k.ID(make([]byte, chunkstore.MaxChunkSize+1))},
 		{"zstd wrong id", append([]byte{1}, ok...), k.ID([]byte("other"))},
@@ -375,6 +425,14 @@ func TestVectorsSpec(t *testing.T) {
 	blake3.DeriveKey("synco 2026-11 chunk seal", readKey[:], sealKey[:])
 	aead, _ := chacha20poly1305.NewX(sealKey[:])
 	dec, _ := zstd.NewReader(nil)
+	dictBytes, _ := hex.DecodeString(v.Dict)
+	decDict, err := zstd.NewReader(nil, zstd.WithDecoderDicts(dictBytes))
+	if err != nil {
+		t.Fatal(err)
+	}
+	dictHash, _ := blake3.NewKeyed(idKey[:])
+	dictHash.Write(dictBytes)
+	dictID := dictHash.Sum(nil)[:8]
 	for _, c := range v.Chunks {
 		plain, _ := hex.DecodeString(c.Plain)
 		sealed, _ := hex.DecodeString(c.Sealed)
@@ -393,8 +451,14 @@ func TestVectorsSpec(t *testing.T) {
 			t.Fatalf("%s: spec AEAD open: %v", c.Name, err)
 		}
 		payload := inner[1:]
-		if inner[0] == 1 {
+		switch inner[0] {
+		case 1:
 			payload, err = dec.DecodeAll(payload, nil)
+		case 2: // DictID (8 bytes) = first 8 bytes of the dictionary's chunk ID
+			if !bytes.Equal(payload[:8], dictID) || hex.EncodeToString(dictID) != c.DictID {
+				t.Errorf("%s: dictionary ID %x, want %x (vector %s)", c.Name, payload[:8], dictID, c.DictID)
+			}
+			payload, err = decDict.DecodeAll(payload[8:], nil)
 		}
 		if inner[0] != c.Flag || err != nil || !bytes.Equal(payload, plain) {
 			t.Errorf("%s: spec open: flag %d, %v, equal %v", c.Name, inner[0], err, bytes.Equal(payload, plain))

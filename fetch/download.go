@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"io"
 	"sort"
+	"sync"
 	"sync/atomic"
 
 	"golang.org/x/sync/errgroup"
@@ -21,6 +22,7 @@ import (
 const (
 	maxGap  = 4 << 10
 	maxSpan = 8 << 20
+	minSpan = 4 << 20
 )
 
 // errProgress ends a round of retries that made progress, so that a flaky link
@@ -39,8 +41,18 @@ func (s span) end() int64 {
 	return int64(l.Off) + int64(l.SealedLen)
 }
 
-// plan groups the chunks into coalesced range requests.
-func planSpans(locs []manifest.Loc) []span {
+// planSpans groups the chunks into coalesced range requests of at most maxSpan.
+func planSpans(locs []manifest.Loc) []span { return planSpansMax(locs, maxSpan) }
+
+// spanLimit is the span size that lets parallel requests share total bytes:
+// total/parallel, but at least minSpan (few requests) and at most maxSpan.
+func spanLimit(total int64, parallel int) int64 {
+	return min(max((total+int64(parallel)-1)/int64(parallel), minSpan), maxSpan)
+}
+
+// planSpansMax groups the chunks into coalesced range requests of at most limit
+// bytes (a single larger chunk gets a span of its own).
+func planSpansMax(locs []manifest.Loc, limit int64) []span {
 	byPack := map[string][]manifest.Loc{}
 	var packs []string // in order of first need: what is needed first is fetched first
 	for _, l := range locs {
@@ -57,7 +69,7 @@ func planSpans(locs []manifest.Loc) []span {
 		for _, l := range ls {
 			if len(cur.chunks) > 0 {
 				gap := int64(l.Off) - cur.end()
-				if gap < 0 || gap > maxGap || int64(l.Off)+int64(l.SealedLen)-cur.off() > maxSpan {
+				if gap < 0 || gap > maxGap || int64(l.Off)+int64(l.SealedLen)-cur.off() > limit {
 					spans = append(spans, cur)
 					cur = span{pack: p}
 				}
@@ -69,11 +81,18 @@ func planSpans(locs []manifest.Loc) []span {
 	return spans
 }
 
-// ensure makes every chunk in locs present and verified in the cache, downloading
-// the missing ones in parallel. Duplicate IDs are fetched once.
+// ensure makes every chunk in locs present and verified in the cache,
+// downloading the missing ones in parallel. Duplicate IDs are fetched once.
 func (f *fetcher) ensure(ctx context.Context, locs []manifest.Loc, phase string) error {
+	return f.ensureInto(ctx, locs, phase, nil)
+}
+
+// ensureInto is ensure that also delivers the verified plaintext of every chunk
+// that st wants into st: downloaded chunks as they arrive, cached ones read
+// (and verified) from the cache. st may be nil.
+func (f *fetcher) ensureInto(ctx context.Context, locs []manifest.Loc, phase string, st *stage) error {
 	seen := make(map[chunkstore.ID]bool, len(locs))
-	var missing []manifest.Loc
+	var missing, cached []manifest.Loc
 	var total int64
 	for _, l := range locs {
 		if seen[l.ID] {
@@ -86,24 +105,29 @@ func (f *fetcher) ensure(ctx context.Context, locs []manifest.Loc, phase string)
 		}
 		if ok {
 			f.stats.ChunksFromCache++
+			if st.wants(l.ID) {
+				cached = append(cached, l)
+			}
 			continue
 		}
 		missing = append(missing, l)
 		total += int64(l.SealedLen)
 	}
-	if len(missing) == 0 {
+	if len(missing) == 0 && len(cached) == 0 {
 		return nil
 	}
 	var done atomic.Int64
-	f.report(Progress{Phase: phase, Total: total})
+	if len(missing) > 0 {
+		f.report(Progress{Phase: phase, Total: total})
+	}
 	g, gctx := errgroup.WithContext(ctx)
 	g.SetLimit(f.opt.Parallel)
-	for _, s := range planSpans(missing) {
+	for _, s := range planSpansMax(missing, spanLimit(total, f.opt.Parallel)) {
 		g.Go(func() error {
 			for {
 				err := httpsrv.Retry(gctx, f.opt.Backoff, func(int) error {
 					// Each try asks only for the chunks the previous tries did not get.
-					n, err := f.fetchSpan(gctx, s)
+					n, err := f.fetchSpan(gctx, s, st)
 					d := sealedLen(s.chunks[:n])
 					s.chunks = s.chunks[n:]
 					f.report(Progress{Phase: phase, Done: done.Add(d), Total: total})
@@ -118,6 +142,16 @@ func (f *fetcher) ensure(ctx context.Context, locs []manifest.Loc, phase string)
 			}
 		})
 	}
+	for len(cached) > 0 {
+		n, size := 0, int64(0)
+		for n < len(cached) && size < maxSpan/2 {
+			size += int64(cached[n].SealedLen)
+			n++
+		}
+		batch := cached[:n]
+		cached = cached[n:]
+		g.Go(func() error { return f.fromCache(gctx, batch, st) })
+	}
 	return g.Wait()
 }
 
@@ -128,12 +162,70 @@ func sealedLen(ls []manifest.Loc) (n int64) {
 	return n
 }
 
-// fetchSpan downloads s with one range request, verifies each chunk and puts it in
-// the cache. It returns how many leading chunks of s are now cached, also on error.
-func (f *fetcher) fetchSpan(ctx context.Context, s span) (int, error) {
+// buffers are one worker's: a sealed chunk, a plaintext, a cache writer.
+type buffers struct {
+	sealed, plain []byte
+	w             *chunkstore.PackWriter
+	cache         *chunkstore.Cache // w's
+}
+
+var bufPool sync.Pool
+
+func (f *fetcher) getBuffers() *buffers {
+	if b, ok := bufPool.Get().(*buffers); ok {
+		return b
+	}
+	return &buffers{}
+}
+
+// fromCache delivers cached chunks into st, verifying each again (the disk may
+// have damaged it since it was stored).
+func (f *fetcher) fromCache(ctx context.Context, locs []manifest.Loc, st *stage) error {
+	b := f.getBuffers()
+	defer bufPool.Put(b)
+	for _, l := range locs {
+		plain, err := f.chunkInto(ctx, b.plain[:0], l.ID)
+		if err != nil {
+			return err
+		}
+		b.plain = plain
+		if err := st.deliver(l.ID, plain); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// fetchSpan downloads s with one range request, verifies each chunk, delivers
+// it to st (if not nil) and puts it in the cache. It returns how many leading
+// chunks of s are now cached, also on error.
+func (f *fetcher) fetchSpan(ctx context.Context, s span, st *stage) (cached int, err error) {
 	if len(s.chunks) == 0 {
 		return 0, nil
 	}
+	b := f.getBuffers()
+	defer bufPool.Put(b)
+	if b.w == nil || b.cache != f.opt.Cache {
+		b.w, b.cache = f.opt.Cache.NewPackWriter(), f.opt.Cache
+	}
+	w := b.w
+	w.Flushed = func(ids []chunkstore.ID) {
+		cached += len(ids)
+		f.downloaded.Add(int64(len(ids)))
+		if f.onCached != nil {
+			for _, id := range ids {
+				f.onCached(id)
+			}
+		}
+	}
+	defer func() {
+		// What was verified is kept, also when the span failed part way.
+		if ferr := w.Flush(context.WithoutCancel(ctx)); ferr != nil && err == nil {
+			err = fmt.Errorf("write cache: %w", ferr)
+		}
+		w.Flushed = nil
+	}()
+
 	f.requests.Add(1)
 	body, err := f.client.Range(ctx, s.pack, s.off(), s.end()-s.off())
 	if err != nil {
@@ -141,31 +233,49 @@ func (f *fetcher) fetchSpan(ctx context.Context, s span) (int, error) {
 	}
 	defer body.Close()
 	pos := s.off()
-	buf := make([]byte, 0, 64<<10)
-	for i, l := range s.chunks {
+	for _, l := range s.chunks {
 		if gap := int64(l.Off) - pos; gap > 0 {
 			if _, err := io.CopyN(io.Discard, body, gap); err != nil {
-				return i, fmt.Errorf("get pack %s: %w", s.pack, err)
+				return cached, fmt.Errorf("get pack %s: %w", s.pack, err)
 			}
 		}
-		if cap(buf) < int(l.SealedLen) {
-			buf = make([]byte, l.SealedLen)
+		if cap(b.sealed) < int(l.SealedLen) {
+			b.sealed = make([]byte, l.SealedLen)
 		}
-		sealed := buf[:l.SealedLen]
+		sealed := b.sealed[:l.SealedLen]
 		if _, err := io.ReadFull(body, sealed); err != nil {
-			return i, fmt.Errorf("get pack %s: %w", s.pack, err)
+			return cached, fmt.Errorf("get pack %s: %w", s.pack, err)
 		}
 		pos = int64(l.Off) + int64(l.SealedLen)
-		if _, err := f.keys.Open(nil, l.ID, sealed); err != nil {
-			return i, err // tampered in transit or at rest on the source: permanent
+		plain, err := f.keys.Open(b.plain[:0], l.ID, sealed)
+		if err != nil {
+			return cached, err // tampered in transit or at rest on the source: permanent
 		}
-		if err := f.opt.Cache.Put(ctx, l.ID, sealed); err != nil {
-			return i, fmt.Errorf("write cache: %w", err)
+		b.plain = plain
+		if st.wants(l.ID) {
+			if err := st.deliver(l.ID, plain); err != nil {
+				return cached, err
+			}
 		}
-		f.downloaded.Add(1)
-		if f.onCached != nil {
-			f.onCached(l.ID)
+		if err := w.Add(ctx, l.ID, sealed); err != nil {
+			return cached, fmt.Errorf("write cache: %w", err)
 		}
 	}
-	return len(s.chunks), nil
+	return cached, nil
+}
+
+// chunkInto appends the verified plaintext of cached chunk id to dst. A chunk
+// that no longer verifies is removed from the cache (ErrCacheDamaged).
+func (f *fetcher) chunkInto(ctx context.Context, dst []byte, id chunkstore.ID) ([]byte, error) {
+	sealed, err := f.opt.Cache.Get(ctx, id)
+	if err == nil {
+		if dst, err = f.keys.Open(dst, id, sealed); err == nil {
+			return dst, nil
+		}
+	}
+	if errors.Is(err, chunkstore.ErrCorrupt) {
+		f.opt.Cache.Remove(ctx, id)
+		return dst, fmt.Errorf("chunk %s: %w", id, ErrCacheDamaged)
+	}
+	return dst, fmt.Errorf("read cached chunk %s: %w", id, err)
 }

@@ -16,6 +16,7 @@ import (
 	"errors"
 	"fmt"
 	"net/http"
+	"slices"
 	"strings"
 	"sync"
 	"sync/atomic"
@@ -27,6 +28,7 @@ import (
 	"synco/dumpers"
 	"synco/httpsrv"
 	"synco/manifest"
+	"synco/publish"
 )
 
 // Errors that name what went wrong for the user (and the exit code in cmd).
@@ -52,7 +54,11 @@ type Options struct {
 	Transport http.RoundTripper // nil: default; tests inject faults here
 	Backoff   httpsrv.Backoff   // zero: httpsrv.DefaultBackoff
 	Poll      time.Duration     // how often to re-read the root while the source prepares (zero: 500ms)
-	Progress  func(Progress)    // optional
+	// FirstContact bounds the retries of a source that was never reached (the
+	// first requests fail with httpsrv.ErrUnreachable: wrong address, nothing
+	// listening); once it answered, Backoff applies. Zero: 3s.
+	FirstContact time.Duration
+	Progress     func(Progress) // optional
 
 	// Import, if set, restores each database dump of the publication. It runs while
 	// the chunks arrive (src.Open waits for a stream's chunks); files are written to
@@ -108,6 +114,9 @@ func Run(ctx context.Context, opt Options) (*Stats, error) {
 	if opt.Poll == 0 {
 		opt.Poll = 500 * time.Millisecond
 	}
+	if opt.FirstContact == 0 {
+		opt.FirstContact = 3 * time.Second
+	}
 	client, err := httpsrv.NewClient(opt.Token.URL, opt.Parallel, opt.Transport)
 	if err != nil {
 		return nil, err
@@ -131,6 +140,39 @@ func (f *fetcher) run(ctx context.Context) error {
 		return err
 	}
 	f.locs = m.Locate()
+	// Synco's own streams (publish.ReservedDir) are never written: register the
+	// compression dictionaries before any chunk that needs one is opened.
+	var own []manifest.Stream
+	m.Streams = slices.DeleteFunc(m.Streams, func(s manifest.Stream) bool {
+		if s.Path == publish.ReservedDir || strings.HasPrefix(s.Path, publish.ReservedDir+"/") {
+			own = append(own, s)
+			return true
+		}
+		return false
+	})
+	for _, s := range own {
+		hexID, ok := strings.CutPrefix(s.Path, publish.DictStreamPrefix)
+		if !ok || s.Kind != manifest.KindFile {
+			continue // not a dictionary: nothing this version uses
+		}
+		locs := make([]manifest.Loc, 0, len(s.Chunks))
+		for _, r := range s.Chunks {
+			locs = append(locs, f.locs[r.ID])
+		}
+		f.stats.ChunksTotal += len(locs)
+		var buf bytes.Buffer
+		if err := f.ensure(ctx, locs, "manifest"); err != nil {
+			return err
+		}
+		if err := f.copyStream(ctx, &buf, s); err != nil {
+			return err
+		}
+		if id, err := f.keys.AddDict(buf.Bytes()); err != nil {
+			return fmt.Errorf("fetch: dictionary %s: %w", s.Path, err)
+		} else if id.String() != hexID {
+			return fmt.Errorf("fetch: dictionary %s has ID %s", s.Path, id)
+		}
+	}
 	dumps, rest, err := f.findDumps(ctx, m)
 	if err != nil {
 		return err
@@ -166,6 +208,13 @@ func (f *fetcher) run(ctx context.Context) error {
 		}
 	}
 	f.stats.ChunksTotal += len(need)
+	var st *stage // verified plaintext goes straight into the staged files
+	if p != nil {
+		if st, err = f.newStage(root, p); err != nil {
+			return err
+		}
+		defer st.cleanup()
+	}
 
 	g, gctx := errgroup.WithContext(ctx)
 	if f.opt.Import != nil {
@@ -176,14 +225,14 @@ func (f *fetcher) run(ctx context.Context) error {
 			g.Go(func() error { return f.opt.Import(gctx, *d, src) })
 		}
 	}
-	g.Go(func() error { return f.ensure(gctx, need, "download") })
+	g.Go(func() error { return f.ensureInto(gctx, need, "download", st) })
 	if err := g.Wait(); err != nil {
 		return err
 	}
 	if p == nil {
 		return nil
 	}
-	return f.write(ctx, root, p)
+	return f.write(ctx, st)
 }
 
 // source returns the dumpers.Source of d, fed by the download as it goes.
@@ -209,10 +258,14 @@ func (f *fetcher) report(p Progress) {
 
 // waitReady reads the root until the source says Ready, reporting its progress.
 func (f *fetcher) waitReady(ctx context.Context) (*manifest.Root, error) {
+	start := time.Now()
 	for {
 		var sealed []byte
 		err := httpsrv.Retry(ctx, f.opt.Backoff, func(int) (err error) {
 			sealed, err = f.client.Root(ctx)
+			if errors.Is(err, httpsrv.ErrUnreachable) && !f.client.Reached() && time.Since(start) >= f.opt.FirstContact {
+				return httpsrv.Permanent(err) // never reached: likely a wrong address, say so soon
+			}
 			return err
 		})
 		if err != nil {

@@ -295,19 +295,24 @@ func TestFetchDamagedCache(t *testing.T) {
 	if _, err := fetch.Run(t.Context(), opt); err != nil {
 		t.Fatal(err)
 	}
-	// Damage one cached chunk on disk.
+	// Damage one cached chunk on disk: a byte in the middle of the largest
+	// file of the cache (chunk data, whether in a file of its own or a pack).
 	var victim string
+	var size int64
 	filepath.WalkDir(opt.Cache.Root(), func(p string, d fs.DirEntry, err error) error {
-		if err == nil && d.Type().IsRegular() && victim == "" && len(d.Name()) == 64 {
-			victim = p
+		if fi, ierr := d.Info(); err == nil && ierr == nil && d.Type().IsRegular() && fi.Size() > size && !strings.HasSuffix(p, ".idx") {
+			victim, size = p, fi.Size()
 		}
 		return nil
 	})
-	b, _ := os.ReadFile(victim)
-	b[len(b)-1] ^= 1
+	b, err := os.ReadFile(victim)
+	if err != nil || len(b) == 0 {
+		t.Fatalf("no cached chunk to damage: %v", err)
+	}
+	b[len(b)/2] ^= 1
 	os.WriteFile(victim, b, 0o600)
 	opt.To = filepath.Join(t.TempDir(), "out2")
-	_, err := fetch.Run(t.Context(), opt)
+	_, err = fetch.Run(t.Context(), opt)
 	if !errors.Is(err, fetch.ErrCacheDamaged) {
 		// The damaged chunk may belong to the manifest or a file: either way it must
 		// be detected, removed, and re-fetched by the next run.

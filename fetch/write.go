@@ -1,9 +1,7 @@
 package fetch
 
 import (
-	"bufio"
 	"context"
-	"encoding/hex"
 	"errors"
 	"fmt"
 	"io/fs"
@@ -12,7 +10,6 @@ import (
 	"path/filepath"
 	"sort"
 	"strings"
-	"sync/atomic"
 	"time"
 
 	"golang.org/x/sync/errgroup"
@@ -103,90 +100,17 @@ func checkTarget(to string, s manifest.Stream) error {
 	return nil
 }
 
-// write assembles every stream in a staging directory inside the target, verifying
-// each against its signed hash, and only then renames them into place. On failure
-// the staging directory is removed and the target is as it was.
-func (f *fetcher) write(ctx context.Context, root *manifest.Root, p *plan) (err error) {
-	created := false
-	if _, err := os.Stat(p.to); errors.Is(err, fs.ErrNotExist) {
-		created = true
-	}
-	if err := os.MkdirAll(p.to, 0o755); err != nil {
-		return fmt.Errorf("create %s: %w", p.to, err)
-	}
-	if old, _ := filepath.Glob(filepath.Join(p.to, stagingPrefix+"*")); len(old) > 0 {
-		for _, o := range old { // left by an interrupted run
-			os.RemoveAll(o)
-		}
-	}
-	staging := filepath.Join(p.to, stagingPrefix+hex.EncodeToString(root.PubID[:8]))
-	if err := os.Mkdir(staging, 0o700); err != nil {
-		return fmt.Errorf("create staging directory: %w", err)
-	}
-	defer func() {
-		os.RemoveAll(staging)
-		if err != nil && created {
-			os.Remove(p.to) // only succeeds if we left it empty
-		}
-	}()
-
-	var total int64
-	for _, o := range p.outputs {
-		total += int64(o.Size)
-	}
-	var done atomic.Int64
-	g, gctx := errgroup.WithContext(ctx)
-	g.SetLimit(f.opt.Parallel)
-	for _, o := range p.outputs {
-		if o.Kind != manifest.KindFile {
-			continue
-		}
-		g.Go(func() error {
-			if err := f.assemble(gctx, filepath.Join(staging, filepath.FromSlash(o.Path)), o); err != nil {
-				return err
-			}
-			f.report(Progress{Phase: "write", Done: done.Add(int64(o.Size)), Total: total})
-			return nil
-		})
-	}
-	if err := g.Wait(); err != nil {
+// write installs the staged files once every stream in them was delivered and
+// verified against its signed hash. On failure the caller's stage.cleanup
+// removes the staging directory and the target is as it was.
+func (f *fetcher) write(ctx context.Context, st *stage) error {
+	if err := st.complete(); err != nil {
 		return err
 	}
-	return f.install(staging, p)
-}
-
-// assemble writes output o to dst from verified cached chunks, checking the signed
-// hash of each of its streams.
-func (f *fetcher) assemble(ctx context.Context, dst string, o output) error {
-	if err := os.MkdirAll(filepath.Dir(dst), 0o700); err != nil {
-		return fmt.Errorf("write %s: %w", o.Path, err)
+	if err := ctx.Err(); err != nil {
+		return err
 	}
-	out, err := os.OpenFile(dst, os.O_CREATE|os.O_EXCL|os.O_WRONLY, 0o600)
-	if err != nil {
-		return fmt.Errorf("write %s: %w", o.Path, err)
-	}
-	defer out.Close()
-	w := bufio.NewWriterSize(out, 256<<10)
-	for _, s := range o.parts {
-		if err := f.copyStream(ctx, w, s); err != nil {
-			return err
-		}
-	}
-	if err := w.Flush(); err != nil {
-		return fmt.Errorf("write %s: %w", o.Path, err)
-	}
-	if err := out.Close(); err != nil {
-		return fmt.Errorf("write %s: %w", o.Path, err)
-	}
-	if err := os.Chmod(dst, fs.FileMode(o.Mode&0o7777)); err != nil {
-		return fmt.Errorf("write %s: %w", o.Path, err)
-	}
-	mt := time.Unix(0, o.MTime)
-	if err := os.Chtimes(dst, mt, mt); err != nil {
-		return fmt.Errorf("write %s: %w", o.Path, err)
-	}
-	f.addWritten(int64(o.Size))
-	return nil
+	return f.install(st.dir, st.p)
 }
 
 func (f *fetcher) addWritten(n int64) {
@@ -196,27 +120,58 @@ func (f *fetcher) addWritten(n int64) {
 	f.mu.Unlock()
 }
 
-// install moves the verified files from staging into the target and then applies
-// directory modes and times, deepest first (creating entries changes a dir's mtime).
+// install moves the verified files from staging into the target (each parent
+// directory is created once, renames run in parallel) and then applies
+// directory modes and times, deepest first (creating entries changes a dir's
+// mtime).
 func (f *fetcher) install(staging string, p *plan) error {
 	var dirs []manifest.Stream
+	made := map[string]bool{}
+	mkdir := func(dir string) error {
+		if made[dir] {
+			return nil
+		}
+		if err := os.MkdirAll(filepath.Join(p.to, filepath.FromSlash(dir)), 0o755); err != nil {
+			return err
+		}
+		for ; dir != "." && !made[dir]; dir = path.Dir(dir) {
+			made[dir] = true
+		}
+		return nil
+	}
+	var files []manifest.Stream
 	for _, o := range p.outputs {
 		s := o.Stream
-		dst := filepath.Join(p.to, filepath.FromSlash(s.Path))
 		switch s.Kind {
 		case manifest.KindDir:
-			if err := os.MkdirAll(dst, 0o755); err != nil {
+			if err := mkdir(s.Path); err != nil {
 				return fmt.Errorf("install %s: %w", s.Path, err)
 			}
 			dirs = append(dirs, s)
 		case manifest.KindFile:
-			if err := os.MkdirAll(filepath.Dir(dst), 0o755); err != nil {
+			if err := mkdir(path.Dir(s.Path)); err != nil {
 				return fmt.Errorf("install %s: %w", s.Path, err)
 			}
-			if err := os.Rename(filepath.Join(staging, filepath.FromSlash(s.Path)), dst); err != nil {
-				return fmt.Errorf("install %s: %w", s.Path, err)
-			}
+			files = append(files, s)
 		}
+	}
+	var g errgroup.Group
+	g.SetLimit(max(f.opt.Parallel, 2))
+	const batch = 64
+	for i := 0; i < len(files); i += batch {
+		part := files[i:min(i+batch, len(files))]
+		g.Go(func() error {
+			for _, s := range part {
+				rel := filepath.FromSlash(s.Path)
+				if err := os.Rename(filepath.Join(staging, rel), filepath.Join(p.to, rel)); err != nil {
+					return fmt.Errorf("install %s: %w", s.Path, err)
+				}
+			}
+			return nil
+		})
+	}
+	if err := g.Wait(); err != nil {
+		return err
 	}
 	sort.Slice(dirs, func(i, j int) bool { return dirs[i].Path > dirs[j].Path })
 	for _, d := range dirs {

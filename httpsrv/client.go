@@ -42,6 +42,7 @@ type Client struct {
 	hc   *http.Client
 
 	downloaded atomic.Int64
+	reached    atomic.Bool
 }
 
 // NewClient returns a client for the publication at base (the URL from the token).
@@ -56,7 +57,8 @@ func NewClient(base string, parallel int, rt http.RoundTripper) (*Client, error)
 		t.MaxIdleConnsPerHost = max(parallel, 2) + 1
 		t.MaxConnsPerHost = max(parallel, 2) + 1
 		t.ResponseHeaderTimeout = 30 * time.Second
-		t.DisableCompression = true // sealed bytes do not compress; keep Range exact
+		t.DisableCompression = true  // sealed bytes do not compress; keep Range exact
+		t.ReadBufferSize = 128 << 10 // fewer read calls for bodies of many small chunks
 		rt = t
 	}
 	return &Client{
@@ -67,6 +69,9 @@ func NewClient(base string, parallel int, rt http.RoundTripper) (*Client, error)
 
 // Downloaded returns the number of HTTP body bytes received so far.
 func (c *Client) Downloaded() int64 { return c.downloaded.Load() }
+
+// Reached reports whether the source ever answered a request (with any status).
+func (c *Client) Reached() bool { return c.reached.Load() }
 
 // Root fetches the sealed root object.
 func (c *Client) Root(ctx context.Context) ([]byte, error) {
@@ -102,7 +107,7 @@ func (c *Client) Range(ctx context.Context, pack string, off, n int64) (io.ReadC
 	if resp.StatusCode == http.StatusOK && off > 0 {
 		if _, err := io.CopyN(io.Discard, body, off); err != nil {
 			body.Close()
-			return nil, fmt.Errorf("%s: %w", op, unexpectedEOF(err))
+			return nil, fmt.Errorf("%s: %w", op, err)
 		}
 	} else if resp.StatusCode == http.StatusPartialContent {
 		if start, ok := contentRangeStart(resp.Header.Get("Content-Range")); !ok || start != off {
@@ -110,7 +115,7 @@ func (c *Client) Range(ctx context.Context, pack string, off, n int64) (io.ReadC
 			return nil, fmt.Errorf("%s: server sent another range than asked (%q)", op, resp.Header.Get("Content-Range"))
 		}
 	}
-	return &exactReader{r: body, n: n}, nil
+	return &exactReader{r: body, n: n, op: op}, nil
 }
 
 func (c *Client) get(ctx context.Context, op, path, rng string) (*http.Response, error) {
@@ -136,7 +141,8 @@ func (c *Client) get(ctx context.Context, op, path, rng string) (*http.Response,
 		}
 		return nil, &TransportError{Op: op, Err: err}
 	}
-	resp.Body = &countingBody{ReadCloser: resp.Body, n: &c.downloaded}
+	c.reached.Store(true)
+	resp.Body = &countingBody{ReadCloser: resp.Body, n: &c.downloaded, op: op}
 	switch resp.StatusCode {
 	case http.StatusOK, http.StatusPartialContent:
 		return resp, nil
@@ -182,28 +188,32 @@ func contentRangeStart(v string) (int64, bool) {
 	return start, true
 }
 
-func unexpectedEOF(err error) error {
-	if errors.Is(err, io.EOF) {
-		return io.ErrUnexpectedEOF
-	}
-	return err
-}
-
+// countingBody counts what it reads and returns read failures other than
+// io.EOF as *TransportError (io.EOF in the middle of a range is turned into
+// io.ErrUnexpectedEOF by exactReader, and wrapped too).
 type countingBody struct {
 	io.ReadCloser
-	n *atomic.Int64
+	n  *atomic.Int64
+	op string
 }
 
 func (b *countingBody) Read(p []byte) (int, error) {
 	n, err := b.ReadCloser.Read(p)
 	b.n.Add(int64(n))
+	if err != nil && err != io.EOF {
+		if _, ok := err.(*TransportError); !ok {
+			err = &TransportError{Op: b.op, Err: err}
+		}
+	}
 	return n, err
 }
 
-// exactReader yields exactly n bytes or fails with io.ErrUnexpectedEOF.
+// exactReader yields exactly n bytes or fails with io.ErrUnexpectedEOF (as a
+// *TransportError).
 type exactReader struct {
-	r io.ReadCloser
-	n int64
+	r  io.ReadCloser
+	n  int64
+	op string
 }
 
 func (e *exactReader) Read(p []byte) (int, error) {
@@ -216,7 +226,7 @@ func (e *exactReader) Read(p []byte) (int, error) {
 	n, err := e.r.Read(p)
 	e.n -= int64(n)
 	if err == io.EOF && e.n > 0 {
-		err = io.ErrUnexpectedEOF
+		err = &TransportError{Op: e.op, Err: io.ErrUnexpectedEOF}
 	} else if err == io.EOF {
 		err = nil
 	}
@@ -225,20 +235,38 @@ func (e *exactReader) Read(p []byte) (int, error) {
 
 func (e *exactReader) Close() error { return e.r.Close() }
 
-// IsTransient reports whether err may go away on retry: timeouts, resets, truncated
-// bodies and 5xx/429 statuses. ErrGone, cancellation and everything else are permanent.
+// IsTransient reports whether err may go away on retry: failures of the network
+// or the HTTP exchange (*TransportError: resets, timeouts, bodies cut short),
+// no connection to the source (ErrUnreachable), io.ErrUnexpectedEOF, and
+// 5xx/408/429 statuses. Everything else is permanent: ErrGone, cancellation,
+// errors marked Permanent, and local failures such as a syscall.Errno from a
+// cache write (which is a net.Error too, but no network error).
 func IsTransient(err error) bool {
 	if err == nil || errors.Is(err, context.Canceled) || errors.Is(err, context.DeadlineExceeded) || errors.Is(err, ErrGone) {
+		return false
+	}
+	var pe *permanentError
+	if errors.As(err, &pe) {
 		return false
 	}
 	var se *StatusError
 	if errors.As(err, &se) {
 		return se.Code >= 500 || se.Code == http.StatusTooManyRequests || se.Code == http.StatusRequestTimeout
 	}
-	if errors.Is(err, io.ErrUnexpectedEOF) || errors.Is(err, ErrUnreachable) {
-		return true
-	}
 	var te *TransportError
-	var ne net.Error
-	return errors.As(err, &te) || errors.As(err, &ne)
+	return errors.As(err, &te) || errors.Is(err, io.ErrUnexpectedEOF) || errors.Is(err, ErrUnreachable)
 }
+
+// Permanent marks err as not worth a retry (IsTransient is false); errors.Is
+// and errors.As still see what it wraps.
+func Permanent(err error) error {
+	if err == nil {
+		return nil
+	}
+	return &permanentError{err}
+}
+
+type permanentError struct{ err error }
+
+func (e *permanentError) Error() string { return e.err.Error() }
+func (e *permanentError) Unwrap() error { return e.err }

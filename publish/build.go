@@ -66,6 +66,9 @@ type Result struct {
 	NewChunks int64    // chunks sealed in this run (the rest were in the store)
 	Reused    int      // files taken from the stat cache without reading them
 	Skipped   []string // source entries left out (symlinks, devices, sockets)
+	// DictTrained: this run gave the store its zstd dictionary for database chunks
+	// (sealing uses it from the next publish on).
+	DictTrained bool
 }
 
 // Build reads the inputs, chunks and seals what the store lacks, writes the manifest
@@ -81,6 +84,7 @@ func Build(ctx context.Context, pub *Publication, in Inputs, workers int, progre
 		sem:      make(chan struct{}, workers),
 		cacheOut: map[string]statEntry{},
 		res:      &Result{},
+		sampler:  newSampler(),
 	}
 	report := func(phase string) {
 		done, total := b.done.Load(), b.total.Load()
@@ -121,6 +125,12 @@ func Build(ctx context.Context, pub *Publication, in Inputs, workers int, progre
 		return nil, err
 	}
 	b.streams = append(b.streams, files...)
+	if err := b.trainDict(); err != nil {
+		return nil, err
+	}
+	if err := b.dictStream(ctx); err != nil {
+		return nil, err
+	}
 	report("writing manifest")
 	root, packs, err := b.finish(ctx)
 	if err != nil {
@@ -132,7 +142,11 @@ func Build(ctx context.Context, pub *Publication, in Inputs, workers int, progre
 	if err := b.st.saveCache(b.cacheOut); err != nil {
 		return nil, fmt.Errorf("save stat cache: %w", err)
 	}
-	b.res.Streams = len(b.streams)
+	for _, s := range b.streams {
+		if !reserved(s.Path) {
+			b.res.Streams++
+		}
+	}
 	return b.res, nil
 }
 
@@ -146,6 +160,7 @@ type builder struct {
 	streams  []manifest.Stream
 	cacheOut map[string]statEntry
 	res      *Result
+	sampler  *sampler // ClassDB chunks, while the store has no dictionary
 }
 
 // scan lists every entry to publish, in manifest order, with file sources in Hash's
@@ -156,6 +171,9 @@ func (b *builder) scan(in Inputs) ([]manifest.Stream, error) {
 	add := func(s manifest.Stream) error {
 		if err := manifest.ValidPath(s.Path); err != nil {
 			return fmt.Errorf("publish %q: %w", s.Path, err)
+		}
+		if reserved(s.Path) {
+			return fmt.Errorf("publish %q: %w", s.Path, ErrReservedName)
 		}
 		if seen[s.Path] {
 			return fmt.Errorf("publish %q: two inputs have this name", s.Path)
@@ -210,6 +228,9 @@ func (b *builder) scan(in Inputs) ([]manifest.Stream, error) {
 		}
 	}
 	for _, d := range in.Dumps {
+		if reserved(d.Prefix) {
+			return nil, fmt.Errorf("publish database as %q: %w", d.Prefix, ErrReservedName)
+		}
 		if err := manifest.ValidPath(d.Prefix); err != nil || seen[d.Prefix] {
 			return nil, fmt.Errorf("publish database as %q: name is invalid or taken", d.Prefix)
 		}
@@ -373,9 +394,16 @@ func (s *dumpSink) Create(_ context.Context, name string) (io.WriteCloser, error
 func isUnder(p, dir string) bool { return len(p) > len(dir)+1 && p[:len(dir)+1] == dir+"/" }
 
 // stream chunks r, sealing and storing the chunks the store lacks. Chunks are sealed
-// in parallel (bounded by b.sem); memory is bounded by that many chunks.
+// in parallel (bounded by b.sem); memory is bounded by that many chunks. ClassDB
+// chunks are sealed with the store's dictionary, or sampled to train one.
 func (b *builder) stream(ctx context.Context, r io.Reader, class chunkstore.Class) ([]manifest.Ref, chunkstore.ID, uint64, error) {
 	h := b.st.keys.StreamHash()
+	var dict chunkstore.DictID
+	sample := false
+	if class == chunkstore.ClassDB {
+		dict = b.st.dict
+		sample = dict == (chunkstore.DictID{})
+	}
 	var (
 		refs []manifest.Ref
 		n    uint64
@@ -395,6 +423,9 @@ func (b *builder) stream(ctx context.Context, r io.Reader, class chunkstore.Clas
 		n += uint64(len(c))
 		b.done.Add(uint64(len(c)))
 		data := bytes.Clone(c)
+		if sample {
+			b.sampler.add(data)
+		}
 		mu.Lock()
 		i := len(refs)
 		refs = append(refs, manifest.Ref{Len: uint32(len(data))})
@@ -414,7 +445,7 @@ func (b *builder) stream(ctx context.Context, r io.Reader, class chunkstore.Clas
 			defer func() { <-b.sem }()
 			id := b.st.keys.ID(data)
 			if _, ok := b.st.packs.Locate(id); !ok {
-				if err := b.st.packs.Put(ctx, id, b.st.keys.Seal(nil, id, data)); err != nil {
+				if err := b.st.packs.Put(ctx, id, b.st.keys.SealWith(nil, id, data, dict)); err != nil {
 					fail(fmt.Errorf("store chunk: %w", err))
 					return
 				}

@@ -30,6 +30,9 @@ var ErrLocked = errors.New("publish: state directory is in use by another publis
 //	             polynomial are derived from it, so tokens stay valid for the store
 //	packs/       chunkstore.PackStore
 //	files.cache  gob-encoded stat cache
+//	zstd-dict-<id>  the store's zstd dictionary for ClassDB chunks (chunkstore.DictID
+//	             in hex), trained once by the first publish with enough database data
+//	             and kept forever: chunks sealed with it need it to be read
 //	lock         held with flock while a publish runs
 type State struct {
 	dir      string
@@ -40,7 +43,13 @@ type State struct {
 	packs    *chunkstore.PackStore
 	lock     *os.File
 	cache    map[string]statEntry
+
+	dict      chunkstore.DictID // ClassDB chunks are sealed with it; zero: none yet
+	dictBytes []byte
 }
+
+// dictFilePrefix + DictID in hex is the dictionary's file in the state directory.
+const dictFilePrefix = "zstd-dict-"
 
 // statEntry remembers how a source file was chunked.
 type statEntry struct {
@@ -97,6 +106,42 @@ func (s *State) init() error {
 		return fmt.Errorf("open state: %w", err)
 	}
 	s.cache = s.loadCache()
+	return s.loadDict()
+}
+
+// loadDict registers the store's dictionary, if it has one. A damaged one is an
+// error: chunks already sealed with it could not be read without it.
+func (s *State) loadDict() error {
+	names, err := filepath.Glob(filepath.Join(s.dir, dictFilePrefix+"*"))
+	if err != nil || len(names) == 0 {
+		return nil
+	}
+	if len(names) > 1 {
+		return fmt.Errorf("open state: %d dictionaries in %s, want one", len(names), s.dir)
+	}
+	b, err := os.ReadFile(names[0])
+	if err != nil {
+		return fmt.Errorf("open state: %w", err)
+	}
+	id, err := s.keys.AddDict(b)
+	if err != nil || dictFilePrefix+id.String() != filepath.Base(names[0]) {
+		return fmt.Errorf("open state: dictionary %s is damaged", names[0])
+	}
+	s.dict, s.dictBytes = id, b
+	return nil
+}
+
+// saveDict makes b the store's dictionary: written durably before any chunk is
+// sealed with it.
+func (s *State) saveDict(b []byte) error {
+	id, err := s.keys.AddDict(b)
+	if err != nil {
+		return err
+	}
+	if err := writeFileAtomic(filepath.Join(s.dir, dictFilePrefix+id.String()), b); err != nil {
+		return fmt.Errorf("save dictionary: %w", err)
+	}
+	s.dict, s.dictBytes = id, b
 	return nil
 }
 

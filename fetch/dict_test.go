@@ -1,0 +1,75 @@
+package fetch_test
+
+import (
+	"bytes"
+	"context"
+	"net"
+	"os"
+	"path/filepath"
+	"testing"
+
+	"synco/chunkstore"
+	"synco/fetch"
+	"synco/httpsrv"
+	"synco/publish"
+)
+
+// TestFetchWithDictionary: the first big dump trains the store's dictionary, the
+// second publish seals new database chunks with it, and fetch loads it from the
+// publication's reserved stream without writing that stream to the target.
+func TestFetchWithDictionary(t *testing.T) {
+	stateDir, dumpPath := t.TempDir(), filepath.Join(t.TempDir(), "dump.sql")
+	day1 := sqlish(2, 2<<20)
+	day2 := append(sqlish(3, 200<<10), day1[:1<<20]...)
+	var src *source
+	for i, dump := range [][]byte{day1, day2} {
+		if err := os.WriteFile(dumpPath, dump, 0o600); err != nil {
+			t.Fatal(err)
+		}
+		st, err := publish.OpenState(stateDir)
+		if err != nil {
+			t.Fatal(err)
+		}
+		pub, err := publish.NewPublication(st)
+		if err != nil {
+			t.Fatal(err)
+		}
+		in := publish.Inputs{Streams: []publish.StreamFile{{Name: "dump.sql", Path: dumpPath, Class: chunkstore.ClassDB}}}
+		res, err := publish.Build(t.Context(), pub, in, 2, nil)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if res.DictTrained != (i == 0) {
+			t.Fatalf("publish %d: DictTrained %v", i, res.DictTrained)
+		}
+		if i == 0 {
+			st.Close()
+			continue
+		}
+		ln, err := net.Listen("tcp", "127.0.0.1:0")
+		if err != nil {
+			t.Fatal(err)
+		}
+		ctx, cancel := context.WithCancel(context.Background())
+		done := make(chan struct{})
+		go func() { httpsrv.Serve(ctx, ln, httpsrv.Handler(pub.Prefix, pub)); close(done) }()
+		src = &source{token: st.Token("http://" + ln.Addr().String() + "/" + pub.Prefix)}
+		t.Cleanup(func() { cancel(); <-done; st.Close() })
+	}
+
+	to := filepath.Join(t.TempDir(), "out")
+	stats, err := fetch.Run(t.Context(), options(t, src, to, nil))
+	if err != nil {
+		t.Fatal(err)
+	}
+	got, err := os.ReadFile(filepath.Join(to, "dump.sql"))
+	if err != nil || !bytes.Equal(got, day2) {
+		t.Fatalf("dump.sql: %d bytes, %v; want %d", len(got), err, len(day2))
+	}
+	if _, err := os.Lstat(filepath.Join(to, publish.ReservedDir)); !os.IsNotExist(err) {
+		t.Errorf("%s written to the target: %v", publish.ReservedDir, err)
+	}
+	if stats.FilesWritten != 1 {
+		t.Errorf("stats %+v", stats)
+	}
+}

@@ -1,0 +1,327 @@
+package fetch
+
+import (
+	"bytes"
+	"encoding/hex"
+	"errors"
+	"fmt"
+	"hash"
+	"io/fs"
+	"os"
+	"path"
+	"path/filepath"
+	"sort"
+	"sync"
+	"sync/atomic"
+	"time"
+
+	"synco/chunkstore"
+	"synco/manifest"
+)
+
+// stage is the staging directory inside the target and the files being
+// assembled in it. Verified chunk plaintext is written straight to its places
+// in the staged files as it arrives (downloaded or read from the cache), so a
+// chunk is opened once and never read back from the cache. Each stream's
+// signed hash is computed in order as its chunks land (chunks that arrive
+// ahead of their turn are read back from the staged file when it comes), and
+// a file is finished (mode, mtime, closed) when its last stream verified.
+// Nothing leaves the staging directory before every stream verified.
+type stage struct {
+	f       *fetcher
+	p       *plan
+	dir     string
+	created bool // the target did not exist before
+	umask   fs.FileMode
+	at      map[chunkstore.ID][]place // where each chunk's plaintext goes
+	files   []*outFile
+	parts   []*part
+	written atomic.Int64
+	total   int64
+}
+
+// place is chunk i of a stream.
+type place struct {
+	p *part
+	i int
+}
+
+type outFile struct {
+	st   *stage
+	o    output
+	path string // in staging
+
+	mu   sync.Mutex
+	f    *os.File
+	left int // streams not yet verified
+	err  error
+}
+
+// part is one signed stream of an output file, at base in it.
+type part struct {
+	out  *outFile
+	s    manifest.Stream
+	offs []int64 // offset of each chunk in the file
+
+	mu   sync.Mutex
+	got  []bool
+	next int // chunks hashed so far
+	h    hash.Hash
+	done bool
+}
+
+// newStage creates the staging directory (removing ones left by interrupted
+// runs) and its subdirectories, and maps every chunk to its places.
+func (f *fetcher) newStage(root *manifest.Root, p *plan) (st *stage, err error) {
+	st = &stage{f: f, p: p, at: map[chunkstore.ID][]place{}}
+	if _, err := os.Stat(p.to); errors.Is(err, fs.ErrNotExist) {
+		st.created = true
+	}
+	if err := os.MkdirAll(p.to, 0o755); err != nil {
+		return nil, fmt.Errorf("create %s: %w", p.to, err)
+	}
+	if old, _ := filepath.Glob(filepath.Join(p.to, stagingPrefix+"*")); len(old) > 0 {
+		for _, o := range old { // left by an interrupted run
+			os.RemoveAll(o)
+		}
+	}
+	st.dir = filepath.Join(p.to, stagingPrefix+hex.EncodeToString(root.PubID[:8]))
+	if err := os.Mkdir(st.dir, 0o700); err != nil {
+		st.dir = ""
+		st.cleanup()
+		return nil, fmt.Errorf("create staging directory: %w", err)
+	}
+	defer func() {
+		if err != nil {
+			st.cleanup()
+		}
+	}()
+	if st.umask, err = probeUmask(st.dir); err != nil {
+		return nil, err
+	}
+	dirs := map[string]bool{}
+	for _, o := range p.outputs {
+		if o.Kind != manifest.KindFile {
+			continue
+		}
+		for d := path.Dir(o.Path); d != "." && !dirs[d]; d = path.Dir(d) {
+			dirs[d] = true
+		}
+		of := &outFile{st: st, o: o, path: filepath.Join(st.dir, filepath.FromSlash(o.Path)), left: len(o.parts)}
+		st.files = append(st.files, of)
+		st.total += int64(o.Size)
+		var base int64
+		for _, s := range o.parts {
+			pt := &part{out: of, s: s, offs: make([]int64, len(s.Chunks)), got: make([]bool, len(s.Chunks))}
+			for i, r := range s.Chunks {
+				pt.offs[i] = base
+				base += int64(r.Len)
+				st.at[r.ID] = append(st.at[r.ID], place{pt, i})
+			}
+			st.parts = append(st.parts, pt)
+		}
+	}
+	sorted := make([]string, 0, len(dirs))
+	for d := range dirs {
+		sorted = append(sorted, d)
+	}
+	sort.Strings(sorted) // parents first
+	for _, d := range sorted {
+		if err := os.Mkdir(filepath.Join(st.dir, filepath.FromSlash(d)), 0o700); err != nil {
+			return nil, fmt.Errorf("create staging directory: %w", err)
+		}
+	}
+	// Empty streams and files are complete already.
+	for _, pt := range st.parts {
+		if len(pt.s.Chunks) == 0 {
+			if err := pt.advance(nil); err != nil {
+				return nil, err
+			}
+			pt.out.left--
+		}
+	}
+	for _, of := range st.files {
+		if of.left == 0 {
+			if err := st.finishFile(of); err != nil {
+				return nil, err
+			}
+		}
+	}
+	return st, nil
+}
+
+// probeUmask finds which permission bits new files lose, so that a file's mode
+// is only changed when creating it did not already give the right one.
+func probeUmask(dir string) (fs.FileMode, error) {
+	name := filepath.Join(dir, ".umask")
+	f, err := os.OpenFile(name, os.O_CREATE|os.O_EXCL|os.O_WRONLY, 0o777)
+	if err != nil {
+		return 0, fmt.Errorf("create staging directory: %w", err)
+	}
+	fi, err := f.Stat()
+	f.Close()
+	os.Remove(name)
+	if err != nil {
+		return 0, fmt.Errorf("create staging directory: %w", err)
+	}
+	return 0o777 &^ fi.Mode().Perm(), nil
+}
+
+// deliver writes the verified plaintext of chunk id to every place it has.
+func (st *stage) deliver(id chunkstore.ID, plain []byte) error {
+	for _, pl := range st.at[id] {
+		if err := st.put(pl, plain); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// wants reports whether chunk id goes into a staged file.
+func (st *stage) wants(id chunkstore.ID) bool { return st != nil && len(st.at[id]) > 0 }
+
+func (st *stage) put(pl place, plain []byte) error {
+	pt, of := pl.p, pl.p.out
+	if len(plain) != int(pt.s.Chunks[pl.i].Len) {
+		return fmt.Errorf("%s: %w", pt.s.Path, ErrTampered)
+	}
+	pt.mu.Lock()
+	dup := pt.got[pl.i]
+	pt.mu.Unlock()
+	if dup {
+		return nil // delivered already (the same chunk twice)
+	}
+	fd, err := of.open(st)
+	if err != nil {
+		return err
+	}
+	if _, err := fd.WriteAt(plain, pt.offs[pl.i]); err != nil {
+		return fmt.Errorf("write %s: %w", of.o.Path, err)
+	}
+	pt.mu.Lock()
+	if pt.got[pl.i] {
+		pt.mu.Unlock()
+		return nil
+	}
+	pt.got[pl.i] = true
+	err = pt.advance(plain)
+	complete := pt.done
+	pt.mu.Unlock()
+	if err != nil {
+		return err
+	}
+	st.written.Add(int64(len(plain)))
+	if complete {
+		of.mu.Lock()
+		of.left--
+		last := of.left == 0
+		of.mu.Unlock()
+		if last {
+			return st.finishFile(of)
+		}
+	}
+	return nil
+}
+
+// advance hashes the chunks that are now in order (plain is chunk next's, if
+// it just arrived; later ones are read back from the file), and checks the
+// signed hash once all are in. It runs with pt.mu held.
+func (pt *part) advance(plain []byte) error {
+	var buf []byte
+	if pt.h == nil {
+		pt.h = pt.out.st.f.keys.StreamHash() // not before it is needed: a hasher is large
+	}
+	for pt.next < len(pt.got) && pt.got[pt.next] {
+		if plain != nil {
+			pt.h.Write(plain)
+			plain = nil
+		} else {
+			n := int(pt.s.Chunks[pt.next].Len)
+			if cap(buf) < n {
+				buf = make([]byte, n)
+			}
+			if _, err := pt.out.f.ReadAt(buf[:n], pt.offs[pt.next]); err != nil {
+				return fmt.Errorf("read back %s: %w", pt.out.o.Path, err)
+			}
+			pt.h.Write(buf[:n])
+		}
+		pt.next++
+	}
+	if pt.next < len(pt.got) {
+		return nil
+	}
+	var size uint64
+	for _, r := range pt.s.Chunks {
+		size += uint64(r.Len)
+	}
+	if size != pt.s.Size || !bytes.Equal(pt.h.Sum(nil), pt.s.Hash[:]) {
+		return fmt.Errorf("%s: %w", pt.s.Path, ErrTampered)
+	}
+	pt.done, pt.h = true, nil
+	return nil
+}
+
+// open creates the staged file on first use.
+func (of *outFile) open(st *stage) (*os.File, error) {
+	of.mu.Lock()
+	defer of.mu.Unlock()
+	if of.f == nil && of.err == nil {
+		of.f, of.err = os.OpenFile(of.path, os.O_CREATE|os.O_EXCL|os.O_RDWR, fs.FileMode(of.o.Mode&0o777))
+		if of.err != nil {
+			of.err = fmt.Errorf("write %s: %w", of.o.Path, of.err)
+		}
+	}
+	return of.f, of.err
+}
+
+// finishFile sets the verified file's mode (if creating it did not) and mtime,
+// and closes it.
+func (st *stage) finishFile(of *outFile) error {
+	fd, err := of.open(st)
+	if err != nil {
+		return err
+	}
+	want := fs.FileMode(of.o.Mode & 0o7777)
+	if want != want&0o777&^st.umask {
+		err = fd.Chmod(want)
+	}
+	mt := time.Unix(0, of.o.MTime)
+	err = errors.Join(err, os.Chtimes(of.path, mt, mt), fd.Close())
+	of.mu.Lock()
+	of.f = nil
+	of.mu.Unlock()
+	if err != nil {
+		return fmt.Errorf("write %s: %w", of.o.Path, err)
+	}
+	st.f.addWritten(int64(of.o.Size))
+	return nil
+}
+
+// complete checks that every stream was delivered and verified.
+func (st *stage) complete() error {
+	for _, pt := range st.parts {
+		if !pt.done {
+			return fmt.Errorf("%s: %d of %d chunks not delivered", pt.s.Path, len(pt.got)-pt.next, len(pt.got))
+		}
+	}
+	return nil
+}
+
+// cleanup closes what is open and removes the staging directory (and the
+// target, if this run created it and left it empty).
+func (st *stage) cleanup() {
+	for _, of := range st.files {
+		of.mu.Lock()
+		if of.f != nil {
+			of.f.Close()
+			of.f = nil
+		}
+		of.mu.Unlock()
+	}
+	if st.dir != "" {
+		os.RemoveAll(st.dir)
+	}
+	if st.created {
+		os.Remove(st.p.to) // only succeeds if we left it empty
+	}
+}

@@ -1,0 +1,98 @@
+package publish
+
+import (
+	"bytes"
+	"context"
+	"errors"
+	"fmt"
+	"math/rand/v2"
+	"sync"
+
+	"synco/chunkstore"
+	"synco/manifest"
+)
+
+// ReservedDir is the top-level directory of a publication that holds synco's own
+// streams; inputs may not use the name, and fetch never writes it to the target.
+const ReservedDir = ".synco"
+
+// DictStreamPrefix followed by a chunkstore.DictID in hex names the stream that
+// ships a compression dictionary (sealed without one, like any chunk, so it dedupes
+// and is verified by the signed manifest). Fetch registers it before downloading.
+const DictStreamPrefix = ReservedDir + "/zstd-dict-"
+
+// ErrReservedName is returned for an input named ReservedDir.
+var ErrReservedName = errors.New("publish: the name " + ReservedDir + " is reserved")
+
+func reserved(p string) bool { return p == ReservedDir || isUnder(p, ReservedDir) }
+
+// Dictionary training (chunkstore SPEC.md, "Dictionaries"): the first publish with at
+// least minDictData bytes of database streams trains the store's dictionary on a
+// uniform sample of dictSamples of their chunks; later publishes seal ClassDB chunks
+// with it.
+const (
+	minDictData = 1 << 20
+	dictSamples = 256 // × ≤ chunkstore.DictSampleSize: at most 4 MiB held
+)
+
+// sampler keeps a uniform random sample (reservoir) of the chunks it is shown.
+type sampler struct {
+	mu      sync.Mutex
+	rng     *rand.Rand
+	seen    int
+	bytes   int64
+	samples [][]byte
+}
+
+func newSampler() *sampler { return &sampler{rng: rand.New(rand.NewPCG(rand.Uint64(), 0))} }
+
+func (s *sampler) add(c []byte) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.seen++
+	s.bytes += int64(len(c))
+	i := len(s.samples)
+	if i >= dictSamples {
+		if i = s.rng.IntN(s.seen); i >= dictSamples {
+			return
+		}
+	}
+	c = bytes.Clone(c[:min(len(c), chunkstore.DictSampleSize)])
+	if i == len(s.samples) {
+		s.samples = append(s.samples, c)
+	} else {
+		s.samples[i] = c
+	}
+}
+
+// trainDict gives the store its dictionary if it has none and this run saw enough
+// database data. A failed training is not an error: sealing goes on without.
+func (b *builder) trainDict() error {
+	if b.st.dict != (chunkstore.DictID{}) || b.sampler.bytes < minDictData {
+		return nil
+	}
+	d, err := chunkstore.BuildDict(b.sampler.samples)
+	b.sampler.samples = nil
+	if err != nil {
+		return nil
+	}
+	if err := b.st.saveDict(d); err != nil {
+		return fmt.Errorf("train dictionary: %w", err)
+	}
+	b.res.DictTrained = true
+	return nil
+}
+
+// dictStream stores the store's dictionary as the stream that ships it.
+func (b *builder) dictStream(ctx context.Context) error {
+	if b.st.dict == (chunkstore.DictID{}) {
+		return nil
+	}
+	refs, hash, n, err := b.stream(ctx, bytes.NewReader(b.st.dictBytes), chunkstore.ClassMeta)
+	if err != nil {
+		return fmt.Errorf("store dictionary: %w", err)
+	}
+	p := DictStreamPrefix + b.st.dict.String()
+	b.streams = append(b.streams, manifest.Stream{Path: p, Kind: manifest.KindFile, Class: chunkstore.ClassMeta, Mode: 0o600, Size: n, Hash: hash, Chunks: refs})
+	return nil
+}

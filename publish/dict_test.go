@@ -1,0 +1,132 @@
+package publish_test
+
+import (
+	"bytes"
+	"context"
+	"errors"
+	"math/rand/v2"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+
+	"synco/chunkstore"
+	"synco/dumpers"
+	"synco/publish"
+)
+
+// sqlText returns n bytes of seeded SQL-like text with a small vocabulary.
+func sqlText(seed uint64, n int) []byte {
+	r := rand.New(rand.NewPCG(seed, 3))
+	words := strings.Fields("INSERT INTO `node` VALUES published draft article page the of and to in is for on with as by at from admin editor 2025-03-10 NULL")
+	var b bytes.Buffer
+	for b.Len() < n {
+		b.WriteString("(")
+		for range 8 + r.IntN(8) {
+			b.WriteString(words[r.IntN(len(words))])
+			b.WriteByte(' ')
+		}
+		b.WriteString("),\n")
+	}
+	return b.Bytes()[:n]
+}
+
+// openAll opens every chunk of the state's packs with the store's read key but no
+// dictionary and counts those that need one.
+func openAll(t *testing.T, stateDir string) (chunks, needDict int) {
+	t.Helper()
+	st, err := publish.OpenState(stateDir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer st.Close()
+	k := chunkstore.NewKeys(st.Token("http://x/").ReadKey)
+	contents, err := st.Packs().Contents()
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, entries := range contents {
+		for _, e := range entries {
+			sealed, err := st.Packs().Get(t.Context(), e.ID)
+			if err != nil {
+				t.Fatal(err)
+			}
+			chunks++
+			if _, err := k.Open(nil, e.ID, sealed); errors.Is(err, chunkstore.ErrNoDict) {
+				needDict++
+			} else if err != nil {
+				t.Fatal(err)
+			}
+		}
+	}
+	return chunks, needDict
+}
+
+func TestDictTrainedOnceAndUsed(t *testing.T) {
+	state, src := t.TempDir(), filepath.Join(t.TempDir(), "dump.sql")
+	in := publish.Inputs{Streams: []publish.StreamFile{{Name: "dump.sql", Path: src, Class: chunkstore.ClassDB}}}
+
+	os.WriteFile(src, sqlText(1, 300<<10), 0o600) // too little to train on
+	if res, _ := build(t, state, in); res.DictTrained {
+		t.Fatal("trained a dictionary on 300 kB")
+	}
+	data := sqlText(2, 2<<20)
+	os.WriteFile(src, data, 0o600)
+	if res, _ := build(t, state, in); !res.DictTrained {
+		t.Fatal("no dictionary trained on 2 MB of database data")
+	}
+	dicts, _ := filepath.Glob(filepath.Join(state, "zstd-dict-*"))
+	if len(dicts) != 1 {
+		t.Fatalf("state has dictionaries %v, want one", dicts)
+	}
+	if _, need := openAll(t, state); need != 0 {
+		t.Fatalf("%d chunks sealed with a dictionary before the store had one", need)
+	}
+
+	// The next publish seals its new database chunks with it, and keeps it.
+	data = append(sqlText(3, 100<<10), data...)
+	os.WriteFile(src, data, 0o600)
+	if res, _ := build(t, state, in); res.DictTrained || res.NewChunks == 0 {
+		t.Fatalf("third publish: %+v", res)
+	}
+	if _, need := openAll(t, state); need == 0 {
+		t.Fatal("no chunk sealed with the dictionary")
+	}
+	again, _ := filepath.Glob(filepath.Join(state, "zstd-dict-*"))
+	if len(again) != 1 || again[0] != dicts[0] {
+		t.Fatalf("dictionaries after: %v, before: %v", again, dicts)
+	}
+
+	// A damaged dictionary must stop the store from opening.
+	os.WriteFile(dicts[0], []byte("damaged"), 0o600)
+	if st, err := publish.OpenState(state); err == nil {
+		st.Close()
+		t.Fatal("OpenState accepted a damaged dictionary")
+	}
+}
+
+func TestReservedNames(t *testing.T) {
+	dir := t.TempDir()
+	file := filepath.Join(dir, "x")
+	os.WriteFile(file, []byte("x"), 0o644)
+	noop := func(context.Context, dumpers.Sink) error { return nil }
+	for name, in := range map[string]publish.Inputs{
+		"stream":        {Streams: []publish.StreamFile{{Name: ".synco", Path: file, Class: chunkstore.ClassDB}}},
+		"stream inside": {Streams: []publish.StreamFile{{Name: ".synco/zstd-dict-0011223344556677", Path: file, Class: chunkstore.ClassDB}}},
+		"file set":      {FileSets: []publish.FileSet{{Name: ".synco", Dir: dir}}},
+		"dump":          {Dumps: []publish.Dump{{Prefix: ".synco", Engine: "mysql", Run: noop}}},
+	} {
+		st, err := publish.OpenState(t.TempDir())
+		if err != nil {
+			t.Fatal(err)
+		}
+		pub, _ := publish.NewPublication(st)
+		if _, err := publish.Build(t.Context(), pub, in, 2, nil); !errors.Is(err, publish.ErrReservedName) {
+			t.Errorf("%s: %v, want ErrReservedName", name, err)
+		}
+		st.Close()
+	}
+	// Only the top level is reserved.
+	in := publish.Inputs{Streams: []publish.StreamFile{{Name: "a/.synco", Path: file, Class: chunkstore.ClassDB}}}
+	build(t, t.TempDir(), in)
+}
