@@ -65,6 +65,19 @@ type Options struct {
 	// To only after every import succeeded. Without Import, a dump is written to To
 	// as one plain <prefix>.sql file that the engine's own client loads.
 	Import func(ctx context.Context, d Dump, src dumpers.Source) error
+
+	// Map, if set, says where each published top-level entry (a file set such as
+	// "persistent", a stream, a dump's "<prefix>.sql") goes, as a slash path
+	// relative to To; entries it rejects are not fetched (they are named in
+	// Summary.Skipped). Without Map everything goes to To/<name>.
+	Map func(top string) (string, bool)
+	// Delete removes files under the published directories that the source does not
+	// have, after a successful install.
+	Delete bool
+	// Confirm, if set, is called with what the fetch will do once the manifest is
+	// known and before anything is downloaded or changed; an error stops the fetch
+	// (return ErrStopped for "no" or a dry run).
+	Confirm func(*Summary) error
 }
 
 // Progress reports a fetch. Phase is one of "waiting" (Done/Total are the source's
@@ -84,6 +97,7 @@ type Stats struct {
 	ChunksFromCache  int   `json:"chunks_from_cache"`
 	Requests         int64 `json:"requests"`
 	FilesWritten     int   `json:"files_written"`
+	FilesDeleted     int   `json:"files_deleted"`
 	BytesWritten     int64 `json:"bytes_written"`
 	DurationMS       int64 `json:"duration_ms"`
 }
@@ -180,9 +194,19 @@ func (f *fetcher) run(ctx context.Context) error {
 	if f.opt.To == "" && (f.opt.Import == nil || len(dumps) == 0) {
 		return errors.New("fetch: nothing to do: the publication has no database to import, and no target directory was given")
 	}
+	rest, skipped := f.mapStreams(rest)
 	var p *plan
+	sqlDumps := dumps
 	if f.opt.To != "" {
-		if p, err = newPlan(rest, dumps, f.opt.To, root.Created); err != nil {
+		if f.opt.Map != nil {
+			sqlDumps = nil // a project install imports the database; no .sql file
+			for _, d := range dumps {
+				if dst, ok := f.opt.Map(d.Prefix + ".sql"); ok && dst != "" {
+					sqlDumps = append(sqlDumps, &Dump{Prefix: strings.TrimSuffix(dst, ".sql"), Engine: d.Engine, parts: d.parts})
+				}
+			}
+		}
+		if p, err = newPlan(rest, sqlDumps, f.opt.To, root.Created); err != nil {
 			return err
 		}
 	}
@@ -197,14 +221,25 @@ func (f *fetcher) run(ctx context.Context) error {
 			}
 		}
 	}
-	for _, d := range dumps {
-		for _, s := range d.parts {
-			addStream(s)
+	if f.opt.Import != nil || p != nil && len(sqlDumps) > 0 {
+		for _, d := range dumps {
+			for _, s := range d.parts {
+				addStream(s)
+			}
 		}
 	}
 	if p != nil {
 		for _, s := range rest {
 			addStream(s)
+		}
+	}
+	if f.opt.Confirm != nil {
+		sum, err := f.summarize(ctx, p, dumps, need, skipped)
+		if err != nil {
+			return err
+		}
+		if err := f.opt.Confirm(sum); err != nil {
+			return err
 		}
 	}
 	f.stats.ChunksTotal += len(need)
@@ -232,7 +267,13 @@ func (f *fetcher) run(ctx context.Context) error {
 	if p == nil {
 		return nil
 	}
-	return f.write(ctx, st)
+	if err := f.write(ctx, st); err != nil {
+		return err
+	}
+	if f.opt.Delete {
+		return f.deleteExtra(p)
+	}
+	return nil
 }
 
 // source returns the dumpers.Source of d, fed by the download as it goes.

@@ -2,8 +2,8 @@ package main
 
 import (
 	"bufio"
-	"context"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"os"
 	"path/filepath"
@@ -11,7 +11,6 @@ import (
 
 	"synco/chunkstore"
 	"synco/cmd/internal/cli"
-	"synco/dumpers"
 	"synco/fetch"
 	"synco/manifest"
 )
@@ -24,6 +23,8 @@ type FetchCmd struct {
 	Parallel int    `default:"4" help:"Concurrent downloads."`
 	Cache    string `placeholder:"DIR" type:"path" help:"Chunk cache kept between fetches (default: user cache dir/synco)."`
 	DB       string `name:"db" env:"SYNCO_LOCAL_DB" placeholder:"DSN" help:"Local database to install the published dump into (mysql://… or postgres://…, created if missing). It is loaded into a fresh database and swapped in only when complete: on any failure the old one stays. SYNCO_LOCAL_DB keeps the password out of the process list."`
+
+	ProjectInstall `embed:""`
 }
 
 func (c *FetchCmd) Help() string {
@@ -40,6 +41,17 @@ Examples:
 With --to, a published database dump is written as one plain NAME.sql file that
 mysql or psql loads as-is; with --db it is installed into that local database.
 
+Without --to and --db, it installs into the local project in --dir (default: the
+current directory), detected like synco detect does: the database into the
+project's own database, each published file set into the project's directory of
+the same name. It first shows what will change and asks (--yes for scripts,
+--dry-run to only show). Afterwards it runs the post_install commands of the
+project's .synco.yml, e.g.:
+
+  post_install:
+    - ./flow flow:cache:flush
+    - php bin/console doctrine:migrations:migrate --no-interaction
+
 ` + cli.ExitCodesHelp
 }
 
@@ -48,12 +60,17 @@ func (c *FetchCmd) Run(env *cli.Env) error {
 	if err != nil {
 		return err
 	}
+	opt := fetch.Options{Token: tok, To: c.To, Parallel: c.Parallel, Delete: c.Delete}
+	var proj *project
 	if c.To == "" && c.DB == "" {
-		return &cli.UsageError{Msg: "missing --to DIR (where to write the fetched files) or --db DSN (where to install the database)"}
+		if proj, err = c.ProjectInstall.prepare(env, &opt); err != nil {
+			return err
+		}
+	} else if c.DryRun {
+		opt.Confirm = func(s *fetch.Summary) error { c.show(env, s, c.DB); return fetch.ErrStopped }
 	}
-	var imp func(context.Context, fetch.Dump, dumpers.Source) error
 	if c.DB != "" {
-		if imp, err = importer(c.DB, nil); err != nil {
+		if opt.Import, err = importer(c.DB, nil); err != nil {
 			return err
 		}
 	}
@@ -65,47 +82,54 @@ func (c *FetchCmd) Run(env *cli.Env) error {
 		}
 		cacheDir = filepath.Join(base, "synco")
 	}
-	cache, err := chunkstore.OpenCache(cacheDir)
-	if err != nil {
+	if opt.Cache, err = chunkstore.OpenCache(cacheDir); err != nil {
 		return err
 	}
 	bar := cli.NewBar(env.Stderr, "waiting for source")
-	stats, err := fetch.Run(env.Ctx, fetch.Options{
-		Token:    tok,
-		To:       c.To,
-		Cache:    cache,
-		Parallel: c.Parallel,
-		Import:   imp,
-		Progress: func(p fetch.Progress) {
-			switch p.Phase {
-			case "waiting":
-				bar.Label("source: " + p.SourcePhase)
-			case "manifest":
-				bar.Label("manifest")
-			case "download":
-				bar.Label("downloading")
-			case "write":
-				bar.Label("writing")
-			}
-			bar.Set(uint64(p.Done), uint64(p.Total))
-		},
-	})
+	opt.Progress = func(p fetch.Progress) {
+		switch p.Phase {
+		case "waiting":
+			bar.Label("source: " + p.SourcePhase)
+		case "manifest":
+			bar.Label("manifest")
+		case "download":
+			bar.Label("downloading")
+		case "write":
+			bar.Label("writing")
+		}
+		bar.Set(uint64(p.Done), uint64(p.Total))
+	}
+	if opt.Confirm != nil {
+		confirm := opt.Confirm
+		opt.Confirm = func(s *fetch.Summary) error { bar.Finish(); return confirm(s) }
+	}
+	stats, err := fetch.Run(env.Ctx, opt)
 	bar.Finish()
+	if errors.Is(err, fetch.ErrStopped) {
+		return nil // dry run, or the user said no: nothing changed
+	}
 	if c.JSON && stats != nil {
 		json.NewEncoder(env.Stdout).Encode(stats)
 	}
 	if err != nil {
 		return err
 	}
-	if c.To != "" {
-		fmt.Fprintf(env.Stderr, "%s: wrote %d files (%s) into %s\n", env.Prog, stats.FilesWritten, cli.FormatSize(stats.BytesWritten), c.To)
+	if opt.To != "" {
+		fmt.Fprintf(env.Stderr, "%s: wrote %d files (%s) into %s", env.Prog, stats.FilesWritten, cli.FormatSize(stats.BytesWritten), opt.To)
+		if stats.FilesDeleted > 0 {
+			fmt.Fprintf(env.Stderr, "; deleted %d the source does not have", stats.FilesDeleted)
+		}
+		fmt.Fprintln(env.Stderr)
 	}
-	if c.DB != "" {
-		fmt.Fprintf(env.Stderr, "%s: installed the database into the local --db\n", env.Prog)
+	if opt.Import != nil {
+		fmt.Fprintf(env.Stderr, "%s: installed the database\n", env.Prog)
 	}
 	fmt.Fprintf(env.Stderr, "%s: done: downloaded %s; %d of %d chunks were already cached\n",
 		env.Prog, cli.FormatSize(stats.BytesDownloaded), stats.ChunksFromCache, stats.ChunksTotal)
 	fmt.Fprintf(env.Stderr, "%s: you can now stop synco-lite on the source (Ctrl-C there); it removes what it published\n", env.Prog)
+	if proj != nil {
+		return proj.postInstall(env)
+	}
 	return nil
 }
 

@@ -1,0 +1,177 @@
+package main
+
+import (
+	"bufio"
+	"errors"
+	"fmt"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"slices"
+	"strings"
+
+	"golang.org/x/term"
+	"gopkg.in/yaml.v3"
+
+	"synco/cmd/internal/cli"
+	"synco/fetch"
+	"synco/frameworks"
+)
+
+// ProjectInstall are the flags of `synco fetch` into a detected local project.
+type ProjectInstall struct {
+	Dir         string   `name:"dir" default:"." type:"path" placeholder:"DIR" help:"Local project to install into when neither --to nor --db is given."`
+	Yes         bool     `short:"y" help:"Do not ask before changing the local project."`
+	DryRun      bool     `name:"dry-run" help:"Only show what would change (downloads just the manifest)."`
+	Delete      bool     `help:"Remove local files under the synced directories that the source does not have."`
+	Only        string   `enum:"db,files," default:"" placeholder:"db|files" help:"Sync only the database or only the files."`
+	FileSet     []string `name:"file-set" sep:"none" placeholder:"NAME" help:"Sync only these file sets (repeatable; see synco detect)."`
+	PostInstall []string `name:"post-install" sep:"none" placeholder:"CMD" help:"Run CMD in the project after a successful install (repeatable; adds to .synco.yml's post_install)."`
+	NoPost      bool     `name:"no-post-install" help:"Skip the post-install commands."`
+}
+
+// project is a detected local project being installed into.
+type project struct {
+	p    *frameworks.Project
+	post []string
+}
+
+// projectFile is .synco.yml in the project root.
+type projectFile struct {
+	PostInstall []string `yaml:"post_install"`
+}
+
+// prepare detects the local project and fills opt to install into it.
+func (c *ProjectInstall) prepare(env *cli.Env, opt *fetch.Options) (*project, error) {
+	p, err := cli.DetectProject(c.Dir)
+	if err != nil {
+		return nil, &cli.UsageError{Msg: "no --to or --db given, and " + err.Error()}
+	}
+	pr := &project{p: p}
+	if cfg, err := os.ReadFile(filepath.Join(p.Root, ".synco.yml")); err == nil {
+		var pf projectFile
+		if err := yaml.Unmarshal(cfg, &pf); err != nil {
+			return nil, &cli.UsageError{Msg: fmt.Sprintf(".synco.yml: %v", err)}
+		}
+		pr.post = pf.PostInstall
+	}
+	pr.post = append(pr.post, c.PostInstall...)
+	if c.NoPost {
+		pr.post = nil
+	}
+	fmt.Fprintf(env.Stderr, "%s: local project: %s in %s\n", env.Prog, p.Framework, p.Root)
+
+	opt.To = p.Root
+	if c.Only != "db" {
+		sets := map[string]string{}
+		for _, fs := range p.FileSets {
+			rel, err := filepath.Rel(p.Root, fs.Dir)
+			if err != nil || strings.HasPrefix(rel, "..") {
+				return nil, fmt.Errorf("file set %s (%s) is outside the project", fs.Name, fs.Dir)
+			}
+			if len(c.FileSet) == 0 || slices.Contains(c.FileSet, fs.Name) {
+				sets[fs.Name] = filepath.ToSlash(rel)
+			}
+		}
+		for _, want := range c.FileSet {
+			if _, ok := sets[want]; !ok {
+				return nil, &cli.UsageError{Msg: fmt.Sprintf("--file-set %s: the local project has no such file set (see synco detect)", want)}
+			}
+		}
+		opt.Map = func(top string) (string, bool) { dst, ok := sets[top]; return dst, ok }
+	} else {
+		opt.Map = func(string) (string, bool) { return "", false }
+	}
+	dsn := ""
+	if c.Only != "files" {
+		if p.DB == nil {
+			if c.Only == "db" {
+				return nil, &cli.UsageError{Msg: "--only db: no database configured in the local project (see synco detect)"}
+			}
+			fmt.Fprintf(env.Stderr, "%s: the local project has no database configured: the database is skipped\n", env.Prog)
+		} else {
+			dsn = p.DB.Redacted()
+			if opt.Import, err = importer(p.DB.DSN, nil); err != nil {
+				return nil, err
+			}
+		}
+	}
+	opt.Confirm = func(s *fetch.Summary) error {
+		showSummary(env, s, dsn, opt.Delete)
+		if c.DryRun {
+			return fetch.ErrStopped
+		}
+		if c.Yes {
+			return nil
+		}
+		return confirm(env)
+	}
+	return pr, nil
+}
+
+// show prints the summary for --dry-run with --to/--db.
+func (c *ProjectInstall) show(env *cli.Env, s *fetch.Summary, db string) {
+	if db != "" {
+		db = "the local --db"
+	}
+	showSummary(env, s, db, c.Delete)
+}
+
+func showSummary(env *cli.Env, s *fetch.Summary, db string, del bool) {
+	w, prog := env.Stderr, env.Prog
+	fmt.Fprintf(w, "%s: this will:\n", prog)
+	for _, d := range s.Dumps {
+		fmt.Fprintf(w, "  - replace the database %s with the published %s dump (%s)\n", db, d.Engine, cli.FormatSize(s.DumpBytes))
+	}
+	if s.Files > 0 {
+		fmt.Fprintf(w, "  - write %d files (%s), replacing %d existing ones\n", s.Files, cli.FormatSize(s.FileBytes), len(s.Replaced))
+	}
+	if del {
+		fmt.Fprintf(w, "  - delete %d local files the source does not have\n", len(s.Deleted))
+		for i, d := range s.Deleted {
+			if i == 10 {
+				fmt.Fprintf(w, "      … and %d more\n", len(s.Deleted)-10)
+				break
+			}
+			fmt.Fprintf(w, "      %s\n", d)
+		}
+	}
+	fmt.Fprintf(w, "  - download about %s (the rest is in the local cache)\n", cli.FormatSize(s.DownloadBytes))
+	if len(s.Skipped) > 0 {
+		fmt.Fprintf(w, "  - skip what the source published but has no place here: %s\n", strings.Join(s.Skipped, ", "))
+	}
+}
+
+// confirm asks on the terminal; without one it refuses (scripts pass --yes).
+func confirm(env *cli.Env) error {
+	f, ok := env.Stdin.(*os.File)
+	if !ok || !term.IsTerminal(int(f.Fd())) {
+		return &cli.UsageError{Msg: "refusing to change the local project without confirmation: pass --yes (or --dry-run to only look)"}
+	}
+	fmt.Fprintf(env.Stderr, "%s: continue? [y/N] ", env.Prog)
+	answer, _ := bufio.NewReader(f).ReadString('\n')
+	if a := strings.ToLower(strings.TrimSpace(answer)); a != "y" && a != "yes" {
+		fmt.Fprintf(env.Stderr, "%s: nothing changed\n", env.Prog)
+		return fetch.ErrStopped
+	}
+	return nil
+}
+
+// postInstall runs the project's post-install commands in its root, showing their
+// output on stderr (stdout stays for --json).
+func (pr *project) postInstall(env *cli.Env) error {
+	for _, c := range pr.post {
+		fmt.Fprintf(env.Stderr, "%s: running %s\n", env.Prog, c)
+		cmd := exec.CommandContext(env.Ctx, "/bin/sh", "-c", c)
+		cmd.Dir = pr.p.Root
+		cmd.Stdout, cmd.Stderr = env.Stderr, env.Stderr
+		if err := cmd.Run(); err != nil {
+			var ee *exec.ExitError
+			if errors.As(err, &ee) {
+				return fmt.Errorf("post-install command %q failed with exit code %d (the sync itself succeeded)", c, ee.ExitCode())
+			}
+			return fmt.Errorf("post-install command %q: %w", c, err)
+		}
+	}
+	return nil
+}

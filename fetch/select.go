@@ -1,0 +1,160 @@
+package fetch
+
+import (
+	"context"
+	"errors"
+	"io/fs"
+	"os"
+	"path"
+	"path/filepath"
+	"sort"
+	"strings"
+
+	"synco/manifest"
+)
+
+// ErrStopped is returned by Run when Options.Confirm declined (or was a dry run):
+// nothing was downloaded beyond the manifest and nothing was written.
+var ErrStopped = errors.New("fetch: stopped before any change")
+
+// Summary is what a fetch is about to do, for Options.Confirm.
+type Summary struct {
+	Files         int      // files to write
+	FileBytes     int64    // their size
+	Replaced      []string // files that exist in the target and will be replaced (target-relative)
+	Deleted       []string // files in the target that the source does not have (removed with Delete)
+	Dumps         []Dump   // databases to import
+	DumpBytes     int64    // their size
+	DownloadBytes int64    // sealed bytes not in the cache (what will be downloaded, ±)
+	Skipped       []string // published top-level entries Map left out
+}
+
+// mapStreams applies Options.Map: published paths become target paths, and streams
+// whose top-level entry is not mapped are left out (and named in skipped).
+func (f *fetcher) mapStreams(streams []manifest.Stream) (out []manifest.Stream, skipped []string) {
+	if f.opt.Map == nil {
+		return streams, nil
+	}
+	seen := map[string]bool{}
+	for _, s := range streams {
+		top, rest, _ := strings.Cut(s.Path, "/")
+		dst, ok := f.opt.Map(top)
+		if !ok {
+			if !seen[top] {
+				seen[top] = true
+				skipped = append(skipped, top)
+			}
+			continue
+		}
+		if rest != "" {
+			dst = path.Join(dst, rest)
+		}
+		s.Path = dst
+		out = append(out, s)
+	}
+	return out, skipped
+}
+
+// summarize describes the plan for Confirm.
+func (f *fetcher) summarize(ctx context.Context, p *plan, dumps []*Dump, need []manifest.Loc, skipped []string) (*Summary, error) {
+	sum := &Summary{Skipped: skipped}
+	if p != nil {
+		for _, o := range p.outputs {
+			if o.Kind != manifest.KindFile {
+				continue
+			}
+			sum.Files++
+			sum.FileBytes += int64(o.Size)
+			if _, err := os.Lstat(filepath.Join(p.to, filepath.FromSlash(o.Path))); err == nil {
+				sum.Replaced = append(sum.Replaced, o.Path)
+			}
+		}
+		if f.opt.Delete {
+			sum.Deleted = p.extra()
+		}
+	}
+	if f.opt.Import != nil {
+		for _, d := range dumps {
+			sum.Dumps = append(sum.Dumps, *d)
+			for _, s := range d.parts {
+				sum.DumpBytes += int64(s.Size)
+			}
+		}
+	}
+	for _, l := range need {
+		ok, err := f.opt.Cache.Has(ctx, l.ID)
+		if err != nil {
+			return nil, err
+		}
+		if !ok {
+			sum.DownloadBytes += int64(l.SealedLen)
+		}
+	}
+	return sum, nil
+}
+
+// roots are the top-level directories of the plan: where Delete looks for files the
+// source does not have.
+func (p *plan) roots() []string {
+	var roots []string
+	for _, o := range p.outputs {
+		if o.Kind != manifest.KindDir {
+			continue
+		}
+		inside := false
+		for _, r := range roots {
+			if strings.HasPrefix(o.Path, r+"/") {
+				inside = true
+			}
+		}
+		if !inside {
+			roots = append(roots, o.Path)
+		}
+	}
+	return roots
+}
+
+// extra lists the files and symlinks under the plan's roots that the plan does not
+// have (target-relative, deepest first), skipping staging directories.
+func (p *plan) extra() []string {
+	have := map[string]bool{}
+	for _, o := range p.outputs {
+		have[o.Path] = true
+	}
+	var extra []string
+	for _, r := range p.roots() {
+		base := filepath.Join(p.to, filepath.FromSlash(r))
+		filepath.WalkDir(base, func(fp string, d fs.DirEntry, err error) error {
+			if err != nil {
+				return nil // vanished or unreadable: nothing to delete there
+			}
+			rel, _ := filepath.Rel(p.to, fp)
+			rel = filepath.ToSlash(rel)
+			if d.IsDir() && strings.HasPrefix(d.Name(), stagingPrefix) {
+				return filepath.SkipDir
+			}
+			if !have[rel] {
+				extra = append(extra, rel)
+				if d.IsDir() {
+					return filepath.SkipDir // the whole directory goes
+				}
+			}
+			return nil
+		})
+	}
+	sort.Sort(sort.Reverse(sort.StringSlice(extra)))
+	return extra
+}
+
+// deleteExtra removes what extra lists; called after a successful install.
+func (f *fetcher) deleteExtra(p *plan) error {
+	for _, rel := range p.extra() {
+		if err := os.RemoveAll(filepath.Join(p.to, filepath.FromSlash(rel))); err != nil {
+			return err
+		}
+		f.mu.Lock()
+		f.stats.FilesDeleted++
+		f.mu.Unlock()
+	}
+	return nil
+}
