@@ -49,8 +49,15 @@ type proc struct {
 // if the test did not wait for it.
 func start(t *testing.T, binary, stdin string, env []string, args ...string) *proc {
 	t.Helper()
+	return startDir(t, "", binary, stdin, env, args...)
+}
+
+// startDir is start in the working directory dir ("" for the test's own).
+func startDir(t *testing.T, dir, binary, stdin string, env []string, args ...string) *proc {
+	t.Helper()
 	p := &proc{t: t, name: path.Base(binary), done: make(chan struct{})}
 	p.cmd = exec.Command(binary, args...)
+	p.cmd.Dir = dir
 	p.cmd.Stdout, p.cmd.Stderr = &p.stdout, &p.stderr
 	p.cmd.Stdin = strings.NewReader(stdin)
 	p.cmd.Env = append(os.Environ(), env...)

@@ -70,15 +70,10 @@ func openMySQL(dsn, db string) (*sql.DB, error) {
 
 // connectPG connects to database db (instead of the DSN's) with TimeZone UTC.
 func connectPG(ctx context.Context, dsn, db string) (*pgconn.PgConn, error) {
-	c, err := postgres.ParseDSN(dsn)
-	if err != nil {
-		return nil, err
-	}
 	cfg, err := pgconn.ParseConfig(dsn)
 	if err != nil {
 		return nil, fmt.Errorf("parse dsn: %w", err)
 	}
-	_ = c
 	cfg.Database = db
 	if cfg.RuntimeParams == nil {
 		cfg.RuntimeParams = map[string]string{}

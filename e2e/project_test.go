@@ -1,0 +1,132 @@
+package e2e_test
+
+import (
+	"database/sql"
+	"fmt"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+)
+
+// projectTest is a source project and an empty local checkout of the same framework,
+// each pointing at its own MariaDB database.
+type projectTest struct {
+	name        string
+	write       func(t *testing.T, dir, db string) // writes the framework's config
+	filesDir    string                             // upload directory, relative
+	tables      []string                           // tables with rows
+	structOnly  []string                           // tables whose rows must not travel
+	fileSetName string
+}
+
+func TestProjectInstall(t *testing.T) {
+	t.Parallel()
+	root, err := sql.Open("mysql", "root@tcp(127.0.0.1:3306)/")
+	if err == nil {
+		err = root.Ping()
+	}
+	requireServer(t, "MariaDB on 127.0.0.1:3306", err)
+	defer root.Close()
+
+	for _, pt := range []projectTest{
+		{
+			name: "neos",
+			write: func(t *testing.T, dir, db string) {
+				writeFile(t, filepath.Join(dir, "flow"), []byte("#!/usr/bin/env php\n"), 0o755)
+				writeFile(t, filepath.Join(dir, "composer.json"), []byte(`{"require": {"neos/neos": "^8.3"}}`), 0o644)
+				writeFile(t, filepath.Join(dir, "Configuration", "Settings.yaml"), []byte(
+					"Neos:\n  Flow:\n    persistence:\n      backendOptions:\n        driver: pdo_mysql\n        host: 127.0.0.1\n        port: 3306\n        dbname: "+db+"\n        user: root\n        password: ''\n"), 0o644)
+			},
+			filesDir:    "Data/Persistent/Resources",
+			tables:      []string{"neos_contentrepository_domain_model_nodedata"},
+			structOnly:  []string{"neos_neos_eventlog_domain_model_event"},
+			fileSetName: "persistent",
+		},
+		{
+			name: "wordpress",
+			write: func(t *testing.T, dir, db string) {
+				writeFile(t, filepath.Join(dir, "wp-config.php"), []byte(`<?php
+// ** Database settings ** //
+define( 'DB_NAME', '`+db+`' );
+define( 'DB_USER', 'root' );
+define( 'DB_PASSWORD', '' );
+define( 'DB_HOST', '127.0.0.1:3306' );
+$table_prefix = 'wp_';
+require_once ABSPATH . 'wp-settings.php';
+`), 0o644)
+			},
+			filesDir:    "wp-content/uploads",
+			tables:      []string{"wp_posts", "wp_options"},
+			fileSetName: "uploads",
+		},
+	} {
+		t.Run(pt.name, func(t *testing.T) {
+			srcDB, dstDB := dbName("synco_e2e_"+pt.name+"_src"), dbName("synco_e2e_"+pt.name+"_dst")
+			t.Cleanup(func() {
+				root.Exec("DROP DATABASE IF EXISTS " + srcDB)
+				root.Exec("DROP DATABASE IF EXISTS " + dstDB)
+			})
+			run := func(q string) {
+				t.Helper()
+				if _, err := root.Exec(q); err != nil {
+					t.Fatalf("%s: %v", q, err)
+				}
+			}
+			run("CREATE DATABASE " + srcDB)
+			r := newRand(7)
+			for _, table := range append(append([]string{}, pt.tables...), pt.structOnly...) {
+				run(fmt.Sprintf("CREATE TABLE %s.%s (id INT PRIMARY KEY, body TEXT)", srcDB, table))
+				var rows []string
+				for i := 1; i <= 200; i++ {
+					rows = append(rows, fmt.Sprintf("(%d,'%s')", i, text(r, 100)))
+				}
+				run(fmt.Sprintf("INSERT INTO %s.%s VALUES %s", srcDB, table, strings.Join(rows, ",")))
+			}
+			src, local := t.TempDir(), t.TempDir()
+			pt.write(t, src, srcDB)
+			pt.write(t, local, dstDB)
+			makeBlobs(t, filepath.Join(src, pt.filesDir), 3, 12)
+			os.MkdirAll(filepath.Join(local, pt.filesDir), 0o755)
+
+			// The source: no flags, run in the project directory.
+			p := &publisher{proc: startDir(t, src, bin.lite, "", nil, "publish", "--listen", "127.0.0.1:0", "--state-dir", t.TempDir())}
+			waitFor(t, 60*time.Second, "the publication", func() bool {
+				if p.exited() {
+					t.Fatalf("publish exited with %d\nstderr:\n%s", p.code, p.stderr.String())
+				}
+				return strings.Contains(p.stderr.String(), "serving until")
+			})
+			if !strings.Contains(p.stderr.String(), "detected "+pt.name) {
+				t.Errorf("publish did not say what it detected:\n%s", p.stderr.String())
+			}
+			line, _, _ := strings.Cut(p.stdout.String(), "\n")
+			token := strings.TrimPrefix(line, "synco fetch ")
+
+			// The destination: inside the checkout, only the token and --yes.
+			f := startDir(t, local, bin.synco, "", nil, "fetch", token, "--yes", "--cache", t.TempDir())
+			if code := f.wait(120 * time.Second); code != 0 {
+				t.Fatalf("fetch --yes in the checkout: exit %d\n%s", code, f.stderr.String())
+			}
+			for _, table := range pt.tables {
+				var a, b, tb string
+				root.QueryRow("CHECKSUM TABLE "+srcDB+"."+table).Scan(&tb, &a)
+				root.QueryRow("CHECKSUM TABLE "+dstDB+"."+table).Scan(&tb, &b)
+				if a == "" || a != b {
+					t.Errorf("%s: checksum source %q, local %q", table, a, b)
+				}
+			}
+			for _, table := range pt.structOnly {
+				var n int
+				if err := root.QueryRow("SELECT COUNT(*) FROM " + dstDB + "." + table).Scan(&n); err != nil {
+					t.Errorf("structure-only %s is missing locally: %v", table, err)
+				} else if n != 0 {
+					t.Errorf("structure-only %s has %d rows locally", table, n)
+				}
+			}
+			requireSameTree(t, filepath.Join(src, pt.filesDir), filepath.Join(local, pt.filesDir))
+			p.stop()
+		})
+	}
+}
