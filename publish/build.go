@@ -98,9 +98,9 @@ func Build(ctx context.Context, pub *Publication, in Inputs, workers int, progre
 	if err != nil {
 		return nil, err
 	}
-	stop := make(chan struct{})
-	defer close(stop)
+	stop, ticking := make(chan struct{}), make(chan struct{})
 	go func() {
+		defer close(ticking)
 		t := time.NewTicker(500 * time.Millisecond)
 		defer t.Stop()
 		for {
@@ -121,7 +121,10 @@ func Build(ctx context.Context, pub *Publication, in Inputs, workers int, progre
 	for i := range files {
 		g.Go(func() error { return b.file(gctx, &files[i]) })
 	}
-	if err := g.Wait(); err != nil {
+	err = g.Wait()
+	close(stop)
+	<-ticking // no progress report may follow the Ready root
+	if err != nil {
 		return nil, err
 	}
 	b.streams = append(b.streams, files...)

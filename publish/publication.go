@@ -79,6 +79,9 @@ func (p *Publication) State() (manifest.State, string) {
 func (p *Publication) progress(phase string, done, total uint64) error {
 	p.mu.Lock()
 	defer p.mu.Unlock()
+	if p.root.State == manifest.StateReady || p.root.State == manifest.StateFailed {
+		return nil // final: progress never moves a publication back
+	}
 	p.root.State, p.root.Phase, p.root.Done, p.root.Total = manifest.StateInitializing, phase, done, total
 	return p.resealLocked()
 }

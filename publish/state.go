@@ -1,9 +1,10 @@
 package publish
 
 import (
+	"bufio"
 	"crypto/ed25519"
 	"crypto/rand"
-	"encoding/gob"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"io/fs"
@@ -29,7 +30,7 @@ var ErrLocked = errors.New("publish: state directory is in use by another publis
 //	master       32 random bytes (0600); the read key, signing key and chunker
 //	             polynomial are derived from it, so tokens stay valid for the store
 //	packs/       chunkstore.PackStore
-//	files.cache  gob-encoded stat cache
+//	files.cache  JSON stat cache
 //	zstd-dict-<id>  the store's zstd dictionary for ClassDB chunks (chunkstore.DictID
 //	             in hex), trained once by the first publish with enough database data
 //	             and kept forever: chunks sealed with it need it to be read
@@ -186,7 +187,7 @@ func (s *State) loadCache() map[string]statEntry {
 		return m
 	}
 	defer f.Close()
-	if gob.NewDecoder(f).Decode(&m) != nil {
+	if json.NewDecoder(bufio.NewReader(f)).Decode(&m) != nil {
 		return map[string]statEntry{} // a damaged cache only costs a re-read
 	}
 	return m
@@ -199,7 +200,12 @@ func (s *State) saveCache(m map[string]statEntry) error {
 		return err
 	}
 	defer os.Remove(tmp.Name())
-	if err := gob.NewEncoder(tmp).Encode(m); err != nil {
+	w := bufio.NewWriter(tmp)
+	err = json.NewEncoder(w).Encode(m)
+	if err == nil {
+		err = w.Flush()
+	}
+	if err != nil {
 		tmp.Close()
 		return err
 	}

@@ -123,7 +123,7 @@ var tables = []*table{
 			}
 			return []any{
 				int64(i), ext, fmt.Sprintf("%s.%s%d@example.%s", g.word(), g.word(), i, []string{"com", "org", "de"}[i%3]),
-				g.title(2), "$2y$10$" + g.hex(26)[:53], g.r.IntN(10) != 0, profile, avatar, created, login,
+				g.title(2), "$2y$10$" + g.hex(27)[:53], g.r.IntN(10) != 0, profile, avatar, created, login,
 			}
 		},
 	},
