@@ -12,6 +12,8 @@ import (
 	"syscall"
 
 	"synco/chunkstore"
+	"synco/dumpers/mysql"
+	"synco/dumpers/postgres"
 	"synco/fetch"
 	"synco/httpsrv"
 	"synco/manifest"
@@ -61,6 +63,12 @@ func Classify(err error) (code int, hint string) {
 		return ExitLocal, "free some disk space (synco cache gc --max-size … helps) and run again: downloaded chunks are kept"
 	case errors.Is(err, fs.ErrPermission), errors.Is(err, syscall.EROFS):
 		return ExitLocal, "check the permissions of the target and cache directories"
+	case errors.Is(err, mysql.ErrAccessDenied), errors.Is(err, postgres.ErrAuth):
+		return ExitError, "check the user and password of the database (--db / SYNCO_DB, or the application's configuration: see synco detect)"
+	case errors.Is(err, mysql.ErrUnreachable):
+		return ExitError, "is the database server running, and are host, port or socket right?"
+	case errors.As(err, new(*mysql.PrivilegeError)), errors.Is(err, postgres.ErrPrivilege):
+		return ExitError, "grant the named privilege to the database user, or use a user that has it"
 	case errors.Is(err, publish.ErrLocked):
 		return ExitError, "another synco-lite publish is running with this --state-dir; stop it or pass another --state-dir"
 	}
