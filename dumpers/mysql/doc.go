@@ -76,7 +76,7 @@
 //	BINARY, VARBINARY, BLOBs, BIT, GEOMETRY   0x… hex ('' when empty)
 //	everything else (CHAR/TEXT, ENUM, SET, JSON, DATE/TIME/DATETIME/TIMESTAMP with
 //	fractions, UUID, INET6…)   '…' with ' doubled; a value with a backslash, NUL or
-//	                      Ctrl-Z as _utf8mb4 X'…', which means the same with or
+//	                      Ctrl-Z, CR as _utf8mb4 X'…', which means the same with or
 //	                      without NO_BACKSLASH_ESCAPES and passes the mysql client;
 //	                      bytes that are not UTF-8 as X'…'
 //	NULL                  NULL

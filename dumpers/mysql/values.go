@@ -94,13 +94,15 @@ func appendHex(b []byte, v []byte) []byte {
 
 // appendString appends v as a string literal that means the same with and without
 // NO_BACKSLASH_ESCAPES and that the mysql client passes through unchanged: plain
-// '…' with ' doubled when v is valid UTF-8 without backslash, NUL or Ctrl-Z;
+// '…' with ' doubled when v is valid UTF-8 without backslash, NUL, CR or Ctrl-Z;
 // otherwise _utf8mb4 X'…' (valid UTF-8, converted to the column's character set)
 // or X'…' (not UTF-8: the bytes as they are).
 func appendString(b []byte, v []byte) []byte {
 	plain := true
 	for _, c := range v {
-		if c == '\\' || c == 0 || c == 0x1a {
+		// \r too: the mysql client drops a CR before LF when it reads a script,
+		// so "a\r\nb" would load as "a\nb" from the plain .sql file.
+		if c == '\\' || c == 0 || c == 0x1a || c == '\r' {
 			plain = false
 			break
 		}
