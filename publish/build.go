@@ -63,7 +63,7 @@ type Result struct {
 	Streams   int      // files, directories and dump streams
 	Bytes     uint64   // plaintext bytes published
 	Chunks    int      // distinct chunks referenced
-	NewChunks int64    // chunks sealed in this run (the rest were in the store)
+	NewChunks int64    // distinct chunks sealed in this run, manifest included (the rest were in the store)
 	Reused    int      // files taken from the stat cache without reading them
 	Skipped   []string // source entries left out (symlinks, devices, sockets)
 	// DictTrained: this run gave the store its zstd dictionary for database chunks
@@ -83,6 +83,7 @@ func Build(ctx context.Context, pub *Publication, in Inputs, workers int, progre
 		st:       pub.state,
 		sem:      make(chan struct{}, workers),
 		cacheOut: map[string]statEntry{},
+		sealed:   map[chunkstore.ID]bool{},
 		res:      &Result{},
 		sampler:  newSampler(),
 	}
@@ -162,6 +163,7 @@ type builder struct {
 	mu       sync.Mutex
 	streams  []manifest.Stream
 	cacheOut map[string]statEntry
+	sealed   map[chunkstore.ID]bool // chunks put in this run (guarded by mu)
 	res      *Result
 	sampler  *sampler // ClassDB chunks, while the store has no dictionary
 }
@@ -453,7 +455,10 @@ func (b *builder) stream(ctx context.Context, r io.Reader, class chunkstore.Clas
 					return
 				}
 				b.mu.Lock()
-				b.res.NewChunks++
+				if !b.sealed[id] { // the same new chunk may be sealed twice at once
+					b.sealed[id] = true
+					b.res.NewChunks++
+				}
 				b.mu.Unlock()
 			}
 			mu.Lock()

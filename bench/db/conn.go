@@ -106,8 +106,8 @@ func pgExec(ctx context.Context, c *pgconn.PgConn, sql string) ([][]string, erro
 func pgQuoteIdent(s string) string { return `"` + strings.ReplaceAll(s, `"`, `""`) + `"` }
 func myQuoteIdent(s string) string { return "`" + strings.ReplaceAll(s, "`", "``") + "`" }
 
-// dropDB drops the database named in dsn (and, with -all, every
-// "<name>__synco_…" staging/backup database an interrupted import left).
+// dropDB drops the database named in dsn and every
+// "<name>__synco_…" staging/backup database an interrupted import left.
 func dropDB(ctx context.Context, dsn string) error {
 	engine, err := engineOf(dsn)
 	if err != nil {

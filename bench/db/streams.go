@@ -128,6 +128,9 @@ func dump(ctx context.Context, dsn, dir string, parallel int) (int, error) {
 	if err != nil {
 		return 0, err
 	}
+	if parallel < 1 {
+		parallel = 4 // dumpers.Options: <1 means 4
+	}
 	return parallel, postgres.NewDumper(cfg).Dump(ctx, dirSink{dir}, opt)
 }
 
