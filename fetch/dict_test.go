@@ -35,12 +35,15 @@ func TestFetchWithDictionary(t *testing.T) {
 			t.Fatal(err)
 		}
 		in := publish.Inputs{Streams: []publish.StreamFile{{Name: "dump.sql", Path: dumpPath, Class: chunkstore.ClassDB}}}
-		res, err := publish.Build(t.Context(), pub, in, 2, nil)
+		if _, err := publish.Build(t.Context(), pub, in, 2, nil); err != nil {
+			t.Fatal(err)
+		}
+		trained, err := st.TrainDict() // as publish does once Ready
 		if err != nil {
 			t.Fatal(err)
 		}
-		if res.DictTrained != (i == 0) {
-			t.Fatalf("publish %d: DictTrained %v", i, res.DictTrained)
+		if trained != (i == 0) {
+			t.Fatalf("publish %d: dictionary trained: %v", i, trained)
 		}
 		if i == 0 {
 			st.Close()

@@ -66,9 +66,6 @@ type Result struct {
 	NewChunks int64    // distinct chunks sealed in this run, manifest included (the rest were in the store)
 	Reused    int      // files taken from the stat cache without reading them
 	Skipped   []string // source entries left out (symlinks, devices, sockets)
-	// DictTrained: this run gave the store its zstd dictionary for database chunks
-	// (sealing uses it from the next publish on).
-	DictTrained bool
 }
 
 // Build reads the inputs, chunks and seals what the store lacks, writes the manifest
@@ -129,9 +126,7 @@ func Build(ctx context.Context, pub *Publication, in Inputs, workers int, progre
 		return nil, err
 	}
 	b.streams = append(b.streams, files...)
-	if err := b.trainDict(); err != nil {
-		return nil, err
-	}
+	b.keepSamples()
 	if err := b.dictStream(ctx); err != nil {
 		return nil, err
 	}

@@ -26,10 +26,10 @@ var ErrReservedName = errors.New("publish: the name " + ReservedDir + " is reser
 
 func reserved(p string) bool { return p == ReservedDir || isUnder(p, ReservedDir) }
 
-// Dictionary training (chunkstore SPEC.md, "Dictionaries"): the first publish with at
-// least minDictData bytes of database streams trains the store's dictionary on a
-// uniform sample of dictSamples of their chunks; later publishes seal ClassDB chunks
-// with it.
+// Dictionary training (chunkstore SPEC.md, "Dictionaries"): after the first publish
+// with at least minDictData bytes of database streams, TrainDict trains the store's
+// dictionary on a uniform sample of dictSamples of their chunks; later publishes
+// seal ClassDB chunks with it.
 const (
 	minDictData = 1 << 20
 	dictSamples = 256 // × ≤ chunkstore.DictSampleSize: at most 4 MiB held
@@ -65,22 +65,36 @@ func (s *sampler) add(c []byte) {
 	}
 }
 
-// trainDict gives the store its dictionary if it has none and this run saw enough
-// database data. A failed training is not an error: sealing goes on without.
-func (b *builder) trainDict() error {
-	if b.st.dict != (chunkstore.DictID{}) || b.sampler.bytes < minDictData {
-		return nil
+// keepSamples hands the sampled database chunks to the state for TrainDict if the
+// store has no dictionary yet and this run saw enough database data.
+func (b *builder) keepSamples() {
+	if b.st.dict == (chunkstore.DictID{}) && b.sampler.bytes >= minDictData {
+		b.st.pending = b.sampler.samples
 	}
-	d, err := chunkstore.BuildDict(b.sampler.samples)
 	b.sampler.samples = nil
+}
+
+// TrainDict gives the store its dictionary from the database chunks the last Build
+// sampled, if the store has none and that Build saw enough database data; it
+// reports whether it trained one. Build leaves this to the caller so that training
+// (≈1 s, once per store) does not delay the publication: call it once the
+// publication is Ready. The next publishes seal new database chunks with it and
+// ship it (64 KiB, once) to the destination. A failed training is not an error:
+// sealing goes on without a dictionary.
+func (s *State) TrainDict() (bool, error) {
+	samples := s.pending
+	s.pending = nil
+	if s.dict != (chunkstore.DictID{}) || samples == nil {
+		return false, nil
+	}
+	d, err := chunkstore.BuildDict(samples)
 	if err != nil {
-		return nil
+		return false, nil
 	}
-	if err := b.st.saveDict(d); err != nil {
-		return fmt.Errorf("train dictionary: %w", err)
+	if err := s.saveDict(d); err != nil {
+		return false, fmt.Errorf("train dictionary: %w", err)
 	}
-	b.res.DictTrained = true
-	return nil
+	return true, nil
 }
 
 // dictStream stores the store's dictionary as the stream that ships it.

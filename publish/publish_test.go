@@ -17,7 +17,14 @@ import (
 	"synco/publish"
 )
 
-func build(t *testing.T, stateDir string, in publish.Inputs) (*publish.Result, *publish.Publication) {
+// built is a Build's result and whether TrainDict, run after it as publish does,
+// trained the store's dictionary.
+type built struct {
+	*publish.Result
+	DictTrained bool
+}
+
+func build(t *testing.T, stateDir string, in publish.Inputs) (built, *publish.Publication) {
 	t.Helper()
 	st, err := publish.OpenState(stateDir)
 	if err != nil {
@@ -38,8 +45,12 @@ func build(t *testing.T, stateDir string, in publish.Inputs) (*publish.Result, *
 	if s, _ := pub.State(); s != manifest.StateReady {
 		t.Fatalf("built publication in state %v", s)
 	}
+	trained, err := st.TrainDict()
+	if err != nil {
+		t.Fatal(err)
+	}
 	st.Close()
-	return res, pub
+	return built{res, trained}, pub
 }
 
 func TestRepublishReusesUnchangedFiles(t *testing.T) {
