@@ -49,7 +49,7 @@ log "build"
 cd "$ROOT"
 go build -o "$BIN/" ./cmd/synco ./cmd/synco-lite
 go build -o "$BIN/" ./bench/gen ./bench/chunksize ./bench/httpserve
-GOOS=linux GOARCH=amd64 CGO_ENABLED=0 go build -ldflags="-s -w" -trimpath -o "$BIN/synco-lite.stripped" ./cmd/synco-lite
+GOOS=linux GOARCH=amd64 CGO_ENABLED=0 go build -ldflags="-s -w" -trimpath -tags nethttpomithttp2 -o "$BIN/synco-lite.stripped" ./cmd/synco-lite
 put lite_stripped_bytes "$(stat -c %s "$BIN/synco-lite.stripped")"
 
 # ---------------------------------------------------------------- data
