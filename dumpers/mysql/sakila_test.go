@@ -12,24 +12,20 @@ import (
 
 	"synco/dumpers"
 	"synco/dumpers/mysql"
+	"synco/internal/testenv"
 )
 
-const sakilaDir = "../../../shared/realdata/sakila"
-
 var (
-	sakilaSRID    = regexp.MustCompile(`/\*!80003 SRID 0 \*/`)
-	sakila50705   = regexp.MustCompile(`/\*!50705 ([^*]*)\*/`)
-	sakilaNameRE  = regexp.MustCompile(`\bsakila([.;])`)
-	sakilaPresent = func() bool { _, err := os.Stat(sakilaDir); return err == nil }
+	sakilaSRID   = regexp.MustCompile(`/\*!80003 SRID 0 \*/`)
+	sakila50705  = regexp.MustCompile(`/\*!50705 ([^*]*)\*/`)
+	sakilaNameRE = regexp.MustCompile(`\bsakila([.;])`)
 )
 
 // loadSakila loads the spatial variant of Sakila (see realdata/README.md) as a new
 // database and returns its name.
 func loadSakila(t *testing.T, db *sql.DB) string {
 	t.Helper()
-	if !sakilaPresent() {
-		t.Skipf("sakila files not found in %s", sakilaDir)
-	}
+	sakilaDir := testenv.RealData(t, "sakila")
 	name := uniqueName("sakila")
 	dropAtCleanup(t, db, name)
 	c, err := db.Conn(t.Context())

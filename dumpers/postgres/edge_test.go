@@ -3,11 +3,13 @@ package postgres_test
 import (
 	"bytes"
 	"os/exec"
+	"path/filepath"
 	"strings"
 	"testing"
 
 	"synco/dumpers"
 	"synco/dumpers/postgres"
+	"synco/internal/testenv"
 )
 
 // edgeSchema covers types, objects and values at their edges.
@@ -130,8 +132,9 @@ func TestConcatenatedFileLoadsWithPsql(t *testing.T) {
 	if err := postgres.RunScript(t.Context(), src, strings.NewReader(edgeSchema)); err != nil {
 		t.Fatal(err)
 	}
-	runFile(t, src, pagilaDir+"pagila-schema.sql")
-	runFile(t, src, pagilaDir+"pagila-data.sql")
+	pagilaDir := testenv.RealData(t, "pagila")
+	runFile(t, src, filepath.Join(pagilaDir, "pagila-schema.sql"))
+	runFile(t, src, filepath.Join(pagilaDir, "pagila-data.sql"))
 	s := dump(t, src, dumpers.Options{})
 	dst := newDB(t, "psqldst")
 	cmd := exec.CommandContext(t.Context(), psql, "-X", "-q", "-v", "ON_ERROR_STOP=1", "-h", "127.0.0.1", "-U", "postgres", "-d", dst.Database)

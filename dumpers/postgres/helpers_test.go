@@ -8,6 +8,7 @@ import (
 	"fmt"
 	"io"
 	"os"
+	"path/filepath"
 	"slices"
 	"strings"
 	"sync"
@@ -17,6 +18,7 @@ import (
 
 	"synco/dumpers"
 	"synco/dumpers/postgres"
+	"synco/internal/testenv"
 )
 
 const serverDSN = "postgres://postgres@127.0.0.1:5432/postgres?sslmode=disable"
@@ -162,8 +164,6 @@ func (s *memSink) concat() []byte {
 var _ dumpers.Sink = (*memSink)(nil)
 var _ dumpers.Source = (*memSink)(nil)
 
-const pagilaDir = "../../../shared/realdata/pagila/"
-
 var (
 	pagilaOnce sync.Once
 	pagilaTpl  string
@@ -183,6 +183,7 @@ func TestMain(m *testing.M) {
 func loadPagila(t *testing.T, refresh bool) *postgres.Config {
 	t.Helper()
 	srv := server(t)
+	pagilaDir := testenv.RealData(t, "pagila")
 	pagilaOnce.Do(func() {
 		name := "synco_test_pagila_tpl_" + randSuffix()
 		ctx := context.Background()
@@ -197,7 +198,7 @@ func loadPagila(t *testing.T, refresh bool) *postgres.Config {
 		}
 		pagilaTpl = name
 		for _, f := range []string{"pagila-schema.sql", "pagila-data.sql"} {
-			r, err := os.Open(pagilaDir + f)
+			r, err := os.Open(filepath.Join(pagilaDir, f))
 			if err != nil {
 				pagilaErr = err
 				return

@@ -1,0 +1,40 @@
+// Package testenv finds what tests need from outside the repository: the real
+// sample databases in shared/realdata (see its README), which sit beside the
+// checkout — as in CI, where a copy of shared/ lies next to the clone.
+package testenv
+
+import (
+	"os"
+	"path/filepath"
+	"testing"
+)
+
+// RealData returns the directory shared/realdata/<name> (e.g. "sakila"), found from
+// $SYNCO_REALDATA or by walking up from the working directory. Without it the test
+// is skipped with a message, or fails when CI=true: a missing data set must never
+// turn a round-trip test into a silent pass.
+func RealData(t testing.TB, name string) string {
+	t.Helper()
+	if dir := os.Getenv("SYNCO_REALDATA"); dir != "" {
+		return filepath.Join(dir, name)
+	}
+	wd, err := os.Getwd()
+	if err != nil {
+		t.Fatal(err)
+	}
+	for d := wd; ; d = filepath.Dir(d) {
+		p := filepath.Join(d, "shared", "realdata", name)
+		if fi, err := os.Stat(p); err == nil && fi.IsDir() {
+			return p
+		}
+		if filepath.Dir(d) == d {
+			break
+		}
+	}
+	msg := "shared/realdata/" + name + " not found above " + wd + " (set SYNCO_REALDATA to the realdata directory)"
+	if os.Getenv("CI") == "true" {
+		t.Fatal(msg)
+	}
+	t.Skip(msg)
+	return ""
+}
