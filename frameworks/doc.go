@@ -57,8 +57,8 @@
 // Marker: wp-config.php. define() of DB_NAME, DB_USER, DB_PASSWORD, DB_HOST
 // ("host", "host:port", "host:/path/to.sock", "[::1]:port"; default localhost) and
 // $table_prefix (default wp_). Files: "uploads" = wp-content/uploads.
-// Structure-only: none; expired transients in <prefix>options are noted (row
-// filtering is not done yet).
+// Structure-only: none; Where leaves the transients (_transient_%,
+// _site_transient_%: WordPress's cache) out of <prefix>options.
 //
 // # Drupal
 //

@@ -56,7 +56,10 @@ func loadWordPress(s *scan, p *Project) error {
 	}
 	p.Why = append(p.Why, fmt.Sprintf("table prefix %q", prefix))
 	fileSet(s, p, "uploads", "wp-content/uploads", true)
-	p.Why = append(p.Why, "expired transients (rows _transient_% and _site_transient_% of "+prefix+"options) still travel; row filtering comes later")
+	// Transients are WordPress's cache in the options table: a missing one is
+	// simply recomputed, so none of them needs to travel (expired or not).
+	p.Where = map[string]string{prefix + "options": `option_name NOT LIKE '\_transient\_%' AND option_name NOT LIKE '\_site\_transient\_%'`}
+	p.Why = append(p.Why, "transients (rows _transient_% and _site_transient_% of "+prefix+"options, WordPress's cache) are left out")
 	if vals[0] == "" && vals[3] == "" && f.consts["DB_NAME"] == nil {
 		return nil // no DB defines at all
 	}

@@ -25,6 +25,9 @@ type Project struct {
 	FileSets      []FileSet // file trees worth syncing (uploads, persistent resources)
 	StructureOnly []string  // table globs whose rows never need to travel
 	Exclude       []string  // table globs left out entirely
+	// Where filters rows that never need to travel: table → SQL condition on the rows
+	// to keep (e.g. WordPress transients, which are caches, out of <prefix>options).
+	Where  map[string]string
 	Looked        []string  // files examined, relative to Root
 }
 

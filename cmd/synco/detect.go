@@ -49,14 +49,15 @@ type detectDB struct {
 }
 
 type detectResult struct {
-	Framework     string          `json:"framework"`
-	Root          string          `json:"root"`
-	Why           []string        `json:"why"`
-	DB            *detectDB       `json:"db"`
-	StructureOnly []string        `json:"structure_only"`
-	Exclude       []string        `json:"exclude"`
-	FileSets      []detectFileSet `json:"file_sets"`
-	Looked        []string        `json:"looked"`
+	Framework     string            `json:"framework"`
+	Root          string            `json:"root"`
+	Why           []string          `json:"why"`
+	DB            *detectDB         `json:"db"`
+	StructureOnly []string          `json:"structure_only"`
+	Exclude       []string          `json:"exclude"`
+	Where         map[string]string `json:"where"`
+	FileSets      []detectFileSet   `json:"file_sets"`
+	Looked        []string          `json:"looked"`
 }
 
 func (c *DetectCmd) Run(env *cli.Env) error {
@@ -75,7 +76,10 @@ func (c *DetectCmd) Run(env *cli.Env) error {
 		return err
 	}
 	res := detectResult{Framework: p.Framework, Root: p.Root, Why: nonNil(p.Why), StructureOnly: nonNil(p.StructureOnly),
-		Exclude: nonNil(p.Exclude), FileSets: []detectFileSet{}, Looked: nonNil(p.Looked)}
+		Exclude: nonNil(p.Exclude), Where: p.Where, FileSets: []detectFileSet{}, Looked: nonNil(p.Looked)}
+	if res.Where == nil {
+		res.Where = map[string]string{}
+	}
 	if p.DB != nil {
 		res.DB = &detectDB{Engine: p.DB.Engine, DSN: p.DB.Redacted(), Source: p.DB.Source}
 	}
@@ -149,6 +153,9 @@ func writeDetect(w io.Writer, r *detectResult) {
 	}
 	if len(r.StructureOnly) > 0 {
 		fmt.Fprintf(w, "structure only (rows not synced): %s\n", strings.Join(r.StructureOnly, ", "))
+	}
+	for table, cond := range r.Where {
+		fmt.Fprintf(w, "rows of %s only where: %s\n", table, cond)
 	}
 	if len(r.Exclude) > 0 {
 		fmt.Fprintf(w, "excluded tables: %s\n", strings.Join(r.Exclude, ", "))

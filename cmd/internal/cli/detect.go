@@ -35,6 +35,11 @@ func describe(w io.Writer, prog string, p *frameworks.Project, all bool) {
 		if len(p.StructureOnly) > 0 && !all {
 			fmt.Fprintf(w, "%s:   structure only (no rows; --all to include them): %v\n", prog, p.StructureOnly)
 		}
+		for table, cond := range p.Where {
+			if !all {
+				fmt.Fprintf(w, "%s:   rows of %s only WHERE %s (--all to include all)\n", prog, table, cond)
+			}
+		}
 	}
 	for _, fs := range p.FileSets {
 		fmt.Fprintf(w, "%s: files %s = %s\n", prog, fs.Name, fs.Dir)

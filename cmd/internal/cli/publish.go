@@ -79,6 +79,11 @@ func (c *PublishCmd) inputs(stderr io.Writer, prog string) (publish.Inputs, erro
 				c.StructureOnly = append(c.StructureOnly, p.StructureOnly...)
 			}
 			c.ExcludeTable = append(c.ExcludeTable, p.Exclude...)
+			if !c.All {
+				for table, cond := range p.Where {
+					c.Where = append(c.Where, table+"="+cond)
+				}
+			}
 		}
 		for _, fs := range p.FileSets {
 			c.Files = append(c.Files, fs.Name+"="+fs.Dir)
