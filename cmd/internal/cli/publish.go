@@ -75,17 +75,19 @@ func (c *PublishCmd) inputs(stderr io.Writer, prog string) (publish.Inputs, erro
 		describe(stderr, prog, p, c.All)
 		if p.DB != nil {
 			c.DB = p.DB.DSN
-			if !c.All {
-				c.StructureOnly = append(c.StructureOnly, p.StructureOnly...)
-			}
 			c.ExcludeTable = append(c.ExcludeTable, p.Exclude...)
 			if !c.All {
+				c.StructureOnly = append(c.StructureOnly, p.StructureOnly...)
 				for table, cond := range p.Where {
 					c.Where = append(c.Where, table+"="+cond)
 				}
 			}
 		}
 		for _, fs := range p.FileSets {
+			if fi, err := os.Stat(fs.Dir); err != nil || !fi.IsDir() {
+				fmt.Fprintf(stderr, "%s: files %s: %s does not exist here yet; nothing to publish for it\n", prog, fs.Name, fs.Dir)
+				continue
+			}
 			c.Files = append(c.Files, fs.Name+"="+fs.Dir)
 		}
 	}
