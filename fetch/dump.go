@@ -10,6 +10,8 @@ import (
 	"sort"
 	"strings"
 	"sync"
+	"sync/atomic"
+	"time"
 
 	"synco/chunkstore"
 	"synco/dumpers"
@@ -165,6 +167,7 @@ func (t *tracker) cached(id chunkstore.ID) {
 type dumpSource struct {
 	f     *fetcher
 	d     *Dump
+	read  *atomic.Int64 // bytes handed to the importer, for progress
 	ready map[string]<-chan struct{}
 	parts map[string]manifest.Stream
 	names []string
@@ -183,6 +186,41 @@ func (s *dumpSource) Open(ctx context.Context, name string) (io.ReadCloser, erro
 		return nil, ctx.Err()
 	}
 	pr, pw := io.Pipe()
-	go func() { pw.CloseWithError(s.f.copyStream(ctx, pw, st)) }()
+	go func() { pw.CloseWithError(s.f.copyStream(ctx, countingWriter{pw, s.read}, st)) }()
 	return pr, nil
+}
+
+type countingWriter struct {
+	w io.Writer
+	n *atomic.Int64
+}
+
+func (c countingWriter) Write(p []byte) (int, error) {
+	n, err := c.w.Write(p)
+	c.n.Add(int64(n))
+	return n, err
+}
+
+// importProgress reports how much of the dumps the importers have read, as phase
+// "import", once the download is complete (before that, "download" is the news).
+type importProgress struct {
+	done, total atomic.Int64
+}
+
+func (ip *importProgress) report(f *fetcher, downloaded, stop <-chan struct{}) {
+	select {
+	case <-downloaded:
+	case <-stop:
+		return
+	}
+	t := time.NewTicker(200 * time.Millisecond)
+	defer t.Stop()
+	for {
+		f.report(Progress{Phase: "import", Done: ip.done.Load(), Total: ip.total.Load()})
+		select {
+		case <-t.C:
+		case <-stop:
+			return
+		}
+	}
 }

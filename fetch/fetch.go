@@ -81,7 +81,8 @@ type Options struct {
 }
 
 // Progress reports a fetch. Phase is one of "waiting" (Done/Total are the source's
-// progress), "manifest", "download", "write".
+// progress), "manifest", "download", "import" (bytes of the dumps read by the
+// importers, reported once the download is complete), "write".
 type Progress struct {
 	Phase       string
 	SourcePhase string // the source's phase while waiting
@@ -252,15 +253,24 @@ func (f *fetcher) run(ctx context.Context) error {
 	}
 
 	g, gctx := errgroup.WithContext(ctx)
-	if f.opt.Import != nil {
+	downloaded := make(chan struct{})
+	if f.opt.Import != nil && len(dumps) > 0 {
 		t := newTracker()
 		f.onCached = t.cached
+		var imp importProgress
 		for _, d := range dumps {
-			src := f.source(gctx, d, t)
+			src := f.source(gctx, d, t, &imp)
 			g.Go(func() error { return f.opt.Import(gctx, *d, src) })
 		}
+		stop, stopped := make(chan struct{}), make(chan struct{})
+		defer func() { close(stop); <-stopped }() // no Progress call after Run returns
+		go func() { defer close(stopped); imp.report(f, downloaded, stop) }()
 	}
-	g.Go(func() error { return f.ensureInto(gctx, need, "download", st) })
+	g.Go(func() error {
+		err := f.ensureInto(gctx, need, "download", st)
+		close(downloaded)
+		return err
+	})
 	if err := g.Wait(); err != nil {
 		return err
 	}
@@ -277,9 +287,10 @@ func (f *fetcher) run(ctx context.Context) error {
 }
 
 // source returns the dumpers.Source of d, fed by the download as it goes.
-func (f *fetcher) source(ctx context.Context, d *Dump, t *tracker) *dumpSource {
-	src := &dumpSource{f: f, d: d, ready: map[string]<-chan struct{}{}, parts: map[string]manifest.Stream{}}
+func (f *fetcher) source(ctx context.Context, d *Dump, t *tracker, imp *importProgress) *dumpSource {
+	src := &dumpSource{f: f, d: d, ready: map[string]<-chan struct{}{}, parts: map[string]manifest.Stream{}, read: &imp.done}
 	for _, s := range d.parts {
+		imp.total.Add(int64(s.Size))
 		name := strings.TrimPrefix(s.Path, d.Prefix+"/")
 		src.names = append(src.names, name)
 		src.parts[name] = s

@@ -1,0 +1,107 @@
+package fetch_test
+
+import (
+	"context"
+	"io"
+	"net"
+	"path/filepath"
+	"slices"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"synco/chunkstore"
+	"synco/dumpers"
+	"synco/fetch"
+	"synco/httpsrv"
+	"synco/publish"
+)
+
+// TestImportWhileDownloading publishes a database dump and fetches it with an
+// importer: the importer gets every stream by name, byte-identical, and a slow import
+// is reported as phase "import" after the download.
+func TestImportWhileDownloading(t *testing.T) {
+	streams := map[string]string{
+		dumpers.SchemaStream:      "CREATE TABLE t (id INT);\n",
+		dumpers.DataStream("t"):   strings.Repeat("INSERT INTO t VALUES (1);\n", 20000),
+		dumpers.DataStream("t 2"): strings.Repeat("INSERT INTO `t 2` VALUES (2);\n", 100),
+		dumpers.PostStream:        "CREATE INDEX i ON t (id);\n",
+	}
+	st, err := publish.OpenState(t.TempDir())
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer st.Close()
+	pub, _ := publish.NewPublication(st)
+	dump := publish.Dump{Prefix: "db", Engine: "mysql", Run: func(ctx context.Context, sink dumpers.Sink) error {
+		for name, body := range streams {
+			w, err := sink.Create(ctx, name)
+			if err != nil {
+				return err
+			}
+			io.WriteString(w, body)
+			if err := w.Close(); err != nil {
+				return err
+			}
+		}
+		return nil
+	}}
+	if _, err := publish.Build(t.Context(), pub, publish.Inputs{Dumps: []publish.Dump{dump}}, 2, nil); err != nil {
+		t.Fatal(err)
+	}
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	ctx, cancel := context.WithCancel(context.Background())
+	done := make(chan struct{})
+	go func() { httpsrv.Serve(ctx, ln, httpsrv.Handler(pub.Prefix, pub)); close(done) }()
+	defer func() { cancel(); <-done }()
+	cache, _ := chunkstore.OpenCache(filepath.Join(t.TempDir(), "c"))
+
+	var mu sync.Mutex
+	got := map[string]string{}
+	var phases []fetch.Progress
+	_, err = fetch.Run(t.Context(), fetch.Options{
+		Token: st.Token("http://" + ln.Addr().String() + "/" + pub.Prefix), Cache: cache, Parallel: 2,
+		Progress: func(p fetch.Progress) { mu.Lock(); phases = append(phases, p); mu.Unlock() },
+		Import: func(ctx context.Context, d fetch.Dump, src dumpers.Source) error {
+			if d.Engine != "mysql" || d.Prefix != "db" {
+				t.Errorf("dump %+v", d)
+			}
+			for _, name := range src.Names() {
+				r, err := src.Open(ctx, name)
+				if err != nil {
+					return err
+				}
+				b, err := io.ReadAll(r)
+				r.Close()
+				if err != nil {
+					return err
+				}
+				mu.Lock()
+				got[name] = string(b)
+				mu.Unlock()
+			}
+			time.Sleep(500 * time.Millisecond) // a slow import: progress must say so
+			return nil
+		},
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	for name, want := range streams {
+		if got[name] != want {
+			t.Errorf("stream %s: got %d bytes, want %d", name, len(got[name]), len(want))
+		}
+	}
+	if len(got) != len(streams) {
+		t.Errorf("importer saw %d streams, want %d", len(got), len(streams))
+	}
+	mu.Lock()
+	defer mu.Unlock()
+	if !slices.ContainsFunc(phases, func(p fetch.Progress) bool { return p.Phase == "import" && p.Done == p.Total && p.Total > 0 }) {
+		t.Errorf("no complete \"import\" progress among %d reports", len(phases))
+	}
+}
