@@ -28,7 +28,7 @@ type Project struct {
 	// Where filters rows that never need to travel: table → SQL condition on the rows
 	// to keep (e.g. WordPress transients, which are caches, out of <prefix>options).
 	Where  map[string]string
-	Looked        []string  // files examined, relative to Root
+	Looked []string // files examined, relative to Root
 }
 
 // DB is a database connection found in a project's configuration.
