@@ -47,7 +47,8 @@ type Loc struct {
 // closed at PackTarget bytes. Commit makes them durable. Uncommitted packs are
 // removed by Close, and by the next OpenPackStore after a crash.
 //
-// A PackStore is safe for concurrent use. Only one may have a directory open
+// Prune drops what no publication uses any more, so the store does not grow with
+// history. A PackStore is safe for concurrent use (Prune excepted). Only one may have a directory open
 // at a time (ErrLocked).
 type PackStore struct {
 	dir, packDir string

@@ -60,12 +60,13 @@ type Progress struct {
 
 // Result summarises a build.
 type Result struct {
-	Streams   int      // files, directories and dump streams
-	Bytes     uint64   // plaintext bytes published
-	Chunks    int      // distinct chunks referenced
-	NewChunks int64    // distinct chunks sealed in this run, manifest included (the rest were in the store)
-	Reused    int      // files taken from the stat cache without reading them
-	Skipped   []string // source entries left out (symlinks, devices, sockets)
+	Streams   int                   // files, directories and dump streams
+	Bytes     uint64                // plaintext bytes published
+	Chunks    int                   // distinct chunks referenced
+	NewChunks int64                 // distinct chunks sealed in this run, manifest included (the rest were in the store)
+	Reused    int                   // files taken from the stat cache without reading them
+	Skipped   []string              // source entries left out (symlinks, devices, sockets)
+	Pruned    chunkstore.PruneStats // what the store dropped from earlier runs
 }
 
 // Build reads the inputs, chunks and seals what the store lacks, writes the manifest
@@ -476,25 +477,28 @@ func (b *builder) stream(ctx context.Context, r io.Reader, class chunkstore.Clas
 func (b *builder) finish(ctx context.Context) (manifest.Root, map[string]bool, error) {
 	var root manifest.Root
 	sort.Slice(b.streams, func(i, j int) bool { return b.streams[i].Path < b.streams[j].Path })
-	used := map[string]bool{}
 	ids := map[chunkstore.ID]bool{}
 	for _, s := range b.streams {
 		for _, r := range s.Chunks {
-			if ids[r.ID] {
-				continue
-			}
 			ids[r.ID] = true
-			loc, ok := b.st.packs.Locate(r.ID)
-			if !ok {
-				return root, nil, fmt.Errorf("write manifest: chunk %s missing from store", r.ID)
-			}
-			used[loc.Pack] = true
 		}
 	}
 	b.res.Chunks = len(ids)
-	// Commit first so the data packs are final; the manifest lists them completely.
-	if err := b.st.packs.Commit(); err != nil {
-		return root, nil, fmt.Errorf("commit packs: %w", err)
+	// Drop what no stream uses any more (earlier runs' chunks), so the store and the
+	// pack lists in the manifest do not grow with history; this also commits, so the
+	// data packs are final: the manifest lists them completely.
+	pr, err := b.st.packs.Prune(ctx, func(id chunkstore.ID) bool { return ids[id] })
+	if err != nil {
+		return root, nil, err
+	}
+	b.res.Pruned = pr
+	used := map[string]bool{}
+	for id := range ids {
+		loc, ok := b.st.packs.Locate(id)
+		if !ok {
+			return root, nil, fmt.Errorf("write manifest: chunk %s missing from store", id)
+		}
+		used[loc.Pack] = true
 	}
 	m := &manifest.Manifest{Created: time.Now().UnixNano(), Streams: b.streams}
 	for _, c := range []chunkstore.Class{chunkstore.ClassFile, chunkstore.ClassDB, chunkstore.ClassMeta} {

@@ -1,6 +1,7 @@
 package publish_test
 
 import (
+	"bytes"
 	"context"
 	"errors"
 	"fmt"
@@ -171,5 +172,34 @@ func TestInputErrors(t *testing.T) {
 			t.Errorf("%s: accepted", name)
 		}
 		st.Close()
+	}
+}
+
+func TestRepublishPrunesWhatIsGone(t *testing.T) {
+	dir, state := t.TempDir(), t.TempDir()
+	big := bytes.Repeat([]byte("0123456789abcdef"), 64<<10) // 1 MiB, compressible but distinct from small
+	os.WriteFile(filepath.Join(dir, "big"), big, 0o644)
+	os.WriteFile(filepath.Join(dir, "small"), []byte("small file"), 0o644)
+	in := publish.Inputs{FileSets: []publish.FileSet{{Name: "up", Dir: dir}}}
+	build(t, state, in)
+	packs := func() int {
+		names, _ := filepath.Glob(filepath.Join(state, "packs", "packs", "*"))
+		return len(names)
+	}
+	before := packs()
+	// The big file goes: its pack is mostly dead, so the small file's chunk moves out
+	// and the old pack (and the old manifest's) is deleted.
+	os.Remove(filepath.Join(dir, "big"))
+	res, _ := build(t, state, in)
+	if res.Pruned.Dropped == 0 || res.Pruned.Freed == 0 {
+		t.Fatalf("republish without the big file pruned nothing: %+v (packs %d → %d)", res.Pruned, before, packs())
+	}
+	// Publishing the same again keeps the store the same size.
+	after := packs()
+	for range 3 {
+		build(t, state, in)
+	}
+	if n := packs(); n > after+1 {
+		t.Errorf("unchanged republishes grew the store from %d to %d packs", after, n)
 	}
 }

@@ -230,6 +230,9 @@ func (c *PublishCmd) Run(env *Env) error {
 	}
 	fmt.Fprintf(stderr, "%s: ready in %s: %d entries, %s in %d chunks; sealed %d new chunks (data and manifest); %d files unchanged since the last run\n",
 		prog, time.Since(start).Round(time.Millisecond), res.Streams, FormatSize(int64(res.Bytes)), res.Chunks, res.NewChunks, res.Reused)
+	if pr := res.Pruned; pr.Dropped > 0 {
+		fmt.Fprintf(stderr, "%s: the store dropped %d packs (%s) that no longer hold published content\n", prog, pr.Dropped, FormatSize(pr.Freed))
+	}
 	switch {
 	case c.TTL > 0:
 		fmt.Fprintf(stderr, "%s: serving until Ctrl-C or for %s; then everything published is removed\n", prog, c.TTL)
