@@ -18,8 +18,10 @@ type PruneStats struct {
 
 // Prune keeps the store from growing with history: it deletes every committed pack
 // that holds no chunk live reports as live, and copies the live chunks out of packs
-// that are mostly dead (live bytes below half) into new packs, then deletes those
-// too. Dead chunks leave the index. Prune commits before and after; the index is
+// that are a quarter or more dead into new packs, then deletes those too. Dense
+// packs keep a cold fetch to few range requests: on the bench's day 2 (29 % of the
+// chunks changed, scattered) a threshold of ½ left 543 requests for a cold fetch,
+// ¾ leaves 48 — for copying ≈70 MB of sealed chunks on the source, no re-sealing. Dead chunks leave the index. Prune commits before and after; the index is
 // written before any pack file is deleted, so a crash leaves only files the next
 // OpenPackStore removes.
 //
@@ -45,7 +47,7 @@ func (p *PackStore) Prune(ctx context.Context, live func(ID) bool) (PruneStats, 
 	}
 	victim := make([]bool, len(p.packs))
 	for n, u := range use {
-		victim[n] = u.live*2 < u.total
+		victim[n] = u.live*4 < u.total*3
 	}
 	for id, e := range p.index {
 		if victim[e.pack] && live(id) {

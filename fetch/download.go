@@ -17,12 +17,14 @@ import (
 )
 
 // Coalescing: neighbouring missing chunks of a pack are fetched with one range request
-// when the gap between them is at most maxGap bytes (the gap is downloaded and thrown
-// away) and the request stays below maxSpan bytes.
+// when the gap between them is at most maxGap bytes and all gaps of the request stay
+// below 1/wasteDiv of the bytes it is for (gaps are downloaded and thrown away), and
+// the request stays below its size limit (maxSpan, less to use --parallel).
 const (
-	maxGap  = 4 << 10
-	maxSpan = 8 << 20
-	minSpan = 4 << 20
+	maxGap   = 64 << 10 // largest hole a request may span…
+	wasteDiv = 8        // …while the holes stay ≤ 1/8 of the bytes wanted
+	maxSpan  = 8 << 20
+	minSpan  = 4 << 20
 )
 
 // errProgress ends a round of retries that made progress, so that a flaky link
@@ -66,15 +68,23 @@ func planSpansMax(locs []manifest.Loc, limit int64) []span {
 		ls := byPack[p]
 		sort.Slice(ls, func(i, j int) bool { return ls[i].Off < ls[j].Off })
 		cur := span{pack: p}
+		var wanted, waste int64
 		for _, l := range ls {
 			if len(cur.chunks) > 0 {
+				// A chunk an earlier publish left in the pack (and a later one no
+				// longer uses) makes a hole: spanning a few small ones costs fewer
+				// bytes than the round trips of separate requests over a real network.
 				gap := int64(l.Off) - cur.end()
-				if gap < 0 || gap > maxGap || int64(l.Off)+int64(l.SealedLen)-cur.off() > limit {
+				if gap < 0 || gap > maxGap || (waste+gap)*wasteDiv > wanted+int64(l.SealedLen) ||
+					int64(l.Off)+int64(l.SealedLen)-cur.off() > limit {
 					spans = append(spans, cur)
-					cur = span{pack: p}
+					cur, wanted, waste = span{pack: p}, 0, 0
+				} else {
+					waste += gap
 				}
 			}
 			cur.chunks = append(cur.chunks, l)
+			wanted += int64(l.SealedLen)
 		}
 		spans = append(spans, cur)
 	}
