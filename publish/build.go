@@ -3,8 +3,6 @@ package publish
 import (
 	"bytes"
 	"context"
-	"encoding/json"
-	"errors"
 	"fmt"
 	"io"
 	"io/fs"
@@ -308,91 +306,6 @@ func (b *builder) haveAll(refs []manifest.Ref) bool {
 	}
 	return true
 }
-
-// dump runs a database dumper with a sink that turns each stream into a manifest stream.
-func (b *builder) dump(ctx context.Context, d Dump) error {
-	sink := &dumpSink{b: b, prefix: d.Prefix}
-	sink.g, sink.ctx = errgroup.WithContext(ctx)
-	ctx = sink.ctx
-	err := writeMarker(ctx, sink, d.Engine)
-	if err == nil {
-		err = d.Run(ctx, sink)
-	}
-	// A dumper that failed (or forgot a Close) must not leave a stream reader waiting.
-	abort := err
-	if abort == nil {
-		abort = errors.New("dump stream not closed by the dumper")
-	}
-	sink.closeAll(abort)
-	if werr := sink.g.Wait(); err == nil {
-		err = werr
-	}
-	if err != nil {
-		return fmt.Errorf("dump database: %w", err)
-	}
-	return nil
-}
-
-func writeMarker(ctx context.Context, sink dumpers.Sink, engine string) error {
-	w, err := sink.Create(ctx, DumpMarker)
-	if err != nil {
-		return err
-	}
-	b, _ := json.Marshal(struct {
-		Engine string `json:"engine"`
-		Format int    `json:"format"`
-	}{engine, 1})
-	if _, err := w.Write(append(b, '\n')); err != nil {
-		return err
-	}
-	return w.Close()
-}
-
-type dumpSink struct {
-	b      *builder
-	prefix string
-	g      *errgroup.Group
-	ctx    context.Context // the consumers' context: Create's may end with the dumper's worker
-
-	mu      sync.Mutex
-	writers []*io.PipeWriter
-}
-
-// closeAll ends every stream the dumper left open with err (a no-op for closed ones).
-func (s *dumpSink) closeAll(err error) {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	for _, w := range s.writers {
-		w.CloseWithError(err)
-	}
-}
-
-func (s *dumpSink) Create(_ context.Context, name string) (io.WriteCloser, error) {
-	ctx := s.ctx
-	p := path.Join(s.prefix, name)
-	if err := manifest.ValidPath(p); err != nil || !isUnder(p, s.prefix) {
-		return nil, fmt.Errorf("dump stream %q: invalid name", name)
-	}
-	pr, pw := io.Pipe()
-	s.mu.Lock()
-	s.writers = append(s.writers, pw)
-	s.mu.Unlock()
-	s.g.Go(func() error {
-		refs, hash, n, err := s.b.stream(ctx, pr, chunkstore.ClassDB)
-		if err != nil {
-			pr.CloseWithError(err) // unblocks the dumper's writes
-			return fmt.Errorf("stream %s: %w", name, err)
-		}
-		s.b.mu.Lock()
-		defer s.b.mu.Unlock()
-		s.b.streams = append(s.b.streams, manifest.Stream{Path: p, Kind: manifest.KindFile, Class: chunkstore.ClassDB, Mode: 0o644, Size: n, Hash: hash, Chunks: refs})
-		s.b.res.Bytes += n
-		return nil
-	})
-	return pw, nil
-}
-
-func isUnder(p, dir string) bool { return len(p) > len(dir)+1 && p[:len(dir)+1] == dir+"/" }
 
 // stream chunks r, sealing and storing the chunks the store lacks. Chunks are sealed
 // in parallel (bounded by b.sem); memory is bounded by that many chunks. ClassDB
