@@ -99,6 +99,7 @@ type Stats struct {
 	Requests         int64 `json:"requests"`
 	FilesWritten     int   `json:"files_written"`
 	FilesDeleted     int   `json:"files_deleted"`
+	FilesUnchanged   int   `json:"files_unchanged"`
 	BytesWritten     int64 `json:"bytes_written"`
 	DurationMS       int64 `json:"duration_ms"`
 }
@@ -222,7 +223,7 @@ func (f *fetcher) run(ctx context.Context) error {
 			}
 		}
 	}
-	if f.opt.Import != nil || p != nil && len(sqlDumps) > 0 {
+	if f.opt.Import != nil {
 		for _, d := range dumps {
 			for _, s := range d.parts {
 				addStream(s)
@@ -230,8 +231,11 @@ func (f *fetcher) run(ctx context.Context) error {
 		}
 	}
 	if p != nil {
-		for _, s := range rest {
-			addStream(s)
+		f.stats.FilesUnchanged = p.skipUnchanged()
+		for _, o := range p.outputs {
+			for _, s := range o.parts {
+				addStream(s)
+			}
 		}
 	}
 	if f.opt.Confirm != nil {

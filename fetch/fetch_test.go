@@ -153,10 +153,27 @@ func TestFetchRoundTrip(t *testing.T) {
 		if st.Requests > 4 {
 			t.Errorf("parallel %d: %d range requests for %d chunks", parallel, st.Requests, st.ChunksTotal)
 		}
-		again, err := fetch.Run(t.Context(), opt)
+		// Into another directory: everything comes from the cache.
+		other := opt
+		other.To = filepath.Join(t.TempDir(), "other")
+		again, err := fetch.Run(t.Context(), other)
 		if err != nil || again.ChunksDownloaded != 0 || again.ChunksFromCache != st.ChunksTotal {
-			t.Fatalf("second fetch: %+v, %v", again, err)
+			t.Fatalf("fetch into another directory: %+v, %v", again, err)
 		}
+		sameTree(t, other.To, files, dump)
+		// Into the same directory: every file is already there as published, so
+		// nothing is read from the cache or written.
+		again, err = fetch.Run(t.Context(), opt)
+		if err != nil || again.FilesWritten != 0 || again.FilesUnchanged != len(files)+1 || again.ChunksFromCache > 2 {
+			t.Fatalf("fetch into the same directory: %+v, %v", again, err)
+		}
+		// A file changed locally (other size) is written again.
+		os.WriteFile(filepath.Join(opt.To, "files", "a.txt"), []byte("local edit\n"), 0o640)
+		again, err = fetch.Run(t.Context(), opt)
+		if err != nil || again.FilesWritten != 1 || again.FilesUnchanged != len(files) {
+			t.Fatalf("fetch after a local edit: %+v, %v", again, err)
+		}
+		sameTree(t, opt.To, files, dump)
 	}
 }
 

@@ -22,6 +22,7 @@ type Summary struct {
 	Files         int      // files to write
 	FileBytes     int64    // their size
 	Replaced      []string // files that exist in the target and will be replaced (target-relative)
+	Unchanged     int      // files the target already has as published (same size, mtime, mode)
 	Deleted       []string // files in the target that the source does not have (removed with Delete)
 	Dumps         []Dump   // databases to import
 	DumpBytes     int64    // their size
@@ -59,6 +60,7 @@ func (f *fetcher) mapStreams(streams []manifest.Stream) (out []manifest.Stream, 
 func (f *fetcher) summarize(ctx context.Context, p *plan, dumps []*Dump, need []manifest.Loc, skipped []string) (*Summary, error) {
 	sum := &Summary{Skipped: skipped}
 	if p != nil {
+		sum.Unchanged = len(p.unchanged)
 		for _, o := range p.outputs {
 			if o.Kind != manifest.KindFile {
 				continue
@@ -120,6 +122,9 @@ func (p *plan) extra() []string {
 	have := map[string]bool{}
 	for _, o := range p.outputs {
 		have[o.Path] = true
+	}
+	for _, u := range p.unchanged {
+		have[u] = true
 	}
 	var extra []string
 	for _, r := range p.roots() {

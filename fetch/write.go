@@ -23,8 +23,29 @@ var ErrUnsafePath = errors.New("fetch: unsafe path")
 const stagingPrefix = ".synco-tmp-"
 
 type plan struct {
-	to      string
-	outputs []output
+	to        string
+	outputs   []output
+	unchanged []string // files already in the target as published (not written again)
+}
+
+// skipUnchanged leaves out the files the target already has with the published size,
+// modification time and mode — the quick check rsync makes — so a daily sync
+// neither downloads nor rewrites them. It returns how many it left out.
+func (p *plan) skipUnchanged() int {
+	kept := p.outputs[:0]
+	for _, o := range p.outputs {
+		if o.Kind == manifest.KindFile && len(o.parts) == 1 { // not a dump's .sql (made of several)
+			fi, err := os.Lstat(filepath.Join(p.to, filepath.FromSlash(o.Path)))
+			if err == nil && fi.Mode().IsRegular() && fi.Size() == int64(o.Size) &&
+				fi.ModTime().UnixNano() == o.MTime && uint32(fi.Mode().Perm()) == o.Mode&0o777 {
+				p.unchanged = append(p.unchanged, o.Path)
+				continue
+			}
+		}
+		kept = append(kept, o)
+	}
+	p.outputs = kept
+	return len(p.unchanged)
 }
 
 // output is one entry written into the target: a published file or directory, or a

@@ -108,6 +108,11 @@ func (c *FetchCmd) Run(env *cli.Env) error {
 	if errors.Is(err, fetch.ErrStopped) {
 		return nil // dry run, or the user said no: nothing changed
 	}
+	var rp replan
+	if errors.As(err, &rp) { // the user picked the database or the files at the prompt
+		c.Only, c.Yes, c.Token = rp.only, true, tok.String()
+		return c.Run(env)
+	}
 	if c.JSON && stats != nil {
 		json.NewEncoder(env.Stdout).Encode(stats)
 	}

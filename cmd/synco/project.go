@@ -104,10 +104,16 @@ func (c *ProjectInstall) prepare(env *cli.Env, opt *fetch.Options) (*project, er
 		if c.Yes {
 			return nil
 		}
-		return confirm(env)
+		return confirm(env, len(s.Dumps) > 0 && s.Files > 0)
 	}
 	return pr, nil
 }
+
+// replan asks Run to start over with --only set: the user picked a part of the sync
+// at the prompt. The manifest is in the cache by then, so starting over is cheap.
+type replan struct{ only string }
+
+func (r replan) Error() string { return "sync only the " + r.only }
 
 // show prints the summary for --dry-run with --to/--db.
 func (c *ProjectInstall) show(env *cli.Env, s *fetch.Summary, db string) {
@@ -126,6 +132,9 @@ func showSummary(env *cli.Env, s *fetch.Summary, db string, del bool) {
 	if s.Files > 0 {
 		fmt.Fprintf(w, "  - write %d files (%s), replacing %d existing ones\n", s.Files, cli.FormatSize(s.FileBytes), len(s.Replaced))
 	}
+	if s.Unchanged > 0 {
+		fmt.Fprintf(w, "  - leave %d files that are already up to date\n", s.Unchanged)
+	}
 	if del {
 		fmt.Fprintf(w, "  - delete %d local files the source does not have\n", len(s.Deleted))
 		for i, d := range s.Deleted {
@@ -142,19 +151,29 @@ func showSummary(env *cli.Env, s *fetch.Summary, db string, del bool) {
 	}
 }
 
-// confirm asks on the terminal; without one it refuses (scripts pass --yes).
-func confirm(env *cli.Env) error {
+// confirm asks on the terminal; without one it refuses (scripts pass --yes). When
+// the sync has both a database and files, the user may pick one of them.
+func confirm(env *cli.Env, both bool) error {
 	f, ok := env.Stdin.(*os.File)
 	if !ok || !term.IsTerminal(int(f.Fd())) {
 		return &cli.UsageError{Msg: "refusing to change the local project without confirmation: pass --yes (or --dry-run to only look)"}
 	}
-	fmt.Fprintf(env.Stderr, "%s: continue? [y/N] ", env.Prog)
-	answer, _ := bufio.NewReader(f).ReadString('\n')
-	if a := strings.ToLower(strings.TrimSpace(answer)); a != "y" && a != "yes" {
-		fmt.Fprintf(env.Stderr, "%s: nothing changed\n", env.Prog)
-		return fetch.ErrStopped
+	if both {
+		fmt.Fprintf(env.Stderr, "%s: continue? [y]es, [d]atabase only, [f]iles only, [N]o: ", env.Prog)
+	} else {
+		fmt.Fprintf(env.Stderr, "%s: continue? [y/N] ", env.Prog)
 	}
-	return nil
+	answer, _ := bufio.NewReader(f).ReadString('\n')
+	switch a := strings.ToLower(strings.TrimSpace(answer)); {
+	case a == "y" || a == "yes":
+		return nil
+	case both && (a == "d" || a == "database" || a == "db"):
+		return replan{only: "db"}
+	case both && (a == "f" || a == "files"):
+		return replan{only: "files"}
+	}
+	fmt.Fprintf(env.Stderr, "%s: nothing changed\n", env.Prog)
+	return fetch.ErrStopped
 }
 
 // postInstall runs the project's post-install commands in its root, showing their
