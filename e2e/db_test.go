@@ -263,3 +263,74 @@ func TestDatabasePostgres(t *testing.T) {
 		t.Errorf("--to has no db.sql: %v", err)
 	}
 }
+
+// TestDatabasePartial installs the published rows of some tables only: the others
+// keep their local rows (--tables, --exclude-tables).
+func TestDatabasePartial(t *testing.T) {
+	t.Parallel()
+	root, err := sql.Open("mysql", "root@tcp(127.0.0.1:3306)/")
+	if err == nil {
+		err = root.Ping()
+	}
+	requireServer(t, "MariaDB on 127.0.0.1:3306", err)
+	defer root.Close()
+	src, dst := dbName("synco_e2e_psrc"), dbName("synco_e2e_pdst")
+	t.Cleanup(func() {
+		root.Exec("DROP DATABASE IF EXISTS " + src)
+		root.Exec("DROP DATABASE IF EXISTS " + dst)
+	})
+	for _, q := range []string{
+		"CREATE DATABASE " + src, "CREATE DATABASE " + dst,
+		"CREATE TABLE " + src + ".posts (id INT PRIMARY KEY, v VARCHAR(20))",
+		"CREATE TABLE " + src + ".users (id INT PRIMARY KEY, v VARCHAR(20))",
+		"CREATE TABLE " + src + ".fresh (id INT PRIMARY KEY)",
+		"INSERT INTO " + src + ".posts VALUES (1,'prod post'),(2,'prod post 2')",
+		"INSERT INTO " + src + ".users VALUES (1,'prod user')",
+		"INSERT INTO " + src + ".fresh VALUES (1)",
+		"CREATE TABLE " + dst + ".posts (id INT PRIMARY KEY, v VARCHAR(20))",
+		"CREATE TABLE " + dst + ".users (id INT PRIMARY KEY, v VARCHAR(20))",
+		"INSERT INTO " + dst + ".posts VALUES (9,'local post')",
+		"INSERT INTO " + dst + ".users VALUES (7,'local dev user')",
+	} {
+		if _, err := root.Exec(q); err != nil {
+			t.Fatalf("%s: %v", q, err)
+		}
+	}
+	rows := func(table string) string {
+		var s sql.NullString
+		root.QueryRow("SELECT GROUP_CONCAT(v ORDER BY id) FROM " + dst + "." + table).Scan(&s)
+		return s.String
+	}
+	pub, _ := publishDB(t, "mysql://root@127.0.0.1:3306/"+src, t.TempDir())
+	defer pub.stop()
+	dstDSN := "mysql://root@127.0.0.1:3306/" + dst
+	cache := t.TempDir()
+
+	run := func(args ...string) {
+		t.Helper()
+		p := start(t, bin.synco, "", []string{"SYNCO_LOCAL_DB=" + dstDSN}, append([]string{"fetch", pub.token, "--cache", cache}, args...)...)
+		if code := p.wait(120 * time.Second); code != 0 {
+			t.Fatalf("fetch %v: exit %d\n%s", args, code, p.stderr.String())
+		}
+	}
+	run("--tables", "posts")
+	if got := rows("posts"); got != "prod post,prod post 2" {
+		t.Errorf("--tables posts: posts = %q", got)
+	}
+	if got := rows("users"); got != "local dev user" {
+		t.Errorf("--tables posts: users = %q, want the local rows kept", got)
+	}
+	var n int
+	if err := root.QueryRow("SELECT COUNT(*) FROM " + dst + ".fresh").Scan(&n); err != nil || n != 0 {
+		t.Errorf("a table new at the source and not selected: %d rows, %v (want its structure, no rows)", n, err)
+	}
+
+	root.Exec("UPDATE " + dst + ".users SET v='local again'")
+	run("--exclude-tables", "users")
+	if got := rows("users"); got != "local again" {
+		t.Errorf("--exclude-tables users: users = %q", got)
+	}
+	if err := root.QueryRow("SELECT COUNT(*) FROM " + dst + ".fresh").Scan(&n); err != nil || n != 1 {
+		t.Errorf("--exclude-tables users: fresh has %d rows, %v; want the published row", n, err)
+	}
+}

@@ -25,6 +25,7 @@ type FetchCmd struct {
 	DB       string `name:"db" env:"SYNCO_LOCAL_DB" placeholder:"DSN" help:"Local database to install the published dump into (mysql://… or postgres://…, created if missing). It is loaded into a fresh database and swapped in only when complete: on any failure the old one stays. SYNCO_LOCAL_DB keeps the password out of the process list."`
 
 	ProjectInstall `embed:""`
+	TableFlags     `embed:""`
 }
 
 func (c *FetchCmd) Help() string {
@@ -63,14 +64,14 @@ func (c *FetchCmd) Run(env *cli.Env) error {
 	opt := fetch.Options{Token: tok, To: c.To, Parallel: c.Parallel, Delete: c.Delete}
 	var proj *project
 	if c.To == "" && c.DB == "" {
-		if proj, err = c.ProjectInstall.prepare(env, &opt); err != nil {
+		if proj, err = c.ProjectInstall.prepare(env, &opt, c.TableFlags); err != nil {
 			return err
 		}
 	} else if c.DryRun {
 		opt.Confirm = func(s *fetch.Summary) error { c.show(env, s, c.DB); return fetch.ErrStopped }
 	}
 	if c.DB != "" {
-		if opt.Import, err = importer(c.DB, nil); err != nil {
+		if opt.Import, err = importer(c.DB, nil, c.TableFlags); err != nil {
 			return err
 		}
 	}

@@ -3,6 +3,8 @@ package main
 import (
 	"context"
 	"fmt"
+	"io"
+	"os"
 
 	"synco/cmd/internal/cli"
 	"synco/dumpers"
@@ -11,14 +13,34 @@ import (
 	"synco/fetch"
 )
 
+// TableFlags select which tables take the published rows (partial database sync).
+type TableFlags struct {
+	Tables        []string `name:"tables" sep:"none" placeholder:"GLOB" help:"Install the published rows only for tables matching GLOB (repeatable); the other tables keep their local rows."`
+	ExcludeTables []string `name:"exclude-tables" sep:"none" placeholder:"GLOB" help:"Keep the local rows of tables matching GLOB (repeatable); the rest take the published rows."`
+}
+
+func (t TableFlags) partial() bool { return len(t.Tables)+len(t.ExcludeTables) > 0 }
+
+// published reports whether table takes the published rows.
+func (t TableFlags) published(table string) bool {
+	if len(t.Tables) > 0 && !dumpers.MatchTable(t.Tables, table) {
+		return false
+	}
+	return !dumpers.MatchTable(t.ExcludeTables, table)
+}
+
 // importer returns the fetch.Options.Import function for a local database DSN.
-// It checks that a dump's engine matches and allows one dump per publication.
-func importer(dsn string, progress func(dumpers.Progress)) (func(context.Context, fetch.Dump, dumpers.Source) error, error) {
+// It checks that a dump's engine matches and allows one dump per publication. With
+// a partial selection it first dumps the local database, and the import takes the
+// kept tables' rows from there: the whole database is still replaced in one swap, so
+// a failure leaves it as it was.
+func importer(dsn string, progress func(dumpers.Progress), sel TableFlags) (func(context.Context, fetch.Dump, dumpers.Source) error, error) {
 	engine, err := cli.Engine(dsn)
 	if err != nil {
 		return nil, err
 	}
 	var run func(ctx context.Context, src dumpers.Source) error
+	var dumpLocal func(ctx context.Context, sink dumpers.Sink) error
 	switch engine {
 	case "mysql":
 		cfg, err := mysql.ParseDSN(dsn)
@@ -26,12 +48,18 @@ func importer(dsn string, progress func(dumpers.Progress)) (func(context.Context
 			return nil, &cli.UsageError{Msg: "--db: " + err.Error()}
 		}
 		run = func(ctx context.Context, src dumpers.Source) error { return mysql.Import(ctx, cfg, src, progress) }
+		dumpLocal = func(ctx context.Context, sink dumpers.Sink) error {
+			return mysql.NewDumper(cfg).Dump(ctx, sink, dumpers.Options{})
+		}
 	case "postgres":
 		cfg, err := postgres.ParseDSN(dsn)
 		if err != nil {
 			return nil, &cli.UsageError{Msg: "--db: " + err.Error()}
 		}
 		run = func(ctx context.Context, src dumpers.Source) error { return postgres.Import(ctx, cfg, src, progress) }
+		dumpLocal = func(ctx context.Context, sink dumpers.Sink) error {
+			return postgres.NewDumper(cfg).Dump(ctx, sink, dumpers.Options{})
+		}
 	}
 	n := 0
 	return func(ctx context.Context, d fetch.Dump, src dumpers.Source) error {
@@ -41,6 +69,58 @@ func importer(dsn string, progress func(dumpers.Progress)) (func(context.Context
 		if d.Engine != engine {
 			return fmt.Errorf("the publication holds a %s dump, but --db names a %s database", d.Engine, engine)
 		}
-		return run(ctx, src)
+		if !sel.partial() {
+			return run(ctx, src)
+		}
+		tmp, err := os.MkdirTemp("", "synco-local-rows-")
+		if err != nil {
+			return err
+		}
+		defer os.RemoveAll(tmp)
+		local := &dumpers.Dir{Root: tmp}
+		if err := dumpLocal(ctx, local); err != nil {
+			return fmt.Errorf("read the local rows of the tables to keep (--tables/--exclude-tables): %w", err)
+		}
+		return run(ctx, newOverlay(src, local, sel.published))
 	}, nil
+}
+
+// overlay is the published dump with the data streams of the tables that keep their
+// local rows taken from a dump of the local database. A kept table without local
+// rows (new at the source) comes with its structure only.
+type overlay struct {
+	remote, local dumpers.Source
+	published     func(table string) bool
+	localHas      map[string]bool
+}
+
+func newOverlay(remote, local dumpers.Source, published func(string) bool) *overlay {
+	o := &overlay{remote: remote, local: local, published: published, localHas: map[string]bool{}}
+	for _, n := range local.Names() {
+		o.localHas[n] = true
+	}
+	return o
+}
+
+func (o *overlay) kept(name string) bool {
+	table, ok := dumpers.TableOf(name)
+	return ok && !o.published(table)
+}
+
+func (o *overlay) Names() []string {
+	var names []string
+	for _, n := range o.remote.Names() {
+		if o.kept(n) && !o.localHas[n] {
+			continue
+		}
+		names = append(names, n)
+	}
+	return names
+}
+
+func (o *overlay) Open(ctx context.Context, name string) (io.ReadCloser, error) {
+	if o.kept(name) {
+		return o.local.Open(ctx, name)
+	}
+	return o.remote.Open(ctx, name)
 }

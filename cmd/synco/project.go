@@ -42,7 +42,7 @@ type projectFile struct {
 }
 
 // prepare detects the local project and fills opt to install into it.
-func (c *ProjectInstall) prepare(env *cli.Env, opt *fetch.Options) (*project, error) {
+func (c *ProjectInstall) prepare(env *cli.Env, opt *fetch.Options, sel TableFlags) (*project, error) {
 	p, err := cli.DetectProject(c.Dir)
 	if err != nil {
 		return nil, &cli.UsageError{Msg: "no --to or --db given, and " + err.Error()}
@@ -91,8 +91,11 @@ func (c *ProjectInstall) prepare(env *cli.Env, opt *fetch.Options) (*project, er
 			fmt.Fprintf(env.Stderr, "%s: the local project has no database configured: the database is skipped\n", env.Prog)
 		} else {
 			dsn = p.DB.Redacted()
-			if opt.Import, err = importer(p.DB.DSN, nil); err != nil {
+			if opt.Import, err = importer(p.DB.DSN, nil, sel); err != nil {
 				return nil, err
+			}
+			if sel.partial() {
+				fmt.Fprintf(env.Stderr, "%s: partial database sync: only tables matching --tables %v, except %v, take the published rows; the others keep their local rows\n", env.Prog, sel.Tables, sel.ExcludeTables)
 			}
 		}
 	}
