@@ -88,10 +88,21 @@ require_once ABSPATH . 'wp-settings.php';
 				run("CREATE TABLE " + srcDB + ".wp_options (option_id INT PRIMARY KEY, option_name VARCHAR(191), option_value LONGTEXT)")
 				run("INSERT INTO " + srcDB + ".wp_options VALUES (1,'siteurl','https://example.com'),(2,'_transient_feed_x','cache'),(3,'_site_transient_update','cache'),(4,'my_transient_setting','keep')")
 			}
+			thumb := ""
+			if pt.name == "neos" { // a thumbnail's resource: Neos re-renders it, so it stays home
+				thumb = "0b1d2f3a4c5e6f708192a3b4c5d6e7f801234567"
+				run("CREATE TABLE " + srcDB + ".neos_flow_resourcemanagement_persistentresource (persistence_object_identifier VARCHAR(40) PRIMARY KEY, sha1 VARCHAR(40))")
+				run("CREATE TABLE " + srcDB + ".neos_media_domain_model_thumbnail (persistence_object_identifier VARCHAR(40) PRIMARY KEY, resource VARCHAR(40))")
+				run("INSERT INTO " + srcDB + ".neos_flow_resourcemanagement_persistentresource VALUES ('r1','" + thumb + "'),('r2','ffffffffffffffffffffffffffffffffffffffff')")
+				run("INSERT INTO " + srcDB + ".neos_media_domain_model_thumbnail VALUES ('t1','r1')")
+			}
 			src, local := t.TempDir(), t.TempDir()
 			pt.write(t, src, srcDB)
 			pt.write(t, local, dstDB)
 			makeBlobs(t, filepath.Join(src, pt.filesDir), 3, 12)
+			if thumb != "" {
+				writeFile(t, filepath.Join(src, pt.filesDir, "0", "b", "1", "d", thumb), []byte("thumbnail png"), 0o644)
+			}
 			os.MkdirAll(filepath.Join(local, pt.filesDir), 0o755)
 
 			// The source: no flags, run in the project directory.
@@ -135,6 +146,17 @@ require_once ABSPATH . 'wp-settings.php';
 				if names != "siteurl,my_transient_setting" {
 					t.Errorf("local wp_options rows: %q, want the ones that are not transients", names)
 				}
+			}
+			if thumb != "" {
+				tp := filepath.Join(pt.filesDir, "0", "b", "1", "d", thumb)
+				if _, err := os.Stat(filepath.Join(local, tp)); !os.IsNotExist(err) {
+					t.Errorf("the thumbnail's resource travelled: %v", err)
+				}
+				// Everything else must be there (the directory too, with its times).
+				dir := filepath.Join(src, filepath.Dir(tp))
+				fi, _ := os.Stat(dir)
+				os.Remove(filepath.Join(src, tp))
+				os.Chtimes(dir, fi.ModTime(), fi.ModTime())
 			}
 			requireSameTree(t, filepath.Join(src, pt.filesDir), filepath.Join(local, pt.filesDir))
 			p.stop()

@@ -25,7 +25,8 @@
 // %env:NAME% is replaced from the environment (unset: empty, noted in Why).
 // Files: "persistent" = Data/Persistent/Resources. Structure-only: cache,
 // cache_tags, and for Neos neos_neos_eventlog_domain_model_event and
-// neos_media_domain_model_thumbnail.
+// neos_media_domain_model_thumbnail; SkipFiles leaves the thumbnails' resources
+// out of "persistent" (found by their SHA-1 in the database).
 //
 // # Symfony
 //

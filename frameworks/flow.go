@@ -80,7 +80,9 @@ func loadFlow(s *scan, p *Project) error {
 	p.StructureOnly = []string{"cache", "cache_tags"}
 	if p.Framework == "neos" {
 		p.StructureOnly = append(p.StructureOnly, "neos_neos_eventlog_domain_model_event", "neos_media_domain_model_thumbnail")
-		p.Why = append(p.Why, "thumbnails are structure-only (Neos re-renders them); leaving their resources out of the persistent files is not done yet, so they still travel")
+		p.Why = append(p.Why, "thumbnails are structure-only and their resources stay home (Neos re-renders them)")
+		p.SkipFiles = append(p.SkipFiles, SkipFiles{Set: "persistent", Why: "thumbnail resources (Neos re-renders them)",
+			Query: "SELECT r.sha1 FROM neos_media_domain_model_thumbnail t JOIN neos_flow_resourcemanagement_persistentresource r ON r.persistence_object_identifier = t.resource"})
 	}
 	return nil
 }

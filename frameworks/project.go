@@ -27,8 +27,17 @@ type Project struct {
 	Exclude       []string  // table globs left out entirely
 	// Where filters rows that never need to travel: table → SQL condition on the rows
 	// to keep (e.g. WordPress transients, which are caches, out of <prefix>options).
-	Where  map[string]string
-	Looked []string // files examined, relative to Root
+	Where map[string]string
+	// SkipFiles names files the application regenerates, so they need not travel.
+	SkipFiles []SkipFiles
+	Looked    []string // files examined, relative to Root
+}
+
+// SkipFiles leaves out the files of file set Set whose base name is a value in the
+// first column of Query's rows (run on the project's database; publish --all keeps
+// them). Neos stores resources under their SHA-1, so its thumbnails are found this way.
+type SkipFiles struct {
+	Set, Query, Why string
 }
 
 // DB is a database connection found in a project's configuration.

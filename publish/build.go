@@ -23,7 +23,12 @@ import (
 )
 
 // FileSet publishes the tree under Dir as <Name>/… .
-type FileSet struct{ Name, Dir string }
+type FileSet struct {
+	Name, Dir string
+	// Skip, if set, leaves out the regular files for which it returns true (rel is the
+	// slash path below Dir), e.g. derived files the application regenerates.
+	Skip func(rel string) bool
+}
 
 // StreamFile publishes the single file Path as Name.
 type StreamFile struct {
@@ -63,6 +68,7 @@ type Result struct {
 	Chunks    int                   // distinct chunks referenced
 	NewChunks int64                 // distinct chunks sealed in this run, manifest included (the rest were in the store)
 	Reused    int                   // files taken from the stat cache without reading them
+	Left      int                   // files left out by a FileSet's Skip
 	Skipped   []string              // source entries left out (symlinks, devices, sockets)
 	Pruned    chunkstore.PruneStats // what the store dropped from earlier runs
 }
@@ -213,6 +219,9 @@ func (b *builder) scan(in Inputs) ([]manifest.Stream, error) {
 			switch {
 			case fi.IsDir():
 				return add(manifest.Stream{Path: name, Kind: manifest.KindDir, Class: chunkstore.ClassFile, Mode: uint32(fi.Mode().Perm()), MTime: fi.ModTime().UnixNano()})
+			case fi.Mode().IsRegular() && fset.Skip != nil && fset.Skip(filepath.ToSlash(rel)):
+				b.res.Left++
+				return nil
 			case fi.Mode().IsRegular():
 				sources[name] = p
 				b.total.Add(uint64(fi.Size()))

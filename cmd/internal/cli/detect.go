@@ -1,11 +1,15 @@
 package cli
 
 import (
+	"context"
 	"fmt"
 	"io"
 	"os"
+	"path"
 	"path/filepath"
 
+	"synco/dumpers/mysql"
+	"synco/dumpers/postgres"
 	"synco/frameworks"
 )
 
@@ -44,4 +48,40 @@ func describe(w io.Writer, prog string, p *frameworks.Project, all bool) {
 	for _, fs := range p.FileSets {
 		fmt.Fprintf(w, "%s: files %s = %s\n", prog, fs.Name, fs.Dir)
 	}
+}
+
+// skipFiles runs the detected project's SkipFiles queries on its database and
+// returns, per file set, the files to leave out. A query that fails (an older schema,
+// a missing privilege) only costs the saving: it is reported and the files travel.
+func skipFiles(ctx context.Context, w io.Writer, prog string, p *frameworks.Project) map[string]func(string) bool {
+	skips := map[string]func(string) bool{}
+	for _, sf := range p.SkipFiles {
+		var names []string
+		var err error
+		switch p.DB.Engine {
+		case "mysql":
+			var cfg *mysql.Config
+			if cfg, err = mysql.ParseDSN(p.DB.DSN); err == nil {
+				names, err = mysql.Column(ctx, cfg, sf.Query)
+			}
+		case "postgres":
+			var cfg *postgres.Config
+			if cfg, err = postgres.ParseDSN(p.DB.DSN); err == nil {
+				names, err = postgres.Column(ctx, cfg, sf.Query)
+			}
+		}
+		if err != nil {
+			fmt.Fprintf(w, "%s: could not list %s (%v); they are published too\n", prog, sf.Why, err)
+			continue
+		}
+		set := make(map[string]bool, len(names))
+		for _, n := range names {
+			if n != "" {
+				set[n] = true
+			}
+		}
+		fmt.Fprintf(w, "%s: leaving out %d %s (--all keeps them)\n", prog, len(set), sf.Why)
+		skips[sf.Set] = func(rel string) bool { return set[path.Base(rel)] }
+	}
+	return skips
 }

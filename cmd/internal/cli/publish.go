@@ -4,7 +4,6 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"io"
 	"net"
 	"net/url"
 	"os"
@@ -32,6 +31,8 @@ type PublishCmd struct {
 
 	DBFlags      `embed:""`
 	ProjectFlags `embed:""`
+
+	skips map[string]func(rel string) bool // file set → files to leave out (from detection)
 }
 
 // Help is shown by kong under the command's usage.
@@ -65,7 +66,8 @@ Examples:
 
 // inputs parses --files, --stream and --db, or detects the application in --dir
 // when none is given.
-func (c *PublishCmd) inputs(stderr io.Writer, prog string) (publish.Inputs, error) {
+func (c *PublishCmd) inputs(env *Env) (publish.Inputs, error) {
+	stderr, prog := env.Stderr, env.Prog
 	var in publish.Inputs
 	if len(c.Files)+len(c.Stream) == 0 && c.DB == "" {
 		p, err := DetectProject(c.ProjectFlags.Dir)
@@ -82,6 +84,9 @@ func (c *PublishCmd) inputs(stderr io.Writer, prog string) (publish.Inputs, erro
 					c.Where = append(c.Where, table+"="+cond)
 				}
 			}
+		}
+		if p.DB != nil && !c.All {
+			c.skips = skipFiles(env.Ctx, stderr, prog, p)
 		}
 		for _, fs := range p.FileSets {
 			if fi, err := os.Stat(fs.Dir); err != nil || !fi.IsDir() {
@@ -100,7 +105,7 @@ func (c *PublishCmd) inputs(stderr io.Writer, prog string) (publish.Inputs, erro
 		if err != nil || !fi.IsDir() {
 			return in, usageError(fmt.Sprintf("--files %s: %s is not a directory", name, dir))
 		}
-		in.FileSets = append(in.FileSets, publish.FileSet{Name: name, Dir: dir})
+		in.FileSets = append(in.FileSets, publish.FileSet{Name: name, Dir: dir, Skip: c.skips[name]})
 	}
 	for _, s := range c.Stream {
 		name, file, err := splitSpec("--stream", s)
@@ -142,7 +147,7 @@ func usageError(msg string) error   { return &UsageError{msg} }
 // Run publishes, prints the fetch command, and serves until ctx ends or the TTL expires.
 func (c *PublishCmd) Run(env *Env) error {
 	ctx, prog, stdout, stderr := env.Ctx, env.Prog, env.Stdout, env.Stderr
-	in, err := c.inputs(stderr, prog)
+	in, err := c.inputs(env)
 	if err != nil {
 		return err
 	}
