@@ -110,8 +110,14 @@ func (c *FetchCmd) Run(env *cli.Env) error {
 		return nil // dry run, or the user said no: nothing changed
 	}
 	var rp replan
-	if errors.As(err, &rp) { // the user picked the database or the files at the prompt
+	if errors.As(err, &rp) { // the user selected what to sync at the prompt
 		c.Only, c.Yes, c.Token = rp.only, true, tok.String()
+		if rp.sets != nil {
+			c.FileSet = rp.sets
+		}
+		if rp.tables != nil {
+			c.Tables = rp.tables
+		}
 		return c.Run(env)
 	}
 	if c.JSON && stats != nil {

@@ -107,16 +107,27 @@ func (c *ProjectInstall) prepare(env *cli.Env, opt *fetch.Options, sel TableFlag
 		if c.Yes {
 			return nil
 		}
-		return confirm(env, len(s.Dumps) > 0 && s.Files > 0)
+		var sets []string
+		for _, fs := range p.FileSets {
+			if len(c.FileSet) == 0 || slices.Contains(c.FileSet, fs.Name) {
+				sets = append(sets, fs.Name)
+			}
+		}
+		return confirm(env, s, sets)
 	}
 	return pr, nil
 }
 
-// replan asks Run to start over with --only set: the user picked a part of the sync
-// at the prompt. The manifest is in the cache by then, so starting over is cheap.
-type replan struct{ only string }
+// replan asks Run to start over with the choice the user made at the prompt (what
+// --only, --file-set and --tables would have said). The manifest is in the cache by
+// then, so starting over is cheap.
+type replan struct {
+	only   string   // "", "db" or "files"
+	sets   []string // file sets, when only some
+	tables []string // table globs, when only some
+}
 
-func (r replan) Error() string { return "sync only the " + r.only }
+func (r replan) Error() string { return "sync a selection" }
 
 // show prints the summary for --dry-run with --to/--db.
 func (c *ProjectInstall) show(env *cli.Env, s *fetch.Summary, db string) {
@@ -154,29 +165,50 @@ func showSummary(env *cli.Env, s *fetch.Summary, db string, del bool) {
 	}
 }
 
-// confirm asks on the terminal; without one it refuses (scripts pass --yes). When
-// the sync has both a database and files, the user may pick one of them.
-func confirm(env *cli.Env, both bool) error {
+// confirm asks on the terminal; without one it refuses (scripts pass --yes). The
+// user may also select what to sync: the database or not, which file sets, which
+// tables take the published rows.
+func confirm(env *cli.Env, s *fetch.Summary, sets []string) error {
 	f, ok := env.Stdin.(*os.File)
 	if !ok || !term.IsTerminal(int(f.Fd())) {
 		return &cli.UsageError{Msg: "refusing to change the local project without confirmation: pass --yes (or --dry-run to only look)"}
 	}
-	if both {
-		fmt.Fprintf(env.Stderr, "%s: continue? [y]es, [d]atabase only, [f]iles only, [N]o: ", env.Prog)
-	} else {
-		fmt.Fprintf(env.Stderr, "%s: continue? [y/N] ", env.Prog)
+	in := bufio.NewReader(f)
+	ask := func(q string) string {
+		fmt.Fprintf(env.Stderr, "%s: %s ", env.Prog, q)
+		a, _ := in.ReadString('\n')
+		return strings.ToLower(strings.TrimSpace(a))
 	}
-	answer, _ := bufio.NewReader(f).ReadString('\n')
-	switch a := strings.ToLower(strings.TrimSpace(answer)); {
-	case a == "y" || a == "yes":
+	switch a := ask("continue? [y]es, [s]elect what to sync, [N]o:"); a {
+	case "y", "yes":
 		return nil
-	case both && (a == "d" || a == "database" || a == "db"):
-		return replan{only: "db"}
-	case both && (a == "f" || a == "files"):
-		return replan{only: "files"}
+	case "s", "select":
+	default:
+		fmt.Fprintf(env.Stderr, "%s: nothing changed\n", env.Prog)
+		return fetch.ErrStopped
 	}
-	fmt.Fprintf(env.Stderr, "%s: nothing changed\n", env.Prog)
-	return fetch.ErrStopped
+	var rp replan
+	db := len(s.Dumps) > 0 && ask("the database? [Y/n]") != "n"
+	if db {
+		if t := ask("tables that take the published rows (globs, e.g. wp_posts 'wp_post*'; Enter: all):"); t != "" {
+			rp.tables = strings.Fields(t)
+		}
+	}
+	for _, name := range sets {
+		if ask(fmt.Sprintf("file set %s? [Y/n]", name)) != "n" {
+			rp.sets = append(rp.sets, name)
+		}
+	}
+	switch {
+	case !db && len(rp.sets) == 0:
+		fmt.Fprintf(env.Stderr, "%s: nothing selected; nothing changed\n", env.Prog)
+		return fetch.ErrStopped
+	case !db:
+		rp.only = "files"
+	case len(rp.sets) == 0:
+		rp.only = "db"
+	}
+	return rp
 }
 
 // postInstall runs the project's post-install commands in its root, showing their
