@@ -124,7 +124,6 @@ func TestCachePackDamage(t *testing.T) {
 
 func TestCachePackGC(t *testing.T) {
 	dir := t.TempDir()
-	c := mustOpen(t, dir)
 	var dats []string
 	for i := range 3 {
 		dats = append(dats, writePack(t, mustOpen(t, dir), i*10, i*10+10)) // one pack per writer process
@@ -134,7 +133,7 @@ func TestCachePackGC(t *testing.T) {
 		os.Chtimes(d, time.Time{}, base.Add(time.Duration(i)*time.Hour))
 	}
 	// Using a chunk of the oldest pack makes it the newest.
-	c = mustOpen(t, dir)
+	c := mustOpen(t, dir)
 	if _, err := c.Get(t.Context(), chunkstore.ID{0, 0, 0x77}); err != nil {
 		t.Fatal(err)
 	}

@@ -1,7 +1,6 @@
 package frameworks
 
 import (
-	"errors"
 	"fmt"
 	"io/fs"
 	"net/url"
@@ -122,9 +121,6 @@ func loadGeneric(s *scan, p *Project) (bool, error) {
 	p.Why = append(p.Why, "no file sets known for a generic project: pass --files")
 	return true, nil
 }
-
-// errSQLite is a note, not a failure: the project uses SQLite.
-var errSQLite = errors.New("sqlite")
 
 // dbFromURL reads a Doctrine/Laravel style database URL. note explains a URL that
 // is valid but names no database synco can dump (sqlite): then db is nil.

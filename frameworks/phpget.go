@@ -3,7 +3,6 @@ package frameworks
 import (
 	"errors"
 	"fmt"
-	"strings"
 )
 
 // Errors wrapped by Detect when a configuration file exists but cannot be used.
@@ -15,15 +14,6 @@ var (
 	ErrUnsupported = errors.New("frameworks: configuration value not understood")
 )
 
-// phpPath names a key path for messages: $databases['default']['default'].
-func phpPath(root string, keys ...string) string {
-	var b strings.Builder
-	b.WriteString(root)
-	for _, k := range keys {
-		fmt.Fprintf(&b, "['%s']", k)
-	}
-	return b.String()
-}
 
 // phpGet walks v by keys; nil when a key is missing. A pUnknown value on the way
 // is returned itself, so the caller reports it.

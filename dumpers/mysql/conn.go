@@ -59,10 +59,6 @@ func privilegeErr(op, priv string, err error) error {
 	return err
 }
 
-func isErrNo(err error, n uint16) bool {
-	var me *driver.MySQLError
-	return errors.As(err, &me) && me.Number == n
-}
 
 // server is an open pool with the server's identity.
 type server struct {
