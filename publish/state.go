@@ -7,6 +7,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"io"
 	"io/fs"
 	"os"
 	"path/filepath"
@@ -15,6 +16,7 @@ import (
 	"github.com/zeebo/blake3"
 
 	"synco/chunkstore"
+	"synco/internal/atomicfile"
 	"synco/manifest"
 )
 
@@ -140,7 +142,7 @@ func (s *State) saveDict(b []byte) error {
 	if err != nil {
 		return err
 	}
-	if err := writeFileAtomic(filepath.Join(s.dir, dictFilePrefix+id.String()), b); err != nil {
+	if err := atomicfile.Write(filepath.Join(s.dir, dictFilePrefix+id.String()), b, 0o600); err != nil {
 		return fmt.Errorf("save dictionary: %w", err)
 	}
 	s.dict, s.dictBytes = id, b
@@ -160,7 +162,7 @@ func loadOrCreateSecret(path string) ([32]byte, error) {
 		return k, fmt.Errorf("open state: %w", err)
 	}
 	rand.Read(k[:])
-	if err := writeFileAtomic(path, k[:]); err != nil {
+	if err := atomicfile.Write(path, k[:], 0o600); err != nil {
 		return k, fmt.Errorf("open state: %w", err)
 	}
 	return k, nil
@@ -195,44 +197,15 @@ func (s *State) loadCache() map[string]statEntry {
 }
 
 func (s *State) saveCache(m map[string]statEntry) error {
-	path := filepath.Join(s.dir, "files.cache")
-	tmp, err := os.CreateTemp(s.dir, ".files.cache-*")
-	if err != nil {
-		return err
-	}
-	defer os.Remove(tmp.Name())
-	w := bufio.NewWriter(tmp)
-	err = json.NewEncoder(w).Encode(m)
+	err := atomicfile.From(filepath.Join(s.dir, "files.cache"), 0o600, func(w io.Writer) error {
+		bw := bufio.NewWriter(w)
+		if err := json.NewEncoder(bw).Encode(m); err != nil {
+			return err
+		}
+		return bw.Flush()
+	})
 	if err == nil {
-		err = w.Flush()
+		s.cache = m
 	}
-	if err != nil {
-		tmp.Close()
-		return err
-	}
-	if err := tmp.Close(); err != nil {
-		return err
-	}
-	s.cache = m
-	return os.Rename(tmp.Name(), path)
-}
-
-func writeFileAtomic(path string, b []byte) error {
-	tmp, err := os.CreateTemp(filepath.Dir(path), "."+filepath.Base(path)+"-*")
-	if err != nil {
-		return err
-	}
-	defer os.Remove(tmp.Name())
-	if _, err := tmp.Write(b); err != nil {
-		tmp.Close()
-		return err
-	}
-	if err := tmp.Sync(); err != nil {
-		tmp.Close()
-		return err
-	}
-	if err := tmp.Close(); err != nil {
-		return err
-	}
-	return os.Rename(tmp.Name(), path)
+	return err
 }

@@ -8,6 +8,7 @@ import (
 	"path/filepath"
 	"syscall"
 
+	"synco/internal/atomicfile"
 	"synco/publish"
 )
 
@@ -22,7 +23,7 @@ func newOutDir(parent string, pub *publish.Publication, st *publish.State) (*out
 	if err := os.MkdirAll(filepath.Join(o.dir, "p"), 0o755); err != nil {
 		return nil, fmt.Errorf("--out: %w", err)
 	}
-	pub.OnRoot = func(b []byte) error { return writePublic(filepath.Join(o.dir, "root"), b) }
+	pub.OnRoot = func(b []byte) error { return atomicfile.Write(filepath.Join(o.dir, "root"), b, 0o644) }
 	pub.OnReady = func(packs []string) error {
 		for _, name := range packs {
 			src, ok := st.Packs().PackPath(name)
@@ -39,14 +40,6 @@ func newOutDir(parent string, pub *publish.Publication, st *publish.State) (*out
 }
 
 func (o *outDir) remove() { os.RemoveAll(o.dir) }
-
-func writePublic(path string, b []byte) error {
-	tmp := path + ".tmp"
-	if err := os.WriteFile(tmp, b, 0o644); err != nil {
-		return err
-	}
-	return os.Rename(tmp, path)
-}
 
 // linkOrCopy hard-links src to dst (packs never change once written) and falls back
 // to a copy across file systems. The result is made world-readable for the web server.
@@ -70,16 +63,8 @@ func copyFile(src, dst string) error {
 		return err
 	}
 	defer in.Close()
-	out, err := os.OpenFile(dst+".tmp", os.O_CREATE|os.O_TRUNC|os.O_WRONLY, 0o644)
-	if err != nil {
+	return atomicfile.From(dst, 0o644, func(w io.Writer) error {
+		_, err := io.Copy(w, in)
 		return err
-	}
-	if _, err := io.Copy(out, in); err != nil {
-		out.Close()
-		return err
-	}
-	if err := out.Close(); err != nil {
-		return err
-	}
-	return os.Rename(dst+".tmp", dst)
+	})
 }
