@@ -61,6 +61,12 @@ func (m *Manifest) encode(lay *layout) []byte {
 		if s.Kind == KindDir {
 			continue
 		}
+		if s.Kind == KindRemote {
+			w.uvarint(s.Size)
+			w.id(s.Hash)
+			w.str(s.URL)
+			continue
+		}
 		w.uvarint(s.Size)
 		w.id(s.Hash)
 		w.uvarint(uint64(len(s.Chunks)))
@@ -250,6 +256,12 @@ func decodeStream(r *reader, packs []Pack, filled [][]bool, byName map[string]in
 		MTime: r.varint(),
 	}
 	if s.Kind == KindDir || r.err != nil {
+		return s
+	}
+	if s.Kind == KindRemote {
+		s.Size = r.uvarint()
+		s.Hash = r.id()
+		s.URL = r.str(MaxURL)
 		return s
 	}
 	if s.Kind != KindFile {

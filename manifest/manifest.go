@@ -2,6 +2,8 @@ package manifest
 
 import (
 	"errors"
+	"fmt"
+	"net/url"
 	"strings"
 
 	"synco/chunkstore"
@@ -24,7 +26,29 @@ type Kind uint8
 const (
 	KindFile Kind = 1
 	KindDir  Kind = 2
+	// KindRemote is a file the destination downloads from URL — a public address
+	// where the application already serves it — instead of from the publication's
+	// chunks; Size and Hash (keyed, as for files) verify what it gets.
+	KindRemote Kind = 3
 )
+
+// MaxURL bounds a remote stream's URL.
+const MaxURL = 2048
+
+// ValidURL reports whether u can be a remote stream's URL: absolute http(s) with a
+// host, at most MaxURL bytes, no fragment, no user info.
+func ValidURL(u string) error {
+	pu, err := url.Parse(u)
+	switch {
+	case len(u) > MaxURL:
+		return fmt.Errorf("%w: URL longer than %d bytes", ErrFormat, MaxURL)
+	case err != nil:
+		return fmt.Errorf("%w: URL does not parse", ErrFormat)
+	case pu.Scheme != "http" && pu.Scheme != "https", pu.Host == "", pu.User != nil, pu.Fragment != "":
+		return fmt.Errorf("%w: URL %q is not a plain http(s) address", ErrFormat, truncate(u))
+	}
+	return nil
+}
 
 // Ref references one chunk of a stream: its ID and plaintext length.
 type Ref struct {
@@ -42,9 +66,10 @@ type Stream struct {
 	MTime int64            // unix nanoseconds
 	Size  uint64           // zero for dirs
 	Hash  chunkstore.ID    // keyed hash of the whole content (zero for dirs)
-	// Chunks are the content in order; empty for dirs. The sum of Len equals Size.
-	// Every ID must be in a pack.
+	// Chunks are the content in order; empty for dirs and remote files. The sum of
+	// Len equals Size. Every ID must be in a pack.
 	Chunks []Ref
+	URL    string // KindRemote only
 }
 
 // PackChunk is one sealed chunk in a pack.
@@ -170,7 +195,7 @@ func (m *Manifest) layout() (*layout, error) {
 		if err := m.checkStream(i); err != nil {
 			return nil, err
 		}
-		if s.Kind == KindFile {
+		if s.Kind == KindFile || s.Kind == KindRemote {
 			files[s.Path] = true
 		}
 		for _, r := range s.Chunks {
@@ -219,6 +244,9 @@ func (m *Manifest) checkStream(i int) error {
 	case s.Mode&^0o7777 != 0:
 		return formatErr("stream %q: mode %#o has bits beyond 0o7777", s.Path, s.Mode)
 	}
+	if s.Kind != KindRemote && s.URL != "" {
+		return formatErr("stream %q: URL on a %v", s.Path, s.Kind)
+	}
 	switch s.Kind {
 	case KindDir:
 		if s.Size != 0 || s.Hash != (chunkstore.ID{}) || len(s.Chunks) != 0 {
@@ -231,6 +259,13 @@ func (m *Manifest) checkStream(i int) error {
 		}
 		if sum != s.Size {
 			return formatErr("stream %q: size %d but chunks sum to %d", s.Path, s.Size, sum)
+		}
+	case KindRemote:
+		if len(s.Chunks) != 0 {
+			return formatErr("remote file %q has chunks", s.Path)
+		}
+		if err := ValidURL(s.URL); err != nil {
+			return fmt.Errorf("stream %q: %w", s.Path, err)
 		}
 	default:
 		return formatErr("stream %q: unknown kind %d", s.Path, s.Kind)
