@@ -115,6 +115,7 @@ type fetcher struct {
 
 	mu                   sync.Mutex   // guards stats.FilesWritten, stats.BytesWritten
 	downloaded, requests atomic.Int64 // chunks fetched, range requests made
+	remoteBytes          atomic.Int64 // body bytes of remote files
 }
 
 // Run fetches the publication named by opt.Token into opt.To. It returns stats also
@@ -139,7 +140,7 @@ func Run(ctx context.Context, opt Options) (*Stats, error) {
 	}
 	f := &fetcher{opt: opt, client: client, keys: chunkstore.NewKeys(opt.Token.ReadKey)}
 	err = f.run(ctx)
-	f.stats.BytesDownloaded = client.Downloaded()
+	f.stats.BytesDownloaded = client.Downloaded() + f.remoteBytes.Load()
 	f.stats.ChunksDownloaded = int(f.downloaded.Load())
 	f.stats.Requests = f.requests.Load()
 	f.stats.DurationMS = time.Since(start).Milliseconds()
@@ -275,6 +276,7 @@ func (f *fetcher) run(ctx context.Context) error {
 		close(downloaded)
 		return err
 	})
+	g.Go(func() error { return f.fetchRemote(gctx, st) })
 	if err := g.Wait(); err != nil {
 		return err
 	}

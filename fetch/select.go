@@ -62,7 +62,7 @@ func (f *fetcher) summarize(ctx context.Context, p *plan, dumps []*Dump, need []
 	if p != nil {
 		sum.Unchanged = len(p.unchanged)
 		for _, o := range p.outputs {
-			if o.Kind != manifest.KindFile {
+			if o.Kind == manifest.KindDir {
 				continue
 			}
 			sum.Files++

@@ -35,6 +35,7 @@ type stage struct {
 	umask   fs.FileMode
 	at      map[chunkstore.ID][]place // where each chunk's plaintext goes
 	files   []*outFile
+	remote  []*outFile // KindRemote files, not made of chunks
 	parts   []*part
 	written atomic.Int64
 	total   int64
@@ -101,7 +102,7 @@ func (f *fetcher) newStage(root *manifest.Root, p *plan) (st *stage, err error) 
 	}
 	dirs := map[string]bool{}
 	for _, o := range p.outputs {
-		if o.Kind != manifest.KindFile {
+		if o.Kind != manifest.KindFile && o.Kind != manifest.KindRemote {
 			continue
 		}
 		for d := path.Dir(o.Path); d != "." && !dirs[d]; d = path.Dir(d) {
@@ -110,6 +111,10 @@ func (f *fetcher) newStage(root *manifest.Root, p *plan) (st *stage, err error) 
 		of := &outFile{st: st, o: o, path: filepath.Join(st.dir, filepath.FromSlash(o.Path)), left: len(o.parts)}
 		st.files = append(st.files, of)
 		st.total += int64(o.Size)
+		if o.Kind == manifest.KindRemote {
+			st.remote = append(st.remote, of) // downloaded from its URL by fetchRemote
+			continue
+		}
 		var base int64
 		for _, s := range o.parts {
 			pt := &part{out: of, s: s, offs: make([]int64, len(s.Chunks)), got: make([]bool, len(s.Chunks))}
@@ -299,6 +304,11 @@ func (st *stage) finishFile(of *outFile) error {
 
 // complete checks that every stream was delivered and verified.
 func (st *stage) complete() error {
+	for _, of := range st.remote {
+		if of.left != 0 {
+			return fmt.Errorf("%s: not downloaded", of.o.Path)
+		}
+	}
 	for _, pt := range st.parts {
 		if !pt.done {
 			return fmt.Errorf("%s: %d of %d chunks not delivered", pt.s.Path, len(pt.got)-pt.next, len(pt.got))

@@ -34,7 +34,7 @@ type plan struct {
 func (p *plan) skipUnchanged() int {
 	kept := p.outputs[:0]
 	for _, o := range p.outputs {
-		if o.Kind == manifest.KindFile && len(o.parts) == 1 { // not a dump's .sql (made of several)
+		if (o.Kind == manifest.KindFile || o.Kind == manifest.KindRemote) && len(o.parts) == 1 { // not a dump's .sql (made of several)
 			fi, err := os.Lstat(filepath.Join(p.to, filepath.FromSlash(o.Path)))
 			if err == nil && fi.Mode().IsRegular() && fi.Size() == int64(o.Size) &&
 				fi.ModTime().UnixNano() == o.MTime && uint32(fi.Mode().Perm()) == o.Mode&0o777 {
@@ -110,7 +110,7 @@ func checkTarget(to string, s manifest.Stream) error {
 		}
 		last := i == len(elems)-1
 		switch {
-		case last && s.Kind == manifest.KindFile && fi.IsDir():
+		case last && s.Kind != manifest.KindDir && fi.IsDir():
 			return fmt.Errorf("%w: %s is a directory, the source has a file there", ErrUnsafePath, cur)
 		case !last && fi.Mode()&fs.ModeSymlink != 0, last && s.Kind == manifest.KindDir && fi.Mode()&fs.ModeSymlink != 0:
 			return fmt.Errorf("%w: %s is a symlink; refusing to write through it", ErrUnsafePath, cur)
@@ -169,7 +169,7 @@ func (f *fetcher) install(staging string, p *plan) error {
 				return fmt.Errorf("install %s: %w", s.Path, err)
 			}
 			dirs = append(dirs, s)
-		case manifest.KindFile:
+		case manifest.KindFile, manifest.KindRemote:
 			if err := mkdir(path.Dir(s.Path)); err != nil {
 				return fmt.Errorf("install %s: %w", s.Path, err)
 			}

@@ -28,6 +28,10 @@ type FileSet struct {
 	// Skip, if set, leaves out the regular files for which it returns true (rel is the
 	// slash path below Dir), e.g. derived files the application regenerates.
 	Skip func(rel string) bool
+	// Public, if set, returns the public URL of a file the application already
+	// serves: it is published as a remote file (the destination downloads it from
+	// there and checks it against the signed hash) instead of as chunks.
+	Public func(rel string) (url string, ok bool)
 }
 
 // StreamFile publishes the single file Path as Name.
@@ -69,6 +73,7 @@ type Result struct {
 	NewChunks int64                 // distinct chunks sealed in this run, manifest included (the rest were in the store)
 	Reused    int                   // files taken from the stat cache without reading them
 	Left      int                   // files left out by a FileSet's Skip
+	Remote    int                   // files published by their public URL
 	Skipped   []string              // source entries left out (symlinks, devices, sockets)
 	Pruned    chunkstore.PruneStats // what the store dropped from earlier runs
 }
@@ -225,7 +230,13 @@ func (b *builder) scan(in Inputs) ([]manifest.Stream, error) {
 			case fi.Mode().IsRegular():
 				sources[name] = p
 				b.total.Add(uint64(fi.Size()))
-				return add(fileStream(name, fi, chunkstore.ClassFile))
+				s := fileStream(name, fi, chunkstore.ClassFile)
+				if fset.Public != nil {
+					if u, ok := fset.Public(filepath.ToSlash(rel)); ok && manifest.ValidURL(u) == nil {
+						s.Kind, s.URL = manifest.KindRemote, u
+					}
+				}
+				return add(s)
 			default:
 				b.res.Skipped = append(b.res.Skipped, p)
 				return nil
@@ -254,6 +265,9 @@ func fileStream(name string, fi fs.FileInfo, class chunkstore.Class) manifest.St
 
 // file fills in s (a KindFile from scan) from the stat cache or by reading the file.
 func (b *builder) file(ctx context.Context, s *manifest.Stream) error {
+	if s.Kind == manifest.KindRemote {
+		return b.remote(s)
+	}
 	if s.Kind != manifest.KindFile {
 		return nil
 	}
@@ -290,6 +304,29 @@ func (b *builder) file(ctx context.Context, s *manifest.Stream) error {
 		ent.Hash, ent.Refs = hash, refs
 		b.cacheOut[key] = ent
 	} // else: the file changed while we read it; publish what we read, cache nothing
+	b.mu.Unlock()
+	return nil
+}
+
+// remote hashes a file published by URL (it is read, but neither chunked nor sealed).
+func (b *builder) remote(s *manifest.Stream) error {
+	src := b.sources[s.Path]
+	f, err := os.Open(src)
+	if err != nil {
+		return fmt.Errorf("read %s: %w", src, err)
+	}
+	defer f.Close()
+	h := b.st.keys.StreamHash()
+	n, err := io.Copy(h, f)
+	if err != nil {
+		return fmt.Errorf("read %s: %w", src, err)
+	}
+	copy(s.Hash[:], h.Sum(nil))
+	s.Size = uint64(n)
+	b.done.Add(uint64(n))
+	b.mu.Lock()
+	b.res.Bytes += uint64(n)
+	b.res.Remote++
 	b.mu.Unlock()
 	return nil
 }
