@@ -77,6 +77,9 @@ func loadFlow(s *scan, p *Project) error {
 		p.DB = db
 	}
 	fileSet(s, p, "persistent", "Data/Persistent/Resources", true)
+	if s.isDir("Web/_Resources/Persistent") {
+		p.Public = &Public{Set: "persistent", Dir: s.abs("Web/_Resources/Persistent"), URLPath: "_Resources/Persistent"}
+	}
 	p.StructureOnly = []string{"cache", "cache_tags"}
 	if p.Framework == "neos" {
 		p.StructureOnly = append(p.StructureOnly, "neos_neos_eventlog_domain_model_event", "neos_media_domain_model_thumbnail")

@@ -14,7 +14,6 @@ var (
 	ErrUnsupported = errors.New("frameworks: configuration value not understood")
 )
 
-
 // phpGet walks v by keys; nil when a key is missing. A pUnknown value on the way
 // is returned itself, so the caller reports it.
 func phpGet(v *phpValue, keys ...string) *phpValue {

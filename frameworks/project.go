@@ -30,7 +30,10 @@ type Project struct {
 	Where map[string]string
 	// SkipFiles names files the application regenerates, so they need not travel.
 	SkipFiles []SkipFiles
-	Looked    []string // files examined, relative to Root
+	// Public says where the application publishes files of a file set on its web
+	// site, for publish --public-url; nil if it does not.
+	Public *Public
+	Looked []string // files examined, relative to Root
 }
 
 // SkipFiles leaves out the files of file set Set whose base name is a value in the
@@ -38,6 +41,13 @@ type Project struct {
 // them). Neos stores resources under their SHA-1, so its thumbnails are found this way.
 type SkipFiles struct {
 	Set, Query, Why string
+}
+
+// Public: a file of file set Set whose base name (a SHA-1) names a directory below
+// Dir is served by the application at <public URL>/<URLPath>/<path below Dir>.
+// Neos publishes its persistent resources this way (Web/_Resources/Persistent).
+type Public struct {
+	Set, Dir, URLPath string
 }
 
 // DB is a database connection found in a project's configuration.

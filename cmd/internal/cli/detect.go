@@ -4,9 +4,12 @@ import (
 	"context"
 	"fmt"
 	"io"
+	"io/fs"
+	"net/url"
 	"os"
 	"path"
 	"path/filepath"
+	"strings"
 
 	"synco/dumpers/mysql"
 	"synco/dumpers/postgres"
@@ -15,8 +18,9 @@ import (
 
 // ProjectFlags locate the application whose content is published or installed.
 type ProjectFlags struct {
-	Dir string `name:"dir" default:"." type:"path" placeholder:"DIR" help:"Application directory to detect the framework in (when no --db/--files/--stream is given)."`
-	All bool   `name:"all" help:"Turn off the framework's defaults that skip the data of cache, session, queue and log tables."`
+	Dir       string `name:"dir" default:"." type:"path" placeholder:"DIR" help:"Application directory to detect the framework in (when no --db/--files/--stream is given)."`
+	All       bool   `name:"all" help:"Turn off the framework's defaults that skip the data of cache, session, queue and log tables."`
+	PublicURL string `name:"public-url" placeholder:"URL" help:"The site's public URL (e.g. https://www.example.com): files the application already publishes there (Neos: _Resources/Persistent) are fetched from it, verified, instead of through synco-lite."`
 }
 
 // DetectProject finds the framework in dir, with the real environment for overrides.
@@ -84,4 +88,52 @@ func skipFiles(ctx context.Context, w io.Writer, prog string, p *frameworks.Proj
 		skips[sf.Set] = func(rel string) bool { return set[path.Base(rel)] }
 	}
 	return skips
+}
+
+// publicFiles indexes the files the application publishes (frameworks.Public) and
+// returns the FileSet.Public function for its file set: the name of each directory
+// below pub.Dir that is a SHA-1 maps to the path of the file inside it.
+func publicFiles(base string, pub *frameworks.Public) (func(string) (string, bool), int, error) {
+	byHash := map[string]string{}
+	err := filepath.WalkDir(pub.Dir, func(p string, d fs.DirEntry, err error) error {
+		if err != nil {
+			return err
+		}
+		if d.IsDir() {
+			return nil
+		}
+		dir := filepath.Base(filepath.Dir(p))
+		if !isSHA1(dir) {
+			return nil
+		}
+		rel, err := filepath.Rel(pub.Dir, p)
+		if err != nil {
+			return err
+		}
+		byHash[dir] = filepath.ToSlash(rel)
+		return nil
+	})
+	if err != nil {
+		return nil, 0, err
+	}
+	prefix := strings.TrimSuffix(base, "/") + "/" + pub.URLPath + "/"
+	return func(rel string) (string, bool) {
+		p, ok := byHash[path.Base(rel)]
+		if !ok {
+			return "", false
+		}
+		return prefix + (&url.URL{Path: p}).EscapedPath(), true
+	}, len(byHash), nil
+}
+
+func isSHA1(s string) bool {
+	if len(s) != 40 {
+		return false
+	}
+	for i := 0; i < len(s); i++ {
+		if c := s[i]; !(c >= '0' && c <= '9' || c >= 'a' && c <= 'f') {
+			return false
+		}
+	}
+	return true
 }

@@ -14,6 +14,7 @@ import (
 
 	"synco/chunkstore"
 	"synco/httpsrv"
+	"synco/manifest"
 	"synco/publish"
 )
 
@@ -32,7 +33,8 @@ type PublishCmd struct {
 	DBFlags      `embed:""`
 	ProjectFlags `embed:""`
 
-	skips map[string]func(rel string) bool // file set → files to leave out (from detection)
+	skips  map[string]func(rel string) bool       // file set → files to leave out (from detection)
+	public map[string]func(string) (string, bool) // file set → public URL of a file (--public-url)
 }
 
 // Help is shown by kong under the command's usage.
@@ -69,7 +71,16 @@ Examples:
 func (c *PublishCmd) inputs(env *Env) (publish.Inputs, error) {
 	stderr, prog := env.Stderr, env.Prog
 	var in publish.Inputs
-	if len(c.Files)+len(c.Stream) == 0 && c.DB == "" {
+	detect := len(c.Files)+len(c.Stream) == 0 && c.DB == ""
+	if c.PublicURL != "" {
+		if !detect {
+			return in, usageError("--public-url works with a detected application (no --db, --files or --stream)")
+		}
+		if err := manifest.ValidURL(c.PublicURL); err != nil {
+			return in, usageError("--public-url: want the site's address, like https://www.example.com")
+		}
+	}
+	if detect {
 		p, err := DetectProject(c.ProjectFlags.Dir)
 		if err != nil {
 			return in, &UsageError{Msg: err.Error()} // it names what was looked at and the flags to use
@@ -88,6 +99,17 @@ func (c *PublishCmd) inputs(env *Env) (publish.Inputs, error) {
 		if p.DB != nil && !c.All {
 			c.skips = skipFiles(env.Ctx, stderr, prog, p)
 		}
+		if c.PublicURL != "" {
+			if p.Public == nil {
+				return in, usageError(fmt.Sprintf("--public-url: synco knows no public files of a %s project", p.Framework))
+			}
+			public, n, err := publicFiles(c.PublicURL, p.Public)
+			if err != nil {
+				return in, fmt.Errorf("--public-url: list %s: %w", p.Public.Dir, err)
+			}
+			c.public = map[string]func(string) (string, bool){p.Public.Set: public}
+			fmt.Fprintf(stderr, "%s: %d published resources will be fetched from %s\n", prog, n, c.PublicURL)
+		}
 		for _, fs := range p.FileSets {
 			if fi, err := os.Stat(fs.Dir); err != nil || !fi.IsDir() {
 				fmt.Fprintf(stderr, "%s: files %s: %s does not exist here yet; nothing to publish for it\n", prog, fs.Name, fs.Dir)
@@ -105,7 +127,7 @@ func (c *PublishCmd) inputs(env *Env) (publish.Inputs, error) {
 		if err != nil || !fi.IsDir() {
 			return in, usageError(fmt.Sprintf("--files %s: %s is not a directory", name, dir))
 		}
-		in.FileSets = append(in.FileSets, publish.FileSet{Name: name, Dir: dir, Skip: c.skips[name]})
+		in.FileSets = append(in.FileSets, publish.FileSet{Name: name, Dir: dir, Skip: c.skips[name], Public: c.public[name]})
 	}
 	for _, s := range c.Stream {
 		name, file, err := splitSpec("--stream", s)
@@ -235,6 +257,9 @@ func (c *PublishCmd) Run(env *Env) error {
 	}
 	fmt.Fprintf(stderr, "%s: ready in %s: %d entries, %s in %d chunks; sealed %d new chunks (data and manifest); %d files unchanged since the last run\n",
 		prog, time.Since(start).Round(time.Millisecond), res.Streams, FormatSize(int64(res.Bytes)), res.Chunks, res.NewChunks, res.Reused)
+	if res.Remote > 0 {
+		fmt.Fprintf(stderr, "%s: %d files are published by their public URL\n", prog, res.Remote)
+	}
 	if pr := res.Pruned; pr.Dropped > 0 {
 		fmt.Fprintf(stderr, "%s: the store dropped %d packs (%s) that no longer hold published content\n", prog, pr.Dropped, FormatSize(pr.Freed))
 	}
