@@ -334,3 +334,26 @@ func TestDatabasePartial(t *testing.T) {
 		t.Errorf("--exclude-tables users: fresh has %d rows, %v; want the published row", n, err)
 	}
 }
+
+// TestPublishBadDatabase: wrong credentials are reported before any token is
+// printed, with a hint, and without the password.
+func TestPublishBadDatabase(t *testing.T) {
+	t.Parallel()
+	root, err := sql.Open("mysql", "root@tcp(127.0.0.1:3306)/")
+	if err == nil {
+		err = root.Ping()
+	}
+	requireServer(t, "MariaDB on 127.0.0.1:3306", err)
+	root.Close()
+	p := start(t, bin.lite, "", []string{"SYNCO_DB=mysql://nobody:Wr0ngSecret@127.0.0.1:3306/x"}, "publish", "--listen", "127.0.0.1:0", "--state-dir", t.TempDir())
+	if code := p.wait(30 * time.Second); code != 1 {
+		t.Fatalf("exit %d, want 1\n%s", code, p.stderr.String())
+	}
+	if p.stdout.String() != "" {
+		t.Errorf("a token was printed for a publication that cannot work: %q", p.stdout.String())
+	}
+	errOut := p.stderr.String()
+	if !strings.Contains(errOut, "synco-lite: hint: check the user and password") || strings.Contains(errOut, "Wr0ngSecret") {
+		t.Errorf("stderr:\n%s", errOut)
+	}
+}

@@ -36,20 +36,25 @@ func Engine(dsn string) (string, error) {
 	return "", usageError(fmt.Sprintf("--db: unknown database kind %q (use mysql://, mariadb://, postgres://)", url.PathEscape(scheme)))
 }
 
-// dump returns the publish.Dump for the flags, or nil without --db.
-func (f *DBFlags) dump(parallel int) (*publish.Dump, error) {
+// dbCheck connects to the database once, so that wrong credentials or a stopped
+// server are reported before a token is printed.
+type dbCheck func(ctx context.Context) error
+
+// dump returns the publish.Dump for the flags and its connection check, or nil
+// without --db.
+func (f *DBFlags) dump(parallel int) (*publish.Dump, dbCheck, error) {
 	if f.DB == "" {
-		return nil, nil
+		return nil, nil, nil
 	}
 	engine, err := Engine(f.DB)
 	if err != nil {
-		return nil, err
+		return nil, nil, err
 	}
 	opt := dumpers.Options{Exclude: f.ExcludeTable, StructureOnly: f.StructureOnly, Parallel: parallel}
 	for _, w := range f.Where {
 		table, cond, ok := strings.Cut(w, "=")
 		if !ok || table == "" || cond == "" {
-			return nil, usageError(fmt.Sprintf("--where wants TABLE=CONDITION, got %q", w))
+			return nil, nil, usageError(fmt.Sprintf("--where wants TABLE=CONDITION, got %q", w))
 		}
 		if opt.Where == nil {
 			opt.Where = map[string]string{}
@@ -57,21 +62,24 @@ func (f *DBFlags) dump(parallel int) (*publish.Dump, error) {
 		opt.Where[table] = cond
 	}
 	d := &publish.Dump{Prefix: f.DBName, Engine: engine}
+	var check dbCheck
 	switch engine {
 	case "mysql":
 		cfg, err := mysql.ParseDSN(f.DB)
 		if err != nil {
-			return nil, usageError("--db: " + err.Error())
+			return nil, nil, usageError("--db: " + err.Error())
 		}
 		d.Run = func(ctx context.Context, sink dumpers.Sink) error { return mysql.NewDumper(cfg).Dump(ctx, sink, opt) }
+		check = func(ctx context.Context) error { _, err := mysql.Column(ctx, cfg, "SELECT 1"); return err }
 	case "postgres":
 		cfg, err := postgres.ParseDSN(f.DB)
 		if err != nil {
-			return nil, usageError("--db: " + err.Error())
+			return nil, nil, usageError("--db: " + err.Error())
 		}
 		d.Run = func(ctx context.Context, sink dumpers.Sink) error {
 			return postgres.NewDumper(cfg).Dump(ctx, sink, opt)
 		}
+		check = func(ctx context.Context) error { _, err := postgres.Column(ctx, cfg, "SELECT 1"); return err }
 	}
-	return d, nil
+	return d, check, nil
 }

@@ -139,11 +139,14 @@ func (c *PublishCmd) inputs(env *Env) (publish.Inputs, error) {
 		}
 		in.Streams = append(in.Streams, publish.StreamFile{Name: name, Path: file, Class: chunkstore.ClassDB})
 	}
-	d, err := c.dump(c.workers())
+	d, check, err := c.dump(c.workers())
 	if err != nil {
 		return in, err
 	}
 	if d != nil {
+		if err := check(env.Ctx); err != nil {
+			return in, fmt.Errorf("database: %w", err) // before any token is printed
+		}
 		in.Dumps = append(in.Dumps, *d)
 	}
 	if len(in.FileSets)+len(in.Streams)+len(in.Dumps) == 0 {
