@@ -95,6 +95,8 @@ func (c *FetchCmd) Run(env *cli.Env) error {
 			bar.Label("manifest")
 		case "download":
 			bar.Label("downloading")
+		case "import":
+			bar.Label("importing database")
 		case "write":
 			bar.Label("writing")
 		}
@@ -128,6 +130,9 @@ func (c *FetchCmd) Run(env *cli.Env) error {
 	}
 	if opt.To != "" {
 		fmt.Fprintf(env.Stderr, "%s: wrote %d files (%s) into %s", env.Prog, stats.FilesWritten, cli.FormatSize(stats.BytesWritten), opt.To)
+		if stats.FilesUnchanged > 0 {
+			fmt.Fprintf(env.Stderr, "; %d were already up to date", stats.FilesUnchanged)
+		}
 		if stats.FilesDeleted > 0 {
 			fmt.Fprintf(env.Stderr, "; deleted %d the source does not have", stats.FilesDeleted)
 		}
