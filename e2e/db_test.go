@@ -14,18 +14,20 @@ import (
 
 	_ "github.com/go-sql-driver/mysql"
 	"github.com/jackc/pgx/v5"
+
+	"synco/internal/testenv"
 )
 
-// requireServer skips (or, with CI=true, fails) when a database server is down.
-func requireServer(t *testing.T, what string, err error) {
+// mariadb returns a pool on the test MariaDB (root, no database), or skips/fails.
+func mariadb(t *testing.T) *sql.DB {
 	t.Helper()
+	root, err := sql.Open("mysql", "root@tcp(127.0.0.1:3306)/")
 	if err == nil {
-		return
+		err = root.Ping()
 	}
-	if os.Getenv("CI") == "true" {
-		t.Fatalf("%s is not reachable (%v); CI needs it", what, err)
-	}
-	t.Skipf("%s is not reachable (%v): start it (scripts/test.sh does) to run this test", what, err)
+	testenv.Require(t, "MariaDB on 127.0.0.1:3306", err)
+	t.Cleanup(func() { root.Close() })
+	return root
 }
 
 func dbName(prefix string) string { return fmt.Sprintf("%s_%d", prefix, rand.Uint32()) }
@@ -65,12 +67,7 @@ func fetchDB(t *testing.T, token, dsn, to, cache string) fetchResult {
 
 func TestDatabaseMySQL(t *testing.T) {
 	t.Parallel()
-	root, err := sql.Open("mysql", "root@tcp(127.0.0.1:3306)/?multiStatements=true")
-	if err == nil {
-		err = root.Ping()
-	}
-	requireServer(t, "MariaDB on 127.0.0.1:3306", err)
-	defer root.Close()
+	root := mariadb(t)
 	src, dst := dbName("synco_e2e_src"), dbName("synco_e2e_dst")
 	user := dbName("synco_e2e_user")
 	t.Cleanup(func() {
@@ -205,7 +202,7 @@ func TestDatabasePostgres(t *testing.T) {
 	t.Parallel()
 	ctx := context.Background()
 	conn, err := pgx.Connect(ctx, "postgres://postgres@127.0.0.1:5432/postgres")
-	requireServer(t, "PostgreSQL on 127.0.0.1:5432", err)
+	testenv.Require(t, "PostgreSQL on 127.0.0.1:5432", err)
 	defer conn.Close(ctx)
 	src, dst := dbName("synco_e2e_src"), dbName("synco_e2e_dst")
 	t.Cleanup(func() {
@@ -268,12 +265,7 @@ func TestDatabasePostgres(t *testing.T) {
 // keep their local rows (--tables, --exclude-tables).
 func TestDatabasePartial(t *testing.T) {
 	t.Parallel()
-	root, err := sql.Open("mysql", "root@tcp(127.0.0.1:3306)/")
-	if err == nil {
-		err = root.Ping()
-	}
-	requireServer(t, "MariaDB on 127.0.0.1:3306", err)
-	defer root.Close()
+	root := mariadb(t)
 	src, dst := dbName("synco_e2e_psrc"), dbName("synco_e2e_pdst")
 	t.Cleanup(func() {
 		root.Exec("DROP DATABASE IF EXISTS " + src)
@@ -339,12 +331,7 @@ func TestDatabasePartial(t *testing.T) {
 // printed, with a hint, and without the password.
 func TestPublishBadDatabase(t *testing.T) {
 	t.Parallel()
-	root, err := sql.Open("mysql", "root@tcp(127.0.0.1:3306)/")
-	if err == nil {
-		err = root.Ping()
-	}
-	requireServer(t, "MariaDB on 127.0.0.1:3306", err)
-	root.Close()
+	mariadb(t) // the check needs a server that answers
 	p := start(t, bin.lite, "", []string{"SYNCO_DB=mysql://nobody:Wr0ngSecret@127.0.0.1:3306/x"}, "publish", "--listen", "127.0.0.1:0", "--state-dir", t.TempDir())
 	if code := p.wait(30 * time.Second); code != 1 {
 		t.Fatalf("exit %d, want 1\n%s", code, p.stderr.String())

@@ -1,7 +1,6 @@
 package e2e_test
 
 import (
-	"database/sql"
 	"fmt"
 	"os"
 	"path/filepath"
@@ -23,12 +22,7 @@ type projectTest struct {
 
 func TestProjectInstall(t *testing.T) {
 	t.Parallel()
-	root, err := sql.Open("mysql", "root@tcp(127.0.0.1:3306)/")
-	if err == nil {
-		err = root.Ping()
-	}
-	requireServer(t, "MariaDB on 127.0.0.1:3306", err)
-	defer root.Close()
+	root := mariadb(t)
 
 	for _, pt := range []projectTest{
 		{

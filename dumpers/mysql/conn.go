@@ -59,7 +59,6 @@ func privilegeErr(op, priv string, err error) error {
 	return err
 }
 
-
 // server is an open pool with the server's identity.
 type server struct {
 	db      *sql.DB

@@ -8,7 +8,6 @@ import (
 	"encoding/hex"
 	"fmt"
 	"io"
-	"os"
 	"sort"
 	"strings"
 	"sync"
@@ -19,6 +18,7 @@ import (
 
 	"synco/dumpers"
 	"synco/dumpers/mysql"
+	"synco/internal/testenv"
 )
 
 // testDSN is the MariaDB of the dev machine (root, empty password).
@@ -39,11 +39,7 @@ func server(t *testing.T) *sql.DB {
 	db := sql.OpenDB(conn)
 	if err := db.PingContext(t.Context()); err != nil {
 		db.Close()
-		msg := fmt.Sprintf("MariaDB/MySQL not reachable at root@127.0.0.1:3306 (%v); start it (e.g. `service mariadb start`) to run this test", err)
-		if os.Getenv("CI") == "true" {
-			t.Fatal(msg)
-		}
-		t.Skip(msg)
+		testenv.Require(t, "MariaDB/MySQL at root@127.0.0.1:3306", err)
 	}
 	t.Cleanup(func() { db.Close() })
 	return db

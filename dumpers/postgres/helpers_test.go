@@ -32,13 +32,7 @@ func server(t *testing.T) *postgres.Config {
 		t.Fatal(err)
 	}
 	conn, err := pgx.Connect(t.Context(), serverDSN)
-	if err != nil {
-		msg := fmt.Sprintf("PostgreSQL not reachable at %s (%v); start it (pg_ctlcluster 15 main start) to run these tests", cfg, err)
-		if os.Getenv("CI") == "true" {
-			t.Fatal(msg)
-		}
-		t.Skip(msg)
-	}
+	testenv.Require(t, "PostgreSQL at "+cfg.String(), err)
 	conn.Close(t.Context())
 	return cfg
 }

@@ -38,3 +38,18 @@ func RealData(t testing.TB, name string) string {
 	t.Skip(msg)
 	return ""
 }
+
+// Require skips the test when err says a service it needs (what, with how to start
+// it) is unavailable — or, with CI=true, fails it: in CI a missing server is an
+// error, never a skip.
+func Require(t testing.TB, what string, err error) {
+	t.Helper()
+	if err == nil {
+		return
+	}
+	msg := what + " is not reachable (" + err.Error() + ")"
+	if os.Getenv("CI") == "true" {
+		t.Fatal(msg + "; CI needs it")
+	}
+	t.Skip(msg + ": start it (scripts/test.sh does) to run this test")
+}
