@@ -11,6 +11,7 @@ import (
 	"testing"
 
 	"synco/dumpers"
+	"synco/dumpers/dumperstest"
 	"synco/dumpers/mysql"
 )
 
@@ -91,7 +92,7 @@ func TestParallelDumpIsConsistent(t *testing.T) {
 	defer func() { stop(); wg.Wait() }()
 
 	for round := 0; round < 3; round++ {
-		s := newMemSink()
+		s := dumperstest.NewMem()
 		d := mysql.NewDumper(cfgFor(t, name))
 		if err := d.Dump(t.Context(), s, dumpers.Options{Parallel: 4}); err != nil {
 			t.Fatal(err)
@@ -99,8 +100,8 @@ func TestParallelDumpIsConsistent(t *testing.T) {
 		if d.Workers() != 4 {
 			t.Errorf("dump used %d connections, want 4", d.Workers())
 		}
-		an, asum := sumRows(t, s.streams[dumpers.DataStream("a")])
-		bn, bsum := sumRows(t, s.streams[dumpers.DataStream("b")])
+		an, asum := sumRows(t, s.Streams[dumpers.DataStream("a")])
+		bn, bsum := sumRows(t, s.Streams[dumpers.DataStream("b")])
 		if an != bn || asum != bsum {
 			t.Errorf("round %d: a has %d rows (sum %d), b has %d rows (sum %d): not one snapshot", round, an, asum, bn, bsum)
 		}

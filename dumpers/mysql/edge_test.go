@@ -141,13 +141,13 @@ func TestEdgeValuesRoundTrip(t *testing.T) {
 	src := createEdge(t, db)
 	want := rowsOf(t, db, src)
 	d := dump(t, src, dumpers.Options{Parallel: 2})
-	if _, ok := d.streams[dumpers.DataStream("empty_t")]; ok {
+	if _, ok := d.Streams[dumpers.DataStream("empty_t")]; ok {
 		t.Error("empty table got a data stream")
 	}
-	if s := string(d.streams[dumpers.DataStream("edge")]); strings.Contains(s, "`gv`") || strings.Contains(s, "`gs`") {
+	if s := string(d.Streams[dumpers.DataStream("edge")]); strings.Contains(s, "`gv`") || strings.Contains(s, "`gs`") {
 		t.Error("generated columns dumped as data")
 	}
-	if s := string(d.streams[dumpers.DataStream("nokey")]); !strings.Contains(s, "(NULL,NULL),\n('A',2),\n('B',1),\n('a',NULL),\n('a',NULL),\n('b',1);") {
+	if s := string(d.Streams[dumpers.DataStream("nokey")]); !strings.Contains(s, "(NULL,NULL),\n('A',2),\n('B',1),\n('a',NULL),\n('a',NULL),\n('b',1);") {
 		t.Errorf("nokey not in byte order:\n%s", s)
 	}
 	dst := uniqueName("edge_copy")
@@ -187,9 +187,9 @@ func TestMysqlClientLoadsConcatenation(t *testing.T) {
 		d := dump(t, src, dumpers.Options{})
 		dst := newDB(t, db, "client")
 		cmd := exec.CommandContext(t.Context(), client, "-uroot", "-h127.0.0.1", "--default-character-set=utf8mb4", dst)
-		cmd.Stdin = bytes.NewReader(d.concat())
+		cmd.Stdin = bytes.NewReader(d.Concat())
 		if out, err := cmd.CombinedOutput(); err != nil {
-			os.WriteFile(t.TempDir()+"/all.sql", d.concat(), 0o644)
+			os.WriteFile(t.TempDir()+"/all.sql", d.Concat(), 0o644)
 			t.Fatalf("mysql < dump: %v\n%s", err, out)
 		}
 		equalMaps(t, "checksum", checksums(t, db, src), checksums(t, db, dst))

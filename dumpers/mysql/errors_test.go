@@ -7,6 +7,7 @@ import (
 	"testing"
 
 	"synco/dumpers"
+	"synco/dumpers/dumperstest"
 	"synco/dumpers/mysql"
 )
 
@@ -15,7 +16,7 @@ func TestWrongCredentialsAndUnreachable(t *testing.T) {
 	name := newDB(t, db, "creds")
 	cfg := cfgFor(t, name)
 	cfg.Password = "definitely-wrong-pw"
-	err := mysql.NewDumper(cfg).Dump(t.Context(), newMemSink(), dumpers.Options{})
+	err := mysql.NewDumper(cfg).Dump(t.Context(), dumperstest.NewMem(), dumpers.Options{})
 	if !errors.Is(err, mysql.ErrAccessDenied) {
 		t.Errorf("wrong password: %v, want ErrAccessDenied", err)
 	}
@@ -24,10 +25,10 @@ func TestWrongCredentialsAndUnreachable(t *testing.T) {
 	}
 	bad := cfgFor(t, name)
 	bad.Port = 1 // nothing listens there
-	if err := mysql.Import(t.Context(), bad, newMemSink(), nil); !errors.Is(err, mysql.ErrUnreachable) {
+	if err := mysql.Import(t.Context(), bad, dumperstest.NewMem(), nil); !errors.Is(err, mysql.ErrUnreachable) {
 		t.Errorf("closed port: %v, want ErrUnreachable", err)
 	}
-	if err := mysql.NewDumper(cfgFor(t, name+"_missing")).Dump(t.Context(), newMemSink(), dumpers.Options{}); err == nil || !strings.Contains(err.Error(), "does not exist") {
+	if err := mysql.NewDumper(cfgFor(t, name+"_missing")).Dump(t.Context(), dumperstest.NewMem(), dumpers.Options{}); err == nil || !strings.Contains(err.Error(), "does not exist") {
 		t.Errorf("missing database: %v", err)
 	}
 }
@@ -46,7 +47,7 @@ func TestLimitedUser(t *testing.T) {
 	cfg.User, cfg.Password = user, "pw"
 
 	d := mysql.NewDumper(cfg)
-	s := newMemSink()
+	s := dumperstest.NewMem()
 	if err := d.Dump(t.Context(), s, dumpers.Options{Parallel: 4}); err != nil {
 		t.Fatalf("dump without RELOAD: %v", err)
 	}
@@ -73,7 +74,7 @@ func TestUnixSocket(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	s := newMemSink()
+	s := dumperstest.NewMem()
 	if err := mysql.NewDumper(cfg).Dump(t.Context(), s, dumpers.Options{}); err != nil {
 		t.Fatalf("dump over %s: %v", sock, err)
 	}

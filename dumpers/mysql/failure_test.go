@@ -10,13 +10,14 @@ import (
 	"testing"
 
 	"synco/dumpers"
+	"synco/dumpers/dumperstest"
 	"synco/dumpers/mysql"
 )
 
 // faultySource wraps a Source: the failAt-th Open (1-based) returns a reader
 // that fails half-way; cancel, if set, is called at that point instead.
 type faultySource struct {
-	src    *memSink
+	src    *dumperstest.Mem
 	failAt int32
 	opens  atomic.Int32
 	cancel context.CancelFunc
@@ -114,11 +115,11 @@ func TestImportFailureLeavesTargetIntact(t *testing.T) {
 	}
 
 	// a broken post.sql (a view on a missing table) fails in staging, target intact
-	broken := newMemSink()
+	broken := dumperstest.NewMem()
 	for _, n := range d.Names() {
-		broken.streams[n] = d.streams[n]
+		broken.Streams[n] = d.Streams[n]
 	}
-	broken.streams[dumpers.PostStream] = append([]byte("CREATE VIEW v_broken AS SELECT * FROM no_such_table;\n"), d.streams[dumpers.PostStream]...)
+	broken.Streams[dumpers.PostStream] = append([]byte("CREATE VIEW v_broken AS SELECT * FROM no_such_table;\n"), d.Streams[dumpers.PostStream]...)
 	if err := mysql.Import(t.Context(), cfgFor(t, target), broken, nil); err == nil || !strings.Contains(err.Error(), "no_such_table") {
 		t.Errorf("broken post.sql: %v", err)
 	}
@@ -126,7 +127,7 @@ func TestImportFailureLeavesTargetIntact(t *testing.T) {
 
 	// an event that fails: events are only created in the target, after the tables
 	// were swapped in, so this exercises the roll-back of the swap
-	broken.streams[dumpers.PostStream] = append(append([]byte{}, d.streams[dumpers.PostStream]...), "CREATE EVENT e_bad ON SCHEDULE EVERY 1 DAY DO SELECT FROM FROM;\n"...)
+	broken.Streams[dumpers.PostStream] = append(append([]byte{}, d.Streams[dumpers.PostStream]...), "CREATE EVENT e_bad ON SCHEDULE EVERY 1 DAY DO SELECT FROM FROM;\n"...)
 	if err := mysql.Import(t.Context(), cfgFor(t, target), broken, nil); err == nil || !strings.Contains(err.Error(), "e_bad") {
 		t.Errorf("broken event: %v", err)
 	}

@@ -1,22 +1,19 @@
 package mysql_test
 
 import (
-	"bytes"
 	"context"
 	"crypto/rand"
 	"database/sql"
 	"encoding/hex"
 	"fmt"
-	"io"
-	"sort"
 	"strings"
-	"sync"
 	"testing"
 	"time"
 
 	driver "github.com/go-sql-driver/mysql"
 
 	"synco/dumpers"
+	"synco/dumpers/dumperstest"
 	"synco/dumpers/mysql"
 	"synco/internal/testenv"
 )
@@ -99,75 +96,9 @@ func cfgFor(t *testing.T, name string) *mysql.Config {
 	return c
 }
 
-// memSink keeps streams in memory; it is also a Source.
-type memSink struct {
-	mu      sync.Mutex
-	streams map[string][]byte
-}
-
-func newMemSink() *memSink { return &memSink{streams: map[string][]byte{}} }
-
-type memWriter struct {
-	s    *memSink
-	name string
-	buf  bytes.Buffer
-}
-
-func (w *memWriter) Write(p []byte) (int, error) { return w.buf.Write(p) }
-func (w *memWriter) Close() error {
-	w.s.mu.Lock()
-	defer w.s.mu.Unlock()
-	w.s.streams[w.name] = w.buf.Bytes()
-	return nil
-}
-
-func (s *memSink) Create(ctx context.Context, name string) (io.WriteCloser, error) {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	if _, ok := s.streams[name]; ok {
-		return nil, fmt.Errorf("stream %s created twice", name)
-	}
-	s.streams[name] = nil
-	return &memWriter{s: s, name: name}, nil
-}
-
-func (s *memSink) Names() []string {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	var n []string
-	for k := range s.streams {
-		n = append(n, k)
-	}
-	sort.Strings(n)
-	return n
-}
-
-func (s *memSink) Open(ctx context.Context, name string) (io.ReadCloser, error) {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	b, ok := s.streams[name]
-	if !ok {
-		return nil, fmt.Errorf("no stream %s", name)
-	}
-	return io.NopCloser(bytes.NewReader(b)), nil
-}
-
-// concat is the single-file form: schema, data in name order, post.
-func (s *memSink) concat() []byte {
-	var b bytes.Buffer
-	b.Write(s.streams[dumpers.SchemaStream])
-	for _, n := range s.Names() {
-		if strings.HasPrefix(n, dumpers.DataDir) {
-			b.Write(s.streams[n])
-		}
-	}
-	b.Write(s.streams[dumpers.PostStream])
-	return b.Bytes()
-}
-
-func dump(t *testing.T, name string, opt dumpers.Options) *memSink {
+func dump(t *testing.T, name string, opt dumpers.Options) *dumperstest.Mem {
 	t.Helper()
-	s := newMemSink()
+	s := dumperstest.NewMem()
 	if err := mysql.NewDumper(cfgFor(t, name)).Dump(t.Context(), s, opt); err != nil {
 		t.Fatalf("dump %s: %v", name, err)
 	}

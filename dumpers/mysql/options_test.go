@@ -31,26 +31,26 @@ func TestDumpOptions(t *testing.T) {
 			}
 		},
 	})
-	schema := string(d.streams[dumpers.SchemaStream])
+	schema := string(d.Streams[dumpers.SchemaStream])
 	for _, gone := range []string{"`film_actor`", "`film_text`", "`actor`"} {
 		if strings.Contains(schema, "CREATE TABLE "+gone) {
 			t.Errorf("excluded %s in schema.sql", gone)
 		}
 	}
-	if strings.Contains(string(d.streams[dumpers.PostStream]), "ins_film") != true {
+	if strings.Contains(string(d.Streams[dumpers.PostStream]), "ins_film") != true {
 		t.Error("trigger ins_film on the kept table film is missing")
 	}
 	if !strings.Contains(schema, "CREATE TABLE `payment`") {
 		t.Error("structure-only payment has no CREATE TABLE")
 	}
-	if _, ok := d.streams[dumpers.DataStream("payment")]; ok {
+	if _, ok := d.Streams[dumpers.DataStream("payment")]; ok {
 		t.Error("structure-only payment has data")
 	}
 	if done["rental"] != 32 || done["customer"] != 10 {
 		t.Errorf("WHERE: rental %d rows (want 32), customer %d (want 10)", done["rental"], done["customer"])
 	}
 	var total int64
-	for _, b := range d.streams {
+	for _, b := range d.Streams {
 		total += int64(len(b))
 	}
 	if last != total {
@@ -59,7 +59,7 @@ func TestDumpOptions(t *testing.T) {
 
 	// the dump loads (views on excluded tables aside: drop those from post.sql)
 	var post []string
-	_ = mysql.SplitStatements(strings.NewReader(string(d.streams[dumpers.PostStream])), func(st []byte) error {
+	_ = mysql.SplitStatements(strings.NewReader(string(d.Streams[dumpers.PostStream])), func(st []byte) error {
 		s := string(st)
 		if !strings.Contains(s, " VIEW ") && !strings.Contains(s, "ins_film") && !strings.Contains(s, "upd_film") && !strings.Contains(s, "del_film") {
 			if strings.HasPrefix(s, "CREATE ") && (strings.Contains(s, "PROCEDURE") || strings.Contains(s, "FUNCTION") || strings.Contains(s, "TRIGGER")) {
@@ -71,7 +71,7 @@ func TestDumpOptions(t *testing.T) {
 		}
 		return nil
 	})
-	d.streams[dumpers.PostStream] = []byte(strings.Join(post, "\n") + "\n")
+	d.Streams[dumpers.PostStream] = []byte(strings.Join(post, "\n") + "\n")
 	dst := uniqueName("opts")
 	dropAtCleanup(t, db, dst)
 	if err := mysql.Import(t.Context(), cfgFor(t, dst), d, nil); err != nil {

@@ -11,6 +11,7 @@ import (
 	"time"
 
 	"synco/dumpers"
+	"synco/dumpers/dumperstest"
 	"synco/dumpers/mysql"
 	"synco/internal/testenv"
 )
@@ -129,7 +130,7 @@ func TestSakilaRoundTrip(t *testing.T) {
 	d := dump(t, src, dumpers.Options{Parallel: 3})
 	t.Logf("dump: %v", time.Since(start))
 	start = time.Now()
-	if !bytes.Contains(d.streams[dumpers.SchemaStream], []byte("AUTO_INCREMENT=")) {
+	if !bytes.Contains(d.Streams[dumpers.SchemaStream], []byte("AUTO_INCREMENT=")) {
 		t.Error("schema.sql lacks AUTO_INCREMENT values")
 	}
 	dst := uniqueName("sakila_copy")
@@ -143,19 +144,19 @@ func TestSakilaRoundTrip(t *testing.T) {
 	equalMaps(t, "checksum", want, checksums(t, db, dst))
 
 	// determinism: the same data dumps to the same bytes, also from the copy
-	for _, again := range []*memSink{dump(t, src, dumpers.Options{Parallel: 2}), dump(t, dst, dumpers.Options{Parallel: 1})} {
+	for _, again := range []*dumperstest.Mem{dump(t, src, dumpers.Options{Parallel: 2}), dump(t, dst, dumpers.Options{Parallel: 1})} {
 		equalStreams(t, d, again)
 	}
 }
 
-func equalStreams(t *testing.T, a, b *memSink) {
+func equalStreams(t *testing.T, a, b *dumperstest.Mem) {
 	t.Helper()
 	an, bn := a.Names(), b.Names()
 	if len(an) != len(bn) {
 		t.Fatalf("streams differ: %v vs %v", an, bn)
 	}
 	for _, n := range an {
-		if !bytes.Equal(a.streams[n], b.streams[n]) {
+		if !bytes.Equal(a.Streams[n], b.Streams[n]) {
 			t.Errorf("stream %s differs between dumps", n)
 		}
 	}

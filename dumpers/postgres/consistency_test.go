@@ -11,12 +11,13 @@ import (
 	"github.com/jackc/pgx/v5"
 
 	"synco/dumpers"
+	"synco/dumpers/dumperstest"
 	"synco/dumpers/postgres"
 )
 
 // rowsIn counts the COPY rows of a data stream.
-func rowsIn(s *memSink, table string) int {
-	b := s.streams[dumpers.DataStream(table)].Bytes()
+func rowsIn(s *dumperstest.Mem, table string) int {
+	b := s.Streams[dumpers.DataStream(table)]
 	return bytes.Count(b, []byte{'\n'}) - 2 // COPY line and "\."
 }
 
@@ -89,7 +90,7 @@ INSERT INTO public.logs VALUES (1), (2);`
 	if n := rowsIn(s, "public.keep"); n != 5 {
 		t.Errorf("keep rows %d, want 5", n)
 	}
-	all := string(s.concat())
+	all := string(s.Concat())
 	if strings.Contains(all, "cache_x") || strings.Contains(all, "public.cv") {
 		t.Error("excluded table or its view is in the dump")
 	}
@@ -110,7 +111,7 @@ func TestErrors(t *testing.T) {
 		"CREATE TABLE public.secret (id int PRIMARY KEY); CREATE TABLE public.open (id int);")); err != nil {
 		t.Fatal(err)
 	}
-	err := postgres.NewDumper(cfg.WithUser("synco_nobody_"+randSuffix())).Dump(t.Context(), newMemSink(), dumpers.Options{})
+	err := postgres.NewDumper(cfg.WithUser("synco_nobody_"+randSuffix())).Dump(t.Context(), dumperstest.NewMem(), dumpers.Options{})
 	if !errors.Is(err, postgres.ErrAuth) {
 		t.Errorf("unknown role: %v, want ErrAuth", err)
 	}
@@ -123,11 +124,11 @@ func TestErrors(t *testing.T) {
 			conn.Close(context.Background())
 		}
 	})
-	err = postgres.NewDumper(cfg.WithUser(role)).Dump(t.Context(), newMemSink(), dumpers.Options{})
+	err = postgres.NewDumper(cfg.WithUser(role)).Dump(t.Context(), dumperstest.NewMem(), dumpers.Options{})
 	if !errors.Is(err, postgres.ErrPrivilege) || !strings.Contains(err.Error(), "SELECT on table public.open") {
 		t.Errorf("no SELECT: %v, want ErrPrivilege naming it", err)
 	}
-	err = postgres.Import(t.Context(), cfg.WithUser(role), newMemSink(), nil)
+	err = postgres.Import(t.Context(), cfg.WithUser(role), dumperstest.NewMem(), nil)
 	if !errors.Is(err, postgres.ErrPrivilege) || !strings.Contains(err.Error(), "CREATEDB") {
 		t.Errorf("import without CREATEDB: %v, want ErrPrivilege naming it", err)
 	}

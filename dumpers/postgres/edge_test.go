@@ -92,15 +92,15 @@ func TestEdgeValuesRoundTrip(t *testing.T) {
 	}
 	s := dump(t, src, dumpers.Options{})
 	s2 := dump(t, src, dumpers.Options{Parallel: 1})
-	if !bytes.Equal(s.concat(), s2.concat()) {
+	if !bytes.Equal(s.Concat(), s2.Concat()) {
 		t.Error("two dumps differ")
 	}
-	if _, ok := s.streams["data/Odd%20Schema.edge%20Table.sql"]; !ok {
+	if _, ok := s.Streams["data/Odd%20Schema.edge%20Table.sql"]; !ok {
 		t.Errorf("no stream for the odd table: %v", s.Names())
 	}
 	dst := newDB(t, "edgeimport")
 	if err := postgres.Import(t.Context(), dst, s, nil); err != nil {
-		t.Fatalf("import: %v\n%s", err, s.streams[dumpers.PostStream])
+		t.Fatalf("import: %v\n%s", err, s.Streams[dumpers.PostStream])
 	}
 	a, b := dbConn(t, src), dbConn(t, dst)
 	sameDatabase(t, a, b)
@@ -138,7 +138,7 @@ func TestConcatenatedFileLoadsWithPsql(t *testing.T) {
 	s := dump(t, src, dumpers.Options{})
 	dst := newDB(t, "psqldst")
 	cmd := exec.CommandContext(t.Context(), psql, "-X", "-q", "-v", "ON_ERROR_STOP=1", "-h", "127.0.0.1", "-U", "postgres", "-d", dst.Database)
-	cmd.Stdin = bytes.NewReader(s.concat())
+	cmd.Stdin = bytes.NewReader(s.Concat())
 	if out, err := cmd.CombinedOutput(); err != nil {
 		t.Fatalf("psql: %v\n%s", err, out)
 	}

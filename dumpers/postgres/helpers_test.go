@@ -1,15 +1,12 @@
 package postgres_test
 
 import (
-	"bytes"
 	"context"
 	"crypto/rand"
 	"encoding/hex"
 	"fmt"
-	"io"
 	"os"
 	"path/filepath"
-	"slices"
 	"strings"
 	"sync"
 	"testing"
@@ -17,6 +14,7 @@ import (
 	"github.com/jackc/pgx/v5"
 
 	"synco/dumpers"
+	"synco/dumpers/dumperstest"
 	"synco/dumpers/postgres"
 	"synco/internal/testenv"
 )
@@ -96,68 +94,6 @@ func runFile(t *testing.T, cfg *postgres.Config, file string) {
 	}
 }
 
-// memSink keeps streams in memory; it is also a dumpers.Source.
-type memSink struct {
-	mu      sync.Mutex
-	streams map[string]*bytes.Buffer
-}
-
-func newMemSink() *memSink { return &memSink{streams: map[string]*bytes.Buffer{}} }
-
-type memWriter struct {
-	bytes.Buffer
-	s    *memSink
-	name string
-}
-
-func (w *memWriter) Close() error {
-	w.s.mu.Lock()
-	defer w.s.mu.Unlock()
-	w.s.streams[w.name] = &w.Buffer
-	return nil
-}
-
-func (s *memSink) Create(ctx context.Context, name string) (io.WriteCloser, error) {
-	return &memWriter{s: s, name: name}, nil
-}
-
-func (s *memSink) Names() []string {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	var n []string
-	for k := range s.streams {
-		n = append(n, k)
-	}
-	slices.Sort(n)
-	return n
-}
-
-func (s *memSink) Open(ctx context.Context, name string) (io.ReadCloser, error) {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	b, ok := s.streams[name]
-	if !ok {
-		return nil, fmt.Errorf("no stream %s", name)
-	}
-	return io.NopCloser(bytes.NewReader(b.Bytes())), nil
-}
-
-// concat is schema + data streams in name order + post, as one plain file.
-func (s *memSink) concat() []byte {
-	var out bytes.Buffer
-	out.Write(s.streams[dumpers.SchemaStream].Bytes())
-	for _, n := range s.Names() {
-		if strings.HasPrefix(n, dumpers.DataDir) {
-			out.Write(s.streams[n].Bytes())
-		}
-	}
-	out.Write(s.streams[dumpers.PostStream].Bytes())
-	return out.Bytes()
-}
-
-var _ dumpers.Sink = (*memSink)(nil)
-var _ dumpers.Source = (*memSink)(nil)
-
 var (
 	pagilaOnce sync.Once
 	pagilaTpl  string
@@ -220,9 +156,9 @@ func loadPagila(t *testing.T, refresh bool) *postgres.Config {
 	return cfg
 }
 
-func dump(t *testing.T, cfg *postgres.Config, opt dumpers.Options) *memSink {
+func dump(t *testing.T, cfg *postgres.Config, opt dumpers.Options) *dumperstest.Mem {
 	t.Helper()
-	s := newMemSink()
+	s := dumperstest.NewMem()
 	if err := postgres.NewDumper(cfg).Dump(t.Context(), s, opt); err != nil {
 		t.Fatalf("dump: %v", err)
 	}

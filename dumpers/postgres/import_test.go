@@ -9,13 +9,14 @@ import (
 	"testing"
 
 	"synco/dumpers"
+	"synco/dumpers/dumperstest"
 	"synco/dumpers/postgres"
 )
 
 // faultySource fails the nth Open of a data stream after some bytes, or
 // blocks it until ctx is cancelled.
 type faultySource struct {
-	*memSink
+	*dumperstest.Mem
 	n      int32
 	opens  atomic.Int32
 	block  bool
@@ -31,10 +32,10 @@ func (f *faultySource) Open(ctx context.Context, name string) (io.ReadCloser, er
 			<-ctx.Done()
 			return nil, ctx.Err()
 		}
-		r, _ := f.memSink.Open(ctx, name)
+		r, _ := f.Mem.Open(ctx, name)
 		return io.NopCloser(io.MultiReader(io.LimitReader(r, 100), errReader{})), nil
 	}
-	return f.memSink.Open(ctx, name)
+	return f.Mem.Open(ctx, name)
 }
 
 type errReader struct{}
@@ -69,7 +70,7 @@ func TestImportFailureKeepsTarget(t *testing.T) {
 			dst := targetWithData(t)
 			ctx, cancel := context.WithCancel(t.Context())
 			defer cancel()
-			f := &faultySource{memSink: s, n: 5, block: tc.block, cancel: cancel}
+			f := &faultySource{Mem: s, n: 5, block: tc.block, cancel: cancel}
 			err := postgres.Import(ctx, dst, f, nil)
 			if !errors.Is(err, tc.want) {
 				t.Fatalf("import error %v, want %v", err, tc.want)

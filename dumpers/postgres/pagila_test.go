@@ -11,6 +11,7 @@ import (
 	"github.com/jackc/pgx/v5"
 
 	"synco/dumpers"
+	"synco/dumpers/dumperstest"
 	"synco/dumpers/postgres"
 )
 
@@ -166,7 +167,7 @@ func TestPagilaRoundTrip(t *testing.T) {
 			checkPagila(t, srcConn, refresh)
 
 			var progressed atomic.Bool // Progress is called from any goroutine
-			s := newMemSink()
+			s := dumperstest.NewMem()
 			err := postgres.NewDumper(src).Dump(t.Context(), s, dumpers.Options{Parallel: 3,
 				Progress: func(dumpers.Progress) { progressed.Store(true) }})
 			if err != nil {
@@ -181,7 +182,7 @@ func TestPagilaRoundTrip(t *testing.T) {
 			// Determinism: a second dump gives the same bytes.
 			s2 := dump(t, src, dumpers.Options{Parallel: 1})
 			for _, n := range s.Names() {
-				if !bytes.Equal(s.streams[n].Bytes(), s2.streams[n].Bytes()) {
+				if !bytes.Equal(s.Streams[n], s2.Streams[n]) {
 					t.Errorf("stream %s differs between two dumps", n)
 				}
 			}
@@ -197,7 +198,7 @@ func TestPagilaRoundTrip(t *testing.T) {
 			// The imported copy dumps to the same bytes.
 			s3 := dump(t, dst, dumpers.Options{})
 			for _, n := range s.Names() {
-				if !bytes.Equal(s.streams[n].Bytes(), s3.streams[n].Bytes()) {
+				if !bytes.Equal(s.Streams[n], s3.Streams[n]) {
 					t.Errorf("stream %s differs after a round trip", n)
 				}
 			}

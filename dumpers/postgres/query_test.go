@@ -60,7 +60,7 @@ INSERT INTO public.t VALUES (2, 'b', 'x'), (1, 'b', 'y'), (3, 'a', 'z');`
 	}
 	s := dump(t, cfg, dumpers.Options{})
 	want := "COPY public.t (\"k \"\"2\"\", x\", \"K{1}\\\", v) FROM stdin;\n3\ta\tz\n1\tb\ty\n2\tb\tx\n\\.\n"
-	if got := s.streams[dumpers.DataStream("public.t")].String(); got != want {
+	if got := string(s.Streams[dumpers.DataStream("public.t")]); got != want {
 		t.Errorf("data stream:\n%s\nwant:\n%s", got, want)
 	}
 }
