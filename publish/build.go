@@ -3,6 +3,7 @@ package publish
 import (
 	"bytes"
 	"context"
+	"errors"
 	"fmt"
 	"io"
 	"io/fs"
@@ -74,7 +75,7 @@ type Result struct {
 	Reused    int                   // files taken from the stat cache without reading them
 	Left      int                   // files left out by a FileSet's Skip
 	Remote    int                   // files published by their public URL
-	Skipped   []string              // source entries left out (symlinks, devices, sockets)
+	Skipped   []string              // source entries left out (symlinks, devices, sockets, files deleted while publishing)
 	Pruned    chunkstore.PruneStats // what the store dropped from earlier runs
 }
 
@@ -135,7 +136,11 @@ func Build(ctx context.Context, pub *Publication, in Inputs, workers int, progre
 	if err != nil {
 		return nil, err
 	}
-	b.streams = append(b.streams, files...)
+	for _, f := range files {
+		if !b.vanished[f.Path] {
+			b.streams = append(b.streams, f)
+		}
+	}
 	b.keepSamples()
 	if err := b.dictStream(ctx); err != nil {
 		return nil, err
@@ -169,6 +174,7 @@ type builder struct {
 	streams  []manifest.Stream
 	cacheOut map[string]statEntry
 	sealed   map[chunkstore.ID]bool // chunks put in this run (guarded by mu)
+	vanished map[string]bool        // files deleted between scan and read (guarded by mu)
 	res      *Result
 	sampler  *sampler // ClassDB chunks, while the store has no dictionary
 }
@@ -273,6 +279,9 @@ func (b *builder) file(ctx context.Context, s *manifest.Stream) error {
 	}
 	src := b.sources[s.Path]
 	f, err := os.Open(src)
+	if errors.Is(err, fs.ErrNotExist) {
+		return b.vanish(s, src) // deleted since the scan: a live upload directory
+	}
 	if err != nil {
 		return fmt.Errorf("read %s: %w", src, err)
 	}
@@ -308,10 +317,25 @@ func (b *builder) file(ctx context.Context, s *manifest.Stream) error {
 	return nil
 }
 
+// vanish leaves out a file that was deleted after the scan listed it.
+func (b *builder) vanish(s *manifest.Stream, src string) error {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	if b.vanished == nil {
+		b.vanished = map[string]bool{}
+	}
+	b.vanished[s.Path] = true
+	b.res.Skipped = append(b.res.Skipped, src)
+	return nil
+}
+
 // remote hashes a file published by URL (it is read, but neither chunked nor sealed).
 func (b *builder) remote(s *manifest.Stream) error {
 	src := b.sources[s.Path]
 	f, err := os.Open(src)
+	if errors.Is(err, fs.ErrNotExist) {
+		return b.vanish(s, src)
+	}
 	if err != nil {
 		return fmt.Errorf("read %s: %w", src, err)
 	}

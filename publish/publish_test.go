@@ -203,3 +203,21 @@ func TestRepublishPrunesWhatIsGone(t *testing.T) {
 		t.Errorf("unchanged republishes grew the store from %d to %d packs", after, n)
 	}
 }
+
+func TestFileDeletedWhilePublishing(t *testing.T) {
+	dir := t.TempDir()
+	os.WriteFile(filepath.Join(dir, "a.txt"), []byte("goes away"), 0o644)
+	os.WriteFile(filepath.Join(dir, "b.txt"), []byte("stays"), 0o644)
+	// The scan lists a.txt, then (while it looks at b.txt) a.txt is deleted: an
+	// upload directory that changes during a publish must not fail it.
+	in := publish.Inputs{FileSets: []publish.FileSet{{Name: "up", Dir: dir, Skip: func(rel string) bool {
+		if rel == "b.txt" {
+			os.Remove(filepath.Join(dir, "a.txt"))
+		}
+		return false
+	}}}}
+	res, _ := build(t, t.TempDir(), in)
+	if res.Streams != 2 || len(res.Skipped) != 1 || !strings.HasSuffix(res.Skipped[0], "a.txt") {
+		t.Fatalf("publish with a file deleted midway: %+v", res.Result)
+	}
+}

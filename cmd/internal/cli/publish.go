@@ -256,7 +256,7 @@ func (c *PublishCmd) Run(env *Env) error {
 	}()
 	defer func() { <-trained }()
 	for _, s := range res.Skipped {
-		fmt.Fprintf(stderr, "%s: skipped %s (not a regular file or directory)\n", prog, s)
+		fmt.Fprintf(stderr, "%s: skipped %s (not a regular file or directory, or deleted while publishing)\n", prog, s)
 	}
 	fmt.Fprintf(stderr, "%s: ready in %s: %d entries, %s in %d chunks; sealed %d new chunks (data and manifest); %d files unchanged since the last run\n",
 		prog, time.Since(start).Round(time.Millisecond), res.Streams, FormatSize(int64(res.Bytes)), res.Chunks, res.NewChunks, res.Reused)
