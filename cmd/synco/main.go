@@ -10,7 +10,7 @@ import (
 )
 
 type grammar struct {
-	Fetch   FetchCmd       `cmd:"" help:"Fetch a publication: synco fetch <token> --to DIR."`
+	Fetch   FetchCmd       `cmd:"" help:"Fetch a publication into --to DIR, a local --db, or the project in the current directory."`
 	Publish cli.PublishCmd `cmd:"" help:"Publish files and streams (as synco-lite does)."`
 	Detect  DetectCmd      `cmd:"" help:"Show what would be synced from the project in DIR: framework, database, tables, file sets."`
 	Cache   struct {
@@ -21,6 +21,7 @@ type grammar struct {
 
 const examples = `Examples:
   synco fetch synco1abc… --to ./sync      # the command synco-lite publish printed
+  cd ~/src/app && synco fetch synco1abc…  # install into this project (shows, then asks)
   synco detect                            # what would be synced from this project
   synco cache gc --max-size 5G
 
