@@ -52,10 +52,10 @@ func prefixed(p string, cols []string) string {
 	return strings.Join(out, ", ")
 }
 
-// progressWriter counts rows (COPY text rows end in '\n'; newlines inside
-// values are escaped) and bytes, reporting every reportEvery bytes.
-type progressWriter struct {
-	w        io.Writer
+// rowCounter counts rows (COPY text rows end in '\n'; newlines inside values are
+// escaped) and bytes of one table, reporting every reportEvery bytes; the dump's
+// writer and the import's reader share it.
+type rowCounter struct {
 	table    string
 	rows     int64
 	sinceRep int64
@@ -65,15 +65,25 @@ type progressWriter struct {
 
 const reportEvery = 1 << 20
 
+func (c *rowCounter) count(b []byte) {
+	c.rows += int64(bytes.Count(b, []byte{'\n'}))
+	c.sinceRep += int64(len(b))
+	all := c.total.Add(int64(len(b)))
+	if c.report != nil && c.sinceRep >= reportEvery {
+		c.sinceRep = 0
+		c.report(dumpers.Progress{Table: c.table, Rows: c.rows, Bytes: all})
+	}
+}
+
+// progressWriter counts what is written through it.
+type progressWriter struct {
+	w io.Writer
+	rowCounter
+}
+
 func (p *progressWriter) Write(b []byte) (int, error) {
 	n, err := p.w.Write(b)
-	p.rows += int64(bytes.Count(b[:n], []byte{'\n'}))
-	p.sinceRep += int64(n)
-	all := p.total.Add(int64(n))
-	if p.report != nil && p.sinceRep >= reportEvery {
-		p.sinceRep = 0
-		p.report(dumpers.Progress{Table: p.table, Rows: p.rows, Bytes: all})
-	}
+	p.count(b[:n])
 	return n, err
 }
 
@@ -96,7 +106,7 @@ func dumpTable(ctx context.Context, conn *pgconn.PgConn, sink dumpers.Sink, t *t
 	if _, err := bw.WriteString(head); err != nil {
 		return fmt.Errorf("write data of %s: %w", t.qname, err)
 	}
-	pw := &progressWriter{w: bw, table: name, total: total, report: report}
+	pw := &progressWriter{w: bw, rowCounter: rowCounter{table: name, total: total, report: report}}
 	if _, err := conn.CopyTo(ctx, pw, t.copyQuery(where)); err != nil {
 		return fmt.Errorf("dump data of %s: %w", t.qname, privErr(err, "SELECT on table "+t.qname))
 	}

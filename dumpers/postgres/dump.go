@@ -143,7 +143,7 @@ func writeStream(ctx context.Context, sink dumpers.Sink, name string, total *ato
 	if err != nil {
 		return fmt.Errorf("create stream %s: %w", name, err)
 	}
-	cw := &progressWriter{w: w, total: total}
+	cw := &progressWriter{w: w, rowCounter: rowCounter{total: total}}
 	if err := f(cw); err != nil {
 		w.Close()
 		return fmt.Errorf("write stream %s: %w", name, err)

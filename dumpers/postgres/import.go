@@ -1,7 +1,6 @@
 package postgres
 
 import (
-	"bytes"
 	"context"
 	"crypto/rand"
 	"encoding/hex"
@@ -125,23 +124,13 @@ func createStaging(ctx context.Context, admin *pgconn.PgConn, target, staging st
 
 // countingReader reports bytes and rows read from the data streams.
 type countingReader struct {
-	r     io.Reader
-	table string
-	rows  int64
-	since int64
-	total *atomic.Int64
-	rep   func(dumpers.Progress)
+	r io.Reader
+	rowCounter
 }
 
 func (c *countingReader) Read(p []byte) (int, error) {
 	n, err := c.r.Read(p)
-	c.rows += int64(bytes.Count(p[:n], []byte{'\n'}))
-	c.since += int64(n)
-	all := c.total.Add(int64(n))
-	if c.rep != nil && c.since >= reportEvery {
-		c.since = 0
-		c.rep(dumpers.Progress{Table: c.table, Rows: c.rows, Bytes: all})
-	}
+	c.count(p[:n])
 	return n, err
 }
 
@@ -159,7 +148,7 @@ func load(ctx context.Context, cfg *Config, src dumpers.Source, progress func(du
 			return fmt.Errorf("open stream %s: %w", name, err)
 		}
 		defer r.Close()
-		cr := &countingReader{r: r, table: table, total: &total, rep: progress}
+		cr := &countingReader{r: r, rowCounter: rowCounter{table: table, total: &total, report: progress}}
 		var rows int64
 		if err := execScript(ctx, conn, cr, func(n int64) { rows += n }); err != nil {
 			return fmt.Errorf("stream %s: %w", name, err)
