@@ -92,26 +92,18 @@ func lexPHP(src string) ([]token, error) {
 			toks = append(toks, token{tString, s, line})
 			line += strings.Count(src[i:i+n], "\n")
 			i += n
-		case c == '"':
-			s, n, interp, err := lexDouble(src[i:], line)
+		case c == '"', strings.HasPrefix(src[i:], "<<<"):
+			lex := lexDouble
+			if c != '"' {
+				lex = lexHeredoc
+			}
+			s, n, interp, err := lex(src[i:], line)
 			if err != nil {
 				return nil, err
 			}
 			k := tString
 			if interp {
-				k = tInterp
-			}
-			toks = append(toks, token{k, s, line})
-			line += strings.Count(src[i:i+n], "\n")
-			i += n
-		case strings.HasPrefix(src[i:], "<<<"):
-			s, n, interp, err := lexHeredoc(src[i:], line)
-			if err != nil {
-				return nil, err
-			}
-			k := tString
-			if interp {
-				k = tInterp
+				k = tInterp // "…$var…": a value we do not evaluate
 			}
 			toks = append(toks, token{k, s, line})
 			line += strings.Count(src[i:i+n], "\n")
