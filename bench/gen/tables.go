@@ -88,11 +88,7 @@ func (g *sqlGen) content(n, nUsers int) {
 		b = append(b, ',')
 		b = qs(b, node)
 		b = append(b, ',')
-		if parent == 0 {
-			b = append(b, "NULL"...)
-		} else {
-			b = num(b, parent)
-		}
+		b = numOrNull(b, parent)
 		b = append(b, ',')
 		b = qs(b, typ)
 		b = append(b, ',')
@@ -330,11 +326,7 @@ func (g *sqlGen) sessions(n, nUsers int) {
 		b := append(g.row[:0], '(')
 		b = qs(b, k.key)
 		b = append(b, ',')
-		if user == 0 {
-			b = append(b, "NULL"...)
-		} else {
-			b = num(b, user)
-		}
+		b = numOrNull(b, user)
 		b = append(b, ',')
 		b = qs(b, data)
 		b = append(b, ',')
@@ -343,4 +335,12 @@ func (g *sqlGen) sessions(n, nUsers int) {
 		g.emit()
 	}
 	g.end()
+}
+
+// numOrNull appends n, or NULL for 0 (an absent reference).
+func numOrNull(b []byte, n int) []byte {
+	if n == 0 {
+		return append(b, "NULL"...)
+	}
+	return num(b, n)
 }
