@@ -1,11 +1,9 @@
 package fetch
 
 import (
-	"bytes"
 	"encoding/hex"
 	"errors"
 	"fmt"
-	"hash"
 	"io/fs"
 	"os"
 	"path"
@@ -22,11 +20,13 @@ import (
 // stage is the staging directory inside the target and the files being
 // assembled in it. Verified chunk plaintext is written straight to its places
 // in the staged files as it arrives (downloaded or read from the cache), so a
-// chunk is opened once and never read back from the cache. Each stream's
-// signed hash is computed in order as its chunks land (chunks that arrive
-// ahead of their turn are read back from the staged file when it comes), and
-// a file is finished (mode, mtime, closed) when its last stream verified.
-// Nothing leaves the staging directory before every stream verified.
+// chunk is opened once and never read back. A stream is complete when every
+// chunk of its signed list landed: each was verified against its keyed ID and
+// its signed length on the way, and the offsets come from the signed lengths,
+// so the staged stream is the signed one without hashing it again (the
+// stream hash is checked where a stream is not made of chunks: remote files,
+// the manifest). A file is finished (mode, mtime, closed) when its last stream
+// is complete. Nothing leaves the staging directory before every stream is.
 type stage struct {
 	f       *fetcher
 	p       *plan
@@ -66,8 +66,7 @@ type part struct {
 
 	mu   sync.Mutex
 	got  []bool
-	next int // chunks hashed so far
-	h    hash.Hash
+	left int // chunks not delivered yet
 	done bool
 }
 
@@ -117,7 +116,7 @@ func (f *fetcher) newStage(root *manifest.Root, p *plan) (st *stage, err error) 
 		}
 		var base int64
 		for _, s := range o.parts {
-			pt := &part{out: of, s: s, offs: make([]int64, len(s.Chunks)), got: make([]bool, len(s.Chunks))}
+			pt := &part{out: of, s: s, offs: make([]int64, len(s.Chunks)), got: make([]bool, len(s.Chunks)), left: len(s.Chunks)}
 			for i, r := range s.Chunks {
 				pt.offs[i] = base
 				base += int64(r.Len)
@@ -139,7 +138,7 @@ func (f *fetcher) newStage(root *manifest.Root, p *plan) (st *stage, err error) 
 	// Empty streams and files are complete already.
 	for _, pt := range st.parts {
 		if len(pt.s.Chunks) == 0 {
-			if err := pt.advance(nil); err != nil {
+			if err := pt.complete(); err != nil {
 				return nil, err
 			}
 			pt.out.left--
@@ -209,7 +208,9 @@ func (st *stage) put(pl place, plain []byte) error {
 		return nil
 	}
 	pt.got[pl.i] = true
-	err = pt.advance(plain)
+	if pt.left--; pt.left == 0 {
+		err = pt.complete()
+	}
 	complete := pt.done
 	pt.mu.Unlock()
 	if err != nil {
@@ -228,41 +229,17 @@ func (st *stage) put(pl place, plain []byte) error {
 	return nil
 }
 
-// advance hashes the chunks that are now in order (plain is chunk next's, if
-// it just arrived; later ones are read back from the file), and checks the
-// signed hash once all are in. It runs with pt.mu held.
-func (pt *part) advance(plain []byte) error {
-	var buf []byte
-	if pt.h == nil {
-		pt.h = pt.out.st.f.keys.StreamHash() // not before it is needed: a hasher is large
-	}
-	for pt.next < len(pt.got) && pt.got[pt.next] {
-		if plain != nil {
-			pt.h.Write(plain)
-			plain = nil
-		} else {
-			n := int(pt.s.Chunks[pt.next].Len)
-			if cap(buf) < n {
-				buf = make([]byte, n)
-			}
-			if _, err := pt.out.f.ReadAt(buf[:n], pt.offs[pt.next]); err != nil {
-				return fmt.Errorf("read back %s: %w", pt.out.o.Path, err)
-			}
-			pt.h.Write(buf[:n])
-		}
-		pt.next++
-	}
-	if pt.next < len(pt.got) {
-		return nil
-	}
+// complete marks pt done once its chunks are all in; their lengths must add up
+// to the signed size. It runs with pt.mu held (or before any delivery).
+func (pt *part) complete() error {
 	var size uint64
 	for _, r := range pt.s.Chunks {
 		size += uint64(r.Len)
 	}
-	if size != pt.s.Size || !bytes.Equal(pt.h.Sum(nil), pt.s.Hash[:]) {
+	if size != pt.s.Size {
 		return fmt.Errorf("%s: %w", pt.s.Path, ErrTampered)
 	}
-	pt.done, pt.h = true, nil
+	pt.done = true
 	return nil
 }
 
@@ -311,7 +288,7 @@ func (st *stage) complete() error {
 	}
 	for _, pt := range st.parts {
 		if !pt.done {
-			return fmt.Errorf("%s: %d of %d chunks not delivered", pt.s.Path, len(pt.got)-pt.next, len(pt.got))
+			return fmt.Errorf("%s: %d of %d chunks not delivered", pt.s.Path, pt.left, len(pt.got))
 		}
 	}
 	return nil
