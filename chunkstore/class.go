@@ -30,16 +30,22 @@ const MaxChunkSize = 8 << 20
 // unknown class.
 //
 //	class  min      mean≈    max
-//	File   64 KiB   192 KiB  1 MiB
+//	File   16 KiB   48 KiB   256 KiB
 //	DB     2 KiB    10 KiB   64 KiB
-//	Meta   2 KiB    6 KiB    64 KiB
+//	Meta   1 KiB    3 KiB    64 KiB
 //
-// File was 256 KiB / 1.25 MiB / 8 MiB; an append or a small patch re-sent a
-// whole chunk. Measured on the bench's files day 1 → day 2 (bench/gen files,
-// 2,512 files, 320 MB; new sealed bytes of changed files, chunk list ≈70 B a
-// chunk): 256K/1M/8M 5.19 MB, 2,593 chunks; 128K/256K/2M 4.81 MB, 2,929;
-// 64K/128K/1M 4.26 MB, 3,609 (chosen: −18 %, list +0.07 MB); 32K/64K/512K
-// 4.22 MB, 5,099 (list grows faster than the delta shrinks).
+// File: an append or a small patch re-sends the chunk around it (rsync sends
+// little more than the new bytes), so file chunks are as small as the chunk
+// list allows. Measured on the bench's files day 1 → day 2 (bench/gen files,
+// 2,512 files, 320 MB; sealed bytes of the day-2 chunks day 1 lacks, three
+// chunker polynomials each, as every store has its own; rsync's literal data
+// is 3.99 MB): 64K/128K/1M 4.42 / 4.68 / 4.93 MB, 3,600 chunks on day 1;
+// 32K/64K/512K 4.16 / 4.17 / 4.47 MB, 5,100; 16K/32K/256K (chosen)
+// 3.95 / 4.02 / 4.07 MB, 8,200; 8K/16K/256K 3.84 / 3.88 / 3.92 MB, 14,400.
+// The price is the chunk list, ≈37 B a chunk: 0.8 MB for each GB of files
+// (a 100 GB upload tree lists ≈2.2M chunks, 80 MB of manifest on a cold fetch,
+// and the source's pack index holds them in memory, ≈60 B each). Earlier
+// choices: 256K/1M/8M (5.19 MB on day 2), 64K/128K/1M.
 //
 // DB stays at a 8 KiB mean. Measured end to end on the bench's 310 MB SQL dump,
 // day 1 → day 2 (with entropy-coded literals and the dictionary): 8 KiB downloads
@@ -51,15 +57,17 @@ const MaxChunkSize = 8 << 20
 // changes the manifest in many scattered places (one per changed chunk
 // reference), and each place costs one manifest chunk on the wire. Measured
 // in manifest tests: one changed reference costs ≈88 KB with 8/40/256 KiB
-// chunks and ≈14 KB with these; the price is ≈80 bytes of root per chunk.
+// chunks and ≈14 KB with 2/6/64 KiB; the price is ≈80 bytes of root per chunk.
+// On the bench's files day 2 (≈50 scattered changes), 1/3/64 KiB took the
+// manifest delta from 0.30 to 0.19 MB (the root grew by ≈8 KB).
 func (c Class) Params() Params {
 	switch c {
 	case ClassFile:
-		return Params{Min: 64 << 10, Max: 1 << 20, AvgBits: 17}
+		return Params{Min: 16 << 10, Max: 256 << 10, AvgBits: 15}
 	case ClassDB:
 		return Params{Min: 2 << 10, Max: 64 << 10, AvgBits: 13}
 	case ClassMeta:
-		return Params{Min: 2 << 10, Max: 64 << 10, AvgBits: 12}
+		return Params{Min: 1 << 10, Max: 64 << 10, AvgBits: 11}
 	}
 	return Params{}
 }

@@ -37,18 +37,28 @@ type fileSpec struct {
 	mtime time.Time
 }
 
-// file returns file i as of f.day, or ok=false when it does not exist.
-func (f *fileGen) file(i, n int) (spec fileSpec, ok bool) {
-	r := f.rng(i, saltBase)
-	text := r.IntN(5) == 0
-	var path string
+// day1 is when the day-1 tree was taken; day-2 changes happen in the hours after it.
+var day1 = time.Date(2025, 3, 9, 18, 0, 0, 0, time.UTC)
+
+// path returns the path of file i and the generator positioned after it.
+func (f *fileGen) path(i int) (r *rand.Rand, text bool, path string) {
+	r = f.rng(i, saltBase)
+	text = r.IntN(5) == 0
 	if text {
 		path = filepath.Join("Documents", string(f.v.words[r.IntN(300)]), fmt.Sprintf("%s-%d%s", f.v.words[r.IntN(len(f.v.words))], i, textExts[r.IntN(len(textExts))]))
 	} else {
 		path = filepath.Join("_Resources", "Persistent", hexKey(r, 20), fmt.Sprintf("%s-%s%s", f.v.words[r.IntN(len(f.v.words))], f.v.words[r.IntN(len(f.v.words))], exts[r.IntN(len(exts))]))
 	}
+	return r, text, path
+}
+
+// change is what day 2 does to day-1 file i: < 0.005 deleted, < 0.01 edited.
+func (f *fileGen) change(i int) float64 { return f.rng(i, saltDecide).Float64() }
+
+// file returns file i as of f.day, or ok=false when it does not exist.
+func (f *fileGen) file(i, n int) (spec fileSpec, ok bool) {
+	r, text, path := f.path(i)
 	size := logNormal(r, 48<<10, 1.4, 1<<10, 24<<20)
-	day1 := time.Date(2025, 3, 9, 18, 0, 0, 0, time.UTC)
 	mtime := day1.Add(-time.Duration(r.IntN(700*86400)) * time.Second)
 	if i >= n { // new on day 2
 		if f.day < 2 {
@@ -58,7 +68,7 @@ func (f *fileGen) file(i, n int) (spec fileSpec, ok bool) {
 	}
 	data := f.content(r, text, size)
 	if f.day >= 2 && i < n {
-		d := f.rng(i, saltDecide).Float64()
+		d := f.change(i)
 		switch {
 		case d < 0.005:
 			return spec, false // deleted
@@ -82,6 +92,7 @@ func (f *fileGen) file(i, n int) (spec fileSpec, ok bool) {
 
 func genFiles(out string, seed uint64, day, n int) (files int, bytes int64, err error) {
 	f := &fileGen{seed: seed, day: day, v: newVocab(seed, 6000)}
+	dirs := f.dirTimes(n)
 	for i := range n + n/100 {
 		spec, ok := f.file(i, n)
 		if !ok {
@@ -93,7 +104,67 @@ func genFiles(out string, seed uint64, day, n int) (files int, bytes int64, err 
 		files++
 		bytes += int64(len(spec.data))
 	}
+	// Directory mtimes as a live upload directory has them: set when an entry
+	// was added or removed, so on day 2 only the directories that gained or lost
+	// an entry change (not every directory, as writing a fresh tree would do).
+	for d, t := range dirs {
+		if err := os.Chtimes(filepath.Join(out, d), t, t); err != nil {
+			return files, bytes, err
+		}
+	}
 	return files, bytes, nil
+}
+
+// dirTimes returns the mtime of every directory of the tree as of f.day ("." is
+// the root): a fixed day-1 time, or on day 2 the time of the last entry added
+// to or removed from it (a directory created or removed is an entry of its parent).
+func (f *fileGen) dirTimes(n int) map[string]time.Time {
+	base := day1.Add(-time.Hour)
+	existed, now := map[string]bool{}, map[string]bool{}
+	add := func(set map[string]bool, p string) {
+		for d := filepath.Dir(p); !set[d]; d = filepath.Dir(d) {
+			set[d] = true
+			if d == "." {
+				break
+			}
+		}
+	}
+	type change struct {
+		path string
+		at   time.Time
+	}
+	var changes []change
+	for i := range n + n/100 {
+		_, _, p := f.path(i)
+		switch {
+		case i < n:
+			add(existed, p)
+			if f.day < 2 || f.change(i) >= 0.005 {
+				add(now, p)
+				continue
+			}
+			changes = append(changes, change{p, day1.Add(time.Duration(3600+f.rng(i, saltDir).IntN(40000)) * time.Second)}) // deleted
+		case f.day >= 2:
+			add(now, p)
+			spec, _ := f.file(i, n)
+			changes = append(changes, change{p, spec.mtime}) // new
+		}
+	}
+	dirs := map[string]time.Time{}
+	for d := range now {
+		dirs[d] = base
+	}
+	for _, c := range changes {
+		for d := filepath.Dir(c.path); ; d = filepath.Dir(d) {
+			if now[d] && c.at.After(dirs[d]) {
+				dirs[d] = c.at
+			}
+			if now[d] && existed[d] || d == "." {
+				break // an entry changed in a directory that stays: its parent is unchanged
+			}
+		}
+	}
+	return dirs
 }
 
 func genSmallFiles(out string, seed uint64, n int) (int64, error) {

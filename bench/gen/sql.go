@@ -75,6 +75,7 @@ const (
 	saltEdit
 	saltDecide
 	saltDay2
+	saltDir // bench/gen/files.go: when a day-2 deletion happened
 )
 
 // edited reports whether row id of table is edited on day 2.

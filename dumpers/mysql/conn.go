@@ -39,6 +39,7 @@ func (e *PrivilegeError) Unwrap() error { return e.Err }
 const (
 	erDBAccessDenied    = 1044
 	erAccessDenied      = 1045
+	erAccessDeniedNoPw  = 1698 // MariaDB, e.g. for a user that exists only with another plugin or host
 	erTableAccessDenied = 1142
 	erColAccessDenied   = 1143
 	erSpecificAccess    = 1227
@@ -79,7 +80,7 @@ func open(ctx context.Context, cfg *Config) (*server, error) {
 		db.Close()
 		var me *driver.MySQLError
 		switch {
-		case errors.As(err, &me) && me.Number == erAccessDenied:
+		case errors.As(err, &me) && (me.Number == erAccessDenied || me.Number == erAccessDeniedNoPw):
 			return nil, fmt.Errorf("connect %s: %w: %v", cfg, ErrAccessDenied, err)
 		case errors.As(err, &me) && me.Number == erBadDB:
 			return nil, fmt.Errorf("connect %s: database %q does not exist: %w", cfg, cfg.Database, err)
