@@ -4,6 +4,7 @@ import (
 	"encoding/hex"
 	"errors"
 	"fmt"
+	"slices"
 	"sync"
 
 	"github.com/klauspost/compress/dict"
@@ -81,7 +82,27 @@ func BuildDict(samples [][]byte) ([]byte, error) {
 // dictCodec is one registered dictionary.
 type dictCodec struct {
 	enc *zstd.Encoder
-	dec *zstd.Decoder
+	raw []byte // the dictionary, for the decoder
+
+	// The decoder is made on first use (Open). Only a func of it is kept here: a
+	// *zstd.Decoder field would make the linker keep zstd's whole decoder
+	// (through the methods of the field's type) in binaries that only seal.
+	decOnce   sync.Once
+	decodeAll func(src, dst []byte) ([]byte, error)
+	decErr    error
+}
+
+// decoder returns the DecodeAll of the dictionary's decoder.
+func (d *dictCodec) decoder() (func(src, dst []byte) ([]byte, error), error) {
+	d.decOnce.Do(func() {
+		dec, err := zstd.NewReader(nil, append(decoderOptions(), zstd.WithDecoderDicts(d.raw))...)
+		if err != nil {
+			d.decErr = err
+			return
+		}
+		d.decodeAll = dec.DecodeAll
+	})
+	return d.decodeAll, d.decErr
 }
 
 // AddDict registers the zstd dictionary b, so that Open can read chunks sealed
@@ -110,14 +131,10 @@ func (k *Keys) AddDict(b []byte) (DictID, error) {
 	if err != nil {
 		return id, fmt.Errorf("add dictionary %s: %w", id, err)
 	}
-	dec, err := zstd.NewReader(nil, append(decoderOptions(), zstd.WithDecoderDicts(b))...)
-	if err != nil {
-		return id, fmt.Errorf("add dictionary %s: %w", id, err)
-	}
 	if k.dicts == nil {
 		k.dicts = map[DictID]*dictCodec{}
 	}
-	k.dicts[id] = &dictCodec{enc: enc, dec: dec}
+	k.dicts[id] = &dictCodec{enc: enc, raw: slices.Clone(b)}
 	return id, nil
 }
 

@@ -69,14 +69,26 @@ var (
 		}
 		return e
 	})
-	decoder = sync.OnceValue(func() *zstd.Decoder {
+	scratch sync.Pool // *[]byte for decrypted payloads
+)
+
+// decoder is the shared zstd decoder. It is made on first use from Open, not in a
+// package variable's initializer, so that binaries that only seal (synco-lite) do
+// not link zstd's decoder.
+func decoder() *zstd.Decoder {
+	decoderOnce.Do(func() {
 		d, err := zstd.NewReader(nil, decoderOptions()...)
 		if err != nil {
 			panic("chunkstore: zstd decoder: " + err.Error()) // only on bad options
 		}
-		return d
+		decoderVal = d
 	})
-	scratch sync.Pool // *[]byte for decrypted payloads
+	return decoderVal
+}
+
+var (
+	decoderOnce sync.Once
+	decoderVal  *zstd.Decoder
 )
 
 var (
@@ -174,7 +186,7 @@ func (k *Keys) Open(dst []byte, id ID, sealed []byte) ([]byte, error) {
 	case flagRaw:
 		out = append(out, pt[1:]...)
 	case flagZstd, flagDict:
-		dec, payload := decoder(), pt[1:]
+		decodeAll, payload := decoder().DecodeAll, pt[1:]
 		if pt[0] == flagDict {
 			if len(payload) < DictOverhead {
 				return fail(errShort)
@@ -184,9 +196,12 @@ func (k *Keys) Open(dst []byte, id ID, sealed []byte) ([]byte, error) {
 			if d == nil {
 				return dst, fmt.Errorf("open chunk %s: dictionary %s: %w", id, did, ErrNoDict)
 			}
-			dec, payload = d.dec, payload[DictOverhead:]
+			if decodeAll, err = d.decoder(); err != nil {
+				return dst, fmt.Errorf("open chunk %s: dictionary %s: %w", id, did, err)
+			}
+			payload = payload[DictOverhead:]
 		}
-		out, err = dec.DecodeAll(payload, out)
+		out, err = decodeAll(payload, out)
 		if errors.Is(err, zstd.ErrDecoderSizeExceeded) || len(out)-n > MaxChunkSize {
 			return fail(errTooBig)
 		}
