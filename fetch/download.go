@@ -172,11 +172,23 @@ func sealedLen(ls []manifest.Loc) (n int64) {
 	return n
 }
 
-// buffers are one worker's: a sealed chunk, a plaintext, a cache writer.
+// buffers are one worker's: a sealed chunk, a plaintext, a staging batch, a
+// cache writer.
 type buffers struct {
-	sealed, plain []byte
-	w             *chunkstore.PackWriter
-	cache         *chunkstore.Cache // w's
+	sealed, plain, batch []byte
+	w                    *chunkstore.PackWriter
+	cache                *chunkstore.Cache // w's
+}
+
+// stageBatch returns a batch into st that reuses b's memory; done keeps that
+// memory for the next user of b.
+func (b *buffers) stageBatch(st *stage) (bt *batch, done func()) {
+	bt = st.newBatch(b.batch)
+	return bt, func() {
+		if bt != nil {
+			b.batch = bt.buf[:0]
+		}
+	}
 }
 
 var bufPool sync.Pool
@@ -193,17 +205,19 @@ func (f *fetcher) getBuffers() *buffers {
 func (f *fetcher) fromCache(ctx context.Context, locs []manifest.Loc, st *stage) error {
 	b := f.getBuffers()
 	defer bufPool.Put(b)
+	bt, done := b.stageBatch(st)
+	defer done()
 	for _, l := range locs {
 		plain, err := f.chunkInto(ctx, b.plain[:0], l.ID)
 		if err != nil {
 			return err
 		}
 		b.plain = plain
-		if err := st.deliver(l.ID, plain); err != nil {
+		if err := bt.deliver(l.ID, plain); err != nil {
 			return err
 		}
 	}
-	return nil
+	return bt.flush()
 }
 
 // fetchSpan downloads s with one range request, verifies each chunk, delivers
@@ -219,6 +233,8 @@ func (f *fetcher) fetchSpan(ctx context.Context, s span, st *stage) (cached int,
 		b.w, b.cache = f.opt.Cache.NewPackWriter(), f.opt.Cache
 	}
 	w := b.w
+	bt, done := b.stageBatch(st)
+	defer done()
 	w.Flushed = func(ids []chunkstore.ID) {
 		cached += len(ids)
 		f.downloaded.Add(int64(len(ids)))
@@ -230,6 +246,9 @@ func (f *fetcher) fetchSpan(ctx context.Context, s span, st *stage) (cached int,
 	}
 	defer func() {
 		// What was verified is kept, also when the span failed part way.
+		if berr := bt.flush(); berr != nil && err == nil {
+			err = berr
+		}
 		if ferr := w.Flush(context.WithoutCancel(ctx)); ferr != nil && err == nil {
 			err = fmt.Errorf("write cache: %w", ferr)
 		}
@@ -263,7 +282,7 @@ func (f *fetcher) fetchSpan(ctx context.Context, s span, st *stage) (cached int,
 		}
 		b.plain = plain
 		if st.wants(l.ID) {
-			if err := st.deliver(l.ID, plain); err != nil {
+			if err := bt.deliver(l.ID, plain); err != nil {
 				return cached, err
 			}
 		}

@@ -171,10 +171,75 @@ func probeUmask(dir string) (fs.FileMode, error) {
 	return 0o777 &^ fi.Mode().Perm(), nil
 }
 
+// maxBatch bounds the bytes a batch gathers for one write.
+const maxBatch = 1 << 20
+
+// batch is one worker's writer into the stage: verified chunks whose places
+// follow each other in one staged file (the usual case: a span holds a stream's
+// chunks in order) are written with one pwrite instead of one per chunk. A
+// place counts as delivered only once its bytes are written (flush).
+type batch struct {
+	st   *stage
+	of   *outFile
+	off  int64 // of the run in of
+	buf  []byte
+	pend []place // the places buf covers, in order
+}
+
+// newBatch returns a batch writing into st, reusing buf's memory; nil if st is nil.
+func (st *stage) newBatch(buf []byte) *batch {
+	if st == nil {
+		return nil
+	}
+	return &batch{st: st, buf: buf[:0]}
+}
+
 // deliver writes the verified plaintext of chunk id to every place it has.
-func (st *stage) deliver(id chunkstore.ID, plain []byte) error {
-	for _, pl := range st.at[id] {
-		if err := st.put(pl, plain); err != nil {
+func (b *batch) deliver(id chunkstore.ID, plain []byte) error {
+	for _, pl := range b.st.at[id] {
+		pt := pl.p
+		if len(plain) != int(pt.s.Chunks[pl.i].Len) {
+			return fmt.Errorf("%s: %w", pt.s.Path, ErrTampered)
+		}
+		pt.mu.Lock()
+		dup := pt.got[pl.i]
+		pt.mu.Unlock()
+		if dup {
+			continue // delivered already (the same chunk twice)
+		}
+		if len(b.pend) > 0 && (b.of != pt.out || b.off+int64(len(b.buf)) != pt.offs[pl.i] || len(b.buf)+len(plain) > maxBatch) {
+			if err := b.flush(); err != nil {
+				return err
+			}
+		}
+		if len(b.pend) == 0 {
+			b.of, b.off = pt.out, pt.offs[pl.i]
+		}
+		b.buf = append(b.buf, plain...)
+		b.pend = append(b.pend, pl)
+	}
+	return nil
+}
+
+// flush writes the gathered run and marks its places delivered.
+func (b *batch) flush() error {
+	if b == nil || len(b.pend) == 0 {
+		return nil
+	}
+	of, pend, n := b.of, b.pend, len(b.buf)
+	fd, err := of.open(b.st)
+	if err == nil {
+		if _, err = fd.WriteAt(b.buf, b.off); err != nil {
+			err = fmt.Errorf("write %s: %w", of.o.Path, err)
+		}
+	}
+	b.buf, b.pend, b.of = b.buf[:0], b.pend[:0], nil
+	if err != nil {
+		return err
+	}
+	b.st.written.Add(int64(n))
+	for _, pl := range pend {
+		if err := b.st.landed(pl); err != nil {
 			return err
 		}
 	}
@@ -184,30 +249,17 @@ func (st *stage) deliver(id chunkstore.ID, plain []byte) error {
 // wants reports whether chunk id goes into a staged file.
 func (st *stage) wants(id chunkstore.ID) bool { return st != nil && len(st.at[id]) > 0 }
 
-func (st *stage) put(pl place, plain []byte) error {
+// landed records that place pl holds its chunk and finishes the file when that
+// was the last one.
+func (st *stage) landed(pl place) error {
 	pt, of := pl.p, pl.p.out
-	if len(plain) != int(pt.s.Chunks[pl.i].Len) {
-		return fmt.Errorf("%s: %w", pt.s.Path, ErrTampered)
-	}
-	pt.mu.Lock()
-	dup := pt.got[pl.i]
-	pt.mu.Unlock()
-	if dup {
-		return nil // delivered already (the same chunk twice)
-	}
-	fd, err := of.open(st)
-	if err != nil {
-		return err
-	}
-	if _, err := fd.WriteAt(plain, pt.offs[pl.i]); err != nil {
-		return fmt.Errorf("write %s: %w", of.o.Path, err)
-	}
 	pt.mu.Lock()
 	if pt.got[pl.i] {
 		pt.mu.Unlock()
-		return nil
+		return nil // another worker wrote the same chunk there too
 	}
 	pt.got[pl.i] = true
+	var err error
 	if pt.left--; pt.left == 0 {
 		err = pt.complete()
 	}
@@ -216,7 +268,6 @@ func (st *stage) put(pl place, plain []byte) error {
 	if err != nil {
 		return err
 	}
-	st.written.Add(int64(len(plain)))
 	if complete {
 		of.mu.Lock()
 		of.left--
