@@ -166,7 +166,7 @@ func Build(ctx context.Context, pub *Publication, in Inputs, workers int, progre
 
 type builder struct {
 	st          *State
-	sem         chan struct{} // bounds chunks in flight: 2 per worker, so a worker waiting on a pack write leaves its core to the next chunk
+	sem         chan struct{} // bounds the chunks being sealed (2 per worker: no core idles while a goroutine waits for memory or the scheduler)
 	done, total atomic.Uint64
 
 	sources  map[string]string // manifest path → source file
@@ -378,8 +378,11 @@ func (b *builder) haveAll(refs []manifest.Ref) bool {
 }
 
 // stream chunks r, sealing and storing the chunks the store lacks. Chunks are sealed
-// in parallel (bounded by b.sem); memory is bounded by that many chunks. ClassDB
-// chunks are sealed with the store's dictionary, or sampled to train one.
+// in parallel (b.sem bounds the sealing goroutines) but stored in stream order, so
+// a stream's new chunks lie in order in the packs: a destination fetches them with
+// few range requests and writes them out in long runs. At most window chunks of
+// the stream are read but not yet stored, which bounds memory. ClassDB chunks are
+// sealed with the store's dictionary, or sampled to train one.
 func (b *builder) stream(ctx context.Context, r io.Reader, class chunkstore.Class) ([]manifest.Ref, chunkstore.ID, uint64, error) {
 	h := b.st.keys.StreamHash()
 	var dict chunkstore.DictID
@@ -389,12 +392,15 @@ func (b *builder) stream(ctx context.Context, r io.Reader, class chunkstore.Clas
 		sample = dict == (chunkstore.DictID{})
 	}
 	var (
-		refs []manifest.Ref
-		n    uint64
-		mu   sync.Mutex
-		wg   sync.WaitGroup
-		ferr error
+		refs   []manifest.Ref
+		n      uint64
+		mu     sync.Mutex
+		wg     sync.WaitGroup
+		ferr   error
+		window = make(chan struct{}, 4*cap(b.sem))
+		turn   = make(chan struct{}) // closed when the previous chunk is stored
 	)
+	close(turn)
 	fail := func(err error) {
 		mu.Lock()
 		if ferr == nil {
@@ -406,49 +412,61 @@ func (b *builder) stream(ctx context.Context, r io.Reader, class chunkstore.Clas
 		h.Write(c)
 		n += uint64(len(c))
 		b.done.Add(uint64(len(c)))
-		buf := getBuf()
-		data := append((*buf)[:0], c...)
-		if sample {
-			b.sampler.add(data)
-		}
 		mu.Lock()
 		i := len(refs)
-		refs = append(refs, manifest.Ref{Len: uint32(len(data))})
+		refs = append(refs, manifest.Ref{Len: uint32(len(c))})
 		err := ferr
 		mu.Unlock()
 		if err != nil {
 			return err
 		}
-		select {
-		case b.sem <- struct{}{}:
-		case <-ctx.Done():
-			return ctx.Err()
+		for _, sem := range []chan struct{}{window, b.sem} {
+			select {
+			case sem <- struct{}{}:
+			case <-ctx.Done():
+				return ctx.Err()
+			}
 		}
+		buf := getBuf()
+		data := append((*buf)[:0], c...)
+		if sample {
+			b.sampler.add(data)
+		}
+		mine, next := turn, make(chan struct{})
+		turn = next
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
-			defer func() { <-b.sem }()
-			defer putBuf(buf, data)
+			defer func() { <-window }()
+			defer close(next)
 			id := b.st.keys.ID(data)
+			var out *[]byte
+			var sealed []byte
 			if _, ok := b.st.packs.Locate(id); !ok {
-				out := getBuf()
-				sealed := b.st.keys.SealWith((*out)[:0], id, data, dict)
-				err := b.st.packs.Put(ctx, id, sealed) // copies sealed
-				putBuf(out, sealed)
-				if err != nil {
-					fail(fmt.Errorf("store chunk: %w", err))
-					return
-				}
-				b.mu.Lock()
-				if !b.sealed[id] { // the same new chunk may be sealed twice at once
-					b.sealed[id] = true
-					b.res.NewChunks++
-				}
-				b.mu.Unlock()
+				out = getBuf()
+				sealed = b.st.keys.SealWith((*out)[:0], id, data, dict)
 			}
+			putBuf(buf, data)
+			<-b.sem
+			<-mine
 			mu.Lock()
 			refs[i].ID = id
 			mu.Unlock()
+			if out == nil {
+				return
+			}
+			err := b.st.packs.Put(ctx, id, sealed) // copies sealed
+			putBuf(out, sealed)
+			if err != nil {
+				fail(fmt.Errorf("store chunk: %w", err))
+				return
+			}
+			b.mu.Lock()
+			if !b.sealed[id] { // the same new chunk may be sealed twice at once
+				b.sealed[id] = true
+				b.res.NewChunks++
+			}
+			b.mu.Unlock()
 		}()
 		return nil
 	})
