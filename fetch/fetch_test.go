@@ -340,3 +340,30 @@ func TestFetchDamagedCache(t *testing.T) {
 	}
 	sameTree(t, opt.To, files, dump)
 }
+
+// TestFetchRepeatedChunks: a chunk that sits at several places (a block repeated in
+// one file, the same file twice) is downloaded once and written to every place,
+// also when those places are contiguous runs written with one write each.
+func TestFetchRepeatedChunks(t *testing.T) {
+	r := rand.New(rand.NewPCG(3, 3))
+	block := make([]byte, 700_000)
+	for i := range block {
+		block[i] = byte(r.Uint32())
+	}
+	rep := bytes.Repeat(block, 4)
+	files := map[string][]byte{"rep.bin": rep, "copy/rep.bin": rep, "tail.bin": append(bytes.Clone(block[:100_000]), rep...)}
+	src := newSource(t, files, []byte("-- empty dump\n"))
+	for _, parallel := range []int{1, 4} {
+		to := filepath.Join(t.TempDir(), "out")
+		opt := options(t, src, to, nil)
+		opt.Parallel = parallel
+		st, err := fetch.Run(t.Context(), opt)
+		if err != nil {
+			t.Fatal(err)
+		}
+		sameTree(t, to, files, []byte("-- empty dump\n"))
+		if total := 3*len(rep) + 100_000; st.BytesDownloaded > int64(len(block))*3/2 || st.BytesWritten != int64(total+len("-- empty dump\n")) {
+			t.Errorf("parallel %d: downloaded %d bytes for %d of content (one block is %d), wrote %d", parallel, st.BytesDownloaded, total, len(block), st.BytesWritten)
+		}
+	}
+}

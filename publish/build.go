@@ -166,7 +166,7 @@ func Build(ctx context.Context, pub *Publication, in Inputs, workers int, progre
 
 type builder struct {
 	st          *State
-	sem         chan struct{} // bounds the chunks being sealed (2 per worker: no core idles while a goroutine waits for memory or the scheduler)
+	sem         chan struct{} // bounds the chunks being sealed at once: 2 per worker (measured: CPU use 150 → 177 % on 2 cores, with the pools)
 	done, total atomic.Uint64
 
 	sources  map[string]string // manifest path → source file
