@@ -1,15 +1,12 @@
 package fetch_test
 
 import (
-	"context"
-	"net"
 	"os"
 	"path/filepath"
 	"testing"
 
 	"synco/chunkstore"
 	"synco/fetch"
-	"synco/httpsrv"
 	"synco/publish"
 )
 
@@ -39,15 +36,7 @@ func BenchmarkFetchCold(b *testing.B) {
 	if _, err := publish.Build(b.Context(), pub, in, 2, nil); err != nil {
 		b.Fatal(err)
 	}
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		b.Fatal(err)
-	}
-	ctx, cancel := context.WithCancel(context.Background())
-	done := make(chan struct{})
-	go func() { httpsrv.Serve(ctx, ln, httpsrv.Handler(pub.Prefix, pub)); close(done) }()
-	defer func() { cancel(); <-done }()
-	token := st.Token("http://" + ln.Addr().String() + "/" + pub.Prefix)
+	token, _ := serve(b, st, pub)
 
 	b.SetBytes(fi.Size())
 	b.ResetTimer()

@@ -2,15 +2,12 @@ package fetch_test
 
 import (
 	"bytes"
-	"context"
-	"net"
 	"os"
 	"path/filepath"
 	"testing"
 
 	"synco/chunkstore"
 	"synco/fetch"
-	"synco/httpsrv"
 	"synco/publish"
 )
 
@@ -49,15 +46,9 @@ func TestFetchWithDictionary(t *testing.T) {
 			st.Close()
 			continue
 		}
-		ln, err := net.Listen("tcp", "127.0.0.1:0")
-		if err != nil {
-			t.Fatal(err)
-		}
-		ctx, cancel := context.WithCancel(context.Background())
-		done := make(chan struct{})
-		go func() { httpsrv.Serve(ctx, ln, httpsrv.Handler(pub.Prefix, pub)); close(done) }()
-		src = &source{token: st.Token("http://" + ln.Addr().String() + "/" + pub.Prefix)}
-		t.Cleanup(func() { cancel(); <-done; st.Close() })
+		t.Cleanup(func() { st.Close() })
+		src = &source{}
+		src.token, src.stop = serve(t, st, pub)
 	}
 
 	to := filepath.Join(t.TempDir(), "out")

@@ -11,6 +11,7 @@ import (
 	"os"
 	"path/filepath"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
@@ -78,17 +79,26 @@ func newSource(t *testing.T, files map[string][]byte, dump []byte) *source {
 	if _, err := publish.Build(t.Context(), pub, in, 2, nil); err != nil {
 		t.Fatal(err)
 	}
+	s.token, s.stop = serve(t, st, pub)
+	t.Cleanup(func() { s.stop(); st.Close() })
+	return s
+}
+
+// serve serves pub over loopback until stop (or the end of the test) and returns
+// its token.
+func serve(tb testing.TB, st *publish.State, pub *publish.Publication) (tok manifest.Token, stop func()) {
+	tb.Helper()
 	ln, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {
-		t.Fatal(err)
+		tb.Fatal(err)
 	}
 	ctx, cancel := context.WithCancel(context.Background())
 	done := make(chan struct{})
 	go func() { httpsrv.Serve(ctx, ln, httpsrv.Handler(pub.Prefix, pub)); close(done) }()
-	s.token = st.Token("http://" + ln.Addr().String() + "/" + pub.Prefix)
-	s.stop = func() { cancel(); <-done }
-	t.Cleanup(func() { s.stop(); st.Close() })
-	return s
+	var once sync.Once
+	stop = func() { once.Do(func() { cancel(); <-done }) }
+	tb.Cleanup(stop)
+	return st.Token("http://" + ln.Addr().String() + "/" + pub.Prefix), stop
 }
 
 func options(t *testing.T, s *source, to string, rt http.RoundTripper) fetch.Options {

@@ -3,7 +3,6 @@ package fetch_test
 import (
 	"context"
 	"io"
-	"net"
 	"path/filepath"
 	"slices"
 	"strings"
@@ -14,7 +13,6 @@ import (
 	"synco/chunkstore"
 	"synco/dumpers"
 	"synco/fetch"
-	"synco/httpsrv"
 	"synco/publish"
 )
 
@@ -50,21 +48,15 @@ func TestImportWhileDownloading(t *testing.T) {
 	if _, err := publish.Build(t.Context(), pub, publish.Inputs{Dumps: []publish.Dump{dump}}, 2, nil); err != nil {
 		t.Fatal(err)
 	}
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	ctx, cancel := context.WithCancel(context.Background())
-	done := make(chan struct{})
-	go func() { httpsrv.Serve(ctx, ln, httpsrv.Handler(pub.Prefix, pub)); close(done) }()
-	defer func() { cancel(); <-done }()
+	token, stop := serve(t, st, pub)
+	defer stop()
 	cache, _ := chunkstore.OpenCache(filepath.Join(t.TempDir(), "c"))
 
 	var mu sync.Mutex
 	got := map[string]string{}
 	var phases []fetch.Progress
 	_, err = fetch.Run(t.Context(), fetch.Options{
-		Token: st.Token("http://" + ln.Addr().String() + "/" + pub.Prefix), Cache: cache, Parallel: 2,
+		Token: token, Cache: cache, Parallel: 2,
 		Progress: func(p fetch.Progress) { mu.Lock(); phases = append(phases, p); mu.Unlock() },
 		Import: func(ctx context.Context, d fetch.Dump, src dumpers.Source) error {
 			if d.Engine != "mysql" || d.Prefix != "db" {
