@@ -39,7 +39,8 @@ const MaxChunkSize = 8 << 20
 // list allows. Measured on the bench's files day 1 → day 2 (bench/gen files,
 // 2,512 files, 320 MB; sealed bytes of the day-2 chunks day 1 lacks, three
 // chunker polynomials each, as every store has its own; rsync's literal data
-// is 3.99 MB): 64K/128K/1M 4.42 / 4.68 / 4.93 MB, 3,600 chunks on day 1;
+// is 3.99 MB; configurations as min/2^AvgBits/max): 64K/128K/1M 4.42 / 4.68 /
+// 4.93 MB, 3,600 chunks on day 1;
 // 32K/64K/512K 4.16 / 4.17 / 4.47 MB, 5,100; 16K/32K/256K (chosen)
 // 3.95 / 4.02 / 4.07 MB, 8,200; 8K/16K/256K 3.84 / 3.88 / 3.92 MB, 14,400.
 // The price is the chunk list, ≈37 B a chunk: 0.8 MB for each GB of files
