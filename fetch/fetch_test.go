@@ -84,6 +84,27 @@ func newSource(t *testing.T, files map[string][]byte, dump []byte) *source {
 	return s
 }
 
+// publishDump publishes the file path as the database stream dump.sql from the
+// state directory stateDir; the caller closes the state.
+func publishDump(tb testing.TB, stateDir, path string) (*publish.State, *publish.Publication) {
+	tb.Helper()
+	st, err := publish.OpenState(stateDir)
+	if err != nil {
+		tb.Fatal(err)
+	}
+	pub, err := publish.NewPublication(st)
+	if err != nil {
+		st.Close()
+		tb.Fatal(err)
+	}
+	in := publish.Inputs{Streams: []publish.StreamFile{{Name: "dump.sql", Path: path, Class: chunkstore.ClassDB}}}
+	if _, err := publish.Build(tb.Context(), pub, in, 2, nil); err != nil {
+		st.Close()
+		tb.Fatal(err)
+	}
+	return st, pub
+}
+
 // serve serves pub over loopback until stop (or the end of the test) and returns
 // its token.
 func serve(tb testing.TB, st *publish.State, pub *publish.Publication) (tok manifest.Token, stop func()) {
@@ -372,7 +393,12 @@ func TestFetchRepeatedChunks(t *testing.T) {
 			t.Fatal(err)
 		}
 		sameTree(t, to, files, []byte("-- empty dump\n"))
-		if total := 3*len(rep) + 100_000; st.BytesDownloaded > int64(len(block))*3/2 || st.BytesWritten != int64(total+len("-- empty dump\n")) {
+		// Distinct content is one block; chunks that straddle a repetition, end a
+		// file or join tail.bin's prefix to the block add at most four more chunks,
+		// whatever the store's polynomial. Without dedupe inside a file it would be
+		// ≥ len(rep).
+		limit := int64(len(block)) + 4*int64(chunkstore.ClassFile.Params().Max) + 64<<10
+		if total := 3*len(rep) + 100_000; st.BytesDownloaded > limit || st.BytesWritten != int64(total+len("-- empty dump\n")) {
 			t.Errorf("parallel %d: downloaded %d bytes for %d of content (one block is %d), wrote %d", parallel, st.BytesDownloaded, total, len(block), st.BytesWritten)
 		}
 	}
