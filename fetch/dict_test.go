@@ -6,7 +6,6 @@ import (
 	"path/filepath"
 	"testing"
 
-	"synco/chunkstore"
 	"synco/fetch"
 	"synco/publish"
 )
@@ -23,18 +22,7 @@ func TestFetchWithDictionary(t *testing.T) {
 		if err := os.WriteFile(dumpPath, dump, 0o600); err != nil {
 			t.Fatal(err)
 		}
-		st, err := publish.OpenState(stateDir)
-		if err != nil {
-			t.Fatal(err)
-		}
-		pub, err := publish.NewPublication(st)
-		if err != nil {
-			t.Fatal(err)
-		}
-		in := publish.Inputs{Streams: []publish.StreamFile{{Name: "dump.sql", Path: dumpPath, Class: chunkstore.ClassDB}}}
-		if _, err := publish.Build(t.Context(), pub, in, 2, nil); err != nil {
-			t.Fatal(err)
-		}
+		st, pub := publishDump(t, stateDir, dumpPath)
 		trained, err := st.TrainDict() // as publish does once Ready
 		if err != nil {
 			t.Fatal(err)

@@ -1,10 +1,10 @@
 package publish_test
 
 import (
-	"os"
 	"testing"
 
 	"synco/chunkstore"
+	"synco/internal/testenv"
 	"synco/publish"
 )
 
@@ -12,15 +12,7 @@ import (
 // bench/gen's day-2 SQL) into a fresh state directory: the CPU profile of the cold
 // publish without the CLI and HTTP around it. scripts/bench.sh measures the real one.
 func BenchmarkBuildCold(b *testing.B) {
-	src := os.Getenv("SYNCO_BENCH_STREAM")
-	if src == "" {
-		b.Skip("set SYNCO_BENCH_STREAM to a dump file")
-	}
-	fi, err := os.Stat(src)
-	if err != nil {
-		b.Fatal(err)
-	}
-	b.SetBytes(fi.Size())
+	src := testenv.BenchStream(b)
 	for b.Loop() {
 		st, err := publish.OpenState(b.TempDir())
 		if err != nil {

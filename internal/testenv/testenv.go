@@ -53,3 +53,20 @@ func Require(t testing.TB, what string, err error) {
 	}
 	t.Skip(msg + ": start it (scripts/test.sh does) to run this test")
 }
+
+// BenchStream returns the file named by $SYNCO_BENCH_STREAM (a large dump, e.g.
+// bench/gen's day-2 SQL, for in-process profiles of publish and fetch) and sets
+// b's byte count to its size. Without it the benchmark is skipped.
+func BenchStream(b *testing.B) string {
+	b.Helper()
+	src := os.Getenv("SYNCO_BENCH_STREAM")
+	if src == "" {
+		b.Skip("set SYNCO_BENCH_STREAM to a dump file")
+	}
+	fi, err := os.Stat(src)
+	if err != nil {
+		b.Fatal(err)
+	}
+	b.SetBytes(fi.Size())
+	return src
+}
