@@ -1,5 +1,7 @@
 package chunkstore
 
+import "os"
+
 // Hooks for the external tests.
 
 // SetNonce makes k seal with a fixed nonce (test vectors only: a fixed nonce
@@ -22,6 +24,13 @@ func SetPackTarget(p *PackStore, n int64) {
 	p.mu.Lock()
 	p.target = n
 	p.mu.Unlock()
+}
+
+// SetPackSync replaces the fsync of finished packs until the test ends.
+func SetPackSync(t interface{ Cleanup(func()) }, fn func(*os.File) error) {
+	old := syncPack
+	syncPack = fn
+	t.Cleanup(func() { syncPack = old })
 }
 
 // Crash abandons p like a killed process: file handles and lock are dropped,

@@ -5,7 +5,10 @@ import (
 	"errors"
 	"os"
 	"path/filepath"
+	"strings"
+	"sync/atomic"
 	"testing"
+	"time"
 
 	"synco/chunkstore"
 	"synco/chunkstore/storetest"
@@ -198,6 +201,38 @@ func TestPackStoreUncommittedVanish(t *testing.T) {
 	check(p)
 	if _, err := os.Stat(filepath.Join(dir, "index.tmp-123")); err == nil {
 		t.Error("temp index not removed")
+	}
+}
+
+// Finished packs are fsynced in the background while later chunks are put;
+// Commit waits for every fsync and fails, for good, if one failed.
+func TestPackStoreBackgroundSync(t *testing.T) {
+	release := make(chan struct{})
+	var synced atomic.Int32
+	chunkstore.SetPackSync(t, func(f *os.File) error {
+		<-release
+		if synced.Add(1) == 3 {
+			return errors.New("injected fsync failure")
+		}
+		return f.Sync()
+	})
+	p := openPack(t, t.TempDir())
+	chunkstore.SetPackTarget(p, 1) // a pack per chunk
+	putSealed(t, p, 1, 5)          // four packs finished, their fsyncs waiting
+
+	committed := make(chan error, 1)
+	go func() { committed <- p.Commit() }()
+	select {
+	case err := <-committed:
+		t.Fatalf("Commit returned (%v) before the packs were fsynced", err)
+	case <-time.After(50 * time.Millisecond):
+	}
+	close(release)
+	if err := <-committed; err == nil || !strings.Contains(err.Error(), "injected fsync failure") {
+		t.Fatalf("Commit = %v, want the fsync failure", err)
+	}
+	if err := p.Commit(); err == nil {
+		t.Error("second Commit succeeded after a failed fsync")
 	}
 }
 
