@@ -48,7 +48,7 @@ jget() { jq -r ".$2" "$1"; }
 log "build"
 cd "$ROOT"
 go build -o "$BIN/" ./cmd/synco ./cmd/synco-lite
-go build -o "$BIN/" ./bench/gen ./bench/chunksize ./bench/httpserve
+go build -o "$BIN/" ./bench/gen ./bench/chunksize ./bench/deltachunk ./bench/httpserve
 GOOS=linux GOARCH=amd64 CGO_ENABLED=0 go build -ldflags="-s -w" -trimpath -tags nethttpomithttp2 -o "$BIN/synco-lite.stripped" ./cmd/synco-lite
 put lite_stripped_bytes "$(stat -c %s "$BIN/synco-lite.stripped")"
 
@@ -309,6 +309,9 @@ rm -rf "$TMP/small.state" "$TMP/small.cache" "$TMP/to"
 log "chunk-size measurement on the day-1/day-2 dump"
 "$BIN/chunksize" -old "$D1" -new "$D2" -json "$RAW/chunksize.json" >"$RAW/chunksize.md"
 cat "$RAW/chunksize.md" >&2
+log "delta-chunk experiment on the day-1/day-2 dump (not a format synco uses)"
+"$BIN/deltachunk" -old "$D1" -new "$D2" >"$RAW/deltachunk.txt"
+cat "$RAW/deltachunk.txt" >&2
 
 # ---------------------------------------------------------------- summary
 S=$OUT/summary.md
@@ -340,6 +343,10 @@ S=$OUT/summary.md
 	echo "## chunk sizes (bench/chunksize)"
 	echo
 	cat "$RAW/chunksize.md"
+	echo
+	echo "## delta chunks, an experiment (bench/deltachunk)"
+	echo
+	sed 's/^/    /' "$RAW/deltachunk.txt"
 	echo
 	echo "## Go benchmarks (one core)"
 	echo
