@@ -10,6 +10,7 @@
 //	id key     "synco 2026-11 chunk id"     chunk IDs: keyed BLAKE3-256 of the plaintext
 //	seal key   "synco 2026-11 chunk seal"   XChaCha20-Poly1305 key of sealed chunks
 //	stream key "synco 2026-11 stream hash"  keyed BLAKE3-256 of whole streams
+//	splice key "synco 2026-11 splice id"    store keys of splices (Keys.SpliceID)
 //
 // IDs are keyed so that someone who sees the store (a CDN, a bucket) cannot
 // confirm that it holds known content; the stream key differs from the ID

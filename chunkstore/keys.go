@@ -15,6 +15,7 @@ const (
 	ctxChunkID    = "synco 2026-11 chunk id"
 	ctxChunkSeal  = "synco 2026-11 chunk seal"
 	ctxStreamHash = "synco 2026-11 stream hash"
+	ctxSpliceID   = "synco 2026-11 splice id"
 	ctxPolynomial = "synco 2026-11 chunker polynomial"
 )
 
@@ -22,6 +23,7 @@ const (
 // key. It is safe for concurrent use.
 type Keys struct {
 	idKey, sealKey, streamKey [32]byte
+	spliceKey                 [32]byte // keys SpliceID
 
 	aead   cipher.AEAD
 	hashes sync.Pool // *blake3.Hasher keyed with idKey
@@ -31,13 +33,14 @@ type Keys struct {
 	keysDicts // compression dictionaries registered with AddDict
 }
 
-// NewKeys derives the ID, sealing and stream-hash keys from readKey. It has no
-// compression dictionaries until AddDict.
+// NewKeys derives the ID, sealing, stream-hash and splice-ID keys from
+// readKey. It has no compression dictionaries until AddDict.
 func NewKeys(readKey [32]byte) *Keys {
 	k := &Keys{}
 	blake3.DeriveKey(ctxChunkID, readKey[:], k.idKey[:])
 	blake3.DeriveKey(ctxChunkSeal, readKey[:], k.sealKey[:])
 	blake3.DeriveKey(ctxStreamHash, readKey[:], k.streamKey[:])
+	blake3.DeriveKey(ctxSpliceID, readKey[:], k.spliceKey[:])
 	aead, err := chacha20poly1305.NewX(k.sealKey[:])
 	if err != nil {
 		panic("chunkstore: " + err.Error()) // only on a wrong key size

@@ -16,12 +16,14 @@ import (
 //	         flag || payload, ad = "synco-chunk" || version || ID)
 //
 // flag 0: payload is the plaintext; flag 1: payload is one zstd frame;
-// flag 2: payload is a DictID (8) and one zstd frame made with that dictionary.
+// flag 2: payload is a DictID (8) and one zstd frame made with that dictionary;
+// flag 3: a splice (splice.go), which Open rejects.
 const (
 	sealVersion = 0x01
 	flagRaw     = 0x00
 	flagZstd    = 0x01
 	flagDict    = 0x02
+	flagSplice  = 0x03
 
 	nonceSize  = chacha20poly1305.NonceSizeX
 	headerSize = 1 + nonceSize
@@ -97,6 +99,7 @@ var (
 	errAuth     = errors.New("authentication failed (wrong key, wrong ID or tampered)")
 	errTooBig   = errors.New("decompressed size exceeds limit")
 	errIDDiffer = errors.New("content does not match ID")
+	errSplice   = errors.New("a splice, not a chunk")
 )
 
 // Seal appends the sealed form of plain, whose ID is id, to dst and returns
@@ -115,20 +118,29 @@ func (k *Keys) SealWith(dst []byte, id ID, plain []byte, dict DictID) []byte {
 	if len(plain) > MaxChunkSize {
 		panic(fmt.Sprintf("chunkstore: Seal: chunk of %d bytes exceeds MaxChunkSize", len(plain)))
 	}
-	enc, flag, extra := encoder(), byte(flagZstd), 0
-	if dict != (DictID{}) {
-		d := k.dict(dict)
-		if d == nil {
-			panic(fmt.Sprintf("chunkstore: SealWith: dictionary %s not registered", dict))
-		}
-		enc, flag, extra = d.enc, flagDict, DictOverhead
-	}
 	var nonce [nonceSize]byte
 	k.readNonce(nonce[:])
 
 	dst = slices.Grow(dst, Overhead+len(plain))
 	dst = append(dst, sealVersion)
 	dst = append(dst, nonce[:]...)
+	p := len(dst)
+	dst = k.appendPayload(dst, plain, dict, "SealWith")
+	return k.seal(dst, p, nonce[:], id)
+}
+
+// appendPayload appends flag || payload encoding plain to dst: one zstd frame,
+// made with the dictionary dict unless it is zero, or plain itself (flag 0) when
+// that is not shorter. It panics, naming op, if dict is not registered.
+func (k *Keys) appendPayload(dst, plain []byte, dict DictID, op string) []byte {
+	enc, flag, extra := encoder(), byte(flagZstd), 0
+	if dict != (DictID{}) {
+		d := k.dict(dict)
+		if d == nil {
+			panic(fmt.Sprintf("chunkstore: %s: dictionary %s not registered", op, dict))
+		}
+		enc, flag, extra = d.enc, flagDict, DictOverhead
+	}
 	p := len(dst)
 	dst = append(dst, flag)
 	if flag == flagDict {
@@ -139,7 +151,7 @@ func (k *Keys) SealWith(dst []byte, id ID, plain []byte, dict DictID) []byte {
 		dst = append(dst[:p], flagRaw)
 		dst = append(dst, plain...)
 	}
-	return k.seal(dst, p, nonce[:], id)
+	return dst
 }
 
 // seal encrypts dst[p:] in place and appends the tag.
@@ -159,62 +171,109 @@ func (k *Keys) seal(dst []byte, p int, nonce []byte, id ID) []byte {
 // whatever sealed holds.
 func (k *Keys) Open(dst []byte, id ID, sealed []byte) ([]byte, error) {
 	fail := func(err error) ([]byte, error) { return dst, &CorruptError{ID: id, Err: err} }
+	bp := getScratch()
+	defer scratch.Put(bp)
+	pt, err := k.unseal(bp, id, sealed, MaxSealedSize)
+	if err != nil {
+		return fail(err)
+	}
+	if pt[0] == flagSplice {
+		return fail(errSplice)
+	}
+	out, err := k.decodePayload(dst, pt, MaxChunkSize)
+	if err != nil {
+		if _, ok := err.(*dictError); ok {
+			return dst, fmt.Errorf("open chunk %s: %w", id, err)
+		}
+		return fail(err)
+	}
+	if k.ID(out[len(dst):]) != id {
+		return fail(errIDDiffer)
+	}
+	return out, nil
+}
+
+// getScratch returns a buffer from scratch for a decrypted inner plaintext.
+func getScratch() *[]byte {
+	if bp, _ := scratch.Get().(*[]byte); bp != nil {
+		return bp
+	}
+	return new([]byte)
+}
+
+// unseal checks the length (at most maxLen) and version of sealed and
+// authenticates it as sealed for id, decrypting into *bp. It returns the inner
+// plaintext, never empty, or the cause of the corruption.
+func (k *Keys) unseal(bp *[]byte, id ID, sealed []byte, maxLen int) ([]byte, error) {
 	switch {
 	case len(sealed) < Overhead:
-		return fail(errShort)
-	case len(sealed) > MaxSealedSize:
-		return fail(errLong)
+		return nil, errShort
+	case len(sealed) > maxLen:
+		return nil, errLong
 	case sealed[0] != sealVersion:
-		return fail(fmt.Errorf("unknown format version %d", sealed[0]))
+		return nil, fmt.Errorf("unknown format version %d", sealed[0])
 	}
-
-	bp, _ := scratch.Get().(*[]byte)
-	if bp == nil {
-		bp = new([]byte)
-	}
-	defer scratch.Put(bp)
 	ad := additionalData(id)
 	pt, err := k.aead.Open((*bp)[:0], sealed[1:headerSize], sealed[headerSize:], ad[:])
 	if err != nil {
-		return fail(errAuth)
+		return nil, errAuth
 	}
 	*bp = pt
+	return pt, nil
+}
 
-	n := len(dst)
-	out := dst
-	switch pt[0] {
+// dictError is decodePayload's failure for an authentic payload whose
+// dictionary is not registered (ErrNoDict) or cannot be loaded: not corruption.
+type dictError struct {
+	id  DictID
+	err error
+}
+
+func (e *dictError) Error() string { return fmt.Sprintf("dictionary %s: %v", e.id, e.err) }
+func (e *dictError) Unwrap() error { return e.err }
+
+// decodePayload decodes in, flag || payload as appendPayload writes it, and
+// appends the result, at most limit bytes, to dst. It fails with a *dictError
+// for a dictionary it cannot use and with the cause of the corruption
+// otherwise.
+func (k *Keys) decodePayload(dst, in []byte, limit int) ([]byte, error) {
+	if len(in) == 0 {
+		return dst, errShort
+	}
+	switch in[0] {
 	case flagRaw:
-		out = append(out, pt[1:]...)
+		if len(in)-1 > limit {
+			return dst, errTooBig
+		}
+		return append(dst, in[1:]...), nil
 	case flagZstd, flagDict:
-		decodeAll, payload := decoder().DecodeAll, pt[1:]
-		if pt[0] == flagDict {
+		decodeAll, payload := decoder().DecodeAll, in[1:]
+		if in[0] == flagDict {
 			if len(payload) < DictOverhead {
-				return fail(errShort)
+				return dst, errShort
 			}
 			did := DictID(payload[:DictOverhead])
 			d := k.dict(did)
 			if d == nil {
-				return dst, fmt.Errorf("open chunk %s: dictionary %s: %w", id, did, ErrNoDict)
+				return dst, &dictError{did, ErrNoDict}
 			}
+			var err error
 			if decodeAll, err = d.decoder(); err != nil {
-				return dst, fmt.Errorf("open chunk %s: dictionary %s: %w", id, did, err)
+				return dst, &dictError{did, err}
 			}
 			payload = payload[DictOverhead:]
 		}
-		out, err = decodeAll(payload, out)
-		if errors.Is(err, zstd.ErrDecoderSizeExceeded) || len(out)-n > MaxChunkSize {
-			return fail(errTooBig)
+		out, err := decodeAll(payload, dst)
+		if errors.Is(err, zstd.ErrDecoderSizeExceeded) || len(out)-len(dst) > limit {
+			return dst, errTooBig
 		}
 		if err != nil {
-			return fail(fmt.Errorf("decompress: %w", err))
+			return dst, fmt.Errorf("decompress: %w", err)
 		}
+		return out, nil
 	default:
-		return fail(fmt.Errorf("unknown payload flag %d", pt[0]))
+		return dst, fmt.Errorf("unknown payload flag %d", in[0])
 	}
-	if k.ID(out[n:]) != id {
-		return fail(errIDDiffer)
-	}
-	return out, nil
 }
 
 func additionalData(id ID) [len(adPrefix) + 1 + len(ID{})]byte {

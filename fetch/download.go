@@ -97,6 +97,20 @@ func (f *fetcher) ensure(ctx context.Context, locs []manifest.Loc, phase string)
 	return f.ensureInto(ctx, locs, phase, nil)
 }
 
+// spliceFor returns the variant of chunk id to download instead of it: a splice
+// of a chunk the cache holds.
+func (f *fetcher) spliceFor(ctx context.Context, id chunkstore.ID) (manifest.Variant, bool) {
+	v, ok := f.variants[id]
+	if !ok {
+		return v, false
+	}
+	if _, ok := f.locs[v.Obj]; !ok {
+		return v, false
+	}
+	has, err := f.opt.Cache.Has(ctx, v.Base)
+	return v, err == nil && has
+}
+
 // ensureInto is ensure that also delivers the verified plaintext of every chunk
 // that st wants into st: downloaded chunks as they arrive, cached ones read
 // (and verified) from the cache. st may be nil.
@@ -119,6 +133,10 @@ func (f *fetcher) ensureInto(ctx context.Context, locs []manifest.Loc, phase str
 				cached = append(cached, l)
 			}
 			continue
+		}
+		if v, ok := f.spliceFor(ctx, l.ID); ok {
+			l = f.locs[v.Obj]
+			f.splices.Store(v.Obj, v)
 		}
 		missing = append(missing, l)
 		total += int64(l.SealedLen)
@@ -176,6 +194,7 @@ func sealedLen(ls []manifest.Loc) (n int64) {
 // cache writer.
 type buffers struct {
 	sealed, plain, batch []byte
+	base, resealed       []byte // splices only
 	w                    *chunkstore.PackWriter
 	cache                *chunkstore.Cache // w's
 }
@@ -276,21 +295,79 @@ func (f *fetcher) fetchSpan(ctx context.Context, s span, st *stage) (cached int,
 			return cached, fmt.Errorf("get pack %s: %w", s.pack, err)
 		}
 		pos = int64(l.Off) + int64(l.SealedLen)
-		plain, err := f.keys.Open(b.plain[:0], l.ID, sealed)
-		if err != nil {
-			return cached, err // tampered in transit or at rest on the source: permanent
+		id := l.ID
+		if v, ok := f.splices.Load(l.ID); ok {
+			// A splice: the chunk is built from its base in the cache and kept
+			// there sealed as a chunk of its own.
+			id = v.(manifest.Variant).ID
+			if sealed, err = f.unsplice(ctx, b, v.(manifest.Variant), sealed); err != nil {
+				return cached, err
+			}
+		} else {
+			plain, err := f.keys.Open(b.plain[:0], id, sealed)
+			if err != nil {
+				return cached, err // tampered in transit or at rest on the source: permanent
+			}
+			b.plain = plain
 		}
-		b.plain = plain
-		if st.wants(l.ID) {
-			if err := bt.deliver(l.ID, plain); err != nil {
+		if st.wants(id) {
+			if err := bt.deliver(id, b.plain); err != nil {
 				return cached, err
 			}
 		}
-		if err := w.Add(ctx, l.ID, sealed); err != nil {
+		if err := w.Add(ctx, id, sealed); err != nil {
 			return cached, fmt.Errorf("write cache: %w", err)
 		}
 	}
 	return cached, nil
+}
+
+// unsplice opens the splice sealed into b.plain, the plaintext of chunk v.ID, and
+// returns that chunk sealed for the cache. If the base cannot be read from the
+// cache any more (damaged, or collected meanwhile), it downloads the chunk itself
+// with a request of its own; the cache is left as it is, since this publication
+// does not need the base.
+func (f *fetcher) unsplice(ctx context.Context, b *buffers, v manifest.Variant, sealed []byte) ([]byte, error) {
+	sealedBase, err := f.opt.Cache.Get(ctx, v.Base)
+	if err == nil {
+		b.base, err = f.keys.Open(b.base[:0], v.Base, sealedBase)
+	}
+	if err != nil {
+		return f.fetchChunk(ctx, b, v.ID)
+	}
+	base := b.base
+	plain, err := f.keys.OpenSplice(b.plain[:0], v.ID, sealed, v.Base, base)
+	if err != nil {
+		return nil, err // tampered in transit or at rest on the source: permanent
+	}
+	b.plain = plain
+	f.spliced.Add(1)
+	b.resealed = f.keys.Seal(b.resealed[:0], v.ID, plain)
+	return b.resealed, nil
+}
+
+// fetchChunk downloads chunk id alone into b.plain and returns it sealed.
+func (f *fetcher) fetchChunk(ctx context.Context, b *buffers, id chunkstore.ID) ([]byte, error) {
+	l, ok := f.locs[id]
+	if !ok {
+		return nil, fmt.Errorf("chunk %s: %w", id, ErrTampered) // a variant of a chunk in no pack
+	}
+	f.requests.Add(1)
+	body, err := f.client.Range(ctx, l.Pack, int64(l.Off), int64(l.SealedLen))
+	if err != nil {
+		return nil, err
+	}
+	defer body.Close()
+	sealed := make([]byte, l.SealedLen)
+	if _, err := io.ReadFull(body, sealed); err != nil {
+		return nil, fmt.Errorf("get pack %s: %w", l.Pack, err)
+	}
+	plain, err := f.keys.Open(b.plain[:0], id, sealed)
+	if err != nil {
+		return nil, err
+	}
+	b.plain = plain
+	return sealed, nil
 }
 
 // chunkInto appends the verified plaintext of cached chunk id to dst. A chunk

@@ -96,12 +96,15 @@ type Stats struct {
 	ChunksTotal      int   `json:"chunks_total"`
 	ChunksDownloaded int   `json:"chunks_downloaded"`
 	ChunksFromCache  int   `json:"chunks_from_cache"`
-	Requests         int64 `json:"requests"`
-	FilesWritten     int   `json:"files_written"`
-	FilesDeleted     int   `json:"files_deleted"`
-	FilesUnchanged   int   `json:"files_unchanged"`
-	BytesWritten     int64 `json:"bytes_written"`
-	DurationMS       int64 `json:"duration_ms"`
+	// ChunksSpliced counts the downloaded chunks that came as a splice of a
+	// chunk the cache held (manifest variants); they count as downloaded too.
+	ChunksSpliced  int   `json:"chunks_spliced"`
+	Requests       int64 `json:"requests"`
+	FilesWritten   int   `json:"files_written"`
+	FilesDeleted   int   `json:"files_deleted"`
+	FilesUnchanged int   `json:"files_unchanged"`
+	BytesWritten   int64 `json:"bytes_written"`
+	DurationMS     int64 `json:"duration_ms"`
 }
 
 type fetcher struct {
@@ -110,8 +113,11 @@ type fetcher struct {
 	keys   *chunkstore.Keys
 	stats  Stats
 
-	locs     map[chunkstore.ID]manifest.Loc // every chunk of the manifest
-	onCached func(chunkstore.ID)            // set before downloads start; called for every chunk cached
+	locs     map[chunkstore.ID]manifest.Loc     // every chunk of the manifest
+	variants map[chunkstore.ID]manifest.Variant // by chunk ID
+	splices  sync.Map                           // Obj ID → manifest.Variant being downloaded
+	spliced  atomic.Int64
+	onCached func(chunkstore.ID) // set before downloads start; called for every chunk cached
 
 	mu                   sync.Mutex   // guards stats.FilesWritten, stats.BytesWritten
 	downloaded, requests atomic.Int64 // chunks fetched, range requests made
@@ -142,6 +148,7 @@ func Run(ctx context.Context, opt Options) (*Stats, error) {
 	err = f.run(ctx)
 	f.stats.BytesDownloaded = client.Downloaded() + f.remoteBytes.Load()
 	f.stats.ChunksDownloaded = int(f.downloaded.Load())
+	f.stats.ChunksSpliced = int(f.spliced.Load())
 	f.stats.Requests = f.requests.Load()
 	f.stats.DurationMS = time.Since(start).Milliseconds()
 	return &f.stats, err
@@ -157,6 +164,10 @@ func (f *fetcher) run(ctx context.Context) error {
 		return err
 	}
 	f.locs = m.Locate()
+	f.variants = make(map[chunkstore.ID]manifest.Variant, len(m.Variants))
+	for _, v := range m.Variants {
+		f.variants[v.ID] = v
+	}
 	// Synco's own streams (publish.ReservedDir) are never written: register the
 	// compression dictionaries before any chunk that needs one is opened.
 	var own []manifest.Stream

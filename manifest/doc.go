@@ -33,7 +33,9 @@
 // plus the IDs of slots no stream references. This costs about 37 bytes per chunk
 // reference instead of about 70 for listing every ID both in its pack and in its
 // stream, which matters because a daily DB delta changes many scattered references.
-// The byte layout is in SPEC.md next to this file.
+// An optional last section lists [Variant]s: splices a destination may download
+// instead of a chunk whose base it has cached. The byte layout is in SPEC.md next to
+// this file.
 //
 // # Errors
 //

@@ -13,17 +13,19 @@ const magicManifest = "syncoM"
 
 // Minimum encoded sizes, used to bound counts while decoding.
 const (
-	minParams = 4  // class, min, max, avg bits
-	minPack   = 4  // name length, name, slot count, orphan count
-	minOrphan = 33 // slot delta, ID
-	minStream = 6  // path length, path, kind, class, mode, mtime
-	minRef    = 33 // ID, length and location flag
+	minParams  = 4  // class, min, max, avg bits
+	minPack    = 4  // name length, name, slot count, orphan count
+	minOrphan  = 33 // slot delta, ID
+	minStream  = 6  // path length, path, kind, class, mode, mtime
+	minRef     = 33 // ID, length and location flag
+	minVariant = 66 // ID, base, pack index, slot
 )
 
 // Encode returns the canonical encoding of m, or an error wrapping ErrFormat if m
-// is invalid: unsorted or duplicate packs, streams or chunking params, an invalid
-// path or pack name, a size that is not the sum of the chunk lengths, a chunk that
-// is in no pack, or the same chunk with two lengths.
+// is invalid: unsorted or duplicate packs, streams, chunking params or variants, an
+// invalid path or pack name, a size that is not the sum of the chunk lengths, a
+// chunk that is in no pack, the same chunk with two lengths, or a variant of a chunk
+// that no stream references, whose Obj is in no pack or is the chunk itself.
 func (m *Manifest) Encode() ([]byte, error) {
 	lay, err := m.layout()
 	if err != nil {
@@ -34,7 +36,7 @@ func (m *Manifest) Encode() ([]byte, error) {
 
 // encode encodes a manifest that layout validated.
 func (m *Manifest) encode(lay *layout) []byte {
-	w := &writer{b: make([]byte, 0, 64+len(lay.refs)*36+len(m.Streams)*64)}
+	w := &writer{b: make([]byte, 0, 64+len(lay.refs)*36+len(m.Streams)*64+len(m.Variants)*70)}
 	w.raw([]byte(magicManifest))
 	w.uvarint(Version)
 	w.varint(m.Created)
@@ -84,6 +86,15 @@ func (m *Manifest) encode(lay *layout) []byte {
 			}
 			cur.advance(refs[0])
 			refs = refs[1:]
+		}
+	}
+	if len(m.Variants) > 0 { // absent rather than a count of 0
+		w.uvarint(uint64(len(m.Variants)))
+		for i, v := range m.Variants {
+			w.id(v.ID)
+			w.id(v.Base)
+			w.uvarint(uint64(lay.objs[i].pack))
+			w.uvarint(uint64(lay.objs[i].pos))
 		}
 	}
 	return w.b
@@ -194,6 +205,10 @@ func decode(b []byte) (*Manifest, error) {
 			m.Streams[i] = decodeStream(r, m.Packs, filled, packs, cur)
 		}
 	}
+	var objs []slot
+	if r.left() > 0 {
+		m.Variants, objs = decodeVariants(r, m.Packs)
+	}
 	if r.err != nil {
 		return nil, r.err
 	}
@@ -204,6 +219,9 @@ func decode(b []byte) (*Manifest, error) {
 		if j := slices.Index(filled[i], false); j >= 0 {
 			return nil, formatErr("pack %q slot %d: no chunk ID", p.Name, j)
 		}
+	}
+	for i, a := range objs {
+		m.Variants[i].Obj = m.Packs[a.pack].Chunks[a.pos].ID
 	}
 	lay, err := m.layout()
 	if err != nil {
@@ -323,4 +341,33 @@ func decodeLoc(r *reader, explicit bool, packs []Pack, byName map[string]int32, 
 		return slot{}, false
 	}
 	return slot{p, int32(pos)}, pos < uint64(len(packs[p].Chunks))
+}
+
+// decodeVariants reads the optional variants section and the slot of each variant's
+// Obj, whose ID the caller takes from the slot once every slot's ID is known.
+func decodeVariants(r *reader, packs []Pack) ([]Variant, []slot) {
+	n := r.count(minVariant)
+	if r.err == nil && n == 0 {
+		r.fail("variants section with count 0")
+	}
+	if r.err != nil {
+		return nil, nil
+	}
+	vs, objs := make([]Variant, n), make([]slot, n)
+	for i := range vs {
+		vs[i].ID, vs[i].Base = r.id(), r.id()
+		p, pos := r.uvarint(), r.uvarint()
+		switch {
+		case r.err != nil:
+			return nil, nil
+		case p >= uint64(len(packs)):
+			r.fail("variant of chunk %s: pack %d beyond the %d packs", vs[i].ID, p, len(packs))
+			return nil, nil
+		case pos >= uint64(len(packs[p].Chunks)):
+			r.fail("variant of chunk %s: slot %d beyond pack %q", vs[i].ID, pos, packs[p].Name)
+			return nil, nil
+		}
+		objs[i] = slot{int32(p), int32(pos)}
+	}
+	return vs, objs
 }

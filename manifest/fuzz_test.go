@@ -11,8 +11,10 @@ import (
 )
 
 func FuzzDecode(f *testing.F) {
-	if b, err := sample().Encode(); err == nil {
-		f.Add(b)
+	for _, m := range []*manifest.Manifest{sample(), sampleVariants()} {
+		if b, err := m.Encode(); err == nil {
+			f.Add(b)
+		}
 	}
 	f.Fuzz(func(t *testing.T, b []byte) {
 		m, err := manifest.Decode(b)

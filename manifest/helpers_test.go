@@ -1,6 +1,7 @@
 package manifest_test
 
 import (
+	"bytes"
 	"encoding/binary"
 	"encoding/hex"
 	"fmt"
@@ -59,6 +60,25 @@ func sample() *manifest.Manifest {
 	}
 }
 
+// sampleVariants is sample() with variants of chunks in two packs: their Objs are
+// orphans in pack 0a1b and in a new pack zzz, which also holds a second copy of one
+// Obj (so the variant points at its first slot). One Base (c1) is in the
+// publication, the others are not.
+func sampleVariants() *manifest.Manifest {
+	m := sample()
+	m.Packs[0].Chunks = append(m.Packs[0].Chunks, manifest.PackChunk{ID: id("c2~c0"), SealedLen: 40})
+	m.Packs = append(m.Packs, manifest.Pack{Name: "zzz", Chunks: []manifest.PackChunk{
+		{ID: id("s1~s0"), SealedLen: 20}, {ID: id("c3~c1"), SealedLen: 30}, {ID: id("c2~c0"), SealedLen: 40},
+	}})
+	m.Variants = []manifest.Variant{
+		{ID: id("c2"), Base: id("c0"), Obj: id("c2~c0")},
+		{ID: id("c3"), Base: id("c1"), Obj: id("c3~c1")},
+		{ID: id("s1"), Base: id("s0"), Obj: id("s1~s0")},
+	}
+	slices.SortFunc(m.Variants, func(a, b manifest.Variant) int { return bytes.Compare(a.ID[:], b.ID[:]) })
+	return m
+}
+
 // big returns a manifest shaped like a DB dump: tables streams of refs chunks each,
 // packed in order into packs of perPack chunks with 32-character names. Chunk sizes
 // follow ClassDB's chunker (2 KiB + exponential with 8 KiB mean, at most 64 KiB),
@@ -85,6 +105,37 @@ func big(tables, refs, perPack int, seed uint64) *manifest.Manifest {
 	}
 	slices.SortFunc(m.Packs, func(a, b manifest.Pack) int { return strings.Compare(a.Name, b.Name) })
 	return m
+}
+
+// withVariants returns a copy of m with a variant of every nth distinct chunk that
+// m's streams reference, the Objs orphans in new packs of perPack slots each.
+func withVariants(m *manifest.Manifest, every, perPack int) *manifest.Manifest {
+	out := *m
+	out.Packs = slices.Clone(m.Packs)
+	seen := make(map[chunkstore.ID]bool)
+	n := 0
+	for _, s := range m.Streams {
+		for _, r := range s.Chunks {
+			if seen[r.ID] {
+				continue
+			}
+			seen[r.ID] = true
+			if n++; (n-1)%every != 0 {
+				continue
+			}
+			k := len(out.Variants)
+			if k%perPack == 0 {
+				out.Packs = append(out.Packs, manifest.Pack{Name: packName(77, k/perPack)})
+			}
+			v := manifest.Variant{ID: r.ID, Base: numID(78, k), Obj: numID(77, k)}
+			p := &out.Packs[len(out.Packs)-1]
+			p.Chunks = append(p.Chunks, manifest.PackChunk{ID: v.Obj, SealedLen: r.Len/16 + 40})
+			out.Variants = append(out.Variants, v)
+		}
+	}
+	slices.SortFunc(out.Packs, func(a, b manifest.Pack) int { return strings.Compare(a.Name, b.Name) })
+	slices.SortFunc(out.Variants, func(a, b manifest.Variant) int { return bytes.Compare(a.ID[:], b.ID[:]) })
+	return &out
 }
 
 func numID(seed uint64, n int) chunkstore.ID {

@@ -1,6 +1,7 @@
 package manifest
 
 import (
+	"bytes"
 	"errors"
 	"fmt"
 	"net/url"
@@ -72,6 +73,14 @@ type Stream struct {
 	URL    string // KindRemote only
 }
 
+// Variant is another form of chunk ID: Obj, a splice of ID against the chunk
+// Base (chunkstore.Keys.SealSplice), stored in a pack like a chunk. A
+// destination whose cache holds Base may download Obj instead of ID. Base need
+// not be in the publication.
+type Variant struct {
+	ID, Base, Obj chunkstore.ID
+}
+
 // PackChunk is one sealed chunk in a pack.
 type PackChunk struct {
 	ID        chunkstore.ID
@@ -101,20 +110,24 @@ type Manifest struct {
 	// Streams are sorted by Path (byte order) with unique paths. Parent directories
 	// need not be listed, but no file's path may be a parent of another path.
 	Streams []Stream
+	// Variants are other forms of chunks that streams reference, sorted by ID,
+	// at most one per chunk (SPEC.md, "Variants").
+	Variants []Variant
 }
 
 // Loc is where a sealed chunk lives in the publication and its plaintext length.
 type Loc struct {
 	ID        chunkstore.ID
-	Len       uint32 // plaintext length; 0 in Locate for chunks no stream references
+	Len       uint32 // plaintext length; 0 in Locate for chunks no stream references (e.g. a variant's Obj)
 	Pack      string // see ValidPackName
 	Off       uint64 // offset of the sealed chunk in the pack
 	SealedLen uint32
 }
 
-// Locate returns the location of every chunk in m's packs, with Len taken from the
-// streams' references. If an ID is in several slots, the first (packs in order,
-// then slots in order) wins, as it does for stream references.
+// Locate returns the location of every chunk in m's packs, including the Obj of
+// every variant, with Len taken from the streams' references. If an ID is in
+// several slots, the first (packs in order, then slots in order) wins, as it does
+// for stream references and variants.
 func (m *Manifest) Locate() map[chunkstore.ID]Loc {
 	n := 0
 	for _, p := range m.Packs {
@@ -144,11 +157,12 @@ func (m *Manifest) Locate() map[chunkstore.ID]Loc {
 // slot addresses one chunk: pack index and position in the pack.
 type slot struct{ pack, pos int32 }
 
-// layout is what validation learns and encoding needs: where each reference points
-// and which slots are referenced.
+// layout is what validation learns and encoding needs: where each reference points,
+// which slots are referenced and where each variant's Obj is.
 type layout struct {
 	refs   []slot    // one per stream reference, in stream order
 	refLen [][]int64 // per pack and slot: the referenced plaintext length, or -1
+	objs   []slot    // one per variant: the first slot of its Obj
 }
 
 // layout validates m and resolves every reference to its pack slot.
@@ -218,7 +232,36 @@ func (m *Manifest) layout() (*layout, error) {
 			}
 		}
 	}
+	if err := m.layoutVariants(lay, first); err != nil {
+		return nil, err
+	}
 	return lay, nil
+}
+
+// layoutVariants validates m.Variants and resolves each Obj to its first slot.
+// A chunk that a stream references is one whose first slot has a length, since
+// references always point at the first slot.
+func (m *Manifest) layoutVariants(lay *layout, first *idIndex) error {
+	if len(m.Variants) > 0 {
+		lay.objs = make([]slot, len(m.Variants))
+	}
+	for i, v := range m.Variants {
+		if i > 0 && bytes.Compare(v.ID[:], m.Variants[i-1].ID[:]) <= 0 {
+			return formatErr("variants not sorted by ID or duplicated at chunk %s", v.ID)
+		}
+		if at, ok := first.get(v.ID); !ok || lay.refLen[at.pack][at.pos] < 0 {
+			return formatErr("variant of chunk %s that no stream references", v.ID)
+		}
+		if v.Obj == v.ID {
+			return formatErr("variant of chunk %s is the chunk itself", v.ID)
+		}
+		at, ok := first.get(v.Obj)
+		if !ok {
+			return formatErr("variant %s of chunk %s is in no pack", v.Obj, v.ID)
+		}
+		lay.objs[i] = at
+	}
+	return nil
 }
 
 func nextSlash(p string, i int) int {

@@ -17,6 +17,9 @@ func TestManifestRoundTrip(t *testing.T) {
 		"empty":  {},
 		"sample": sample(),
 		"big":    big(7, 90, 25, 1),
+		// Variants in two packs (one Obj twice), and with multi-byte pack indices and slots.
+		"variants":     sampleVariants(),
+		"big variants": withVariants(big(30, 200, 25, 1), 2, 150),
 	} {
 		t.Run(name, func(t *testing.T) {
 			b, err := m.Encode()
@@ -171,28 +174,32 @@ func TestDecodeRejects(t *testing.T) {
 // TestDecodeMutations checks the canonical property on many damaged encodings:
 // Decode either fails with ErrFormat/ErrVersion or its result encodes to the input.
 func TestDecodeMutations(t *testing.T) {
-	good, err := sample().Encode()
-	if err != nil {
-		t.Fatal(err)
-	}
-	rng := rand.New(rand.NewPCG(1, 2))
-	accepted := 0
-	for range 20000 {
-		b := mutate(rng, good)
-		m, err := manifest.Decode(b)
-		if err != nil {
-			if !errors.Is(err, manifest.ErrFormat) && !errors.Is(err, manifest.ErrVersion) {
-				t.Fatalf("Decode error %v wraps neither ErrFormat nor ErrVersion", err)
+	for name, m := range map[string]*manifest.Manifest{"sample": sample(), "variants": sampleVariants()} {
+		t.Run(name, func(t *testing.T) {
+			good, err := m.Encode()
+			if err != nil {
+				t.Fatal(err)
 			}
-			continue
-		}
-		accepted++
-		again, err := m.Encode()
-		if err != nil || !bytes.Equal(again, b) {
-			t.Fatalf("Decode accepted a non-canonical input (re-encode err %v)", err)
-		}
+			rng := rand.New(rand.NewPCG(1, 2))
+			accepted := 0
+			for range 20000 {
+				b := mutate(rng, good)
+				m, err := manifest.Decode(b)
+				if err != nil {
+					if !errors.Is(err, manifest.ErrFormat) && !errors.Is(err, manifest.ErrVersion) {
+						t.Fatalf("Decode error %v wraps neither ErrFormat nor ErrVersion", err)
+					}
+					continue
+				}
+				accepted++
+				again, err := m.Encode()
+				if err != nil || !bytes.Equal(again, b) {
+					t.Fatalf("Decode accepted a non-canonical input (re-encode err %v)", err)
+				}
+			}
+			t.Logf("%d mutants decoded (all canonical)", accepted)
+		})
 	}
-	t.Logf("%d mutants decoded (all canonical)", accepted)
 }
 
 func mutate(rng *rand.Rand, in []byte) []byte {

@@ -66,6 +66,24 @@ func TestBytesPerRef(t *testing.T) {
 		len(files.Streams), len(files.Packs), len(enc), float64(len(enc))/float64(len(files.Streams)))
 }
 
+// TestBytesPerVariant reports what a variant adds to a DB manifest: its entry in the
+// variants section and its Obj's slot (orphan ID and sealed length) in a new pack.
+func TestBytesPerVariant(t *testing.T) {
+	db := big(100, 1000, 400, 1)
+	m := withVariants(db, 20, 400)
+	enc, plain := mustEncode(t, m), mustEncode(t, db)
+	c := *m
+	c.Variants = nil
+	section := len(enc) - len(mustEncode(t, &c))
+	n := len(m.Variants)
+	per := float64(len(enc)-len(plain)) / float64(n)
+	t.Logf("db: %d variants in %d new packs: %.2f bytes per variant, %.2f of them in the variants section",
+		n, len(m.Packs)-len(db.Packs), per, float64(section)/float64(n))
+	if per > 105 {
+		t.Errorf("%.2f bytes per variant, want ≤ 105", per)
+	}
+}
+
 // TestChunkStability checks that the format keeps changes local: a republish with a
 // few changed chunks leaves most of the manifest's content-defined chunks unchanged.
 // Each changed spot (the header, the new pack, each changed reference) costs about

@@ -15,11 +15,16 @@ import (
 
 var update = flag.Bool("update", false, "rewrite the test vectors and fuzz seed corpora in testdata")
 
-// TestVectors pins the formats: testdata/manifest.bin is sample(), root.bin is
-// sampleRoot(), root.sealed is root.bin sealed with readKey, signPriv and nonce, and
-// token.txt is sampleToken(). See SPEC.md.
+// TestVectors pins the formats: testdata/manifest.bin is sample(),
+// manifest-variants.bin is sampleVariants(), root.bin is sampleRoot(), root.sealed
+// is root.bin sealed with readKey, signPriv and nonce, and token.txt is
+// sampleToken(). See SPEC.md.
 func TestVectors(t *testing.T) {
 	mb, err := sample().Encode()
+	if err != nil {
+		t.Fatal(err)
+	}
+	vb, err := sampleVariants().Encode()
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -32,12 +37,14 @@ func TestVectors(t *testing.T) {
 		t.Fatal(err)
 	}
 	tok := []byte(sampleToken().String() + "\n")
-	vectors := map[string][]byte{"manifest.bin": mb, "root.bin": rb, "root.sealed": sealed, "token.txt": tok}
+	vectors := map[string][]byte{
+		"manifest.bin": mb, "manifest-variants.bin": vb, "root.bin": rb, "root.sealed": sealed, "token.txt": tok,
+	}
 	if *update {
 		for name, b := range vectors {
 			writeFile(t, filepath.Join("testdata", name), b)
 		}
-		writeSeeds(t, mb, rb, string(tok))
+		writeSeeds(t, mb, vb, rb, string(tok))
 	}
 	for name, want := range vectors {
 		got, err := os.ReadFile(filepath.Join("testdata", name))
@@ -52,6 +59,10 @@ func TestVectors(t *testing.T) {
 	m, err := manifest.Decode(readFile(t, "manifest.bin"))
 	if err != nil || !reflect.DeepEqual(m, sample()) {
 		t.Errorf("Decode(manifest.bin) = %+v, %v; want sample()", m, err)
+	}
+	m, err = manifest.Decode(readFile(t, "manifest-variants.bin"))
+	if err != nil || !reflect.DeepEqual(m, sampleVariants()) {
+		t.Errorf("Decode(manifest-variants.bin) = %+v, %v; want sampleVariants()", m, err)
 	}
 	r, err := manifest.DecodeRoot(readFile(t, "root.bin"))
 	if err != nil || !reflect.DeepEqual(r, sampleRoot()) {
@@ -87,13 +98,14 @@ func writeFile(t *testing.T, path string, b []byte) {
 }
 
 // writeSeeds writes the seed corpora of the fuzz targets.
-func writeSeeds(t *testing.T, manifestBin, rootBin []byte, token string) {
+func writeSeeds(t *testing.T, manifestBin, variantsBin, rootBin []byte, token string) {
 	seed := func(target, name, typ string, v any) {
 		writeFile(t, filepath.Join("testdata", "fuzz", target, name), fmt.Appendf(nil, "go test fuzz v1\n%s(%q)\n", typ, v))
 	}
 	empty, _ := (&manifest.Manifest{}).Encode()
 	smallBig, _ := big(2, 5, 3, 7).Encode()
 	seed("FuzzDecode", "sample", "[]byte", manifestBin)
+	seed("FuzzDecode", "variants", "[]byte", variantsBin)
 	seed("FuzzDecode", "empty", "[]byte", empty)
 	seed("FuzzDecode", "small", "[]byte", smallBig)
 	created, _ := (&manifest.Root{State: manifest.StateCreated, Phase: "files", Done: 1, Total: 2}).Encode()

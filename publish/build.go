@@ -10,6 +10,7 @@ import (
 	"os"
 	"path"
 	"path/filepath"
+	"slices"
 	"sort"
 	"sync"
 	"sync/atomic"
@@ -73,6 +74,7 @@ type Result struct {
 	Chunks    int                   // distinct chunks referenced
 	NewChunks int64                 // distinct chunks sealed in this run, manifest included (the rest were in the store)
 	Reused    int                   // files taken from the stat cache without reading them
+	Splices   int                   // new chunks also stored as a splice of the chunk they replaced
 	Left      int                   // files left out by a FileSet's Skip
 	Remote    int                   // files published by their public URL
 	Skipped   []string              // source entries left out (symlinks, devices, sockets, files deleted while publishing)
@@ -156,6 +158,9 @@ func Build(ctx context.Context, pub *Publication, in Inputs, workers int, progre
 	if err := b.st.saveCache(b.cacheOut); err != nil {
 		return nil, fmt.Errorf("save stat cache: %w", err)
 	}
+	if err := b.st.saveBases(b.streams); err != nil {
+		return nil, fmt.Errorf("save database chunk lists: %w", err)
+	}
 	for _, s := range b.streams {
 		if !reserved(s.Path) {
 			b.res.Streams++
@@ -174,6 +179,7 @@ type builder struct {
 	streams  []manifest.Stream
 	cacheOut map[string]statEntry
 	sealed   map[chunkstore.ID]bool // chunks put in this run (guarded by mu)
+	variants []manifest.Variant     // splices put in this run (guarded by mu)
 	vanished map[string]bool        // files deleted between scan and read (guarded by mu)
 	res      *Result
 	sampler  *sampler // ClassDB chunks, while the store has no dictionary
@@ -302,7 +308,7 @@ func (b *builder) file(ctx context.Context, s *manifest.Stream) error {
 		b.mu.Unlock()
 		return nil
 	}
-	refs, hash, n, err := b.stream(ctx, f, s.Class)
+	refs, hash, n, err := b.stream(ctx, f, s.Class, s.Path)
 	if err != nil {
 		return fmt.Errorf("read %s: %w", src, err)
 	}
@@ -383,13 +389,23 @@ func (b *builder) haveAll(refs []manifest.Ref) bool {
 // few range requests and writes them out in long runs. At most window chunks of
 // the stream are read but not yet stored, which bounds memory. ClassDB chunks are
 // sealed with the store's dictionary, or sampled to train one.
-func (b *builder) stream(ctx context.Context, r io.Reader, class chunkstore.Class) ([]manifest.Ref, chunkstore.ID, uint64, error) {
+//
+// A ClassDB stream that the last publish also had (path) gets splices: a new
+// chunk that is an edit of the chunk it replaced is also stored as a splice of
+// that chunk, which a destination that synced last time downloads instead
+// (bench/RESULTS.md, "Delta chunks": an edited row then costs ≈ 150 bytes, not
+// a whole chunk).
+func (b *builder) stream(ctx context.Context, r io.Reader, class chunkstore.Class, path string) ([]manifest.Ref, chunkstore.ID, uint64, error) {
 	h := b.st.keys.StreamHash()
 	var dict chunkstore.DictID
 	sample := false
+	var al *aligner
 	if class == chunkstore.ClassDB {
 		dict = b.st.dict
 		sample = dict == (chunkstore.DictID{})
+		if prev := b.st.bases[path]; path != "" && len(prev) > 0 {
+			al = newAligner(prev)
+		}
 	}
 	var (
 		refs   []manifest.Ref
@@ -432,6 +448,14 @@ func (b *builder) stream(ctx context.Context, r io.Reader, class chunkstore.Clas
 		if sample {
 			b.sampler.add(data)
 		}
+		// The aligner needs the IDs in stream order, so with one they are
+		// computed here rather than in the sealing goroutine.
+		var id, base chunkstore.ID
+		hasBase := false
+		if al != nil {
+			id = b.st.keys.ID(data)
+			base, hasBase = al.base(id)
+		}
 		mine, next := turn, make(chan struct{})
 		turn = next
 		wg.Add(1)
@@ -439,12 +463,18 @@ func (b *builder) stream(ctx context.Context, r io.Reader, class chunkstore.Clas
 			defer wg.Done()
 			defer func() { <-window }()
 			defer close(next)
-			id := b.st.keys.ID(data)
-			var out *[]byte
-			var sealed []byte
+			if al == nil {
+				id = b.st.keys.ID(data)
+			}
+			var out, sout *[]byte
+			var sealed, splice []byte
 			if _, ok := b.st.packs.Locate(id); !ok {
 				out = getBuf()
 				sealed = b.st.keys.SealWith((*out)[:0], id, data, dict)
+				if hasBase {
+					sout = getBuf()
+					splice = b.splice((*sout)[:0], id, data, base, dict, len(sealed))
+				}
 			}
 			putBuf(buf, data)
 			<-b.sem
@@ -457,6 +487,17 @@ func (b *builder) stream(ctx context.Context, r io.Reader, class chunkstore.Clas
 			}
 			err := b.st.packs.Put(ctx, id, sealed) // copies sealed
 			putBuf(out, sealed)
+			if err == nil && splice != nil {
+				v := manifest.Variant{ID: id, Base: base, Obj: b.st.keys.SpliceID(id, base)}
+				if err = b.st.packs.Put(ctx, v.Obj, splice); err == nil {
+					b.mu.Lock()
+					b.variants = append(b.variants, v)
+					b.mu.Unlock()
+				}
+			}
+			if sout != nil {
+				putBuf(sout, splice)
+			}
 			if err != nil {
 				fail(fmt.Errorf("store chunk: %w", err))
 				return
@@ -477,6 +518,72 @@ func (b *builder) stream(ctx context.Context, r io.Reader, class chunkstore.Clas
 	var sum chunkstore.ID
 	copy(sum[:], h.Sum(nil))
 	return refs, sum, n, err
+}
+
+// liveVariants returns the splices put in this run of chunks the publication
+// uses, sorted by chunk ID, one per chunk.
+func (b *builder) liveVariants(ids map[chunkstore.ID]bool) []manifest.Variant {
+	vs := slices.DeleteFunc(b.variants, func(v manifest.Variant) bool { return !ids[v.ID] })
+	slices.SortFunc(vs, func(x, y manifest.Variant) int { return bytes.Compare(x.ID[:], y.ID[:]) })
+	vs = slices.CompactFunc(vs, func(x, y manifest.Variant) bool { return x.ID == y.ID })
+	b.res.Splices = len(vs)
+	return vs
+}
+
+// splice appends to dst the sealed splice of chunk id (plaintext plain) against
+// base, read from the store, and returns it; nil when it would not be smaller
+// than sealedLen, or base cannot be read (then the chunk simply has no splice).
+func (b *builder) splice(dst []byte, id chunkstore.ID, plain []byte, base chunkstore.ID, dict chunkstore.DictID, sealedLen int) []byte {
+	sealedBase, err := b.st.packs.Get(context.Background(), base)
+	if err != nil {
+		return nil
+	}
+	bp := getBuf()
+	defer func() { bufs.Put(bp) }()
+	basePlain, err := b.st.keys.Open((*bp)[:0], base, sealedBase)
+	if err != nil {
+		return nil
+	}
+	*bp = basePlain[:0]
+	sp, ok := b.st.keys.SealSplice(dst, id, plain, base, basePlain, dict)
+	if !ok || len(sp) >= sealedLen {
+		return nil
+	}
+	return sp
+}
+
+// aligner pairs each new chunk of a stream with the chunk of the stream's
+// previous version it most likely replaced: the one after the last chunk both
+// versions share. An edited row changes one chunk in place, which is then paired
+// with its old self.
+type aligner struct {
+	prev []chunkstore.ID
+	at   map[chunkstore.ID]int // first index in prev
+	next int
+}
+
+func newAligner(prev []chunkstore.ID) *aligner {
+	a := &aligner{prev: prev, at: make(map[chunkstore.ID]int, len(prev))}
+	for i, id := range prev {
+		if _, ok := a.at[id]; !ok {
+			a.at[id] = i
+		}
+	}
+	return a
+}
+
+// base is called for each chunk of the new version in order; it returns the
+// chunk id replaced, if any.
+func (a *aligner) base(id chunkstore.ID) (chunkstore.ID, bool) {
+	if i, ok := a.at[id]; ok {
+		a.next = i + 1
+		return chunkstore.ID{}, false
+	}
+	if a.next >= len(a.prev) {
+		return chunkstore.ID{}, false
+	}
+	a.next++
+	return a.prev[a.next-1], true
 }
 
 // bufs recycles chunk and sealed-chunk buffers (*[]byte): a cold publish of a
@@ -508,6 +615,10 @@ func (b *builder) finish(ctx context.Context) (manifest.Root, map[string]bool, e
 		}
 	}
 	b.res.Chunks = len(ids)
+	variants := b.liveVariants(ids)
+	for _, v := range variants {
+		ids[v.Obj] = true
+	}
 	// Drop what no stream uses any more (earlier runs' chunks), so the store and the
 	// pack lists in the manifest do not grow with history; this also commits, so the
 	// data packs are final: the manifest lists them completely.
@@ -524,7 +635,7 @@ func (b *builder) finish(ctx context.Context) (manifest.Root, map[string]bool, e
 		}
 		used[loc.Pack] = true
 	}
-	m := &manifest.Manifest{Created: time.Now().UnixNano(), Streams: b.streams}
+	m := &manifest.Manifest{Created: time.Now().UnixNano(), Streams: b.streams, Variants: variants}
 	for _, c := range []chunkstore.Class{chunkstore.ClassFile, chunkstore.ClassDB, chunkstore.ClassMeta} {
 		p := c.Params()
 		m.Chunking = append(m.Chunking, manifest.ClassParams{Class: c, Min: uint32(p.Min), Max: uint32(p.Max), AvgBits: uint8(p.AvgBits)})
@@ -549,7 +660,7 @@ func (b *builder) finish(ctx context.Context) (manifest.Root, map[string]bool, e
 	if err != nil {
 		return root, nil, fmt.Errorf("encode manifest: %w", err)
 	}
-	refs, hash, n, err := b.stream(ctx, bytes.NewReader(enc), chunkstore.ClassMeta)
+	refs, hash, n, err := b.stream(ctx, bytes.NewReader(enc), chunkstore.ClassMeta, "")
 	if err != nil {
 		return root, nil, fmt.Errorf("store manifest: %w", err)
 	}

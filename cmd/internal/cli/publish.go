@@ -260,6 +260,9 @@ func (c *PublishCmd) Run(env *Env) error {
 	}
 	fmt.Fprintf(stderr, "%s: ready in %s: %d entries, %s in %d chunks; sealed %d new chunks (data and manifest); %d files unchanged since the last run\n",
 		prog, time.Since(start).Round(time.Millisecond), res.Streams, FormatSize(int64(res.Bytes)), res.Chunks, res.NewChunks, res.Reused)
+	if res.Splices > 0 {
+		fmt.Fprintf(stderr, "%s: %d changed database chunks are also published as edits of their last version (a destination that fetched the last publish downloads those)\n", prog, res.Splices)
+	}
 	if res.Remote > 0 {
 		fmt.Fprintf(stderr, "%s: %d files are published by their public URL\n", prog, res.Remote)
 	}

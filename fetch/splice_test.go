@@ -1,0 +1,142 @@
+package fetch_test
+
+import (
+	"bytes"
+	"encoding/binary"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+
+	"synco/chunkstore"
+	"synco/fetch"
+	"synco/manifest"
+)
+
+// A dump republished with a few rows edited: a destination that fetched the
+// first version downloads splices of its cached chunks instead of the changed
+// chunks; a cold one downloads the chunks; one whose cached bases are damaged
+// downloads the chunks too, and its fetch still succeeds.
+func TestFetchSplices(t *testing.T) {
+	day1 := sqlish(7, 400_000)
+	day2 := bytes.Clone(day1)
+	const edits = 10
+	for i := range edits {
+		copy(day2[20_000+i*38_000:], "'EDITED ROW'")
+	}
+	dump := filepath.Join(t.TempDir(), "dump.sql")
+	if err := os.WriteFile(dump, day1, 0o600); err != nil {
+		t.Fatal(err)
+	}
+	stateDir := t.TempDir()
+	st1, pub1 := publishDump(t, stateDir, dump)
+	tok1, stop1 := serve(t, st1, pub1)
+	warm := openCache(t)
+	run := func(cache *chunkstore.Cache, tok manifest.Token, want []byte) *fetch.Stats {
+		t.Helper()
+		to := filepath.Join(t.TempDir(), "out")
+		stats, err := fetch.Run(t.Context(), fetch.Options{Token: tok, To: to, Cache: cache, Parallel: 2})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if got, err := os.ReadFile(filepath.Join(to, "dump.sql")); err != nil || !bytes.Equal(got, want) {
+			t.Fatalf("fetched dump differs (%v)", err)
+		}
+		return stats
+	}
+	run(warm, tok1, day1)
+	stop1()
+	st1.Close()
+	// A copy of the warm cache, opened after copying (a cache reads other
+	// processes' additions at most once a second).
+	damagedRoot := filepath.Join(t.TempDir(), "cache")
+	if err := os.CopyFS(damagedRoot, os.DirFS(warm.Root())); err != nil {
+		t.Fatal(err)
+	}
+
+	if err := os.WriteFile(dump, day2, 0o600); err != nil {
+		t.Fatal(err)
+	}
+	st2, pub2 := publishDump(t, stateDir, dump)
+	t.Cleanup(func() { st2.Close() })
+	tok2, _ := serve(t, st2, pub2)
+
+	cold := openCache(t)
+	c := run(cold, tok2, day2)
+	if c.ChunksSpliced != 0 {
+		t.Errorf("cold fetch: %d chunks spliced, want 0", c.ChunksSpliced)
+	}
+
+	w := run(warm, tok2, day2)
+	data := w.BytesDownloaded - w.ManifestBytes
+	t.Logf("cold: %d chunks, %d bytes; warm: %d chunks (%d spliced), %d bytes (%d besides the manifest)",
+		c.ChunksDownloaded, c.BytesDownloaded, w.ChunksDownloaded, w.ChunksSpliced, w.BytesDownloaded, data)
+	if w.ChunksSpliced < edits/2 || w.ChunksSpliced > w.ChunksDownloaded || data > edits*1000+4096 {
+		t.Errorf("warm fetch: %d of %d downloaded chunks spliced, %d bytes besides the manifest", w.ChunksSpliced, w.ChunksDownloaded, data)
+	}
+
+	// Damage every chunk the warm cache had and the cold one lacks: the bases.
+	need := cacheIDs(t, cold.Root())
+	n := 0
+	for id, at := range cacheIDs(t, damagedRoot) {
+		if _, ok := need[id]; ok {
+			continue
+		}
+		b, err := os.ReadFile(at.file)
+		if err != nil {
+			t.Fatal(err)
+		}
+		b[at.off+at.len/2] ^= 1
+		if err := os.WriteFile(at.file, b, 0o600); err != nil {
+			t.Fatal(err)
+		}
+		n++
+	}
+	if n < edits/2 {
+		t.Fatalf("only %d bases to damage", n)
+	}
+	damaged, err := chunkstore.OpenCache(damagedRoot)
+	if err != nil {
+		t.Fatal(err)
+	}
+	d := run(damaged, tok2, day2)
+	t.Logf("damaged %d bases: %d chunks (%d spliced), %d bytes", n, d.ChunksDownloaded, d.ChunksSpliced, d.BytesDownloaded)
+	if d.ChunksSpliced != 0 || d.ChunksDownloaded != w.ChunksDownloaded || d.Requests <= w.Requests {
+		t.Errorf("damaged bases: %d of %d chunks spliced in %d requests, want none of %d, and a request for each chunk",
+			d.ChunksSpliced, d.ChunksDownloaded, d.Requests, w.ChunksDownloaded)
+	}
+}
+
+func openCache(t *testing.T) *chunkstore.Cache {
+	t.Helper()
+	c, err := chunkstore.OpenCache(filepath.Join(t.TempDir(), "cache"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	return c
+}
+
+type cached struct {
+	file     string
+	off, len int
+}
+
+// cacheIDs lists the chunks in a cache's packs (chunkstore's cache pack index:
+// 48-byte records of ID, offset, length and CRC).
+func cacheIDs(t *testing.T, root string) map[chunkstore.ID]cached {
+	t.Helper()
+	m := map[chunkstore.ID]cached{}
+	idx, _ := filepath.Glob(filepath.Join(root, "packs", "*.idx"))
+	for _, p := range idx {
+		b, err := os.ReadFile(p)
+		if err != nil {
+			t.Fatal(err)
+		}
+		for ; len(b) >= 48; b = b[48:] {
+			var id chunkstore.ID
+			copy(id[:], b)
+			m[id] = cached{strings.TrimSuffix(p, ".idx") + ".dat", int(binary.LittleEndian.Uint64(b[32:])), int(binary.LittleEndian.Uint32(b[40:]))}
+		}
+	}
+	return m
+}
