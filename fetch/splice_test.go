@@ -68,11 +68,10 @@ func TestFetchSplices(t *testing.T) {
 	}
 
 	w := run(warm, tok2, day2)
-	data := w.BytesDownloaded - w.ManifestBytes
 	t.Logf("cold: %d chunks, %d bytes; warm: %d chunks (%d spliced), %d bytes (%d besides the manifest)",
-		c.ChunksDownloaded, c.BytesDownloaded, w.ChunksDownloaded, w.ChunksSpliced, w.BytesDownloaded, data)
-	if w.ChunksSpliced < edits/2 || w.ChunksSpliced > w.ChunksDownloaded || data > edits*1000+4096 {
-		t.Errorf("warm fetch: %d of %d downloaded chunks spliced, %d bytes besides the manifest", w.ChunksSpliced, w.ChunksDownloaded, data)
+		c.ChunksDownloaded, c.BytesDownloaded, w.ChunksDownloaded, w.ChunksSpliced, w.BytesDownloaded, w.BytesDownloaded-w.ManifestBytes)
+	if w.ChunksSpliced < edits/2 || w.ChunksSpliced > w.ChunksDownloaded {
+		t.Errorf("warm fetch: %d of %d downloaded chunks spliced, want most of them", w.ChunksSpliced, w.ChunksDownloaded)
 	}
 
 	// Damage every chunk the warm cache had and the cold one lacks: the bases.
@@ -104,6 +103,12 @@ func TestFetchSplices(t *testing.T) {
 	if d.ChunksSpliced != 0 || d.ChunksDownloaded != w.ChunksDownloaded || d.Requests <= w.Requests {
 		t.Errorf("damaged bases: %d of %d chunks spliced in %d requests, want none of %d, and a request for each chunk",
 			d.ChunksSpliced, d.ChunksDownloaded, d.Requests, w.ChunksDownloaded)
+	}
+	// The damaged run downloaded the splices and then the chunks: what a splice
+	// saves is the rest, at least 1 KB a chunk here (a sealed chunk is ≈ 2.5 KB,
+	// a splice of one edited row ≈ 0.3 KB).
+	if saved := d.BytesDownloaded - w.BytesDownloaded; saved < int64(w.ChunksSpliced)*1000 {
+		t.Errorf("splices saved %d bytes for %d chunks", saved, w.ChunksSpliced)
 	}
 }
 

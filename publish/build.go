@@ -408,13 +408,14 @@ func (b *builder) stream(ctx context.Context, r io.Reader, class chunkstore.Clas
 		}
 	}
 	var (
-		refs   []manifest.Ref
-		n      uint64
-		mu     sync.Mutex
-		wg     sync.WaitGroup
-		ferr   error
-		window = make(chan struct{}, 4*cap(b.sem))
-		turn   = make(chan struct{}) // closed when the previous chunk is stored
+		refs    []manifest.Ref
+		n       uint64
+		mu      sync.Mutex
+		wg      sync.WaitGroup
+		ferr    error
+		window  = make(chan struct{}, 4*cap(b.sem))
+		turn    = make(chan struct{}) // closed when the previous chunk is stored
+		splices spliceBatch           // used in turn
 	)
 	close(turn)
 	fail := func(err error) {
@@ -485,16 +486,22 @@ func (b *builder) stream(ctx context.Context, r io.Reader, class chunkstore.Clas
 			if out == nil {
 				return
 			}
-			err := b.st.packs.Put(ctx, id, sealed) // copies sealed
-			putBuf(out, sealed)
-			if err == nil && splice != nil {
-				v := manifest.Variant{ID: id, Base: base, Obj: b.st.keys.SpliceID(id, base)}
-				if err = b.st.packs.Put(ctx, v.Obj, splice); err == nil {
-					b.mu.Lock()
-					b.variants = append(b.variants, v)
-					b.mu.Unlock()
+			var err error
+			if splice == nil {
+				err = b.st.packs.Put(ctx, id, sealed) // copies sealed
+			} else {
+				// A chunk with a splice is stored later, in a run of such chunks
+				// after a run of their splices: a destination that synced last
+				// time downloads the splices and skips those chunks, and one
+				// that did not the other way round, both in long ranges
+				// (measured on the bench's day 2: interleaved, 1,699 requests
+				// instead of 18).
+				splices.add(manifest.Variant{ID: id, Base: base, Obj: b.st.keys.SpliceID(id, base)}, splice, sealed)
+				if splices.size >= spliceRun {
+					err = b.putSplices(ctx, &splices)
 				}
 			}
+			putBuf(out, sealed)
 			if sout != nil {
 				putBuf(sout, splice)
 			}
@@ -515,9 +522,50 @@ func (b *builder) stream(ctx context.Context, r io.Reader, class chunkstore.Clas
 	if err == nil {
 		err = ferr
 	}
+	if err == nil {
+		err = b.putSplices(ctx, &splices)
+	}
 	var sum chunkstore.ID
 	copy(sum[:], h.Sum(nil))
 	return refs, sum, n, err
+}
+
+// spliceRun is the most bytes of splices and their chunks a stream holds back
+// before storing them.
+const spliceRun = 4 << 20
+
+// spliceBatch holds a stream's splices and their chunks until they are stored
+// together.
+type spliceBatch struct {
+	vs            []manifest.Variant
+	splice, chunk [][]byte // sealed
+	size          int
+}
+
+func (sb *spliceBatch) add(v manifest.Variant, splice, chunk []byte) {
+	sb.vs = append(sb.vs, v)
+	sb.splice = append(sb.splice, bytes.Clone(splice))
+	sb.chunk = append(sb.chunk, bytes.Clone(chunk))
+	sb.size += len(splice) + len(chunk)
+}
+
+// putSplices stores the batch, splices first, and records its variants.
+func (b *builder) putSplices(ctx context.Context, sb *spliceBatch) error {
+	for i, v := range sb.vs {
+		if err := b.st.packs.Put(ctx, v.Obj, sb.splice[i]); err != nil {
+			return err
+		}
+	}
+	for i, v := range sb.vs {
+		if err := b.st.packs.Put(ctx, v.ID, sb.chunk[i]); err != nil {
+			return err
+		}
+	}
+	b.mu.Lock()
+	b.variants = append(b.variants, sb.vs...)
+	b.mu.Unlock()
+	*sb = spliceBatch{}
+	return nil
 }
 
 // liveVariants returns the splices put in this run of chunks the publication
