@@ -158,7 +158,7 @@ func Build(ctx context.Context, pub *Publication, in Inputs, workers int, progre
 	if err := b.st.saveCache(b.cacheOut); err != nil {
 		return nil, fmt.Errorf("save stat cache: %w", err)
 	}
-	if err := b.st.saveBases(b.streams); err != nil {
+	if err := b.st.saveBases(&b.dbChunks); err != nil {
 		return nil, fmt.Errorf("save database chunk lists: %w", err)
 	}
 	for _, s := range b.streams {
@@ -180,6 +180,7 @@ type builder struct {
 	cacheOut map[string]statEntry
 	sealed   map[chunkstore.ID]bool // chunks put in this run (guarded by mu)
 	variants []manifest.Variant     // splices put in this run (guarded by mu)
+	dbChunks baseIndex              // this run's database chunks, the next run's bases
 	vanished map[string]bool        // files deleted between scan and read (guarded by mu)
 	res      *Result
 	sampler  *sampler // ClassDB chunks, while the store has no dictionary
@@ -390,22 +391,19 @@ func (b *builder) haveAll(refs []manifest.Ref) bool {
 // the stream are read but not yet stored, which bounds memory. ClassDB chunks are
 // sealed with the store's dictionary, or sampled to train one.
 //
-// A ClassDB stream that the last publish also had (path) gets splices: a new
-// chunk that is an edit of the chunk it replaced is also stored as a splice of
-// that chunk, which a destination that synced last time downloads instead
-// (bench/RESULTS.md, "Delta chunks": an edited row then costs ≈ 150 bytes, not
+// A database stream (path not empty) gets splices: a new chunk that is an edit
+// of a database chunk of the last publish is also stored as a splice of that
+// chunk, which a destination that synced last time downloads instead
+// (bench/RESULTS.md, "Delta chunks": an edited row then costs ≈ 300 bytes, not
 // a whole chunk).
 func (b *builder) stream(ctx context.Context, r io.Reader, class chunkstore.Class, path string) ([]manifest.Ref, chunkstore.ID, uint64, error) {
 	h := b.st.keys.StreamHash()
 	var dict chunkstore.DictID
 	sample := false
-	var al *aligner
+	db := class == chunkstore.ClassDB && path != ""
 	if class == chunkstore.ClassDB {
 		dict = b.st.dict
 		sample = dict == (chunkstore.DictID{})
-		if prev := b.st.bases[path]; path != "" && len(prev) > 0 {
-			al = newAligner(prev)
-		}
 	}
 	var (
 		refs    []manifest.Ref
@@ -449,14 +447,6 @@ func (b *builder) stream(ctx context.Context, r io.Reader, class chunkstore.Clas
 		if sample {
 			b.sampler.add(data)
 		}
-		// The aligner needs the IDs in stream order, so with one they are
-		// computed here rather than in the sealing goroutine.
-		var id, base chunkstore.ID
-		hasBase := false
-		if al != nil {
-			id = b.st.keys.ID(data)
-			base, hasBase = al.base(id)
-		}
 		mine, next := turn, make(chan struct{})
 		turn = next
 		wg.Add(1)
@@ -464,17 +454,19 @@ func (b *builder) stream(ctx context.Context, r io.Reader, class chunkstore.Clas
 			defer wg.Done()
 			defer func() { <-window }()
 			defer close(next)
-			if al == nil {
-				id = b.st.keys.ID(data)
+			id := b.st.keys.ID(data)
+			if db {
+				b.dbChunks.add(id, data)
 			}
 			var out, sout *[]byte
 			var sealed, splice []byte
+			var base chunkstore.ID
 			if _, ok := b.st.packs.Locate(id); !ok {
 				out = getBuf()
 				sealed = b.st.keys.SealWith((*out)[:0], id, data, dict)
-				if hasBase {
+				if db && b.st.bases != nil {
 					sout = getBuf()
-					splice = b.splice((*sout)[:0], id, data, base, dict, len(sealed))
+					splice, base = b.splice((*sout)[:0], id, data, dict, len(sealed))
 				}
 			}
 			putBuf(buf, data)
@@ -579,59 +571,31 @@ func (b *builder) liveVariants(ids map[chunkstore.ID]bool) []manifest.Variant {
 }
 
 // splice appends to dst the sealed splice of chunk id (plaintext plain) against
-// base, read from the store, and returns it; nil when it would not be smaller
-// than sealedLen, or base cannot be read (then the chunk simply has no splice).
-func (b *builder) splice(dst []byte, id chunkstore.ID, plain []byte, base chunkstore.ID, dict chunkstore.DictID, sealedLen int) []byte {
-	sealedBase, err := b.st.packs.Get(context.Background(), base)
-	if err != nil {
-		return nil
-	}
-	bp := getBuf()
-	defer func() { bufs.Put(bp) }()
-	basePlain, err := b.st.keys.Open((*bp)[:0], base, sealedBase)
-	if err != nil {
-		return nil
-	}
-	*bp = basePlain[:0]
-	sp, ok := b.st.keys.SealSplice(dst, id, plain, base, basePlain, dict)
-	if !ok || len(sp) >= sealedLen {
-		return nil
-	}
-	return sp
-}
-
-// aligner pairs each new chunk of a stream with the chunk of the stream's
-// previous version it most likely replaced: the one after the last chunk both
-// versions share. An edited row changes one chunk in place, which is then paired
-// with its old self.
-type aligner struct {
-	prev []chunkstore.ID
-	at   map[chunkstore.ID]int // first index in prev
-	next int
-}
-
-func newAligner(prev []chunkstore.ID) *aligner {
-	a := &aligner{prev: prev, at: make(map[chunkstore.ID]int, len(prev))}
-	for i, id := range prev {
-		if _, ok := a.at[id]; !ok {
-			a.at[id] = i
+// a database chunk of the last publish that shares its first or last bytes
+// (baseIndex), and returns it and that base; nil when there is none, it would
+// not be smaller than sealedLen, or the base cannot be read.
+func (b *builder) splice(dst []byte, id chunkstore.ID, plain []byte, dict chunkstore.DictID, sealedLen int) ([]byte, chunkstore.ID) {
+	for _, base := range b.st.bases.candidates(plain) {
+		if base == id {
+			continue
+		}
+		sealedBase, err := b.st.packs.Get(context.Background(), base)
+		if err != nil {
+			continue // pruned since: the last publish used it, this store may not have it
+		}
+		bp := getBuf()
+		basePlain, err := b.st.keys.Open((*bp)[:0], base, sealedBase)
+		if err != nil {
+			bufs.Put(bp)
+			continue
+		}
+		sp, ok := b.st.keys.SealSplice(dst, id, plain, base, basePlain, dict)
+		putBuf(bp, basePlain)
+		if ok && len(sp) < sealedLen {
+			return sp, base
 		}
 	}
-	return a
-}
-
-// base is called for each chunk of the new version in order; it returns the
-// chunk id replaced, if any.
-func (a *aligner) base(id chunkstore.ID) (chunkstore.ID, bool) {
-	if i, ok := a.at[id]; ok {
-		a.next = i + 1
-		return chunkstore.ID{}, false
-	}
-	if a.next >= len(a.prev) {
-		return chunkstore.ID{}, false
-	}
-	a.next++
-	return a.prev[a.next-1], true
+	return nil, chunkstore.ID{}
 }
 
 // bufs recycles chunk and sealed-chunk buffers (*[]byte): a cold publish of a

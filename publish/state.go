@@ -4,7 +4,6 @@ import (
 	"bufio"
 	"crypto/ed25519"
 	"crypto/rand"
-	"encoding/binary"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -34,7 +33,7 @@ var ErrLocked = errors.New("publish: state directory is in use by another publis
 //	             polynomial are derived from it, so tokens stay valid for the store
 //	packs/       chunkstore.PackStore
 //	files.cache  JSON stat cache
-//	db-chunks    the chunk IDs of the last publish's database streams, by path:
+//	db-chunks    the last publish's database chunks (ID, first and last 8 bytes):
 //	             the bases of the next publish's splices (a cache: losing it only
 //	             costs one publish its splices)
 //	zstd-dict-<id>  the store's zstd dictionary for ClassDB chunks (chunkstore.DictID
@@ -50,7 +49,7 @@ type State struct {
 	packs    *chunkstore.PackStore
 	lock     *os.File
 	cache    map[string]statEntry
-	bases    map[string][]chunkstore.ID // db-chunks
+	bases    *baseIndex // db-chunks: splice bases for this publish
 
 	dict      chunkstore.DictID // ClassDB chunks are sealed with it; zero: none yet
 	dictBytes []byte
@@ -216,62 +215,26 @@ func (s *State) saveCache(m map[string]statEntry) error {
 	return err
 }
 
-// basesFile is db-chunks: per stream, uvarint path length, path, uvarint chunk
-// count, the chunk IDs.
+// basesFile holds the database chunks of the last publish (baseIndex).
 const basesFile = "db-chunks"
 
-func (s *State) loadBases() map[string][]chunkstore.ID {
+func (s *State) loadBases() *baseIndex {
 	b, err := os.ReadFile(filepath.Join(s.dir, basesFile))
 	if err != nil {
 		return nil
 	}
-	m := map[string][]chunkstore.ID{}
-	for len(b) > 0 {
-		n, k := binary.Uvarint(b)
-		if k <= 0 || n > uint64(len(b)-k) {
-			return nil // damaged: no splices this time
-		}
-		path := string(b[k : k+int(n)])
-		b = b[k+int(n):]
-		c, k := binary.Uvarint(b)
-		if k <= 0 || c > uint64(len(b)-k)/32 {
-			return nil
-		}
-		b = b[k:]
-		ids := make([]chunkstore.ID, c)
-		for i := range ids {
-			copy(ids[i][:], b[32*i:])
-		}
-		b = b[32*c:]
-		m[path] = ids
-	}
-	return m
+	return decodeBases(b)
 }
 
-// saveBases records the chunk lists of the database streams just published.
-func (s *State) saveBases(streams []manifest.Stream) error {
-	var b []byte
-	m := map[string][]chunkstore.ID{}
-	for _, st := range streams {
-		if st.Class != chunkstore.ClassDB || st.Kind != manifest.KindFile {
-			continue
-		}
-		b = binary.AppendUvarint(b, uint64(len(st.Path)))
-		b = append(b, st.Path...)
-		b = binary.AppendUvarint(b, uint64(len(st.Chunks)))
-		ids := make([]chunkstore.ID, len(st.Chunks))
-		for i, r := range st.Chunks {
-			b = append(b, r.ID[:]...)
-			ids[i] = r.ID
-		}
-		m[st.Path] = ids
-	}
+// saveBases keeps the database chunks of the publish just built for the next.
+func (s *State) saveBases(x *baseIndex) error {
 	err := atomicfile.From(filepath.Join(s.dir, basesFile), 0o600, func(w io.Writer) error {
-		_, err := w.Write(b)
+		_, err := w.Write(x.encode())
 		return err
 	})
 	if err == nil {
-		s.bases = m
+		x.index()
+		s.bases = x
 	}
 	return err
 }

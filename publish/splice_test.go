@@ -1,0 +1,46 @@
+package publish
+
+import (
+	"bytes"
+	"slices"
+	"testing"
+
+	"synco/chunkstore"
+)
+
+func TestBaseIndex(t *testing.T) {
+	a, b, short := []byte("(1,'alpha','some text'),\n"), []byte("(2,'beta','other text'),\n"), []byte("tiny")
+	var rec baseIndex
+	rec.add(chunkstore.ID{1}, a)
+	rec.add(chunkstore.ID{2}, b)
+	rec.add(chunkstore.ID{3}, short) // too short to have fingers: not recorded
+	x := decodeBases(rec.encode())   // as the next publish loads it
+	if x == nil || len(x.recs) != 2 {
+		t.Fatalf("decoded %v", x)
+	}
+	editedMiddle := bytes.Replace(a, []byte("alpha"), []byte("ALPHA"), 1)
+	editedEnd := append(bytes.Clone(b[:len(b)-2]), "X\n"...)
+	editedStart := append([]byte("(9,'"), a[4:]...)
+	for _, tc := range []struct {
+		name  string
+		plain []byte
+		want  []chunkstore.ID
+	}{
+		{"same first and last bytes", editedMiddle, []chunkstore.ID{{1}}},
+		{"same first bytes", editedEnd, []chunkstore.ID{{2}}},
+		{"same last bytes", editedStart, []chunkstore.ID{{1}}},
+		{"new data", []byte("a row that was never there before;\n"), nil},
+		{"too short", []byte("(1,'alpha'"), nil},
+	} {
+		if got := x.candidates(tc.plain); !slices.Equal(got, tc.want) {
+			t.Errorf("%s: candidates %v, want %v", tc.name, got, tc.want)
+		}
+	}
+	var none *baseIndex // no db-chunks file: no splices
+	if got := none.candidates(editedMiddle); got != nil {
+		t.Errorf("nil index: %v", got)
+	}
+	if decodeBases([]byte("damaged")) != nil {
+		t.Error("a damaged file decoded")
+	}
+}
