@@ -309,7 +309,7 @@ rm -rf "$TMP/small.state" "$TMP/small.cache" "$TMP/to"
 log "chunk-size measurement on the day-1/day-2 dump"
 "$BIN/chunksize" -old "$D1" -new "$D2" -json "$RAW/chunksize.json" >"$RAW/chunksize.md"
 cat "$RAW/chunksize.md" >&2
-log "delta-chunk experiment on the day-1/day-2 dump (not a format synco uses)"
+log "delta forms of changed chunks on the day-1/day-2 dump: splices (used) vs raw-dictionary zstd (not used)"
 "$BIN/deltachunk" -old "$D1" -new "$D2" >"$RAW/deltachunk.txt"
 cat "$RAW/deltachunk.txt" >&2
 
@@ -344,7 +344,7 @@ S=$OUT/summary.md
 	echo
 	cat "$RAW/chunksize.md"
 	echo
-	echo "## delta chunks, an experiment (bench/deltachunk)"
+	echo "## delta forms of changed chunks (bench/deltachunk)"
 	echo
 	sed 's/^/    /' "$RAW/deltachunk.txt"
 	echo

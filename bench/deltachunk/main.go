@@ -1,11 +1,11 @@
-// Command deltachunk measures what delta chunks would save on a day-1/day-2 pair
-// of an SQL dump (bench/gen): each day-2 ClassDB chunk that day 1 lacks is
-// sealed as today (chunkstore.Keys.SealWith, with a dictionary trained on day-1
-// chunks as publish does) and, for comparison, compressed with the day-1 chunk
-// it replaced as a raw zstd dictionary (what a destination that cached day 1
-// could decode). The replaced chunk is found by position: the day-1 chunk that
-// follows the last chunk both days share. It is an experiment for the owner's
-// decision (bench/RESULTS.md), not a format synco uses.
+// Command deltachunk measures what delta forms of changed chunks save on a
+// day-1/day-2 pair of an SQL dump (bench/gen): each day-2 ClassDB chunk that day
+// 1 lacks is sealed as a chunk (chunkstore.Keys.SealWith, with a dictionary
+// trained on day-1 chunks as publish does), as a splice of the day-1 chunk it
+// replaced (chunkstore.Keys.SealSplice, what synco publishes), and compressed
+// with that chunk as a raw zstd dictionary (an alternative synco does not use).
+// The replaced chunk is found by position here: the day-1 chunk that follows the
+// last chunk both days share (publish finds it by its first or last bytes).
 //
 //	deltachunk -old day1.sql -new day2.sql
 package main
@@ -149,16 +149,13 @@ func run(oldPath, newPath string) error {
 				deltaWins++
 				b = d
 			}
-			// Splice: the base's common prefix and suffix by reference, the
-			// middle sealed with the dictionary as today.
+			// Splice, as publish stores it (when smaller than the chunk).
 			sb := s
-			if p, q := common(base, c); p+q >= len(c)/2 {
+			if sp, ok := keys.SealSplice(buf[:0], id, c, keys.ID(base), base, dict); ok {
 				splice++
-				mid := c[p : len(c)-q]
-				buf = keys.SealWith(buf[:0], id, mid, dict)
-				if sp := int64(len(buf)) + deltaRef + 6; sp < s {
+				if int64(len(sp)) < s {
 					spliceWins++
-					sb = sp
+					sb = int64(len(sp))
 				}
 			}
 			spliceBest += sb
@@ -171,8 +168,8 @@ func run(oldPath, newPath string) error {
 	fmt.Printf("day 1: %d chunks, day 2: %d chunks, %d new (%.2f MB plain), %d with a day-1 base\n",
 		len(old), len(cur), fresh, float64(freshPlain)/1e6, withBase)
 	fmt.Printf("new chunks sealed as today (dictionary): %.2f MB\n", float64(sealed)/1e6)
-	fmt.Printf("new chunks, delta where smaller:         %.2f MB (%d chunks as deltas)\n", float64(best)/1e6, deltaWins)
-	fmt.Printf("new chunks, splice where smaller:        %.2f MB (%d of %d chunks sharing half their bytes as prefix+suffix)\n", float64(spliceBest)/1e6, spliceWins, splice)
+	fmt.Printf("new chunks, raw-dictionary zstd delta where smaller: %.2f MB (%d chunks)\n", float64(best)/1e6, deltaWins)
+	fmt.Printf("new chunks, splice where smaller:        %.2f MB (%d splices smaller than their chunk, of %d offered)\n", float64(spliceBest)/1e6, spliceWins, splice)
 	if len(sizes) > 0 {
 		fmt.Printf("delta / sealed size per chunk: p10 %.2f, median %.2f, p90 %.2f\n",
 			sizes[len(sizes)/10], sizes[len(sizes)/2], sizes[len(sizes)*9/10])
@@ -180,17 +177,4 @@ func run(oldPath, newPath string) error {
 			float64(encTime.Microseconds())/float64(withBase), float64(decTime.Microseconds())/float64(withBase))
 	}
 	return nil
-}
-
-// common returns the lengths of the longest common prefix of a and b and of
-// their longest common suffix that does not overlap it.
-func common(a, b []byte) (p, q int) {
-	n := min(len(a), len(b))
-	for p < n && a[p] == b[p] {
-		p++
-	}
-	for q < n-p && a[len(a)-1-q] == b[len(b)-1-q] {
-		q++
-	}
-	return p, q
 }
