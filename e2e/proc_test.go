@@ -206,6 +206,7 @@ type stats struct {
 	ChunksTotal      int   `json:"chunks_total"`
 	ChunksDownloaded int   `json:"chunks_downloaded"`
 	ChunksFromCache  int   `json:"chunks_from_cache"`
+	ChunksSpliced    int   `json:"chunks_spliced"`
 	Requests         int64 `json:"requests"`
 	FilesWritten     int   `json:"files_written"`
 	BytesWritten     int64 `json:"bytes_written"`
