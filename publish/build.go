@@ -158,6 +158,7 @@ func Build(ctx context.Context, pub *Publication, in Inputs, workers int, progre
 	if err := b.st.saveCache(b.cacheOut); err != nil {
 		return nil, fmt.Errorf("save stat cache: %w", err)
 	}
+	b.dbChunks.carry(b.st.bases, b.streams)
 	if err := b.st.saveBases(&b.dbChunks); err != nil {
 		return nil, fmt.Errorf("save database chunk lists: %w", err)
 	}

@@ -221,3 +221,27 @@ func TestFileDeletedWhilePublishing(t *testing.T) {
 		t.Fatalf("publish with a file deleted midway: %+v", res.Result)
 	}
 }
+
+// A dump with a row edited is published with a splice of the edited chunk, also
+// when a publish of the unchanged dump (read from the stat cache, not chunked)
+// came in between.
+func TestRepublishSplicesEditedRows(t *testing.T) {
+	state, src := t.TempDir(), filepath.Join(t.TempDir(), "dump.sql")
+	in := publish.Inputs{Streams: []publish.StreamFile{{Name: "dump.sql", Path: src, Class: chunkstore.ClassDB}}}
+	data := sqlText(5, 400<<10)
+	os.WriteFile(src, data, 0o600)
+	if first, _ := build(t, state, in); first.Splices != 0 {
+		t.Fatalf("first publish: %d splices", first.Splices)
+	}
+	if same, _ := build(t, state, in); same.Reused != 1 || same.Splices != 0 {
+		t.Fatalf("unchanged republish: %+v", same)
+	}
+	for i := range 5 {
+		copy(data[30_000+i*70_000:], "'EDITED ROW'")
+	}
+	os.WriteFile(src, data, 0o600)
+	edited, _ := build(t, state, in)
+	if edited.Splices < 3 || int64(edited.Splices) > edited.NewChunks {
+		t.Fatalf("5 rows edited: %d splices for %d new chunks", edited.Splices, edited.NewChunks)
+	}
+}

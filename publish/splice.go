@@ -5,6 +5,7 @@ import (
 	"sync"
 
 	"synco/chunkstore"
+	"synco/manifest"
 )
 
 // Splices (chunkstore SPEC.md, "Splices"). A changed row changes one database
@@ -77,6 +78,34 @@ func (x *baseIndex) candidates(plain []byte) []chunkstore.ID {
 		ids = append(ids, id)
 	}
 	return ids
+}
+
+// carry adds the records of old (the last publish's) for database chunks of
+// streams that this publish took from the stat cache without reading them, so
+// an unchanged dump still has bases for the publish after next.
+func (x *baseIndex) carry(old *baseIndex, streams []manifest.Stream) {
+	if old == nil {
+		return
+	}
+	have := make(map[chunkstore.ID]bool, len(x.recs))
+	for _, r := range x.recs {
+		have[r.id] = true
+	}
+	prev := make(map[chunkstore.ID]baseRec, len(old.recs))
+	for _, r := range old.recs {
+		prev[r.id] = r
+	}
+	for _, s := range streams {
+		if s.Class != chunkstore.ClassDB {
+			continue
+		}
+		for _, c := range s.Chunks {
+			if r, ok := prev[c.ID]; ok && !have[c.ID] {
+				x.recs = append(x.recs, r)
+				have[c.ID] = true
+			}
+		}
+	}
 }
 
 // encode and decodeBases are the db-chunks file: the records back to back.
