@@ -341,7 +341,9 @@ func (f *fetcher) unsplice(ctx context.Context, b *buffers, v manifest.Variant, 
 		return nil, err // tampered in transit or at rest on the source: permanent
 	}
 	b.plain = plain
-	f.spliced.Add(1)
+	if _, again := f.splicedIDs.LoadOrStore(v.ID, true); !again { // a retried span opens it twice
+		f.spliced.Add(1)
+	}
 	b.resealed = f.keys.Seal(b.resealed[:0], v.ID, plain)
 	return b.resealed, nil
 }

@@ -113,11 +113,12 @@ type fetcher struct {
 	keys   *chunkstore.Keys
 	stats  Stats
 
-	locs     map[chunkstore.ID]manifest.Loc     // every chunk of the manifest
-	variants map[chunkstore.ID]manifest.Variant // by chunk ID
-	splices  sync.Map                           // Obj ID → manifest.Variant being downloaded
-	spliced  atomic.Int64
-	onCached func(chunkstore.ID) // set before downloads start; called for every chunk cached
+	locs       map[chunkstore.ID]manifest.Loc     // every chunk of the manifest
+	variants   map[chunkstore.ID]manifest.Variant // by chunk ID
+	splices    sync.Map                           // Obj ID → manifest.Variant being downloaded
+	spliced    atomic.Int64
+	splicedIDs sync.Map            // chunk IDs counted in spliced
+	onCached   func(chunkstore.ID) // set before downloads start; called for every chunk cached
 
 	mu                   sync.Mutex   // guards stats.FilesWritten, stats.BytesWritten
 	downloaded, requests atomic.Int64 // chunks fetched, range requests made
