@@ -141,8 +141,12 @@ func (c *FetchCmd) Run(env *cli.Env) error {
 	if opt.Import != nil {
 		fmt.Fprintf(env.Stderr, "%s: installed the database\n", env.Prog)
 	}
-	fmt.Fprintf(env.Stderr, "%s: done: downloaded %s; %d of %d chunks were already cached\n",
-		env.Prog, cli.FormatSize(stats.BytesDownloaded), stats.ChunksFromCache, stats.ChunksTotal)
+	spliced := ""
+	if stats.ChunksSpliced > 0 {
+		spliced = fmt.Sprintf(", %d changed ones came as edits of cached ones", stats.ChunksSpliced)
+	}
+	fmt.Fprintf(env.Stderr, "%s: done: downloaded %s; %d of %d chunks were already cached%s\n",
+		env.Prog, cli.FormatSize(stats.BytesDownloaded), stats.ChunksFromCache, stats.ChunksTotal, spliced)
 	fmt.Fprintf(env.Stderr, "%s: you can now stop synco-lite on the source (Ctrl-C there); it removes what it published\n", env.Prog)
 	if proj != nil {
 		return proj.postInstall(env)
