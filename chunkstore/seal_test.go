@@ -82,13 +82,13 @@ func hexKey(t *testing.T, s string) [32]byte {
 	return [32]byte(b)
 }
 
-func TestVectors(t *testing.T) {
-	path := filepath.Join("testdata", "vectors.json")
-	if *update {
-		writeVectors(t, path)
-		writeFuzzCorpus(t)
-	}
-	b, err := os.ReadFile(path)
+// vectorsFile holds the sealing test vectors (SPEC.md, "Test vectors").
+var vectorsFile = filepath.Join("testdata", "vectors.json")
+
+// loadVectors reads vectorsFile.
+func loadVectors(t *testing.T) vectors {
+	t.Helper()
+	b, err := os.ReadFile(vectorsFile)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -96,6 +96,15 @@ func TestVectors(t *testing.T) {
 	if err := json.Unmarshal(b, &v); err != nil {
 		t.Fatal(err)
 	}
+	return v
+}
+
+func TestVectors(t *testing.T) {
+	if *update {
+		writeVectors(t, vectorsFile)
+		writeFuzzCorpus(t)
+	}
+	v := loadVectors(t)
 	k := chunkstore.NewKeys(hexKey(t, v.ReadKey))
 	dictBytes, _ := hex.DecodeString(v.Dict)
 	did, err := k.AddDict(dictBytes)
@@ -411,14 +420,7 @@ func TestKeysConcurrent(t *testing.T) {
 // TestVectorsSpec opens the vectors following SPEC.md with the primitives
 // alone, so the spec and the code cannot drift apart.
 func TestVectorsSpec(t *testing.T) {
-	b, err := os.ReadFile(filepath.Join("testdata", "vectors.json"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	var v vectors
-	if err := json.Unmarshal(b, &v); err != nil {
-		t.Fatal(err)
-	}
+	v := loadVectors(t)
 	readKey := hexKey(t, v.ReadKey)
 	var idKey, sealKey [32]byte
 	blake3.DeriveKey("synco 2026-11 chunk id", readKey[:], idKey[:])

@@ -46,15 +46,7 @@ func editRow(t *testing.T, sql []byte) []byte {
 // storedVectorDict returns the dictionary of testdata/vectors.json (training
 // one takes seconds).
 func storedVectorDict(t *testing.T) []byte {
-	b, err := os.ReadFile(filepath.Join("testdata", "vectors.json"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	var v vectors
-	if err := json.Unmarshal(b, &v); err != nil {
-		t.Fatal(err)
-	}
-	return unhex(t, v.Dict)
+	return unhex(t, loadVectors(t).Dict)
 }
 
 // spliceInner decrypts a sealed splice with k's seal key (SPEC.md) and returns
