@@ -79,8 +79,8 @@ func TestRoundTripAndIncrementalUpdate(t *testing.T) {
 	delta := mustFetch(t, pub2.token, fresh, cache)
 	requireSameTree(t, src, fresh)
 	t.Logf("update fetch: %+v", delta)
-	// What changed: doc05.txt (≤ 40 KB text), new.bin (48 KB random), a row edited in
-	// the dump (a splice of a few hundred bytes), 64 KB appended to the dump (DB chunks are ≤ 64 KiB, so the old last chunk and the append make
+	// What changed: doc05.txt (≤ 40 KB text), new.bin (48 KB random), three rows edited
+	// in the dump (splices of a few hundred bytes each), 64 KB appended to the dump (DB chunks are ≤ 64 KiB, so the old last chunk and the append make
 	// at most 64 KiB + 64 KB + one boundary chunk), and the manifest (a few KiB
 	// here). The bound leaves 64 KiB of slack for the manifest and root; a full
 	// transfer is well over 1.5 MB.
@@ -97,7 +97,7 @@ func TestRoundTripAndIncrementalUpdate(t *testing.T) {
 		t.Errorf("update: %d downloaded + %d from cache != %d total", delta.ChunksDownloaded, delta.ChunksFromCache, delta.ChunksTotal)
 	}
 	if delta.ChunksSpliced < 1 || delta.ChunksSpliced > delta.ChunksDownloaded {
-		t.Errorf("update: %d chunks spliced of %d downloaded; want the edited row's chunk", delta.ChunksSpliced, delta.ChunksDownloaded)
+		t.Errorf("update: %d chunks spliced of %d downloaded; want the edited rows' chunks", delta.ChunksSpliced, delta.ChunksDownloaded)
 	}
 
 	t.Run("into the previous directory", func(t *testing.T) {
@@ -131,14 +131,16 @@ func mutateApp(t *testing.T, src string) {
 	if err := os.Remove(filepath.Join(docs, "doc10.txt")); err != nil {
 		t.Fatal(err)
 	}
-	// One row edited in place, in the middle of the dump: its chunk goes as a
-	// splice of the old one.
+	// Three rows edited in place: their chunks go as splices of the old ones (an
+	// edit that moves a chunk boundary may not, hence three).
 	dump := filepath.Join(src, "dump.sql")
 	b, err := os.ReadFile(dump)
 	if err != nil {
 		t.Fatal(err)
 	}
-	copy(b[len(b)/2:], "'EDITED ROW'")
+	for _, at := range []int{len(b) / 4, len(b) / 2, len(b) * 3 / 4} {
+		copy(b[at:], "'EDITED ROW'")
+	}
 	writeFile(t, dump, b, 0o644)
 	f, err := os.OpenFile(dump, os.O_APPEND|os.O_WRONLY, 0)
 	if err != nil {
