@@ -228,6 +228,9 @@ func (s *State) loadBases() *baseIndex {
 
 // saveBases keeps the database chunks of the publish just built for the next.
 func (s *State) saveBases(x *baseIndex) error {
+	if len(x.recs) == 0 && s.bases == nil {
+		return nil // no database streams, now or before: no file (and no fsync) for a files-only publish
+	}
 	err := atomicfile.From(filepath.Join(s.dir, basesFile), 0o600, func(w io.Writer) error {
 		_, err := w.Write(x.encode())
 		return err
