@@ -74,6 +74,8 @@ func TestUsageErrors(t *testing.T) {
 		{bin.lite, "", []string{"publish", "--stream", "x=" + filepath.Join(src, "missing"), "--state-dir", dir}},
 		{bin.lite, "", []string{"publish", "--files", "x=" + src, "--out", dir, "--state-dir", dir}},
 		{bin.lite, "", []string{"publish", "--files", "x=" + src, "--ttl", "soon", "--state-dir", dir}},
+		{bin.lite, "", []string{"publish", "--files", "x=" + src, "--tls", "--out", dir, "--url", "https://x/y", "--state-dir", dir}},
+		{bin.lite, "", []string{"publish", "--files", "x=" + src, "--tls", "--url", "http://x:8470", "--state-dir", dir}},
 		{bin.synco, "", nil},
 		{bin.synco, "", []string{"fetch"}},
 		{bin.synco, "", []string{"fetch", token}},

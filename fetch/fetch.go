@@ -141,7 +141,7 @@ func Run(ctx context.Context, opt Options) (*Stats, error) {
 	if opt.FirstContact == 0 {
 		opt.FirstContact = 3 * time.Second
 	}
-	client, err := httpsrv.NewClient(opt.Token.URL, opt.Parallel, opt.Transport)
+	client, err := httpsrv.NewClient(opt.Token.URL, opt.Token.CertPin, opt.Parallel, opt.Transport)
 	if err != nil {
 		return nil, err
 	}

@@ -46,11 +46,17 @@ type Client struct {
 }
 
 // NewClient returns a client for the publication at base (the URL from the token).
-// parallel sizes the keep-alive pool; rt may be nil for the default transport.
-func NewClient(base string, parallel int, rt http.RoundTripper) (*Client, error) {
+// A non-nil pin is the token's certificate pin: base must then be https, and the
+// client accepts no server certificate but the pinned one (ErrCertPin). parallel
+// sizes the keep-alive pool; rt may be nil for the default transport (tests pass
+// their own, which cannot be combined with a pin).
+func NewClient(base string, pin []byte, parallel int, rt http.RoundTripper) (*Client, error) {
 	u, err := url.Parse(base)
 	if err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
 		return nil, errors.New("httpsrv: publication URL must be http(s)://host/…")
+	}
+	if pin != nil && (u.Scheme != "https" || rt != nil) {
+		return nil, errors.New("httpsrv: a certificate pin needs an https URL and the client's own transport")
 	}
 	if rt == nil {
 		t := http.DefaultTransport.(*http.Transport).Clone()
@@ -59,6 +65,9 @@ func NewClient(base string, parallel int, rt http.RoundTripper) (*Client, error)
 		t.ResponseHeaderTimeout = 30 * time.Second
 		t.DisableCompression = true  // sealed bytes do not compress; keep Range exact
 		t.ReadBufferSize = 128 << 10 // fewer read calls for bodies of many small chunks
+		if pin != nil {
+			t.TLSClientConfig = pinnedTLS(pin)
+		}
 		rt = t
 	}
 	return &Client{
@@ -134,6 +143,9 @@ func (c *Client) get(ctx context.Context, op, path, rng string) (*http.Response,
 		var ue *url.Error
 		if errors.As(err, &ue) {
 			err = ue.Err // the URL holds the unguessable publication path: keep it out of errors
+		}
+		if errors.Is(err, ErrCertPin) {
+			return nil, fmt.Errorf("%s: %w", op, ErrCertPin) // permanent: another retry meets the same server
 		}
 		var dial *net.OpError
 		if errors.As(err, &dial) && dial.Op == "dial" {

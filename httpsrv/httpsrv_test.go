@@ -97,7 +97,7 @@ func TestServerServesOnlyThePublication(t *testing.T) {
 func TestServerRootNotYetThere(t *testing.T) {
 	p, _ := fixture(t)
 	p.root = nil
-	c, err := httpsrv.NewClient(serve(t, httpsrv.Handler("k", p))+"/k", 2, nil)
+	c, err := httpsrv.NewClient(serve(t, httpsrv.Handler("k", p))+"/k", nil, 2, nil)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -118,7 +118,7 @@ func TestClientRange(t *testing.T) {
 		http.NotFound(w, r)
 	}))
 	for name, base := range map[string]string{"range": ranged, "no-range": plain} {
-		c, err := httpsrv.NewClient(base+"/k/", 4, nil)
+		c, err := httpsrv.NewClient(base+"/k/", nil, 4, nil)
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -155,7 +155,7 @@ func TestClientTruncatedBody(t *testing.T) {
 		w.Write(make([]byte, 40))
 		// handler returns: the connection is cut short of Content-Length
 	}))
-	c, _ := httpsrv.NewClient(base+"/k", 1, nil)
+	c, _ := httpsrv.NewClient(base+"/k", nil, 1, nil)
 	rc, err := c.Range(t.Context(), "abc", 0, 100)
 	if err != nil {
 		t.Fatal(err)
@@ -171,7 +171,7 @@ func TestClientErrors(t *testing.T) {
 	ln, _ := net.Listen("tcp", "127.0.0.1:0")
 	addr := ln.Addr().String()
 	ln.Close()
-	c, _ := httpsrv.NewClient("http://"+addr+"/secretpath", 1, nil)
+	c, _ := httpsrv.NewClient("http://"+addr+"/secretpath", nil, 1, nil)
 	_, err := c.Root(t.Context())
 	if !errors.Is(err, httpsrv.ErrUnreachable) || !httpsrv.IsTransient(err) {
 		t.Fatalf("closed port: %v, want transient ErrUnreachable", err)
@@ -182,14 +182,14 @@ func TestClientErrors(t *testing.T) {
 	flaky := serve(t, http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		http.Error(w, "boom", http.StatusBadGateway)
 	}))
-	c, _ = httpsrv.NewClient(flaky+"/k", 1, nil)
+	c, _ = httpsrv.NewClient(flaky+"/k", nil, 1, nil)
 	_, err = c.Root(t.Context())
 	var se *httpsrv.StatusError
 	if !errors.As(err, &se) || se.Code != 502 || !httpsrv.IsTransient(err) {
 		t.Fatalf("502: %v", err)
 	}
 	for _, bad := range []string{"", "ftp://x/y", "http://", "not a url"} {
-		if _, err := httpsrv.NewClient(bad, 1, nil); err == nil {
+		if _, err := httpsrv.NewClient(bad, nil, 1, nil); err == nil {
 			t.Errorf("NewClient(%q) accepted", bad)
 		}
 	}

@@ -9,7 +9,7 @@ import (
 // Backoff says how often and how patiently to retry.
 type Backoff struct {
 	Attempts int           // total tries, at least 1
-	Initial  time.Duration // first wait; doubles each time
+	Initial  time.Duration // first wait (at least 1 ms); doubles each time
 	Max      time.Duration // cap of one wait
 }
 
@@ -20,7 +20,7 @@ var DefaultBackoff = Backoff{Attempts: 8, Initial: 250 * time.Millisecond, Max: 
 // attempts are used up, or ctx is done. Waits grow exponentially with full jitter and
 // end early on cancellation. It returns fn's last error, or ctx's.
 func Retry(ctx context.Context, b Backoff, fn func(attempt int) error) error {
-	wait := b.Initial
+	wait := max(b.Initial, time.Millisecond)
 	for attempt := 1; ; attempt++ {
 		err := fn(attempt)
 		if err == nil || !IsTransient(err) || attempt >= b.Attempts {
@@ -34,6 +34,6 @@ func Retry(ctx context.Context, b Backoff, fn func(attempt int) error) error {
 			return ctx.Err()
 		case <-t.C:
 		}
-		wait = min(2*wait, b.Max)
+		wait = min(2*wait, max(b.Max, wait))
 	}
 }

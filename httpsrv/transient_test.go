@@ -62,7 +62,7 @@ func TestClientBodyErrorIsTransport(t *testing.T) {
 			conn.Close()
 		}
 	}))
-	c, _ := httpsrv.NewClient(base+"/k", 1, nil)
+	c, _ := httpsrv.NewClient(base+"/k", nil, 1, nil)
 	if c.Reached() {
 		t.Fatal("Reached before any request")
 	}

@@ -25,12 +25,15 @@ const (
 	tokenHead     = "synco1" // "synco" and the version digit
 	tokenRedacted = tokenHead + "…(redacted)"
 	tokenSumLen   = 4
+	tokenPinned   = 2  // payload version of a token with a certificate pin
+	PinSize       = 32 // bytes of Token.CertPin: SHA-256
 )
 
 var tokenB32 = base32.NewEncoding("abcdefghijklmnopqrstuvwxyz234567").WithPadding(base32.NoPadding)
 
 // Token is what the user copies from source to destination: the publication's URL,
-// its read key and the public key that signs its root.
+// its read key and the public key that signs its root, and for a source that serves
+// HTTPS itself with a certificate of its own, that certificate's pin.
 //
 // String returns the token text. Every fmt verb (%v, %+v, %#v, %s, …) and log/slog
 // print a redacted form instead, so a token cannot leak into logs by accident; call
@@ -39,22 +42,35 @@ type Token struct {
 	URL     string
 	ReadKey [32]byte
 	SignPub ed25519.PublicKey
+	// CertPin is nil, or the SHA-256 of the SubjectPublicKeyInfo of the only TLS
+	// certificate the destination accepts at URL (which then is https). A token with
+	// a pin has payload version 2, so older synco versions reject it as a token of
+	// another version instead of connecting without the pin.
+	CertPin []byte
 }
 
 // String returns the token text: "synco1" followed by lower-case base32 without
 // padding of the payload (see SPEC.md). It contains only [a-z2-7] and digits, so it
 // is shell safe and a double click selects it whole. String panics if SignPub is not
-// ed25519.PublicKeySize bytes.
+// ed25519.PublicKeySize bytes or CertPin is neither nil nor PinSize bytes.
 func (t Token) String() string {
 	if len(t.SignPub) != ed25519.PublicKeySize {
 		panic(fmt.Sprintf("manifest: token signing key has %d bytes, want %d", len(t.SignPub), ed25519.PublicKeySize))
 	}
-	p := make([]byte, 0, 1+binary.MaxVarintLen64+len(t.URL)+len(t.ReadKey)+len(t.SignPub)+tokenSumLen)
-	p = append(p, Version)
+	if t.CertPin != nil && len(t.CertPin) != PinSize {
+		panic(fmt.Sprintf("manifest: token certificate pin has %d bytes, want %d", len(t.CertPin), PinSize))
+	}
+	p := make([]byte, 0, 1+binary.MaxVarintLen64+len(t.URL)+len(t.ReadKey)+len(t.SignPub)+len(t.CertPin)+tokenSumLen)
+	if t.CertPin != nil {
+		p = append(p, tokenPinned)
+	} else {
+		p = append(p, Version)
+	}
 	p = binary.AppendUvarint(p, uint64(len(t.URL)))
 	p = append(p, t.URL...)
 	p = append(p, t.ReadKey[:]...)
 	p = append(p, t.SignPub...)
+	p = append(p, t.CertPin...)
 	p = append(p, tokenSum(tokenHead, p)...)
 	return tokenHead + tokenB32.EncodeToString(p)
 }
@@ -90,7 +106,7 @@ func ParseToken(s string) (Token, error) {
 	if !bytes.Equal(tokenSum(head, body), sum) {
 		return Token{}, mistyped
 	}
-	if head != tokenHead || body[0] != Version {
+	if head != tokenHead || body[0] != Version && body[0] != tokenPinned {
 		return Token{}, fmt.Errorf("parse token: %w", ErrTokenVersion)
 	}
 	n, k := binary.Uvarint(body[1:])
@@ -98,11 +114,18 @@ func ParseToken(s string) (Token, error) {
 		return Token{}, mistyped
 	}
 	rest := body[1+k:]
-	if keys := 32 + ed25519.PublicKeySize; len(rest) < keys || n != uint64(len(rest)-keys) {
+	pin := 0
+	if body[0] == tokenPinned {
+		pin = PinSize
+	}
+	if keys := 32 + ed25519.PublicKeySize + pin; len(rest) < keys || n != uint64(len(rest)-keys) {
 		return Token{}, mistyped
 	}
-	t := Token{URL: string(rest[:n]), SignPub: ed25519.PublicKey(bytes.Clone(rest[n+32:]))}
+	t := Token{URL: string(rest[:n]), SignPub: ed25519.PublicKey(bytes.Clone(rest[n+32 : n+32+ed25519.PublicKeySize]))}
 	copy(t.ReadKey[:], rest[n:])
+	if pin > 0 {
+		t.CertPin = bytes.Clone(rest[len(rest)-pin:])
+	}
 	return t, nil
 }
 

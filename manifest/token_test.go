@@ -22,9 +22,20 @@ func sampleToken() manifest.Token {
 	return manifest.Token{URL: "https://example.com:8443/p/ab3dxk2q7vmwz5", ReadKey: readKey, SignPub: signPub}
 }
 
+// pinnedToken is sampleToken with a certificate pin: bytes 0x80…0x9f.
+func pinnedToken() manifest.Token {
+	tok := sampleToken()
+	tok.CertPin = make([]byte, manifest.PinSize)
+	for i := range tok.CertPin {
+		tok.CertPin[i] = 0x80 + byte(i)
+	}
+	return tok
+}
+
 func TestTokenRoundTrip(t *testing.T) {
 	for _, tok := range []manifest.Token{
 		sampleToken(),
+		pinnedToken(),
 		{URL: "", SignPub: signPub},
 		{URL: strings.Repeat("u", 300), ReadKey: [32]byte{0xff}, SignPub: signPub},
 	} {
@@ -45,7 +56,12 @@ func TestTokenRoundTrip(t *testing.T) {
 }
 
 func TestTokenMistyped(t *testing.T) {
-	tok := sampleToken()
+	for _, tok := range []manifest.Token{sampleToken(), pinnedToken()} {
+		testMistyped(t, tok)
+	}
+}
+
+func testMistyped(t *testing.T, tok manifest.Token) {
 	s := tok.String()
 	mistyped := func(in string) {
 		t.Helper()
@@ -87,6 +103,59 @@ func TestTokenVersion(t *testing.T) {
 	if _, err := manifest.ParseToken(s); !errors.Is(err, manifest.ErrTokenVersion) {
 		t.Fatalf("ParseToken error %v, want ErrTokenVersion", err)
 	}
+}
+
+// TestTokenPayloadVersion: head "synco1" with payload version 1 (no pin) or 2 (pin)
+// and a valid checksum. Another version byte is ErrTokenVersion; a payload whose
+// length does not fit its version (a pin too many or too few) is ErrTokenMistyped.
+func TestTokenPayloadVersion(t *testing.T) {
+	tok := sampleToken()
+	plain := []byte{1, byte(len(tok.URL))}
+	plain = append(append(append(plain, tok.URL...), tok.ReadKey[:]...), tok.SignPub...)
+	enc := base32.NewEncoding(b32chars).WithPadding(base32.NoPadding)
+	text := func(body []byte) string {
+		sum := blake3.Sum256(append([]byte("synco1"), body...))
+		return "synco1" + enc.EncodeToString(append(body, sum[:4]...))
+	}
+	pin := bytes.Repeat([]byte{0x77}, manifest.PinSize)
+	with := func(version byte, tail []byte) string {
+		body := append([]byte{version}, plain[1:]...)
+		return text(append(body, tail...))
+	}
+	for _, c := range []struct {
+		name    string
+		in      string
+		want    error
+		wantPin []byte
+	}{
+		{"version 1", with(1, nil), nil, nil},
+		{"version 2 with pin", with(2, pin), nil, pin},
+		{"version 2 without pin", with(2, nil), manifest.ErrTokenMistyped, nil},
+		{"version 1 with pin", with(1, pin), manifest.ErrTokenMistyped, nil},
+		{"version 2 with half a pin", with(2, pin[:16]), manifest.ErrTokenMistyped, nil},
+		{"version 3", with(3, pin), manifest.ErrTokenVersion, nil},
+		{"version 0", with(0, nil), manifest.ErrTokenVersion, nil},
+	} {
+		got, err := manifest.ParseToken(c.in)
+		if !errors.Is(err, c.want) || (c.want != nil) != (err != nil) {
+			t.Errorf("%s: error %v, want %v", c.name, err, c.want)
+			continue
+		}
+		if err == nil && (got.URL != tok.URL || !bytes.Equal(got.SignPub, tok.SignPub) || !bytes.Equal(got.CertPin, c.wantPin)) {
+			t.Errorf("%s: parsed wrongly", c.name)
+		}
+	}
+}
+
+func TestTokenPinPanics(t *testing.T) {
+	defer func() {
+		if recover() == nil {
+			t.Fatal("String accepted a 16-byte pin")
+		}
+	}()
+	tok := sampleToken()
+	tok.CertPin = make([]byte, 16)
+	_ = tok.String()
 }
 
 func TestTokenRedacted(t *testing.T) {

@@ -17,8 +17,8 @@ var update = flag.Bool("update", false, "rewrite the test vectors and fuzz seed 
 
 // TestVectors pins the formats: testdata/manifest.bin is sample(),
 // manifest-variants.bin is sampleVariants(), root.bin is sampleRoot(), root.sealed
-// is root.bin sealed with readKey, signPriv and nonce, and token.txt is
-// sampleToken(). See SPEC.md.
+// is root.bin sealed with readKey, signPriv and nonce, token.txt is
+// sampleToken() and token-pinned.txt pinnedToken(). See SPEC.md.
 func TestVectors(t *testing.T) {
 	mb, err := sample().Encode()
 	if err != nil {
@@ -37,14 +37,16 @@ func TestVectors(t *testing.T) {
 		t.Fatal(err)
 	}
 	tok := []byte(sampleToken().String() + "\n")
+	pinned := []byte(pinnedToken().String() + "\n")
 	vectors := map[string][]byte{
-		"manifest.bin": mb, "manifest-variants.bin": vb, "root.bin": rb, "root.sealed": sealed, "token.txt": tok,
+		"manifest.bin": mb, "manifest-variants.bin": vb, "root.bin": rb, "root.sealed": sealed,
+		"token.txt": tok, "token-pinned.txt": pinned,
 	}
 	if *update {
 		for name, b := range vectors {
 			writeFile(t, filepath.Join("testdata", name), b)
 		}
-		writeSeeds(t, mb, vb, rb, string(tok))
+		writeSeeds(t, mb, vb, rb, string(tok), string(pinned))
 	}
 	for name, want := range vectors {
 		got, err := os.ReadFile(filepath.Join("testdata", name))
@@ -76,6 +78,10 @@ func TestVectors(t *testing.T) {
 	if err != nil || !reflect.DeepEqual(k, sampleToken()) {
 		t.Errorf("ParseToken(token.txt) failed or differs: %v", err)
 	}
+	k, err = manifest.ParseToken(string(readFile(t, "token-pinned.txt")))
+	if err != nil || !reflect.DeepEqual(k, pinnedToken()) {
+		t.Errorf("ParseToken(token-pinned.txt) failed or differs: %v", err)
+	}
 }
 
 func readFile(t *testing.T, name string) []byte {
@@ -98,7 +104,7 @@ func writeFile(t *testing.T, path string, b []byte) {
 }
 
 // writeSeeds writes the seed corpora of the fuzz targets.
-func writeSeeds(t *testing.T, manifestBin, variantsBin, rootBin []byte, token string) {
+func writeSeeds(t *testing.T, manifestBin, variantsBin, rootBin []byte, token, pinned string) {
 	seed := func(target, name, typ string, v any) {
 		writeFile(t, filepath.Join("testdata", "fuzz", target, name), fmt.Appendf(nil, "go test fuzz v1\n%s(%q)\n", typ, v))
 	}
@@ -115,4 +121,5 @@ func writeSeeds(t *testing.T, manifestBin, variantsBin, rootBin []byte, token st
 	seed("FuzzParseToken", "upper", "string", strings.ToUpper(token))
 	seed("FuzzParseToken", "wrapped", "string", "  "+token[:30]+"\n"+token[30:])
 	seed("FuzzParseToken", "head", "string", "synco1")
+	seed("FuzzParseToken", "pinned", "string", pinned)
 }

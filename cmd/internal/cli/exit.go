@@ -45,6 +45,8 @@ func Classify(err error) (code int, hint string) {
 		return ExitToken, "copy the whole token again from the source's output (it starts with synco1)"
 	case errors.Is(err, manifest.ErrTokenVersion):
 		return ExitToken, "the token comes from another synco version: use matching versions on both sides"
+	case errors.Is(err, httpsrv.ErrCertPin):
+		return ExitTampered, "something between here and the source answered with another certificate (a TLS-intercepting proxy?), or the token is from another run of synco-lite; copy the token again"
 	case errors.Is(err, manifest.ErrRootAuth):
 		return ExitTampered, "the token does not belong to this publication, or the data was altered in transit; copy the token again"
 	case errors.Is(err, fetch.ErrCacheDamaged):

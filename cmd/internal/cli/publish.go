@@ -2,6 +2,7 @@ package cli
 
 import (
 	"context"
+	"crypto/tls"
 	"errors"
 	"fmt"
 	"net"
@@ -23,7 +24,8 @@ type PublishCmd struct {
 	Files    []string      `name:"files" sep:"none" placeholder:"NAME=DIR" help:"Publish the tree under DIR as NAME/… (repeatable)."`
 	Stream   []string      `name:"stream" sep:"none" placeholder:"NAME=FILE" help:"Publish FILE as NAME, chunked as a database dump (repeatable)."`
 	Listen   string        `default:"0.0.0.0:8470" help:"Address the embedded HTTP server listens on."`
-	URL      string        `name:"url" placeholder:"URL" help:"Base URL under which the destination reaches this server (or --out DIR). Default: http://<hostname>:<port>."`
+	URL      string        `name:"url" placeholder:"URL" help:"Base URL under which the destination reaches this server (or --out DIR). Default: http://<hostname>:<port> (https with --tls)."`
+	TLS      bool          `name:"tls" help:"Serve HTTPS with a certificate made for this run. The token pins it: the destination needs no certificate authority and accepts no other server, and nobody on the path sees which parts are fetched."`
 	Out      string        `placeholder:"DIR" type:"path" help:"Write the publication as plain files into DIR (e.g. a web server's document root) instead of serving it; needs --url."`
 	TTL      time.Duration `name:"ttl" help:"Stop serving and clean up after this long (e.g. 2h). Default: until Ctrl-C or SIGTERM."`
 	Keep     bool          `help:"Leave the published files in --out DIR when stopping."`
@@ -58,6 +60,9 @@ Examples:
   # the database, dumped natively (no mysqldump needed), and the uploads
   SYNCO_DB='mysql://app:secret@127.0.0.1:3306/app' synco-lite publish \
       --files uploads=/var/www/app/uploads --structure-only 'cache_*'
+
+  # HTTPS without a certificate authority: the token pins this run's certificate
+  synco-lite publish --stream dump.sql=/backups/today.sql --tls
 
   # behind an existing web server: write into its document root
   synco-lite publish --files uploads=./uploads --out /var/www/html/sync \
@@ -179,6 +184,12 @@ func (c *PublishCmd) Run(env *Env) error {
 	if c.Out != "" && c.URL == "" {
 		return usageError("--out needs --url: the address where the destination reaches DIR")
 	}
+	if c.TLS && c.Out != "" {
+		return usageError("--tls is for the embedded server; with --out, the web server serving DIR does TLS (give an https --url)")
+	}
+	if c.TLS && c.URL != "" && !strings.HasPrefix(c.URL, "https://") {
+		return usageError("--tls serves HTTPS: --url must start with https://")
+	}
 	stateDir := c.StateDir
 	if stateDir == "" {
 		base, err := os.UserCacheDir()
@@ -203,6 +214,7 @@ func (c *PublishCmd) Run(env *Env) error {
 	}
 
 	var base string
+	var certPin []byte // --tls: the token pins the server's certificate
 	var served chan error
 	if c.Out != "" {
 		out, err := newOutDir(c.Out, pub, st)
@@ -220,7 +232,18 @@ func (c *PublishCmd) Run(env *Env) error {
 		if err != nil {
 			return fmt.Errorf("listen on %s: %w", c.Listen, err)
 		}
-		base = strings.TrimSuffix(publicURL(c.URL, ln.Addr()), "/") + "/" + pub.Prefix
+		u := publicURL(c.URL, c.TLS, ln.Addr())
+		if c.TLS {
+			cfg, pin, err := httpsrv.SelfSigned(hostOf(u))
+			if err != nil {
+				ln.Close()
+				return fmt.Errorf("make a TLS certificate: %w", err)
+			}
+			ln, certPin = tls.NewListener(ln, cfg), pin
+		} else if strings.HasPrefix(c.URL, "https://") {
+			fmt.Fprintf(stderr, "%s: note: serving plain HTTP on %s; --url https://… assumes a TLS proxy in front (--tls serves HTTPS itself)\n", prog, ln.Addr())
+		}
+		base = strings.TrimSuffix(u, "/") + "/" + pub.Prefix
 		served = make(chan error, 1)
 		sctx, stop := context.WithCancel(context.WithoutCancel(ctx))
 		defer func() { stop(); <-served }()
@@ -231,7 +254,9 @@ func (c *PublishCmd) Run(env *Env) error {
 	}
 
 	fmt.Fprintf(stderr, "%s: on the destination, run:\n\n", prog)
-	fmt.Fprintf(stdout, "synco fetch %s\n", st.Token(base).String())
+	tok := st.Token(base)
+	tok.CertPin = certPin
+	fmt.Fprintf(stdout, "synco fetch %s\n", tok.String())
 	fmt.Fprintf(stderr, "\n%s: (or put the token in SYNCO_TOKEN, or pipe it to \"synco fetch -\", to keep it out of process lists)\n", prog)
 
 	workers := c.workers()
@@ -269,6 +294,9 @@ func (c *PublishCmd) Run(env *Env) error {
 	if pr := res.Pruned; pr.Dropped > 0 {
 		fmt.Fprintf(stderr, "%s: the store dropped %d packs (%s) that no longer hold published content\n", prog, pr.Dropped, FormatSize(pr.Freed))
 	}
+	if c.TLS {
+		fmt.Fprintf(stderr, "%s: HTTPS only, with a certificate made for this run; the token pins it\n", prog)
+	}
 	switch {
 	case c.TTL > 0:
 		fmt.Fprintf(stderr, "%s: serving until Ctrl-C or for %s; then everything published is removed\n", prog, c.TTL)
@@ -300,8 +328,8 @@ func (c *PublishCmd) workers() int {
 	return c.Parallel
 }
 
-// publicURL is --url, or http://<hostname or listen host>:<port>.
-func publicURL(flag string, addr net.Addr) string {
+// publicURL is --url, or http(s)://<hostname or listen host>:<port>.
+func publicURL(flag string, https bool, addr net.Addr) string {
 	if flag != "" {
 		return flag
 	}
@@ -311,5 +339,18 @@ func publicURL(flag string, addr net.Addr) string {
 			host = h
 		}
 	}
-	return "http://" + net.JoinHostPort(host, port)
+	scheme := "http://"
+	if https {
+		scheme = "https://"
+	}
+	return scheme + net.JoinHostPort(host, port)
+}
+
+// hostOf is the host of URL u ("" if it has none), for the certificate's name.
+func hostOf(u string) string {
+	p, err := url.Parse(u)
+	if err != nil {
+		return ""
+	}
+	return p.Hostname()
 }
