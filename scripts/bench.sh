@@ -167,11 +167,25 @@ put sql_day2_chunks_total "$(jget "$FETCH_JSON" chunks_total)"
 put sql_day2_requests "$(jget "$FETCH_JSON" requests)"
 
 # d. cold fetch of the day-2 dump (fresh cache each run), same publication,
-# alternating with one plain HTTP GET of the same dump from a Go file server.
-log "d. cold fetch of the dump vs plain HTTP GET, $RUNS alternating runs"
+# alternating with one plain HTTP GET of the same dump from a Go file server, and
+# with a cold fetch of the same dump published with --tls (from a copy of the
+# state, on PORT+3): what HTTPS with the pinned certificate costs.
+log "d. cold fetch of the dump vs plain HTTP GET (and over --tls), $RUNS alternating runs"
+rm -rf "$TMP/tls.state" && cp -a "$TMP/sql.state" "$TMP/tls.state"
+"$BIN/synco-lite" publish --stream "dump.sql=$D2" --tls --listen "127.0.0.1:$((PORT + 3))" \
+	--state-dir "$TMP/tls.state" >"$RAW/tls.token" 2>"$RAW/tls.publish.log" &
+TLS_PID=$!
+PIDS+=("$TLS_PID")
+for _ in $(seq 6000); do
+	grep -q 'ready in' "$RAW/tls.publish.log" && break
+	kill -0 "$TLS_PID" 2>/dev/null || { cat "$RAW/tls.publish.log" >&2; exit 1; }
+	sleep 0.02
+done
+TLS_TOKEN=$(awk '{print $3}' "$RAW/tls.token")
 : >"$TMP/cold.ms"
 : >"$TMP/cold.rss"
 : >"$TMP/get.ms"
+: >"$TMP/cold.tls.ms"
 for i in $(seq "$RUNS"); do
 	rm -rf "$TMP/cold.cache"
 	fetch "sql-cold-$i" "$TMP/cold.cache" "$TMP/to"
@@ -184,14 +198,25 @@ for i in $(seq "$RUNS"); do
 	echo $(($(now_ms) - t0)) >>"$TMP/get.ms"
 	put "http_get_run${i}_ms" "$(tail -1 "$TMP/get.ms")"
 	rm -f "$TMP/get.sql"
+	rm -rf "$TMP/cold.cache"
+	PLAIN_TOKEN=$TOKEN
+	TOKEN=$TLS_TOKEN
+	fetch "sql-cold-tls-$i" "$TMP/cold.cache" "$TMP/to"
+	TOKEN=$PLAIN_TOKEN
+	cmp -s "$TMP/to/dump.sql" "$D2" || { echo "dump differs after the --tls fetch" >&2; exit 1; }
+	jget "$FETCH_JSON" duration_ms >>"$TMP/cold.tls.ms"
+	put "sql_cold_tls_run${i}_ms" "$(jget "$FETCH_JSON" duration_ms) (wall $FETCH_WALL_MS)"
+	rm -rf "$TMP/to"
 done
 put http_get_ms "$(median <"$TMP/get.ms")"
-put sql_cold_bytes_downloaded "$(jget "$FETCH_JSON" bytes_downloaded)"
-put sql_cold_requests "$(jget "$FETCH_JSON" requests)"
+put sql_cold_bytes_downloaded "$(jget "$RAW/sql-cold-$RUNS.json" bytes_downloaded)"
+put sql_cold_requests "$(jget "$RAW/sql-cold-$RUNS.json" requests)"
 put sql_cold_ms "$(median <"$TMP/cold.ms")"
+put sql_cold_tls_ms "$(median <"$TMP/cold.tls.ms")"
 put fetch_rss_kb "$(sort -n "$TMP/cold.rss" | tail -1)"
 stop_publish
-rm -rf "$TMP/cold.cache" "$TMP/to"
+kill -TERM "$TLS_PID" && wait "$TLS_PID" || true
+rm -rf "$TMP/cold.cache" "$TMP/to" "$TMP/tls.state"
 
 # rsync -z of the dump: destination holds day 1, pulls day 2 from the daemon.
 mkdir -p "$TMP/rsync-sql"
@@ -332,6 +357,7 @@ S=$OUT/summary.md
 	echo "| c. publish cold, MB/s (all cores) vs zstd -3 -T1 | $(mbps "$(get sql_day2_bytes)" "$(get publish_cold_ms)") MB/s | $(mbps "$(get sql_day2_bytes)" "$(get zstd3_T1_ms)") MB/s | $(ratio "$(get zstd3_T1_ms)" "$(get publish_cold_ms)") | ≥ 1.0 |"
 	echo "| c. publish cold, MB/s vs zstd -3 -T0 (all cores) | $(mbps "$(get sql_day2_bytes)" "$(get publish_cold_ms)") MB/s | $(mbps "$(get sql_day2_bytes)" "$(get zstd3_T0_ms)") MB/s | $(ratio "$(get zstd3_T0_ms)" "$(get publish_cold_ms)") | (info) |"
 	echo "| d. cold fetch of the dump vs one HTTP GET, MB/s | $(mbps "$(get sql_day2_bytes)" "$(get sql_cold_ms)") MB/s | $(mbps "$(get sql_day2_bytes)" "$(get http_get_ms)") MB/s | $(ratio "$(get http_get_ms)" "$(get sql_cold_ms)") | ≥ 0.70 |"
+	echo "| d. cold fetch over --tls (pinned HTTPS) vs over HTTP, time | $(get sql_cold_tls_ms) ms | $(get sql_cold_ms) ms | $(ratio "$(get sql_cold_tls_ms)" "$(get sql_cold_ms)") | (info) |"
 	echo "| e. $NSMALL small files cold vs tar over HTTP, time | $(get small_ms) ms | $(get tar_small_ms) ms | $(ratio "$(get small_ms)" "$(get tar_small_ms)") | ≤ 1.50 |"
 	echo "| f. synco-lite stripped (linux/amd64) | $(mb "$(get lite_stripped_bytes)") | — | — | ≤ 8 MB |"
 	echo "| f. peak RSS publish / fetch ($SIZE dump) | $(($(get publish_rss_kb) / 1024)) MiB / $(($(get fetch_rss_kb) / 1024)) MiB | — | — | bounded |"
