@@ -79,12 +79,18 @@ type Result struct {
 	Remote    int                   // files published by their public URL
 	Skipped   []string              // source entries left out (symlinks, devices, sockets, files deleted while publishing)
 	Pruned    chunkstore.PruneStats // what the store dropped from earlier runs
+	Ready     time.Time             // when the publication turned Ready (the state was saved after it)
+	// StateErr is a failure to save what the next publish reuses (stat cache,
+	// database chunk list). The publication is Ready and complete all the same;
+	// the next publish only re-reads more and publishes fewer splices.
+	StateErr error
 }
 
 // Build reads the inputs, chunks and seals what the store lacks, writes the manifest
-// and makes pub Ready. workers bounds the goroutines that read and seal (<1: 2).
-// progress may be nil. On error pub is left as it was; the caller decides whether to
-// mark it Failed.
+// and makes pub Ready, then saves what the next publish reuses (a failure there is
+// Result.StateErr, not an error). workers bounds the goroutines that read and seal
+// (<1: 2). progress may be nil. On error pub is left as it was; the caller decides
+// whether to mark it Failed.
 func Build(ctx context.Context, pub *Publication, in Inputs, workers int, progress func(Progress)) (*Result, error) {
 	if workers < 1 {
 		workers = 2
@@ -155,12 +161,13 @@ func Build(ctx context.Context, pub *Publication, in Inputs, workers int, progre
 	if err := pub.ready(root, packs); err != nil {
 		return nil, err
 	}
+	b.res.Ready = time.Now()
 	if err := b.st.saveCache(b.cacheOut); err != nil {
-		return nil, fmt.Errorf("save stat cache: %w", err)
+		b.res.StateErr = fmt.Errorf("save stat cache: %w", err)
 	}
 	b.dbChunks.carry(b.st.bases, b.streams)
-	if err := b.st.saveBases(&b.dbChunks); err != nil {
-		return nil, fmt.Errorf("save database chunk lists: %w", err)
+	if err := b.st.saveBases(&b.dbChunks); err != nil && b.res.StateErr == nil {
+		b.res.StateErr = fmt.Errorf("save database chunk lists: %w", err)
 	}
 	for _, s := range b.streams {
 		if !reserved(s.Path) {

@@ -245,3 +245,28 @@ func TestRepublishSplicesEditedRows(t *testing.T) {
 		t.Fatalf("5 rows edited: %d splices for %d new chunks", edited.Splices, edited.NewChunks)
 	}
 }
+
+// TestStateSaveFailureKeepsPublication: when what the next publish reuses cannot
+// be saved (here: a directory where the stat cache goes), the publication stays
+// Ready and complete; the failure is reported in Result.StateErr.
+func TestStateSaveFailureKeepsPublication(t *testing.T) {
+	dir, state := t.TempDir(), t.TempDir()
+	os.WriteFile(filepath.Join(dir, "f"), []byte("content"), 0o644)
+	blocker := filepath.Join(state, "files.cache")
+	if err := os.MkdirAll(filepath.Join(blocker, "x"), 0o700); err != nil {
+		t.Fatal(err)
+	}
+	in := publish.Inputs{FileSets: []publish.FileSet{{Name: "up", Dir: dir}}}
+	res, _ := build(t, state, in) // fails the test unless the publication is Ready
+	if res.StateErr == nil || !strings.Contains(res.StateErr.Error(), "stat cache") {
+		t.Fatalf("StateErr = %v, want the failed stat cache save", res.StateErr)
+	}
+	if res.Ready.IsZero() || res.Streams != 2 {
+		t.Errorf("result: %+v", res.Result)
+	}
+	os.RemoveAll(blocker)
+	again, _ := build(t, state, in)
+	if again.StateErr != nil || again.Reused != 0 {
+		t.Errorf("next publish: StateErr %v, reused %d; want a full read and a saved state", again.StateErr, again.Reused)
+	}
+}

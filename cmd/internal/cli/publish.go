@@ -284,7 +284,10 @@ func (c *PublishCmd) Run(env *Env) error {
 		fmt.Fprintf(stderr, "%s: skipped %s (not a regular file or directory, or deleted while publishing)\n", prog, s)
 	}
 	fmt.Fprintf(stderr, "%s: ready in %s: %d entries, %s in %d chunks; sealed %d new chunks (data and manifest); %d files unchanged since the last run\n",
-		prog, time.Since(start).Round(time.Millisecond), res.Streams, FormatSize(int64(res.Bytes)), res.Chunks, res.NewChunks, res.Reused)
+		prog, res.Ready.Sub(start).Round(time.Millisecond), res.Streams, FormatSize(int64(res.Bytes)), res.Chunks, res.NewChunks, res.Reused)
+	if res.StateErr != nil {
+		fmt.Fprintf(stderr, "%s: warning: %v; the publication is complete, but the next publish re-reads what it could have skipped\n", prog, res.StateErr)
+	}
 	if res.Splices > 0 {
 		fmt.Fprintf(stderr, "%s: %d changed database chunks are also published as edits of their last version (a destination that fetched the last publish downloads those)\n", prog, res.Splices)
 	}
