@@ -255,6 +255,9 @@ func (m *Manifest) layoutVariants(lay *layout, first *idIndex) error {
 		if v.Obj == v.ID {
 			return formatErr("variant of chunk %s is the chunk itself", v.ID)
 		}
+		if v.Base == v.ID {
+			return formatErr("variant of chunk %s is a splice of the chunk itself", v.ID)
+		}
 		at, ok := first.get(v.Obj)
 		if !ok {
 			return formatErr("variant %s of chunk %s is in no pack", v.Obj, v.ID)

@@ -57,6 +57,7 @@ func TestEncodeVariantsInvalid(t *testing.T) {
 		{"ID in no pack", one(manifest.Variant{ID: id("nowhere"), Base: id("c0"), Obj: id("c2~c0")})},
 		{"Obj in no pack", one(manifest.Variant{ID: id("c2"), Base: id("c0"), Obj: id("nowhere")})},
 		{"Obj is the chunk", one(manifest.Variant{ID: id("c2"), Base: id("c0"), Obj: id("c2")})},
+		{"Base is the chunk", one(manifest.Variant{ID: id("c2"), Base: id("c2"), Obj: id("c2~c0")})},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			m := sampleVariants()
@@ -114,6 +115,7 @@ func TestDecodeVariantsRejects(t *testing.T) {
 		{"ID of an orphan", section(1, variant{id("orphan1"), base, 0, 4})},
 		{"ID in no pack", section(2, valid, variant{ff, base, 2, 0})},
 		{"Obj is the chunk", section(1, variant{c2, base, 0, 1})},
+		{"Base is the chunk", section(1, variant{c2, c2, 0, 4})},
 		{"Obj not at its first slot", section(1, variant{c2, base, 2, 2})},
 		{"slot beyond the pack", section(1, variant{c2, base, 0, 5})},
 		{"pack beyond the packs", section(1, variant{c2, base, 3, 0})},
