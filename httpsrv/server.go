@@ -10,6 +10,10 @@
 // parameters. The same layout written into a directory (publish --out) works behind any
 // static web server or bucket that honours Range requests; a server that ignores Range
 // and answers 200 is tolerated by the client at the cost of the skipped bytes.
+//
+// The embedded server may speak TLS with a certificate made for the run (SelfSigned);
+// the token then carries the certificate's pin, and a client given it accepts no other
+// server certificate (ErrCertPin) and needs no certificate authority.
 package httpsrv
 
 import (
