@@ -6,6 +6,7 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
+	"time"
 )
 
 // TestTLS: publish --tls serves HTTPS with a certificate of its own that the token
@@ -52,6 +53,17 @@ func TestTLS(t *testing.T) {
 	noSecrets(t, r.stderr, a.token)
 	if listDir(t, to) != nil {
 		t.Error("--to was created")
+	}
+
+	// The same URL without the pin, as for a web server whose certificate this
+	// machine does not trust: a clear error at once, not a minute of retries.
+	unpinned := a.parsed()
+	unpinned.CertPin = nil
+	start := time.Now()
+	r = fetch(t, unpinned.String(), filepath.Join(t.TempDir(), "sync"), t.TempDir())
+	r.wantFailure(t, 4, unpinned.String(), "the source's HTTPS certificate is not trusted")
+	if d := time.Since(start); d > 10*time.Second {
+		t.Errorf("untrusted certificate: gave up after %v, want no retries", d)
 	}
 }
 

@@ -2,6 +2,7 @@ package httpsrv
 
 import (
 	"context"
+	"crypto/tls"
 	"errors"
 	"fmt"
 	"io"
@@ -146,6 +147,10 @@ func (c *Client) get(ctx context.Context, op, path, rng string) (*http.Response,
 		}
 		if errors.Is(err, ErrCertPin) {
 			return nil, fmt.Errorf("%s: %w", op, ErrCertPin) // permanent: another retry meets the same server
+		}
+		var cve *tls.CertificateVerificationError
+		if errors.As(err, &cve) {
+			return nil, fmt.Errorf("%s: %w: %w", op, ErrUntrusted, cve.Err) // permanent too
 		}
 		var dial *net.OpError
 		if errors.As(err, &dial) && dial.Op == "dial" {

@@ -20,6 +20,11 @@ import (
 // TLS-intercepting proxy, an attacker), or the token belongs to another run.
 var ErrCertPin = errors.New("httpsrv: the server's TLS certificate is not the one the token pins")
 
+// ErrUntrusted means the server at an https URL without a pin showed a certificate
+// this machine does not trust (self-signed, expired, for another name). Retrying
+// cannot change that.
+var ErrUntrusted = errors.New("httpsrv: the server's TLS certificate is not trusted here")
+
 // SelfSigned returns a TLS server configuration with a new certificate for host
 // (a name or an IP address; it only labels the certificate) and the certificate's
 // pin: the SHA-256 of its SubjectPublicKeyInfo. The key lives only in memory, so

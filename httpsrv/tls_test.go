@@ -102,12 +102,24 @@ func TestPinMismatch(t *testing.T) {
 	if strings.Contains(err.Error(), "secretpath") {
 		t.Errorf("error leaks the publication path: %v", err)
 	}
+}
 
-	// No pin: an https URL is checked against the system's authorities, which do
-	// not know the certificate either; that is a transport error, not a pin error.
-	c, _ = httpsrv.NewClient(base+"/k", nil, 1, nil)
-	if _, err := c.Root(t.Context()); err == nil || errors.Is(err, httpsrv.ErrCertPin) {
-		t.Errorf("unpinned client and self-signed certificate: %v, want a verification error", err)
+// TestUntrusted: without a pin, an https URL is checked against the system's
+// authorities, which do not know a self-signed certificate: ErrUntrusted at once,
+// not a transport error worth a minute of retries.
+func TestUntrusted(t *testing.T) {
+	base, _, conns := serveTLS(t, http.NotFoundHandler())
+	c, _ := httpsrv.NewClient(base+"/secretpath", nil, 1, nil)
+	b := httpsrv.Backoff{Attempts: 3, Initial: time.Millisecond, Max: time.Millisecond}
+	err := httpsrv.Retry(t.Context(), b, func(int) error { _, err := c.Root(t.Context()); return err })
+	if !errors.Is(err, httpsrv.ErrUntrusted) || errors.Is(err, httpsrv.ErrCertPin) || httpsrv.IsTransient(err) {
+		t.Fatalf("self-signed certificate, no pin: %v, want permanent ErrUntrusted", err)
+	}
+	if n := conns.Load(); n != 1 {
+		t.Errorf("%d connections, want 1 (no retries)", n)
+	}
+	if strings.Contains(err.Error(), "secretpath") {
+		t.Errorf("error leaks the publication path: %v", err)
 	}
 }
 

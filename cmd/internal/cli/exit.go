@@ -53,6 +53,8 @@ func Classify(err error) (code int, hint string) {
 		return ExitLocal, "the local chunk cache was damaged (disk?); the bad chunk was removed: run the same command again"
 	case errors.Is(err, chunkstore.ErrCorrupt), errors.Is(err, fetch.ErrTampered), errors.Is(err, manifest.ErrFormat), errors.Is(err, manifest.ErrVersion):
 		return ExitTampered, "data was altered between source and here; nothing was installed. Check proxies/CDNs in between, then retry"
+	case errors.Is(err, httpsrv.ErrUntrusted):
+		return ExitUnreachable, "the source's HTTPS certificate is not trusted on this machine (self-signed? expired? another name?); fix it on the web server, or publish with --tls for a certificate the token pins"
 	case errors.Is(err, httpsrv.ErrGone):
 		return ExitUnreachable, "the publication is gone: was synco-lite stopped? Publish again and use the new token"
 	case errors.Is(err, httpsrv.ErrUnreachable):
