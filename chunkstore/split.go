@@ -55,18 +55,8 @@ func (s *Splitter) Split(ctx context.Context, r io.Reader, class Class, fn func(
 	if prm.Max == 0 {
 		return fmt.Errorf("split: unknown stream class %d", uint8(class))
 	}
-	st, _ := s.state.Get().(*splitState)
-	if st == nil {
-		st = &splitState{c: chunker.NewWithBoundaries(nil, s.pol, prm.Min, prm.Max)}
-	}
-	defer s.state.Put(st)
-	st.c.ResetWithBoundaries(r, s.pol, prm.Min, prm.Max)
-	st.c.SetAverageBits(prm.AvgBits)
-	defer st.c.ResetWithBoundaries(nil, s.pol, prm.Min, prm.Max) // drop r
-	if cap(st.buf) < int(prm.Max) {
-		st.buf = make([]byte, 0, prm.Max)
-	}
-
+	st := s.chunker(r, prm)
+	defer s.put(st, prm)
 	for {
 		if err := ctx.Err(); err != nil {
 			return fmt.Errorf("split: %w", err)
