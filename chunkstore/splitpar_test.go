@@ -42,7 +42,8 @@ func TestSplitParallelExact(t *testing.T) {
 		name string
 		data []byte
 	}
-	inputs := []input{{"sql", sql}, {"random", rnd}, {"zeros", zero}, {"mixed", mixed}}
+	periodic := bytes.Repeat(randBytes(9, 4099), 3*seg/4099+7) // cuts repeat with the data, out of phase with segments
+	inputs := []input{{"sql", sql}, {"random", rnd}, {"zeros", zero}, {"mixed", mixed}, {"periodic", periodic}}
 	for _, n := range []int{0, 1, seg - 1, seg, seg + 1, 2*seg - 1, 2 * seg, 2*seg + 1} {
 		inputs = append(inputs, input{fmt.Sprintf("sql-%d", n), sql[:n]})
 	}
