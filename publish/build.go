@@ -433,7 +433,7 @@ func (b *builder) stream(ctx context.Context, r io.Reader, class chunkstore.Clas
 	}
 	// The cuts of a long file are found by as many goroutines as seal: the
 	// chunker was 31 % of a daily publish's CPU, in one goroutine per stream
-	// (measured: a daily publish of the bench's 315 MB dump 13–15 % sooner). A
+	// (measured: a daily publish of the bench's 315 MB dump 14 % sooner). A
 	// database's table streams (pipes) already run side by side; splitting them
 	// in parallel made no publish faster and cost 11–16 MiB more memory.
 	splitters := cap(b.sem) / 2
