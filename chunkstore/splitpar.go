@@ -20,9 +20,9 @@ import (
 // next segment's chunker cut too; from there on the two agree. Only that join
 // (about one chunk either side of each segment boundary) runs in order.
 //
-// Measured on the bench's 315 MB dump (2 cores): the chunker is 31 % of a daily
-// publish's CPU and ran in one goroutine per stream; the same bytes published as
-// four streams were ready 16 % sooner.
+// Measured on the bench's 315 MB dump (2 cores): the chunker was 31 % of a daily
+// publish's CPU, in one goroutine per stream; with this, a daily publish of the
+// dump is ready 14 % sooner (bench/RESULTS.md, "Parallel splitter").
 
 // splitSegment is the unit of parallel cut-finding: large next to the largest
 // chunk of a class (the join costs about a chunk or two per segment), small
@@ -42,10 +42,10 @@ type segment struct {
 func (g *segment) end() int64 { return g.off + int64(len(g.data)) }
 
 // SplitParallel is Split with the cut points of the stream's segments (1 MiB
-// each) found by up to n goroutines at once; the chunks, and the calls of fn,
-// are exactly Split's. r is read only from the calling goroutine and not after
-// SplitParallel returns. A stream of less than one segment, or n < 2, is split
-// by Split.
+// each) found by up to n goroutines at once; for a stream read without error
+// the chunks, and so the calls of fn, are exactly Split's. r is read only from
+// the calling goroutine and not after SplitParallel returns. A stream shorter
+// than one segment, or n < 2, is split by Split. It holds about n+2 segments.
 func (s *Splitter) SplitParallel(ctx context.Context, r io.Reader, class Class, n int, fn func(chunk []byte) error) error {
 	prm := class.Params()
 	if prm.Max == 0 {
