@@ -88,6 +88,12 @@ func newSource(t *testing.T, files map[string][]byte, dump []byte) *source {
 // state directory stateDir; the caller closes the state.
 func publishDump(tb testing.TB, stateDir, path string) (*publish.State, *publish.Publication) {
 	tb.Helper()
+	return publishInputs(tb, stateDir, publish.Inputs{Streams: []publish.StreamFile{{Name: "dump.sql", Path: path, Class: chunkstore.ClassDB}}})
+}
+
+// publishInputs publishes in from the store in stateDir.
+func publishInputs(tb testing.TB, stateDir string, in publish.Inputs) (*publish.State, *publish.Publication) {
+	tb.Helper()
 	st, err := publish.OpenState(stateDir)
 	if err != nil {
 		tb.Fatal(err)
@@ -97,7 +103,6 @@ func publishDump(tb testing.TB, stateDir, path string) (*publish.State, *publish
 		st.Close()
 		tb.Fatal(err)
 	}
-	in := publish.Inputs{Streams: []publish.StreamFile{{Name: "dump.sql", Path: path, Class: chunkstore.ClassDB}}}
 	if _, err := publish.Build(tb.Context(), pub, in, 2, nil); err != nil {
 		st.Close()
 		tb.Fatal(err)

@@ -317,7 +317,11 @@ func (b *builder) file(ctx context.Context, s *manifest.Stream) error {
 		b.mu.Unlock()
 		return nil
 	}
-	refs, hash, n, err := b.stream(ctx, f, s.Class, s.Path)
+	var prev []manifest.Ref // the file's last version, whose chunks a changed chunk may be a splice of
+	if old, ok := b.st.cache[key]; ok {
+		prev = old.Refs
+	}
+	refs, hash, n, err := b.stream(ctx, f, s.Class, s.Path, prev)
 	if err != nil {
 		return fmt.Errorf("read %s: %w", src, err)
 	}
@@ -399,13 +403,18 @@ func (b *builder) haveAll(refs []manifest.Ref) bool {
 // the stream are read but not yet stored, which bounds memory. ClassDB chunks are
 // sealed with the store's dictionary, or sampled to train one.
 //
-// A database stream (path not empty) gets splices: a new chunk that is an edit
-// of a database chunk of the last publish is also stored as a splice of that
-// chunk, which a destination that synced last time downloads instead
-// (bench/RESULTS.md, "Delta chunks": an edited row then costs ≈ 300 bytes, not
-// a whole chunk).
-func (b *builder) stream(ctx context.Context, r io.Reader, class chunkstore.Class, path string) ([]manifest.Ref, chunkstore.ID, uint64, error) {
+// Splices: a new chunk that is an edit of a chunk of the last publish is also
+// stored as a splice of that chunk, which a destination that synced last time
+// downloads instead (bench/RESULTS.md, "Delta chunks": an edited row then costs
+// ≈ 300 bytes, not a whole chunk). For a database stream (ClassDB, path not
+// empty) the base is found by the chunk's first or last bytes; for a file, prev
+// is its last version's chunk list and the base is the chunk at the same offset.
+func (b *builder) stream(ctx context.Context, r io.Reader, class chunkstore.Class, path string, prev []manifest.Ref) ([]manifest.Ref, chunkstore.ID, uint64, error) {
 	h := b.st.keys.StreamHash()
+	prevAt := prevChunks(prev)
+	// A file rewritten as a whole would open every old chunk for nothing: after
+	// fileMisses tries in a row without a splice, a stream tries no more.
+	var misses atomic.Int32
 	var dict chunkstore.DictID
 	sample := false
 	db := class == chunkstore.ClassDB && path != ""
@@ -464,6 +473,10 @@ func (b *builder) stream(ctx context.Context, r io.Reader, class chunkstore.Clas
 		if sample {
 			b.sampler.add(data)
 		}
+		var cands []chunkstore.ID
+		if !db && misses.Load() < fileMisses {
+			cands = prevAt(n - uint64(len(c)))
+		}
 		mine, next := turn, make(chan struct{})
 		turn = next
 		wg.Add(1)
@@ -481,9 +494,17 @@ func (b *builder) stream(ctx context.Context, r io.Reader, class chunkstore.Clas
 			if _, ok := b.st.packs.Locate(id); !ok {
 				out = getBuf()
 				sealed = b.st.keys.SealWith((*out)[:0], id, data, dict)
-				if db && b.st.bases != nil {
+				if db {
+					cands = b.st.bases.candidates(data)
+				}
+				if len(cands) > 0 {
 					sout = getBuf()
-					*sout, splice, base = b.splice((*sout)[:0], id, data, dict, len(sealed))
+					*sout, splice, base = b.splice((*sout)[:0], id, data, dict, len(sealed), cands)
+					if splice == nil {
+						misses.Add(1)
+					} else {
+						misses.Store(0)
+					}
 				}
 			}
 			putBuf(buf, data)
@@ -588,15 +609,16 @@ func (b *builder) liveVariants(ids map[chunkstore.ID]bool) []manifest.Variant {
 }
 
 // splice appends to dst the sealed splice of chunk id (plaintext plain) against
-// a database chunk of the last publish that shares its first or last bytes
-// (baseIndex), and returns it and that base; a nil splice when there is none,
-// it would not be smaller than sealedLen, or the base cannot be read. buf is
-// dst's memory, grown or not, for the caller to reuse: a buffer given back to
-// the pool empty would make every later chunk allocate (measured: a publish
-// 16 % slower).
-func (b *builder) splice(dst []byte, id chunkstore.ID, plain []byte, dict chunkstore.DictID, sealedLen int) (buf, splice []byte, base chunkstore.ID) {
+// the first of cands (chunks of the last publish: for a database chunk those
+// that share its first or last bytes, see baseIndex; for a file's chunk the one
+// at the same offset of the file's last version) that gives one, and returns it
+// and that base; a nil splice when none does, it would not be smaller than
+// sealedLen, or the base cannot be read. buf is dst's memory, grown or not, for
+// the caller to reuse: a buffer given back to the pool empty would make every
+// later chunk allocate (measured: a publish 16 % slower).
+func (b *builder) splice(dst []byte, id chunkstore.ID, plain []byte, dict chunkstore.DictID, sealedLen int, cands []chunkstore.ID) (buf, splice []byte, base chunkstore.ID) {
 	buf = dst
-	for _, cand := range b.st.bases.candidates(plain) {
+	for _, cand := range cands {
 		if cand == id {
 			continue
 		}
@@ -696,7 +718,7 @@ func (b *builder) finish(ctx context.Context) (manifest.Root, map[string]bool, e
 	if err != nil {
 		return root, nil, fmt.Errorf("encode manifest: %w", err)
 	}
-	refs, hash, n, err := b.stream(ctx, bytes.NewReader(enc), chunkstore.ClassMeta, "")
+	refs, hash, n, err := b.stream(ctx, bytes.NewReader(enc), chunkstore.ClassMeta, "", nil)
 	if err != nil {
 		return root, nil, fmt.Errorf("store manifest: %w", err)
 	}
@@ -713,4 +735,29 @@ func (b *builder) finish(ctx context.Context) (manifest.Root, map[string]bool, e
 		used[loc.Pack] = true
 	}
 	return root, used, nil
+}
+
+// fileMisses is how many chunks of a changed file in a row may find no splice
+// before the rest of the file is not tried: an edit in place or an append
+// splices its first new chunk, a file written anew none.
+const fileMisses = 4
+
+// prevChunks returns a lookup of the chunk of prev (a file's chunk list) that
+// holds offset off: the base to try for a changed chunk starting there. An edit
+// in place, or an append, keeps the chunks before it, so the new chunk starts
+// where the old one did.
+func prevChunks(prev []manifest.Ref) func(off uint64) []chunkstore.ID {
+	ends := make([]uint64, len(prev))
+	var end uint64
+	for i, r := range prev {
+		end += uint64(r.Len)
+		ends[i] = end
+	}
+	return func(off uint64) []chunkstore.ID {
+		i, _ := slices.BinarySearch(ends, off+1)
+		if i >= len(prev) {
+			return nil
+		}
+		return []chunkstore.ID{prev[i].ID}
+	}
 }

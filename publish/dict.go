@@ -102,7 +102,7 @@ func (b *builder) dictStream(ctx context.Context) error {
 	if b.st.dict == (chunkstore.DictID{}) {
 		return nil
 	}
-	refs, hash, n, err := b.stream(ctx, bytes.NewReader(b.st.dictBytes), chunkstore.ClassMeta, "")
+	refs, hash, n, err := b.stream(ctx, bytes.NewReader(b.st.dictBytes), chunkstore.ClassMeta, "", nil)
 	if err != nil {
 		return fmt.Errorf("store dictionary: %w", err)
 	}

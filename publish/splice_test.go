@@ -6,6 +6,7 @@ import (
 	"testing"
 
 	"synco/chunkstore"
+	"synco/manifest"
 )
 
 func TestBaseIndex(t *testing.T) {
@@ -64,4 +65,27 @@ func FuzzDecodeBases(f *testing.F) {
 		}
 		x.candidates(b) // no panic on any lookup
 	})
+}
+
+func TestPrevChunks(t *testing.T) {
+	id := func(b byte) chunkstore.ID { return chunkstore.ID{b} }
+	at := prevChunks([]manifest.Ref{{ID: id(1), Len: 100}, {ID: id(2), Len: 50}, {ID: id(3), Len: 10}})
+	for _, c := range []struct {
+		off  uint64
+		want []chunkstore.ID
+	}{
+		{0, []chunkstore.ID{id(1)}},
+		{99, []chunkstore.ID{id(1)}},
+		{100, []chunkstore.ID{id(2)}},
+		{159, []chunkstore.ID{id(3)}},
+		{160, nil}, // appended beyond the old end
+		{1 << 40, nil},
+	} {
+		if got := at(c.off); !slices.Equal(got, c.want) {
+			t.Errorf("chunk at %d: %v, want %v", c.off, got, c.want)
+		}
+	}
+	if got := prevChunks(nil)(0); got != nil {
+		t.Errorf("no last version: %v", got)
+	}
 }

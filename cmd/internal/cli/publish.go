@@ -294,7 +294,7 @@ func (c *PublishCmd) Run(env *Env) error {
 		fmt.Fprintf(stderr, "%s: warning: %v; the publication is complete, but the next publish re-reads what it could have skipped\n", prog, res.StateErr)
 	}
 	if res.Splices > 0 {
-		fmt.Fprintf(stderr, "%s: %d changed database chunks are also published as edits of their last version (a destination that fetched the last publish downloads those)\n", prog, res.Splices)
+		fmt.Fprintf(stderr, "%s: %d changed chunks (edited rows, files edited in place or appended to) are also published as edits of their last version; a destination that fetched the last publish downloads those\n", prog, res.Splices)
 	}
 	if res.Remote > 0 {
 		fmt.Fprintf(stderr, "%s: %d files are published by their public URL\n", prog, res.Remote)
