@@ -99,6 +99,7 @@ func Build(ctx context.Context, pub *Publication, in Inputs, workers int, progre
 		st:       pub.state,
 		sem:      make(chan struct{}, 2*workers),
 		cacheOut: map[string]statEntry{},
+		lastRefs: lastRefs(pub.state.cache),
 		sealed:   map[chunkstore.ID]bool{},
 		res:      &Result{},
 		sampler:  newSampler(),
@@ -186,10 +187,11 @@ type builder struct {
 	mu       sync.Mutex
 	streams  []manifest.Stream
 	cacheOut map[string]statEntry
-	sealed   map[chunkstore.ID]bool // chunks put in this run (guarded by mu)
-	variants []manifest.Variant     // splices put in this run (guarded by mu)
-	dbChunks baseIndex              // this run's database chunks, the next run's bases
-	vanished map[string]bool        // files deleted between scan and read (guarded by mu)
+	lastRefs map[string][]manifest.Ref // published path → its chunks in the last run (from the stat cache)
+	sealed   map[chunkstore.ID]bool    // chunks put in this run (guarded by mu)
+	variants []manifest.Variant        // splices put in this run (guarded by mu)
+	dbChunks baseIndex                 // this run's database chunks, the next run's bases
+	vanished map[string]bool           // files deleted between scan and read (guarded by mu)
 	res      *Result
 	sampler  *sampler // ClassDB chunks, while the store has no dictionary
 }
@@ -310,6 +312,7 @@ func (b *builder) file(ctx context.Context, s *manifest.Stream) error {
 	if old, ok := b.st.cache[key]; ok && old.sameFile(ent) && b.haveAll(old.Refs) {
 		s.Hash, s.Chunks, s.Size, s.MTime = old.Hash, old.Refs, uint64(old.Size), old.MTime
 		b.done.Add(uint64(old.Size))
+		old.Path = s.Path
 		b.mu.Lock()
 		b.cacheOut[key] = old
 		b.res.Reused++
@@ -317,9 +320,12 @@ func (b *builder) file(ctx context.Context, s *manifest.Stream) error {
 		b.mu.Unlock()
 		return nil
 	}
-	var prev []manifest.Ref // the file's last version, whose chunks a changed chunk may be a splice of
-	if old, ok := b.st.cache[key]; ok {
-		prev = old.Refs
+	// The file's last version, whose chunks a changed chunk may be a splice of:
+	// what was published at the same path (the source may be another directory,
+	// e.g. a new release's), else what was read from the same source file.
+	prev, ok := b.lastRefs[s.Path]
+	if !ok {
+		prev = b.st.cache[key].Refs
 	}
 	refs, hash, n, err := b.stream(ctx, f, s.Class, s.Path, prev)
 	if err != nil {
@@ -329,7 +335,7 @@ func (b *builder) file(ctx context.Context, s *manifest.Stream) error {
 	b.mu.Lock()
 	b.res.Bytes += n
 	if after, err := os.Stat(src); err == nil && statOf(after, s.Class).sameFile(ent) && n == uint64(ent.Size) {
-		ent.Hash, ent.Refs = hash, refs
+		ent.Hash, ent.Refs, ent.Path = hash, refs, s.Path
 		b.cacheOut[key] = ent
 	} // else: the file changed while we read it; publish what we read, cache nothing
 	b.mu.Unlock()
@@ -735,6 +741,17 @@ func (b *builder) finish(ctx context.Context) (manifest.Root, map[string]bool, e
 		used[loc.Pack] = true
 	}
 	return root, used, nil
+}
+
+// lastRefs indexes the stat cache of the last run by published path.
+func lastRefs(cache map[string]statEntry) map[string][]manifest.Ref {
+	m := make(map[string][]manifest.Ref, len(cache))
+	for _, e := range cache {
+		if e.Path != "" {
+			m[e.Path] = e.Refs
+		}
+	}
+	return m
 }
 
 // fileMisses is how many chunks of a changed file in a row may find no splice

@@ -68,7 +68,8 @@ type statEntry struct {
 	Ino, Dev    uint64
 	Hash        chunkstore.ID
 	Refs        []manifest.Ref
-	Publication int // not used for matching; helps debugging
+	Path        string // where it was published: its chunks are the splice bases of its next version
+	Publication int    // not used for matching; helps debugging
 }
 
 // OpenState opens or creates the state directory dir and locks it.
