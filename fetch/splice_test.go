@@ -149,8 +149,9 @@ func cacheIDs(t *testing.T, root string) map[chunkstore.ID]cached {
 }
 
 // Files changed in place or appended to are published as splices of their last
-// version's chunk at the same offset; a destination that has that version
-// downloads the splices and writes the same files.
+// version's chunk at the same offset (the last version being what was published
+// under the same name, from whatever directory); a destination that has that
+// version downloads the splices and writes the same files.
 func TestFetchFileSplices(t *testing.T) {
 	src := t.TempDir()
 	files := map[string][]byte{}
@@ -185,6 +186,10 @@ func TestFetchFileSplices(t *testing.T) {
 	copy(files["patched.bin"][1000:], "patched in place")
 	files["appended.bin"] = append(files["appended.bin"], randomish(9, 3000)...)
 	files["rewritten.bin"] = randomish(10, 400_000)
+	// Day 2 comes from another directory (a new release's, say): the last
+	// version is what was published under the same name.
+	src = t.TempDir()
+	in.FileSets[0].Dir = src
 	later := time.Now().Add(time.Hour)
 	for name, b := range files {
 		path := filepath.Join(src, name)
