@@ -145,6 +145,7 @@ func Run(ctx context.Context, opt Options) (*Stats, error) {
 	if err != nil {
 		return nil, err
 	}
+	defer client.Close()
 	f := &fetcher{opt: opt, client: client, keys: chunkstore.NewKeys(opt.Token.ReadKey)}
 	err = f.run(ctx)
 	f.stats.BytesDownloaded = client.Downloaded() + f.remoteBytes.Load()
