@@ -202,8 +202,12 @@ func TestFetchFileSplices(t *testing.T) {
 	t.Cleanup(func() { st2.Close() })
 	s := fetchTree(st2, pub2)
 	t.Logf("day 2: %d chunks downloaded, %d spliced, %d bytes", s.ChunksDownloaded, s.ChunksSpliced, s.BytesDownloaded)
-	if s.ChunksSpliced < 2 {
-		t.Errorf("%d chunks spliced, want the patched and the appended file's", s.ChunksSpliced)
+	// The patched file's chunk always splices (1,000 bytes before the patch and
+	// the rest of its chunk after it are shared). The appended file's does when
+	// its old last chunk is at least as long as what was appended, which depends
+	// on the store's random polynomial.
+	if s.ChunksSpliced < 1 {
+		t.Errorf("%d chunks spliced, want at least the patched file's", s.ChunksSpliced)
 	}
 	if s.BytesDownloaded > 400_000+100_000 {
 		t.Errorf("%d bytes downloaded: more than the rewritten file and two small edits", s.BytesDownloaded)
