@@ -254,6 +254,10 @@ func (j *joiner) resync(ctx context.Context, pos int64, fn func([]byte) error) (
 		if _, ok := slices.BinarySearch(g.cuts, pos); ok {
 			return &joined{g, pos}, nil
 		}
+		// A run that does not meet the segments' cuts for long (zeros, say, where
+		// every chunk is Max long and the phases differ) must not hold on to what
+		// it has passed.
+		j.drop(pos)
 	}
 }
 

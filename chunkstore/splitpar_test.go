@@ -6,6 +6,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"runtime"
 	"testing"
 	"testing/iotest"
 
@@ -117,4 +118,34 @@ func TestSplitParallelErrors(t *testing.T) {
 	if err := s.SplitParallel(t.Context(), bytes.NewReader(data), chunkstore.Class(9), 2, nop); err == nil {
 		t.Error("unknown class: no error")
 	}
+}
+
+// TestSplitParallelBounded: on a long run of zeros out of phase with the
+// segments (no join until it ends), the splitter reuses a few segment buffers
+// instead of holding every segment it passed.
+func TestSplitParallelBounded(t *testing.T) {
+	s := testSplitter()
+	const n = 64 * seg
+	head := randBytes(3, 100_003) // cuts in it put the zeros out of phase with the segments
+	r := io.MultiReader(bytes.NewReader(head), io.LimitReader(zeros{}, n))
+	var before, after runtime.MemStats
+	runtime.ReadMemStats(&before)
+	chunks := 0
+	if err := s.SplitParallel(t.Context(), r, chunkstore.ClassFile, 2, func([]byte) error { chunks++; return nil }); err != nil {
+		t.Fatal(err)
+	}
+	runtime.ReadMemStats(&after)
+	if alloc := after.TotalAlloc - before.TotalAlloc; alloc > 16*seg {
+		t.Errorf("split %d MiB of zeros allocating %d MiB", n/seg, alloc/seg)
+	}
+	if want := len(split(s, chunkstore.ClassFile, append(head, make([]byte, n)...))); chunks != want {
+		t.Errorf("%d chunks, Split gives %d", chunks, want)
+	}
+}
+
+type zeros struct{}
+
+func (zeros) Read(p []byte) (int, error) {
+	clear(p)
+	return len(p), nil
 }
