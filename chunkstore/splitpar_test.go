@@ -135,7 +135,9 @@ func TestSplitParallelBounded(t *testing.T) {
 		t.Fatal(err)
 	}
 	runtime.ReadMemStats(&after)
-	if alloc := after.TotalAlloc - before.TotalAlloc; alloc > 16*seg {
+	alloc := after.TotalAlloc - before.TotalAlloc
+	t.Logf("split %d MiB of zeros allocating %d MiB", n/seg, alloc/seg)
+	if alloc > n/2 { // holding every segment allocates all n
 		t.Errorf("split %d MiB of zeros allocating %d MiB", n/seg, alloc/seg)
 	}
 	if want := len(split(s, chunkstore.ClassFile, append(head, make([]byte, n)...))); chunks != want {
