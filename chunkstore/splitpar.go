@@ -29,6 +29,11 @@ import (
 // enough that a stream holds only a few at once.
 const splitSegment = 1 << 20
 
+// maxSplitters bounds the goroutines, and so the segments (n+2 MiB), of one
+// SplitParallel: publish splits several files at once, one per core, and four
+// chunkers (≈ 600 MB/s each) outrun what a core seals.
+const maxSplitters = 4
+
 // segment is splitSegment bytes of a stream at off, and the ends (stream
 // offsets) of the chunks a chunker started fresh at off cuts in them, without
 // the last one, which the segment's end may have cut short.
@@ -42,10 +47,11 @@ type segment struct {
 func (g *segment) end() int64 { return g.off + int64(len(g.data)) }
 
 // SplitParallel is Split with the cut points of the stream's segments (1 MiB
-// each) found by up to n goroutines at once; for a stream read without error
-// the chunks, and so the calls of fn, are exactly Split's. r is read only from
-// the calling goroutine and not after SplitParallel returns. A stream shorter
-// than one segment, or n < 2, is split by Split. It holds about n+2 segments.
+// each) found by up to n goroutines at once (at most maxSplitters); for a stream
+// read without error the chunks, and so the calls of fn, are exactly Split's. r
+// is read only from the calling goroutine and not after SplitParallel returns. A
+// stream shorter than one segment, or n < 2, is split by Split. It holds about
+// n+2 segments.
 func (s *Splitter) SplitParallel(ctx context.Context, r io.Reader, class Class, n int, fn func(chunk []byte) error) error {
 	prm := class.Params()
 	if prm.Max == 0 {
@@ -54,6 +60,7 @@ func (s *Splitter) SplitParallel(ctx context.Context, r io.Reader, class Class, 
 	if n < 2 {
 		return s.Split(ctx, r, class, fn)
 	}
+	n = min(n, maxSplitters)
 	j := &joiner{s: s, prm: prm, r: r, sem: make(chan struct{}, n)}
 	defer j.close()
 	first, err := j.read()
