@@ -51,3 +51,6 @@ const (
 	FlagZstd  = flagZstd
 	FlagDict  = flagDict
 )
+
+// SizeOf is sizeOf: what SplitParallel knows of a reader's size.
+var SizeOf = sizeOf

@@ -6,6 +6,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"os"
 	"slices"
 	"sync"
 
@@ -50,14 +51,16 @@ func (g *segment) end() int64 { return g.off + int64(len(g.data)) }
 // each) found by up to n goroutines at once (at most maxSplitters); for a stream
 // read without error the chunks, and so the calls of fn, are exactly Split's. r
 // is read only from the calling goroutine and not after SplitParallel returns. A
-// stream shorter than one segment, or n < 2, is split by Split. It holds about
-// n+2 segments.
+// stream shorter than two segments (when r can tell: a file, a bytes.Reader),
+// or n < 2, is split by Split. It holds about n+2 segments.
 func (s *Splitter) SplitParallel(ctx context.Context, r io.Reader, class Class, n int, fn func(chunk []byte) error) error {
 	prm := class.Params()
 	if prm.Max == 0 {
 		return fmt.Errorf("split: unknown stream class %d", uint8(class))
 	}
-	if n < 2 {
+	if size, ok := sizeOf(r); n < 2 || ok && size < 2*splitSegment {
+		// Small files are most files: reading each into a fresh segment buffer
+		// made a publish of 10,000 small files 3× slower (measured).
 		return s.Split(ctx, r, class, fn)
 	}
 	n = min(n, maxSplitters)
@@ -304,4 +307,23 @@ func (s *Splitter) chunker(r io.Reader, prm Params) *splitState {
 func (s *Splitter) put(st *splitState, prm Params) {
 	st.c.ResetWithBoundaries(nil, s.pol, prm.Min, prm.Max) // drop the reader
 	s.state.Put(st)
+}
+
+// sizeOf returns how many bytes are left in r, if r can tell.
+func sizeOf(r io.Reader) (int64, bool) {
+	switch r := r.(type) {
+	case interface{ Len() int }: // bytes.Reader, strings.Reader, bytes.Buffer
+		return int64(r.Len()), true
+	case *os.File:
+		fi, err := r.Stat()
+		if err != nil || !fi.Mode().IsRegular() {
+			return 0, false
+		}
+		off, err := r.Seek(0, io.SeekCurrent)
+		if err != nil {
+			return 0, false
+		}
+		return fi.Size() - off, true
+	}
+	return 0, false
 }

@@ -6,6 +6,8 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"os"
+	"path/filepath"
 	"runtime"
 	"testing"
 	"testing/iotest"
@@ -53,10 +55,14 @@ func TestSplitParallelExact(t *testing.T) {
 			t.Run(fmt.Sprintf("%s/%s", c, in.name), func(t *testing.T) {
 				want := split(s, c, in.data)
 				for _, n := range []int{2, 3, 8} {
-					got := splitPar(t, s, c, bytes.NewReader(in.data), n)
+					// A reader that cannot tell its size: short streams take the parallel path too.
+					got := splitPar(t, s, c, struct{ io.Reader }{bytes.NewReader(in.data)}, n)
 					if !equalChunks(got, want) {
 						t.Fatalf("n=%d: %d chunks, Split gives %d (or they differ)", n, len(got), len(want))
 					}
+				}
+				if got := splitPar(t, s, c, bytes.NewReader(in.data), 2); !equalChunks(got, want) {
+					t.Fatalf("bytes.Reader: %d chunks, Split gives %d (or they differ)", len(got), len(want))
 				}
 				got := splitPar(t, s, c, iotest.HalfReader(bytes.NewReader(in.data)), 2)
 				if !equalChunks(got, want) {
@@ -150,4 +156,38 @@ type zeros struct{}
 func (zeros) Read(p []byte) (int, error) {
 	clear(p)
 	return len(p), nil
+}
+
+// TestSizeOf: SplitParallel splits short files and buffers serially, which needs
+// their remaining size; a pipe cannot tell.
+func TestSizeOf(t *testing.T) {
+	path := filepath.Join(t.TempDir(), "f")
+	if err := os.WriteFile(path, make([]byte, 5000), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	f, err := os.Open(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer f.Close()
+	f.Seek(1000, io.SeekStart)
+	pr, pw := io.Pipe()
+	defer pw.Close()
+	br := bytes.NewReader(make([]byte, 300))
+	br.Seek(100, io.SeekStart)
+	for _, c := range []struct {
+		name string
+		r    io.Reader
+		size int64
+		ok   bool
+	}{
+		{"file after 1000 of 5000 bytes", f, 4000, true},
+		{"bytes.Reader after 100 of 300 bytes", br, 200, true},
+		{"pipe", pr, 0, false},
+		{"reader", struct{ io.Reader }{br}, 0, false},
+	} {
+		if size, ok := chunkstore.SizeOf(c.r); size != c.size || ok != c.ok {
+			t.Errorf("%s: %d, %v; want %d, %v", c.name, size, ok, c.size, c.ok)
+		}
+	}
 }
