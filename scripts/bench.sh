@@ -313,7 +313,6 @@ loadavg small
 rm -rf "$TMP/small.state"
 publish "$TMP/small.state" small --files "small=$DATA/small"
 put small_publish_ms "$READY_MS"
-put small_publish_ms "$READY_MS"
 : >"$TMP/small.ms"
 : >"$TMP/tar.ms"
 for i in $(seq "$RUNS"); do
