@@ -341,9 +341,7 @@ func (f *fetcher) unsplice(ctx context.Context, b *buffers, v manifest.Variant, 
 		return nil, err // tampered in transit or at rest on the source: permanent
 	}
 	b.plain = plain
-	if _, again := f.splicedIDs.LoadOrStore(v.ID, true); !again { // a retried span opens it twice
-		f.spliced.Add(1)
-	}
+	f.splicedIDs.Store(v.ID, true) // a set: a retried span opens a splice twice
 	b.resealed = f.keys.Seal(b.resealed[:0], v.ID, plain)
 	return b.resealed, nil
 }

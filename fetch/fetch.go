@@ -116,9 +116,8 @@ type fetcher struct {
 	locs       map[chunkstore.ID]manifest.Loc     // every chunk of the manifest
 	variants   map[chunkstore.ID]manifest.Variant // by chunk ID
 	splices    sync.Map                           // Obj ID → manifest.Variant being downloaded
-	spliced    atomic.Int64
-	splicedIDs sync.Map            // chunk IDs counted in spliced
-	onCached   func(chunkstore.ID) // set before downloads start; called for every chunk cached
+	splicedIDs sync.Map                           // chunks opened from a splice (Stats.ChunksSpliced)
+	onCached   func(chunkstore.ID)                // set before downloads start; called for every chunk cached
 
 	mu                   sync.Mutex   // guards stats.FilesWritten, stats.BytesWritten
 	downloaded, requests atomic.Int64 // chunks fetched, range requests made
@@ -150,7 +149,7 @@ func Run(ctx context.Context, opt Options) (*Stats, error) {
 	err = f.run(ctx)
 	f.stats.BytesDownloaded = client.Downloaded() + f.remoteBytes.Load()
 	f.stats.ChunksDownloaded = int(f.downloaded.Load())
-	f.stats.ChunksSpliced = int(f.spliced.Load())
+	f.splicedIDs.Range(func(any, any) bool { f.stats.ChunksSpliced++; return true })
 	f.stats.Requests = f.requests.Load()
 	f.stats.DurationMS = time.Since(start).Milliseconds()
 	return &f.stats, err
