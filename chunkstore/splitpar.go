@@ -224,45 +224,40 @@ func (j *joiner) run(ctx context.Context, cur *segment, n int, fn func([]byte) e
 			pos = c
 		}
 		j.drop(pos)
-		next, err := j.resync(ctx, pos, fn)
+		next, at, err := j.resync(ctx, pos, fn)
 		if next == nil || err != nil {
 			return err
 		}
-		cur, pos = next.seg, next.pos
+		cur, pos = next, at
 	}
-}
-
-type joined struct {
-	seg *segment
-	pos int64
 }
 
 // resync runs a fresh chunker from pos, a cut of the stream, and gives fn its
 // chunks until one ends at a cut of the segment it ends in: from there that
 // segment's cuts are the stream's. It returns that segment and cut, or nil at
 // the end of the stream.
-func (j *joiner) resync(ctx context.Context, pos int64, fn func([]byte) error) (*joined, error) {
+func (j *joiner) resync(ctx context.Context, pos int64, fn func([]byte) error) (*segment, int64, error) {
 	st := j.s.chunker(&streamReader{j: j, pos: pos}, j.prm)
 	defer j.s.put(st, j.prm)
 	for {
 		if err := ctx.Err(); err != nil {
-			return nil, fmt.Errorf("split: %w", err)
+			return nil, 0, fmt.Errorf("split: %w", err)
 		}
 		c, err := st.c.Next(st.buf)
 		if errors.Is(err, io.EOF) {
-			return nil, nil
+			return nil, 0, nil
 		}
 		if err != nil {
-			return nil, err // a read error, already wrapped by pull
+			return nil, 0, err // a read error, already wrapped by read
 		}
 		if err := fn(c.Data); err != nil {
-			return nil, err
+			return nil, 0, err
 		}
 		pos += int64(c.Length)
 		g := j.at(pos)
 		<-g.ready
 		if _, ok := slices.BinarySearch(g.cuts, pos); ok {
-			return &joined{g, pos}, nil
+			return g, pos, nil
 		}
 		// A run that does not meet the segments' cuts for long (zeros, say, where
 		// every chunk is Max long and the phases differ) must not hold on to what
