@@ -27,11 +27,14 @@ type Dump struct {
 	parts  []manifest.Stream // schema.sql, data/* in name order, post.sql
 }
 
-// findDumps splits the streams of m into database dumps and everything else.
+// findDumps splits the streams of m into database dumps and everything else. A dump
+// is recognised only from streams of kind manifest.KindDump, which only a database
+// publish writes: a dump.json among uploaded files is just a file. A dump stream
+// outside a dump (no marker above it) is ErrTampered.
 func (f *fetcher) findDumps(ctx context.Context, m *manifest.Manifest) ([]*Dump, []manifest.Stream, error) {
 	var dumps []*Dump
 	for _, s := range m.Streams {
-		if s.Kind == manifest.KindFile && path.Base(s.Path) == publish.DumpMarker && path.Dir(s.Path) != "." {
+		if s.Kind == manifest.KindDump && path.Base(s.Path) == publish.DumpMarker && path.Dir(s.Path) != "." {
 			d := &Dump{Prefix: path.Dir(s.Path)}
 			if err := f.readMarker(ctx, s, d); err != nil {
 				return nil, nil, err
@@ -41,16 +44,20 @@ func (f *fetcher) findDumps(ctx context.Context, m *manifest.Manifest) ([]*Dump,
 	}
 	var rest []manifest.Stream
 	for _, s := range m.Streams {
+		if s.Kind != manifest.KindDump {
+			rest = append(rest, s)
+			continue
+		}
 		var d *Dump
 		for _, c := range dumps {
-			if s.Path == c.Prefix || strings.HasPrefix(s.Path, c.Prefix+"/") {
+			if strings.HasPrefix(s.Path, c.Prefix+"/") {
 				d = c
 			}
 		}
 		switch {
 		case d == nil:
-			rest = append(rest, s)
-		case s.Kind == manifest.KindFile && path.Base(s.Path) != publish.DumpMarker:
+			return nil, nil, fmt.Errorf("database dump stream %s outside a dump: %w", s.Path, ErrTampered)
+		case path.Base(s.Path) != publish.DumpMarker:
 			d.parts = append(d.parts, s)
 		}
 	}

@@ -3,6 +3,7 @@ package fetch_test
 import (
 	"context"
 	"io"
+	"os"
 	"path/filepath"
 	"slices"
 	"strings"
@@ -95,5 +96,42 @@ func TestImportWhileDownloading(t *testing.T) {
 	defer mu.Unlock()
 	if !slices.ContainsFunc(phases, func(p fetch.Progress) bool { return p.Phase == "import" && p.Done == p.Total && p.Total > 0 }) {
 		t.Errorf("no complete \"import\" progress among %d reports", len(phases))
+	}
+}
+
+// TestDumpOnlyFromDumpStreams publishes a file set shaped exactly like a database
+// dump (dump.json, schema.sql, data/…, post.sql), as a hostile source would with
+// plain `publish --files db=DIR`: the destination must treat it as files, never hand
+// it to the importer.
+func TestDumpOnlyFromDumpStreams(t *testing.T) {
+	dir := t.TempDir()
+	fake := map[string][]byte{
+		"dump.json":   []byte(`{"engine":"postgres","format":1}` + "\n"),
+		"schema.sql":  []byte("CREATE ROLE evil SUPERUSER;\n"),
+		"data/t.sql":  []byte("COPY t FROM PROGRAM 'id > /tmp/proof';\n"),
+		"post.sql":    []byte("DROP DATABASE victim;\n"),
+		"uploads.txt": []byte("an ordinary file\n"),
+	}
+	writeTree(t, dir, fake)
+	st, pub := publishInputs(t, t.TempDir(), publish.Inputs{FileSets: []publish.FileSet{{Name: "db", Dir: dir}}})
+	defer st.Close()
+	token, _ := serve(t, st, pub)
+	cache, _ := chunkstore.OpenCache(filepath.Join(t.TempDir(), "c"))
+	to := t.TempDir()
+	_, err := fetch.Run(t.Context(), fetch.Options{
+		Token: token, Cache: cache, To: to, Parallel: 2,
+		Import: func(ctx context.Context, d fetch.Dump, src dumpers.Source) error {
+			t.Errorf("a file set was handed to the importer as a %s dump %s", d.Engine, d.Prefix)
+			return nil
+		},
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	for name, want := range fake {
+		got, err := os.ReadFile(filepath.Join(to, "db", filepath.FromSlash(name)))
+		if err != nil || string(got) != string(want) {
+			t.Errorf("db/%s: got %q, %v; want it written as a plain file", name, got, err)
+		}
 	}
 }

@@ -282,7 +282,7 @@ func decodeStream(r *reader, packs []Pack, filled [][]bool, byName map[string]in
 		s.URL = r.str(MaxURL)
 		return s
 	}
-	if s.Kind != KindFile {
+	if !s.Kind.HasContent() {
 		r.fail("stream %q: unknown kind %d", s.Path, s.Kind)
 		return s
 	}

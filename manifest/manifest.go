@@ -31,7 +31,15 @@ const (
 	// where the application already serves it — instead of from the publication's
 	// chunks; Size and Hash (keyed, as for files) verify what it gets.
 	KindRemote Kind = 3
+	// KindDump is one stream of a database dump (its marker, schema, table data,
+	// post-data), written only by a database publish. It is encoded and verified
+	// exactly as a file; the destination installs a database only from streams of
+	// this kind, never from files that look like a dump (DESIGN §4).
+	KindDump Kind = 4
 )
+
+// HasContent reports whether streams of kind k carry chunks (files and dump streams).
+func (k Kind) HasContent() bool { return k == KindFile || k == KindDump }
 
 // MaxURL bounds a remote stream's URL.
 const MaxURL = 2048
@@ -209,7 +217,7 @@ func (m *Manifest) layout() (*layout, error) {
 		if err := m.checkStream(i); err != nil {
 			return nil, err
 		}
-		if s.Kind == KindFile || s.Kind == KindRemote {
+		if s.Kind.HasContent() || s.Kind == KindRemote {
 			files[s.Path] = true
 		}
 		for _, r := range s.Chunks {
@@ -298,7 +306,7 @@ func (m *Manifest) checkStream(i int) error {
 		if s.Size != 0 || s.Hash != (chunkstore.ID{}) || len(s.Chunks) != 0 {
 			return formatErr("directory %q has content", s.Path)
 		}
-	case KindFile:
+	case KindFile, KindDump:
 		var sum uint64
 		for _, r := range s.Chunks {
 			sum += uint64(r.Len)

@@ -92,7 +92,7 @@ func (s *dumpSink) Create(_ context.Context, name string) (io.WriteCloser, error
 		}
 		s.b.mu.Lock()
 		defer s.b.mu.Unlock()
-		s.b.streams = append(s.b.streams, manifest.Stream{Path: p, Kind: manifest.KindFile, Class: chunkstore.ClassDB, Mode: 0o644, Size: n, Hash: hash, Chunks: refs})
+		s.b.streams = append(s.b.streams, manifest.Stream{Path: p, Kind: manifest.KindDump, Class: chunkstore.ClassDB, Mode: 0o644, Size: n, Hash: hash, Chunks: refs})
 		s.b.res.Bytes += n
 		return nil
 	})
