@@ -72,6 +72,9 @@ func TestUsageErrors(t *testing.T) {
 		{bin.lite, "", []string{"publish", "--files", "=" + src, "--state-dir", dir}},
 		{bin.lite, "", []string{"publish", "--files", "x=" + filepath.Join(src, "missing"), "--state-dir", dir}},
 		{bin.lite, "", []string{"publish", "--stream", "x=" + filepath.Join(src, "missing"), "--state-dir", dir}},
+		{bin.lite, "", []string{"publish", "--stream", "x=" + src, "--state-dir", dir}},                                       // a directory
+		{bin.lite, "", []string{"publish", "--db", "mysql://root@127.0.0.1:3306/", "--state-dir", dir}},                       // no database name
+		{bin.lite, "", []string{"publish", "--db", "mysql://root@127.0.0.1:3306", "--files", "x=" + src, "--state-dir", dir}}, // no database name
 		{bin.lite, "", []string{"publish", "--files", "x=" + src, "--out", dir, "--state-dir", dir}},
 		{bin.lite, "", []string{"publish", "--files", "x=" + src, "--ttl", "soon", "--state-dir", dir}},
 		{bin.lite, "", []string{"publish", "--files", "x=" + src, "--tls", "--out", dir, "--url", "https://x/y", "--state-dir", dir}},

@@ -342,12 +342,15 @@ func (f *fetcher) waitReady(ctx context.Context) (*manifest.Root, error) {
 			return nil, err
 		}
 		root, err := manifest.OpenRoot(sealed, f.opt.Token.ReadKey, f.opt.Token.SignPub)
+		if err == nil {
+			err = f.checkRoot(root)
+		}
 		if err != nil {
 			return nil, err
 		}
 		switch root.State {
 		case manifest.StateReady:
-			return root, nil
+			return root, f.checkFresh(root)
 		case manifest.StateFailed:
 			return nil, &SourceFailedError{Reason: root.Reason}
 		}

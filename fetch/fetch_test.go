@@ -124,7 +124,7 @@ func serve(tb testing.TB, st *publish.State, pub *publish.Publication) (tok mani
 	var once sync.Once
 	stop = func() { once.Do(func() { cancel(); <-done }) }
 	tb.Cleanup(stop)
-	return st.Token("http://" + ln.Addr().String() + "/" + pub.Prefix), stop
+	return pub.Token("http://" + ln.Addr().String() + "/" + pub.Prefix), stop
 }
 
 func options(t *testing.T, s *source, to string, rt http.RoundTripper) fetch.Options {

@@ -62,7 +62,7 @@ func TestRemoteFiles(t *testing.T) {
 	done := make(chan struct{})
 	go func() { httpsrv.Serve(ctx, ln, httpsrv.Handler(pub.Prefix, pub)); close(done) }()
 	defer func() { cancel(); <-done }()
-	tok := st.Token("http://" + ln.Addr().String() + "/" + pub.Prefix)
+	tok := pub.Token("http://" + ln.Addr().String() + "/" + pub.Prefix)
 	opts := func(to string) fetch.Options {
 		cache, _ := chunkstore.OpenCache(filepath.Join(t.TempDir(), "c"))
 		return fetch.Options{Token: tok, To: to, Cache: cache, Parallel: 2,

@@ -25,15 +25,18 @@ const (
 	tokenHead     = "synco1" // "synco" and the version digit
 	tokenRedacted = tokenHead + "…(redacted)"
 	tokenSumLen   = 4
-	tokenPinned   = 2  // payload version of a token with a certificate pin
+	tokenBound    = 3  // payload version: URL, keys, publication ID
+	tokenPinned   = 4  // payload version: as tokenBound, plus a certificate pin
 	PinSize       = 32 // bytes of Token.CertPin: SHA-256
 )
 
 var tokenB32 = base32.NewEncoding("abcdefghijklmnopqrstuvwxyz234567").WithPadding(base32.NoPadding)
 
 // Token is what the user copies from source to destination: the publication's URL,
-// its read key and the public key that signs its root, and for a source that serves
-// HTTPS itself with a certificate of its own, that certificate's pin.
+// its read key, the public key that signs its root, the ID of the publication (a
+// root with another PubID is refused, so a host cannot answer with an older
+// publication of the same store), and for a source that serves HTTPS itself with a
+// certificate of its own, that certificate's pin.
 //
 // String returns the token text. Every fmt verb (%v, %+v, %#v, %s, …) and log/slog
 // print a redacted form instead, so a token cannot leak into logs by accident; call
@@ -42,10 +45,11 @@ type Token struct {
 	URL     string
 	ReadKey [32]byte
 	SignPub ed25519.PublicKey
+	PubID   [16]byte // Root.PubID of the publication the token was printed for
 	// CertPin is nil, or the SHA-256 of the SubjectPublicKeyInfo of the only TLS
 	// certificate the destination accepts at URL (which then is https). A token with
-	// a pin has payload version 2, so older synco versions reject it as a token of
-	// another version instead of connecting without the pin.
+	// a pin has payload version 4 (without: 3), so a synco that knows no pins
+	// rejects it as a token of another version instead of connecting without one.
 	CertPin []byte
 }
 
@@ -60,16 +64,17 @@ func (t Token) String() string {
 	if t.CertPin != nil && len(t.CertPin) != PinSize {
 		panic(fmt.Sprintf("manifest: token certificate pin has %d bytes, want %d", len(t.CertPin), PinSize))
 	}
-	p := make([]byte, 0, 1+binary.MaxVarintLen64+len(t.URL)+len(t.ReadKey)+len(t.SignPub)+len(t.CertPin)+tokenSumLen)
+	p := make([]byte, 0, 1+binary.MaxVarintLen64+len(t.URL)+len(t.ReadKey)+len(t.SignPub)+len(t.PubID)+len(t.CertPin)+tokenSumLen)
 	if t.CertPin != nil {
 		p = append(p, tokenPinned)
 	} else {
-		p = append(p, Version)
+		p = append(p, tokenBound)
 	}
 	p = binary.AppendUvarint(p, uint64(len(t.URL)))
 	p = append(p, t.URL...)
 	p = append(p, t.ReadKey[:]...)
 	p = append(p, t.SignPub...)
+	p = append(p, t.PubID[:]...)
 	p = append(p, t.CertPin...)
 	p = append(p, tokenSum(tokenHead, p)...)
 	return tokenHead + tokenB32.EncodeToString(p)
@@ -86,8 +91,9 @@ func tokenSum(head string, body []byte) []byte {
 
 // ParseToken parses a token. It ignores whitespace anywhere (a token may be pasted
 // with a line break) and letter case. It returns ErrTokenMistyped for any damage
-// and ErrTokenVersion for an intact token of another version. Errors never contain
-// the token.
+// and ErrTokenVersion for an intact token of another version (also for the payload
+// versions 1 and 2 of earlier releases, which did not bind the publication). Errors
+// never contain the token.
 func ParseToken(s string) (Token, error) {
 	mistyped := fmt.Errorf("parse token: %w", ErrTokenMistyped)
 	s, ok := compactLower(s)
@@ -106,7 +112,7 @@ func ParseToken(s string) (Token, error) {
 	if !bytes.Equal(tokenSum(head, body), sum) {
 		return Token{}, mistyped
 	}
-	if head != tokenHead || body[0] != Version && body[0] != tokenPinned {
+	if head != tokenHead || body[0] != tokenBound && body[0] != tokenPinned {
 		return Token{}, fmt.Errorf("parse token: %w", ErrTokenVersion)
 	}
 	n, k := binary.Uvarint(body[1:])
@@ -118,11 +124,12 @@ func ParseToken(s string) (Token, error) {
 	if body[0] == tokenPinned {
 		pin = PinSize
 	}
-	if keys := 32 + ed25519.PublicKeySize + pin; len(rest) < keys || n != uint64(len(rest)-keys) {
+	if keys := 32 + ed25519.PublicKeySize + 16 + pin; len(rest) < keys || n != uint64(len(rest)-keys) {
 		return Token{}, mistyped
 	}
 	t := Token{URL: string(rest[:n]), SignPub: ed25519.PublicKey(bytes.Clone(rest[n+32 : n+32+ed25519.PublicKeySize]))}
 	copy(t.ReadKey[:], rest[n:])
+	copy(t.PubID[:], rest[n+32+ed25519.PublicKeySize:])
 	if pin > 0 {
 		t.CertPin = bytes.Clone(rest[len(rest)-pin:])
 	}

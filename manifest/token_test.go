@@ -19,7 +19,11 @@ import (
 const b32chars = "abcdefghijklmnopqrstuvwxyz234567"
 
 func sampleToken() manifest.Token {
-	return manifest.Token{URL: "https://example.com:8443/p/ab3dxk2q7vmwz5", ReadKey: readKey, SignPub: signPub}
+	tok := manifest.Token{URL: "https://example.com:8443/p/ab3dxk2q7vmwz5", ReadKey: readKey, SignPub: signPub}
+	for i := range tok.PubID {
+		tok.PubID[i] = 0x60 + byte(i)
+	}
+	return tok
 }
 
 // pinnedToken is sampleToken with a certificate pin: bytes 0x80…0x9f.
@@ -105,13 +109,16 @@ func TestTokenVersion(t *testing.T) {
 	}
 }
 
-// TestTokenPayloadVersion: head "synco1" with payload version 1 (no pin) or 2 (pin)
-// and a valid checksum. Another version byte is ErrTokenVersion; a payload whose
+// TestTokenPayloadVersion: head "synco1" with payload version 3 (no pin) or 4 (pin)
+// and a valid checksum. Another version byte is ErrTokenVersion — also 1 and 2, the
+// tokens of earlier releases that did not bind the publication ID; a payload whose
 // length does not fit its version (a pin too many or too few) is ErrTokenMistyped.
 func TestTokenPayloadVersion(t *testing.T) {
 	tok := sampleToken()
-	plain := []byte{1, byte(len(tok.URL))}
-	plain = append(append(append(plain, tok.URL...), tok.ReadKey[:]...), tok.SignPub...)
+	plain := []byte{3, byte(len(tok.URL))}
+	plain = append(append(append(append(plain, tok.URL...), tok.ReadKey[:]...), tok.SignPub...), tok.PubID[:]...)
+	old := []byte{1, byte(len(tok.URL))}
+	old = append(append(append(old, tok.URL...), tok.ReadKey[:]...), tok.SignPub...)
 	enc := base32.NewEncoding(b32chars).WithPadding(base32.NoPadding)
 	text := func(body []byte) string {
 		sum := blake3.Sum256(append([]byte("synco1"), body...))
@@ -128,12 +135,15 @@ func TestTokenPayloadVersion(t *testing.T) {
 		want    error
 		wantPin []byte
 	}{
-		{"version 1", with(1, nil), nil, nil},
-		{"version 2 with pin", with(2, pin), nil, pin},
-		{"version 2 without pin", with(2, nil), manifest.ErrTokenMistyped, nil},
-		{"version 1 with pin", with(1, pin), manifest.ErrTokenMistyped, nil},
-		{"version 2 with half a pin", with(2, pin[:16]), manifest.ErrTokenMistyped, nil},
-		{"version 3", with(3, pin), manifest.ErrTokenVersion, nil},
+		{"version 3", with(3, nil), nil, nil},
+		{"version 4 with pin", with(4, pin), nil, pin},
+		{"version 4 without pin", with(4, nil), manifest.ErrTokenMistyped, nil},
+		{"version 3 with pin", with(3, pin), manifest.ErrTokenMistyped, nil},
+		{"version 4 with half a pin", with(4, pin[:16]), manifest.ErrTokenMistyped, nil},
+		{"version 3 without publication ID", text(append([]byte{3}, old[1:]...)), manifest.ErrTokenMistyped, nil},
+		{"version 1 (unbound, earlier release)", text(old), manifest.ErrTokenVersion, nil},
+		{"version 2 (unbound, earlier release)", text(append(append([]byte{2}, old[1:]...), pin...)), manifest.ErrTokenVersion, nil},
+		{"version 5", with(5, pin), manifest.ErrTokenVersion, nil},
 		{"version 0", with(0, nil), manifest.ErrTokenVersion, nil},
 	} {
 		got, err := manifest.ParseToken(c.in)
@@ -141,7 +151,7 @@ func TestTokenPayloadVersion(t *testing.T) {
 			t.Errorf("%s: error %v, want %v", c.name, err, c.want)
 			continue
 		}
-		if err == nil && (got.URL != tok.URL || !bytes.Equal(got.SignPub, tok.SignPub) || !bytes.Equal(got.CertPin, c.wantPin)) {
+		if err == nil && (got.URL != tok.URL || !bytes.Equal(got.SignPub, tok.SignPub) || got.PubID != tok.PubID || !bytes.Equal(got.CertPin, c.wantPin)) {
 			t.Errorf("%s: parsed wrongly", c.name)
 		}
 	}

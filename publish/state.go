@@ -174,9 +174,34 @@ func loadOrCreateSecret(path string) ([32]byte, error) {
 	return k, nil
 }
 
-// Token returns the token for a publication reachable at url.
+// Token returns the store's keys for url, bound to no publication: a destination
+// accepts only a token with the PubID of the root it reads (Publication.Token).
 func (s *State) Token(url string) manifest.Token {
 	return manifest.Token{URL: url, ReadKey: s.readKey, SignPub: s.sign.Public().(ed25519.PublicKey)}
+}
+
+// Rotate gives the store new keys: a new master secret, so a new read key, signing
+// key and chunker polynomial. Every token printed before cannot read anything
+// published after, and the sealed chunks, the stat cache, the splice bases and the
+// dictionary of the old keys are dropped: the next publish reads and seals
+// everything anew, and the next fetch downloads everything once. The caller holds
+// the state (it is locked); on error the state must not be used.
+func (s *State) Rotate() error {
+	if err := s.packs.Close(); err != nil {
+		return fmt.Errorf("rotate keys: %w", err)
+	}
+	old, _ := filepath.Glob(filepath.Join(s.dir, dictFilePrefix+"*"))
+	old = append(old, filepath.Join(s.dir, "packs"), filepath.Join(s.dir, "files.cache"), filepath.Join(s.dir, basesFile), filepath.Join(s.dir, "master"))
+	for _, p := range old {
+		if err := os.RemoveAll(p); err != nil {
+			return fmt.Errorf("rotate keys: %w", err)
+		}
+	}
+	*s = State{dir: s.dir, lock: s.lock}
+	if err := s.init(); err != nil {
+		return fmt.Errorf("rotate keys: %w", err)
+	}
+	return nil
 }
 
 // Packs returns the store's pack store (for serving and copying packs).

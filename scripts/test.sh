@@ -42,3 +42,7 @@ else
   echo "test.sh: staticcheck not available here; skipped (vet ran)" >&2
 fi
 go test -count=1 -timeout 20m "$@" ./...
+# The race detector on the packages that run goroutines against each other (the
+# pipelines, the stores, the server and client). Not on the database and e2e
+# packages: they are slow under it and their concurrency is in these.
+go test -count=1 -race -timeout 20m "$@" ./chunkstore/... ./publish/... ./fetch/... ./httpsrv/... ./manifest/... ./dumpers

@@ -71,7 +71,7 @@ func (c *FetchCmd) Run(env *cli.Env) error {
 		opt.Confirm = func(s *fetch.Summary) error { c.show(env, s, c.DB); return fetch.ErrStopped }
 	}
 	if c.DB != "" {
-		if opt.Import, err = importer(c.DB, nil, c.TableFlags); err != nil {
+		if opt.Import, err = importer(c.DB, nil, c.TableFlags, warner(env)); err != nil {
 			return err
 		}
 	}
@@ -90,7 +90,7 @@ func (c *FetchCmd) Run(env *cli.Env) error {
 	opt.Progress = func(p fetch.Progress) {
 		switch p.Phase {
 		case "waiting":
-			bar.Label("source: " + p.SourcePhase)
+			bar.Label("source: " + cli.Clean(p.SourcePhase))
 		case "manifest":
 			bar.Label("manifest")
 		case "download":

@@ -2,6 +2,7 @@ package main
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"io"
 	"os"
@@ -34,7 +35,10 @@ func (t TableFlags) published(table string) bool {
 // a partial selection it first dumps the local database, and the import takes the
 // kept tables' rows from there: the whole database is still replaced in one swap, so
 // a failure leaves it as it was.
-func importer(dsn string, progress func(dumpers.Progress), sel TableFlags) (func(context.Context, fetch.Dump, dumpers.Source) error, error) {
+//
+// An import that installed the snapshot but could not clean up after itself
+// (*dumpers.CleanupError) is a success: warn is called with it.
+func importer(dsn string, progress func(dumpers.Progress), sel TableFlags, warn func(error)) (func(context.Context, fetch.Dump, dumpers.Source) error, error) {
 	engine, err := cli.Engine(dsn)
 	if err != nil {
 		return nil, err
@@ -47,7 +51,9 @@ func importer(dsn string, progress func(dumpers.Progress), sel TableFlags) (func
 		if err != nil {
 			return nil, &cli.UsageError{Msg: "--db: " + err.Error()}
 		}
-		run = func(ctx context.Context, src dumpers.Source) error { return mysql.Import(ctx, cfg, src, progress) }
+		run = func(ctx context.Context, src dumpers.Source) error {
+			return cleanupWarns(mysql.Import(ctx, cfg, src, progress), warn)
+		}
 		dumpLocal = func(ctx context.Context, sink dumpers.Sink) error {
 			return mysql.NewDumper(cfg).Dump(ctx, sink, dumpers.Options{})
 		}
@@ -56,7 +62,9 @@ func importer(dsn string, progress func(dumpers.Progress), sel TableFlags) (func
 		if err != nil {
 			return nil, &cli.UsageError{Msg: "--db: " + err.Error()}
 		}
-		run = func(ctx context.Context, src dumpers.Source) error { return postgres.Import(ctx, cfg, src, progress) }
+		run = func(ctx context.Context, src dumpers.Source) error {
+			return cleanupWarns(postgres.Import(ctx, cfg, src, progress), warn)
+		}
 		dumpLocal = func(ctx context.Context, sink dumpers.Sink) error {
 			return postgres.NewDumper(cfg).Dump(ctx, sink, dumpers.Options{})
 		}
@@ -83,6 +91,17 @@ func importer(dsn string, progress func(dumpers.Progress), sel TableFlags) (func
 		}
 		return run(ctx, newOverlay(src, local, sel.published))
 	}, nil
+}
+
+// cleanupWarns turns an import's *dumpers.CleanupError (installed, leftovers not
+// removed) into a warning.
+func cleanupWarns(err error, warn func(error)) error {
+	var ce *dumpers.CleanupError
+	if errors.As(err, &ce) {
+		warn(ce)
+		return nil
+	}
+	return err
 }
 
 // overlay is the published dump with the data streams of the tables that keep their
@@ -123,4 +142,11 @@ func (o *overlay) Open(ctx context.Context, name string) (io.ReadCloser, error) 
 		return o.local.Open(ctx, name)
 	}
 	return o.remote.Open(ctx, name)
+}
+
+// warner prints a warning line for an error that did not stop the command.
+func warner(env *cli.Env) func(error) {
+	return func(err error) {
+		fmt.Fprintf(env.Stderr, "%s: warning: %s\n", env.Prog, cli.Clean(err.Error()))
+	}
 }

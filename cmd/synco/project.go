@@ -91,7 +91,7 @@ func (c *ProjectInstall) prepare(env *cli.Env, opt *fetch.Options, sel TableFlag
 			fmt.Fprintf(env.Stderr, "%s: the local project has no database configured: the database is skipped\n", env.Prog)
 		} else {
 			dsn = p.DB.Redacted()
-			if opt.Import, err = importer(p.DB.DSN, nil, sel); err != nil {
+			if opt.Import, err = importer(p.DB.DSN, nil, sel, warner(env)); err != nil {
 				return nil, err
 			}
 			if sel.partial() {
@@ -156,12 +156,12 @@ func showSummary(env *cli.Env, s *fetch.Summary, db string, del bool) {
 				fmt.Fprintf(w, "      … and %d more\n", len(s.Deleted)-10)
 				break
 			}
-			fmt.Fprintf(w, "      %s\n", d)
+			fmt.Fprintf(w, "      %s\n", cli.Clean(d))
 		}
 	}
 	fmt.Fprintf(w, "  - download about %s (the rest is in the local cache)\n", cli.FormatSize(s.DownloadBytes))
 	if len(s.Skipped) > 0 {
-		fmt.Fprintf(w, "  - skip what the source published but has no place here: %s\n", strings.Join(s.Skipped, ", "))
+		fmt.Fprintf(w, "  - skip what the source published but has no place here: %s\n", cli.Clean(strings.Join(s.Skipped, ", ")))
 	}
 }
 

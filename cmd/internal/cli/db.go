@@ -69,6 +69,9 @@ func (f *DBFlags) dump(parallel int) (*publish.Dump, dbCheck, error) {
 		if err != nil {
 			return nil, nil, usageError("--db: " + err.Error())
 		}
+		if cfg.Database == "" {
+			return nil, nil, usageError("--db names no database: add it to the path, e.g. mysql://user@host:3306/NAME")
+		}
 		d.Run = func(ctx context.Context, sink dumpers.Sink) error { return mysql.NewDumper(cfg).Dump(ctx, sink, opt) }
 		check = func(ctx context.Context) error { _, err := mysql.Column(ctx, cfg, "SELECT 1"); return err }
 	case "postgres":

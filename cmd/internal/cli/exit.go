@@ -12,6 +12,7 @@ import (
 	"syscall"
 
 	"synco/chunkstore"
+	"synco/dumpers"
 	"synco/dumpers/mysql"
 	"synco/dumpers/postgres"
 	"synco/fetch"
@@ -47,6 +48,10 @@ func Classify(err error) (code int, hint string) {
 		return ExitToken, "the token comes from another synco version: use matching versions on both sides"
 	case errors.Is(err, httpsrv.ErrCertPin):
 		return ExitTampered, "something between here and the source answered with another certificate (a TLS-intercepting proxy?), or the token is from another run of synco-lite; copy the token again"
+	case errors.Is(err, dumpers.ErrRefused):
+		return ExitTampered, "the source's dump holds a statement that synco's dumpers never write (it could act outside the imported database); nothing was installed. Is the source compromised? Tell its administrator"
+	case errors.Is(err, fetch.ErrReplay):
+		return ExitTampered, "this token is for an older publication of the same source than one already fetched here (an old command from the shell history, or a replay); publish again on the source and use the new token"
 	case errors.Is(err, manifest.ErrRootAuth):
 		return ExitTampered, "the token does not belong to this publication, or the data was altered in transit; copy the token again"
 	case errors.Is(err, fetch.ErrCacheDamaged):
@@ -97,7 +102,7 @@ func Report(w io.Writer, prog string, err error) int {
 	if code == ExitInterrupted {
 		code, hint = ExitError, "" // cancelled from within, not by the user: a bug, show it
 	}
-	fmt.Fprintf(w, "%s: error: %v\n", prog, err)
+	fmt.Fprintf(w, "%s: error: %s\n", prog, Clean(err.Error())) // may quote the source
 	if hint != "" {
 		fmt.Fprintf(w, "%s: hint: %s\n", prog, hint)
 	}
@@ -111,7 +116,8 @@ const ExitCodesHelp = `Exit codes:
   2    usage error
   3    token mistyped, incomplete or of another version
   4    source unreachable, or the publication is gone
-  5    verification failed (tampered data, or a token for another publication)
+  5    verification failed (tampered data, a token for another publication, a dump
+       statement outside what a dump may do)
   6    local write failed (disk full, permissions, unsafe target path)
   7    the source failed to publish
   130  interrupted (run the same command again to resume)`

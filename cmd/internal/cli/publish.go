@@ -32,6 +32,7 @@ type PublishCmd struct {
 	Keep     bool          `help:"Leave the published files in --out DIR when stopping."`
 	StateDir string        `name:"state-dir" placeholder:"DIR" type:"path" help:"Source store kept between runs so unchanged content is not re-read (default: user cache dir/synco-lite)."`
 	Parallel int           `default:"0" help:"Workers that read, chunk and seal (default: number of CPUs)."`
+	Rotate   bool          `help:"Give the store new keys before publishing: tokens printed before can read nothing published from now on. The next fetch downloads everything once."`
 
 	DBFlags      `embed:""`
 	ProjectFlags `embed:""`
@@ -140,8 +141,12 @@ func (c *PublishCmd) inputs(env *Env) (publish.Inputs, error) {
 		if err != nil {
 			return in, err
 		}
-		if _, err := os.Stat(file); err != nil {
+		fi, err := os.Stat(file)
+		if err != nil {
 			return in, usageError(fmt.Sprintf("--stream %s: %v", name, err))
+		}
+		if !fi.Mode().IsRegular() {
+			return in, usageError(fmt.Sprintf("--stream %s: %s is not a regular file (for a directory use --files %s=%s)", name, file, name, file))
 		}
 		in.Streams = append(in.Streams, publish.StreamFile{Name: name, Path: file, Class: chunkstore.ClassDB})
 	}
@@ -204,6 +209,12 @@ func (c *PublishCmd) Run(env *Env) error {
 		return err
 	}
 	defer st.Close()
+	if c.Rotate {
+		if err := st.Rotate(); err != nil {
+			return err
+		}
+		fmt.Fprintf(stderr, "%s: the store has new keys: earlier tokens read nothing of this or later publications; this publish seals everything anew\n", prog)
+	}
 	pub, err := publish.NewPublication(st)
 	if err != nil {
 		return err
@@ -255,7 +266,7 @@ func (c *PublishCmd) Run(env *Env) error {
 	}
 
 	fmt.Fprintf(stderr, "%s: on the destination, run:\n\n", prog)
-	tok := st.Token(base)
+	tok := pub.Token(base)
 	tok.CertPin = certPin
 	fmt.Fprintf(stdout, "synco fetch %s\n", tok.String())
 	fmt.Fprintf(stderr, "\n%s: (or put the token in SYNCO_TOKEN, or pipe it to \"synco fetch -\", to keep it out of process lists)\n", prog)
