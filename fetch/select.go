@@ -28,6 +28,10 @@ type Summary struct {
 	DumpBytes     int64    // their size
 	DownloadBytes int64    // sealed bytes not in the cache (what will be downloaded, ±)
 	Skipped       []string // published top-level entries Map left out
+	// RemoteOrigin is where the remote files to write come from
+	// (scheme://host[:port], the publication's public base; the source chose
+	// it); "" if there are none.
+	RemoteOrigin string
 }
 
 // mapStreams applies Options.Map: published paths become target paths, and streams
@@ -67,6 +71,9 @@ func (f *fetcher) summarize(ctx context.Context, p *plan, dumps []*Dump, need []
 			}
 			sum.Files++
 			sum.FileBytes += int64(o.Size)
+			if o.Kind == manifest.KindRemote {
+				sum.RemoteOrigin = f.remoteOrigin
+			}
 			if _, err := os.Lstat(filepath.Join(p.to, filepath.FromSlash(o.Path))); err == nil {
 				sum.Replaced = append(sum.Replaced, o.Path)
 			}
