@@ -42,6 +42,8 @@ var (
 	// any progress (same state, phase and counts) for Options.StallAfter: its
 	// publisher was most likely killed.
 	ErrStalled = errors.New("fetch: the source shows no progress")
+	// ErrTargetLocked: another fetch is writing into the same target directory.
+	ErrTargetLocked = errors.New("fetch: another fetch is writing into the target directory")
 )
 
 // SourceFailedError is a publication the source gave up on.
@@ -246,6 +248,7 @@ func (f *fetcher) run(ctx context.Context) error {
 		if p, err = newPlan(rest, sqlDumps, f.opt.To, root.Created); err != nil {
 			return err
 		}
+		defer p.close()
 	}
 	// Database streams first (schema, data, post), so an import can start early.
 	var need []manifest.Loc
