@@ -379,7 +379,7 @@ func (f *fetcher) waitReady(ctx context.Context) (*manifest.Root, error) {
 			return nil, &SourceFailedError{Reason: root.Reason}
 		}
 		if still := watch.still(root, time.Now()); still >= f.opt.StallAfter {
-			return nil, fmt.Errorf("%w for %v (state %s, phase %q, %d of %d)", ErrStalled, still.Round(time.Second), root.State, root.Phase, root.Done, root.Total)
+			return nil, fmt.Errorf("%w for %v (state %s, phase %q, %d of %d)", ErrStalled, still.Round(still/10), root.State, root.Phase, root.Done, root.Total)
 		}
 		f.report(Progress{Phase: "waiting", SourcePhase: root.Phase, Done: int64(root.Done), Total: int64(root.Total)})
 		t := time.NewTimer(f.opt.Poll)

@@ -104,6 +104,9 @@ func TestRemoteFilesStayOffTheLocalNetwork(t *testing.T) {
 	if !errors.Is(err, httpsrv.ErrForbiddenAddr) {
 		t.Fatalf("remote files on 127.0.0.1 from a public publication: %v, want ErrForbiddenAddr", err)
 	}
+	if testing.Verbose() {
+		t.Log(err)
+	}
 	if n := inside.conns.Load(); n != 0 {
 		t.Errorf("the local service got %d connections", n)
 	}
@@ -189,6 +192,9 @@ func TestRemoteFileNeverAnswers(t *testing.T) {
 	if !errors.Is(err, httpsrv.ErrIdle) || !httpsrv.IsTransient(err) || ctx.Err() != nil {
 		t.Fatalf("silent public host: %v, want transient ErrIdle", err)
 	}
+	if testing.Verbose() {
+		t.Log(err)
+	}
 	if n := accepted.Load(); n > 6 { // 3 stalls for each of the two files at most
 		t.Errorf("%d connections to the silent host", n)
 	}
@@ -219,6 +225,9 @@ func TestFetchGivesUpOnStalledSource(t *testing.T) {
 	_, err = fetch.Run(ctx, opt)
 	if !errors.Is(err, fetch.ErrStalled) || ctx.Err() != nil {
 		t.Fatalf("root in Created forever: %v, want ErrStalled", err)
+	}
+	if testing.Verbose() {
+		t.Log(err)
 	}
 	if waiting.Load() == 0 {
 		t.Error("no waiting progress reported before giving up")

@@ -195,6 +195,8 @@ func TestFetchSymlinkSwapAtEachStep(t *testing.T) {
 			}
 			if !errors.Is(err, fetch.ErrUnsafePath) {
 				t.Errorf("%s through a symlink: %v, want ErrUnsafePath", tc.op, err)
+			} else if testing.Verbose() {
+				t.Log(err)
 			}
 			if ents, _ := os.ReadDir(outside); len(ents) != 0 {
 				t.Errorf("%d entries written outside --to, e.g. %s", len(ents), ents[0].Name())
