@@ -140,20 +140,21 @@ func TestClientIdleTransient(t *testing.T) {
 	}
 }
 
-// A body that arrives slowly but steadily is not idle, whatever its total time.
+// A body that arrives slowly but steadily is not idle, whatever its total time
+// (here longer than the idle time; each gap is a tenth of it).
 func TestClientSlowBodyIsNotIdle(t *testing.T) {
 	srv := newRawServer(t, func(_ int64, c net.Conn) {
 		if _, err := readRequest(c); err != nil {
 			return
 		}
-		fmt.Fprintf(c, "HTTP/1.1 200 OK\r\nContent-Length: 10\r\n\r\n")
-		for range 10 {
-			time.Sleep(50 * time.Millisecond)
+		fmt.Fprintf(c, "HTTP/1.1 200 OK\r\nContent-Length: 12\r\n\r\n")
+		for range 12 {
+			time.Sleep(100 * time.Millisecond)
 			c.Write([]byte("x"))
 		}
 	})
-	c, _ := httpsrv.NewClientWith("http://"+srv.addr+"/k", httpsrv.ClientOptions{Parallel: 1, Idle: 300 * time.Millisecond})
-	if got, err := c.Root(t.Context()); err != nil || len(got) != 10 {
+	c, _ := httpsrv.NewClientWith("http://"+srv.addr+"/k", httpsrv.ClientOptions{Parallel: 1, Idle: time.Second})
+	if got, err := c.Root(t.Context()); err != nil || len(got) != 12 {
 		t.Fatalf("slow body: %q, %v", got, err)
 	}
 }
