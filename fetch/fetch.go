@@ -38,6 +38,12 @@ var (
 	// ErrCacheDamaged: a chunk in the local cache no longer verifies (it did when it
 	// was stored, so the damage is local); it has been removed and a re-run fetches it.
 	ErrCacheDamaged = errors.New("fetch: cached chunk damaged on disk; it was removed, run again")
+	// ErrStalled: the source's root stayed in Created or Initializing without
+	// any progress (same state, phase and counts) for Options.StallAfter: its
+	// publisher was most likely killed.
+	ErrStalled = errors.New("fetch: the source shows no progress")
+	// ErrTargetLocked: another fetch is writing into the same target directory.
+	ErrTargetLocked = errors.New("fetch: another fetch is writing into the target directory")
 )
 
 // SourceFailedError is a publication the source gave up on.
@@ -58,7 +64,15 @@ type Options struct {
 	// first requests fail with httpsrv.ErrUnreachable: wrong address, nothing
 	// listening); once it answered, Backoff applies. Zero: 3s.
 	FirstContact time.Duration
-	Progress     func(Progress) // optional
+	// Idle bounds how long a request waits for a response header and each
+	// body read for a byte (httpsrv.ErrIdle, retried up to three times).
+	// Zero: httpsrv.DefaultIdle.
+	Idle time.Duration
+	// StallAfter bounds how long a source preparing its publication may show
+	// no progress (ErrStalled). A source whose phase or counts change keeps
+	// the wait alive however long it takes. Zero: 5 minutes.
+	StallAfter time.Duration
+	Progress   func(Progress) // optional
 
 	// Import, if set, restores each database dump of the publication. It runs while
 	// the chunks arrive (src.Open waits for a stream's chunks); files are written to
@@ -113,6 +127,8 @@ type fetcher struct {
 	keys   *chunkstore.Keys
 	stats  Stats
 
+	remoteOrigin string // of the remote files (remoteOrigin)
+
 	locs       map[chunkstore.ID]manifest.Loc     // every chunk of the manifest
 	variants   map[chunkstore.ID]manifest.Variant // by chunk ID
 	splices    sync.Map                           // Obj ID → manifest.Variant being downloaded
@@ -140,7 +156,12 @@ func Run(ctx context.Context, opt Options) (*Stats, error) {
 	if opt.FirstContact == 0 {
 		opt.FirstContact = 3 * time.Second
 	}
-	client, err := httpsrv.NewClient(opt.Token.URL, opt.Token.CertPin, opt.Parallel, opt.Transport)
+	if opt.StallAfter == 0 {
+		opt.StallAfter = 5 * time.Minute
+	}
+	client, err := httpsrv.NewClientWith(opt.Token.URL, httpsrv.ClientOptions{
+		Pin: opt.Token.CertPin, Parallel: opt.Parallel, Transport: opt.Transport, Idle: opt.Idle,
+	})
 	if err != nil {
 		return nil, err
 	}
@@ -162,6 +183,9 @@ func (f *fetcher) run(ctx context.Context) error {
 	}
 	m, err := f.manifest(ctx, root)
 	if err != nil {
+		return err
+	}
+	if f.remoteOrigin, err = remoteOrigin(m.Streams); err != nil {
 		return err
 	}
 	f.locs = m.Locate()
@@ -224,6 +248,7 @@ func (f *fetcher) run(ctx context.Context) error {
 		if p, err = newPlan(rest, sqlDumps, f.opt.To, root.Created); err != nil {
 			return err
 		}
+		defer p.close()
 	}
 	// Database streams first (schema, data, post), so an import can start early.
 	var need []manifest.Loc
@@ -327,8 +352,10 @@ func (f *fetcher) report(p Progress) {
 }
 
 // waitReady reads the root until the source says Ready, reporting its progress.
+// A source that shows no progress for opt.StallAfter is given up on (ErrStalled).
 func (f *fetcher) waitReady(ctx context.Context) (*manifest.Root, error) {
 	start := time.Now()
+	var watch stallWatch
 	for {
 		var sealed []byte
 		err := httpsrv.Retry(ctx, f.opt.Backoff, func(int) (err error) {
@@ -354,6 +381,9 @@ func (f *fetcher) waitReady(ctx context.Context) (*manifest.Root, error) {
 		case manifest.StateFailed:
 			return nil, &SourceFailedError{Reason: root.Reason}
 		}
+		if still := watch.still(root, time.Now()); still >= f.opt.StallAfter {
+			return nil, fmt.Errorf("%w for %v (state %s, phase %q, %d of %d)", ErrStalled, still.Round(still/10), root.State, root.Phase, root.Done, root.Total)
+		}
 		f.report(Progress{Phase: "waiting", SourcePhase: root.Phase, Done: int64(root.Done), Total: int64(root.Total)})
 		t := time.NewTimer(f.opt.Poll)
 		select {
@@ -363,6 +393,29 @@ func (f *fetcher) waitReady(ctx context.Context) (*manifest.Root, error) {
 		case <-t.C:
 		}
 	}
+}
+
+// stallWatch tells how long a source's root has stayed the same.
+type stallWatch struct {
+	last  rootProgress
+	since time.Time
+}
+
+// rootProgress is what changes while a source makes progress.
+type rootProgress struct {
+	state       manifest.State
+	phase       string
+	done, total uint64
+}
+
+// still records root as seen at now and returns for how long the source has
+// shown it unchanged.
+func (w *stallWatch) still(root *manifest.Root, now time.Time) time.Duration {
+	p := rootProgress{root.State, root.Phase, root.Done, root.Total}
+	if w.since.IsZero() || p != w.last {
+		w.last, w.since = p, now
+	}
+	return now.Sub(w.since)
 }
 
 // manifest downloads the manifest chunks the cache lacks and decodes the manifest.

@@ -4,7 +4,6 @@ import (
 	"context"
 	"errors"
 	"io/fs"
-	"os"
 	"path"
 	"path/filepath"
 	"sort"
@@ -28,6 +27,10 @@ type Summary struct {
 	DumpBytes     int64    // their size
 	DownloadBytes int64    // sealed bytes not in the cache (what will be downloaded, ±)
 	Skipped       []string // published top-level entries Map left out
+	// RemoteOrigin is where the remote files to write come from
+	// (scheme://host[:port], the publication's public base; the source chose
+	// it); "" if there are none.
+	RemoteOrigin string
 }
 
 // mapStreams applies Options.Map: published paths become target paths, and streams
@@ -67,7 +70,10 @@ func (f *fetcher) summarize(ctx context.Context, p *plan, dumps []*Dump, need []
 			}
 			sum.Files++
 			sum.FileBytes += int64(o.Size)
-			if _, err := os.Lstat(filepath.Join(p.to, filepath.FromSlash(o.Path))); err == nil {
+			if o.Kind == manifest.KindRemote {
+				sum.RemoteOrigin = f.remoteOrigin
+			}
+			if _, err := p.lstat(o.Path); err == nil {
 				sum.Replaced = append(sum.Replaced, o.Path)
 			}
 		}
@@ -119,6 +125,9 @@ func (p *plan) roots() []string {
 // extra lists the files and symlinks under the plan's roots that the plan does not
 // have (target-relative, deepest first), skipping staging directories.
 func (p *plan) extra() []string {
+	if p.root == nil {
+		return nil
+	}
 	have := map[string]bool{}
 	for _, o := range p.outputs {
 		have[o.Path] = true
@@ -128,20 +137,17 @@ func (p *plan) extra() []string {
 	}
 	var extra []string
 	for _, r := range p.roots() {
-		base := filepath.Join(p.to, filepath.FromSlash(r))
-		filepath.WalkDir(base, func(fp string, d fs.DirEntry, err error) error {
+		fs.WalkDir(p.root.FS(), r, func(rel string, d fs.DirEntry, err error) error {
 			if err != nil {
-				return nil // vanished or unreadable: nothing to delete there
+				return nil // vanished, unreadable or a symlink out: nothing to delete there
 			}
-			rel, _ := filepath.Rel(p.to, fp)
-			rel = filepath.ToSlash(rel)
 			if d.IsDir() && strings.HasPrefix(d.Name(), stagingPrefix) {
-				return filepath.SkipDir
+				return fs.SkipDir
 			}
 			if !have[rel] {
 				extra = append(extra, rel)
 				if d.IsDir() {
-					return filepath.SkipDir // the whole directory goes
+					return fs.SkipDir // the whole directory goes
 				}
 			}
 			return nil
@@ -154,8 +160,9 @@ func (p *plan) extra() []string {
 // deleteExtra removes what extra lists; called after a successful install.
 func (f *fetcher) deleteExtra(p *plan) error {
 	for _, rel := range p.extra() {
-		if err := os.RemoveAll(filepath.Join(p.to, filepath.FromSlash(rel))); err != nil {
-			return err
+		hook("delete", rel)
+		if err := p.root.RemoveAll(filepath.FromSlash(rel)); err != nil {
+			return confined("delete", rel, err)
 		}
 		f.mu.Lock()
 		f.stats.FilesDeleted++

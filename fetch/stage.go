@@ -9,6 +9,8 @@ import (
 	"path"
 	"path/filepath"
 	"sort"
+	"strconv"
+	"strings"
 	"sync"
 	"sync/atomic"
 	"time"
@@ -30,9 +32,9 @@ import (
 type stage struct {
 	f       *fetcher
 	p       *plan
-	dir     string
-	created bool // the target did not exist before
-	umask   fs.FileMode
+	dir     string                    // relative to the target (p.root)
+	lock    *os.File                  // the target directory, flocked
+	created bool                      // the target did not exist before
 	at      map[chunkstore.ID][]place // where each chunk's plaintext goes
 	files   []*outFile
 	remote  []*outFile // KindRemote files, not made of chunks
@@ -50,7 +52,7 @@ type place struct {
 type outFile struct {
 	st   *stage
 	o    output
-	path string // in staging
+	path string // in staging, relative to the target
 
 	mu   sync.Mutex
 	f    *os.File
@@ -70,35 +72,43 @@ type part struct {
 	done bool
 }
 
-// newStage creates the staging directory (removing ones left by interrupted
-// runs) and its subdirectories, and maps every chunk to its places.
+// newStage creates the target if needed and locks it against another fetch
+// (ErrTargetLocked), creates the staging directory (removing ones left by
+// interrupted runs) and its subdirectories, and maps every chunk to its places.
 func (f *fetcher) newStage(root *manifest.Root, p *plan) (st *stage, err error) {
 	st = &stage{f: f, p: p, at: map[chunkstore.ID][]place{}}
-	if _, err := os.Stat(p.to); errors.Is(err, fs.ErrNotExist) {
-		st.created = true
-	}
-	if err := os.MkdirAll(p.to, 0o755); err != nil {
-		return nil, fmt.Errorf("create %s: %w", p.to, err)
-	}
-	if old, _ := filepath.Glob(filepath.Join(p.to, stagingPrefix+"*")); len(old) > 0 {
-		for _, o := range old { // left by an interrupted run
-			os.RemoveAll(o)
+	if p.root == nil {
+		if _, err := os.Lstat(p.to); errors.Is(err, fs.ErrNotExist) {
+			st.created = true
 		}
-	}
-	st.dir = filepath.Join(p.to, stagingPrefix+hex.EncodeToString(root.PubID[:8]))
-	if err := os.Mkdir(st.dir, 0o700); err != nil {
-		st.dir = ""
-		st.cleanup()
-		return nil, fmt.Errorf("create staging directory: %w", err)
-	}
-	defer func() {
-		if err != nil {
+		if err := os.MkdirAll(p.to, 0o755); err != nil {
+			return nil, fmt.Errorf("create %s: %w", p.to, err)
+		}
+		if p.root, err = os.OpenRoot(p.to); err != nil {
 			st.cleanup()
+			return nil, fmt.Errorf("open target: %w", err)
 		}
-	}()
-	if st.umask, err = probeUmask(st.dir); err != nil {
+	}
+	if st.lock, err = lockTarget(p.root); err != nil {
+		st.cleanup()
 		return nil, err
 	}
+	if err := removeStaging(p.root); err != nil { // left by an interrupted run
+		st.cleanup()
+		return nil, err
+	}
+	st.dir = stagingPrefix + hex.EncodeToString(root.PubID[:8])
+	if err := p.root.Mkdir(st.dir, 0o700); err != nil {
+		st.dir = ""
+		st.cleanup()
+		return nil, confined("create staging directory", stagingPrefix, err)
+	}
+	made := st
+	defer func() {
+		if err != nil {
+			made.cleanup()
+		}
+	}()
 	dirs := map[string]bool{}
 	for _, o := range p.outputs {
 		if o.Kind != manifest.KindFile && o.Kind != manifest.KindRemote {
@@ -131,8 +141,9 @@ func (f *fetcher) newStage(root *manifest.Root, p *plan) (st *stage, err error) 
 	}
 	sort.Strings(sorted) // parents first
 	for _, d := range sorted {
-		if err := os.Mkdir(filepath.Join(st.dir, filepath.FromSlash(d)), 0o700); err != nil {
-			return nil, fmt.Errorf("create staging directory: %w", err)
+		hook("stagedir", d)
+		if err := p.root.Mkdir(filepath.Join(st.dir, filepath.FromSlash(d)), 0o700); err != nil {
+			return nil, confined("create staging directory", d, err)
 		}
 	}
 	// Empty streams and files are complete already.
@@ -154,21 +165,52 @@ func (f *fetcher) newStage(root *manifest.Root, p *plan) (st *stage, err error) 
 	return st, nil
 }
 
-// probeUmask finds which permission bits new files lose, so that a file's mode
-// is only changed when creating it did not already give the right one.
-func probeUmask(dir string) (fs.FileMode, error) {
-	name := filepath.Join(dir, ".umask")
+// removeStaging removes the staging directories in the target.
+func removeStaging(root *os.Root) error {
+	d, err := root.Open(".")
+	if err != nil {
+		return fmt.Errorf("read target: %w", err)
+	}
+	names, err := d.Readdirnames(-1)
+	d.Close()
+	if err != nil {
+		return fmt.Errorf("read target: %w", err)
+	}
+	for _, n := range names {
+		if strings.HasPrefix(n, stagingPrefix) {
+			if err := root.RemoveAll(n); err != nil {
+				return fmt.Errorf("remove old staging directory: %w", err)
+			}
+		}
+	}
+	return nil
+}
+
+// umask returns the process's file mode creation mask: the permission bits
+// that files and directories created by this process lose.
+func umask() fs.FileMode {
+	if b, err := os.ReadFile("/proc/self/status"); err == nil { // Linux ≥ 4.7
+		for line := range strings.Lines(string(b)) {
+			if v, ok := strings.CutPrefix(line, "Umask:"); ok {
+				if m, err := strconv.ParseUint(strings.TrimSpace(v), 8, 32); err == nil {
+					return fs.FileMode(m) & 0o777
+				}
+			}
+		}
+	}
+	// Elsewhere: create a file with every permission bit and see which it lost.
+	name := filepath.Join(os.TempDir(), fmt.Sprintf(".synco-umask-%d-%d", os.Getpid(), time.Now().UnixNano()))
 	f, err := os.OpenFile(name, os.O_CREATE|os.O_EXCL|os.O_WRONLY, 0o777)
 	if err != nil {
-		return 0, fmt.Errorf("create staging directory: %w", err)
+		return 0o022
 	}
 	fi, err := f.Stat()
 	f.Close()
 	os.Remove(name)
 	if err != nil {
-		return 0, fmt.Errorf("create staging directory: %w", err)
+		return 0o022
 	}
-	return 0o777 &^ fi.Mode().Perm(), nil
+	return 0o777 &^ fi.Mode().Perm()
 }
 
 // maxBatch bounds the bytes a batch gathers for one write.
@@ -299,32 +341,30 @@ func (of *outFile) open(st *stage) (*os.File, error) {
 	of.mu.Lock()
 	defer of.mu.Unlock()
 	if of.f == nil && of.err == nil {
-		of.f, of.err = os.OpenFile(of.path, os.O_CREATE|os.O_EXCL|os.O_RDWR, fs.FileMode(of.o.Mode&0o777))
-		if of.err != nil {
-			of.err = fmt.Errorf("write %s: %w", of.o.Path, of.err)
-		}
+		hook("open", of.o.Path)
+		// The umask takes its bits off the published mode.
+		of.f, of.err = st.p.root.OpenFile(of.path, os.O_CREATE|os.O_EXCL|os.O_RDWR, fs.FileMode(of.o.Mode&0o777))
+		of.err = confined("write", of.o.Path, of.err)
 	}
 	return of.f, of.err
 }
 
-// finishFile sets the verified file's mode (if creating it did not) and mtime,
-// and closes it.
+// finishFile sets the verified file's mtime and closes it. (Its mode is the
+// one it was created with: the published one less the umask.)
 func (st *stage) finishFile(of *outFile) error {
 	fd, err := of.open(st)
 	if err != nil {
 		return err
 	}
-	want := fs.FileMode(of.o.Mode & 0o7777)
-	if want != want&0o777&^st.umask {
-		err = fd.Chmod(want)
-	}
 	mt := time.Unix(0, of.o.MTime)
-	err = errors.Join(err, os.Chtimes(of.path, mt, mt), fd.Close())
+	hook("chtimes", of.o.Path)
+	err = confined("write", of.o.Path, st.p.root.Chtimes(of.path, mt, mt))
+	err = errors.Join(err, fd.Close())
 	of.mu.Lock()
 	of.f = nil
 	of.mu.Unlock()
 	if err != nil {
-		return fmt.Errorf("write %s: %w", of.o.Path, err)
+		return err
 	}
 	st.f.addWritten(int64(of.o.Size))
 	return nil
@@ -357,7 +397,10 @@ func (st *stage) cleanup() {
 		of.mu.Unlock()
 	}
 	if st.dir != "" {
-		os.RemoveAll(st.dir)
+		st.p.root.RemoveAll(st.dir)
+	}
+	if st.lock != nil {
+		st.lock.Close() // and with it the lock
 	}
 	if st.created {
 		os.Remove(st.p.to) // only succeeds if we left it empty

@@ -45,7 +45,7 @@ func TestBatchDeliver(t *testing.T) {
 	if err := st.complete(); err != nil {
 		t.Fatal(err)
 	}
-	if b, err := os.ReadFile(filepath.Join(st.dir, "f")); err != nil || string(b) != "chunk-abbchunk-a" {
+	if b, err := os.ReadFile(filepath.Join(st.p.to, st.dir, "f")); err != nil || string(b) != "chunk-abbchunk-a" {
 		t.Fatalf("staged file = %q, %v", b, err)
 	}
 

@@ -10,6 +10,8 @@ import (
 	"path/filepath"
 	"sort"
 	"strings"
+	"sync"
+	"syscall"
 	"time"
 
 	"golang.org/x/sync/errgroup"
@@ -17,15 +19,83 @@ import (
 	"synco/manifest"
 )
 
-// ErrUnsafePath: a manifest path would write outside the target or through a symlink.
+// ErrUnsafePath: a manifest path would write outside the target or through a
+// symlink, or a directory beneath the target was replaced by a symlink while
+// the fetch ran.
 var ErrUnsafePath = errors.New("fetch: unsafe path")
 
 const stagingPrefix = ".synco-tmp-"
 
+// A plan writes beneath its target through an os.Root: every open, mkdir,
+// chmod, chtimes, rename and delete is resolved by the kernel relative to the
+// target directory, one component at a time, and a symlink that leads out of
+// it is refused (ErrUnsafePath), also one that replaced a directory after it
+// was checked.
 type plan struct {
 	to        string
+	root      *os.Root // of to; nil until to exists
+	umask     fs.FileMode
 	outputs   []output
 	unchanged []string // files already in the target as published (not written again)
+}
+
+// close closes the plan's root.
+func (p *plan) close() {
+	if p != nil && p.root != nil {
+		p.root.Close()
+	}
+}
+
+// lstat is os.Lstat of the target-relative slash path rel; fs.ErrNotExist
+// while the target does not exist.
+func (p *plan) lstat(rel string) (fs.FileInfo, error) {
+	if p.root == nil {
+		return nil, fs.ErrNotExist
+	}
+	return p.root.Lstat(filepath.FromSlash(rel))
+}
+
+// fileMode is the mode a published file or directory gets: its permission
+// bits less the umask (no setuid, setgid or sticky bit from the source).
+func (p *plan) fileMode(published uint32) fs.FileMode {
+	return fs.FileMode(published&0o777) &^ p.umask
+}
+
+// escaped is the error of an os.Root operation that would leave the root.
+var escaped = sync.OnceValue(func() error {
+	r, err := os.OpenRoot(os.TempDir())
+	if err != nil {
+		return nil
+	}
+	defer r.Close()
+	_, err = r.Lstat("../x")
+	var pe *fs.PathError
+	if errors.As(err, &pe) {
+		return pe.Err
+	}
+	return nil
+})
+
+// confined names the failure of operation op on the target-relative path rel:
+// one that a symlink made (it would have left the target, or a symlink stood
+// where a directory was) is ErrUnsafePath.
+func confined(op, rel string, err error) error {
+	if err == nil {
+		return nil
+	}
+	if esc := escaped(); esc != nil && errors.Is(err, esc) || errors.Is(err, syscall.ELOOP) || errors.Is(err, syscall.ENOTDIR) {
+		return fmt.Errorf("%s %s: %w: a symlink leads out of the target (%w)", op, rel, ErrUnsafePath, err)
+	}
+	return fmt.Errorf("%s %s: %w", op, rel, err)
+}
+
+// testHook, if set (tests), is called before each operation on the target.
+var testHook func(op, rel string)
+
+func hook(op, rel string) {
+	if testHook != nil {
+		testHook(op, rel)
+	}
 }
 
 // skipUnchanged leaves out the files the target already has with the published size,
@@ -35,9 +105,9 @@ func (p *plan) skipUnchanged() int {
 	kept := p.outputs[:0]
 	for _, o := range p.outputs {
 		if (o.Kind == manifest.KindFile || o.Kind == manifest.KindRemote) && len(o.parts) == 1 { // not a dump's .sql (made of several)
-			fi, err := os.Lstat(filepath.Join(p.to, filepath.FromSlash(o.Path)))
+			fi, err := p.lstat(o.Path)
 			if err == nil && fi.Mode().IsRegular() && fi.Size() == int64(o.Size) &&
-				fi.ModTime().UnixNano() == o.MTime && uint32(fi.Mode().Perm()) == o.Mode&0o777 {
+				fi.ModTime().UnixNano() == o.MTime && fi.Mode().Perm() == p.fileMode(o.Mode) {
 				p.unchanged = append(p.unchanged, o.Path)
 				continue
 			}
@@ -58,14 +128,25 @@ type output struct {
 // newPlan validates every path against the target directory before anything is
 // written: paths must be valid relative paths (even though the manifest is signed),
 // must not go through a symlink or a non-directory already in the target, and a file
-// must not replace a directory. Each dump becomes <prefix>.sql.
-func newPlan(streams []manifest.Stream, dumps []*Dump, to string, created int64) (*plan, error) {
-	p := &plan{to: to}
+// must not replace a directory. Each dump becomes <prefix>.sql (mode 0600: it holds
+// the whole database). The caller closes the plan.
+func newPlan(streams []manifest.Stream, dumps []*Dump, to string, created int64) (p *plan, err error) {
+	p = &plan{to: to, umask: umask()}
+	if p.root, err = os.OpenRoot(to); errors.Is(err, fs.ErrNotExist) {
+		p.root = nil
+	} else if err != nil {
+		return nil, fmt.Errorf("open target: %w", err)
+	}
+	defer func() {
+		if err != nil {
+			p.close()
+		}
+	}()
 	for _, s := range streams {
 		p.outputs = append(p.outputs, output{Stream: s, parts: []manifest.Stream{s}})
 	}
 	for _, d := range dumps {
-		o := output{Stream: manifest.Stream{Path: d.Prefix + ".sql", Kind: manifest.KindFile, Mode: 0o644, MTime: created}, parts: d.parts}
+		o := output{Stream: manifest.Stream{Path: d.Prefix + ".sql", Kind: manifest.KindFile, Mode: 0o600, MTime: created}, parts: d.parts}
 		for _, s := range d.parts {
 			o.Size += s.Size
 		}
@@ -87,7 +168,7 @@ func newPlan(streams []manifest.Stream, dumps []*Dump, to string, created int64)
 				return nil, fmt.Errorf("%w: %q is a file and a directory", ErrUnsafePath, dir)
 			}
 		}
-		if err := checkTarget(to, o.Stream); err != nil {
+		if err := p.checkTarget(o.Stream); err != nil {
 			return nil, err
 		}
 	}
@@ -96,12 +177,12 @@ func newPlan(streams []manifest.Stream, dumps []*Dump, to string, created int64)
 
 // checkTarget refuses existing symlinks or files where the target tree needs a
 // directory, and a directory where it needs a file.
-func checkTarget(to string, s manifest.Stream) error {
+func (p *plan) checkTarget(s manifest.Stream) error {
 	elems := strings.Split(s.Path, "/")
-	cur := to
-	for i, e := range elems {
-		cur = filepath.Join(cur, e)
-		fi, err := os.Lstat(cur)
+	for i := range elems {
+		rel := strings.Join(elems[:i+1], "/")
+		cur := filepath.Join(p.to, filepath.FromSlash(rel))
+		fi, err := p.lstat(rel)
 		if errors.Is(err, fs.ErrNotExist) {
 			return nil
 		}
@@ -141,10 +222,10 @@ func (f *fetcher) addWritten(n int64) {
 	f.mu.Unlock()
 }
 
-// install moves the verified files from staging into the target (each parent
-// directory is created once, renames run in parallel) and then applies
-// directory modes and times, deepest first (creating entries changes a dir's
-// mtime).
+// install moves the verified files from staging (a directory in the target)
+// into the target (each parent directory is created once, renames run in
+// parallel) and then applies directory modes and times, deepest first
+// (creating entries changes a dir's mtime).
 func (f *fetcher) install(staging string, p *plan) error {
 	var dirs []manifest.Stream
 	made := map[string]bool{}
@@ -152,8 +233,9 @@ func (f *fetcher) install(staging string, p *plan) error {
 		if made[dir] {
 			return nil
 		}
-		if err := os.MkdirAll(filepath.Join(p.to, filepath.FromSlash(dir)), 0o755); err != nil {
-			return err
+		hook("mkdir", dir)
+		if err := p.root.MkdirAll(filepath.FromSlash(dir), 0o755); err != nil {
+			return confined("install", dir, err)
 		}
 		for ; dir != "." && !made[dir]; dir = path.Dir(dir) {
 			made[dir] = true
@@ -166,12 +248,12 @@ func (f *fetcher) install(staging string, p *plan) error {
 		switch s.Kind {
 		case manifest.KindDir:
 			if err := mkdir(s.Path); err != nil {
-				return fmt.Errorf("install %s: %w", s.Path, err)
+				return err
 			}
 			dirs = append(dirs, s)
 		case manifest.KindFile, manifest.KindRemote:
 			if err := mkdir(path.Dir(s.Path)); err != nil {
-				return fmt.Errorf("install %s: %w", s.Path, err)
+				return err
 			}
 			files = append(files, s)
 		}
@@ -183,9 +265,10 @@ func (f *fetcher) install(staging string, p *plan) error {
 		part := files[i:min(i+batch, len(files))]
 		g.Go(func() error {
 			for _, s := range part {
+				hook("rename", s.Path)
 				rel := filepath.FromSlash(s.Path)
-				if err := os.Rename(filepath.Join(staging, rel), filepath.Join(p.to, rel)); err != nil {
-					return fmt.Errorf("install %s: %w", s.Path, err)
+				if err := p.root.Rename(filepath.Join(staging, rel), rel); err != nil {
+					return confined("install", s.Path, err)
 				}
 			}
 			return nil
@@ -196,10 +279,14 @@ func (f *fetcher) install(staging string, p *plan) error {
 	}
 	sort.Slice(dirs, func(i, j int) bool { return dirs[i].Path > dirs[j].Path })
 	for _, d := range dirs {
-		dst := filepath.Join(p.to, filepath.FromSlash(d.Path))
+		hook("dirmode", d.Path)
+		dst := filepath.FromSlash(d.Path)
 		mt := time.Unix(0, d.MTime)
-		if err := errors.Join(os.Chmod(dst, fs.FileMode(d.Mode&0o7777)), os.Chtimes(dst, mt, mt)); err != nil {
-			return fmt.Errorf("install %s: %w", d.Path, err)
+		if err := p.root.Chmod(dst, p.fileMode(d.Mode)); err != nil {
+			return confined("install", d.Path, err)
+		}
+		if err := p.root.Chtimes(dst, mt, mt); err != nil {
+			return confined("install", d.Path, err)
 		}
 	}
 	return nil
