@@ -52,6 +52,10 @@ func Classify(err error) (code int, hint string) {
 		return ExitTampered, "the source's dump holds a statement that synco's dumpers never write (it could act outside the imported database); nothing was installed. Is the source compromised? Tell its administrator"
 	case errors.Is(err, fetch.ErrReplay):
 		return ExitTampered, "this token is for an older publication of the same source than one already fetched here (an old command from the shell history, or a replay); publish again on the source and use the new token"
+	case errors.Is(err, httpsrv.ErrForbiddenAddr):
+		return ExitTampered, "the publication names files on an address in this machine's or this network's private range; synco does not fetch those (a compromised source could reach your local services). Nothing was installed"
+	case errors.Is(err, httpsrv.ErrRedirect):
+		return ExitTampered, "a server redirected synco to another host; synco stays on the publication's own hosts. Check proxies/CDNs in between"
 	case errors.Is(err, manifest.ErrRootAuth):
 		return ExitTampered, "the token does not belong to this publication, or the data was altered in transit; copy the token again"
 	case errors.Is(err, fetch.ErrCacheDamaged):
@@ -60,6 +64,10 @@ func Classify(err error) (code int, hint string) {
 		return ExitTampered, "data was altered between source and here; nothing was installed. Check proxies/CDNs in between, then retry"
 	case errors.Is(err, httpsrv.ErrUntrusted):
 		return ExitUnreachable, "the source's HTTPS certificate is not trusted on this machine (self-signed? expired? another name?); fix it on the web server, or publish with --tls for a certificate the token pins"
+	case errors.Is(err, fetch.ErrStalled):
+		return ExitUnreachable, "the source shows no progress: is synco-lite still running there (it may have been killed)? Publish again and use the new token"
+	case errors.Is(err, fetch.ErrTargetLocked):
+		return ExitLocal, "another synco fetch is writing into this directory; wait for it to finish, or choose another --to"
 	case errors.Is(err, httpsrv.ErrGone):
 		return ExitUnreachable, "the publication is gone: was synco-lite stopped? Publish again and use the new token"
 	case errors.Is(err, httpsrv.ErrUnreachable):
