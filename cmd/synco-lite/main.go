@@ -10,16 +10,19 @@ import (
 )
 
 type grammar struct {
+	cli.Globals
+
 	Publish cli.PublishCmd `cmd:"" help:"Publish files and streams for synco fetch."`
 	Version cli.VersionCmd `cmd:"" help:"Print the version."`
+	Help    cli.HelpCmd    `cmd:"" help:"Show the help of a command (synco-lite help publish = synco-lite publish --help)."`
 }
 
 const examples = `Examples:
   synco-lite publish --files uploads=/var/www/app/uploads --stream dump.sql=/backups/today.sql
-  synco-lite publish --help     # all flags, serving behind an existing web server
+  synco-lite help publish       # all flags, serving behind an existing web server
 
 `
 
 func main() {
-	os.Exit(cli.Main("synco-lite", "Publishes an application's content (files, database dumps) encrypted for \"synco fetch <token>\".\n\n"+examples+cli.ExitCodesHelp, &grammar{}, os.Args[1:]))
+	os.Exit(cli.Main("synco-lite", "Publishes an application's content (files, database dumps) encrypted for \"synco fetch <token>\".\n\n"+examples+cli.PublishExitCodes, &grammar{}, os.Args[1:]))
 }

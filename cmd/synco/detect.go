@@ -31,7 +31,8 @@ Examples:
   synco detect                      # the project in the current directory
   FLOW_CONTEXT=Production/Live synco detect /var/www/neos
   synco detect --json /var/www/shop | jq .db.dsn
-`
+
+` + cli.ExitCodes(cli.ExitOK, cli.ExitError, cli.ExitUsage, cli.ExitInterrupted)
 }
 
 type detectFileSet struct {
@@ -70,7 +71,12 @@ func (c *DetectCmd) Run(env *cli.Env) error {
 	}
 	p, err := frameworks.Detect(os.DirFS(dir), dir, os.Getenv)
 	if errors.Is(err, frameworks.ErrSyntax) || errors.Is(err, frameworks.ErrUnsupported) {
-		return fmt.Errorf("%w; pass the connection with --db mysql://user:pass@host/db (and the directories with --files NAME=DIR) to skip detection", err)
+		return fmt.Errorf("%w; synco publish and synco-lite publish skip detection when given the database (--db mysql://user:pass@host/db) and the directories (--files NAME=DIR)", err)
+	}
+	if errors.Is(err, frameworks.ErrNotFound) {
+		// Only the text: the exit code is 1 either way, and publish's advice is
+		// reworded for this command.
+		return errors.New(withoutPublishAdvice(err) + "; publish without detection by giving it --db DSN and --files NAME=DIR")
 	}
 	if err != nil {
 		return err
@@ -149,7 +155,7 @@ func writeDetect(w io.Writer, r *detectResult) {
 		fmt.Fprintf(w, "database:   %s\n", r.DB.DSN)
 		fmt.Fprintf(w, "  from %s\n", r.DB.Source)
 	} else {
-		fmt.Fprintf(w, "database:   none found (pass --db)\n")
+		fmt.Fprintf(w, "database:   none found (publish with --db DSN)\n")
 	}
 	if len(r.StructureOnly) > 0 {
 		fmt.Fprintf(w, "structure only (rows not synced): %s\n", strings.Join(r.StructureOnly, ", "))
@@ -161,7 +167,7 @@ func writeDetect(w io.Writer, r *detectResult) {
 		fmt.Fprintf(w, "excluded tables: %s\n", strings.Join(r.Exclude, ", "))
 	}
 	if len(r.FileSets) == 0 {
-		fmt.Fprintf(w, "file sets:  none found (pass --files NAME=DIR)\n")
+		fmt.Fprintf(w, "file sets:  none found (publish with --files NAME=DIR)\n")
 		return
 	}
 	fmt.Fprintf(w, "file sets:\n")

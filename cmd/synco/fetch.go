@@ -18,10 +18,10 @@ import (
 // FetchCmd is `synco fetch`.
 type FetchCmd struct {
 	Token    string `arg:"" optional:"" help:"Token printed by synco-lite publish; - reads it from stdin; if absent, SYNCO_TOKEN is used."`
-	To       string `placeholder:"DIR" type:"path" help:"Directory to write the published files and streams into."`
+	To       string `placeholder:"DIR" type:"dir" help:"Directory to write the published files and streams into."`
 	JSON     bool   `name:"json" help:"Print one JSON object with statistics on stdout at the end."`
 	Parallel int    `default:"4" help:"Concurrent downloads."`
-	Cache    string `placeholder:"DIR" type:"path" help:"Chunk cache kept between fetches (default: user cache dir/synco)."`
+	Cache    string `placeholder:"DIR" type:"dir" help:"Chunk cache kept between fetches (default: user cache dir/synco)."`
 	DB       string `name:"db" env:"SYNCO_LOCAL_DB" placeholder:"DSN" help:"Local database to install the published dump into (mysql://… or postgres://…, created if missing). It is loaded into a fresh database and swapped in only when complete: on any failure the old one stays. SYNCO_LOCAL_DB keeps the password out of the process list."`
 
 	ProjectInstall `embed:""`
@@ -67,8 +67,14 @@ func (c *FetchCmd) Run(env *cli.Env) error {
 		if proj, err = c.ProjectInstall.prepare(env, &opt, c.TableFlags); err != nil {
 			return err
 		}
-	} else if c.DryRun {
-		opt.Confirm = func(s *fetch.Summary) error { c.show(env, s, c.DB); return fetch.ErrStopped }
+	} else {
+		risk := ""
+		if c.To != "" {
+			risk = riskyTarget(env, "--to", c.To, c.Delete)
+		}
+		if c.DryRun {
+			opt.Confirm = func(s *fetch.Summary) error { c.show(env, s, c.DB, risk); return fetch.ErrStopped }
+		}
 	}
 	if c.DB != "" {
 		if opt.Import, err = importer(c.DB, nil, c.TableFlags, warner(env)); err != nil {

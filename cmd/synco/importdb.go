@@ -16,8 +16,8 @@ import (
 
 // TableFlags select which tables take the published rows (partial database sync).
 type TableFlags struct {
-	Tables        []string `name:"tables" sep:"none" placeholder:"GLOB" help:"Install the published rows only for tables matching GLOB (repeatable); the other tables keep their local rows."`
-	ExcludeTables []string `name:"exclude-tables" sep:"none" placeholder:"GLOB" help:"Keep the local rows of tables matching GLOB (repeatable); the rest take the published rows."`
+	Tables        []string `name:"tables" aliases:"table" sep:"none" placeholder:"GLOB" help:"Install the published rows only for tables matching GLOB (repeatable); the other tables keep their local rows. Also --table."`
+	ExcludeTables []string `name:"exclude-tables" aliases:"exclude-table" sep:"none" placeholder:"GLOB" help:"Keep the local rows of tables matching GLOB (repeatable); the rest take the published rows. Also --exclude-table."`
 }
 
 func (t TableFlags) partial() bool { return len(t.Tables)+len(t.ExcludeTables) > 0 }

@@ -10,13 +10,14 @@ import (
 )
 
 type grammar struct {
+	cli.Globals
+
 	Fetch   FetchCmd       `cmd:"" help:"Fetch a publication into --to DIR, a local --db, or the project in the current directory."`
 	Publish cli.PublishCmd `cmd:"" help:"Publish files and streams (as synco-lite does)."`
 	Detect  DetectCmd      `cmd:"" help:"Show what would be synced from the project in DIR: framework, database, tables, file sets."`
-	Cache   struct {
-		GC CacheGCCmd `cmd:"" name:"gc" help:"Shrink the chunk cache to a size, least recently used first."`
-	} `cmd:"" help:"Manage the local chunk cache."`
+	Cache   CacheCmd       `cmd:"" help:"Manage the local chunk cache."`
 	Version cli.VersionCmd `cmd:"" help:"Print the version."`
+	Help    cli.HelpCmd    `cmd:"" help:"Show the help of a command (synco help fetch = synco fetch --help)."`
 }
 
 const examples = `Examples:
@@ -24,6 +25,7 @@ const examples = `Examples:
   cd ~/src/app && synco fetch synco1abc…  # install into this project (shows, then asks)
   synco detect                            # what would be synced from this project
   synco cache gc --max-size 5G
+  synco help fetch                        # all flags of fetch, with examples
 
 `
 

@@ -44,6 +44,10 @@ type projectFile struct {
 // prepare detects the local project and fills opt to install into it.
 func (c *ProjectInstall) prepare(env *cli.Env, opt *fetch.Options, sel TableFlags) (*project, error) {
 	p, err := cli.DetectProject(c.Dir)
+	if errors.Is(err, frameworks.ErrNotFound) {
+		return nil, &cli.UsageError{Msg: "no --to or --db given, and " + withoutPublishAdvice(err),
+			Hint: "pass --to DIR to write what is published into a directory, or --db DSN to install its database; or run it in the project's directory, or name that with --dir DIR"}
+	}
 	if err != nil {
 		return nil, &cli.UsageError{Msg: "no --to or --db given, and " + err.Error()}
 	}
@@ -60,6 +64,7 @@ func (c *ProjectInstall) prepare(env *cli.Env, opt *fetch.Options, sel TableFlag
 		pr.post = nil
 	}
 	fmt.Fprintf(env.Stderr, "%s: local project: %s in %s\n", env.Prog, p.Framework, p.Root)
+	risk := riskyTarget(env, "the project", p.Root, c.Delete)
 
 	opt.To = p.Root
 	if c.Only != "db" {
@@ -100,7 +105,7 @@ func (c *ProjectInstall) prepare(env *cli.Env, opt *fetch.Options, sel TableFlag
 		}
 	}
 	opt.Confirm = func(s *fetch.Summary) error {
-		showSummary(env, s, dsn, opt.Delete)
+		showSummary(env, s, dsn, opt.Delete, risk)
 		if c.DryRun {
 			return fetch.ErrStopped
 		}
@@ -118,6 +123,16 @@ func (c *ProjectInstall) prepare(env *cli.Env, opt *fetch.Options, sel TableFlag
 	return pr, nil
 }
 
+// publishAdvice ends the text of frameworks.ErrNotFound: the flags of publish,
+// which fetch does not have.
+const publishAdvice = "; pass --db and --files to say what to sync"
+
+// withoutPublishAdvice is the text of a frameworks.ErrNotFound error without the
+// advice meant for publish (fetch gives its own hint).
+func withoutPublishAdvice(err error) string {
+	return strings.TrimSuffix(err.Error(), publishAdvice)
+}
+
 // replan asks Run to start over with the choice the user made at the prompt (what
 // --only, --file-set and --tables would have said). The manifest is in the cache by
 // then, so starting over is cheap.
@@ -129,17 +144,56 @@ type replan struct {
 
 func (r replan) Error() string { return "sync a selection" }
 
-// show prints the summary for --dry-run with --to/--db.
-func (c *ProjectInstall) show(env *cli.Env, s *fetch.Summary, db string) {
+// show prints the summary for --dry-run with --to/--db; risk is what
+// riskyTarget said about --to.
+func (c *ProjectInstall) show(env *cli.Env, s *fetch.Summary, db, risk string) {
 	if db != "" {
 		db = "the local --db"
 	}
-	showSummary(env, s, db, c.Delete)
+	showSummary(env, s, db, c.Delete, risk)
 }
 
-func showSummary(env *cli.Env, s *fetch.Summary, db string, del bool) {
+// riskyTarget warns on stderr when dir, the directory a fetch writes into (what
+// names it: "--to", "the project"), is the root or the home directory, and returns
+// the plan's line for it ("" when dir is neither).
+func riskyTarget(env *cli.Env, what, dir string, del bool) string {
+	kind := ""
+	if same(dir, "/") {
+		kind = "the root directory"
+	} else if home, err := os.UserHomeDir(); err == nil && home != "" && same(dir, home) {
+		kind = "your home directory"
+	}
+	if kind == "" {
+		return ""
+	}
+	also := ""
+	if del {
+		also = ", and --delete removes what the source lacks under the synced directories"
+	}
+	fmt.Fprintf(env.Stderr, "%s: warning: %s %s is %s: what the source publishes is written below it, over files of the same name%s\n",
+		env.Prog, what, dir, kind, also)
+	return fmt.Sprintf("write into %s (%s)", dir, kind)
+}
+
+// same reports whether paths a and b name the same directory.
+func same(a, b string) bool {
+	if filepath.Clean(a) == filepath.Clean(b) {
+		return true
+	}
+	fa, err := os.Stat(a)
+	if err != nil {
+		return false
+	}
+	fb, err := os.Stat(b)
+	return err == nil && os.SameFile(fa, fb)
+}
+
+func showSummary(env *cli.Env, s *fetch.Summary, db string, del bool, risk string) {
 	w, prog := env.Stderr, env.Prog
 	fmt.Fprintf(w, "%s: this will:\n", prog)
+	if risk != "" {
+		fmt.Fprintf(w, "  - %s\n", risk)
+	}
 	for _, d := range s.Dumps {
 		fmt.Fprintf(w, "  - replace the database %s with the published %s dump (%s)\n", db, d.Engine, cli.FormatSize(s.DumpBytes))
 	}

@@ -16,7 +16,7 @@ import (
 type DBFlags struct {
 	DB            string   `name:"db" env:"SYNCO_DB" placeholder:"DSN" help:"Database to dump: mysql://user:pass@host:3306/name (also mariadb://, ?socket=/run/mysqld/mysqld.sock) or postgres://user:pass@host:5432/name (?host=/run/postgresql for a socket). Prefer SYNCO_DB to keep the password out of the process list."`
 	DBName        string   `name:"db-name" default:"db" placeholder:"NAME" help:"Name of the dump in the publication (the destination gets NAME.sql)."`
-	ExcludeTable  []string `name:"exclude-table" sep:"none" placeholder:"GLOB" help:"Leave tables matching GLOB out entirely (repeatable)."`
+	ExcludeTable  []string `name:"exclude-tables" aliases:"exclude-table" sep:"none" placeholder:"GLOB" help:"Leave tables matching GLOB out entirely (repeatable). Also --exclude-table."`
 	StructureOnly []string `name:"structure-only" sep:"none" placeholder:"GLOB" help:"Dump tables matching GLOB without their rows, e.g. cache_* (repeatable)."`
 	Where         []string `name:"where" sep:"none" placeholder:"TABLE=COND" help:"Dump only the rows of TABLE matching the SQL condition COND (repeatable)."`
 }

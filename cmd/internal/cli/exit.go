@@ -9,6 +9,8 @@ import (
 	"io"
 	"io/fs"
 	"os"
+	"slices"
+	"strings"
 	"syscall"
 
 	"synco/chunkstore"
@@ -34,13 +36,19 @@ const (
 	ExitInterrupted = 130 // Ctrl-C / SIGTERM
 )
 
-// Classify maps an error to its exit code and a hint for the user.
-func Classify(err error) (code int, hint string) {
+// Classify maps an error of the command cmd ("synco fetch", "synco-lite publish",
+// "synco cache gc", …) to its exit code and a hint for the user. Hints name only
+// that command's flags.
+func Classify(cmd string, err error) (code int, hint string) {
+	fetching, publishing := strings.HasSuffix(cmd, " fetch"), strings.HasSuffix(cmd, " publish")
 	var sf *fetch.SourceFailedError
 	switch {
 	case err == nil:
 		return ExitOK, ""
 	case errors.Is(err, context.Canceled):
+		if !fetching {
+			return ExitInterrupted, ""
+		}
 		return ExitInterrupted, "run the same command again to continue where it stopped"
 	case errors.Is(err, manifest.ErrTokenMistyped):
 		return ExitToken, "copy the whole token again from the source's output (it starts with synco1)"
@@ -76,12 +84,22 @@ func Classify(err error) (code int, hint string) {
 		return ExitSourceFail, "see the source's output for details"
 	case errors.Is(err, fetch.ErrUnsafePath):
 		return ExitLocal, "move the conflicting file or symlink away, or choose another --to"
-	case errors.Is(err, syscall.ENOSPC):
+	case errors.Is(err, syscall.ENOSPC) && fetching:
 		return ExitLocal, "free some disk space (synco cache gc --max-size … helps) and run again: downloaded chunks are kept"
-	case errors.Is(err, fs.ErrPermission), errors.Is(err, syscall.EROFS):
+	case errors.Is(err, syscall.ENOSPC) && publishing:
+		return ExitLocal, "free some disk space for the --state-dir store (or the --out DIR) and publish again"
+	case errors.Is(err, syscall.ENOSPC):
+		return ExitLocal, "free some disk space and run again"
+	case (errors.Is(err, fs.ErrPermission) || errors.Is(err, syscall.EROFS)) && fetching:
 		return ExitLocal, "check the permissions of the target and cache directories"
+	case (errors.Is(err, fs.ErrPermission) || errors.Is(err, syscall.EROFS)) && publishing:
+		return ExitLocal, "check that this user can read what is published and write the --state-dir (and the --out DIR)"
+	case errors.Is(err, fs.ErrPermission), errors.Is(err, syscall.EROFS):
+		return ExitLocal, "check the permissions of the directory in the error"
+	case (errors.Is(err, mysql.ErrAccessDenied) || errors.Is(err, postgres.ErrAuth)) && fetching:
+		return ExitError, "check the user and password of the local database (--db / SYNCO_LOCAL_DB, or the project's configuration: see synco detect)"
 	case errors.Is(err, mysql.ErrAccessDenied), errors.Is(err, postgres.ErrAuth):
-		return ExitError, "check the user and password of the database (--db / SYNCO_DB, or the application's configuration: see synco detect)"
+		return ExitError, "check the user and password of the database (--db / SYNCO_DB, or the application's configuration)"
 	case errors.Is(err, mysql.ErrUnreachable):
 		return ExitError, "is the database server running, and are host, port or socket right?"
 	case errors.As(err, new(*mysql.PrivilegeError)), errors.Is(err, postgres.ErrPrivilege):
@@ -103,10 +121,11 @@ func Classify(err error) (code int, hint string) {
 	return ExitError, ""
 }
 
-// Report prints "<prog>: error: …" and an optional hint line, and returns the exit code.
-// It is for errors that were not caused by a signal (Main handles those).
-func Report(w io.Writer, prog string, err error) int {
-	code, hint := Classify(err)
+// Report prints "<prog>: error: …" and an optional hint line for an error of the
+// command cmd (see Classify), and returns the exit code. It is for errors that were
+// not caused by a signal (Main handles those).
+func Report(w io.Writer, prog, cmd string, err error) int {
+	code, hint := Classify(cmd, err)
 	if code == ExitInterrupted {
 		code, hint = ExitError, "" // cancelled from within, not by the user: a bug, show it
 	}
@@ -117,15 +136,38 @@ func Report(w io.Writer, prog string, err error) int {
 	return code
 }
 
-// ExitCodesHelp is the exit code table shown in --help.
-const ExitCodesHelp = `Exit codes:
-  0    success
-  1    other error
-  2    usage error
-  3    token mistyped, incomplete or of another version
-  4    source unreachable, or the publication is gone
-  5    verification failed (tampered data, a token for another publication, a dump
-       statement outside what a dump may do)
-  6    local write failed (disk full, permissions, unsafe target path)
-  7    the source failed to publish
-  130  interrupted (run the same command again to resume)`
+// exitMeanings describe the exit codes for --help, in order.
+var exitMeanings = []struct {
+	code    int
+	meaning string
+}{
+	{ExitOK, "success"},
+	{ExitError, "other error"},
+	{ExitUsage, "usage error"},
+	{ExitToken, "token mistyped, incomplete or of another version"},
+	{ExitUnreachable, "source unreachable, or the publication is gone"},
+	{ExitTampered, "verification failed (tampered data, a token for another publication, a dump\n       statement outside what a dump may do)"},
+	{ExitLocal, "local write failed (disk full, permissions, unsafe target path)"},
+	{ExitSourceFail, "the source failed to publish"},
+	{ExitInterrupted, "interrupted (run the same command again to resume)"},
+}
+
+// ExitCodes is the exit code table shown in --help, with the given codes only (all
+// of them when none is given).
+func ExitCodes(codes ...int) string {
+	var b strings.Builder
+	b.WriteString("Exit codes:\n")
+	for _, m := range exitMeanings {
+		if len(codes) == 0 || slices.Contains(codes, m.code) {
+			fmt.Fprintf(&b, "  %-4d %s\n", m.code, m.meaning)
+		}
+	}
+	return strings.TrimSuffix(b.String(), "\n")
+}
+
+// ExitCodesHelp is the table of every exit code.
+var ExitCodesHelp = ExitCodes()
+
+// PublishExitCodes are the codes of publish. Stopping it (Ctrl-C, SIGTERM, --ttl)
+// once it serves is a success; 130 is for an interrupt while it prepares.
+var PublishExitCodes = ExitCodes(ExitOK, ExitError, ExitUsage, ExitLocal, ExitInterrupted)

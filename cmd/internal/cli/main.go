@@ -8,6 +8,8 @@ import (
 	"os"
 	"os/signal"
 	"runtime/debug"
+	"slices"
+	"strings"
 	"syscall"
 
 	"github.com/alecthomas/kong"
@@ -35,9 +37,47 @@ func VersionString() string {
 // VersionCmd is `version`.
 type VersionCmd struct{}
 
+func (VersionCmd) Help() string {
+	return `Prints the program's name and version on stdout, e.g. "synco v1.2.0"; --version
+does the same.
+
+Examples:
+  synco version
+  synco-lite --version
+`
+}
+
 func (VersionCmd) Run(env *Env) error {
 	fmt.Fprintf(env.Stdout, "%s %s\n", env.Prog, VersionString())
 	return nil
+}
+
+// Globals are the flags of every command; embed them in a grammar.
+type Globals struct {
+	Version kong.VersionFlag `name:"version" help:"Print the version and exit."`
+}
+
+// HelpCmd is `help [COMMAND…]`, the same as `COMMAND… --help`.
+type HelpCmd struct {
+	Command []string `arg:"" optional:"" placeholder:"COMMAND" help:"The command to explain (default: all of them)."`
+}
+
+func (c *HelpCmd) Help() string {
+	return `Shows the help of a command, with its flags and examples: "synco help fetch"
+is "synco fetch --help".
+
+Examples:
+  synco help
+  synco help fetch
+  synco help cache gc
+`
+}
+
+// Run parses the command line "COMMAND… --help": kong prints the help and calls
+// the exit function. A command that does not exist is a *kong.ParseError.
+func (c *HelpCmd) Run(kctx *kong.Context) error {
+	_, err := kctx.Kong.Parse(append(slices.Clone(c.Command), "--help"))
+	return err
 }
 
 // Env is what every command's Run receives.
@@ -60,40 +100,81 @@ func Main(prog, description string, grammar any, args []string) int {
 		kong.ConfigureHelp(kong.HelpOptions{Compact: true}),
 		kong.Writers(os.Stdout, os.Stderr),
 		kong.Exit(func(code int) { exit = code }),
+		kong.Vars{"version": prog + " " + VersionString()},
+		kong.NamedMapper("dir", dirMapper{}),
 		kong.Bind(env),
 	)
 	if err != nil {
 		panic(err) // a broken grammar is a programming error
 	}
 	kctx, err := parser.Parse(args)
-	if exit >= 0 { // --help
+	if exit >= 0 { // --help, --version
 		return exit
 	}
 	if err != nil {
-		fmt.Fprintf(os.Stderr, "%s: error: %v\n", prog, err)
-		fmt.Fprintf(os.Stderr, "%s: hint: run \"%s --help\" for usage and examples\n", prog, prog)
-		return ExitUsage
+		return usage(prog, kctx, err)
 	}
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	defer stop()
 	env.Ctx = ctx
 	err = kctx.Run(env)
+	if exit >= 0 { // help COMMAND
+		return exit
+	}
 	if err == nil {
 		return ExitOK
 	}
 	var ue *UsageError
-	if errors.As(err, &ue) {
-		fmt.Fprintf(os.Stderr, "%s: error: %v\n", prog, err)
-		fmt.Fprintf(os.Stderr, "%s: hint: run \"%s --help\" for usage and examples\n", prog, prog)
-		return ExitUsage
+	var pe *kong.ParseError
+	if errors.As(err, &ue) || errors.As(err, &pe) {
+		return usage(prog, kctx, err)
 	}
+	cmd := commandPath(prog, kctx)
 	if ctx.Err() != nil {
 		// A signal arrived: whatever failed afterwards failed because of it.
 		fmt.Fprintf(os.Stderr, "%s: interrupted\n", prog)
-		if _, hint := Classify(context.Canceled); prog == "synco" {
+		if _, hint := Classify(cmd, context.Canceled); hint != "" {
 			fmt.Fprintf(os.Stderr, "%s: hint: %s\n", prog, hint)
 		}
 		return ExitInterrupted
 	}
-	return Report(os.Stderr, prog, err)
+	return Report(os.Stderr, prog, cmd, err)
+}
+
+// usage reports a usage error (exit code 2): the error, and a hint that names the
+// failing command's --help. kctx may be nil.
+func usage(prog string, kctx *kong.Context, err error) int {
+	var pe *kong.ParseError
+	if errors.As(err, &pe) && pe.Context != nil {
+		kctx = pe.Context // the command line that failed, for "help COMMAND"
+	}
+	help := commandPath(prog, kctx) + " --help"
+	fmt.Fprintf(os.Stderr, "%s: error: %s\n", prog, Clean(err.Error()))
+	var ue *UsageError
+	if errors.As(err, &ue) && ue.Hint != "" {
+		fmt.Fprintf(os.Stderr, "%s: hint: %s; see \"%s\"\n", prog, ue.Hint, help)
+	} else {
+		fmt.Fprintf(os.Stderr, "%s: hint: run \"%s\" for usage and examples\n", prog, help)
+	}
+	return ExitUsage
+}
+
+// commandPath names the command kctx selected, e.g. "synco cache gc"; prog when
+// none was.
+func commandPath(prog string, kctx *kong.Context) string {
+	if kctx == nil {
+		return prog
+	}
+	n := kctx.Selected()
+	for n != nil && n.Type != kong.CommandNode {
+		n = n.Parent
+	}
+	if n == nil {
+		return prog
+	}
+	var path []string
+	for ; n != nil && n.Type == kong.CommandNode; n = n.Parent {
+		path = append([]string{n.Name}, path...)
+	}
+	return strings.Join(append([]string{prog}, path...), " ")
 }

@@ -27,10 +27,10 @@ type PublishCmd struct {
 	Listen   string        `default:"0.0.0.0:8470" help:"Address the embedded HTTP server listens on."`
 	URL      string        `name:"url" placeholder:"URL" help:"Base URL under which the destination reaches this server (or --out DIR). Default: http://<hostname>:<port> (https with --tls)."`
 	TLS      bool          `name:"tls" help:"Serve HTTPS with a certificate made for this run. The token pins it: the destination needs no certificate authority and accepts no other server, and nobody on the path sees which parts are fetched."`
-	Out      string        `placeholder:"DIR" type:"path" help:"Write the publication as plain files into DIR (e.g. a web server's document root) instead of serving it; needs --url."`
+	Out      string        `placeholder:"DIR" type:"dir" help:"Write the publication as plain files into DIR (e.g. a web server's document root) instead of serving it; needs --url."`
 	TTL      time.Duration `name:"ttl" help:"Stop serving and clean up after this long (e.g. 2h). Default: until Ctrl-C or SIGTERM."`
 	Keep     bool          `help:"Leave the published files in --out DIR when stopping."`
-	StateDir string        `name:"state-dir" placeholder:"DIR" type:"path" help:"Source store kept between runs so unchanged content is not re-read (default: user cache dir/synco-lite)."`
+	StateDir string        `name:"state-dir" placeholder:"DIR" type:"dir" help:"Source store kept between runs so unchanged content is not re-read. Default: one per application, user cache dir/synco-lite/NAME-HASH, named after the detected application's directory, or the --db (without password), --files and --stream given."`
 	Parallel int           `default:"0" help:"Workers that read, chunk and seal (default: number of CPUs)."`
 	Rotate   bool          `help:"Give the store new keys before publishing: tokens printed before can read nothing published from now on. The next fetch downloads everything once."`
 
@@ -70,7 +70,7 @@ Examples:
   synco-lite publish --files uploads=./uploads --out /var/www/html/sync \
       --url https://example.com/sync
 
-` + ExitCodesHelp
+` + PublishExitCodes
 }
 
 // inputs parses --files, --stream and --db, or detects the application in --dir
@@ -87,11 +87,13 @@ func (c *PublishCmd) inputs(env *Env) (publish.Inputs, error) {
 			return in, usageError("--public-url: want the site's address, like https://www.example.com")
 		}
 	}
+	project := "" // the detected application's directory
 	if detect {
 		p, err := DetectProject(c.ProjectFlags.Dir)
 		if err != nil {
 			return in, &UsageError{Msg: err.Error()} // it names what was looked at and the flags to use
 		}
+		project = p.Root
 		describe(stderr, prog, p, c.All)
 		if p.DB != nil {
 			c.DB = p.DB.DSN
@@ -163,7 +165,32 @@ func (c *PublishCmd) inputs(env *Env) (publish.Inputs, error) {
 	if len(in.FileSets)+len(in.Streams)+len(in.Dumps) == 0 {
 		return in, usageError("nothing to publish: give --db DSN, --files NAME=DIR and/or --stream NAME=FILE")
 	}
+	if c.StateDir == "" {
+		var files, streams []string
+		for _, f := range in.FileSets {
+			files = append(files, f.Name+"="+absPath(f.Dir))
+		}
+		for _, s := range in.Streams {
+			streams = append(streams, s.Name+"="+absPath(s.Path))
+		}
+		dsn := c.DB
+		if project != "" {
+			dsn, files, streams = "", nil, nil // known by its directory
+		}
+		var err error
+		if c.StateDir, err = defaultStateDir(stateKey(project, dsn, files, streams)); err != nil {
+			return in, err
+		}
+	}
 	return in, nil
+}
+
+// absPath is p made absolute, or p if that fails.
+func absPath(p string) string {
+	if a, err := filepath.Abs(p); err == nil {
+		return a
+	}
+	return p
 }
 
 func splitSpec(flag, s string) (string, string, error) {
@@ -174,11 +201,12 @@ func splitSpec(flag, s string) (string, string, error) {
 	return name, val, nil
 }
 
-// UsageError is a mistake in flags or arguments (exit code 2).
-type UsageError struct{ Msg string }
+// UsageError is a mistake in flags or arguments (exit code 2). Hint, if set, is
+// the fix to try; Main adds where the command's --help is.
+type UsageError struct{ Msg, Hint string }
 
 func (e *UsageError) Error() string { return e.Msg }
-func usageError(msg string) error   { return &UsageError{msg} }
+func usageError(msg string) error   { return &UsageError{Msg: msg} }
 
 // Run publishes, prints the fetch command, and serves until ctx ends or the TTL expires.
 func (c *PublishCmd) Run(env *Env) error {

@@ -1,7 +1,9 @@
 package cli
 
 import (
+	"errors"
 	"fmt"
+	"math"
 	"strconv"
 	"strings"
 )
@@ -20,11 +22,18 @@ func FormatSize(n int64) string {
 	return fmt.Sprintf("%.1f %cB", float64(n)/float64(div), "kMGTPE"[exp])
 }
 
-// ParseSize reads sizes like 512M, 10GB, 1.5GiB, 2T, 1000 (bytes). K/M/G/T are powers
-// of 1000, KiB/MiB/GiB/TiB powers of 1024.
+// SizeUnits explains the units ParseSize takes, for hints.
+const SizeUnits = "give a unit: 500M or 10G (K, M, G, T: powers of 1000), 2GiB (KiB, MiB, GiB, TiB: powers of 1024), 4096B for bytes"
+
+// ErrSizeUnit is returned by ParseSize for a number without a unit.
+var ErrSizeUnit = errors.New("size without a unit")
+
+// ParseSize reads sizes like 512M, 10GB, 1.5GiB, 2T, 1000B. K/M/G/T (also KB/MB/…)
+// are powers of 1000, KiB/MiB/GiB/TiB powers of 1024, B is bytes. A bare number is
+// ErrSizeUnit: "--max-size 5" meaning 5 bytes surprises everyone who typed it.
 func ParseSize(s string) (int64, error) {
 	t := strings.ToUpper(strings.TrimSpace(s))
-	mult := 1.0
+	mult := 0.0
 	for _, u := range []struct {
 		suffix string
 		m      float64
@@ -39,8 +48,13 @@ func ParseSize(s string) (int64, error) {
 		}
 	}
 	v, err := strconv.ParseFloat(t, 64)
-	if err != nil || v < 0 {
-		return 0, fmt.Errorf("invalid size %q (try 500M, 10G or 1.5GiB)", s)
+	switch {
+	case err != nil || v < 0 || math.IsInf(v, 0) || math.IsNaN(v):
+		return 0, fmt.Errorf("invalid size %q", s)
+	case mult == 0:
+		return 0, fmt.Errorf("%q: %w", s, ErrSizeUnit)
+	case v*mult >= math.MaxInt64:
+		return 0, fmt.Errorf("size %q is too large", s)
 	}
 	return int64(v * mult), nil
 }
