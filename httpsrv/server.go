@@ -4,7 +4,11 @@
 // A publication lives under one unguessable base URL:
 //
 //	<base>/root          the sealed root object (small, re-read while the source prepares)
-//	<base>/p/<name>      pack files: sealed chunks back to back, read with single-range GETs
+//	<base>/p/<name>      packs: sealed chunks back to back, read with single-range GETs
+//
+// A pack is served as the publication exposes it (Publication.OpenPack): the source's
+// packs are shared by its publications and may hold chunks this one does not
+// reference, which read as zeros.
 //
 // Nothing else exists: no listings, no other methods than GET and HEAD, no query
 // parameters. The same layout written into a directory (publish --out) works behind any
