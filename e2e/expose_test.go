@@ -166,11 +166,11 @@ func TestStopBeforeReady(t *testing.T) {
 				}
 				return r
 			}
-			waitFor(t, 30*time.Second, "the publication to be initializing", func() bool {
-				r := rootOf()
-				return r != nil && r.State == manifest.StateInitializing
-			})
 			if how == "SIGTERM" {
+				waitFor(t, 30*time.Second, "the publication to be initializing", func() bool {
+					r := rootOf()
+					return r != nil && r.State == manifest.StateInitializing
+				})
 				p.signal(syscall.SIGTERM)
 			}
 			p.wait(30 * time.Second)
