@@ -5,6 +5,7 @@ import (
 	"context"
 	"errors"
 	"io"
+	"io/fs"
 	"net"
 	"net/http"
 	"os"
@@ -22,10 +23,29 @@ type pub struct {
 }
 
 func (p *pub) Root() []byte { return p.root }
-func (p *pub) PackPath(name string) (string, bool) {
+func (p *pub) OpenPack(name string) (httpsrv.Pack, error) {
 	path, ok := p.packs[name]
-	return path, ok
+	if !ok {
+		return nil, fs.ErrNotExist
+	}
+	f, err := os.Open(path)
+	if err != nil {
+		return nil, err
+	}
+	fi, err := f.Stat()
+	if err != nil {
+		f.Close()
+		return nil, err
+	}
+	return filePack{f, fi.Size()}, nil
 }
+
+type filePack struct {
+	*os.File
+	size int64
+}
+
+func (f filePack) Size() int64 { return f.size }
 
 // serve starts a real server on a loopback socket and returns the publication URL.
 func serve(t *testing.T, h http.Handler) string {

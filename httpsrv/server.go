@@ -4,7 +4,11 @@
 // A publication lives under one unguessable base URL:
 //
 //	<base>/root          the sealed root object (small, re-read while the source prepares)
-//	<base>/p/<name>      pack files: sealed chunks back to back, read with single-range GETs
+//	<base>/p/<name>      packs: sealed chunks back to back, read with single-range GETs
+//
+// A pack is served as the publication exposes it (Publication.OpenPack): the source's
+// packs are shared by its publications and may hold chunks this one does not
+// reference, which read as zeros.
 //
 // Nothing else exists: no listings, no other methods than GET and HEAD, no query
 // parameters. The same layout written into a directory (publish --out) works behind any
@@ -19,13 +23,15 @@ package httpsrv
 import (
 	"bytes"
 	"context"
+	"crypto/tls"
 	"errors"
 	"io"
+	"io/fs"
 	"log"
 	"net"
 	"net/http"
-	"os"
 	"strings"
+	"sync"
 	"time"
 )
 
@@ -33,8 +39,16 @@ import (
 type Publication interface {
 	// Root returns the current sealed root object, or nil while there is none.
 	Root() []byte
-	// PackPath returns the file holding the named pack if it belongs to the publication.
-	PackPath(name string) (string, bool)
+	// OpenPack opens the named pack as the publication exposes it. An error
+	// wrapping fs.ErrNotExist means the publication has no such pack (404).
+	OpenPack(name string) (Pack, error)
+}
+
+// Pack is one pack as a publication exposes it: Size bytes, read with ReadAt.
+type Pack interface {
+	io.ReaderAt
+	io.Closer
+	Size() int64
 }
 
 // Handler serves pub under "/<prefix>/". Every other path is 404.
@@ -64,33 +78,27 @@ func Handler(prefix string, pub Publication) http.Handler {
 			h.Set("Content-Type", "application/octet-stream")
 			http.ServeContent(w, r, "", time.Time{}, bytes.NewReader(b))
 		case strings.HasPrefix(rest, "p/") && validName(rest[2:]):
-			path, ok := pub.PackPath(rest[2:])
-			if !ok {
-				http.NotFound(w, r)
-				return
-			}
-			servePack(w, r, path)
+			servePack(w, r, pub, rest[2:])
 		default:
 			http.NotFound(w, r)
 		}
 	})
 }
 
-func servePack(w http.ResponseWriter, r *http.Request, path string) {
-	f, err := os.Open(path)
-	if err != nil {
+func servePack(w http.ResponseWriter, r *http.Request, pub Publication, name string) {
+	pk, err := pub.OpenPack(name)
+	switch {
+	case errors.Is(err, fs.ErrNotExist):
 		http.NotFound(w, r)
 		return
-	}
-	defer f.Close()
-	fi, err := f.Stat()
-	if err != nil || !fi.Mode().IsRegular() {
-		http.NotFound(w, r)
+	case err != nil:
+		http.Error(w, "pack unavailable", http.StatusInternalServerError)
 		return
 	}
+	defer pk.Close()
 	w.Header().Set("Cache-Control", "private, max-age=31536000, immutable")
 	w.Header().Set("Content-Type", "application/octet-stream")
-	http.ServeContent(w, r, "", time.Time{}, f)
+	http.ServeContent(w, r, "", time.Time{}, io.NewSectionReader(pk, 0, pk.Size()))
 }
 
 // validName reports whether s can be a pack name: 1–64 characters of [0-9a-z].
@@ -107,10 +115,52 @@ func validName(s string) bool {
 	return true
 }
 
-// Serve serves h on ln until ctx is done, then shuts down gracefully (at most 5 s).
-// Timeouts and header limits keep slow or hostile clients from holding resources;
-// there is no write timeout because a large range on a slow link may take minutes.
+// Options configure the embedded server: TLS, and limits on what clients can hold
+// of it.
+type Options struct {
+	// TLS, if set, serves HTTPS with it (on the connections the limits count).
+	TLS *tls.Config
+	// MaxConns is the most connections open at once (0: DefaultMaxConns). Further
+	// clients wait in the listen backlog until one closes.
+	MaxConns int
+	// WriteIdle drops a connection on which a write makes no progress for this long
+	// (0: DefaultWriteIdle): a client that requests a pack and stops reading. The
+	// deadline is renewed with every write, so a large range on a slow link may
+	// take as long as it needs.
+	WriteIdle time.Duration
+}
+
+// Defaults of Options. Writes are at most 32 KiB (the copy buffer), so WriteIdle
+// drops a link slower than ≈ 1 KB/s; MaxConns is far above what the parallel
+// range requests of a few destinations use (fetch: 4–16 each).
+const (
+	DefaultMaxConns  = 256
+	DefaultWriteIdle = 30 * time.Second
+)
+
+// Serve serves h on ln until ctx is done, then shuts down gracefully (at most 5 s),
+// with the default Options (plain HTTP).
 func Serve(ctx context.Context, ln net.Listener, h http.Handler) error {
+	return ServeWith(ctx, ln, h, Options{})
+}
+
+// ServeWith is Serve with opt. Timeouts, header limits, a cap on connections and an
+// idle write deadline keep slow or hostile clients from holding resources; there
+// is no overall write timeout because a large range on a slow link may take
+// minutes.
+func ServeWith(ctx context.Context, ln net.Listener, h http.Handler, opt Options) error {
+	if opt.MaxConns <= 0 {
+		opt.MaxConns = DefaultMaxConns
+	}
+	if opt.WriteIdle <= 0 {
+		opt.WriteIdle = DefaultWriteIdle
+	}
+	lim := &limitListener{Listener: ln, sem: make(chan struct{}, opt.MaxConns), idle: opt.WriteIdle, done: make(chan struct{})}
+	defer lim.Close()
+	ln = lim
+	if opt.TLS != nil {
+		ln = tls.NewListener(lim, opt.TLS)
+	}
 	srv := &http.Server{
 		Handler:           h,
 		ReadHeaderTimeout: 10 * time.Second,
@@ -135,5 +185,65 @@ func Serve(ctx context.Context, ln net.Listener, h http.Handler) error {
 	if serr := <-errc; serr != nil && !errors.Is(serr, http.ErrServerClosed) {
 		return serr
 	}
+	return err
+}
+
+// limitListener holds at most cap(sem) connections open (Accept waits for a free
+// slot) and gives every connection an idle write deadline.
+type limitListener struct {
+	net.Listener
+	sem       chan struct{}
+	idle      time.Duration
+	done      chan struct{} // closed by Close: a waiting Accept returns
+	closeOnce sync.Once
+}
+
+func (l *limitListener) Accept() (net.Conn, error) {
+	select {
+	case l.sem <- struct{}{}:
+	case <-l.done:
+		return nil, net.ErrClosed
+	}
+	c, err := l.Listener.Accept()
+	if err != nil {
+		<-l.sem
+		return nil, err
+	}
+	return &idleConn{Conn: c, idle: l.idle, release: func() { <-l.sem }}, nil
+}
+
+func (l *limitListener) Close() error {
+	err := net.ErrClosed
+	l.closeOnce.Do(func() {
+		close(l.done)
+		err = l.Listener.Close()
+	})
+	return err
+}
+
+// idleConn renews its write deadline before every write, so a write fails (and
+// the server drops the connection) only when the peer takes nothing for idle.
+// It hides the connection's ReadFrom (sendfile), which would write without
+// renewing the deadline.
+type idleConn struct {
+	net.Conn
+	idle    time.Duration
+	once    sync.Once
+	release func()
+}
+
+func (c *idleConn) Write(p []byte) (int, error) {
+	if err := c.Conn.SetWriteDeadline(time.Now().Add(c.idle)); err != nil {
+		return 0, err
+	}
+	return c.Conn.Write(p)
+}
+
+// NetConn returns the underlying connection (as tls.Conn's does).
+func (c *idleConn) NetConn() net.Conn { return c.Conn }
+
+func (c *idleConn) Close() error {
+	err := c.Conn.Close()
+	c.once.Do(c.release)
 	return err
 }

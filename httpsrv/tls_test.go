@@ -2,7 +2,6 @@ package httpsrv_test
 
 import (
 	"context"
-	"crypto/tls"
 	"errors"
 	"io"
 	"net"
@@ -30,7 +29,7 @@ func serveTLS(t *testing.T, h http.Handler) (string, []byte, *atomic.Int64) {
 	conns := &atomic.Int64{}
 	ctx, cancel := context.WithCancel(context.Background())
 	done := make(chan error, 1)
-	go func() { done <- httpsrv.Serve(ctx, tls.NewListener(countConns{ln, conns}, cfg), h) }()
+	go func() { done <- httpsrv.ServeWith(ctx, countConns{ln, conns}, h, httpsrv.Options{TLS: cfg}) }()
 	t.Cleanup(func() {
 		cancel()
 		if err := <-done; err != nil {

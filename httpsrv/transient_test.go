@@ -58,7 +58,11 @@ func TestClientBodyErrorIsTransport(t *testing.T) {
 		w.(http.Flusher).Flush()
 		conn, _, err := w.(http.Hijacker).Hijack()
 		if err == nil {
-			conn.(*net.TCPConn).SetLinger(0) // RST instead of FIN
+			tcp := conn
+			if u, ok := conn.(interface{ NetConn() net.Conn }); ok {
+				tcp = u.NetConn() // the server's idle-deadline wrapper
+			}
+			tcp.(*net.TCPConn).SetLinger(0) // RST instead of FIN
 			conn.Close()
 		}
 	}))

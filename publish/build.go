@@ -668,8 +668,9 @@ func putBuf(b *[]byte, used []byte) {
 }
 
 // finish writes the manifest as chunks, commits the pack store and returns the root
-// (without its state fields) and the set of packs the publication serves.
-func (b *builder) finish(ctx context.Context) (manifest.Root, map[string]bool, error) {
+// (without its state fields) and the views of the packs the publication exposes:
+// the chunks of its streams, the splices of its variants and the manifest's chunks.
+func (b *builder) finish(ctx context.Context) (manifest.Root, map[string]*PackView, error) {
 	var root manifest.Root
 	sort.Slice(b.streams, func(i, j int) bool { return b.streams[i].Path < b.streams[j].Path })
 	ids := map[chunkstore.ID]bool{}
@@ -691,13 +692,13 @@ func (b *builder) finish(ctx context.Context) (manifest.Root, map[string]bool, e
 		return root, nil, err
 	}
 	b.res.Pruned = pr
-	used := map[string]bool{}
+	exposed := exposure{}
 	for id := range ids {
 		loc, ok := b.st.packs.Locate(id)
 		if !ok {
 			return root, nil, fmt.Errorf("write manifest: chunk %s missing from store", id)
 		}
-		used[loc.Pack] = true
+		exposed.add(loc)
 	}
 	m := &manifest.Manifest{Created: time.Now().UnixNano(), Streams: b.streams, Variants: variants}
 	for _, c := range []chunkstore.Class{chunkstore.ClassFile, chunkstore.ClassDB, chunkstore.ClassMeta} {
@@ -708,7 +709,7 @@ func (b *builder) finish(ctx context.Context) (manifest.Root, map[string]bool, e
 	if err != nil {
 		return root, nil, fmt.Errorf("write manifest: %w", err)
 	}
-	for name := range used {
+	for name := range exposed {
 		entries, ok := contents[name]
 		if !ok {
 			return root, nil, fmt.Errorf("write manifest: pack %s missing from store", name)
@@ -738,9 +739,13 @@ func (b *builder) finish(ctx context.Context) (manifest.Root, map[string]bool, e
 			return root, nil, fmt.Errorf("write manifest: chunk %s missing from store", r.ID)
 		}
 		root.Manifest = append(root.Manifest, manifest.Loc{ID: r.ID, Len: r.Len, Pack: loc.Pack, Off: loc.Off, SealedLen: loc.Len})
-		used[loc.Pack] = true
+		exposed.add(loc)
 	}
-	return root, used, nil
+	views, err := exposed.views(b.st.packs)
+	if err != nil {
+		return root, nil, fmt.Errorf("write manifest: %w", err)
+	}
+	return root, views, nil
 }
 
 // lastRefs indexes the stat cache of the last run by published path.

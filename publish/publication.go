@@ -3,27 +3,42 @@ package publish
 import (
 	"crypto/rand"
 	"encoding/base32"
+	"fmt"
+	"io/fs"
 	"strings"
 	"sync"
 	"time"
 
+	"synco/httpsrv"
 	"synco/manifest"
 )
 
-// Publication is one publication being prepared or served: its sealed root and the
-// set of packs it references. It implements httpsrv.Publication and is safe for
-// concurrent use. The hooks let publish --out mirror it into a directory; set them
-// before Build and call Reseal to write the current root.
+// Publication is one publication being prepared or served: its sealed root and a
+// view of each pack it references (PackView: only the referenced bytes). It
+// implements httpsrv.Publication and is safe for concurrent use. SetTarget
+// exposes it somewhere else as well (publish --out: a directory).
 type Publication struct {
-	Prefix  string                     // unguessable path element the publication lives under
-	OnRoot  func(sealed []byte) error  // called with every new sealed root
-	OnReady func(packs []string) error // called before the Ready root is published
+	Prefix string // unguessable path element the publication lives under
 
-	state *State
-	mu    sync.Mutex
-	root  manifest.Root
-	rootB []byte
-	packs map[string]bool // packs served; set when Ready
+	state  *State
+	mu     sync.Mutex
+	target Target
+	root   manifest.Root
+	rootB  []byte
+	packs  map[string]*PackView // set when Ready
+}
+
+// Target is somewhere a publication is exposed besides the embedded server, e.g.
+// a directory a web server serves. A Publication hands it every root it seals and,
+// before the Ready root, the view of every pack that root needs. A failing Target
+// fails the publication's state change.
+type Target interface {
+	// PutRoot replaces the root object (readers see the old or the new one).
+	PutRoot(sealed []byte) error
+	// PutPack writes a pack as the publication exposes it.
+	PutPack(v *PackView) error
+	// RemoveAll removes everything the target holds of the publication.
+	RemoveAll() error
 }
 
 // NewPublication starts a publication of st in state Created.
@@ -47,26 +62,42 @@ func (p *Publication) Root() []byte {
 	return p.rootB
 }
 
-// PackPath serves only packs this publication references.
-func (p *Publication) PackPath(name string) (string, bool) {
-	p.mu.Lock()
-	ok := p.packs[name]
-	p.mu.Unlock()
-	if !ok {
-		return "", false
-	}
-	return p.state.packs.PackPath(name)
-}
-
-// Packs lists the packs of a Ready publication.
-func (p *Publication) Packs() []string {
+// SetTarget makes t receive the publication from now on, starting with the
+// current root.
+func (p *Publication) SetTarget(t Target) error {
 	p.mu.Lock()
 	defer p.mu.Unlock()
-	names := make([]string, 0, len(p.packs))
-	for n := range p.packs {
-		names = append(names, n)
+	p.target = t
+	return p.resealLocked()
+}
+
+// Pack returns the view of the named pack if the Ready publication references it.
+func (p *Publication) Pack(name string) (*PackView, bool) {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	v, ok := p.packs[name]
+	return v, ok
+}
+
+// OpenPack opens the view of the named pack (httpsrv.Publication). It fails with
+// an error wrapping fs.ErrNotExist for a pack the publication does not reference.
+func (p *Publication) OpenPack(name string) (httpsrv.Pack, error) {
+	v, ok := p.Pack(name)
+	if !ok {
+		return nil, fmt.Errorf("pack %s: %w", name, fs.ErrNotExist)
 	}
-	return names
+	return v.Open()
+}
+
+// Packs lists the views of the packs of a Ready publication.
+func (p *Publication) Packs() []*PackView {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	views := make([]*PackView, 0, len(p.packs))
+	for _, v := range p.packs {
+		views = append(views, v)
+	}
+	return views
 }
 
 // State returns the current state of the root.
@@ -97,25 +128,23 @@ func (p *Publication) Fail(reason string) error {
 	return p.resealLocked()
 }
 
-func (p *Publication) ready(r manifest.Root, packs map[string]bool) error {
+func (p *Publication) ready(r manifest.Root, packs map[string]*PackView) error {
 	p.mu.Lock()
 	defer p.mu.Unlock()
 	r.PubID, r.Created = p.root.PubID, p.root.Created
 	r.State, r.Phase = manifest.StateReady, "ready"
-	if p.OnReady != nil {
-		names := make([]string, 0, len(packs))
-		for n := range packs {
-			names = append(names, n)
-		}
-		if err := p.OnReady(names); err != nil {
-			return err
+	if p.target != nil {
+		for _, v := range packs {
+			if err := p.target.PutPack(v); err != nil {
+				return err
+			}
 		}
 	}
 	p.root, p.packs = r, packs
 	return p.resealLocked()
 }
 
-// Reseal seals the current root again (and hands it to OnRoot).
+// Reseal seals the current root again (and hands it to the target).
 func (p *Publication) Reseal() error {
 	p.mu.Lock()
 	defer p.mu.Unlock()
@@ -127,8 +156,8 @@ func (p *Publication) resealLocked() error {
 	if err != nil {
 		return err
 	}
-	if p.OnRoot != nil {
-		if err := p.OnRoot(b); err != nil {
+	if p.target != nil {
+		if err := p.target.PutRoot(b); err != nil {
 			return err
 		}
 	}

@@ -2,7 +2,6 @@ package cli
 
 import (
 	"context"
-	"crypto/tls"
 	"errors"
 	"fmt"
 	"net"
@@ -19,6 +18,10 @@ import (
 	"synco/manifest"
 	"synco/publish"
 )
+
+// stoppedReason is the Failed root's reason when the publisher stops before its
+// publication is Ready.
+const stoppedReason = "publisher stopped"
 
 // PublishCmd is `publish`, shared by synco-lite and synco.
 type PublishCmd struct {
@@ -256,14 +259,15 @@ func (c *PublishCmd) Run(env *Env) error {
 	var base string
 	var certPin []byte // --tls: the token pins the server's certificate
 	var served chan error
+	var srvOpt httpsrv.Options
 	if c.Out != "" {
-		out, err := newOutDir(c.Out, pub, st)
+		out, err := newOutDir(c.Out, pub)
 		if err != nil {
 			return err
 		}
 		defer func() {
 			if !c.Keep {
-				out.remove()
+				out.RemoveAll()
 			}
 		}()
 		base = strings.TrimSuffix(c.URL, "/") + "/" + pub.Prefix
@@ -279,7 +283,7 @@ func (c *PublishCmd) Run(env *Env) error {
 				ln.Close()
 				return fmt.Errorf("make a TLS certificate: %w", err)
 			}
-			ln, certPin = tls.NewListener(ln, cfg), pin
+			srvOpt.TLS, certPin = cfg, pin
 		} else if strings.HasPrefix(c.URL, "https://") {
 			fmt.Fprintf(stderr, "%s: note: serving plain HTTP on %s; --url https://… assumes a TLS proxy in front (--tls serves HTTPS itself)\n", prog, ln.Addr())
 		}
@@ -287,8 +291,16 @@ func (c *PublishCmd) Run(env *Env) error {
 		served = make(chan error, 1)
 		sctx, stop := context.WithCancel(context.WithoutCancel(ctx))
 		defer func() { stop(); <-served }()
-		go func() { served <- httpsrv.Serve(sctx, ln, httpsrv.Handler(pub.Prefix, pub)) }()
+		go func() { served <- httpsrv.ServeWith(sctx, ln, httpsrv.Handler(pub.Prefix, pub), srvOpt) }()
 	}
+	// On any return before the publication is Ready (a signal, --ttl, an error), its
+	// root says Failed before --out is removed or kept, so a destination waiting
+	// for it stops with the source's failure instead of waiting for ever.
+	defer func() {
+		if s, _ := pub.State(); s != manifest.StateReady && s != manifest.StateFailed {
+			pub.Fail(stoppedReason)
+		}
+	}()
 	if _, err := url.Parse(base); err != nil {
 		return usageError("--url is not a valid URL")
 	}
@@ -305,9 +317,11 @@ func (c *PublishCmd) Run(env *Env) error {
 	res, err := publish.Build(ctx, pub, in, workers, func(p publish.Progress) { bar.set(p.Done, p.Total) })
 	bar.finish()
 	if err != nil {
-		if ctx.Err() == nil {
-			pub.Fail(err.Error())
+		reason := err.Error()
+		if ctx.Err() != nil {
+			reason = stoppedReason
 		}
+		pub.Fail(reason) // best effort: the error below is what matters here
 		return err
 	}
 	// Train the store's compression dictionary now that the destination can start
