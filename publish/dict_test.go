@@ -138,3 +138,47 @@ func TestReservedNames(t *testing.T) {
 	in := publish.Inputs{Streams: []publish.StreamFile{{Name: "a/.synco", Path: file, Class: chunkstore.ClassDB}}}
 	build(t, t.TempDir(), in)
 }
+
+// TestSelectRotatesADictionaryStore: the dictionary is trained on earlier content
+// and travels with every publication, so a changed selection (a table excluded)
+// must not keep it: the store rotates, and the dictionary and sealed chunks of the
+// old keys are gone. An unchanged selection keeps everything.
+func TestSelectRotatesADictionaryStore(t *testing.T) {
+	state, src := t.TempDir(), filepath.Join(t.TempDir(), "dump.sql")
+	in := publish.Inputs{Streams: []publish.StreamFile{{Name: "dump.sql", Path: src, Class: chunkstore.ClassDB}}}
+	selectAs := func(sel string) bool {
+		t.Helper()
+		st, err := publish.OpenState(state)
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer st.Close()
+		rotated, err := st.Select(sel)
+		if err != nil {
+			t.Fatal(err)
+		}
+		return rotated
+	}
+	if selectAs("all tables") {
+		t.Fatal("rotated an empty store")
+	}
+	os.WriteFile(src, sqlText(2, 2<<20), 0o600)
+	if res, _ := build(t, state, in); !res.DictTrained {
+		t.Fatal("no dictionary trained")
+	}
+	if selectAs("all tables") {
+		t.Fatal("rotated for an unchanged selection")
+	}
+	if dicts, _ := filepath.Glob(filepath.Join(state, "zstd-dict-*")); len(dicts) != 1 {
+		t.Fatalf("dictionaries %v after an unchanged selection, want the one", dicts)
+	}
+	if !selectAs("users excluded") {
+		t.Fatal("a changed selection kept the dictionary's keys")
+	}
+	if dicts, _ := filepath.Glob(filepath.Join(state, "zstd-dict-*")); len(dicts) != 0 {
+		t.Fatalf("dictionaries %v survived the rotation", dicts)
+	}
+	if chunks, need, splices := openAll(t, state); chunks+need+splices != 0 {
+		t.Fatalf("%d chunks of the old keys survived the rotation", chunks+need+splices)
+	}
+}

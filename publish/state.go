@@ -39,6 +39,7 @@ var ErrLocked = errors.New("publish: state directory is in use by another publis
 //	zstd-dict-<id>  the store's zstd dictionary for ClassDB chunks (chunkstore.DictID
 //	             in hex), trained once by the first publish with enough database data
 //	             and kept forever: chunks sealed with it need it to be read
+//	selection    what the database content was published with (Select)
 //	lock         held with flock while a publish runs
 type State struct {
 	dir      string
@@ -191,7 +192,7 @@ func (s *State) Rotate() error {
 		return fmt.Errorf("rotate keys: %w", err)
 	}
 	old, _ := filepath.Glob(filepath.Join(s.dir, dictFilePrefix+"*"))
-	old = append(old, filepath.Join(s.dir, "packs"), filepath.Join(s.dir, "files.cache"), filepath.Join(s.dir, basesFile), filepath.Join(s.dir, "master"))
+	old = append(old, filepath.Join(s.dir, "packs"), filepath.Join(s.dir, "files.cache"), filepath.Join(s.dir, basesFile), filepath.Join(s.dir, selectionFile), filepath.Join(s.dir, "master"))
 	for _, p := range old {
 		if err := os.RemoveAll(p); err != nil {
 			return fmt.Errorf("rotate keys: %w", err)
@@ -202,6 +203,40 @@ func (s *State) Rotate() error {
 		return fmt.Errorf("rotate keys: %w", err)
 	}
 	return nil
+}
+
+// selectionFile holds the selection (Select) the store's content was published with.
+const selectionFile = "selection"
+
+// Select records what the caller publishes from its database — a canonical text
+// of the tables left out, structure-only and filtered (and anything else that
+// decides which bytes may leave the server) — and rotates the keys (Rotate) when it
+// differs from what the store's content was published with. Publications expose
+// only the chunks their manifest references, but the store's compression
+// dictionary is trained on earlier content and travels with every publication:
+// after a table was excluded, its rows could be read from the dictionary. So a
+// store that has a dictionary is rotated when the selection changed, or when it
+// was never recorded (a store of an earlier release). It reports whether it
+// rotated.
+func (s *State) Select(selection string) (rotated bool, err error) {
+	path := filepath.Join(s.dir, selectionFile)
+	old, rerr := os.ReadFile(path)
+	switch {
+	case rerr == nil && string(old) == selection:
+		return false, nil
+	case rerr != nil && !errors.Is(rerr, fs.ErrNotExist):
+		return false, fmt.Errorf("read selection: %w", rerr)
+	}
+	if s.dict != (chunkstore.DictID{}) {
+		if err := s.Rotate(); err != nil {
+			return false, err
+		}
+		rotated = true
+	}
+	if err := atomicfile.Write(path, []byte(selection), 0o600); err != nil {
+		return rotated, fmt.Errorf("save selection: %w", err)
+	}
+	return rotated, nil
 }
 
 // Packs returns the store's pack store (for serving and copying packs).

@@ -2,6 +2,8 @@ package cli
 
 import (
 	"context"
+	"encoding/json"
+	"slices"
 	"fmt"
 	"net/url"
 	"strings"
@@ -85,4 +87,17 @@ func (f *DBFlags) dump(parallel int) (*publish.Dump, dbCheck, error) {
 		check = func(ctx context.Context) error { _, err := postgres.Column(ctx, cfg, "SELECT 1"); return err }
 	}
 	return d, check, nil
+}
+
+// selection is the canonical text of what the flags leave out of the database or
+// filter (publish.State.Select): a change rotates the store's keys.
+func (f *DBFlags) selection() string {
+	if f.DB == "" {
+		return ""
+	}
+	sorted := func(s []string) []string { s = slices.Clone(s); slices.Sort(s); return slices.Compact(s) }
+	b, _ := json.Marshal(struct {
+		Exclude, StructureOnly, Where []string
+	}{sorted(f.ExcludeTable), sorted(f.StructureOnly), sorted(f.Where)})
+	return string(b)
 }

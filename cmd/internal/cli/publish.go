@@ -246,6 +246,11 @@ func (c *PublishCmd) Run(env *Env) error {
 		}
 		fmt.Fprintf(stderr, "%s: the store has new keys: earlier tokens read nothing of this or later publications; this publish seals everything anew\n", prog)
 	}
+	if rotated, err := st.Select(c.DBFlags.selection()); err != nil {
+		return err
+	} else if rotated {
+		fmt.Fprintf(stderr, "%s: what is published of the database changed (--exclude-tables, --structure-only, --where): the store gets new keys, so nothing left out stays readable through its compression dictionary; the next fetch downloads everything once\n", prog)
+	}
 	pub, err := publish.NewPublication(st)
 	if err != nil {
 		return err
