@@ -72,6 +72,7 @@ func TestHostileDumpIsRefused(t *testing.T) {
 			if !errors.Is(err, dumpers.ErrRefused) {
 				t.Errorf("import: %v, want ErrRefused", err)
 			}
+			t.Log(err)
 			var re *dumpers.RefusedError
 			if errors.As(err, &re) && (re.Stream != tc.stream || re.Reason == "" || len(re.Stmt) > 60) {
 				t.Errorf("refusal %+v: want stream %s, a reason, a short statement", re, tc.stream)

@@ -8,7 +8,6 @@ import (
 	"errors"
 	"fmt"
 	"io"
-	"regexp"
 	"strconv"
 	"strings"
 	"sync/atomic"
@@ -109,9 +108,9 @@ func (im *importer) run(ctx context.Context) (err error) {
 	}
 	// Run post.sql in the staging database first (events aside, which could fire
 	// there): a view or trigger that does not load fails here, target untouched.
-	var trial [][]byte
+	var trial []allowed
 	for _, st := range post {
-		if !isEventStmt(st) {
+		if !st.event {
 			trial = append(trial, st)
 		}
 	}
@@ -123,10 +122,6 @@ func (im *importer) run(ctx context.Context) (err error) {
 	}
 	return im.swap(ctx, post)
 }
-
-var eventRE = regexp.MustCompile(`(?is)^(CREATE\s+(DEFINER\s*=\s*\S+\s+)?|DROP\s+)EVENT\b`)
-
-func isEventStmt(st []byte) bool { return eventRE.Match(st) }
 
 // conn opens a connection set up for loading, with db as default database.
 func (im *importer) conn(ctx context.Context, db string) (*sql.Conn, error) {
@@ -158,6 +153,7 @@ func (im *importer) load(ctx context.Context, name, tableName string) error {
 	}
 	defer c.Close()
 	sp := newSplitter(r)
+	ck := newChecker(name)
 	var rows, seen int64
 	for i := 1; ; i++ {
 		st, groups, err := sp.next()
@@ -171,8 +167,12 @@ func (im *importer) load(ctx context.Context, name, tableName string) error {
 			// our dumps end every statement: a partial INSERT must not load
 			return fmt.Errorf("read stream %s: %w", name, ErrTruncated)
 		}
-		if _, err := c.ExecContext(ctx, string(st)); err != nil {
-			return stmtErr(name, i, st, err)
+		a, err := ck.check(i, st)
+		if err != nil {
+			return err
+		}
+		if err := execAllowed(ctx, c, name, i, a); err != nil {
+			return err
 		}
 		if groups > 1 && len(st) > 6 && strings.EqualFold(string(st[:6]), "INSERT") {
 			rows += int64(groups - 1)
@@ -184,16 +184,17 @@ func (im *importer) load(ctx context.Context, name, tableName string) error {
 	return nil
 }
 
-// readAll reads every statement of a (small) stream.
-func (im *importer) readAll(ctx context.Context, name string) ([][]byte, error) {
+// readAll reads and checks every statement of a (small) stream.
+func (im *importer) readAll(ctx context.Context, name string) ([]allowed, error) {
 	r, err := im.src.Open(ctx, name)
 	if err != nil {
 		return nil, fmt.Errorf("open stream %s: %w", name, err)
 	}
 	defer r.Close()
 	sp := newSplitter(r)
-	var out [][]byte
-	for {
+	ck := newChecker(name)
+	var out []allowed
+	for i := 1; ; i++ {
 		st, _, err := sp.next()
 		if err == io.EOF {
 			im.report(dumpers.Progress{Bytes: im.total.Add(sp.n)})
@@ -205,12 +206,16 @@ func (im *importer) readAll(ctx context.Context, name string) ([][]byte, error) 
 		if sp.unterminated {
 			return nil, fmt.Errorf("read stream %s: %w", name, ErrTruncated)
 		}
-		out = append(out, st)
+		a, err := ck.check(i, st)
+		if err != nil {
+			return nil, err
+		}
+		out = append(out, a)
 	}
 }
 
 // execAll runs statements on a fresh load connection to db.
-func (im *importer) execAll(ctx context.Context, db, stream string, stmts [][]byte) error {
+func (im *importer) execAll(ctx context.Context, db, stream string, stmts []allowed) error {
 	c, err := im.conn(ctx, db)
 	if err != nil {
 		return err
@@ -219,10 +224,23 @@ func (im *importer) execAll(ctx context.Context, db, stream string, stmts [][]by
 	return execOn(ctx, c, stream, stmts)
 }
 
-func execOn(ctx context.Context, c *sql.Conn, stream string, stmts [][]byte) error {
-	for i, st := range stmts {
-		if _, err := c.ExecContext(ctx, string(st)); err != nil {
-			return stmtErr(stream, i+1, st, err)
+func execOn(ctx context.Context, c *sql.Conn, stream string, stmts []allowed) error {
+	for i, a := range stmts {
+		if err := execAllowed(ctx, c, stream, i+1, a); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// execAllowed runs a checked statement and the statement of ours that follows it.
+func execAllowed(ctx context.Context, c *sql.Conn, stream string, n int, a allowed) error {
+	if _, err := c.ExecContext(ctx, string(a.stmt)); err != nil {
+		return stmtErr(stream, n, a.stmt, err)
+	}
+	if a.follow != "" {
+		if _, err := c.ExecContext(ctx, a.follow); err != nil {
+			return stmtErr(stream, n, []byte(a.follow), err)
 		}
 	}
 	return nil

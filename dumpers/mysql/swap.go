@@ -26,7 +26,7 @@ import (
 // and the saved objects recreated. The target stays a consistent database the
 // whole time, but readers may see it without triggers or views for the moment the
 // swap takes. The swap runs to its end even when ctx is cancelled meanwhile.
-func (im *importer) swap(ctx context.Context, post [][]byte) (err error) {
+func (im *importer) swap(ctx context.Context, post []allowed) (err error) {
 	ctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), 10*time.Minute)
 	defer cancel()
 	var exists int
@@ -48,7 +48,7 @@ func (im *importer) swap(ctx context.Context, post [][]byte) (err error) {
 		return err
 	}
 	defer c.Close()
-	saved, err := objectsSQL(ctx, c, nil)
+	saved, err := objectsSQL(ctx, c, nil, false)
 	if err != nil {
 		return fmt.Errorf("save objects of %s: %w", im.target, err)
 	}
