@@ -30,8 +30,18 @@ const importParallel = 4
 // of it loaded is it swapped into the target (see package doc), so on any error
 // (also a cancelled ctx) the target is as it was. After success the target holds
 // exactly the dump: tables, views, triggers, routines and events that only existed
-// locally are gone. progress may be nil. Errors: as Dump, plus failures of the
-// dump's statements, wrapped with the stream and statement number.
+// locally are gone. progress may be nil.
+//
+// Every statement is checked against the allow-list before it runs (see the
+// package doc, Security): a dump that holds anything else fails with a
+// *dumpers.RefusedError (errors.Is dumpers.ErrRefused) and nothing of it is
+// installed. The dump is loaded as a limited account when the given one may create
+// it (LoadAccountMode). Imports of one target wait for each other (up to a minute,
+// then ErrImportRunning); databases that a killed import left behind are dropped.
+// When the snapshot is installed but removing the staging or backup database, or
+// restricting the loading account again, fails, the error is a
+// *dumpers.CleanupError. Errors otherwise: as Dump, plus failures of the dump's
+// statements, wrapped with the stream and statement number.
 func Import(ctx context.Context, cfg *Config, src dumpers.Source, progress func(dumpers.Progress)) error {
 	if cfg.Database == "" {
 		return fmt.Errorf("import: %w: no database named", ErrInvalidDSN)
@@ -41,15 +51,47 @@ func Import(ctx context.Context, cfg *Config, src dumpers.Source, progress func(
 		return fmt.Errorf("import: %w", err)
 	}
 	defer srv.db.Close()
-	im := &importer{db: srv.db, src: src, target: cfg.Database, progress: progress}
-	if err := im.run(ctx); err != nil {
+	if err := importInto(ctx, srv.db, cfg, src, progress); err != nil {
 		return fmt.Errorf("import into %s: %w", cfg.Database, err)
 	}
 	return nil
 }
 
+func importInto(ctx context.Context, db *sql.DB, cfg *Config, src dumpers.Source, progress func(dumpers.Progress)) (err error) {
+	unlock, err := lockTarget(ctx, db, cfg.Database)
+	if err != nil {
+		return err
+	}
+	defer unlock()
+	if err := reclaim(ctx, db, cfg.Database); err != nil {
+		return err
+	}
+	im := &importer{db: db, loader: db, src: src, target: cfg.Database, progress: progress,
+		stage: tempName(cfg.Database, "__synco_")}
+	la, err := openLoadAccount(ctx, db, cfg, im.target, im.stage)
+	if err != nil {
+		return err
+	}
+	if la != nil {
+		im.loader = la.db
+		defer func() {
+			cctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), time.Minute)
+			defer cancel()
+			if cerr := la.close(cctx, db); cerr != nil {
+				if err == nil {
+					err = &dumpers.CleanupError{Err: cerr}
+				} else {
+					err = errors.Join(err, cerr)
+				}
+			}
+		}()
+	}
+	return im.run(ctx)
+}
+
 type importer struct {
-	db       *sql.DB
+	db       *sql.DB // the given account: staging, swap, clean-up
+	loader   *sql.DB // the account that runs the dump's statements
 	src      dumpers.Source
 	target   string
 	stage    string
@@ -77,7 +119,6 @@ func (im *importer) run(ctx context.Context) (err error) {
 			return fmt.Errorf("stream %s missing from the dump", n)
 		}
 	}
-	im.stage = tempName(im.target, "__synco_")
 	if _, err := im.db.ExecContext(ctx, "CREATE DATABASE "+quoteIdent(im.stage)); err != nil {
 		return privilegeErr("create staging database "+im.stage, "CREATE", fmt.Errorf("create staging database %s: %w", im.stage, err))
 	}
@@ -123,9 +164,18 @@ func (im *importer) run(ctx context.Context) (err error) {
 	return im.swap(ctx, post)
 }
 
-// conn opens a connection set up for loading, with db as default database.
+// conn opens a connection of the given account set up for loading, with db as
+// default database; loadConn one of the loading account.
 func (im *importer) conn(ctx context.Context, db string) (*sql.Conn, error) {
-	c, err := im.db.Conn(ctx)
+	return connOn(ctx, im.db, db)
+}
+
+func (im *importer) loadConn(ctx context.Context, db string) (*sql.Conn, error) {
+	return connOn(ctx, im.loader, db)
+}
+
+func connOn(ctx context.Context, pool *sql.DB, db string) (*sql.Conn, error) {
+	c, err := pool.Conn(ctx)
 	if err != nil {
 		return nil, fmt.Errorf("open connection: %w", err)
 	}
@@ -147,7 +197,7 @@ func (im *importer) load(ctx context.Context, name, tableName string) error {
 		return fmt.Errorf("open stream %s: %w", name, err)
 	}
 	defer r.Close()
-	c, err := im.conn(ctx, im.stage)
+	c, err := im.loadConn(ctx, im.stage)
 	if err != nil {
 		return err
 	}
@@ -214,9 +264,9 @@ func (im *importer) readAll(ctx context.Context, name string) ([]allowed, error)
 	}
 }
 
-// execAll runs statements on a fresh load connection to db.
+// execAll runs statements on a fresh connection of the loading account to db.
 func (im *importer) execAll(ctx context.Context, db, stream string, stmts []allowed) error {
-	c, err := im.conn(ctx, db)
+	c, err := im.loadConn(ctx, db)
 	if err != nil {
 		return err
 	}

@@ -9,6 +9,8 @@ import (
 	"io"
 	"strings"
 	"time"
+
+	"synco/dumpers"
 )
 
 // swap makes the target hold the staging database's content. MySQL has no RENAME
@@ -102,7 +104,8 @@ func (im *importer) swap(ctx context.Context, post []allowed) (err error) {
 	}
 	err = dropObjects(ctx, c, im.target, "PROCEDURE", "FUNCTION", "EVENT")
 	if err == nil {
-		err = execOn(ctx, c, "post.sql", post)
+		// as the loading account: the triggers and events of the dump are its own
+		err = im.execAll(ctx, im.target, "post.sql", post)
 	}
 	if err != nil {
 		// roll back: new objects out, tables back, old objects in
@@ -125,10 +128,10 @@ func (im *importer) swap(ctx context.Context, post []allowed) (err error) {
 		return fmt.Errorf("set character set of %s: %w", im.target, err)
 	}
 	if err := dropBackup(); err != nil {
-		return fmt.Errorf("imported, but drop backup database %s: %w", backup, err)
+		return &dumpers.CleanupError{Err: fmt.Errorf("drop backup database %s: %w", backup, err)}
 	}
 	if _, err := c.ExecContext(ctx, "DROP DATABASE IF EXISTS "+quoteIdent(im.stage)); err != nil {
-		return fmt.Errorf("imported, but drop staging database %s: %w", im.stage, err)
+		return &dumpers.CleanupError{Err: fmt.Errorf("drop staging database %s: %w", im.stage, err)}
 	}
 	return nil
 }
