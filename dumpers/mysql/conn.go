@@ -3,11 +3,13 @@ package mysql
 import (
 	"context"
 	"database/sql"
+	sqldriver "database/sql/driver"
 	"errors"
 	"fmt"
 	"regexp"
 	"strconv"
 	"strings"
+	"time"
 
 	driver "github.com/go-sql-driver/mysql"
 )
@@ -69,14 +71,37 @@ type server struct {
 
 var versionRE = regexp.MustCompile(`^(\d+)\.(\d+)\.(\d+)`)
 
-// open connects, checks credentials and the server version.
+// safeConnector turns a panic of the driver while it connects into an error:
+// go-sql-driver v1.10 slices a short handshake packet without checking its length,
+// so a port that answers with a few bytes of something else would crash the
+// process (also from database/sql's background goroutine that opens connections).
+type safeConnector struct{ sqldriver.Connector }
+
+func (c safeConnector) Connect(ctx context.Context) (conn sqldriver.Conn, err error) {
+	defer func() {
+		if r := recover(); r != nil {
+			conn, err = nil, errors.New("malformed handshake: not a MySQL server")
+		}
+	}()
+	return c.Connector.Connect(ctx)
+}
+
+// connectTimeout bounds the first connection of open, handshake included: a port
+// where something else listens (and sends nothing, or garbage) fails in this time.
+var connectTimeout = 15 * time.Second
+
+// open connects, checks credentials and the server version. A server that is not
+// reachable, or does not speak the MySQL protocol within connectTimeout, gives
+// ErrUnreachable.
 func open(ctx context.Context, cfg *Config) (*server, error) {
 	conn, err := driver.NewConnector(cfg.driverConfig())
 	if err != nil {
 		return nil, fmt.Errorf("mysql: connect %s: %w", cfg, err)
 	}
-	db := sql.OpenDB(conn)
-	if err := db.PingContext(ctx); err != nil {
+	db := sql.OpenDB(safeConnector{conn})
+	pctx, cancel := context.WithTimeout(ctx, connectTimeout)
+	defer cancel()
+	if err := db.PingContext(pctx); err != nil {
 		db.Close()
 		var me *driver.MySQLError
 		switch {

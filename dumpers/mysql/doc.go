@@ -48,9 +48,10 @@
 //
 // which the mysql client loads as-is and SplitStatements reads the same way, so the
 // concatenation schema.sql + data/* (name order) + post.sql is one plain .sql file.
-// DEFINER clauses are removed: objects are created by (and SQL SECURITY DEFINER
-// objects run as) the user who loads the dump, because the source's accounts rarely
-// exist at the destination.
+// DEFINER clauses are removed (the source's accounts rarely exist at the
+// destination, and an account named by the source must not be trusted); views are
+// written SQL SECURITY INVOKER and routines without SQL SECURITY, as the importer
+// creates them (see Security).
 //
 // # Rows and values
 //
@@ -112,17 +113,94 @@
 // it runs. It is not atomic for concurrent readers of the target: for the moment
 // of the swap they may see it without triggers or views.
 //
+// Imports of one target are serialised with GET_LOCK (a name derived from the
+// target); under that lock an import first drops the staging and backup databases
+// ("<target>__synco_<8 hex>", "<target>__synco_old_<8 hex>", nothing else) that a
+// killed import left. When the snapshot is installed but dropping backup or staging,
+// or restricting the loading account again, fails, Import returns a
+// *dumpers.CleanupError: the target is fine, the caller warns.
+//
+// # Security
+//
+// The source is trusted only with its own data (DESIGN §4): a compromised server
+// must not reach further into the machine that imports. So:
+//
+// Allow-list. Every statement of every stream is checked before it runs (allow.go,
+// on tokens of lex.go: quotes, comments and the content of executable comments
+// /*! … */ read as the server reads them, following the stream's sql_mode for
+// backslash escapes and ANSI_QUOTES). Allowed are only the shapes Dump writes:
+//
+//	schema.sql  SET NAMES utf8mb4 | SET FOREIGN_KEY_CHECKS|UNIQUE_CHECKS = 0|1 |
+//	            SET time_zone = '…' | SET sql_mode = '<known flags>' (not ANSI,
+//	            ORACLE & co.); ALTER DATABASE [DEFAULT] CHARACTER SET … COLLATE …
+//	            without a name; DROP TABLE|SEQUENCE IF EXISTS <name>; CREATE
+//	            TABLE|SEQUENCE <name> …; DO SETVAL(<name>, <n>, <n>)
+//	data/*.sql  INSERT INTO <the stream's table> (<columns>) VALUES (<literals>),…
+//	            literals only: numbers, strings, X'…', _charset'…', NULL
+//	post.sql    the SETs above; DROP VIEW|PROCEDURE|FUNCTION|TRIGGER|EVENT IF EXISTS
+//	            <name>; CREATE [OR REPLACE] [ALGORITHM=…] [SQL SECURITY …]
+//	            VIEW|PROCEDURE|FUNCTION|TRIGGER|EVENT <name> …
+//
+// Names are never qualified with a database: a.b.c is refused; a.b is refused
+// where a table stands (after FROM, JOIN, INTO, UPDATE, TABLE, REFERENCES, CALL,
+// TO, in a FROM list, NEXTVAL(…)), before '(' (db.function), when a is mysql,
+// information_schema, performance_schema or sys, and when a is no table or alias
+// the statement names unqualified (NEW and OLD aside). The same holds inside view,
+// routine, trigger and event bodies, where ordinary DML and control flow are
+// allowed. Refused anywhere: USE, CREATE/ALTER/DROP/RENAME of DATABASE, SCHEMA,
+// USER, ROLE, SERVER, TABLESPACE; GRANT, REVOKE; SET GLOBAL/PERSIST, @@global.*,
+// SET PASSWORD/ROLE/DEFAULT ROLE, sql_log_bin; INTO OUTFILE/DUMPFILE, LOAD
+// DATA/XML, LOAD_FILE(); PREPARE, EXECUTE [IMMEDIATE], DEALLOCATE; INSTALL,
+// UNINSTALL, SONAME (UDFs); SHUTDOWN, RESTART, KILL, FLUSH, PURGE, BINLOG, SHOW,
+// HANDLER (not DECLARE … HANDLER), CHANGE MASTER, START/STOP SLAVE, RESET MASTER…,
+// BACKUP STAGE/LOCK; DEFINER clauses; DATA/INDEX DIRECTORY, CONNECTION, engines
+// other than InnoDB, MyISAM, Aria, MEMORY, ARCHIVE, BLACKHOLE, CSV, RocksDB,
+// TokuDB, MERGE, SEQUENCE (CONNECT, FEDERATED, SPIDER… reach files or servers); a
+// backslash outside quotes (mysql client command); several statements in one
+// (except inside bodies); anything else. A refused statement fails the import with
+// a *dumpers.RefusedError (errors.Is dumpers.ErrRefused) before it runs: nothing is
+// swapped in, the staging database is dropped. post.sql is checked whole before
+// any of it runs.
+//
+// Loading account. When the given account has CREATE USER and GRANT OPTION
+// (LoadAccountMode reports it), the import loads schema, data and post.sql — in
+// the staging database and, after the swap, in the target — as the account
+// `synco_<16 hex of sha256(target)>`@`<the host the server sees us connect from>`,
+// created once per target and kept: it holds ALL PRIVILEGES on the target (and, for
+// the import's time, on the staging database; _ and % escaped in the GRANT), nothing
+// global, and gets a fresh random password per import and another one nobody
+// knows afterwards. The staging/backup databases, RENAME TABLE and the clean-up run
+// as the given account, with statements of ours only. Otherwise everything runs as
+// the given account.
+//
+// Definers. Views and routines are created SQL SECURITY INVOKER (views rewritten
+// on import, routines by an ALTER … SQL SECURITY INVOKER right after their CREATE),
+// so they run with the rights of whoever uses them, never the importer's.
+// Triggers and events always run as their definer: that is the loading account
+// (rights on the target only), which is why it is kept between imports — a
+// dropped definer would make the triggers fail. Without it (LoadAsUser) they run
+// as the given account.
+//
 // # Limits
 //
 // Routine, trigger and event bodies are kept verbatim: a body that names its own
-// database explicitly (`shop`.`t`) still names it after an import under another
-// name (view definitions do not have this problem: SHOW CREATE VIEW drops the
-// current database's name). Views on excluded tables are still dumped and make the
+// database explicitly (`shop`.`t`) is refused, as any qualified name (view
+// definitions do not have this problem: SHOW CREATE VIEW drops the current
+// database's name). The allow-list knows the reserved words it refuses, not the
+// server's full grammar: a column named like a refused word (execute, global…)
+// must be quoted in bodies (SHOW CREATE quotes all names of tables and views).
+// Dynamic SQL is refused because no static check can follow it. The loading
+// account is per (target, client host): connecting once over TCP and once over the
+// socket leaves two; dropping the target leaves the account. Views on excluded tables are still dumped and make the
 // import fail. System-versioned tables lose their history rows.
 //
 // # Errors
 //
-// Wrong user or password: ErrAccessDenied. No connection: ErrUnreachable. Server
+// Wrong user or password: ErrAccessDenied. No connection, or no MySQL server
+// answering within 15 s (a read waits at most an hour, a write 10 minutes; the
+// driver's own logging is silenced): ErrUnreachable. A refused statement:
+// *dumpers.RefusedError. Another import of the target running: ErrImportRunning.
+// Server
 // too old: ErrUnsupportedServer. Missing privilege: *PrivilegeError naming it
 // (dump: SELECT, SHOW VIEW, TRIGGER, EVENT, SELECT on mysql.proc for routines of
 // other definers, RELOAD for a parallel dump; import: CREATE, DROP, ALTER, INSERT,

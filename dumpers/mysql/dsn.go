@@ -125,6 +125,16 @@ func (c *Config) port() int {
 	return c.Port
 }
 
+// dialTimeout bounds opening the TCP connection or socket; connectTimeout (conn.go)
+// bounds the whole first connection, handshake included.
+const dialTimeout = 10 * time.Second
+
+// nopLogger silences go-sql-driver, which otherwise writes "[mysql] packets.go…"
+// lines to stderr when a peer is not a MySQL server.
+type nopLogger struct{}
+
+func (nopLogger) Print(...any) {}
+
 // driverConfig is the go-sql-driver configuration for c. Sessions are set up by
 // setupSession, not by DSN parameters, so every connection gets the same settings.
 func (c *Config) driverConfig() *driver.Config {
@@ -137,7 +147,13 @@ func (c *Config) driverConfig() *driver.Config {
 		d.Net, d.Addr = "tcp", net.JoinHostPort(c.host(), strconv.Itoa(c.port()))
 	}
 	d.DBName = c.Database
-	d.Timeout = 10 * time.Second
+	d.Timeout = dialTimeout
+	// A server that stops answering is given up on. Reads wait as long as one
+	// statement may legitimately take before it answers (a sort of a big table, a
+	// slow view), writes as long as the server may take to read one packet.
+	d.ReadTimeout = time.Hour
+	d.WriteTimeout = 10 * time.Minute
+	d.Logger = nopLogger{} // libraries never print; errors come back as values
 	d.ParseTime = false
 	d.InterpolateParams = false
 	d.AllowNativePasswords = true

@@ -87,7 +87,7 @@ func (d *Dumper) dump(ctx context.Context, snap *snapshot, sink dumpers.Sink, op
 	}
 	report(dumpers.Progress{Bytes: total.Add(int64(len(schema)))})
 	skip := func(name string) bool { return matchAny(opt.Exclude, name) }
-	post, err := objectsSQL(ctx, c0, skip)
+	post, err := objectsSQL(ctx, c0, skip, true)
 	if err != nil {
 		return err
 	}

@@ -138,5 +138,34 @@ func TestImportFailureLeavesTargetIntact(t *testing.T) {
 	if err := mysql.Import(t.Context(), cfgFor(t, target), d, nil); err != nil {
 		t.Fatal(err)
 	}
-	equalMaps(t, "after import", fingerprint(t, db, edge), fingerprint(t, db, target))
+	equalMaps(t, "after import", asImported(fingerprint(t, db, edge)), fingerprint(t, db, target))
+}
+
+// TestLeftoversReclaimed: staging and backup databases of a killed import of the
+// target are dropped by the next import; look-alike names are kept.
+func TestLeftoversReclaimed(t *testing.T) {
+	db := server(t)
+	src := newDB(t, db, "rsrc")
+	mustExec(t, db, "CREATE TABLE `"+src+"`.t (id INT PRIMARY KEY)")
+	d := dump(t, src, dumpers.Options{})
+	target := newDB(t, db, "rtgt")
+	stale := []string{target + "__synco_0123abcd", target + "__synco_old_89abcdef"}
+	keep := []string{target + "__synco_0123abcg", target + "x__synco_0123abcd", target + "__synco_old_0123abcd_x"}
+	for _, n := range append(append([]string{}, stale...), keep...) {
+		mustExec(t, db, "CREATE DATABASE `"+n+"`")
+		dropAtCleanup(t, db, n)
+	}
+	if err := mysql.Import(t.Context(), cfgFor(t, target), d, nil); err != nil {
+		t.Fatal(err)
+	}
+	for _, n := range stale {
+		if queryInt(t, db, "SELECT COUNT(*) FROM information_schema.SCHEMATA WHERE SCHEMA_NAME = ?", n) != 0 {
+			t.Errorf("%s left", n)
+		}
+	}
+	for _, n := range keep {
+		if queryInt(t, db, "SELECT COUNT(*) FROM information_schema.SCHEMATA WHERE SCHEMA_NAME = ?", n) != 1 {
+			t.Errorf("%s dropped", n)
+		}
+	}
 }

@@ -60,6 +60,21 @@ func uniqueName(prefix string) string {
 func dropAtCleanup(t *testing.T, db *sql.DB, name string) {
 	t.Cleanup(func() {
 		_, _ = db.ExecContext(context.Background(), "DROP DATABASE IF EXISTS `"+name+"`")
+		// the loading account an import made for this target (package doc, Security)
+		if accts, err := db.QueryContext(context.Background(), "SELECT DISTINCT User, Host FROM mysql.db WHERE Db = ? AND User LIKE 'synco\\_%'",
+			strings.NewReplacer("_", "\\_", "%", "\\%").Replace(name)); err == nil {
+			var drop []string
+			for accts.Next() {
+				var u, h string
+				if accts.Scan(&u, &h) == nil {
+					drop = append(drop, "DROP USER IF EXISTS '"+u+"'@'"+h+"'")
+				}
+			}
+			accts.Close()
+			for _, q := range drop {
+				_, _ = db.ExecContext(context.Background(), q)
+			}
+		}
 		// staging/backup leftovers of a failed import
 		rows, err := db.QueryContext(context.Background(), "SELECT SCHEMA_NAME FROM information_schema.SCHEMATA WHERE SCHEMA_NAME LIKE ?", name+"\\_\\_synco\\_%")
 		if err != nil {

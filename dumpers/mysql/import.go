@@ -8,7 +8,6 @@ import (
 	"errors"
 	"fmt"
 	"io"
-	"regexp"
 	"strconv"
 	"strings"
 	"sync/atomic"
@@ -31,8 +30,18 @@ const importParallel = 4
 // of it loaded is it swapped into the target (see package doc), so on any error
 // (also a cancelled ctx) the target is as it was. After success the target holds
 // exactly the dump: tables, views, triggers, routines and events that only existed
-// locally are gone. progress may be nil. Errors: as Dump, plus failures of the
-// dump's statements, wrapped with the stream and statement number.
+// locally are gone. progress may be nil.
+//
+// Every statement is checked against the allow-list before it runs (see the
+// package doc, Security): a dump that holds anything else fails with a
+// *dumpers.RefusedError (errors.Is dumpers.ErrRefused) and nothing of it is
+// installed. The dump is loaded as a limited account when the given one may create
+// it (LoadAccountMode). Imports of one target wait for each other (up to a minute,
+// then ErrImportRunning); databases that a killed import left behind are dropped.
+// When the snapshot is installed but removing the staging or backup database, or
+// restricting the loading account again, fails, the error is a
+// *dumpers.CleanupError. Errors otherwise: as Dump, plus failures of the dump's
+// statements, wrapped with the stream and statement number.
 func Import(ctx context.Context, cfg *Config, src dumpers.Source, progress func(dumpers.Progress)) error {
 	if cfg.Database == "" {
 		return fmt.Errorf("import: %w: no database named", ErrInvalidDSN)
@@ -42,15 +51,47 @@ func Import(ctx context.Context, cfg *Config, src dumpers.Source, progress func(
 		return fmt.Errorf("import: %w", err)
 	}
 	defer srv.db.Close()
-	im := &importer{db: srv.db, src: src, target: cfg.Database, progress: progress}
-	if err := im.run(ctx); err != nil {
+	if err := importInto(ctx, srv.db, cfg, src, progress); err != nil {
 		return fmt.Errorf("import into %s: %w", cfg.Database, err)
 	}
 	return nil
 }
 
+func importInto(ctx context.Context, db *sql.DB, cfg *Config, src dumpers.Source, progress func(dumpers.Progress)) (err error) {
+	unlock, err := lockTarget(ctx, db, cfg.Database)
+	if err != nil {
+		return err
+	}
+	defer unlock()
+	if err := reclaim(ctx, db, cfg.Database); err != nil {
+		return err
+	}
+	im := &importer{db: db, loader: db, src: src, target: cfg.Database, progress: progress,
+		stage: tempName(cfg.Database, "__synco_")}
+	la, err := openLoadAccount(ctx, db, cfg, im.target, im.stage)
+	if err != nil {
+		return err
+	}
+	if la != nil {
+		im.loader = la.db
+		defer func() {
+			cctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), time.Minute)
+			defer cancel()
+			if cerr := la.close(cctx, db); cerr != nil {
+				if err == nil {
+					err = &dumpers.CleanupError{Err: cerr}
+				} else {
+					err = errors.Join(err, cerr)
+				}
+			}
+		}()
+	}
+	return im.run(ctx)
+}
+
 type importer struct {
-	db       *sql.DB
+	db       *sql.DB // the given account: staging, swap, clean-up
+	loader   *sql.DB // the account that runs the dump's statements
 	src      dumpers.Source
 	target   string
 	stage    string
@@ -78,7 +119,6 @@ func (im *importer) run(ctx context.Context) (err error) {
 			return fmt.Errorf("stream %s missing from the dump", n)
 		}
 	}
-	im.stage = tempName(im.target, "__synco_")
 	if _, err := im.db.ExecContext(ctx, "CREATE DATABASE "+quoteIdent(im.stage)); err != nil {
 		return privilegeErr("create staging database "+im.stage, "CREATE", fmt.Errorf("create staging database %s: %w", im.stage, err))
 	}
@@ -109,9 +149,9 @@ func (im *importer) run(ctx context.Context) (err error) {
 	}
 	// Run post.sql in the staging database first (events aside, which could fire
 	// there): a view or trigger that does not load fails here, target untouched.
-	var trial [][]byte
+	var trial []allowed
 	for _, st := range post {
-		if !isEventStmt(st) {
+		if !st.event {
 			trial = append(trial, st)
 		}
 	}
@@ -124,13 +164,18 @@ func (im *importer) run(ctx context.Context) (err error) {
 	return im.swap(ctx, post)
 }
 
-var eventRE = regexp.MustCompile(`(?is)^(CREATE\s+(DEFINER\s*=\s*\S+\s+)?|DROP\s+)EVENT\b`)
-
-func isEventStmt(st []byte) bool { return eventRE.Match(st) }
-
-// conn opens a connection set up for loading, with db as default database.
+// conn opens a connection of the given account set up for loading, with db as
+// default database; loadConn one of the loading account.
 func (im *importer) conn(ctx context.Context, db string) (*sql.Conn, error) {
-	c, err := im.db.Conn(ctx)
+	return connOn(ctx, im.db, db)
+}
+
+func (im *importer) loadConn(ctx context.Context, db string) (*sql.Conn, error) {
+	return connOn(ctx, im.loader, db)
+}
+
+func connOn(ctx context.Context, pool *sql.DB, db string) (*sql.Conn, error) {
+	c, err := pool.Conn(ctx)
 	if err != nil {
 		return nil, fmt.Errorf("open connection: %w", err)
 	}
@@ -152,12 +197,13 @@ func (im *importer) load(ctx context.Context, name, tableName string) error {
 		return fmt.Errorf("open stream %s: %w", name, err)
 	}
 	defer r.Close()
-	c, err := im.conn(ctx, im.stage)
+	c, err := im.loadConn(ctx, im.stage)
 	if err != nil {
 		return err
 	}
 	defer c.Close()
 	sp := newSplitter(r)
+	ck := newChecker(name)
 	var rows, seen int64
 	for i := 1; ; i++ {
 		st, groups, err := sp.next()
@@ -171,8 +217,12 @@ func (im *importer) load(ctx context.Context, name, tableName string) error {
 			// our dumps end every statement: a partial INSERT must not load
 			return fmt.Errorf("read stream %s: %w", name, ErrTruncated)
 		}
-		if _, err := c.ExecContext(ctx, string(st)); err != nil {
-			return stmtErr(name, i, st, err)
+		a, err := ck.check(i, st)
+		if err != nil {
+			return err
+		}
+		if err := execAllowed(ctx, c, name, i, a); err != nil {
+			return err
 		}
 		if groups > 1 && len(st) > 6 && strings.EqualFold(string(st[:6]), "INSERT") {
 			rows += int64(groups - 1)
@@ -184,16 +234,17 @@ func (im *importer) load(ctx context.Context, name, tableName string) error {
 	return nil
 }
 
-// readAll reads every statement of a (small) stream.
-func (im *importer) readAll(ctx context.Context, name string) ([][]byte, error) {
+// readAll reads and checks every statement of a (small) stream.
+func (im *importer) readAll(ctx context.Context, name string) ([]allowed, error) {
 	r, err := im.src.Open(ctx, name)
 	if err != nil {
 		return nil, fmt.Errorf("open stream %s: %w", name, err)
 	}
 	defer r.Close()
 	sp := newSplitter(r)
-	var out [][]byte
-	for {
+	ck := newChecker(name)
+	var out []allowed
+	for i := 1; ; i++ {
 		st, _, err := sp.next()
 		if err == io.EOF {
 			im.report(dumpers.Progress{Bytes: im.total.Add(sp.n)})
@@ -205,13 +256,17 @@ func (im *importer) readAll(ctx context.Context, name string) ([][]byte, error) 
 		if sp.unterminated {
 			return nil, fmt.Errorf("read stream %s: %w", name, ErrTruncated)
 		}
-		out = append(out, st)
+		a, err := ck.check(i, st)
+		if err != nil {
+			return nil, err
+		}
+		out = append(out, a)
 	}
 }
 
-// execAll runs statements on a fresh load connection to db.
-func (im *importer) execAll(ctx context.Context, db, stream string, stmts [][]byte) error {
-	c, err := im.conn(ctx, db)
+// execAll runs statements on a fresh connection of the loading account to db.
+func (im *importer) execAll(ctx context.Context, db, stream string, stmts []allowed) error {
+	c, err := im.loadConn(ctx, db)
 	if err != nil {
 		return err
 	}
@@ -219,10 +274,23 @@ func (im *importer) execAll(ctx context.Context, db, stream string, stmts [][]by
 	return execOn(ctx, c, stream, stmts)
 }
 
-func execOn(ctx context.Context, c *sql.Conn, stream string, stmts [][]byte) error {
-	for i, st := range stmts {
-		if _, err := c.ExecContext(ctx, string(st)); err != nil {
-			return stmtErr(stream, i+1, st, err)
+func execOn(ctx context.Context, c *sql.Conn, stream string, stmts []allowed) error {
+	for i, a := range stmts {
+		if err := execAllowed(ctx, c, stream, i+1, a); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// execAllowed runs a checked statement and the statement of ours that follows it.
+func execAllowed(ctx context.Context, c *sql.Conn, stream string, n int, a allowed) error {
+	if _, err := c.ExecContext(ctx, string(a.stmt)); err != nil {
+		return stmtErr(stream, n, a.stmt, err)
+	}
+	if a.follow != "" {
+		if _, err := c.ExecContext(ctx, a.follow); err != nil {
+			return stmtErr(stream, n, []byte(a.follow), err)
 		}
 	}
 	return nil

@@ -1,10 +1,17 @@
 package mysql
 
 import (
+	"bytes"
 	"errors"
 	"io"
+	"log"
+	"net"
+	"os"
 	"strings"
 	"testing"
+	"time"
+
+	driver "github.com/go-sql-driver/mysql"
 )
 
 func TestSplitter(t *testing.T) {
@@ -119,5 +126,46 @@ func TestStripDefiner(t *testing.T) {
 		if got := stripDefiner(in); got != want {
 			t.Errorf("stripDefiner(%q) = %q", in, got)
 		}
+	}
+}
+
+// TestNotAMySQLServer: a port where something else listens (silent, or sending
+// garbage) fails with ErrUnreachable within connectTimeout, and the driver prints
+// nothing.
+func TestNotAMySQLServer(t *testing.T) {
+	var logged bytes.Buffer
+	driver.SetLogger(log.New(&logged, "[mysql] ", 0)) // the default every config starts from
+	t.Cleanup(func() { driver.SetLogger(log.New(os.Stderr, "[mysql] ", log.Ldate|log.Ltime|log.Lshortfile)) })
+	old := connectTimeout
+	connectTimeout = time.Second
+	t.Cleanup(func() { connectTimeout = old })
+
+	for _, reply := range []string{"", "HTTP/1.1 400 Bad Request\r\n\r\n", "\x05\x00\x00\x00garbage-garbage"} {
+		ln, err := net.Listen("tcp", "127.0.0.1:0")
+		if err != nil {
+			t.Fatal(err)
+		}
+		go func() {
+			for {
+				c, err := ln.Accept()
+				if err != nil {
+					return
+				}
+				if reply != "" {
+					c.Write([]byte(reply))
+				}
+				defer c.Close() // keep it open, silent, until the listener closes
+			}
+		}()
+		port := ln.Addr().(*net.TCPAddr).Port
+		cfg := &Config{User: "root", Host: "127.0.0.1", Port: port, Database: "x"}
+		_, err = open(t.Context(), cfg)
+		ln.Close()
+		if !errors.Is(err, ErrUnreachable) {
+			t.Errorf("reply %q: %v, want ErrUnreachable", reply, err)
+		}
+	}
+	if logged.Len() > 0 {
+		t.Errorf("driver printed:\n%s", logged.String())
 	}
 }

@@ -61,6 +61,24 @@ func stripDefiner(s string) string {
 	return s[:loc[0]] + s[loc[1]:]
 }
 
+// invokerLine is how SHOW CREATE PROCEDURE/FUNCTION shows SQL SECURITY INVOKER.
+const invokerLine = "\n    SQL SECURITY INVOKER\n"
+
+// asInvoker gives an object's CREATE statement as a dump holds it: every view and
+// routine is created SQL SECURITY INVOKER on import (see the package doc, Security),
+// so the dump says so for views (their header always names it) and leaves it out
+// for routines (SHOW CREATE names it only when it is INVOKER; the importer adds
+// it). Dumps of the source and of an imported copy are then the same.
+func asInvoker(kind, create string) string {
+	switch kind {
+	case "VIEW":
+		return strings.Replace(create, " SQL SECURITY DEFINER VIEW ", " SQL SECURITY INVOKER VIEW ", 1)
+	case "PROCEDURE", "FUNCTION":
+		return strings.Replace(create, invokerLine, "\n", 1)
+	}
+	return create
+}
+
 // names runs a query that returns one name (and optionally more text columns) per row.
 func queryStrings(ctx context.Context, q querier, query string, ncol int) ([][]string, error) {
 	rows, err := q.QueryContext(ctx, query)
@@ -95,9 +113,17 @@ func bodyBlock(b *strings.Builder, sqlMode, create string) {
 
 // objectsSQL renders post.sql: procedures and functions, views in dependency
 // order, triggers per table in action order, events, then the restored checks.
-// Triggers on tables in skip are left out.
-func objectsSQL(ctx context.Context, q querier, skip func(table string) bool) ([]byte, error) {
-	fix := stripDefiner
+// Triggers on tables in skip are left out. For a dump (dump true) views and routines
+// are written as the importer creates them (asInvoker); otherwise (the swap saving
+// the target's objects to restore them after a failure) as they are.
+func objectsSQL(ctx context.Context, q querier, skip func(table string) bool, dump bool) ([]byte, error) {
+	fix := func(kind, s string) string {
+		s = stripDefiner(s)
+		if dump {
+			s = asInvoker(kind, s)
+		}
+		return s
+	}
 	var b strings.Builder
 	b.WriteString("-- synco dump: routines, views, triggers, events\n")
 
@@ -126,7 +152,7 @@ func objectsSQL(ctx context.Context, q querier, skip func(table string) bool) ([
 			return nil, &PrivilegeError{Privilege: routinePrivilege, Op: "show create " + strings.ToLower(typ) + " " + name, Err: fmt.Errorf("routine body not visible")}
 		}
 		fmt.Fprintf(&b, "\nDROP %s IF EXISTS %s;\n", typ, quoteIdent(name))
-		bodyBlock(&b, m["sql_mode"], fix(create))
+		bodyBlock(&b, m["sql_mode"], fix(typ, create))
 	}
 
 	if err := writeViews(ctx, q, &b, fix); err != nil {
@@ -151,7 +177,7 @@ func objectsSQL(ctx context.Context, q querier, skip func(table string) bool) ([
 		}
 		fmt.Fprintf(&b, "\nDROP TRIGGER IF EXISTS %s;\n", quoteIdent(t[4]))
 		create := fmt.Sprintf("CREATE TRIGGER %s %s %s ON %s FOR EACH ROW %s", quoteIdent(t[4]), t[1], t[2], quoteIdent(t[0]), t[5])
-		bodyBlock(&b, t[6], fix(create))
+		bodyBlock(&b, t[6], fix("TRIGGER", create))
 	}
 
 	events, err := queryStrings(ctx, q, `SELECT EVENT_NAME FROM information_schema.EVENTS WHERE EVENT_SCHEMA = DATABASE()`, 1)
@@ -165,7 +191,7 @@ func objectsSQL(ctx context.Context, q querier, skip func(table string) bool) ([
 			return nil, privilegeErr("show create event "+e[0], "EVENT", fmt.Errorf("show create event %s: %w", e[0], err))
 		}
 		fmt.Fprintf(&b, "\nDROP EVENT IF EXISTS %s;\nSET time_zone = %s;\n", quoteIdent(e[0]), quoteString(m["time_zone"]))
-		bodyBlock(&b, m["sql_mode"], fix(m["Create Event"]))
+		bodyBlock(&b, m["sql_mode"], fix("EVENT", m["Create Event"]))
 		b.WriteString("SET time_zone = '+00:00';\n")
 	}
 
@@ -175,7 +201,7 @@ func objectsSQL(ctx context.Context, q querier, skip func(table string) bool) ([
 
 // writeViews writes the views so that a view comes after the views it reads from
 // (found by their quoted names in its definition), ties and cycles in name order.
-func writeViews(ctx context.Context, q querier, b *strings.Builder, fix func(string) string) error {
+func writeViews(ctx context.Context, q querier, b *strings.Builder, fix func(kind, s string) string) error {
 	list, err := queryStrings(ctx, q, `SELECT TABLE_NAME FROM information_schema.VIEWS WHERE TABLE_SCHEMA = DATABASE()`, 1)
 	if err != nil {
 		return fmt.Errorf("list views: %w", err)
@@ -187,7 +213,7 @@ func writeViews(ctx context.Context, q querier, b *strings.Builder, fix func(str
 		if err != nil {
 			return privilegeErr("show create view "+v[0], "SHOW VIEW", fmt.Errorf("show create view %s: %w", v[0], err))
 		}
-		def := fix(m["Create View"])
+		def := fix("VIEW", m["Create View"])
 		if strings.HasPrefix(def, "CREATE ") {
 			def = "CREATE OR REPLACE " + def[len("CREATE "):]
 		}

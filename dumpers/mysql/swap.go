@@ -9,6 +9,8 @@ import (
 	"io"
 	"strings"
 	"time"
+
+	"synco/dumpers"
 )
 
 // swap makes the target hold the staging database's content. MySQL has no RENAME
@@ -26,7 +28,7 @@ import (
 // and the saved objects recreated. The target stays a consistent database the
 // whole time, but readers may see it without triggers or views for the moment the
 // swap takes. The swap runs to its end even when ctx is cancelled meanwhile.
-func (im *importer) swap(ctx context.Context, post [][]byte) (err error) {
+func (im *importer) swap(ctx context.Context, post []allowed) (err error) {
 	ctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), 10*time.Minute)
 	defer cancel()
 	var exists int
@@ -48,7 +50,7 @@ func (im *importer) swap(ctx context.Context, post [][]byte) (err error) {
 		return err
 	}
 	defer c.Close()
-	saved, err := objectsSQL(ctx, c, nil)
+	saved, err := objectsSQL(ctx, c, nil, false)
 	if err != nil {
 		return fmt.Errorf("save objects of %s: %w", im.target, err)
 	}
@@ -102,7 +104,8 @@ func (im *importer) swap(ctx context.Context, post [][]byte) (err error) {
 	}
 	err = dropObjects(ctx, c, im.target, "PROCEDURE", "FUNCTION", "EVENT")
 	if err == nil {
-		err = execOn(ctx, c, "post.sql", post)
+		// as the loading account: the triggers and events of the dump are its own
+		err = im.execAll(ctx, im.target, "post.sql", post)
 	}
 	if err != nil {
 		// roll back: new objects out, tables back, old objects in
@@ -125,10 +128,10 @@ func (im *importer) swap(ctx context.Context, post [][]byte) (err error) {
 		return fmt.Errorf("set character set of %s: %w", im.target, err)
 	}
 	if err := dropBackup(); err != nil {
-		return fmt.Errorf("imported, but drop backup database %s: %w", backup, err)
+		return &dumpers.CleanupError{Err: fmt.Errorf("drop backup database %s: %w", backup, err)}
 	}
 	if _, err := c.ExecContext(ctx, "DROP DATABASE IF EXISTS "+quoteIdent(im.stage)); err != nil {
-		return fmt.Errorf("imported, but drop staging database %s: %w", im.stage, err)
+		return &dumpers.CleanupError{Err: fmt.Errorf("drop staging database %s: %w", im.stage, err)}
 	}
 	return nil
 }
