@@ -10,6 +10,7 @@ import (
 	"path/filepath"
 	"testing"
 
+	"synco/chunkstore"
 	"synco/dumpers"
 	"synco/httpsrv"
 	"synco/publish"
@@ -151,6 +152,45 @@ func TestRepublishExposesOnlyReferencedBytes(t *testing.T) {
 	}
 	if rep.Slots == rep.Opened {
 		t.Error("every slot of day 2's packs is referenced: the test covers nothing left out")
+	}
+	// A slot the publication does not reference lists a stand-in, not the keyed ID
+	// of the chunk in it (which would confirm a guess of left-out content).
+	used := map[chunkstore.ID]bool{}
+	for _, s := range rep.Manifest.Streams {
+		for _, r := range s.Chunks {
+			used[r.ID] = true
+		}
+	}
+	for _, v := range rep.Manifest.Variants {
+		used[v.Obj] = true
+	}
+	if st, err = publish.OpenState(state); err != nil {
+		t.Fatal(err)
+	}
+	contents, err := st.Packs().Contents()
+	st.Close()
+	if err != nil {
+		t.Fatal(err)
+	}
+	stored := map[chunkstore.ID]bool{}
+	for _, entries := range contents {
+		for _, e := range entries {
+			stored[e.ID] = true
+		}
+	}
+	masked := 0
+	for _, p := range rep.Manifest.Packs {
+		for _, c := range p.Chunks {
+			if !used[c.ID] {
+				masked++
+				if stored[c.ID] {
+					t.Errorf("pack %s lists the real ID %s of a chunk the publication leaves out", p.Name, c.ID)
+				}
+			}
+		}
+	}
+	if masked == 0 {
+		t.Error("no unreferenced slot in day 2's manifest: the masking is not tested")
 	}
 	// The check sees what is published.
 	if !bytes.Contains(rep.Streams["db/"+dumpers.DataStream("posts")], keepMarker) || !bytes.Contains(rep.Streams["files/kept.txt"], []byte("kept file")) {

@@ -239,6 +239,20 @@ func (s *State) Select(selection string) (rotated bool, err error) {
 	return rotated, nil
 }
 
+// maskID stands in for the ID of a chunk a publication does not reference, in its
+// manifest's pack list: the keyed ID would let anyone with the token confirm a
+// guess of left-out content (a deleted file they know). The stand-in is keyed
+// with the signing key, which no token carries, and is stable between publishes
+// so the manifest's chunks stay the same from day to day.
+func (s *State) maskID(id chunkstore.ID) chunkstore.ID {
+	h, _ := blake3.NewKeyed(s.sign.Seed())
+	h.WriteString("synco orphan slot\x00")
+	h.Write(id[:])
+	var m chunkstore.ID
+	h.Sum(m[:0])
+	return m
+}
+
 // Packs returns the store's pack store (for serving and copying packs).
 func (s *State) Packs() *chunkstore.PackStore { return s.packs }
 

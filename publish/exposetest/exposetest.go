@@ -232,7 +232,7 @@ func Check(tb testing.TB, tok manifest.Token, src Source, secrets ...[]byte) Rep
 	// Every stream reads back from the referenced chunks.
 	rep.Streams = map[string][]byte{}
 	for _, s := range m.Streams {
-		if s.Kind != manifest.KindFile {
+		if !s.Kind.HasContent() {
 			continue
 		}
 		var b []byte
