@@ -3,9 +3,9 @@ package cli
 import (
 	"context"
 	"encoding/json"
-	"slices"
 	"fmt"
 	"net/url"
+	"slices"
 	"strings"
 
 	"synco/dumpers"
