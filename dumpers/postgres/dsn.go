@@ -217,3 +217,12 @@ func (c *Config) WithUser(user string) *Config {
 	n.conn.User, n.conn.Password = user, ""
 	return &n
 }
+
+// withLogin returns a copy of c that connects as user with password.
+func (c *Config) withLogin(user, password string) *Config {
+	n := *c
+	n.User, n.Password = user, password
+	n.conn = c.conn.Copy()
+	n.conn.User, n.conn.Password = user, password
+	return &n
+}

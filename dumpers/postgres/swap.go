@@ -19,15 +19,20 @@ func swap(ctx context.Context, admin *pgconn.PgConn, target, staging string) (dr
 		return nil, fmt.Errorf("look up database %s: %w", target, err)
 	}
 	if !exists {
+		if err := terminate(ctx, admin, staging); err != nil {
+			return nil, err
+		}
 		if err := exec(ctx, admin, "ALTER DATABASE "+quoteIdent(staging)+" RENAME TO "+quoteIdent(target)); err != nil {
 			return nil, fmt.Errorf("rename %s to %s: %w", staging, target, privErr(err, "CREATEDB"))
 		}
 		return nil, nil
 	}
-	backup := tempName(target, "__synco_old_")
+	backup := tempName(target, backupInfix)
 	for attempt := 0; ; attempt++ {
-		if err := terminate(ctx, admin, target); err != nil {
-			return nil, err
+		for _, db := range []string{target, staging} { // the loading sessions may still be ending
+			if err := terminate(ctx, admin, db); err != nil {
+				return nil, err
+			}
 		}
 		err := inTx(ctx, admin, func() error {
 			if err := exec(ctx, admin, "ALTER DATABASE "+quoteIdent(target)+" RENAME TO "+quoteIdent(backup)); err != nil {
