@@ -2,9 +2,9 @@ package postgres
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"io"
-	"errors"
 	"strings"
 	"sync/atomic"
 	"unicode/utf8"

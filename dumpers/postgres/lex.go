@@ -177,7 +177,7 @@ func lexSQL(s string) ([]token, error) {
 }
 
 // lexQuoted reads a quoted string or identifier whose opening quote is at
-// s[i]; backslash escapes count in E'' strings. It returns the content and
+// s[i]; backslash escapes count in E” strings. It returns the content and
 // the offset after the closing quote.
 func lexQuoted(s string, i int, q byte, backslash bool) (string, int, error) {
 	var b strings.Builder
