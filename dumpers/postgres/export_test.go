@@ -53,3 +53,7 @@ func CheckStatement(stmt string, data bool) (run string, refused string) {
 	v, r := checkStmt(cl, stmt)
 	return v.sql, string(r)
 }
+
+// SetBeforeDropBackup sets a hook called before the backup database of a swap
+// is dropped (tests that are not parallel only); nil removes it.
+func SetBeforeDropBackup(f func(backup string)) { beforeDropBackup = f }

@@ -54,11 +54,18 @@ func swap(ctx context.Context, admin *pgconn.PgConn, target, staging string) (dr
 		}
 		return nil, fmt.Errorf("swap %s into %s: %w", staging, target, err)
 	}
+	if beforeDropBackup != nil {
+		beforeDropBackup(backup)
+	}
 	if err := dropDatabase(context.WithoutCancel(ctx), admin, backup); err != nil {
 		return fmt.Errorf("drop previous database (now %s): %w", backup, err), nil
 	}
 	return nil, nil
 }
+
+// beforeDropBackup, when set (by tests only), is called with the backup
+// database's name before it is dropped.
+var beforeDropBackup func(backup string)
 
 // terminate ends the other sessions connected to db, if there are any.
 func terminate(ctx context.Context, admin *pgconn.PgConn, db string) error {
