@@ -51,7 +51,7 @@ func symfonyEnv(s *scan, p *Project) (*dotenv, error) {
 		return nil, err
 	} else if ok {
 		var f phpFile
-		if err := runPHP(string(data), s.getenv, &f, nil); err != nil {
+		if err := runPHP(string(data), s.getenv, &f); err != nil {
 			return nil, phpErr(".env.local.php", err)
 		}
 		if f.ret == nil || f.ret.kind != pArray {
