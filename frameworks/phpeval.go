@@ -657,9 +657,7 @@ func (p *phpParser) call(t token, name string) (*phpValue, error) {
 	case "getenv", "env", "dirname", "defined", "file_exists", "is_file", "is_readable", "is_dir",
 		"isset", "empty", "strtolower", "strtoupper", "trim", "rtrim", "ltrim":
 	default:
-		p.pos--
-		p.skipOperand()
-		return unknown("function call "+t.text+"()", t.line), nil
+		return p.otherCall(t)
 	}
 	if name == "env" && !p.r.laravelEnv {
 		p.pos--
@@ -753,6 +751,55 @@ func (p *phpParser) call(t token, name string) (*phpValue, error) {
 		s = strings.TrimLeft(s, " \t\n\r\x00\x0B")
 	}
 	return &phpValue{kind: pString, s: s, line: t.line}, nil
+}
+
+// otherCall reads a call synco does not evaluate: its value is unknown, and what
+// it depends on is named after its arguments (preg_replace() of
+// $_SERVER['HTTP_HOST']).
+func (p *phpParser) otherCall(t token) (*phpValue, error) {
+	why := "function call " + t.text + "()"
+	args, err := p.args()
+	if err != nil {
+		return nil, err
+	}
+	for _, a := range args {
+		if a.kind != pUnknown && a.cond == "" {
+			continue
+		}
+		inner := whyOf(a)
+		if i := strings.Index(inner, " of "); strings.HasPrefix(inner, "function call ") && i >= 0 {
+			inner = inner[i+4:]
+		}
+		if strings.HasPrefix(inner, "$_SERVER") || strings.HasPrefix(inner, "environment") || strings.HasPrefix(inner, "the condition") {
+			why += " of " + inner
+		}
+		break
+	}
+	for p.isPunct("->") || p.isPunct("::") || p.isPunct("[") || p.isPunct("(") {
+		if p.isPunct("[") || p.isPunct("(") {
+			p.skipBalanced()
+			continue
+		}
+		p.next()
+		p.next()
+	}
+	return unknown(why, t.line), nil
+}
+
+// skipBalanced skips a balanced (…) or […]; the current token opens it.
+func (p *phpParser) skipBalanced() {
+	depth := 0
+	for p.peek().kind != tEOF {
+		t := p.next()
+		if t.kind == tPunct && (t.text == "(" || t.text == "[") {
+			depth++
+		} else if t.kind == tPunct && (t.text == ")" || t.text == "]") {
+			depth--
+			if depth == 0 {
+				return
+			}
+		}
+	}
 }
 
 // laravelEnvValue converts as Laravel's env() does: (true), (false), (null),

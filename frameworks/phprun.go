@@ -47,11 +47,16 @@ type phpRun struct {
 	// wp-settings.php, composer's autoloader): they are not read.
 	skip     func(abs string) bool
 	included map[string]bool
+	assumed  map[string]bool // files taken for a path synco only partly knows
 	depth    int
 }
 
-// errStop ends the statements of a file (an unconditional return).
-var errStop = errors.New("stop")
+// errStop ends the statements of a file (an unconditional return); errExit ends
+// all of them (exit, die).
+var (
+	errStop = errors.New("stop")
+	errExit = errors.New("exit")
+)
 
 // runPHP interprets src as far as configuration files need, without file access.
 func runPHP(src string, env func(string) string, f *phpFile) error {
@@ -75,7 +80,7 @@ func runPHPFile(s *scan, name string, f *phpFile, setup func(r *phpRun)) (ok boo
 	abs := s.absSlash(name)
 	r.included[abs] = true
 	f.files = append(f.files, name)
-	if err := r.run(string(data), name, abs, "", true); err != nil {
+	if err := r.run(string(data), name, abs, "", true); err != nil && !errors.Is(err, errExit) {
 		return true, phpErr(name, err)
 	}
 	return true, nil
@@ -146,6 +151,17 @@ func (p *phpParser) stmt() error {
 			return p.loop()
 		case "else", "elseif", "endif":
 			p.next() // stray: make progress
+			return nil
+		case "exit", "die":
+			t := p.next()
+			p.skipStatement()
+			if p.dead {
+				return nil
+			}
+			if p.cond == "" {
+				p.r.f.warn(fmt.Sprintf("%s: the configuration stops here (%s), as PHP would: what follows is not read", p.where(t.line), t.text))
+				return errExit
+			}
 			return nil
 		}
 	}
@@ -301,9 +317,9 @@ func (p *phpParser) parenExpr() (*phpValue, error) {
 func (p *phpParser) ifStmt() error {
 	saveCond, saveDead := p.cond, p.dead
 	defer func() { p.cond, p.dead = saveCond, saveDead }()
-	taken := false   // an earlier branch is certainly taken
-	unsure := ""     // an earlier branch may have been taken: its condition
-	alt := false     // if (…): … endif;
+	taken := false // an earlier branch is certainly taken
+	unsure := ""   // an earlier branch may have been taken: its condition
+	alt := false   // if (…): … endif;
 	branch := func(cond *phpValue, line int) error {
 		p.cond, p.dead = saveCond, saveDead || taken
 		if cond != nil && !p.dead {
@@ -548,7 +564,7 @@ func (p *phpParser) candidates(v *phpValue) (files []string, known bool) {
 	case v.kind == pString:
 		return []string{p.resolve(v.s)}, true
 	case v.kind == pUnknown && v.pattern != "" && strings.HasPrefix(v.pattern, "/"):
-		return p.r.s.globAbs(v.pattern), true
+		return p.r.s.globAbs(v.pattern)
 	}
 	return nil, false
 }
@@ -578,11 +594,24 @@ func (p *phpParser) fileExists(v *phpValue, fn string, line int) *phpValue {
 	case 0:
 		return boolValue(false, line)
 	case 1:
-		p.r.f.warn(fmt.Sprintf("%s: the path depends on %s, which synco cannot evaluate; it used %s, the only file matching %s (pass --db if that is the wrong one)",
-			p.where(line), v.why, files[0], v.pattern))
+		p.assume(line, v, files[0])
 		return boolValue(true, line)
 	}
 	return unknown(fmt.Sprintf("which of %s is meant (%s)", strings.Join(files, ", "), v.why), line)
+}
+
+// assume warns, once per file, that a path synco only partly knows was taken to
+// be the one file that matches it.
+func (p *phpParser) assume(line int, v *phpValue, file string) {
+	if p.r.assumed == nil {
+		p.r.assumed = map[string]bool{}
+	}
+	if p.r.assumed[file] {
+		return
+	}
+	p.r.assumed[file] = true
+	p.r.f.warn(fmt.Sprintf("%s: the file depends on %s, which synco cannot evaluate; it used %s, the only file matching %s (pass --db if that is the wrong one)",
+		p.where(line), v.why, file, v.pattern))
 }
 
 // include follows include/require(_once) of a path synco can work out.
@@ -624,8 +653,7 @@ func (p *phpParser) include() error {
 		fail(fmt.Sprintf("of one of %s, chosen by %s, which synco cannot evaluate", strings.Join(files, ", "), v.why))
 		return nil
 	case v.kind == pUnknown:
-		f.warn(fmt.Sprintf("%s: the path depends on %s, which synco cannot evaluate; it used %s, the only file matching %s (pass --db if that is the wrong one)",
-			where, v.why, files[0], v.pattern))
+		p.assume(t.line, v, files[0])
 	}
 	abs := files[0]
 	if p.r.skip != nil && p.r.skip(abs) {
@@ -661,13 +689,10 @@ func (p *phpParser) include() error {
 	p.r.depth++
 	err = p.r.run(string(data), name, abs, p.cond, false)
 	p.r.depth--
-	if err != nil {
-		var se *phpSyntaxError
-		if errors.As(err, &se) {
-			fail(fmt.Sprintf("%s, which synco could not parse (%v)", name, se))
-			return nil
-		}
-		return err
+	var se *phpSyntaxError
+	if errors.As(err, &se) {
+		fail(fmt.Sprintf("%s, which synco could not parse (%v)", name, se))
+		return nil
 	}
-	return nil
+	return err
 }

@@ -324,23 +324,31 @@ func (s *scan) readAbs(abs string) ([]byte, error) {
 	return data, nil
 }
 
-// globAbs lists the absolute paths matching an absolute pattern, sorted.
-func (s *scan) globAbs(pattern string) []string {
+// globAbs lists the absolute paths matching an absolute pattern whose directory
+// is literal, sorted; ok is false for a pattern in the directory part or a
+// directory synco cannot read.
+func (s *scan) globAbs(pattern string) (matches []string, ok bool) {
+	pattern = path.Clean(pattern)
 	dir := path.Dir(pattern)
-	fsys, name, err := s.locate(dir)
-	if err != nil || strings.ContainsAny(dir, "*?[\\") {
-		return nil
+	if strings.ContainsAny(dir, "*?[\\") {
+		return nil, false
 	}
 	s.look(pattern)
-	entries, err := fs.ReadDir(fsys, name)
+	fsys, name, err := s.locate(dir)
 	if err != nil {
-		return nil
+		return nil, false
 	}
-	var out []string
+	entries, err := fs.ReadDir(fsys, name)
+	if errors.Is(err, fs.ErrNotExist) {
+		return nil, true
+	}
+	if err != nil {
+		return nil, false
+	}
 	for _, e := range entries {
 		if ok, _ := path.Match(path.Base(pattern), e.Name()); ok {
-			out = append(out, path.Join(dir, e.Name()))
+			matches = append(matches, path.Join(dir, e.Name()))
 		}
 	}
-	return out
+	return matches, true
 }
