@@ -610,7 +610,7 @@ func (p *phpParser) assume(line int, v *phpValue, file string) {
 		return
 	}
 	p.r.assumed[file] = true
-	p.r.f.warn(fmt.Sprintf("%s: the file depends on %s, which synco cannot evaluate; it used %s, the only file matching %s (pass --db if that is the wrong one)",
+	p.r.f.warn(fmt.Sprintf("%s: which file is read depends on %s; synco used %s, the only file matching %s (pass --db if that is the wrong one)",
 		p.where(line), v.why, file, v.pattern))
 }
 
