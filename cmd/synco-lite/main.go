@@ -12,6 +12,7 @@ import (
 type grammar struct {
 	Publish cli.PublishCmd `cmd:"" help:"Publish files and streams for synco fetch."`
 	Version cli.VersionCmd `cmd:"" help:"Print the version."`
+	Agent   cli.AgentCmd   `cmd:"" hidden:"" help:"Serve a publication over stdin/stdout for synco pull."`
 }
 
 const examples = `Examples:
