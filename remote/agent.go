@@ -91,7 +91,7 @@ const hashCmd = `h=$( (sha256sum "$f" || shasum -a 256 "$f" || sha256 -q "$f") 2
 
 // probeScript: $1 the base directory ("" for $HOME/.cache/synco-lite), $2 the
 // version directory.
-const probeScript = `echo synco-probe-1; uname -s; uname -m; b=$1; [ -n "$b" ] || b=$HOME/.cache/synco-lite; echo "$b"; f=$b/$2/synco-lite; h=none; if [ -f "$f" ]; then ` + hashCmd + `; fi; echo "$h"`
+const probeScript = `echo synco-probe-1; uname -s; uname -m; b=$1; [ -n "$b" ] || b=${HOME%/}/.cache/synco-lite; echo "$b"; f=$b/$2/synco-lite; h=none; if [ -f "$f" ]; then ` + hashCmd + `; fi; echo "$h"`
 
 // Probe runs uname and looks for an installed agent of version in base ("": the
 // remote user's $HOME/.cache/synco-lite). Errors: ErrChannel, ErrNoShell,
@@ -152,7 +152,7 @@ func classify(ch Channel, stderr string, code int) error {
 	switch {
 	case strings.Contains(s, "executable file not found") && strings.Contains(s, `"sh"`),
 		strings.Contains(s, "no such file or directory") && strings.Contains(s, `"sh"`),
-		ch.Kind == SSH && code == 127,
+		(ch.Kind == SSH || ch.Kind == Via) && code == 127,
 		(ch.Kind == Docker || ch.Kind == Kubectl) && (code == 126 || code == 127) && !strings.Contains(s, "no such container"):
 		return ErrNoShell
 	}
@@ -196,7 +196,7 @@ func Install(ctx context.Context, ch Channel, p *Platform, path string) (int64, 
 	switch code {
 	case 90, 92:
 		e.Kind = ErrRemoteDir
-		e.Stderr = strings.TrimSpace(stderr + "\ncannot write or run " + p.Dir() + "/synco-lite")
+		e.Stderr = strings.TrimSpace(stderr + "\ncannot write or run " + p.Dir() + "/synco-lite (exit code " + fmt.Sprint(code) + ")")
 	case 91:
 		e.Kind = ErrDamaged
 	}
