@@ -251,7 +251,7 @@ func newTransport(c net.Conn, base http.RoundTripper) *Transport {
 		// One connection, never a second: requests beyond the server's stream
 		// limit wait for a stream. The receive windows are net/http's defaults
 		// (4 MiB per stream, more per connection).
-		HTTP2: &http.HTTP2Config{StrictMaxConcurrentRequests: true},
+		HTTP2: &http.HTTP2Config{StrictMaxConcurrentRequests: true, MaxReadFrameSize: 1 << 20},
 	}
 	return &Transport{h2: t, base: base}
 }
