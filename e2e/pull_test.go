@@ -7,6 +7,7 @@ import (
 	"os/exec"
 	"path/filepath"
 	"strings"
+	"syscall"
 	"testing"
 	"time"
 )
@@ -325,4 +326,35 @@ func TestPullDocker(t *testing.T) {
 		pull(t, t.TempDir(), env, "docker://"+bare+"/app", "--to", t.TempDir()).
 			wantCode(t, 8, "no shell on the source", "distroless")
 	})
+}
+
+// Ctrl-C while the agent serves: synco stops it (nothing keeps running on the
+// source), and the same command run again completes.
+func TestPullInterrupted(t *testing.T) {
+	t.Parallel()
+	sshCmd, host := sshService(t)
+	src, local, sameDB := wordpress(t, "127.0.0.1:3306")
+	makeBlobs(t, filepath.Join(src, "wp-content", "uploads", "more"), 9, 40)
+	remoteDir, cache := t.TempDir(), t.TempDir()
+	env := []string{"SYNCO_SSH=" + sshCmd}
+	args := []string{"pull", host + ":" + src, "--yes", "--remote-dir", remoteDir, "--cache", cache}
+
+	p := startDir(t, local, bin.synco, "", env, args...)
+	agentRuns := func() bool {
+		out, _ := exec.Command("pgrep", "-f", remoteDir+"/").Output()
+		return len(out) > 0
+	}
+	waitFor(t, 2*time.Minute, "the agent to start", func() bool { return agentRuns() || p.exited() })
+	p.signal(syscall.SIGINT)
+	code := p.wait(time.Minute)
+	t.Logf("pull after Ctrl-C: exit %d", code)
+	if code != 130 && code != 0 {
+		t.Fatalf("pull after Ctrl-C: exit %d, want 130 (or 0 if it had finished)\n%s", code, p.stderr.String())
+	}
+	waitFor(t, 30*time.Second, "the agent to stop", func() bool { return !agentRuns() })
+
+	pull(t, local, env, args[1:]...).must(t)
+	sameDB()
+	requireSameTree(t, filepath.Join(src, "wp-content", "uploads"), filepath.Join(local, "wp-content", "uploads"))
+	noAgentLeft(t, remoteDir)
 }
