@@ -358,3 +358,16 @@ func TestPullInterrupted(t *testing.T) {
 	requireSameTree(t, filepath.Join(src, "wp-content", "uploads"), filepath.Join(local, "wp-content", "uploads"))
 	noAgentLeft(t, remoteDir)
 }
+
+func TestPullHelp(t *testing.T) {
+	t.Parallel()
+	p := start(t, bin.synco, "", nil, "pull", "--help")
+	if code := p.wait(10 * time.Second); code != 0 {
+		t.Fatalf("pull --help: exit %d", code)
+	}
+	for _, want := range []string{"Examples:", "Exit codes:", "docker://", "kubectl://", "SYNCO_SSH", "--remote-dir", "--yes", "8    synco pull", "9    synco pull"} {
+		if !strings.Contains(p.stdout.String(), want) {
+			t.Errorf("pull --help lacks %q", want)
+		}
+	}
+}
