@@ -85,20 +85,62 @@ func needService(t *testing.T, what, why string) {
 	t.Skip(msg)
 }
 
-// wordpress makes a WordPress-like source project (a real MariaDB database with
-// rows, uploads) and an empty checkout of it with its own database, and returns
-// their directories and a function comparing the databases.
+// pullProject is a source project of a framework (a real MariaDB database with
+// rows, uploaded files) and an empty checkout of it with its own database.
+type pullProject struct {
+	src, local string
+	files      string // the upload directory, relative
+	table      string // the table with rows
+	srcDB      string
+	sameDB     func() // compares the table of both databases
+}
+
+// wordpress is sourceProject(t, "wordpress", dbHost).
 func wordpress(t *testing.T, dbHost string) (src, local string, sameDB func()) {
+	p := sourceProject(t, "wordpress", dbHost)
+	return p.src, p.local, p.sameDB
+}
+
+// sourceProject makes a WordPress-like or Neos-like project (as frameworks detects
+// them); dbHost is how the source reaches MariaDB (WordPress: host:port or
+// localhost:/socket; Neos: always 127.0.0.1:3306).
+func sourceProject(t *testing.T, kind, dbHost string) *pullProject {
 	t.Helper()
 	root := mariadb(t)
+	p := &pullProject{src: t.TempDir(), local: t.TempDir()}
 	srcDB, dstDB := dbName("synco_e2e_pull_src"), dbName("synco_e2e_pull_dst")
+	p.srcDB = srcDB
 	t.Cleanup(func() {
 		root.Exec("DROP DATABASE IF EXISTS " + srcDB)
 		root.Exec("DROP DATABASE IF EXISTS " + dstDB)
 	})
+	var config func(dir, db, host string)
+	switch kind {
+	case "wordpress":
+		p.files, p.table = "wp-content/uploads", "wp_posts"
+		config = func(dir, db, host string) {
+			writeFile(t, filepath.Join(dir, "wp-config.php"), []byte(`<?php
+define( 'DB_NAME', '`+db+`' );
+define( 'DB_USER', 'root' );
+define( 'DB_PASSWORD', '' );
+define( 'DB_HOST', '`+host+`' );
+$table_prefix = 'wp_';
+`), 0o644)
+		}
+	case "neos":
+		p.files, p.table = "Data/Persistent/Resources", "neos_contentrepository_domain_model_nodedata"
+		config = func(dir, db, host string) {
+			writeFile(t, filepath.Join(dir, "flow"), []byte("#!/usr/bin/env php\n"), 0o755)
+			writeFile(t, filepath.Join(dir, "composer.json"), []byte(`{"require": {"neos/neos": "^8.3"}}`), 0o644)
+			writeFile(t, filepath.Join(dir, "Configuration", "Settings.yaml"), []byte(
+				"Neos:\n  Flow:\n    persistence:\n      backendOptions:\n        driver: pdo_mysql\n        host: 127.0.0.1\n        port: 3306\n        dbname: "+db+"\n        user: root\n        password: ''\n"), 0o644)
+		}
+	default:
+		t.Fatalf("unknown project kind %q", kind)
+	}
 	for _, q := range []string{
 		"CREATE DATABASE " + srcDB,
-		"CREATE TABLE " + srcDB + ".wp_posts (id INT PRIMARY KEY, body TEXT)",
+		"CREATE TABLE " + srcDB + "." + p.table + " (id INT PRIMARY KEY, body TEXT)",
 	} {
 		if _, err := root.Exec(q); err != nil {
 			t.Fatal(err)
@@ -109,35 +151,23 @@ func wordpress(t *testing.T, dbHost string) (src, local string, sameDB func()) {
 	for i := 1; i <= 2000; i++ {
 		rows = append(rows, fmt.Sprintf("(%d,'%s')", i, text(r, 200)))
 	}
-	if _, err := root.Exec("INSERT INTO " + srcDB + ".wp_posts VALUES " + strings.Join(rows, ",")); err != nil {
+	if _, err := root.Exec("INSERT INTO " + srcDB + "." + p.table + " VALUES " + strings.Join(rows, ",")); err != nil {
 		t.Fatal(err)
 	}
-	config := func(dir, db, host string) {
-		writeFile(t, filepath.Join(dir, "wp-config.php"), []byte(`<?php
-define( 'DB_NAME', '`+db+`' );
-define( 'DB_USER', 'root' );
-define( 'DB_PASSWORD', '' );
-define( 'DB_HOST', '`+host+`' );
-$table_prefix = 'wp_';
-`), 0o644)
-	}
-	src, local = t.TempDir(), t.TempDir()
-	config(src, srcDB, dbHost)
-	config(local, dstDB, "127.0.0.1:3306")
-	makeBlobs(t, filepath.Join(src, "wp-content", "uploads"), 5, 8)
-	os.MkdirAll(filepath.Join(local, "wp-content", "uploads"), 0o755)
-	sameDB = func() {
+	config(p.src, srcDB, dbHost)
+	config(p.local, dstDB, "127.0.0.1:3306")
+	makeBlobs(t, filepath.Join(p.src, p.files), 5, 8)
+	os.MkdirAll(filepath.Join(p.local, p.files), 0o755)
+	p.sameDB = func() {
 		t.Helper()
 		var a, b, tb string
-		root.QueryRow("CHECKSUM TABLE "+srcDB+".wp_posts").Scan(&tb, &a)
-		root.QueryRow("CHECKSUM TABLE "+dstDB+".wp_posts").Scan(&tb, &b)
+		root.QueryRow("CHECKSUM TABLE "+srcDB+"."+p.table).Scan(&tb, &a)
+		root.QueryRow("CHECKSUM TABLE "+dstDB+"."+p.table).Scan(&tb, &b)
 		if a == "" || a != b {
-			t.Errorf("wp_posts: checksum source %q, local %q", a, b)
+			t.Errorf("%s: checksum source %q, local %q", p.table, a, b)
 		}
 	}
-	t.Cleanup(func() {}) // databases dropped above
-	_ = root
-	return src, local, sameDB
+	return p
 }
 
 // noAgentLeft fails if a process runs the agent binary under dir.
@@ -154,49 +184,49 @@ func noAgentLeft(t *testing.T, dir string) {
 func TestPullSSH(t *testing.T) {
 	t.Parallel()
 	sshCmd, host := sshService(t)
-	src, local, sameDB := wordpress(t, "127.0.0.1:3306")
-	remoteDir, cache := t.TempDir(), t.TempDir()
-	env := []string{"SYNCO_SSH=" + sshCmd}
-	args := []string{host + ":" + src, "--yes", "--json", "--remote-dir", remoteDir, "--cache", cache}
+	for _, kind := range []string{"wordpress", "neos"} {
+		t.Run(kind, func(t *testing.T) {
+			t.Parallel()
+			p := sourceProject(t, kind, "127.0.0.1:3306")
+			remoteDir, cache := t.TempDir(), t.TempDir()
+			env := []string{"SYNCO_SSH=" + sshCmd}
+			args := []string{host + ":" + p.src, "--yes", "--json", "--remote-dir", remoteDir, "--cache", cache}
 
-	first := pull(t, local, env, args...).must(t)
-	sameDB()
-	requireSameTree(t, filepath.Join(src, "wp-content", "uploads"), filepath.Join(local, "wp-content", "uploads"))
-	fi, err := os.Stat(bin.lite)
-	if err != nil {
-		t.Fatal(err)
-	}
-	if first.upload != fi.Size() {
-		t.Errorf("first pull uploaded %d agent bytes, want %d (the size of synco-lite)", first.upload, fi.Size())
-	}
-	if strings.Contains(first.stderr, "synco1") {
-		t.Errorf("pull showed the token:\n%s", first.stderr)
-	}
-	noAgentLeft(t, remoteDir)
+			first := pull(t, p.local, env, args...).must(t)
+			p.sameDB()
+			requireSameTree(t, filepath.Join(p.src, p.files), filepath.Join(p.local, p.files))
+			fi, err := os.Stat(bin.lite)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if first.upload != fi.Size() {
+				t.Errorf("first pull uploaded %d agent bytes, want %d (the size of synco-lite)", first.upload, fi.Size())
+			}
+			if strings.Contains(first.stderr, "synco1") {
+				t.Errorf("pull showed the token:\n%s", first.stderr)
+			}
+			noAgentLeft(t, remoteDir)
 
-	// A day later: one row and one file changed.
-	root := mariadb(t)
-	var db string
-	b, _ := os.ReadFile(filepath.Join(src, "wp-config.php"))
-	_, rest, _ := strings.Cut(string(b), "DB_NAME', '")
-	db, _, _ = strings.Cut(rest, "'")
-	if _, err := root.Exec("UPDATE " + db + ".wp_posts SET body = 'edited' WHERE id = 7"); err != nil {
-		t.Fatal(err)
-	}
-	writeFile(t, filepath.Join(src, "wp-content", "uploads", "new.txt"), []byte("a new upload\n"), 0o644)
+			// A day later: one row and one file changed.
+			if _, err := mariadb(t).Exec("UPDATE " + p.srcDB + "." + p.table + " SET body = 'edited' WHERE id = 7"); err != nil {
+				t.Fatal(err)
+			}
+			writeFile(t, filepath.Join(p.src, p.files, "new.txt"), []byte("a new upload\n"), 0o644)
 
-	second := pull(t, local, env, args...).must(t)
-	sameDB()
-	requireSameTree(t, filepath.Join(src, "wp-content", "uploads"), filepath.Join(local, "wp-content", "uploads"))
-	if second.upload != 0 {
-		t.Errorf("second pull uploaded %d agent bytes, want 0", second.upload)
+			second := pull(t, p.local, env, args...).must(t)
+			p.sameDB()
+			requireSameTree(t, filepath.Join(p.src, p.files), filepath.Join(p.local, p.files))
+			if second.upload != 0 {
+				t.Errorf("second pull uploaded %d agent bytes, want 0", second.upload)
+			}
+			s1, s2 := first.stats(t), second.stats(t)
+			if s2.BytesDownloaded*4 > s1.BytesDownloaded {
+				t.Errorf("second pull downloaded %d bytes, the first %d: want a small delta", s2.BytesDownloaded, s1.BytesDownloaded)
+			}
+			t.Logf("first pull %d bytes, second %d bytes", s1.BytesDownloaded, s2.BytesDownloaded)
+			noAgentLeft(t, remoteDir)
+		})
 	}
-	s1, s2 := first.stats(t), second.stats(t)
-	if s2.BytesDownloaded*4 > s1.BytesDownloaded {
-		t.Errorf("second pull downloaded %d bytes, the first %d: want a small delta", s2.BytesDownloaded, s1.BytesDownloaded)
-	}
-	t.Logf("first pull %d bytes, second %d bytes", s1.BytesDownloaded, s2.BytesDownloaded)
-	noAgentLeft(t, remoteDir)
 }
 
 // A source named in .synco.yml, reached with --via through ssh.
@@ -225,11 +255,14 @@ func TestPullSSHFailures(t *testing.T) {
 	})
 	t.Run("hostile path", func(t *testing.T) {
 		// Quotes, $(), ; and spaces in the path reach the source as one word.
-		dir := filepath.Join(t.TempDir(), `it's a $(touch pwned); "x"`)
-		os.MkdirAll(dir, 0o755)
+		marker := filepath.Join(t.TempDir(), "pwned")
+		dir := filepath.Join(t.TempDir(), `it's a $(touch `+marker+`); "x" `+"`touch "+marker+"`")
+		if err := os.MkdirAll(dir, 0o755); err != nil {
+			t.Fatal(err)
+		}
 		pull(t, t.TempDir(), env, host+":"+dir, "--to", t.TempDir(), "--remote-dir", t.TempDir()).
 			wantCode(t, 7, "detect project in "+dir, "")
-		if _, err := os.Stat("pwned"); err == nil {
+		if _, err := os.Stat(marker); err == nil {
 			t.Error("the path was run as a command")
 		}
 	})
