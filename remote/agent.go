@@ -129,7 +129,7 @@ func Probe(ctx context.Context, ch Channel, base, version string) (Platform, err
 var goos = map[string]string{"Linux": "linux", "FreeBSD": "freebsd", "OpenBSD": "openbsd", "NetBSD": "netbsd", "Darwin": "darwin"}
 var goarch = map[string]string{"x86_64": "amd64", "amd64": "amd64", "aarch64": "arm64", "arm64": "arm64"}
 
-// Platform maps `uname -s` and `uname -m` to GOOS and GOARCH; ok is false for a
+// PlatformOf maps `uname -s` and `uname -m` to GOOS and GOARCH; ok is false for a
 // platform synco is not built for.
 func PlatformOf(system, machine string) (os, arch string, ok bool) {
 	os, ok1 := goos[system]

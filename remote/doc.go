@@ -7,8 +7,8 @@
 //
 //	ch, _ := remote.ParseSource("deploy@prod:/var/www/app", "")
 //	p, _ := remote.Probe(ctx, ch, remoteDir, version)     // uname -s -m, $HOME, the installed agent's hash
-//	n, _ := remote.Install(ctx, ch, p, binary)             // only when the hash differs: n bytes uploaded
-//	s, _ := remote.Start(ctx, ch, p, args)                 // runs "synco-lite agent …", reads its hello
+//	n, _ := remote.Install(ctx, ch, &p, binary)            // only when the hash differs: n bytes uploaded
+//	s, _ := remote.Start(ctx, ch, p, args)                 // runs "synco-lite agent …", reads its hello, opens HTTP/2
 //	fetch with s.Token and s.Transport, then s.Close(ctx)  // explicit end, grace period, kill
 //
 // The source side (synco-lite agent) calls WriteHello and Serve on its standard input
