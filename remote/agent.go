@@ -256,6 +256,9 @@ var Grace = 5 * time.Second
 func Start(ctx context.Context, ch Channel, p Platform, args []string) (*Session, error) {
 	argv := ch.Argv(startScript, append([]string{p.Dir(), p.Sum}, args...)...)
 	cmd := exec.Command(argv[0], argv[1:]...)
+	// Once the channel program is gone, do not wait for whatever else may hold
+	// its pipes (a child it left behind): Wait returns after this.
+	cmd.WaitDelay = Grace
 	stdin, err := cmd.StdinPipe()
 	if err != nil {
 		return nil, err
@@ -281,6 +284,7 @@ func Start(ctx context.Context, ch Channel, p Platform, args []string) (*Session
 	case h = <-got:
 	case <-ctx.Done():
 		cmd.Process.Kill()
+		stdout.Close() // a child left behind may hold the pipe open: stop reading
 		<-got
 		cmd.Wait()
 		return nil, ctx.Err()

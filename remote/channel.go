@@ -204,8 +204,10 @@ func (c Channel) Argv(script string, args ...string) []string {
 		}
 		sshArgs = append(sshArgs, "--", dest, ShellLine(remote))
 		if c.SSHCommand != "" {
-			// Like git's GIT_SSH_COMMAND: the shell runs it with the arguments appended.
-			return append([]string{"sh", "-c", c.SSHCommand + ` "$@"`, "ssh"}, sshArgs...)
+			// Like git's GIT_SSH_COMMAND: the shell runs it with the arguments
+			// appended, and becomes it (exec), so stopping the channel stops ssh,
+			// not only a shell whose ssh would keep our pipes open.
+			return append([]string{"sh", "-c", "exec " + c.SSHCommand + ` "$@"`, "ssh"}, sshArgs...)
 		}
 		return append([]string{"ssh"}, sshArgs...)
 	case Docker:
@@ -228,7 +230,7 @@ func (c Channel) Argv(script string, args ...string) []string {
 		}
 		return append(append(argv, c.Pod, "--"), remote...)
 	case Via:
-		return []string{"sh", "-c", c.ViaCommand + ` "$@"`, "via", ShellLine(remote)}
+		return []string{"sh", "-c", "exec " + c.ViaCommand + ` "$@"`, "via", ShellLine(remote)}
 	}
 	return nil
 }

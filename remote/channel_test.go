@@ -64,13 +64,13 @@ func TestArgv(t *testing.T) {
 	}{
 		{remote.Channel{Kind: remote.SSH, Host: "prod"}, []string{"ssh", "-T", "--", "prod"}},
 		{remote.Channel{Kind: remote.SSH, User: "deploy", Host: "prod", Port: "2222"}, []string{"ssh", "-T", "-p", "2222", "--", "deploy@prod"}},
-		{remote.Channel{Kind: remote.SSH, Host: "prod", SSHCommand: "ssh -F './my config'"}, []string{"sh", "-c", `ssh -F './my config' "$@"`, "ssh", "-T", "--", "prod"}},
+		{remote.Channel{Kind: remote.SSH, Host: "prod", SSHCommand: "ssh -F './my config'"}, []string{"sh", "-c", `exec ssh -F './my config' "$@"`, "ssh", "-T", "--", "prod"}},
 		{remote.Channel{Kind: remote.Docker, Container: "web"}, []string{"docker", "exec", "-i", "web"}},
 		{remote.Channel{Kind: remote.Docker, Container: "web", Context: "prod"}, []string{"docker", "--context", "prod", "exec", "-i", "web"}},
 		{remote.Channel{Kind: remote.Kubectl, Pod: "web-1"}, []string{"kubectl", "exec", "-i", "web-1", "--"}},
 		{remote.Channel{Kind: remote.Kubectl, Namespace: "shop", Pod: "web-1", Container: "php", Context: "gke"},
 			[]string{"kubectl", "--context", "gke", "exec", "-i", "-n", "shop", "-c", "php", "web-1", "--"}},
-		{remote.Channel{Kind: remote.Via, ViaCommand: "ssh -J bastion prod"}, []string{"sh", "-c", `ssh -J bastion prod "$@"`, "via"}},
+		{remote.Channel{Kind: remote.Via, ViaCommand: "ssh -J bastion prod"}, []string{"sh", "-c", `exec ssh -J bastion prod "$@"`, "via"}},
 	} {
 		argv := tc.ch.Argv(script, hostile...)
 		for _, a := range argv {
