@@ -137,3 +137,30 @@ func MatchTable(globs []string, table string) bool {
 	}
 	return false
 }
+
+// WhereFor returns the row condition of Options.Where for table: an exact key
+// ("schema.table", then the bare name) wins; otherwise the first key in sorted order
+// that is a glob (has one of *?[\) matching the table as MatchTable does, e.g.
+// "wp_[1-9]_options" for every site of a WordPress multisite. "" means all rows.
+func WhereFor(where map[string]string, table string) string {
+	short := table[strings.LastIndexByte(table, '.')+1:]
+	if c, ok := where[table]; ok {
+		return c
+	}
+	if c, ok := where[short]; ok {
+		return c
+	}
+	var globs []string
+	for k := range where {
+		if strings.ContainsAny(k, `*?[\`) {
+			globs = append(globs, k)
+		}
+	}
+	sort.Strings(globs)
+	for _, g := range globs {
+		if MatchTable([]string{g}, table) {
+			return where[g]
+		}
+	}
+	return ""
+}

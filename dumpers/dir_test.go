@@ -68,3 +68,28 @@ func TestDirSinkSource(t *testing.T) {
 		t.Errorf("read back %q", b)
 	}
 }
+
+func TestWhereFor(t *testing.T) {
+	where := map[string]string{
+		"wp_options":            "exact",
+		"wp_[1-9]_options":      "site",
+		"wp_[1-9][0-9]_options": "site2",
+		"public.users":          "qualified",
+		"*_log":                 "log",
+	}
+	for table, want := range map[string]string{
+		"wp_options":       "exact",
+		"wp_2_options":     "site",
+		"wp_12_options":    "site2",
+		"wp_2_foo_options": "",
+		"public.users":     "qualified",
+		"users":            "",
+		"app.users":        "",
+		"public.audit_log": "log",
+		"wp_posts":         "",
+	} {
+		if got := dumpers.WhereFor(where, table); got != want {
+			t.Errorf("WhereFor(%q) = %q, want %q", table, got, want)
+		}
+	}
+}

@@ -75,7 +75,7 @@ type Source interface {
 type Options struct {
 	Exclude       []string          // tables left out entirely
 	StructureOnly []string          // tables dumped without data
-	Where         map[string]string // table → SQL condition for its rows
+	Where         map[string]string // table (or a glob of tables: WhereFor) → SQL condition for its rows
 	Parallel      int               // tables dumped at once; <1 means 4
 	Progress      func(Progress)    // optional; called from any goroutine
 	// Scrub, if set, rewrites personal data in the rows as they are written (see

@@ -2,6 +2,7 @@ package e2e_test
 
 import (
 	"encoding/json"
+	"os"
 	"path/filepath"
 	"strings"
 	"testing"
@@ -63,5 +64,32 @@ func TestDetect(t *testing.T) {
 	p = start(t, bin.synco, "", nil, "detect", filepath.Join(dir, ".env"))
 	if code := p.wait(30 * time.Second); code != 2 {
 		t.Errorf("detect on a file: exit %d, want 2\n%s", code, p.stderr.String())
+	}
+}
+
+// TestPublishUndeterminedDatabase: a wp-config.php that picks the database by
+// $_SERVER['HTTP_HOST'] cannot be evaluated on the command line. Publishing only
+// the uploads would look like success, guessing could publish production's
+// database on a dev box: publish refuses before printing a token and asks for --db.
+func TestPublishUndeterminedDatabase(t *testing.T) {
+	t.Parallel()
+	dir := t.TempDir()
+	os.MkdirAll(filepath.Join(dir, "wp-content", "uploads"), 0o755)
+	os.WriteFile(filepath.Join(dir, "wp-config.php"), []byte(`<?php
+if ( $_SERVER['HTTP_HOST'] === 'www.example.com' ) {
+	define( 'DB_NAME', 'prod' ); define( 'DB_USER', 'prod' ); define( 'DB_PASSWORD', 'prodpw' );
+} else {
+	define( 'DB_NAME', 'dev' ); define( 'DB_USER', 'dev' ); define( 'DB_PASSWORD', 'devpw' );
+}
+define( 'DB_HOST', 'localhost' );
+$table_prefix = 'wp_';
+`), 0o644)
+	p := startDir(t, dir, bin.lite, "", nil, "publish", "--state-dir", t.TempDir(), "--listen", "127.0.0.1:0")
+	code := p.wait(20 * time.Second)
+	if code != 2 || p.stdout.String() != "" {
+		t.Fatalf("exit %d, stdout %q; want exit 2 and no token\n%s", code, p.stdout.String(), p.stderr.String())
+	}
+	if s := p.stderr.String(); !strings.Contains(s, "could not be determined") || !strings.Contains(s, "--db") || strings.Contains(s, "prodpw") {
+		t.Errorf("stderr does not say why and what to do (or shows a password):\n%s", s)
 	}
 }

@@ -4,6 +4,8 @@ import (
 	"fmt"
 	"io/fs"
 	"net/url"
+	"path"
+	"path/filepath"
 	"strings"
 )
 
@@ -42,7 +44,31 @@ var Priority = []string{"neos/flow", "typo3", "drupal", "wordpress", "laravel", 
 // ErrSyntax or ErrUnsupported that names the file and key. Errors never contain
 // passwords.
 func Detect(fsys fs.FS, root string, env func(string) string) (*Project, error) {
-	s := &scan{fsys: fsys, root: root, env: env}
+	return detect(&scan{fsys: fsys, root: root, env: env})
+}
+
+// DetectSystem is Detect for a project that may keep its configuration outside
+// its directory: sys is the whole file system (os.DirFS("/")) and root an absolute
+// path in it. Includes of absolute paths are followed (Debian's WordPress reads
+// /etc/wordpress/config-HOST.php; its uploads are in /var/lib/wordpress), and a
+// MySQL host "localhost" gets the socket PHP would use (see docs/frameworks.md).
+func DetectSystem(sys fs.FS, root string, env func(string) string) (*Project, error) {
+	r := path.Clean(filepath.ToSlash(root))
+	if !strings.HasPrefix(r, "/") {
+		return nil, fmt.Errorf("detect project in %s: want an absolute path", root)
+	}
+	fsys := sys
+	if r != "/" {
+		var err error
+		if fsys, err = fs.Sub(sys, r[1:]); err != nil {
+			return nil, fmt.Errorf("detect project in %s: %w", root, err)
+		}
+	}
+	return detect(&scan{fsys: fsys, sys: sys, root: root, env: env})
+}
+
+func detect(s *scan) (*Project, error) {
+	root := s.root
 	var found []detector
 	var whys []string
 	for _, d := range detectors {
@@ -75,7 +101,8 @@ func Detect(fsys fs.FS, root string, env func(string) string) (*Project, error) 
 	if err := found[0].load(s, p); err != nil {
 		return nil, fmt.Errorf("detect %s project in %s: %w", found[0].name, root, err)
 	}
-	if p.DB == nil {
+	phpLocalhost(s, p)
+	if p.DB == nil && p.Undetermined == "" {
 		p.Why = append(p.Why, "no database connection found: pass --db")
 	}
 	p.Looked = s.looked

@@ -41,12 +41,16 @@
 // url-encoded user and password; unix_socket (and host=/dir for PostgreSQL);
 // serverVersion and charset are ignored; sqlite is noted, not an error. Files:
 // "uploads" = public/uploads and "var-uploads" = var/uploads when present.
+// config/packages/doctrine.yaml (doctrine.dbal, its default connection, when@ENV)
+// wins over DATABASE_URL when it configures a connection; %env()% is resolved.
 // Structure-only: messenger_messages, sessions, cache_items.
 //
 // # Laravel
 //
 // Marker: artisan. .env, or .env.$APP_ENV when APP_ENV is set in the real
 // environment and that file exists; the real environment overrides it.
+// config/database.php (or vendor/laravel/framework/config/database.php) when
+// present: its default connection, env() read from the same sources. Otherwise
 // DB_URL (or DATABASE_URL) wins over DB_CONNECTION (mysql, mariadb, pgsql; default
 // mysql; sqlite and sqlsrv are noted), DB_HOST (127.0.0.1), DB_PORT, DB_DATABASE
 // (laravel), DB_USERNAME (root), DB_PASSWORD, DB_SOCKET. Files: "storage" =
@@ -55,17 +59,24 @@
 //
 // # WordPress
 //
-// Marker: wp-config.php. define() of DB_NAME, DB_USER, DB_PASSWORD, DB_HOST
-// ("host", "host:port", "host:/path/to.sock", "[::1]:port"; default localhost) and
-// $table_prefix (default wp_). Files: "uploads" = wp-content/uploads.
+// Marker: wp-config.php, or web/wp-config.php with config/application.php
+// (Bedrock: the database from .env/.env.local and the environment, DATABASE_URL
+// split as parse_url does, DB_PREFIX, uploads in web/app/uploads). define() of
+// DB_NAME, DB_USER, DB_PASSWORD, DB_HOST ("host", "host:port",
+// "host:/path/to.sock", "[::1]:port"; default localhost) in wp-config.php and the
+// files it includes (Debian: /etc/wordpress/config-HOST.php, taken when it is the
+// only candidate), $table_prefix (default wp_), MULTISITE. Files: "uploads" =
+// ABSPATH/UPLOADS, else WP_CONTENT_DIR/uploads, else wp-content/uploads.
 // Structure-only: none; Where leaves the transients (_transient_%,
-// _site_transient_%: WordPress's cache) out of <prefix>options.
+// _site_transient_%: WordPress's cache) out of <prefix>options, and on a multisite
+// network out of <prefix>N_options (glob keys, one per length of N) and
+// <prefix>sitemeta.
 //
 // # Drupal
 //
 // Marker: sites/default/settings.php, also under web/ or docroot/.
 // $databases['default']['default'] (array() or [] syntax, or key by key) from
-// settings.php and from settings.local.php where settings.php includes it: database,
+// settings.php and the files it includes ($app_root and $site_path set): database,
 // username, password, host, port, driver (mysql, pgsql; sqlite noted), prefix,
 // unix_socket. Files: "files" = sites/default/files, "files-SITE" for other
 // sites/*/files. Structure-only (with the table prefix): cache_*, cachetags,
@@ -90,14 +101,24 @@
 //
 // # PHP files
 //
-// PHP configuration is read by a small tokenizer and parser for literals: strings
-// (with escapes), numbers, true/false/null, array() and [] (nested), concatenation of
-// literals, define(), assignments to $var[…][…], return, include. getenv('NAME'),
-// $_ENV['NAME'] and $_SERVER['NAME'] are resolved through the env function, with
-// ?: and ?? fallbacks. Anything else (function calls, variables, constants) is kept
-// as "not evaluated": reading such a value gives an error wrapping ErrUnsupported
-// that names the file, key and line. Assignments inside if blocks are applied
-// without evaluating the condition (noted in Why).
+// PHP configuration is read by a small tokenizer and evaluator: literals, arrays,
+// concatenation, define() (the first wins), assignments and reading variables,
+// return, include/require of paths it can work out (__DIR__, dirname(), ABSPATH,
+// known constants; a partly known path is globbed and taken only when exactly one
+// file matches), if/elseif/else with the conditions it can evaluate (defined,
+// file_exists, isset, getenv/$_ENV/$_SERVER, comparisons, ! && ||). A value set
+// under a condition it cannot evaluate (the web request's $_SERVER['HTTP_HOST'], a
+// function call), or possibly by an include it could not follow, is not guessed:
+// it goes to Project.Warnings and the database to Project.Undetermined. Other
+// values synco does not evaluate give an error wrapping ErrUnsupported that names
+// file, key and line.
+//
+// # localhost
+//
+// A MySQL host "localhost" of a PHP framework gets the socket PHP would use
+// (php.ini's mysqli/pdo_mysql.default_socket, else /run/mysqld/mysqld.sock,
+// /var/run/mysqld/mysqld.sock, /tmp/mysql.sock: the first that exists), when
+// DetectSystem can look outside the project.
 //
 // # Errors
 //

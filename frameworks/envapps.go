@@ -1,6 +1,7 @@
 package frameworks
 
 import (
+	"errors"
 	"fmt"
 	"sort"
 	"strings"
@@ -23,10 +24,20 @@ func loadSymfony(s *scan, p *Project) error {
 	if err != nil {
 		return err
 	}
+	appEnv, _ := d.get(s, "APP_ENV")
+	if appEnv == "" {
+		appEnv = "dev"
+	}
+	ok, err := loadDoctrine(s, p, d, appEnv)
+	if err != nil {
+		return err
+	}
 	raw, from := d.get(s, "DATABASE_URL")
-	if raw == "" {
+	switch {
+	case ok: // doctrine.yaml decided
+	case raw == "":
 		p.Why = append(p.Why, "DATABASE_URL is not set in the environment or the .env files")
-	} else {
+	default:
 		db, note, err := dbFromURL(raw, from+" (DATABASE_URL)")
 		if err != nil {
 			return err
@@ -51,7 +62,7 @@ func symfonyEnv(s *scan, p *Project) (*dotenv, error) {
 		return nil, err
 	} else if ok {
 		var f phpFile
-		if err := runPHP(string(data), s.getenv, &f, nil); err != nil {
+		if err := runPHP(string(data), s.getenv, &f); err != nil {
 			return nil, phpErr(".env.local.php", err)
 		}
 		if f.ret == nil || f.ret.kind != pArray {
@@ -143,6 +154,11 @@ func loadLaravel(s *scan, p *Project) error {
 	fileSet(s, p, "storage", "storage/app", true)
 	p.StructureOnly = []string{"cache", "cache_locks", "sessions", "jobs", "job_batches", "failed_jobs"}
 
+	for _, cfg := range []string{"config/database.php", "vendor/laravel/framework/config/database.php"} {
+		if ok, err := laravelConfig(s, p, d, cfg); ok || err != nil {
+			return err
+		}
+	}
 	froms := map[string]bool{}
 	get := func(k string) string {
 		v, from := d.get(s, k)
@@ -200,4 +216,71 @@ func loadLaravel(s *scan, p *Project) error {
 	}
 	p.DB, err = c.db(source("DB_CONNECTION, DB_HOST, DB_PORT, DB_DATABASE, DB_USERNAME, DB_PASSWORD, DB_SOCKET"))
 	return err
+}
+
+// laravelConfig reads the default connection of a Laravel config/database.php
+// (or the framework's own, which Laravel 11 uses when the application has none),
+// with env() reading the .env values and the real environment. ok is false when
+// the file does not exist.
+func laravelConfig(s *scan, p *Project, d *dotenv, name string) (ok bool, err error) {
+	var f phpFile
+	ok, err = runPHPFile(s, name, &f, func(r *phpRun) {
+		r.laravelEnv = true
+		r.env = func(k string) string { v, _ := d.get(s, k); return v }
+	})
+	p.addPHP(&f)
+	if !ok || err != nil {
+		return ok, err
+	}
+	if f.ret == nil || f.ret.kind != pArray {
+		p.Warnings = append(p.Warnings, name+" does not return a literal array: pass --db")
+		return true, nil
+	}
+	source := name + " (connections."
+	def, _, err := phpStr(phpGet(f.ret, "default"), name, "['default']")
+	if errors.Is(err, errUndecided) {
+		p.undetermined(err.Error())
+		return true, nil
+	}
+	if err != nil {
+		return true, err
+	}
+	p.Why = append(p.Why, fmt.Sprintf("%s: default connection %q", name, def))
+	cv := phpGet(f.ret, "connections", def)
+	if cv == nil {
+		return true, fmt.Errorf("%s: connection %q is not configured: %w", name, def, ErrUnsupported)
+	}
+	source += def + ")"
+	key := "['connections']['" + def + "']"
+	driver, _, err := phpStr(phpGet(cv, "driver"), name, key+"['driver']")
+	if err == nil && (driver == "sqlite" || driver == "sqlsrv") {
+		p.Why = append(p.Why, fmt.Sprintf("%s: driver %s, which synco does not dump: pass --db", source, driver))
+		return true, nil
+	}
+	v, err := phpFields(cv, name, key, "driver", "url", "host", "port", "database", "username", "password", "unix_socket")
+	if errors.Is(err, errUndecided) {
+		p.undetermined(err.Error())
+		return true, nil
+	}
+	if err != nil {
+		return true, err
+	}
+	if v["url"] != "" {
+		db, note, err := dbFromURL(v["url"], source+" url")
+		if note != "" {
+			p.Why = append(p.Why, note)
+		}
+		p.DB = db
+		return true, err
+	}
+	c := conn{engine: engineOf(v["driver"]), host: v["host"], socket: v["unix_socket"],
+		user: v["username"], password: v["password"], dbname: v["database"]}
+	if c.engine == "" {
+		return true, fmt.Errorf("%s: driver %q is not supported (want mysql, mariadb or pgsql): %w", source, v["driver"], ErrUnsupported)
+	}
+	if c.port, err = parsePort(v["port"]); err != nil {
+		return true, fmt.Errorf("%s: port: %v: %w", source, err, ErrSyntax)
+	}
+	p.DB, err = c.db(source)
+	return true, err
 }

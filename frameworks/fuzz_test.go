@@ -24,7 +24,7 @@ func FuzzPHP(f *testing.F) {
 	env := func(string) string { return "" }
 	f.Fuzz(func(t *testing.T, src string) {
 		var file phpFile
-		runPHP(src, env, &file, func(phpInclude) error { return nil })
+		runPHP(src, env, &file)
 	})
 }
 

@@ -1,10 +1,17 @@
 package frameworks_test
 
-import "testing"
+import (
+	"strings"
+	"testing"
+)
 
 // wp-config.php as wp-config-sample.php has it, with the usual edits.
 func TestWordPress(t *testing.T) {
 	cfg := func(host, extra string) string {
+		pw := `'it\'s \\ "secret"'`
+		if strings.HasPrefix(extra, "define('DB_PASSWORD'") {
+			pw, extra = strings.TrimSuffix(strings.TrimPrefix(extra, "define('DB_PASSWORD', "), ");"), ""
+		}
 		return `<?php
 /**
  * The base configuration for WordPress
@@ -20,7 +27,7 @@ define( 'DB_NAME', 'wordpress' );
 define( 'DB_USER', "wp_user" );
 
 /** Database password */
-define( 'DB_PASSWORD', 'it\'s \\ "secret"' );
+define( 'DB_PASSWORD', ` + pw + ` );
 
 /** Database hostname */
 define( 'DB_HOST', '` + host + `' );
@@ -119,7 +126,7 @@ $databases['default']['default']['host'] = 'db';
 				"web/sites/default/files/": "", "web/sites/example.com/files/": "", "web/core/": ""},
 			want: want{framework: "drupal", dsn: "mysql://drupal:p%40ss$word@db:3306/drupal", password: "p@ss$word",
 				fileSets:  []string{"files=/srv/app/web/sites/default/files", "files-example.com=/srv/app/web/sites/example.com/files"},
-				structure: structure, why: []string{"includes settings.local.php"},
+				structure: structure, why: []string{"includes web/sites/default/settings.local.php"},
 				source: "web/sites/default/settings.php + web/sites/default/settings.local.php"},
 		},
 		{

@@ -14,19 +14,30 @@ var (
 	ErrUnsupported = errors.New("frameworks: configuration value not understood")
 )
 
+// errUndecided: a value was set under a condition synco cannot evaluate. Loaders
+// turn it into Project.undetermined instead of returning it.
+var errUndecided = errors.New("not determined")
+
 // phpGet walks v by keys; nil when a key is missing. A pUnknown value on the way
 // is returned itself, so the caller reports it.
 func phpGet(v *phpValue, keys ...string) *phpValue {
+	cond := ""
 	for _, k := range keys {
 		if v == nil || v.kind == pUnknown {
-			return v
+			break
+		}
+		if cond == "" {
+			cond = v.cond
 		}
 		if v.kind != pArray {
 			return nil
 		}
 		v = v.elems[k]
 	}
-	return v
+	if v == nil {
+		return nil
+	}
+	return v.with(cond)
 }
 
 // phpStr reads a scalar as a string. Missing and null give "", false. Arrays and
@@ -34,6 +45,12 @@ func phpGet(v *phpValue, keys ...string) *phpValue {
 func phpStr(v *phpValue, file, key string) (string, bool, error) {
 	if v == nil {
 		return "", false, nil
+	}
+	if v.file != "" {
+		file = v.file
+	}
+	if v.cond != "" {
+		return "", false, fmt.Errorf("%s (%s line %d) depends on %s: %w", key, file, v.line, v.cond, errUndecided)
 	}
 	switch v.kind {
 	case pNull:

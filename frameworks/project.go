@@ -8,6 +8,7 @@ import (
 	"net/url"
 	"path"
 	"path/filepath"
+	"slices"
 	"strconv"
 	"strings"
 )
@@ -33,7 +34,33 @@ type Project struct {
 	// Public says where the application publishes files of a file set on its web
 	// site, for publish --public-url; nil if it does not.
 	Public *Public
-	Looked []string // files examined, relative to Root
+	Looked []string // files examined, relative to Root (absolute when outside it)
+	// Warnings name what detection did not understand (a value that depends on a
+	// condition or file synco cannot evaluate, an include it could not follow, a
+	// setting it does not read), where, and what to do instead.
+	Warnings []string
+	// Undetermined is set when the configuration names a database whose connection
+	// synco could not work out without guessing: DB is then nil and this says why
+	// (pass --db).
+	Undetermined string
+}
+
+// undetermined reports the database as not determined: no guess is made.
+func (p *Project) undetermined(reason string) {
+	p.DB = nil
+	p.Undetermined = reason
+	p.Warnings = append(p.Warnings, "database not determined: "+reason+": pass --db")
+}
+
+// addPHP copies what reading PHP files noted into p.
+func (p *Project) addPHP(f *phpFile) {
+	p.Why = append(p.Why, f.notes...)
+	for _, w := range f.warns {
+		if !slices.Contains(p.Warnings, w) {
+			p.Warnings = append(p.Warnings, w)
+		}
+	}
+	f.notes, f.warns = nil, nil
 }
 
 // SkipFiles leaves out the files of file set Set whose base name is a value in the
@@ -174,7 +201,8 @@ func parsePort(s string) (int, error) {
 
 // scan wraps the filesystem with the bookkeeping detection needs: files looked at.
 type scan struct {
-	fsys   fs.FS
+	fsys   fs.FS // the project directory
+	sys    fs.FS // the whole file system ("/"); nil: only the project is read
 	root   string
 	env    func(string) string
 	looked []string
@@ -226,4 +254,101 @@ func (s *scan) getenv(name string) string {
 
 func (s *scan) abs(rel string) string {
 	return filepath.Join(s.root, filepath.FromSlash(rel))
+}
+
+// errOutside: a file outside the project directory, when only the project is read.
+var errOutside = errors.New("outside the project directory")
+
+func (s *scan) rootSlash() string { return path.Clean(filepath.ToSlash(s.root)) }
+
+// absSlash is the absolute slash path of a project-relative name.
+func (s *scan) absSlash(rel string) string { return path.Join(s.rootSlash(), rel) }
+
+// locate finds the file system and name of an absolute path.
+func (s *scan) locate(abs string) (fs.FS, string, error) {
+	r, abs := s.rootSlash(), path.Clean(abs)
+	switch {
+	case abs == r:
+		return s.fsys, ".", nil
+	case strings.HasPrefix(abs, strings.TrimSuffix(r, "/")+"/"):
+		return s.fsys, strings.TrimPrefix(abs[len(r):], "/"), nil
+	case s.sys != nil && abs == "/":
+		return s.sys, ".", nil
+	case s.sys != nil && strings.HasPrefix(abs, "/"):
+		return s.sys, abs[1:], nil
+	}
+	return nil, "", errOutside
+}
+
+// display names abs in messages and Looked: relative inside the project.
+func (s *scan) display(abs string) string {
+	r := s.rootSlash()
+	if strings.HasPrefix(abs, strings.TrimSuffix(r, "/")+"/") {
+		return strings.TrimPrefix(abs[len(r):], "/")
+	}
+	return abs
+}
+
+func (s *scan) statAbs(abs string) (fs.FileInfo, error) {
+	s.look(s.display(abs))
+	fsys, name, err := s.locate(abs)
+	if err != nil {
+		return nil, fmt.Errorf("stat %s: %w", abs, err)
+	}
+	fi, err := fs.Stat(fsys, name)
+	if err != nil {
+		return nil, fmt.Errorf("stat %s: %w", abs, errors.Unwrap(err))
+	}
+	return fi, nil
+}
+
+func (s *scan) existsAbs(abs string) bool {
+	_, err := s.statAbs(abs)
+	return err == nil
+}
+
+func (s *scan) readAbs(abs string) ([]byte, error) {
+	s.look(s.display(abs))
+	fsys, name, err := s.locate(abs)
+	if err != nil {
+		return nil, fmt.Errorf("read %s: %w", abs, err)
+	}
+	data, err := fs.ReadFile(fsys, name)
+	if err != nil {
+		var pe *fs.PathError
+		if errors.As(err, &pe) {
+			err = pe.Err
+		}
+		return nil, fmt.Errorf("read %s: %w", abs, err)
+	}
+	return data, nil
+}
+
+// globAbs lists the absolute paths matching an absolute pattern whose directory
+// is literal, sorted; ok is false for a pattern in the directory part or a
+// directory synco cannot read.
+func (s *scan) globAbs(pattern string) (matches []string, ok bool) {
+	pattern = path.Clean(pattern)
+	dir := path.Dir(pattern)
+	if strings.ContainsAny(dir, "*?[\\") {
+		return nil, false
+	}
+	s.look(pattern)
+	fsys, name, err := s.locate(dir)
+	if err != nil {
+		return nil, false
+	}
+	entries, err := fs.ReadDir(fsys, name)
+	if errors.Is(err, fs.ErrNotExist) {
+		return nil, true
+	}
+	if err != nil {
+		return nil, false
+	}
+	for _, e := range entries {
+		if ok, _ := path.Match(path.Base(pattern), e.Name()); ok {
+			matches = append(matches, path.Join(dir, e.Name()))
+		}
+	}
+	return matches, true
 }

@@ -1,6 +1,7 @@
 package frameworks
 
 import (
+	"errors"
 	"fmt"
 )
 
@@ -35,26 +36,27 @@ func loadTYPO3(s *scan, p *Project) error {
 		}
 	}
 	var f phpFile
-	if _, err := runPHPFile(s, main, &f, nil); err != nil {
+	_, err := runPHPFile(s, main, &f, nil)
+	p.addPHP(&f)
+	if err != nil {
 		return err
 	}
 	if f.ret == nil || f.ret.kind != pArray {
 		return fmt.Errorf("%s does not return a literal array: %w", main, ErrUnsupported)
 	}
 	files := []string{main}
-	g := phpFile{vars: map[string]*phpValue{}, consts: map[string]*phpValue{}, condSet: map[string]int{}}
+	var g phpFile
+	g.init()
 	globals := &phpValue{kind: pArray}
 	globals.set("TYPO3_CONF_VARS", f.ret)
 	g.vars["GLOBALS"] = globals
 	ok, err := runPHPFile(s, extra, &g, nil)
+	p.addPHP(&g)
 	if err != nil {
 		return err
 	}
 	if ok {
-		files = append(files, extra)
-		if line := g.condSet["GLOBALS"]; line != 0 {
-			p.Why = append(p.Why, fmt.Sprintf("%s assigns $GLOBALS inside a block (line %d); synco applied it without evaluating the condition", extra, line))
-		}
+		files = append(files, g.files...)
 	}
 	conf := phpGet(g.vars["GLOBALS"], "TYPO3_CONF_VARS")
 	source := ""
@@ -69,13 +71,27 @@ func loadTYPO3(s *scan, p *Project) error {
 	def := phpGet(conf, "DB", "Connections", "Default")
 	if def != nil && def.kind == pUnknown {
 		_, _, err := phpStr(def, source, key)
-		return err
-	}
-	if def != nil {
-		v, err := phpFields(def, source, key, "dbname", "host", "password", "port", "user", "driver", "unix_socket")
-		if err != nil {
+		if errors.Is(err, errUndecided) {
+			p.undetermined(err.Error())
+			def = nil
+		} else {
 			return err
 		}
+	}
+	if def == nil && g.opaque != "" {
+		p.undetermined("DB.Connections.Default may be set by " + g.opaque)
+	}
+	var v map[string]string
+	if def != nil {
+		v, err = phpFields(def, source, key, "dbname", "host", "password", "port", "user", "driver", "unix_socket")
+		if errors.Is(err, errUndecided) {
+			p.undetermined(err.Error())
+			def = nil
+		} else if err != nil {
+			return err
+		}
+	}
+	if def != nil {
 		driver := v["driver"]
 		if driver == "" {
 			driver = "mysqli"

@@ -6,8 +6,10 @@ import (
 	"fmt"
 	"io"
 	"io/fs"
+	"maps"
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
 
 	"synco/cmd/internal/cli"
@@ -25,6 +27,8 @@ func (c *DetectCmd) Help() string {
 WordPress, Drupal, TYPO3) from its own configuration files and shows what would be
 synced: the database (password redacted), the tables whose rows are skipped
 (caches, sessions, logs), and the file sets with their sizes. Nothing is changed.
+Lines marked "!" say what synco did not understand (a setting that depends on the
+web request or on a file it cannot read): then pass --db / --files.
 The real environment is taken into account (FLOW_CONTEXT, APP_ENV, DATABASE_URL, …).
 
 Examples:
@@ -53,7 +57,9 @@ type detectResult struct {
 	Framework     string            `json:"framework"`
 	Root          string            `json:"root"`
 	Why           []string          `json:"why"`
+	Warnings      []string          `json:"warnings"`
 	DB            *detectDB         `json:"db"`
+	Undetermined  string            `json:"db_undetermined,omitempty"`
 	StructureOnly []string          `json:"structure_only"`
 	Exclude       []string          `json:"exclude"`
 	Where         map[string]string `json:"where"`
@@ -69,7 +75,7 @@ func (c *DetectCmd) Run(env *cli.Env) error {
 	if fi, err := os.Stat(dir); err != nil || !fi.IsDir() {
 		return &cli.UsageError{Msg: fmt.Sprintf("%s is not a directory", dir)}
 	}
-	p, err := frameworks.Detect(os.DirFS(dir), dir, os.Getenv)
+	p, err := cli.DetectProject(dir)
 	if errors.Is(err, frameworks.ErrSyntax) || errors.Is(err, frameworks.ErrUnsupported) {
 		return fmt.Errorf("%w; synco publish and synco-lite publish skip detection when given the database (--db mysql://user:pass@host/db) and the directories (--files NAME=DIR)", err)
 	}
@@ -81,7 +87,7 @@ func (c *DetectCmd) Run(env *cli.Env) error {
 	if err != nil {
 		return err
 	}
-	res := detectResult{Framework: p.Framework, Root: p.Root, Why: nonNil(p.Why), StructureOnly: nonNil(p.StructureOnly),
+	res := detectResult{Framework: p.Framework, Root: p.Root, Why: nonNil(p.Why), Warnings: nonNil(p.Warnings), Undetermined: p.Undetermined, StructureOnly: nonNil(p.StructureOnly),
 		Exclude: nonNil(p.Exclude), Where: p.Where, FileSets: []detectFileSet{}, Looked: nonNil(p.Looked)}
 	if res.Where == nil {
 		res.Where = map[string]string{}
@@ -151,17 +157,23 @@ func writeDetect(w io.Writer, r *detectResult) {
 	for _, why := range r.Why {
 		fmt.Fprintf(w, "  - %s\n", why)
 	}
+	for _, warn := range r.Warnings {
+		fmt.Fprintf(w, "  ! %s\n", warn)
+	}
 	if r.DB != nil {
 		fmt.Fprintf(w, "database:   %s\n", r.DB.DSN)
 		fmt.Fprintf(w, "  from %s\n", r.DB.Source)
+	} else if r.Undetermined != "" {
+		fmt.Fprintf(w, "database:   not determined (pass --db)\n")
 	} else {
 		fmt.Fprintf(w, "database:   none found (publish with --db DSN)\n")
 	}
 	if len(r.StructureOnly) > 0 {
 		fmt.Fprintf(w, "structure only (rows not synced): %s\n", strings.Join(r.StructureOnly, ", "))
 	}
-	for table, cond := range r.Where {
-		fmt.Fprintf(w, "rows of %s only where: %s\n", table, cond)
+	tables := slices.Sorted(maps.Keys(r.Where))
+	for _, table := range tables {
+		fmt.Fprintf(w, "rows of %s only where: %s\n", table, r.Where[table])
 	}
 	if len(r.Exclude) > 0 {
 		fmt.Fprintf(w, "excluded tables: %s\n", strings.Join(r.Exclude, ", "))

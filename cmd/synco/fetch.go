@@ -77,7 +77,7 @@ func (c *FetchCmd) Run(env *cli.Env) error {
 		}
 	}
 	if c.DB != "" {
-		if opt.Import, err = importer(c.DB, nil, c.TableFlags, warner(env)); err != nil {
+		if opt.Import, err = importer(c.DB, nil, c.TableFlags, warner(env), noter(env)); err != nil {
 			return err
 		}
 	}

@@ -37,8 +37,9 @@ func (t TableFlags) published(table string) bool {
 // a failure leaves it as it was.
 //
 // An import that installed the snapshot but could not clean up after itself
-// (*dumpers.CleanupError) is a success: warn is called with it.
-func importer(dsn string, progress func(dumpers.Progress), sel TableFlags, warn func(error)) (func(context.Context, fetch.Dump, dumpers.Source) error, error) {
+// (*dumpers.CleanupError) is a success: warn is called with it. note gets a line
+// saying as which account the dump was loaded.
+func importer(dsn string, progress func(dumpers.Progress), sel TableFlags, warn func(error), note func(string)) (func(context.Context, fetch.Dump, dumpers.Source) error, error) {
 	engine, err := cli.Engine(dsn)
 	if err != nil {
 		return nil, err
@@ -52,7 +53,15 @@ func importer(dsn string, progress func(dumpers.Progress), sel TableFlags, warn 
 			return nil, &cli.UsageError{Msg: "--db: " + err.Error()}
 		}
 		run = func(ctx context.Context, src dumpers.Source) error {
-			return cleanupWarns(mysql.Import(ctx, cfg, src, progress), warn)
+			mode, err := mysql.LoadAccountMode(ctx, cfg)
+			if err != nil {
+				return err
+			}
+			if err := cleanupWarns(mysql.Import(ctx, cfg, src, progress), warn); err != nil {
+				return err
+			}
+			note(loadedAs(cfg.Database, mode == mysql.LoadAsLimited, "limited account", "CREATE USER and GRANT OPTION"))
+			return nil
 		}
 		dumpLocal = func(ctx context.Context, sink dumpers.Sink) error {
 			return mysql.NewDumper(cfg).Dump(ctx, sink, dumpers.Options{})
@@ -63,7 +72,12 @@ func importer(dsn string, progress func(dumpers.Progress), sel TableFlags, warn 
 			return nil, &cli.UsageError{Msg: "--db: " + err.Error()}
 		}
 		run = func(ctx context.Context, src dumpers.Source) error {
-			return cleanupWarns(postgres.Import(ctx, cfg, src, progress), warn)
+			mode, err := postgres.ImportWithMode(ctx, cfg, src, progress)
+			if err := cleanupWarns(err, warn); err != nil {
+				return err
+			}
+			note(loadedAs(cfg.Database, mode != postgres.LoadAsUser, mode.String(), "CREATEROLE"))
+			return nil
 		}
 		dumpLocal = func(ctx context.Context, sink dumpers.Sink) error {
 			return postgres.NewDumper(cfg).Dump(ctx, sink, dumpers.Options{})
@@ -142,6 +156,19 @@ func (o *overlay) Open(ctx context.Context, name string) (io.ReadCloser, error) 
 		return o.local.Open(ctx, name)
 	}
 	return o.remote.Open(ctx, name)
+}
+
+// loadedAs says as which account a dump was loaded (docs/security.md).
+func loadedAs(db string, limited bool, mode, privileges string) string {
+	if limited {
+		return fmt.Sprintf("the dump was loaded as a %s with rights on %s only", mode, db)
+	}
+	return fmt.Sprintf("the dump was loaded as the --db account itself: it cannot create a limited one (that needs %s); the import is still confined to %s by the statement checks", privileges, db)
+}
+
+// noter prints an information line.
+func noter(env *cli.Env) func(string) {
+	return func(s string) { fmt.Fprintf(env.Stderr, "%s: %s\n", env.Prog, s) }
 }
 
 // warner prints a warning line for an error that did not stop the command.

@@ -96,7 +96,7 @@ func (c *ProjectInstall) prepare(env *cli.Env, opt *fetch.Options, sel TableFlag
 			fmt.Fprintf(env.Stderr, "%s: the local project has no database configured: the database is skipped\n", env.Prog)
 		} else {
 			dsn = p.DB.Redacted()
-			if opt.Import, err = importer(p.DB.DSN, nil, sel, warner(env)); err != nil {
+			if opt.Import, err = importer(p.DB.DSN, nil, sel, warner(env), noter(env)); err != nil {
 				return nil, err
 			}
 			if sel.partial() {

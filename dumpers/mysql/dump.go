@@ -115,7 +115,7 @@ func (d *Dumper) dump(ctx context.Context, snap *snapshot, sink dumpers.Sink, op
 		g.Go(func() error {
 			c := <-pool
 			defer func() { pool <- c }()
-			return dumpTable(gctx, c, sink, t, opt.Where[t.name], scrubTable(opt.Scrub, t), &total, report)
+			return dumpTable(gctx, c, sink, t, dumpers.WhereFor(opt.Where, t.name), scrubTable(opt.Scrub, t), &total, report)
 		})
 	}
 	return g.Wait()

@@ -117,6 +117,7 @@ func (c *catalog) loadFuncs(ctx context.Context, conn *pgconn.PgConn) error {
  END
  FROM pg_proc p JOIN pg_namespace n ON n.oid = p.pronamespace LEFT JOIN pg_aggregate a ON a.aggfnoid = p.oid
  WHERE ` + userCond("n", "pg_proc", "p") + `
+ AND NOT EXISTS (SELECT 1 FROM pg_depend i WHERE i.classid = 'pg_proc'::regclass AND i.objid = p.oid AND i.deptype = 'i')
  ORDER BY n.nspname COLLATE "C", p.proname COLLATE "C", pg_get_function_identity_arguments(p.oid) COLLATE "C"`
 	var f fn
 	err := eachRow(ctx, conn, sql, []any{&f.isAgg, &f.atomic, &f.stmt}, func() error {

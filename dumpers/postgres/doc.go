@@ -54,8 +54,9 @@
 // by OID. Dumping unchanged data twice gives identical bytes.
 //
 // Not dumped: ownership and privileges (GRANT), since local roles differ; the
-// imported objects belong to the importing role. Also not dumped: database
-// settings (ALTER DATABASE … SET), row-level security policies, rules other
+// imported objects belong to the importing user (an import refuses GRANT).
+// Also not dumped: database settings (ALTER DATABASE … SET), row-level
+// security policies, rules other
 // than views' , event triggers, publications/subscriptions, foreign tables,
 // table inheritance (INHERITS) other than partitioning, large objects. Known
 // limits: a generated column or domain CHECK that calls a user function
@@ -80,8 +81,99 @@
 // The renames are transactional, so the target is never missing: either the
 // old or the new database has the name. On any failure or cancellation before
 // the swap, the staging database is dropped and the target is untouched. The
-// importing role needs CREATEDB, ownership of the target, and
+// importing user needs CREATEDB, ownership of the target, and
 // pg_signal_backend (or superuser) if other sessions are connected to it.
+//
+// A killed import leaves "<db>__synco_<8 hex>" (staging) or
+// "<db>__synco_old_<8 hex>" (backup) behind; the next import of the same
+// target drops those that no session is connected to, with their throw-away
+// roles. It does so only while it holds an advisory lock keyed by the target,
+// so it never takes the databases of a concurrent import of that target. When
+// everything is installed but dropping the backup database or the throw-away
+// role fails, the error is a *dumpers.CleanupError.
+//
+// Connecting gives up after connect_timeout (DefaultConnectTimeout, 10 s, if
+// the DSN sets none) with ErrNoAnswer: a --db URL that points at something
+// that is not PostgreSQL fails fast. Errors redact the DSN's password field
+// only ("user:xxxxx@"), never other text that happens to contain it.
+//
+// # Security
+//
+// The source is trusted only with its own data (DESIGN §4): a compromised
+// production server must not reach beyond the staging database through a
+// dump. Import therefore runs only statements of the shapes this package's
+// dumper writes. Each statement is cut into tokens (lex.go: strings, E-strings and
+// dollar quotes, quoted identifiers, nested comments, as the server reads them
+// with the settings the import fixes) and checked (allow.go) before it is
+// sent; the first other statement ends the import with a
+// *dumpers.RefusedError (dumpers.ErrRefused), nothing of it runs, the staging
+// database is dropped and the target is untouched.
+//
+// Allowed in schema.sql and post.sql: the header's SET lines with exactly the
+// values our dumps use (standard_conforming_strings = on, client_encoding =
+// 'UTF8', …) and the set_config line that empties search_path;
+// CREATE SCHEMA, EXTENSION (TrustedExtensions only, IF NOT EXISTS … WITH
+// SCHEMA), TYPE … AS, DOMAIN, SEQUENCE, [UNLOGGED] TABLE name (…), FUNCTION,
+// PROCEDURE, AGGREGATE, VIEW, MATERIALIZED VIEW, [UNIQUE] INDEX, TRIGGER;
+// ALTER TABLE … ADD CONSTRAINT, ALTER COLUMN … SET DEFAULT, ATTACH PARTITION,
+// DISABLE/ENABLE [REPLICA|ALWAYS] TRIGGER; ALTER SEQUENCE … OWNED BY; ALTER
+// INDEX … ATTACH PARTITION; REFRESH MATERIALIZED VIEW; SELECT
+// pg_catalog.setval('name', n, bool); COMMENT ON objects of the database's
+// schemas. In data/*.sql only COPY schema.table (columns) FROM stdin and its
+// rows. Every object a statement creates or changes must be schema-qualified
+// and not in pg_catalog, information_schema or another pg_* schema.
+//
+// Refused: everything else, in particular COPY to or from a file or PROGRAM;
+// CREATE/ALTER/DROP ROLE, USER, GROUP; GRANT and REVOKE (our dumps hold
+// none); ALTER … OWNER TO; CREATE/ALTER/DROP DATABASE; ALTER SYSTEM; SET of
+// other settings or values, SET ROLE, SET SESSION AUTHORIZATION, RESET; psql
+// meta-commands (\connect, \!, …); DO; LOAD; INSERT, DELETE, DROP, RULE,
+// POLICY, event triggers; TABLESPACE; U&"…" names; more than one statement at
+// once; functions in a language other than sql and plpgsql (no C, internal
+// or untrusted languages), with AS 'file', 'symbol', SUPPORT or TRANSFORM,
+// or whose SET clause changes a setting other than harmless planner and
+// formatting ones (no role, session_authorization, *_preload_libraries, …);
+// and any statement or function body naming a function that reaches outside
+// the database or runs SQL given as a string: pg_read_file and the other
+// pg_read_*, pg_ls_*, pg_file_* functions, pg_stat_file, lo_import,
+// lo_export, dblink*, pg_terminate_backend, pg_cancel_backend,
+// pg_reload_conf, replication and backup functions, set_config,
+// query_to_xml and its kin, ts_stat, ts_rewrite. Function bodies are also
+// searched, their key words and their string literals (which EXECUTE may
+// run), for statements on roles, databases, the server or the session's
+// identity (CREATE ROLE, ALTER SYSTEM, SET/RESET ROLE, GRANT, COPY …
+// PROGRAM, DO, …).
+//
+// SECURITY DEFINER functions and procedures are imported as SECURITY
+// INVOKER: locally they would run with the rights of their owner, the
+// importing user (often a superuser), whoever calls them. Views run with
+// their owner's rights; their owner is the importing user and no privileges
+// are granted on them, so they give no one more than that user has.
+//
+// Which account loads (LoadMode, returned by ImportWithMode): when the
+// importing user is superuser or has CREATEROLE, the import creates a
+// throw-away role "synco_load_<16 hex>" (LOGIN with a random password valid
+// for a day; NOSUPERUSER NOCREATEDB NOCREATEROLE NOREPLICATION NOBYPASSRLS;
+// a member of nothing) that owns the staging database, and runs every
+// statement connected as that role (LoadAsRole). If the server does not let
+// it log in (pg_hba.conf), the importing user's connections SET ROLE to it
+// (LoadSetRole; the allow-list refuses RESET ROLE, but dynamic SQL run during
+// the import could undo it). Allowed extensions are created by the importing
+// user, since most need superuser; their files are the local server's. After
+// loading, REASSIGN OWNED hands everything, the database included, to the
+// importing user, and the role is dropped, also on failure. When the
+// importing user may not create roles it loads itself (LoadAsUser), with the
+// static checks and its own rights, which are then not a superuser's.
+//
+// Limits: the checks are static. PL/pgSQL can EXECUTE SQL built at run time
+// (concatenation, format(), escapes) that no check sees; Pagila itself
+// does (rewards_report). Such code runs during the import only where the
+// dump calls functions (CHECK constraints, index expressions, materialized
+// view refreshes), and then with the throw-away role's rights, which reach no
+// file, program, role or other database. Functions run later, when the
+// application calls them, with the caller's rights. The throw-away role's
+// password is sent in CREATE ROLE, which the server logs if log_statement
+// includes DDL.
 //
 // The statement splitter handles strings, E” strings, quoted identifiers,
 // nested comments, dollar quoting and BEGIN ATOMIC bodies like psql does, so

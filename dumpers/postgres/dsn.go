@@ -8,6 +8,7 @@ import (
 	"regexp"
 	"strconv"
 	"strings"
+	"time"
 
 	"github.com/jackc/pgx/v5/pgconn"
 )
@@ -22,7 +23,15 @@ var (
 	ErrUnsupportedServer = errors.New("postgres: unsupported server version (need PostgreSQL 12 or newer)")
 	// ErrDSN means the connection string is not a postgres:// or postgresql:// URL.
 	ErrDSN = errors.New("postgres: invalid dsn")
+	// ErrNoAnswer means the server did not complete the connection within the
+	// connect timeout (connect_timeout in the DSN, DefaultConnectTimeout
+	// otherwise): nothing listens, or something that is not PostgreSQL.
+	ErrNoAnswer = errors.New("postgres: no answer from the server")
 )
+
+// DefaultConnectTimeout bounds opening a connection when the DSN does not
+// set connect_timeout.
+const DefaultConnectTimeout = 10 * time.Second
 
 // minServerVersion is server_version_num of the oldest supported server.
 const minServerVersion = 120000
@@ -59,6 +68,9 @@ func ParseDSN(dsn string) (*Config, error) {
 	}
 	if err != nil {
 		return nil, fmt.Errorf("%w: %s", ErrDSN, redactedParseError(err))
+	}
+	if cc.ConnectTimeout <= 0 {
+		cc.ConnectTimeout = DefaultConnectTimeout
 	}
 	if cc.Database == "" {
 		return nil, fmt.Errorf("%w: no database name in the url", ErrDSN)
@@ -168,7 +180,12 @@ func (c *Config) WithDatabase(db string) *Config {
 func connect(ctx context.Context, c *Config) (*pgconn.PgConn, error) {
 	cc := c.conn.Copy()
 	cc.Database = c.Database
-	conn, err := pgconn.ConnectConfig(ctx, cc)
+	cctx, cancel := context.WithTimeout(ctx, cc.ConnectTimeout)
+	defer cancel()
+	conn, err := pgconn.ConnectConfig(cctx, cc)
+	if err != nil && ctx.Err() == nil && errors.Is(err, context.DeadlineExceeded) {
+		return nil, fmt.Errorf("connect to %s: %w within %s (is it a PostgreSQL server?)", c, ErrNoAnswer, cc.ConnectTimeout)
+	}
 	if err != nil {
 		var pe *pgconn.PgError
 		if errors.As(err, &pe) && (pe.Code == "28P01" || pe.Code == "28000") {
@@ -191,12 +208,26 @@ func connect(ctx context.Context, c *Config) (*pgconn.PgConn, error) {
 	return conn, nil
 }
 
-// redactErr makes sure the password never appears in err's text.
+// redactErr removes the DSN's password from err's text where it appears as
+// a password field: "user:PASSWORD@" in a URL, "password=PASSWORD" in a
+// keyword/value string. Other text is left alone, so that a short password
+// does not turn every occurrence of its letters into x's.
 func redactErr(err error, c *Config) error {
-	if c.Password == "" || !strings.Contains(err.Error(), c.Password) {
+	if c.Password == "" {
 		return err
 	}
-	return errors.New(strings.ReplaceAll(err.Error(), c.Password, "xxxxx"))
+	msg := err.Error()
+	red := msg
+	for _, pw := range []string{c.Password, url.QueryEscape(c.Password), url.PathEscape(c.Password)} {
+		for _, f := range [][2]string{{":" + pw + "@", ":xxxxx@"}, {"password=" + pw, "password=xxxxx"},
+			{"password='" + pw + "'", "password=xxxxx"}} {
+			red = strings.ReplaceAll(red, f[0], f[1])
+		}
+	}
+	if red == msg {
+		return err
+	}
+	return errors.New(red)
 }
 
 // privErr wraps a permission-denied error (SQLSTATE 42501) so it names the
@@ -215,5 +246,14 @@ func (c *Config) WithUser(user string) *Config {
 	n.User, n.Password = user, ""
 	n.conn = c.conn.Copy()
 	n.conn.User, n.conn.Password = user, ""
+	return &n
+}
+
+// withLogin returns a copy of c that connects as user with password.
+func (c *Config) withLogin(user, password string) *Config {
+	n := *c
+	n.User, n.Password = user, password
+	n.conn = c.conn.Copy()
+	n.conn.User, n.conn.Password = user, password
 	return &n
 }

@@ -2,8 +2,11 @@ package postgres_test
 
 import (
 	"errors"
+	"net"
 	"strings"
+	"sync"
 	"testing"
+	"time"
 
 	"synco/dumpers/postgres"
 )
@@ -57,5 +60,73 @@ func TestPgxOnlyParams(t *testing.T) {
 	}
 	if err := postgres.RunScript(t.Context(), cfg, strings.NewReader("SELECT 1;")); err != nil {
 		t.Errorf("connect with pgx-only parameters: %v", err)
+	}
+}
+
+// TestConnectSilentServer: a --db URL pointing at a port where something
+// accepts connections but never answers fails with ErrNoAnswer within the
+// default connect timeout, not after minutes.
+func TestConnectSilentServer(t *testing.T) {
+	t.Parallel()
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer ln.Close()
+	var held []net.Conn
+	var mu sync.Mutex
+	go func() {
+		for {
+			c, err := ln.Accept()
+			if err != nil {
+				return
+			}
+			mu.Lock()
+			held = append(held, c) // accept and stay silent
+			mu.Unlock()
+		}
+	}()
+	defer func() {
+		mu.Lock()
+		defer mu.Unlock()
+		for _, c := range held {
+			c.Close()
+		}
+	}()
+	cfg, err := postgres.ParseDSN("postgres://u:secret@" + ln.Addr().String() + "/db")
+	if err != nil {
+		t.Fatal(err)
+	}
+	start := time.Now()
+	_, err = postgres.Column(t.Context(), cfg, "SELECT 1")
+	if !errors.Is(err, postgres.ErrNoAnswer) {
+		t.Errorf("error %v, want ErrNoAnswer", err)
+	}
+	if d := time.Since(start); d > postgres.DefaultConnectTimeout+5*time.Second {
+		t.Errorf("gave up after %s", d)
+	}
+	if err != nil && strings.Contains(err.Error(), "secret") {
+		t.Errorf("error leaks the password: %v", err)
+	}
+}
+
+// TestErrorKeepsTextOfShortPassword: only the password field is redacted;
+// a one-letter password does not x out that letter everywhere.
+func TestErrorKeepsTextOfShortPassword(t *testing.T) {
+	t.Parallel()
+	db := "synco_test_nx_aaaa"
+	cfg, err := postgres.ParseDSN("postgres://postgres:a@127.0.0.1:5432/" + db + "?sslmode=disable")
+	if err != nil {
+		t.Fatal(err)
+	}
+	_, err = postgres.Column(t.Context(), cfg, "SELECT 1")
+	if err == nil {
+		t.Skip("database " + db + " exists")
+	}
+	if want := `database "` + db + `" does not exist`; !strings.Contains(err.Error(), want) {
+		t.Errorf("error %q, want it to contain %q", err, want)
+	}
+	if !strings.Contains(err.Error(), "postgres:xxxxx@") {
+		t.Errorf("error %q does not name the DSN with its password redacted", err)
 	}
 }

@@ -103,10 +103,7 @@ func applyOptions(cat *catalog, opt dumpers.Options) ([]dataJob, error) {
 		if t.excluded || t.noData || t.kind != "r" || len(t.copyColumns()) == 0 {
 			continue
 		}
-		where := opt.Where[t.schema+"."+t.name]
-		if where == "" {
-			where = opt.Where[t.name]
-		}
+		where := dumpers.WhereFor(opt.Where, t.schema+"."+t.name)
 		jobs = append(jobs, dataJob{t: t, where: where})
 	}
 	return jobs, nil

@@ -13,7 +13,7 @@ func RunScript(ctx context.Context, cfg *Config, r io.Reader) error {
 		return err
 	}
 	defer conn.Close(context.WithoutCancel(ctx))
-	return execScript(ctx, conn, r, nil)
+	return execScript(ctx, conn, r, script{})
 }
 
 // Split returns the statements of script (for the splitter's tests).
@@ -41,3 +41,19 @@ func Split(script io.Reader) ([]string, error) {
 
 // ParseArray decodes a one-dimensional array in text format.
 var ParseArray = parseArray
+
+// CheckStatement runs the allow-list on one statement of schema.sql/post.sql
+// (data false) or of a data stream (data true): the statement to run, or why
+// it is refused.
+func CheckStatement(stmt string, data bool) (run string, refused string) {
+	cl := classDDL
+	if data {
+		cl = classData
+	}
+	v, r := checkStmt(cl, stmt)
+	return v.sql, string(r)
+}
+
+// SetBeforeDropBackup sets a hook called before the backup database of a swap
+// is dropped (tests that are not parallel only); nil removes it.
+func SetBeforeDropBackup(f func(backup string)) { beforeDropBackup = f }

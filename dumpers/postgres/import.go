@@ -2,8 +2,7 @@ package postgres
 
 import (
 	"context"
-	"crypto/rand"
-	"encoding/hex"
+	"errors"
 	"fmt"
 	"io"
 	"strings"
@@ -31,54 +30,124 @@ SET lock_timeout = 0;
 SET idle_in_transaction_session_timeout = 0;
 SET row_security = off`
 
-// Import restores the dump in src into the database cfg names, safely: it
-// loads everything into a fresh staging database and only when that fully
-// succeeded swaps it in place of the target (see the package doc). On any
-// error or cancellation the target is left as it was and the staging database
-// is dropped. The target is created if it does not exist. Errors wrap ErrAuth,
-// ErrPrivilege (CREATEDB, database ownership, pg_signal_backend) or
-// ErrUnsupportedServer where those apply.
-func Import(ctx context.Context, cfg *Config, src dumpers.Source, progress func(dumpers.Progress)) (err error) {
-	admin, err := connect(ctx, cfg.WithDatabase(maintenanceDB(cfg.Database)))
-	if err != nil {
-		return fmt.Errorf("import into %s: %w", cfg, err)
-	}
-	defer admin.Close(context.WithoutCancel(ctx))
+// LoadMode says which account ran a dump's statements (package doc, "Security").
+type LoadMode int
 
-	staging := tempName(cfg.Database, "__synco_")
-	if err := createStaging(ctx, admin, cfg.Database, staging); err != nil {
-		return fmt.Errorf("import into %s: %w", cfg, err)
+const (
+	// LoadAsRole: a throw-away role with no privilege besides owning the
+	// staging database, connected as itself. The strongest mode.
+	LoadAsRole LoadMode = iota + 1
+	// LoadSetRole: the same throw-away role, reached with SET ROLE on
+	// connections of the importing user, because the server did not let the
+	// role log in (pg_hba.conf). Dynamic SQL in a function body that runs during
+	// the import could RESET ROLE.
+	LoadSetRole
+	// LoadAsUser: the importing user itself, which may not create roles
+	// (neither superuser nor CREATEROLE). Statements are still checked.
+	LoadAsUser
+)
+
+func (m LoadMode) String() string {
+	switch m {
+	case LoadAsRole:
+		return "throw-away role"
+	case LoadSetRole:
+		return "throw-away role via SET ROLE"
+	case LoadAsUser:
+		return "importing user"
 	}
+	return "unknown"
+}
+
+// Import restores the dump in src into the database cfg names; it is
+// ImportWithMode without the mode.
+func Import(ctx context.Context, cfg *Config, src dumpers.Source, progress func(dumpers.Progress)) error {
+	_, err := ImportWithMode(ctx, cfg, src, progress)
+	return err
+}
+
+// ImportWithMode restores the dump in src into the database cfg names, safely:
+// it checks every statement against what our dumper writes, loads everything
+// into a fresh staging database as a throw-away role when it can, and only
+// when that fully succeeded swaps it in place of the target (package doc). On
+// any error or cancellation the target is left as it was and the staging
+// database and role are dropped. The target is created if it does not exist.
+// It returns the account the statements ran as.
+//
+// Errors wrap dumpers.ErrRefused (a *dumpers.RefusedError: a statement our
+// dumps never hold), ErrAuth, ErrPrivilege (CREATEDB, database ownership,
+// pg_signal_backend) or ErrUnsupportedServer where those apply. A
+// *dumpers.CleanupError means the snapshot is installed but a backup
+// database or the throw-away role could not be dropped.
+func ImportWithMode(ctx context.Context, cfg *Config, src dumpers.Source, progress func(dumpers.Progress)) (mode LoadMode, err error) {
+	maint := cfg.WithDatabase(maintenanceDB(cfg.Database))
+	admin, err := connect(ctx, maint)
+	if err != nil {
+		return 0, fmt.Errorf("import into %s: %w", cfg, err)
+	}
+	defer func() { admin.Close(context.WithoutCancel(ctx)) }()
+	reclaim(ctx, admin, cfg.Database)
+
+	role, password, err := createLoadRole(ctx, admin)
+	if err != nil {
+		return 0, fmt.Errorf("import into %s: %w", cfg, err)
+	}
+	staging := tempName(cfg.Database, stagingInfix)
 	installed := false
 	defer func() {
-		if !installed {
-			cctx := context.WithoutCancel(ctx)
-			if admin.IsClosed() { // broken by a cancellation: reconnect to clean up
-				if a, cerr := connect(cctx, cfg.WithDatabase(maintenanceDB(cfg.Database))); cerr == nil {
-					defer a.Close(cctx)
-					admin = a
-				}
-			}
-			if derr := dropDatabase(cctx, admin, staging); derr != nil && err != nil {
-				err = fmt.Errorf("%w (and drop staging database %s: %v)", err, staging, derr)
+		cctx := context.WithoutCancel(ctx)
+		if admin.IsClosed() { // broken by a cancellation: reconnect to clean up
+			if a, cerr := connect(cctx, maint); cerr == nil {
+				admin = a
 			}
 		}
+		var cleanErrs []error
+		if !installed {
+			if derr := dropDatabase(cctx, admin, staging); derr != nil {
+				cleanErrs = append(cleanErrs, fmt.Errorf("drop staging database %s: %w", staging, derr))
+			}
+		}
+		if role != "" {
+			if derr := exec(cctx, admin, "DROP ROLE IF EXISTS "+quoteIdent(role)); derr != nil {
+				cleanErrs = append(cleanErrs, fmt.Errorf("drop role %s: %w", role, derr))
+			}
+		}
+		switch {
+		case len(cleanErrs) == 0:
+		case err != nil:
+			err = fmt.Errorf("%w (and %v)", err, errors.Join(cleanErrs...))
+		default:
+			err = &dumpers.CleanupError{Err: fmt.Errorf("import into %s: %w", cfg, errors.Join(cleanErrs...))}
+		}
 	}()
-	if err := load(ctx, cfg.WithDatabase(staging), src, progress); err != nil {
-		return fmt.Errorf("import into %s: load staging database %s: %w", cfg, staging, err)
+	if err := createStaging(ctx, admin, cfg.Database, staging, role); err != nil {
+		return 0, fmt.Errorf("import into %s: %w", cfg, err)
+	}
+	ld, err := newLoader(ctx, cfg.WithDatabase(staging), role, password)
+	if err != nil {
+		return 0, fmt.Errorf("import into %s: %w", cfg, err)
+	}
+	defer ld.close(context.WithoutCancel(ctx))
+	if err := load(ctx, ld, src, progress); err != nil {
+		return ld.mode, fmt.Errorf("import into %s: load staging database %s: %w", cfg, staging, err)
+	}
+	err = ld.handOver(ctx)
+	ld.close(context.WithoutCancel(ctx))
+	if err != nil {
+		return ld.mode, fmt.Errorf("import into %s: %w", cfg, err)
 	}
 	if err := ctx.Err(); err != nil {
-		return fmt.Errorf("import into %s: %w", cfg, err)
+		return ld.mode, fmt.Errorf("import into %s: %w", cfg, err)
 	}
 	dropErr, err := swap(ctx, admin, cfg.Database, staging)
 	if err != nil {
-		return fmt.Errorf("import into %s: %w", cfg, err)
+		return ld.mode, fmt.Errorf("import into %s: %w", cfg, err)
 	}
 	installed = true
 	if dropErr != nil {
-		return fmt.Errorf("import into %s: installed, but %w", cfg, dropErr)
+		return ld.mode, &dumpers.CleanupError{Err: fmt.Errorf("import into %s: %w", cfg, dropErr)}
 	}
-	return nil
+	return ld.mode, nil
 }
 
 // maintenanceDB is the database admin statements connect to.
@@ -91,22 +160,28 @@ func maintenanceDB(target string) string {
 
 // tempName derives a database name from base that fits PostgreSQL's 63 bytes.
 func tempName(base, infix string) string {
-	b := make([]byte, 4)
-	_, _ = rand.Read(b)
-	suffix := infix + hex.EncodeToString(b)
-	for len(base)+len(suffix) > 63 {
-		_, n := utf8.DecodeLastRuneInString(base)
-		base = base[:len(base)-n]
+	suffix := infix + randHex(4)
+	return truncateName(base, 63-len(suffix)) + suffix
+}
+
+// truncateName shortens base to at most n bytes, at a character boundary.
+func truncateName(base string, n int) string {
+	for len(base) > n {
+		_, size := utf8.DecodeLastRuneInString(base)
+		base = base[:len(base)-size]
 	}
-	return base + suffix
+	return base
 }
 
 func quoteIdent(s string) string { return `"` + strings.ReplaceAll(s, `"`, `""`) + `"` }
 
-// createStaging creates the staging database with the encoding and locale of
-// the target when the target exists.
-func createStaging(ctx context.Context, admin *pgconn.PgConn, target, staging string) error {
+// createStaging creates the staging database, owned by owner if not "", with
+// the encoding and locale of the target when the target exists.
+func createStaging(ctx context.Context, admin *pgconn.PgConn, target, staging, owner string) error {
 	stmt := "CREATE DATABASE " + quoteIdent(staging) + " TEMPLATE template0"
+	if owner != "" {
+		stmt += " OWNER " + quoteIdent(owner)
+	}
 	var enc, coll, ctype string
 	err := queryRow(ctx, admin, `SELECT pg_encoding_to_char(encoding), datcollate, datctype FROM pg_database
  WHERE datname = $1`, []string{target}, &enc, &coll, &ctype)
@@ -134,15 +209,16 @@ func (c *countingReader) Read(p []byte) (int, error) {
 	return n, err
 }
 
-// load runs schema.sql, the data streams in parallel, then post.sql.
-func load(ctx context.Context, cfg *Config, src dumpers.Source, progress func(dumpers.Progress)) error {
+// load runs schema.sql, the data streams in parallel, then post.sql, each
+// statement checked against the allow-list before it runs.
+func load(ctx context.Context, ld *loader, src dumpers.Source, progress func(dumpers.Progress)) error {
 	var total atomic.Int64
-	main, err := importConn(ctx, cfg)
+	main, err := ld.conn(ctx)
 	if err != nil {
 		return err
 	}
 	defer main.Close(context.WithoutCancel(ctx))
-	run := func(ctx context.Context, conn *pgconn.PgConn, name, table string) error {
+	run := func(ctx context.Context, conn *pgconn.PgConn, name, table string, cl streamClass) error {
 		r, err := src.Open(ctx, name)
 		if err != nil {
 			return fmt.Errorf("open stream %s: %w", name, err)
@@ -150,7 +226,8 @@ func load(ctx context.Context, cfg *Config, src dumpers.Source, progress func(du
 		defer r.Close()
 		cr := &countingReader{r: r, rowCounter: rowCounter{table: table, total: &total, report: progress}}
 		var rows int64
-		if err := execScript(ctx, conn, cr, func(n int64) { rows += n }); err != nil {
+		sc := script{stream: name, checked: true, class: cl, extension: ld.extension, onCopy: func(n int64) { rows += n }}
+		if err := execScript(ctx, conn, cr, sc); err != nil {
 			return fmt.Errorf("stream %s: %w", name, err)
 		}
 		if progress != nil {
@@ -158,7 +235,7 @@ func load(ctx context.Context, cfg *Config, src dumpers.Source, progress func(du
 		}
 		return nil
 	}
-	if err := run(ctx, main, dumpers.SchemaStream, ""); err != nil {
+	if err := run(ctx, main, dumpers.SchemaStream, "", classDDL); err != nil {
 		return err
 	}
 	var data []string
@@ -182,14 +259,14 @@ func load(ctx context.Context, cfg *Config, src dumpers.Source, progress func(du
 	})
 	for range min(importParallel, len(data)) {
 		g.Go(func() error {
-			conn, err := importConn(gctx, cfg)
+			conn, err := ld.conn(gctx)
 			if err != nil {
 				return err
 			}
 			defer conn.Close(context.WithoutCancel(ctx))
 			for n := range ch {
 				table := strings.TrimSuffix(strings.TrimPrefix(n, dumpers.DataDir), ".sql")
-				if err := run(gctx, conn, n, table); err != nil {
+				if err := run(gctx, conn, n, table, classData); err != nil {
 					return err
 				}
 			}
@@ -199,17 +276,5 @@ func load(ctx context.Context, cfg *Config, src dumpers.Source, progress func(du
 	if err := g.Wait(); err != nil {
 		return err
 	}
-	return run(ctx, main, dumpers.PostStream, "")
-}
-
-func importConn(ctx context.Context, cfg *Config) (*pgconn.PgConn, error) {
-	conn, err := connect(ctx, cfg)
-	if err != nil {
-		return nil, err
-	}
-	if err := exec(ctx, conn, importSession); err != nil {
-		conn.Close(context.WithoutCancel(ctx))
-		return nil, fmt.Errorf("set session: %w", err)
-	}
-	return conn, nil
+	return run(ctx, main, dumpers.PostStream, "", classDDL)
 }

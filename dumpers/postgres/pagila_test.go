@@ -25,7 +25,7 @@ var objectQueries = map[string]string{
   WHERE n.nspname NOT IN ('pg_catalog', 'information_schema', 'pg_toast') AND a.attnum > 0 AND NOT a.attisdropped`,
 	"views":       `SELECT c.relname || ' ' || c.relkind::text || ' ' || c.relispopulated || ' ' || pg_get_viewdef(c.oid) FROM pg_class c WHERE c.relkind IN ('v', 'm') AND c.relnamespace = 'public'::regnamespace`,
 	"triggers":    `SELECT pg_get_triggerdef(oid) || ' ' || tgenabled::text FROM pg_trigger WHERE NOT tgisinternal`,
-	"functions":   `SELECT p.prokind::text || ' ' || CASE WHEN p.prokind = 'a' THEN p.oid::regprocedure::text ELSE pg_get_functiondef(p.oid) END FROM pg_proc p WHERE p.pronamespace = 'public'::regnamespace`,
+	"functions":   `SELECT p.prokind::text || ' ' || CASE WHEN p.prokind = 'a' THEN p.oid::regprocedure::text ELSE replace(pg_get_functiondef(p.oid), E' SECURITY DEFINER\n', '') END FROM pg_proc p WHERE p.pronamespace = 'public'::regnamespace`,
 	"types":       `SELECT t.typname || ' ' || t.typtype::text || ' ' || format_type(t.typbasetype, t.typtypmod) FROM pg_type t WHERE t.typnamespace = 'public'::regnamespace AND t.typtype IN ('d', 'e', 'c', 'r') AND (t.typrelid = 0 OR (SELECT relkind FROM pg_class WHERE oid = t.typrelid) = 'c')`,
 	"enums":       `SELECT enumtypid::regtype || ' ' || enumsortorder || ' ' || enumlabel FROM pg_enum`,
 	"constraints": `SELECT conrelid::regclass || ' ' || contypid::regtype || ' ' || conname || ' ' || pg_get_constraintdef(oid) || ' ' || convalidated FROM pg_constraint WHERE connamespace = 'public'::regnamespace`,
@@ -195,10 +195,19 @@ func TestPagilaRoundTrip(t *testing.T) {
 			checkPagila(t, dstConn, refresh)
 			sameDatabase(t, srcConn, dstConn)
 
-			// The imported copy dumps to the same bytes.
+			// SECURITY DEFINER functions run with the rights of the importing
+			// user's copy, not the owner's (package doc): SECURITY INVOKER.
+			if n := count(t, srcConn, "SELECT count(*) FROM pg_proc WHERE prosecdef AND proname = 'rewards_report'"); n != 1 {
+				t.Errorf("source rewards_report is not SECURITY DEFINER")
+			}
+			if n := count(t, dstConn, "SELECT count(*) FROM pg_proc WHERE prosecdef"); n != 0 {
+				t.Errorf("%d SECURITY DEFINER functions imported", n)
+			}
+
+			// The imported copy dumps to the same bytes, but for SECURITY DEFINER.
 			s3 := dump(t, dst, dumpers.Options{})
 			for _, n := range s.Names() {
-				if !bytes.Equal(s.Streams[n], s3.Streams[n]) {
+				if !bytes.Equal(bytes.ReplaceAll(s.Streams[n], []byte(" SECURITY DEFINER\n"), nil), s3.Streams[n]) {
 					t.Errorf("stream %s differs after a round trip", n)
 				}
 			}

@@ -82,17 +82,20 @@ func (s *scanner) Next() (string, error) {
 		if c == '\n' {
 			s.line++
 		}
-		// Leading blanks, comments and psql meta-commands are not part of a statement.
+		// Leading blanks and comments are not part of a statement.
 		if b.Len() == 0 {
 			switch {
 			case c == ' ' || c == '\t' || c == '\n' || c == '\r':
 				continue
 			case c == '\\':
-				if _, err := s.r.ReadString('\n'); err != nil && err != io.EOF {
+				// A psql meta-command runs to the end of the line; it is
+				// returned as a statement of its own, for the caller to refuse.
+				line, err := s.r.ReadString('\n')
+				if err != nil && err != io.EOF {
 					return "", err
 				}
 				s.line++
-				continue
+				return "\\" + strings.TrimRight(line, "\r\n"), nil
 			case c == '-' && s.peek() == '-':
 				if err := s.skipLine(); err != nil {
 					return "", err

@@ -25,7 +25,7 @@ func TestSplit(t *testing.T) {
 		{"copy", "COPY t (a) FROM stdin;\n1\n\\\\.x\n\\.\nSELECT 1;\n", []string{"COPY t (a) FROM stdin;", "<copy>1\n\\\\.x\n", "SELECT 1;"}},
 		{"empty copy", "COPY t FROM stdin;\n\\.\n", []string{"COPY t FROM stdin;", "<copy>"}},
 		{"trailing comment", "SELECT 1;\n-- end\n", []string{"SELECT 1;"}},
-		{"psql meta", "\\connect x\nSELECT 1;", []string{"SELECT 1;"}},
+		{"psql meta", "\\connect x\nSELECT 1;", []string{"\\connect x", "SELECT 1;"}},
 		{"parens", "CREATE RULE r AS ON INSERT TO t DO ALSO (SELECT 1; SELECT 2);", []string{"CREATE RULE r AS ON INSERT TO t DO ALSO (SELECT 1; SELECT 2);"}},
 	} {
 		got, err := postgres.Split(strings.NewReader(tc.in))

@@ -19,15 +19,20 @@ func swap(ctx context.Context, admin *pgconn.PgConn, target, staging string) (dr
 		return nil, fmt.Errorf("look up database %s: %w", target, err)
 	}
 	if !exists {
+		if err := terminate(ctx, admin, staging); err != nil {
+			return nil, err
+		}
 		if err := exec(ctx, admin, "ALTER DATABASE "+quoteIdent(staging)+" RENAME TO "+quoteIdent(target)); err != nil {
 			return nil, fmt.Errorf("rename %s to %s: %w", staging, target, privErr(err, "CREATEDB"))
 		}
 		return nil, nil
 	}
-	backup := tempName(target, "__synco_old_")
+	backup := tempName(target, backupInfix)
 	for attempt := 0; ; attempt++ {
-		if err := terminate(ctx, admin, target); err != nil {
-			return nil, err
+		for _, db := range []string{target, staging} { // the loading sessions may still be ending
+			if err := terminate(ctx, admin, db); err != nil {
+				return nil, err
+			}
 		}
 		err := inTx(ctx, admin, func() error {
 			if err := exec(ctx, admin, "ALTER DATABASE "+quoteIdent(target)+" RENAME TO "+quoteIdent(backup)); err != nil {
@@ -49,11 +54,18 @@ func swap(ctx context.Context, admin *pgconn.PgConn, target, staging string) (dr
 		}
 		return nil, fmt.Errorf("swap %s into %s: %w", staging, target, err)
 	}
+	if beforeDropBackup != nil {
+		beforeDropBackup(backup)
+	}
 	if err := dropDatabase(context.WithoutCancel(ctx), admin, backup); err != nil {
 		return fmt.Errorf("drop previous database (now %s): %w", backup, err), nil
 	}
 	return nil, nil
 }
+
+// beforeDropBackup, when set (by tests only), is called with the backup
+// database's name before it is dropped.
+var beforeDropBackup func(backup string)
 
 // terminate ends the other sessions connected to db, if there are any.
 func terminate(ctx context.Context, admin *pgconn.PgConn, db string) error {

@@ -24,12 +24,14 @@ type ProjectFlags struct {
 }
 
 // DetectProject finds the framework in dir, with the real environment for overrides.
+// Configuration the project includes from outside dir (Debian's /etc/wordpress) and
+// the MySQL socket PHP uses are read from the real file system.
 func DetectProject(dir string) (*frameworks.Project, error) {
 	abs, err := filepath.Abs(dir)
 	if err != nil {
 		return nil, err
 	}
-	return frameworks.Detect(os.DirFS(abs), abs, os.Getenv)
+	return frameworks.DetectSystem(os.DirFS("/"), abs, os.Getenv)
 }
 
 // describe tells the user on stderr what a detected project will publish.
@@ -37,6 +39,9 @@ func describe(w io.Writer, prog string, p *frameworks.Project, all bool) {
 	fmt.Fprintf(w, "%s: detected %s in %s\n", prog, p.Framework, p.Root)
 	for _, why := range p.Why {
 		fmt.Fprintf(w, "%s:   %s\n", prog, why)
+	}
+	for _, warn := range p.Warnings {
+		fmt.Fprintf(w, "%s: warning: %s\n", prog, warn)
 	}
 	if p.DB != nil {
 		fmt.Fprintf(w, "%s: database %s (from %s)\n", prog, p.DB.Redacted(), p.DB.Source)

@@ -100,8 +100,8 @@ func Classify(cmd string, err error) (code int, hint string) {
 		return ExitError, "check the user and password of the local database (--db / SYNCO_LOCAL_DB, or the project's configuration: see synco detect)"
 	case errors.Is(err, mysql.ErrAccessDenied), errors.Is(err, postgres.ErrAuth):
 		return ExitError, "check the user and password of the database (--db / SYNCO_DB, or the application's configuration)"
-	case errors.Is(err, mysql.ErrUnreachable):
-		return ExitError, "is the database server running, and are host, port or socket right?"
+	case errors.Is(err, mysql.ErrUnreachable), errors.Is(err, postgres.ErrNoAnswer):
+		return ExitError, "is the database server running, and are host, port or socket right (and is it the right kind of database on that port)?"
 	case errors.As(err, new(*mysql.PrivilegeError)), errors.Is(err, postgres.ErrPrivilege):
 		return ExitError, "grant the named privilege to the database user, or use a user that has it"
 	case errors.Is(err, publish.ErrLocked):

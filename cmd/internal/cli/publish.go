@@ -98,6 +98,11 @@ func (c *PublishCmd) inputs(env *Env) (publish.Inputs, error) {
 		}
 		project = p.Root
 		describe(stderr, prog, p, c.All)
+		if p.DB == nil && p.Undetermined != "" {
+			// Publishing only the files would look like success; guessing the
+			// database could publish the wrong one.
+			return in, usageError(fmt.Sprintf("the %s project's database could not be determined: %s; pass --db DSN (or SYNCO_DB)", p.Framework, p.Undetermined))
+		}
 		if p.DB != nil {
 			c.DB = p.DB.DSN
 			c.ExcludeTable = append(c.ExcludeTable, p.Exclude...)
