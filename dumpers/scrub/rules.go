@@ -49,8 +49,9 @@ func (r *Rules) Scrubbed() []string {
 
 // Warning is a dumped column that looks personal but has no rule.
 type Warning struct {
-	Table, Column string
-	Why           string // "its name looks personal", "values look like e-mail addresses", …
+	Table  string `json:"table"`
+	Column string `json:"column"`
+	Why    string `json:"why"` // "its name looks like e-mail", "values look like e-mail addresses", …
 }
 
 // Warnings lists the columns the dumps so far left as they are although they look
