@@ -8,7 +8,7 @@
 //	name         "First Last" from short lists       not unique
 //	first_name   a first name                        not unique
 //	last_name    a last name                         not unique
-//	phone        each digit replaced, the rest kept  same shape and length
+//	phone        digits (and letters) replaced, the rest kept: same shape and length
 //	ip           IPv4 → 10.x.y.z, else 2001:db8::…   IPv4 unique up to 2^24 addresses
 //	address      "<n> <street>"                      not unique
 //	text         lorem ipsum of the same length (line breaks kept)

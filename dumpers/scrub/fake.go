@@ -111,18 +111,26 @@ func (f *faker) fake(r Rule, v []byte, numeric bool, framework string) []byte {
 }
 
 // phone keeps the value's shape (length, separators, a leading +) and replaces
-// every digit with one of the keyed hash.
+// every digit with one of the keyed hash; letters (a value that is not a phone
+// number after all) become keyed letters, so nothing of it is left readable.
 func (f *faker) phone(v []byte) []byte {
 	h := f.mac(Phone, v)
 	out := make([]byte, len(v))
 	j := 0
 	for i, c := range v {
-		if c >= '0' && c <= '9' {
-			out[i] = '0' + h[j%32]%10
-			j++
+		k := h[j%32] ^ byte(j/32) // a value longer than the hash reuses it shifted
+		switch {
+		case c >= '0' && c <= '9':
+			out[i] = '0' + k%10
+		case c >= 'a' && c <= 'z':
+			out[i] = 'a' + k%26
+		case c >= 'A' && c <= 'Z':
+			out[i] = 'A' + k%26
+		default:
+			out[i] = c
 			continue
 		}
-		out[i] = c
+		j++
 	}
 	return out
 }
