@@ -141,7 +141,8 @@ func (r *Rules) Table(names []string, cols []Column) *Table {
 		}
 		for i, c := range lower {
 			if ok, _ := path.Match(colGlob, c); ok {
-				t.plans[i] = append(t.plans[i], cand{key: key, glob: s.KeyGlob, rule: s.Rule, spec: s})
+				t.plans[i] = append(t.plans[i], cand{key: key, glob: s.KeyGlob, rule: s.Rule, spec: s,
+					literal: !strings.ContainsAny(s.KeyGlob, `*?[\`)})
 			}
 		}
 	}
@@ -213,10 +214,11 @@ func effective(plans []cand) []cand {
 
 // cand is a spec that may apply to a column.
 type cand struct {
-	key  int    // column index of the spec's KeyColumn, -1 without a condition
-	glob string // KeyGlob
-	rule Rule
-	spec Spec
+	key     int    // column index of the spec's KeyColumn, -1 without a condition
+	glob    string // KeyGlob
+	literal bool   // glob has no wildcards: compared as a string
+	rule    Rule
+	spec    Spec
 }
 
 // Active reports whether Row may still change or look at anything: false once no
@@ -245,7 +247,15 @@ func (t *Table) Row(vals [][]byte) {
 		for j := len(plans) - 1; j >= 0; j-- {
 			p := plans[j]
 			if p.key >= 0 {
-				if ok, _ := path.Match(p.glob, string(vals[p.key])); !ok || vals[p.key] == nil {
+				k := vals[p.key]
+				if k == nil {
+					continue
+				}
+				if p.literal {
+					if string(k) != p.glob {
+						continue
+					}
+				} else if ok, _ := path.Match(p.glob, string(k)); !ok {
 					continue
 				}
 			}
