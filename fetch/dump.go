@@ -28,9 +28,9 @@ type Dump struct {
 	// Scrubbed lists TABLE.COLUMN=RULE), "off" when it was told not to (--no-scrub),
 	// "" when the publication does not say (an older synco-lite, or --db without a
 	// framework and without rules).
-	Scrub    string   `json:"scrub,omitempty"`
-	Scrubbed []string `json:"scrubbed,omitempty"`
-	parts  []manifest.Stream // schema.sql, data/* in name order, post.sql
+	Scrub    string            `json:"scrub,omitempty"`
+	Scrubbed []string          `json:"scrubbed,omitempty"`
+	parts    []manifest.Stream // schema.sql, data/* in name order, post.sql
 }
 
 // findDumps splits the streams of m into database dumps and everything else. A dump
