@@ -67,6 +67,7 @@ func build(dir string) error {
 	cmd := exec.Command("go", "build", "-o", dir+string(filepath.Separator),
 		"./cmd/synco", "./cmd/synco-lite", "./e2e/internal/staticsrv")
 	cmd.Dir = filepath.Dir(gomod)
+	cmd.Env = append(os.Environ(), "CGO_ENABLED=0") // static, as released: synco pull runs synco-lite in bare containers
 	if out, err := cmd.CombinedOutput(); err != nil {
 		return fmt.Errorf("go build: %w\n%s", err, out)
 	}

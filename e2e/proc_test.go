@@ -88,8 +88,14 @@ func (p *proc) wait(timeout time.Duration) int {
 	case <-p.done:
 		return p.code
 	case <-time.After(timeout):
-		p.cmd.Process.Kill()
-		<-p.done
+		// A Go program dumps its goroutines on SIGQUIT: say where it hangs.
+		p.cmd.Process.Signal(syscall.SIGQUIT)
+		select {
+		case <-p.done:
+		case <-time.After(3 * time.Second):
+			p.cmd.Process.Kill()
+			<-p.done
+		}
 		p.t.Fatalf("%s %s did not exit within %s\nstderr:\n%s", p.name, strings.Join(p.cmd.Args[1:], " "), timeout, p.stderr.String())
 		return -1
 	}

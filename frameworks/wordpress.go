@@ -19,9 +19,10 @@ func matchWordPress(s *scan) (string, bool) {
 }
 
 // wpSkip names the files a wp-config.php includes that are WordPress itself, not
-// configuration: they are not read.
+// configuration: they are not read. p may be a pattern of a path synco only partly
+// knows ("*wp-settings.php" for ABSPATH . 'wp-settings.php' with ABSPATH unknown).
 func wpSkip(p string) bool {
-	switch path.Base(p) {
+	switch strings.TrimPrefix(path.Base(p), "*") {
 	case "wp-settings.php", "wp-load.php", "wp-blog-header.php", "autoload.php":
 		return true
 	}

@@ -346,3 +346,20 @@ func TestBedrock(t *testing.T) {
 		},
 	})
 }
+
+// TestWordPressSettingsWithoutABSPATH: the last line of every wp-config.php loads
+// WordPress itself; when ABSPATH is not defined in the file (a hand-made config),
+// that include is still WordPress, not configuration: no warning, and the uploads
+// directory is the default one.
+func TestWordPressSettingsWithoutABSPATH(t *testing.T) {
+	p, err := frameworks.Detect(tree(map[string]string{
+		"wp-config.php":       "<?php\ndefine('DB_NAME', 'x');\ndefine('DB_USER', 'u');\ndefine('DB_HOST', '127.0.0.1');\n$table_prefix = 'wp_';\nrequire_once ABSPATH . 'wp-settings.php';\n",
+		"wp-content/uploads/": "",
+	}), "/srv/app", nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(p.Warnings) > 0 || len(p.FileSets) != 1 || p.FileSets[0].Dir != "/srv/app/wp-content/uploads" {
+		t.Errorf("warnings %q, file sets %+v; want none and wp-content/uploads", p.Warnings, p.FileSets)
+	}
+}

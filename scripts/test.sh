@@ -32,6 +32,8 @@ start_mariadb() {
 
 start_postgres
 start_mariadb
+# sshd and dockerd for the synco pull tests, stopped by PID when this script exits.
+. scripts/pull-services.sh
 
 go vet ./...
 # staticcheck (pinned) when the module proxy can provide it; a machine without it

@@ -15,6 +15,7 @@ type grammar struct {
 	Publish cli.PublishCmd `cmd:"" help:"Publish files and streams for synco fetch."`
 	Version cli.VersionCmd `cmd:"" help:"Print the version."`
 	Help    cli.HelpCmd    `cmd:"" help:"Show the help of a command (synco-lite help publish = synco-lite publish --help)."`
+	Agent   cli.AgentCmd   `cmd:"" hidden:"" help:"Serve a publication over stdin/stdout for synco pull."`
 }
 
 const examples = `Examples:

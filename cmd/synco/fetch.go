@@ -26,6 +26,8 @@ type FetchCmd struct {
 
 	ProjectInstall `embed:""`
 	TableFlags     `embed:""`
+
+	pull *pulled `kong:"-"` // set by synco pull: the token and transport of its agent
 }
 
 func (c *FetchCmd) Help() string {
@@ -62,6 +64,9 @@ func (c *FetchCmd) Run(env *cli.Env) error {
 		return err
 	}
 	opt := fetch.Options{Token: tok, To: c.To, Parallel: c.Parallel, Delete: c.Delete}
+	if c.pull != nil {
+		opt.Transport = c.pull.transport
+	}
 	var proj *project
 	if c.To == "" && c.DB == "" {
 		if proj, err = c.ProjectInstall.prepare(env, &opt, c.TableFlags); err != nil {
@@ -129,7 +134,11 @@ func (c *FetchCmd) Run(env *cli.Env) error {
 		return c.Run(env)
 	}
 	if c.JSON && stats != nil {
-		json.NewEncoder(env.Stdout).Encode(stats)
+		if c.pull != nil {
+			json.NewEncoder(env.Stdout).Encode(pullStats{stats, c.pull.uploaded})
+		} else {
+			json.NewEncoder(env.Stdout).Encode(stats)
+		}
 	}
 	if err != nil {
 		return err
@@ -154,7 +163,9 @@ func (c *FetchCmd) Run(env *cli.Env) error {
 	}
 	fmt.Fprintf(env.Stderr, "%s: done: downloaded %s; %d of %d chunks were already cached%s\n",
 		env.Prog, cli.FormatSize(stats.BytesDownloaded), stats.ChunksFromCache, stats.ChunksTotal, spliced)
-	fmt.Fprintf(env.Stderr, "%s: you can now stop synco-lite on the source (Ctrl-C there); it removes what it published\n", env.Prog)
+	if c.pull == nil {
+		fmt.Fprintf(env.Stderr, "%s: you can now stop synco-lite on the source (Ctrl-C there); it removes what it published\n", env.Prog)
+	}
 	if proj != nil {
 		return proj.postInstall(env)
 	}
@@ -163,6 +174,9 @@ func (c *FetchCmd) Run(env *cli.Env) error {
 
 // token takes the token from the argument, stdin ("-") or $SYNCO_TOKEN.
 func (c *FetchCmd) token(env *cli.Env) (manifest.Token, error) {
+	if c.pull != nil {
+		return c.pull.token, nil
+	}
 	s := c.Token
 	switch {
 	case s == "-":

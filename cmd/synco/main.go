@@ -12,6 +12,7 @@ import (
 type grammar struct {
 	cli.Globals
 
+	Pull    PullCmd        `cmd:"" help:"Pull the database and files from a server, container or pod over ssh, docker exec, kubectl exec or --via, and install them here."`
 	Fetch   FetchCmd       `cmd:"" help:"Fetch a publication into --to DIR, a local --db, or the project in the current directory."`
 	Publish cli.PublishCmd `cmd:"" help:"Publish files and streams (as synco-lite does)."`
 	Detect  DetectCmd      `cmd:"" help:"Show what would be synced from the project in DIR: framework, database, tables, file sets."`
@@ -21,6 +22,8 @@ type grammar struct {
 }
 
 const examples = `Examples:
+  cd ~/src/app && synco pull deploy@prod:/var/www/app   # over ssh: install into this project
+  synco pull docker://app-web/var/www/html --to ./sync
   synco fetch synco1abc… --to ./sync      # the command synco-lite publish printed
   cd ~/src/app && synco fetch synco1abc…  # install into this project (shows, then asks)
   synco detect                            # what would be synced from this project

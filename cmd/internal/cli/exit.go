@@ -21,6 +21,7 @@ import (
 	"synco/httpsrv"
 	"synco/manifest"
 	"synco/publish"
+	"synco/remote"
 )
 
 // Exit codes. They are part of the CLI contract (README "Exit codes").
@@ -33,6 +34,8 @@ const (
 	ExitTampered    = 5   // data failed verification: tampered, or token for another publication
 	ExitLocal       = 6   // local write failed: disk full, permissions, unsafe target path
 	ExitSourceFail  = 7   // the source reported that publishing failed
+	ExitChannel     = 8   // synco pull: ssh/docker/kubectl failed, or the source has no shell
+	ExitAgent       = 9   // synco pull: synco-lite cannot run on the source (platform, directory)
 	ExitInterrupted = 130 // Ctrl-C / SIGTERM
 )
 
@@ -80,6 +83,18 @@ func Classify(cmd string, err error) (code int, hint string) {
 		return ExitUnreachable, "the publication is gone: was synco-lite stopped? Publish again and use the new token"
 	case errors.Is(err, httpsrv.ErrUnreachable):
 		return ExitUnreachable, "is synco-lite still running on the source, and is its port reachable from here (firewall, --listen, --url)?"
+	case errors.Is(err, remote.ErrNoShell):
+		return ExitChannel, "the source has no /bin/sh (a distroless image?): copy synco-lite into it (docker cp / kubectl cp), run synco-lite publish there and synco fetch here, or pull from a container of the same volumes that has a shell"
+	case errors.Is(err, remote.ErrChannel):
+		return ExitChannel, "check that the same ssh, docker exec or kubectl exec works from this shell (host, user, keys, container or pod name, context); SYNCO_SSH replaces the ssh command"
+	case errors.Is(err, remote.ErrUnsupported):
+		return ExitAgent, "synco-lite runs on Linux, FreeBSD, OpenBSD, NetBSD and macOS, amd64 or arm64; put synco-lite-OS-ARCH next to synco or into SYNCO_LITE_DIR (scripts/build.sh makes them)"
+	case errors.Is(err, remote.ErrRemoteDir):
+		return ExitAgent, "pass --remote-dir DIR, a directory on the source that the remote user can write and run programs from (e.g. /var/tmp/synco, not on a noexec mount)"
+	case errors.Is(err, remote.ErrDamaged):
+		return ExitTampered, "synco-lite changed on the source after it was uploaded, or the upload was damaged; run again to upload it anew"
+	case errors.Is(err, remote.ErrAgent):
+		return ExitSourceFail, "fix it on the source: give the application's directory (where synco detect finds its framework and database), or see synco-lite publish --help"
 	case errors.As(err, &sf):
 		return ExitSourceFail, "see the source's output for details"
 	case errors.Is(err, fetch.ErrUnsafePath):
@@ -149,6 +164,8 @@ var exitMeanings = []struct {
 	{ExitTampered, "verification failed (tampered data, a token for another publication, a dump\n       statement outside what a dump may do)"},
 	{ExitLocal, "local write failed (disk full, permissions, unsafe target path)"},
 	{ExitSourceFail, "the source failed to publish"},
+	{ExitChannel, "synco pull: ssh, docker or kubectl failed, or the source has no shell"},
+	{ExitAgent, "synco pull: synco-lite cannot run on the source (platform, read-only or\n       noexec directory: see --remote-dir)"},
 	{ExitInterrupted, "interrupted (run the same command again to resume)"},
 }
 

@@ -1,0 +1,265 @@
+package main
+
+import (
+	"errors"
+	"fmt"
+	"net/http"
+	"os"
+	"path/filepath"
+	"runtime"
+	"slices"
+	"strings"
+
+	"gopkg.in/yaml.v3"
+
+	"synco/cmd/internal/cli"
+	"synco/fetch"
+	"synco/manifest"
+	"synco/remote"
+)
+
+// PullCmd is `synco pull`.
+type PullCmd struct {
+	Source    string `arg:"" optional:"" help:"Where the application lives: [user@]host:PATH, ssh://[user@]host[:port]/PATH, docker://CONTAINER/PATH, kubectl://NAMESPACE/POD[:CONTAINER]/PATH, a PATH with --via, or the name of a source in .synco.yml (default: its only one, or the one named default)."`
+	Via       string `placeholder:"CMD" help:"Reach the source with CMD, a command that runs the shell command line given as its last argument on the source (e.g. 'ssh -J bastion prod', 'docker exec -i app sh -c')."`
+	RemoteDir string `name:"remote-dir" placeholder:"DIR" help:"Directory on the source for synco-lite and its state (default: ~/.cache/synco-lite of the remote user); it must be writable and allow running programs."`
+	Context   string `name:"context" placeholder:"NAME" help:"The docker or kubectl context to use."`
+
+	To       string `placeholder:"DIR" type:"path" help:"Directory to write the published files and streams into."`
+	JSON     bool   `name:"json" help:"Print one JSON object with statistics on stdout at the end (the fields of synco fetch --json and agent_upload_bytes)."`
+	Parallel int    `default:"4" help:"Concurrent downloads."`
+	Cache    string `placeholder:"DIR" type:"path" help:"Chunk cache kept between fetches (default: user cache dir/synco)."`
+	DB       string `name:"db" env:"SYNCO_LOCAL_DB" placeholder:"DSN" help:"Local database to install the published dump into (mysql://… or postgres://…), as synco fetch --db."`
+
+	ProjectInstall `embed:""`
+	TableFlags     `embed:""`
+}
+
+func (c *PullCmd) Help() string {
+	return `Runs synco-lite on the source through ssh, docker exec, kubectl exec or any command
+(--via), fetches what it publishes over that same channel (no port, no firewall
+rule: the data travels sealed over the channel's stdin and stdout), installs it as
+synco fetch does, and stops the source's side. synco-lite is uploaded to the source
+once per version (~/.cache/synco-lite/VERSION/, --remote-dir), and the source keeps
+its state between pulls, so daily pulls move only what changed.
+
+Examples:
+  cd ~/src/app
+  synco pull deploy@prod.example.com:/var/www/app
+  synco pull ssh://deploy@prod.example.com:2222/var/www/app --only db
+  synco pull docker://app-web/var/www/html --to ./sync
+  synco pull kubectl://shop/web-7d9c:php/var/www/app
+  synco pull --via 'ssh -J bastion prod' /var/www/app
+  synco pull prod                 # a source named in .synco.yml:
+
+  sources:
+    prod:
+      from: deploy@prod.example.com:/var/www/app
+    staging:
+      via: ssh -J bastion staging
+      from: /var/www/app
+
+ssh is the system's (its config, agent, ProxyJump and known_hosts apply);
+SYNCO_SSH replaces it, like GIT_SSH_COMMAND (e.g. SYNCO_SSH='ssh -F ./ssh_config').
+docker honours DOCKER_HOST, kubectl KUBECONFIG; --context selects either's context.
+synco finds synco-lite for the source's platform next to its own executable
+(synco-lite, synco-lite-OS-ARCH) or in SYNCO_LITE_DIR.
+
+` + cli.ExitCodesHelp
+}
+
+// pulled is what synco pull hands to FetchCmd.
+type pulled struct {
+	token     manifest.Token
+	transport http.RoundTripper
+	uploaded  int64
+}
+
+// pullStats is synco pull --json.
+type pullStats struct {
+	*fetch.Stats
+	AgentUploadBytes int64 `json:"agent_upload_bytes"`
+}
+
+// sourcesFile is the sources part of .synco.yml.
+type sourcesFile struct {
+	Sources map[string]struct {
+		From string `yaml:"from"`
+		Via  string `yaml:"via"`
+	} `yaml:"sources"`
+}
+
+func (c *PullCmd) Run(env *cli.Env) error {
+	ch, err := c.channel()
+	if err != nil {
+		return err
+	}
+	ch.SSHCommand = os.Getenv("SYNCO_SSH")
+	ch.Context = c.Context
+	prog, w := env.Prog, env.Stderr
+	fmt.Fprintf(w, "%s: source: %s, %s\n", prog, ch, cli.Clean(orHome(ch.Path)))
+
+	p, err := remote.Probe(env.Ctx, ch, c.RemoteDir, agentVersion())
+	if err != nil {
+		return err
+	}
+	bin, err := findAgent(p.OS, p.Arch)
+	if err != nil {
+		return err
+	}
+	uploaded, err := remote.Install(env.Ctx, ch, &p, bin)
+	if err != nil {
+		return err
+	}
+	if uploaded > 0 {
+		fmt.Fprintf(w, "%s: uploaded synco-lite for %s/%s (%s) into %s\n", prog, p.OS, p.Arch, cli.FormatSize(uploaded), cli.Clean(p.Dir()))
+	}
+	path := ch.Path
+	if path == "" {
+		path = "."
+	}
+	s, err := remote.Start(env.Ctx, ch, p, []string{"--state-dir", p.StateDir(path), "--dir", path})
+	if err != nil {
+		return err
+	}
+	defer s.Close()
+	fc := &FetchCmd{
+		To: c.To, JSON: c.JSON, Parallel: c.Parallel, Cache: c.Cache, DB: c.DB,
+		ProjectInstall: c.ProjectInstall, TableFlags: c.TableFlags,
+		pull: &pulled{token: s.Token, transport: s.Transport, uploaded: uploaded},
+	}
+	err = fc.Run(env)
+	if err != nil && env.Ctx.Err() == nil && s.Exited() {
+		// The channel or the agent went away: what it said is the reason.
+		return fmt.Errorf("%w (the source's side ended: %s)", err, lastLines(s.Stderr(), 3))
+	}
+	return err
+}
+
+// channel resolves the SOURCE argument (or .synco.yml) and --via.
+func (c *PullCmd) channel() (remote.Channel, error) {
+	spec, via := c.Source, c.Via
+	if via == "" && !strings.Contains(spec, ":") {
+		// A name from .synco.yml (none: the only one, or "default").
+		srcs, file, err := c.sources()
+		if err != nil {
+			return remote.Channel{}, err
+		}
+		name := spec
+		if name == "" {
+			switch {
+			case len(srcs.Sources) == 1:
+				for n := range srcs.Sources {
+					name = n
+				}
+			case srcs.Sources["default"].From != "":
+				name = "default"
+			default:
+				return remote.Channel{}, &cli.UsageError{Msg: "no source given: pass one, e.g. synco pull deploy@prod:/var/www/app, or name sources in .synco.yml (one, or one called default)"}
+			}
+		}
+		src, ok := srcs.Sources[name]
+		if !ok || src.From == "" {
+			names := make([]string, 0, len(srcs.Sources))
+			for n := range srcs.Sources {
+				names = append(names, n)
+			}
+			slices.Sort(names)
+			if file == "" {
+				return remote.Channel{}, &cli.UsageError{Msg: fmt.Sprintf("%q is neither a source (host:PATH, ssh://, docker://, kubectl://) nor a name in .synco.yml (there is none in %s)", spec, c.Dir)}
+			}
+			return remote.Channel{}, &cli.UsageError{Msg: fmt.Sprintf("%s has no source %q (it has: %s)", file, name, strings.Join(names, ", "))}
+		}
+		spec, via = src.From, src.Via
+	}
+	ch, err := remote.ParseSource(spec, via)
+	if err != nil {
+		return remote.Channel{}, &cli.UsageError{Msg: strings.TrimPrefix(err.Error(), "remote: ")}
+	}
+	return ch, nil
+}
+
+// sources reads .synco.yml of the local project (or of --dir); file is "" when
+// there is none.
+func (c *PullCmd) sources() (sourcesFile, string, error) {
+	dir := c.Dir
+	if p, err := cli.DetectProject(c.Dir); err == nil {
+		dir = p.Root
+	}
+	file := filepath.Join(dir, ".synco.yml")
+	var sf sourcesFile
+	b, err := os.ReadFile(file)
+	if errors.Is(err, os.ErrNotExist) {
+		return sf, "", nil
+	}
+	if err != nil {
+		return sf, "", err
+	}
+	if err := yaml.Unmarshal(b, &sf); err != nil {
+		return sf, "", &cli.UsageError{Msg: fmt.Sprintf("%s: %v", file, err)}
+	}
+	return sf, file, nil
+}
+
+// agentVersion names the directory of this build's synco-lite on the source.
+func agentVersion() string {
+	v := []byte(cli.VersionString())
+	for i, b := range v {
+		if !(b >= 'a' && b <= 'z' || b >= 'A' && b <= 'Z' || b >= '0' && b <= '9' || b == '.' || b == '-' || b == '_') {
+			v[i] = '_'
+		}
+	}
+	return string(v)
+}
+
+// findAgent finds synco-lite for goos/goarch: in $SYNCO_LITE_DIR, then next to this
+// executable; "synco-lite" is this platform's, "synco-lite-OS-ARCH" any's.
+func findAgent(goos, goarch string) (string, error) {
+	names := []string{"synco-lite-" + goos + "-" + goarch}
+	if goos == runtime.GOOS && goarch == runtime.GOARCH {
+		names = append([]string{"synco-lite"}, names...)
+	}
+	var dirs []string
+	if d := os.Getenv("SYNCO_LITE_DIR"); d != "" {
+		dirs = append(dirs, d)
+	}
+	if exe, err := os.Executable(); err == nil {
+		if r, err := filepath.EvalSymlinks(exe); err == nil {
+			exe = r
+		}
+		dirs = append(dirs, filepath.Dir(exe))
+	}
+	for _, d := range dirs {
+		for _, n := range names {
+			if fi, err := os.Stat(filepath.Join(d, n)); err == nil && fi.Mode().IsRegular() {
+				return filepath.Join(d, n), nil
+			}
+		}
+	}
+	return "", fmt.Errorf("no synco-lite for the source's platform %s/%s here: looked for %s in %s: %w",
+		goos, goarch, strings.Join(names, " and "), strings.Join(dirs, " and "), remote.ErrUnsupported)
+}
+
+func orHome(path string) string {
+	if path == "" {
+		return "the login directory"
+	}
+	return path
+}
+
+// lastLines returns the last n non-empty lines of s, joined with "; ".
+func lastLines(s string, n int) string {
+	var out []string
+	for _, l := range strings.Split(strings.TrimSpace(s), "\n") {
+		if l = strings.TrimSpace(l); l != "" {
+			out = append(out, l)
+		}
+	}
+	if len(out) > n {
+		out = out[len(out)-n:]
+	}
+	if len(out) == 0 {
+		return "nothing on stderr"
+	}
+	return strings.Join(out, "; ")
+}

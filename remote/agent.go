@@ -1,0 +1,402 @@
+package remote
+
+import (
+	"bufio"
+	"bytes"
+	"context"
+	"crypto/sha256"
+	"encoding/hex"
+	"errors"
+	"fmt"
+	"io"
+	"os"
+	"os/exec"
+	"strings"
+	"sync"
+	"time"
+
+	"synco/manifest"
+)
+
+// Errors of Probe, Install and Start, wrapped in an *Error that carries what the
+// source's side wrote on stderr.
+var (
+	// ErrChannel: the channel program failed (ssh refused, unknown host, denied;
+	// no such container or pod).
+	ErrChannel = errors.New("remote: the control channel to the source failed")
+	// ErrNoShell: the source has no /bin/sh (a distroless image).
+	ErrNoShell = errors.New("remote: no shell on the source")
+	// ErrUnsupported: no synco-lite is built for the source's system or machine.
+	ErrUnsupported = errors.New("remote: unsupported platform")
+	// ErrRemoteDir: the agent's directory cannot be written, or a program in it
+	// cannot run (a read-only or noexec file system).
+	ErrRemoteDir = errors.New("remote: the agent's directory is not usable")
+	// ErrDamaged: the uploaded or installed agent does not have the expected hash.
+	ErrDamaged = errors.New("remote: the agent on the source is not the one uploaded")
+	// ErrAgent: the agent started but gave up before serving (e.g. no application
+	// detected in the directory): Stderr says why.
+	ErrAgent = errors.New("remote: synco-lite failed on the source")
+)
+
+// Error is a failure on the channel or the source.
+type Error struct {
+	Kind    error  // one of the sentinels above
+	Channel string // Channel.String()
+	Stderr  string // the last lines the source's side wrote on stderr (untrusted text)
+	Code    int    // exit code of the local channel program (-1: none)
+}
+
+func (e *Error) Error() string {
+	msg := strings.TrimPrefix(e.Kind.Error(), "remote: ")
+	if last := lastLine(e.Stderr); last != "" {
+		msg += ": " + last
+	}
+	return e.Channel + ": " + msg
+}
+
+func (e *Error) Unwrap() error { return e.Kind }
+
+// lastLine is the reason in a program's stderr: its last "error:" line (without
+// the program's name), else its last line.
+func lastLine(s string) string {
+	lines := strings.Split(strings.TrimSpace(s), "\n")
+	for i := len(lines) - 1; i >= 0; i-- {
+		if _, msg, ok := strings.Cut(lines[i], ": error: "); ok {
+			return strings.TrimSpace(msg)
+		}
+	}
+	return strings.TrimSpace(lines[len(lines)-1])
+}
+
+// Platform is what Probe found on the source.
+type Platform struct {
+	OS, Arch string // GOOS and GOARCH
+	Base     string // the agent's base directory, expanded on the source
+	Version  string // the agent's version directory under Base
+	Sum      string // hex SHA-256 of the installed agent, "" when there is none
+}
+
+// Dir is the directory of the agent's binary on the source.
+func (p Platform) Dir() string { return p.Base + "/" + p.Version }
+
+// StateDir is the publish state directory for the application at path on the
+// source: it persists between pulls so that the next one is incremental.
+func (p Platform) StateDir(path string) string {
+	h := sha256.Sum256([]byte(path))
+	return p.Base + "/state/" + hex.EncodeToString(h[:8])
+}
+
+// hashCmd prints the SHA-256 of "$f" with whatever the system has.
+const hashCmd = `h=$( (sha256sum "$f" || shasum -a 256 "$f" || sha256 -q "$f") 2>/dev/null) || h=none; h=${h%% *}`
+
+// probeScript: $1 the base directory ("" for $HOME/.cache/synco-lite), $2 the
+// version directory.
+const probeScript = `echo synco-probe-1; uname -s; uname -m; b=$1; [ -n "$b" ] || b=${HOME%/}/.cache/synco-lite; echo "$b"; f=$b/$2/synco-lite; h=none; if [ -f "$f" ]; then ` + hashCmd + `; fi; echo "$h"`
+
+// Probe runs uname and looks for an installed agent of version in base ("": the
+// remote user's $HOME/.cache/synco-lite). Errors: ErrChannel, ErrNoShell,
+// ErrUnsupported (in an *Error, or an *UnsupportedError).
+func Probe(ctx context.Context, ch Channel, base, version string) (Platform, error) {
+	out, stderr, code, err := run(ctx, ch, nil, probeScript, base, version)
+	if err != nil {
+		return Platform{}, err
+	}
+	lines := strings.Split(out, "\n")
+	i := 0
+	for i < len(lines) && strings.TrimSpace(lines[i]) != "synco-probe-1" {
+		i++
+	}
+	if i+4 >= len(lines) {
+		return Platform{}, &Error{Kind: classify(ch, stderr, code), Channel: ch.String(), Stderr: stderr, Code: code}
+	}
+	sysName, machine := strings.TrimSpace(lines[i+1]), strings.TrimSpace(lines[i+2])
+	p := Platform{Base: strings.TrimRight(lines[i+3], "\r"), Version: version}
+	if h := strings.TrimSpace(lines[i+4]); len(h) == 64 {
+		p.Sum = h
+	}
+	var ok1, ok2 bool
+	p.OS, ok1 = goos[sysName]
+	p.Arch, ok2 = goarch[machine]
+	if !ok1 || !ok2 {
+		return p, &UnsupportedError{System: sysName, Machine: machine}
+	}
+	if !strings.HasPrefix(p.Base, "/") {
+		return p, &Error{Kind: ErrRemoteDir, Channel: ch.String(), Stderr: "the agent's directory " + p.Base + " is not absolute ($HOME is not set?)", Code: code}
+	}
+	return p, nil
+}
+
+var goos = map[string]string{"Linux": "linux", "FreeBSD": "freebsd", "OpenBSD": "openbsd", "NetBSD": "netbsd", "Darwin": "darwin"}
+var goarch = map[string]string{"x86_64": "amd64", "amd64": "amd64", "aarch64": "arm64", "arm64": "arm64"}
+
+// PlatformOf maps `uname -s` and `uname -m` to GOOS and GOARCH; ok is false for a
+// platform synco is not built for.
+func PlatformOf(system, machine string) (os, arch string, ok bool) {
+	os, ok1 := goos[system]
+	arch, ok2 := goarch[machine]
+	return os, arch, ok1 && ok2
+}
+
+// UnsupportedError is a source whose platform synco-lite is not built for.
+type UnsupportedError struct{ System, Machine string }
+
+func (e *UnsupportedError) Error() string {
+	return fmt.Sprintf("remote: the source runs %q on %q, for which there is no synco-lite", e.System, e.Machine)
+}
+
+func (e *UnsupportedError) Unwrap() error { return ErrUnsupported }
+
+// classify names the failure of a command that did not get to run its script.
+func classify(ch Channel, stderr string, code int) error {
+	s := strings.ToLower(stderr)
+	switch {
+	case strings.Contains(s, "executable file not found") && strings.Contains(s, `"sh"`),
+		strings.Contains(s, "no such file or directory") && strings.Contains(s, `"sh"`),
+		(ch.Kind == SSH || ch.Kind == Via) && code == 127,
+		(ch.Kind == Docker || ch.Kind == Kubectl) && (code == 126 || code == 127) && !strings.Contains(s, "no such container"):
+		return ErrNoShell
+	}
+	return ErrChannel
+}
+
+// installScript: $1 base, $2 version, $3 size, $4 hex SHA-256. It reads exactly
+// $3 bytes from stdin (not until end-of-file), checks them and moves them in place.
+const installScript = `d=$1/$2; mkdir -p "$d" || exit 90; f=$d/.synco-lite.$$; head -c "$3" > "$f" || { rm -f "$f"; exit 90; }; ` + hashCmd + `; if [ "$h" != "$4" ]; then rm -f "$f"; echo "synco: the upload arrived damaged" >&2; exit 91; fi; chmod 755 "$f" && mv -f "$f" "$d/synco-lite" || exit 90; "$d/synco-lite" version >/dev/null || exit 92; echo synco-installed`
+
+// Install uploads the agent binary at path into p.Dir() unless the one there has
+// the same SHA-256, and returns the bytes uploaded (0 when it was there). Errors:
+// ErrRemoteDir (read-only or noexec), ErrDamaged, ErrChannel (in an *Error).
+func Install(ctx context.Context, ch Channel, p *Platform, path string) (int64, error) {
+	f, err := os.Open(path)
+	if err != nil {
+		return 0, fmt.Errorf("open the agent for %s/%s: %w", p.OS, p.Arch, err)
+	}
+	defer f.Close()
+	h := sha256.New()
+	size, err := io.Copy(h, f)
+	if err != nil {
+		return 0, fmt.Errorf("read %s: %w", path, err)
+	}
+	sum := hex.EncodeToString(h.Sum(nil))
+	if p.Sum == sum {
+		return 0, nil
+	}
+	if _, err := f.Seek(0, io.SeekStart); err != nil {
+		return 0, err
+	}
+	out, stderr, code, err := run(ctx, ch, io.LimitReader(f, size), installScript, p.Base, p.Version, fmt.Sprint(size), sum)
+	if err != nil {
+		return 0, err
+	}
+	if strings.Contains(out, "synco-installed") {
+		p.Sum = sum
+		return size, nil
+	}
+	e := &Error{Kind: ErrChannel, Channel: ch.String(), Stderr: stderr, Code: code}
+	switch code {
+	case 90, 92:
+		e.Kind = ErrRemoteDir
+		e.Stderr = strings.TrimSpace(stderr + "\ncannot write or run " + p.Dir() + "/synco-lite (exit code " + fmt.Sprint(code) + ")")
+	case 91:
+		e.Kind = ErrDamaged
+	}
+	return 0, e
+}
+
+// run runs script on the source with stdin and collects stdout, the tail of
+// stderr and the exit code. err is only for a channel program that could not be
+// started or a cancelled ctx.
+func run(ctx context.Context, ch Channel, stdin io.Reader, script string, args ...string) (stdout, stderr string, code int, err error) {
+	argv := ch.Argv(script, args...)
+	cmd := exec.CommandContext(ctx, argv[0], argv[1:]...)
+	var out bytes.Buffer
+	tail := &tailBuffer{max: 8 << 10}
+	cmd.Stdin, cmd.Stdout, cmd.Stderr = stdin, &limitWriter{w: &out, n: 1 << 20}, tail
+	cmd.WaitDelay = 5 * time.Second
+	err = cmd.Run()
+	if ctx.Err() != nil {
+		return "", "", -1, ctx.Err()
+	}
+	var ee *exec.ExitError
+	switch {
+	case err == nil:
+		code = 0
+	case errors.As(err, &ee):
+		code = ee.ExitCode()
+	default:
+		return "", "", -1, fmt.Errorf("run %s: %w", argv[0], err)
+	}
+	return out.String(), tail.String(), code, nil
+}
+
+// startScript: $1 the agent's directory, $2 its hex SHA-256, then the agent's
+// arguments. It checks the binary before running it.
+const startScript = `f=$1/synco-lite; ` + hashCmd + `; if [ "$h" != "$2" ]; then echo "synco: $f is not the agent synco installed" >&2; exit 91; fi; shift 2; exec "$f" agent "$@"`
+
+// Session is a running agent.
+type Session struct {
+	Token     manifest.Token
+	Transport *Transport // for fetch.Options.Transport
+
+	ch     Channel
+	cmd    *exec.Cmd
+	conn   *Conn
+	stderr *tailBuffer
+	exited chan struct{}
+	once   sync.Once
+}
+
+// Grace is how long Close waits for the channel program to exit after the end
+// request before it kills it.
+var Grace = 5 * time.Second
+
+// Start runs the agent installed by Install with args (publish flags) and reads
+// its hello. Errors: ErrChannel, ErrRemoteDir (noexec), ErrDamaged, ErrAgent (in
+// an *Error whose Stderr says why).
+func Start(ctx context.Context, ch Channel, p Platform, args []string) (*Session, error) {
+	argv := ch.Argv(startScript, append([]string{p.Dir(), p.Sum}, args...)...)
+	cmd := exec.Command(argv[0], argv[1:]...)
+	stdin, err := cmd.StdinPipe()
+	if err != nil {
+		return nil, err
+	}
+	stdout, err := cmd.StdoutPipe()
+	if err != nil {
+		return nil, err
+	}
+	s := &Session{ch: ch, cmd: cmd, stderr: &tailBuffer{max: 16 << 10}, exited: make(chan struct{})}
+	cmd.Stderr = s.stderr
+	if err := cmd.Start(); err != nil {
+		return nil, fmt.Errorf("run %s: %w", argv[0], err)
+	}
+	type hello struct {
+		tok string
+		err error
+	}
+	br := bufio.NewReaderSize(stdout, 64<<10)
+	got := make(chan hello, 1)
+	go func() { t, err := ReadHello(br); got <- hello{t, err} }()
+	var h hello
+	select {
+	case h = <-got:
+	case <-ctx.Done():
+		cmd.Process.Kill()
+		<-got
+		cmd.Wait()
+		return nil, ctx.Err()
+	}
+	if h.err != nil {
+		cmd.Wait()
+		code := cmd.ProcessState.ExitCode()
+		e := &Error{Kind: ErrAgent, Channel: ch.String(), Stderr: s.stderr.String(), Code: code}
+		switch {
+		case code == 91:
+			e.Kind = ErrDamaged
+		case code == 126 || strings.Contains(strings.ToLower(e.Stderr), "permission denied") && !strings.Contains(e.Stderr, "synco-lite:"):
+			e.Kind = ErrRemoteDir
+		case !strings.Contains(e.Stderr, "synco-lite:"):
+			e.Kind = classify(ch, e.Stderr, code)
+		}
+		return nil, e
+	}
+	go func() { cmd.Wait(); close(s.exited) }()
+	tok, err := manifest.ParseToken(h.tok)
+	if err != nil || tok.URL != "http://"+Host+"/"+strings.TrimPrefix(tok.URL, "http://"+Host+"/") {
+		s.kill()
+		return nil, &Error{Kind: ErrAgent, Channel: ch.String(), Stderr: "the agent's hello holds no valid token", Code: -1}
+	}
+	s.Token = tok
+	s.conn = NewConn(readCloser{br, stdout}, stdin)
+	if s.Transport, err = Dial(ctx, s.conn, nil); err != nil {
+		s.kill()
+		if ctx.Err() != nil {
+			return nil, ctx.Err()
+		}
+		return nil, &Error{Kind: ErrAgent, Channel: ch.String(), Stderr: s.stderr.String() + "\n" + err.Error(), Code: -1}
+	}
+	return s, nil
+}
+
+type readCloser struct {
+	io.Reader
+	io.Closer
+}
+
+// Stderr returns the last lines the agent wrote on stderr (untrusted text).
+func (s *Session) Stderr() string { return s.stderr.String() }
+
+// Exited reports whether the channel program has exited.
+func (s *Session) Exited() bool {
+	select {
+	case <-s.exited:
+		return true
+	default:
+		return false
+	}
+}
+
+// Close asks the agent to stop, closes the channel's stdin and waits up to Grace
+// for the channel program to exit, then kills it. It is safe to call more than
+// once, and also after ctx of Start was cancelled.
+func (s *Session) Close() {
+	s.once.Do(func() {
+		ctx, cancel := context.WithTimeout(context.Background(), Grace)
+		defer cancel()
+		if !s.Exited() {
+			s.Transport.End(ctx)
+		}
+		s.Transport.CloseIdleConnections()
+		s.conn.Close()
+		select {
+		case <-s.exited:
+		case <-ctx.Done():
+			s.kill()
+		}
+	})
+}
+
+func (s *Session) kill() {
+	s.cmd.Process.Kill()
+	if s.conn != nil {
+		s.conn.Close()
+	}
+	<-s.exited
+}
+
+// tailBuffer keeps the last max bytes written to it.
+type tailBuffer struct {
+	mu  sync.Mutex
+	buf []byte
+	max int
+}
+
+func (t *tailBuffer) Write(p []byte) (int, error) {
+	t.mu.Lock()
+	defer t.mu.Unlock()
+	t.buf = append(t.buf, p...)
+	if len(t.buf) > t.max {
+		t.buf = append(t.buf[:0], t.buf[len(t.buf)-t.max:]...)
+	}
+	return len(p), nil
+}
+
+func (t *tailBuffer) String() string {
+	t.mu.Lock()
+	defer t.mu.Unlock()
+	return string(t.buf)
+}
+
+// limitWriter keeps the first n bytes and drops the rest.
+type limitWriter struct {
+	w io.Writer
+	n int64
+}
+
+func (l *limitWriter) Write(p []byte) (int, error) {
+	if l.n > 0 {
+		k := min(int64(len(p)), l.n)
+		l.w.Write(p[:k])
+		l.n -= k
+	}
+	return len(p), nil
+}

@@ -1,0 +1,34 @@
+// Package remote runs synco-lite on a source that the developer reaches through a
+// control channel (ssh, docker exec, kubectl exec, or any command that runs a shell
+// command line there), and carries the publication over that channel's standard
+// input and output.
+//
+// The destination side:
+//
+//	ch, _ := remote.ParseSource("deploy@prod:/var/www/app", "")
+//	p, _ := remote.Probe(ctx, ch, remoteDir, version)     // uname -s -m, $HOME, the installed agent's hash
+//	n, _ := remote.Install(ctx, ch, &p, binary)            // only when the hash differs: n bytes uploaded
+//	s, _ := remote.Start(ctx, ch, p, args)                 // runs "synco-lite agent …", reads its hello, opens HTTP/2
+//	fetch with s.Token and s.Transport, then s.Close(ctx)  // explicit end, grace period, kill
+//
+// The source side (synco-lite agent) calls WriteHello and Serve on its standard input
+// and output.
+//
+// # Wire format on the channel's stdout
+//
+// Anything (e.g. the greeting of a login shell) may come first; the destination skips
+// it up to 64 KiB. Then the hello: the 8 bytes Magic, a 2-byte big-endian length n,
+// n bytes of token text. Then both directions carry one HTTP/2 connection without TLS
+// (prior knowledge; the destination sends the client preface): every range read of
+// the fetch is a stream of it. A GET of EndPath asks the agent to stop: it answers,
+// stops serving, and exits. The agent also exits when the connection ends or stays
+// idle, so it never relies on end-of-file of its standard input alone.
+//
+// # Quoting
+//
+// One rule per transport: ssh and --via get one POSIX shell command line (ssh joins
+// its arguments into one line for the remote user's shell anyway); docker and kubectl
+// get an argv (after "--" for kubectl) that runs "sh -c SCRIPT sh ARGS…", where SCRIPT
+// is a constant of this package and ARGS are passed as they are. Paths and names given
+// by the user never become part of SCRIPT.
+package remote
