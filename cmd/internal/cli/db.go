@@ -3,6 +3,7 @@ package cli
 import (
 	"context"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"net/url"
 	"slices"
@@ -105,7 +106,14 @@ func (f *DBFlags) dump(parallel int) (*publish.Dump, dbCheck, error) {
 		return f.scrubPlan.on(), f.rules.Scrubbed()
 	}
 	base := opt
-	withRules := func() dumpers.Options { o := base; o.Scrub = f.rules; return o }
+	withRules := func() (dumpers.Options, error) {
+		o := base
+		o.Scrub = f.rules
+		if f.rules == nil && f.scrubPlan.on() { // fail closed: never publish unscrubbed by mistake
+			return o, errors.New("scrub rules have no key (internal error)")
+		}
+		return o, nil
+	}
 	var check dbCheck
 	switch engine {
 	case "mysql":
@@ -117,7 +125,11 @@ func (f *DBFlags) dump(parallel int) (*publish.Dump, dbCheck, error) {
 			return nil, nil, usageError("--db names no database: add it to the path, e.g. mysql://user@host:3306/NAME")
 		}
 		d.Run = func(ctx context.Context, sink dumpers.Sink) error {
-			return mysql.NewDumper(cfg).Dump(ctx, sink, withRules())
+			o, err := withRules()
+			if err != nil {
+				return err
+			}
+			return mysql.NewDumper(cfg).Dump(ctx, sink, o)
 		}
 		check = func(ctx context.Context) error { _, err := mysql.Column(ctx, cfg, "SELECT 1"); return err }
 	case "postgres":
@@ -126,7 +138,11 @@ func (f *DBFlags) dump(parallel int) (*publish.Dump, dbCheck, error) {
 			return nil, nil, usageError("--db: " + err.Error())
 		}
 		d.Run = func(ctx context.Context, sink dumpers.Sink) error {
-			return postgres.NewDumper(cfg).Dump(ctx, sink, withRules())
+			o, err := withRules()
+			if err != nil {
+				return err
+			}
+			return postgres.NewDumper(cfg).Dump(ctx, sink, o)
 		}
 		check = func(ctx context.Context) error { _, err := postgres.Column(ctx, cfg, "SELECT 1"); return err }
 	}
