@@ -22,6 +22,8 @@ import (
 	"context"
 	"io"
 	"strings"
+
+	"synco/dumpers/scrub"
 )
 
 // Fixed stream names of a dump.
@@ -76,6 +78,10 @@ type Options struct {
 	Where         map[string]string // table (or a glob of tables: WhereFor) → SQL condition for its rows
 	Parallel      int               // tables dumped at once; <1 means 4
 	Progress      func(Progress)    // optional; called from any goroutine
+	// Scrub, if set, rewrites personal data in the rows as they are written (see
+	// package scrub); afterwards it lists what it scrubbed and what looked personal
+	// but had no rule.
+	Scrub *scrub.Rules
 }
 
 // Progress reports a dump or an import.

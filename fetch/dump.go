@@ -22,9 +22,15 @@ import (
 // Dump is a database dump in a publication: the streams under Prefix/ written by a
 // dumper of Engine (see publish.Dump).
 type Dump struct {
-	Prefix string
-	Engine string
-	parts  []manifest.Stream // schema.sql, data/* in name order, post.sql
+	Prefix string `json:"prefix"`
+	Engine string `json:"engine"`
+	// Scrub is "on" when the source scrubbed personal data from the dump (then
+	// Scrubbed lists TABLE.COLUMN=RULE), "off" when it was told not to (--no-scrub),
+	// "" when the publication does not say (an older synco-lite, or --db without a
+	// framework and without rules).
+	Scrub    string            `json:"scrub,omitempty"`
+	Scrubbed []string          `json:"scrubbed,omitempty"`
+	parts    []manifest.Stream // schema.sql, data/* in name order, post.sql
 }
 
 // findDumps splits the streams of m into database dumps and everything else. A dump
@@ -93,13 +99,19 @@ func (f *fetcher) readMarker(ctx context.Context, s manifest.Stream, d *Dump) er
 		return err
 	}
 	var marker struct {
-		Engine string `json:"engine"`
-		Format int    `json:"format"`
+		Engine   string   `json:"engine"`
+		Format   int      `json:"format"`
+		Scrub    string   `json:"scrub"`
+		Scrubbed []string `json:"scrubbed"`
 	}
 	if err := json.Unmarshal(buf.Bytes(), &marker); err != nil || marker.Format != 1 || marker.Engine == "" {
 		return fmt.Errorf("database dump %s: unknown dump format (newer synco-lite?)", d.Prefix)
 	}
 	d.Engine = marker.Engine
+	switch marker.Scrub {
+	case "on", "off":
+		d.Scrub, d.Scrubbed = marker.Scrub, marker.Scrubbed
+	}
 	return nil
 }
 

@@ -119,6 +119,8 @@ type Stats struct {
 	FilesUnchanged int   `json:"files_unchanged"`
 	BytesWritten   int64 `json:"bytes_written"`
 	DurationMS     int64 `json:"duration_ms"`
+	// Dumps are the publication's database dumps, with whether they were scrubbed.
+	Dumps []Dump `json:"dumps,omitempty"`
 }
 
 type fetcher struct {
@@ -229,6 +231,9 @@ func (f *fetcher) run(ctx context.Context) error {
 	dumps, rest, err := f.findDumps(ctx, m)
 	if err != nil {
 		return err
+	}
+	for _, d := range dumps {
+		f.stats.Dumps = append(f.stats.Dumps, *d)
 	}
 	if f.opt.To == "" && (f.opt.Import == nil || len(dumps) == 0) {
 		return errors.New("fetch: nothing to do: the publication has no database to import, and no target directory was given")

@@ -62,6 +62,7 @@ func loadDrupal(s *scan, p *Project) error {
 			return err
 		}
 	}
+	p.TablePrefix = prefix
 	if prefix != "" {
 		p.Why = append(p.Why, fmt.Sprintf("table prefix %q", prefix))
 	}

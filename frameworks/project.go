@@ -43,6 +43,9 @@ type Project struct {
 	// synco could not work out without guessing: DB is then nil and this says why
 	// (pass --db).
 	Undetermined string
+	// TablePrefix is the prefix of the application's tables (WordPress
+	// $table_prefix, Drupal's prefix), for the framework's scrub rules.
+	TablePrefix string
 }
 
 // undetermined reports the database as not determined: no guess is made.

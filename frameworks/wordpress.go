@@ -180,6 +180,7 @@ const wpMultisiteDigits = 6
 // <prefix>options, and on a multisite network those of every site's
 // <prefix><n>_options and the network's <prefix>sitemeta.
 func wpTransients(p *Project, prefix string, multisite *phpValue) {
+	p.TablePrefix = prefix // for the scrub rules
 	const opts = `option_name NOT LIKE '\_transient\_%' AND option_name NOT LIKE '\_site\_transient\_%'`
 	p.Where = map[string]string{prefix + "options": opts}
 	p.Why = append(p.Why, "transients (rows _transient_% and _site_transient_% of "+prefix+"options, WordPress's cache) are left out")

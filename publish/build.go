@@ -43,12 +43,20 @@ type StreamFile struct {
 }
 
 // Dump publishes the streams a database dumper writes, under Prefix/, plus a marker
-// stream Prefix/dump.json ({"engine": Engine, "format": 1}) that tells the
-// destination which importer the streams are for.
+// stream Prefix/dump.json that tells the destination which importer the streams
+// are for and whether personal data was scrubbed:
+//
+//	{"engine": Engine, "format": 1, "scrub": "on"|"off", "scrubbed": ["TABLE.COLUMN=RULE", …]}
+//
+// ("scrub" and "scrubbed" are left out when Scrub is nil). The marker is written
+// after Run, so it lists what the dump really scrubbed.
 type Dump struct {
 	Prefix string
 	Engine string // "mysql" or "postgres"
 	Run    func(ctx context.Context, sink dumpers.Sink) error
+	// Scrub, if set, is called after Run: whether the dump was scrubbed and which
+	// columns by which rule.
+	Scrub func() (on bool, scrubbed []string)
 }
 
 // DumpMarker is the name of the marker stream inside a dump's prefix.

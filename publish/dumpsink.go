@@ -21,9 +21,9 @@ func (b *builder) dump(ctx context.Context, d Dump) error {
 	sink := &dumpSink{b: b, prefix: d.Prefix}
 	sink.g, sink.ctx = errgroup.WithContext(ctx)
 	ctx = sink.ctx
-	err := writeMarker(ctx, sink, d.Engine)
+	err := d.Run(ctx, sink)
 	if err == nil {
-		err = d.Run(ctx, sink)
+		err = writeMarker(ctx, sink, d)
 	}
 	// A dumper that failed (or forgot a Close) must not leave a stream reader waiting.
 	abort := err
@@ -40,15 +40,25 @@ func (b *builder) dump(ctx context.Context, d Dump) error {
 	return nil
 }
 
-func writeMarker(ctx context.Context, sink dumpers.Sink, engine string) error {
+func writeMarker(ctx context.Context, sink dumpers.Sink, d Dump) error {
 	w, err := sink.Create(ctx, DumpMarker)
 	if err != nil {
 		return err
 	}
-	b, _ := json.Marshal(struct {
-		Engine string `json:"engine"`
-		Format int    `json:"format"`
-	}{engine, 1})
+	m := struct {
+		Engine   string   `json:"engine"`
+		Format   int      `json:"format"`
+		Scrub    string   `json:"scrub,omitempty"`
+		Scrubbed []string `json:"scrubbed,omitempty"`
+	}{Engine: d.Engine, Format: 1}
+	if d.Scrub != nil {
+		on, cols := d.Scrub()
+		m.Scrub, m.Scrubbed = "off", cols
+		if on {
+			m.Scrub = "on"
+		}
+	}
+	b, _ := json.Marshal(m)
 	if _, err := w.Write(append(b, '\n')); err != nil {
 		return err
 	}

@@ -44,6 +44,7 @@ var ErrLocked = errors.New("publish: state directory is in use by another publis
 type State struct {
 	dir      string
 	readKey  [32]byte
+	scrubKey [32]byte
 	sign     ed25519.PrivateKey
 	keys     *chunkstore.Keys
 	splitter *chunkstore.Splitter
@@ -103,6 +104,7 @@ func (s *State) init() error {
 		return err
 	}
 	blake3.DeriveKey("synco 2026-11 read key", master[:], s.readKey[:])
+	blake3.DeriveKey("synco 2026-11 scrub key", master[:], s.scrubKey[:])
 	var seed [ed25519.SeedSize]byte
 	blake3.DeriveKey("synco 2026-11 signing key", master[:], seed[:])
 	s.sign = ed25519.NewKeyFromSeed(seed[:])
@@ -254,6 +256,12 @@ func (s *State) maskID(id chunkstore.ID) chunkstore.ID {
 }
 
 // Packs returns the store's pack store (for serving and copying packs).
+// ScrubKey is the key of the store's scrubbing fakes (package dumpers/scrub): derived
+// from the master secret like the other keys, but no token carries it, so a fake
+// cannot be traced back to its value by anyone who reads a publication. It stays
+// the same until Rotate, so the same value gets the same fake every day.
+func (s *State) ScrubKey() [32]byte { return s.scrubKey }
+
 func (s *State) Packs() *chunkstore.PackStore { return s.packs }
 
 // Close releases the pack store and the lock.

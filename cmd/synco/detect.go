@@ -65,6 +65,9 @@ type detectResult struct {
 	Where         map[string]string `json:"where"`
 	FileSets      []detectFileSet   `json:"file_sets"`
 	Looked        []string          `json:"looked"`
+	// Scrub previews the scrubbing of a publish: rules from the column list of the
+	// database (no rows read), and columns that look personal without a rule.
+	Scrub *cli.ScrubPreview `json:"scrub"`
 }
 
 func (c *DetectCmd) Run(env *cli.Env) error {
@@ -94,6 +97,9 @@ func (c *DetectCmd) Run(env *cli.Env) error {
 	}
 	if p.DB != nil {
 		res.DB = &detectDB{Engine: p.DB.Engine, DSN: p.DB.Redacted(), Source: p.DB.Source}
+	}
+	if res.Scrub, err = cli.PreviewScrub(env.Ctx, p); err != nil {
+		return err
 	}
 	for _, fset := range p.FileSets {
 		fs := detectFileSet{Name: fset.Name, Dir: fset.Dir}
@@ -178,6 +184,7 @@ func writeDetect(w io.Writer, r *detectResult) {
 	if len(r.Exclude) > 0 {
 		fmt.Fprintf(w, "excluded tables: %s\n", strings.Join(r.Exclude, ", "))
 	}
+	writeScrubPreview(w, r.Scrub)
 	if len(r.FileSets) == 0 {
 		fmt.Fprintf(w, "file sets:  none found (publish with --files NAME=DIR)\n")
 		return
@@ -189,5 +196,30 @@ func writeDetect(w io.Writer, r *detectResult) {
 			size = fmt.Sprintf("%s in %d files", cli.FormatSize(s.Bytes), s.Files)
 		}
 		fmt.Fprintf(w, "  %-12s %s (%s)\n", s.Name, s.Dir, size)
+	}
+}
+
+// writeScrubPreview renders what a publish would scrub.
+func writeScrubPreview(w io.Writer, pv *cli.ScrubPreview) {
+	if pv == nil {
+		return
+	}
+	if len(pv.Sources) == 0 {
+		fmt.Fprintf(w, "scrub:      no rules (add scrub: to .synco.yml or --scrub TABLE.COLUMN=RULE to publish)\n")
+	} else {
+		fmt.Fprintf(w, "scrub:      on by default (%s; publish --no-scrub turns it off)\n", strings.Join(pv.Sources, ", "))
+	}
+	if pv.Error != "" {
+		fmt.Fprintf(w, "  could not list the database's columns: %s\n", pv.Error)
+		return
+	}
+	for _, s := range pv.Scrubbed {
+		fmt.Fprintf(w, "  %s\n", s)
+	}
+	if len(pv.Warnings) > 0 {
+		fmt.Fprintf(w, "columns that look personal but have no scrub rule:\n")
+		for _, x := range pv.Warnings {
+			fmt.Fprintf(w, "  %s.%s: %s\n", x.Table, x.Column, x.Why)
+		}
 	}
 }

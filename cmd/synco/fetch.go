@@ -156,6 +156,7 @@ func (c *FetchCmd) Run(env *cli.Env) error {
 	if opt.Import != nil {
 		fmt.Fprintf(env.Stderr, "%s: installed the database\n", env.Prog)
 	}
+	writeScrubbed(env.Stderr, env.Prog, stats.Dumps, false)
 	spliced := ""
 	if stats.ChunksSpliced > 0 {
 		spliced = fmt.Sprintf(", %d changed ones came as edits of cached ones", stats.ChunksSpliced)

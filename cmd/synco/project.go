@@ -196,6 +196,7 @@ func showSummary(env *cli.Env, s *fetch.Summary, db string, del bool, risk strin
 	}
 	for _, d := range s.Dumps {
 		fmt.Fprintf(w, "  - replace the database %s with the published %s dump (%s)\n", db, d.Engine, cli.FormatSize(s.DumpBytes))
+		fmt.Fprintf(w, "    (%s)\n", scrubNote(d))
 	}
 	if s.Files > 0 {
 		fmt.Fprintf(w, "  - write %d files (%s), replacing %d existing ones\n", s.Files, cli.FormatSize(s.FileBytes), len(s.Replaced))

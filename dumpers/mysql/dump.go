@@ -13,6 +13,7 @@ import (
 	"golang.org/x/sync/errgroup"
 
 	"synco/dumpers"
+	"synco/dumpers/scrub"
 )
 
 // Statement size bounds of a data stream. A statement ends after a row once it
@@ -114,10 +115,25 @@ func (d *Dumper) dump(ctx context.Context, snap *snapshot, sink dumpers.Sink, op
 		g.Go(func() error {
 			c := <-pool
 			defer func() { pool <- c }()
-			return dumpTable(gctx, c, sink, t, dumpers.WhereFor(opt.Where, t.name), &total, report)
+			return dumpTable(gctx, c, sink, t, dumpers.WhereFor(opt.Where, t.name), scrubTable(opt.Scrub, t), &total, report)
 		})
 	}
 	return g.Wait()
+}
+
+// scrubTable is the scrubbing of t's dumped columns by rules (nil: none).
+func scrubTable(rules *scrub.Rules, t *table) *scrub.Table {
+	if rules == nil {
+		return nil
+	}
+	var cols []scrub.Column
+	for _, c := range t.columns {
+		if !c.generated {
+			numeric := c.kind == kindNumber || c.kind == kindFloat || c.kind == kindDouble
+			cols = append(cols, scrub.Column{Name: c.name, Numeric: numeric, MaxLen: c.maxLen})
+		}
+	}
+	return rules.Table([]string{t.name}, cols)
 }
 
 func writeStream(ctx context.Context, sink dumpers.Sink, name string, b []byte) error {
@@ -156,7 +172,9 @@ func dataQuery(t *table, where string) (query string, cols []column) {
 
 // dumpTable streams the rows of t as multi-row INSERT statements, one row per
 // line. Memory: one statement (≤ stmtMax, or one row if bigger) plus one row.
-func dumpTable(ctx context.Context, c *sql.Conn, sink dumpers.Sink, t *table, where string,
+//
+// sc, if not nil, scrubs each row before it is written.
+func dumpTable(ctx context.Context, c *sql.Conn, sink dumpers.Sink, t *table, where string, sc *scrub.Table,
 	total *atomic.Int64, report func(dumpers.Progress)) (err error) {
 	q, cols := dataQuery(t, where)
 	if len(cols) == 0 {
@@ -174,6 +192,7 @@ func dumpTable(ctx context.Context, c *sql.Conn, sink dumpers.Sink, t *table, wh
 	}
 	header := "INSERT INTO " + quoteIdent(t.name) + " (" + strings.Join(names, ",") + ") VALUES\n"
 	vals := make([]sql.RawBytes, len(cols))
+	scrubbed := make([][]byte, len(cols))
 	ptrs := make([]any, len(cols))
 	for i := range vals {
 		ptrs[i] = &vals[i]
@@ -214,10 +233,20 @@ func dumpTable(ctx context.Context, c *sql.Conn, sink dumpers.Sink, t *table, wh
 		if err := rows.Scan(ptrs...); err != nil {
 			return fmt.Errorf("read table %s: %w", t.name, err)
 		}
-		row = append(row[:0], '(')
 		for i, v := range vals {
+			scrubbed[i] = v
+		}
+		if sc != nil {
+			sc.Row(scrubbed)
+		}
+		row = append(row[:0], '(')
+		for i, v := range scrubbed {
 			if i > 0 {
 				row = append(row, ',')
+			}
+			if k := cols[i].kind; sc != nil && k == kindNumber && !isNumber(v) {
+				row = appendString(row, v) // a rule's constant: the server converts it
+				continue
 			}
 			row = appendValue(row, v, cols[i].kind)
 		}

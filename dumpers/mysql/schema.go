@@ -17,6 +17,7 @@ type column struct {
 	kind      kind
 	generated bool // VIRTUAL or STORED generated: not dumped as data
 	nullable  bool
+	maxLen    int // CHARACTER_MAXIMUM_LENGTH, 0 if none
 }
 
 // table is one base table of the dumped database.
@@ -97,7 +98,7 @@ func readTable(ctx context.Context, q querier, t *table) error {
 		}
 		return nil
 	}
-	rows, err := q.QueryContext(ctx, `SELECT COLUMN_NAME, DATA_TYPE, EXTRA, IS_NULLABLE
+	rows, err := q.QueryContext(ctx, `SELECT COLUMN_NAME, DATA_TYPE, EXTRA, IS_NULLABLE, CHARACTER_MAXIMUM_LENGTH
 		FROM information_schema.COLUMNS WHERE TABLE_SCHEMA = DATABASE() AND TABLE_NAME = ?
 		ORDER BY ORDINAL_POSITION`, t.name)
 	if err != nil {
@@ -106,7 +107,8 @@ func readTable(ctx context.Context, q querier, t *table) error {
 	for rows.Next() {
 		var c column
 		var dt, extra, null string
-		if err := rows.Scan(&c.name, &dt, &extra, &null); err != nil {
+		var maxLen sql.NullInt64
+		if err := rows.Scan(&c.name, &dt, &extra, &null, &maxLen); err != nil {
 			rows.Close()
 			return fmt.Errorf("read columns of %s: %w", t.name, err)
 		}
@@ -114,6 +116,9 @@ func readTable(ctx context.Context, q querier, t *table) error {
 		x := strings.ToUpper(extra)
 		c.generated = strings.Contains(x, "VIRTUAL") || strings.Contains(x, "STORED GENERATED") || strings.Contains(x, "PERSISTENT")
 		c.nullable = null == "YES"
+		if maxLen.Valid && maxLen.Int64 < 1<<30 {
+			c.maxLen = int(maxLen.Int64)
+		}
 		t.columns = append(t.columns, c)
 	}
 	rows.Close()

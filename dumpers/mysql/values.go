@@ -127,3 +127,25 @@ func appendString(b []byte, v []byte) []byte {
 	}
 	return append(b, '\'')
 }
+
+// isNumber reports whether v (non-NULL) is a plain decimal number: [-]digits[.digits].
+func isNumber(v []byte) bool {
+	if v == nil {
+		return true // NULL
+	}
+	if len(v) > 0 && v[0] == '-' {
+		v = v[1:]
+	}
+	digits, dot := 0, false
+	for _, c := range v {
+		switch {
+		case c >= '0' && c <= '9':
+			digits++
+		case c == '.' && !dot:
+			dot = true
+		default:
+			return false
+		}
+	}
+	return digits > 0
+}

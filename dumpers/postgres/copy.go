@@ -12,6 +12,7 @@ import (
 	"github.com/jackc/pgx/v5/pgconn"
 
 	"synco/dumpers"
+	"synco/dumpers/scrub"
 )
 
 // copyColumns returns the quoted columns whose values are dumped: all but
@@ -88,7 +89,8 @@ func (p *progressWriter) Write(b []byte) (int, error) {
 }
 
 // dumpTable writes data/<schema.table>.sql: one COPY block.
-func dumpTable(ctx context.Context, conn *pgconn.PgConn, sink dumpers.Sink, t *table, where string,
+// sc, if not nil, scrubs each row before it is written.
+func dumpTable(ctx context.Context, conn *pgconn.PgConn, sink dumpers.Sink, t *table, where string, sc *scrub.Table,
 	total *atomic.Int64, report func(dumpers.Progress)) (err error) {
 	name := t.schema + "." + t.name
 	out, err := sink.Create(ctx, dumpers.DataStream(name))
@@ -107,7 +109,11 @@ func dumpTable(ctx context.Context, conn *pgconn.PgConn, sink dumpers.Sink, t *t
 		return fmt.Errorf("write data of %s: %w", t.qname, err)
 	}
 	pw := &progressWriter{w: bw, rowCounter: rowCounter{table: name, total: total, report: report}}
-	if _, err := conn.CopyTo(ctx, pw, t.copyQuery(where)); err != nil {
+	var copyOut io.Writer = pw
+	if sc != nil {
+		copyOut = newCopyScrubber(pw, sc)
+	}
+	if _, err := conn.CopyTo(ctx, copyOut, t.copyQuery(where)); err != nil {
 		return fmt.Errorf("dump data of %s: %w", t.qname, privErr(err, "SELECT on table "+t.qname))
 	}
 	total.Add(3)

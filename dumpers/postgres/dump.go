@@ -179,7 +179,7 @@ func dumpData(ctx context.Context, snap *snapshot, sink dumpers.Sink, jobs []dat
 			}
 			defer conn.Close(context.WithoutCancel(ctx))
 			for j := range ch {
-				if err := dumpTable(gctx, conn, sink, j.t, j.where, total, opt.Progress); err != nil {
+				if err := dumpTable(gctx, conn, sink, j.t, j.where, scrubTable(opt.Scrub, j.t), total, opt.Progress); err != nil {
 					return err
 				}
 			}

@@ -44,6 +44,12 @@ func (c *AgentCmd) Run(env *Env) error {
 		return err
 	}
 	defer st.Close()
+	// As publish: a changed selection (or scrub rules) rotates the keys, and the
+	// scrub rules get the store's key after that.
+	if _, err := st.Select(c.DBFlags.selection()); err != nil {
+		return err
+	}
+	c.scrubKey(st.ScrubKey())
 	pub, err := publish.NewPublication(st)
 	if err != nil {
 		return err
@@ -72,6 +78,7 @@ func (c *AgentCmd) Run(env *Env) error {
 		}
 		fmt.Fprintf(stderr, "%s: ready: %d entries, %s in %d chunks; sealed %d new chunks\n",
 			prog, res.Streams, FormatSize(int64(res.Bytes)), res.Chunks, res.NewChunks)
+		reportScrub(stderr, prog, c.rules)
 		if res.StateErr != nil {
 			fmt.Fprintf(stderr, "%s: warning: %v\n", prog, res.StateErr)
 		}

@@ -3,6 +3,7 @@ package cli
 import (
 	"context"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"net/url"
 	"slices"
@@ -11,6 +12,7 @@ import (
 	"synco/dumpers"
 	"synco/dumpers/mysql"
 	"synco/dumpers/postgres"
+	"synco/dumpers/scrub"
 	"synco/publish"
 )
 
@@ -21,6 +23,34 @@ type DBFlags struct {
 	ExcludeTable  []string `name:"exclude-tables" aliases:"exclude-table" sep:"none" placeholder:"GLOB" help:"Leave tables matching GLOB out entirely (repeatable). Also --exclude-table."`
 	StructureOnly []string `name:"structure-only" sep:"none" placeholder:"GLOB" help:"Dump tables matching GLOB without their rows, e.g. cache_* (repeatable)."`
 	Where         []string `name:"where" sep:"none" placeholder:"TABLE=COND" help:"Dump only the rows of TABLE matching the SQL condition COND (repeatable)."`
+	ScrubFlags    `embed:""`
+
+	scrubPlan *scrubPlan   // set by setScrub before dump
+	rules     *scrub.Rules // set by scrubKey before the dump runs
+}
+
+// setScrub decides what the dump scrubs: framework's defaults (framework "" for
+// none), dir/.synco.yml and --scrub.
+func (f *DBFlags) setScrub(framework, prefix, dir string) error {
+	plan, err := newScrubPlan(f.ScrubFlags, framework, prefix, dir)
+	if err != nil {
+		return err
+	}
+	f.scrubPlan = plan
+	if plan.on() {
+		f.StructureOnly = append(f.StructureOnly, plan.structure...)
+	}
+	return nil
+}
+
+// scrubKey gives the dump its rules, keyed with the store's scrub key (after
+// the store's keys are final: publish.State.Select may rotate them).
+func (f *DBFlags) scrubKey(key [32]byte) *scrub.Rules {
+	if f.scrubPlan == nil || f.scrubPlan.off {
+		return nil
+	}
+	f.rules = scrub.New(key, f.scrubPlan.framework, f.scrubPlan.specs)
+	return f.rules
 }
 
 // Engine returns "mysql" or "postgres" for a DSN's scheme.
@@ -63,7 +93,27 @@ func (f *DBFlags) dump(parallel int) (*publish.Dump, dbCheck, error) {
 		}
 		opt.Where[table] = cond
 	}
+	if f.scrubPlan == nil {
+		if err := f.setScrub("", "", ""); err != nil {
+			return nil, nil, err
+		}
+	}
 	d := &publish.Dump{Prefix: f.DBName, Engine: engine}
+	d.Scrub = func() (bool, []string) {
+		if f.rules == nil {
+			return false, nil
+		}
+		return f.scrubPlan.on(), f.rules.Scrubbed()
+	}
+	base := opt
+	withRules := func() (dumpers.Options, error) {
+		o := base
+		o.Scrub = f.rules
+		if f.rules == nil && f.scrubPlan.on() { // fail closed: never publish unscrubbed by mistake
+			return o, errors.New("scrub rules have no key (internal error)")
+		}
+		return o, nil
+	}
 	var check dbCheck
 	switch engine {
 	case "mysql":
@@ -74,7 +124,13 @@ func (f *DBFlags) dump(parallel int) (*publish.Dump, dbCheck, error) {
 		if cfg.Database == "" {
 			return nil, nil, usageError("--db names no database: add it to the path, e.g. mysql://user@host:3306/NAME")
 		}
-		d.Run = func(ctx context.Context, sink dumpers.Sink) error { return mysql.NewDumper(cfg).Dump(ctx, sink, opt) }
+		d.Run = func(ctx context.Context, sink dumpers.Sink) error {
+			o, err := withRules()
+			if err != nil {
+				return err
+			}
+			return mysql.NewDumper(cfg).Dump(ctx, sink, o)
+		}
 		check = func(ctx context.Context) error { _, err := mysql.Column(ctx, cfg, "SELECT 1"); return err }
 	case "postgres":
 		cfg, err := postgres.ParseDSN(f.DB)
@@ -82,7 +138,11 @@ func (f *DBFlags) dump(parallel int) (*publish.Dump, dbCheck, error) {
 			return nil, nil, usageError("--db: " + err.Error())
 		}
 		d.Run = func(ctx context.Context, sink dumpers.Sink) error {
-			return postgres.NewDumper(cfg).Dump(ctx, sink, opt)
+			o, err := withRules()
+			if err != nil {
+				return err
+			}
+			return postgres.NewDumper(cfg).Dump(ctx, sink, o)
 		}
 		check = func(ctx context.Context) error { _, err := postgres.Column(ctx, cfg, "SELECT 1"); return err }
 	}
@@ -96,8 +156,13 @@ func (f *DBFlags) selection() string {
 		return ""
 	}
 	sorted := func(s []string) []string { s = slices.Clone(s); slices.Sort(s); return slices.Compact(s) }
+	var scrubbed []string // in order: the last matching rule wins
+	if f.scrubPlan != nil {
+		scrubbed = f.scrubPlan.canonical()
+	}
 	b, _ := json.Marshal(struct {
 		Exclude, StructureOnly, Where []string
-	}{sorted(f.ExcludeTable), sorted(f.StructureOnly), sorted(f.Where)})
+		Scrub                         []string `json:",omitempty"`
+	}{sorted(f.ExcludeTable), sorted(f.StructureOnly), sorted(f.Where), scrubbed})
 	return string(b)
 }

@@ -105,6 +105,9 @@ func (c *PublishCmd) inputs(env *Env) (publish.Inputs, error) {
 		}
 		if p.DB != nil {
 			c.DB = p.DB.DSN
+			if err := c.setScrub(p.Framework, p.TablePrefix, p.Root); err != nil {
+				return in, err
+			}
 			c.ExcludeTable = append(c.ExcludeTable, p.Exclude...)
 			if !c.All {
 				c.StructureOnly = append(c.StructureOnly, p.StructureOnly...)
@@ -159,6 +162,14 @@ func (c *PublishCmd) inputs(env *Env) (publish.Inputs, error) {
 			return in, usageError(fmt.Sprintf("--stream %s: %s is not a regular file (for a directory use --files %s=%s)", name, file, name, file))
 		}
 		in.Streams = append(in.Streams, publish.StreamFile{Name: name, Path: file, Class: chunkstore.ClassDB})
+	}
+	if c.DB != "" && c.scrubPlan == nil {
+		if err := c.setScrub("", "", c.ProjectFlags.Dir); err != nil {
+			return in, err
+		}
+	}
+	if c.scrubPlan != nil {
+		describeScrub(stderr, prog, c.scrubPlan)
 	}
 	d, check, err := c.dump(c.workers())
 	if err != nil {
@@ -254,8 +265,9 @@ func (c *PublishCmd) Run(env *Env) error {
 	if rotated, err := st.Select(c.DBFlags.selection()); err != nil {
 		return err
 	} else if rotated {
-		fmt.Fprintf(stderr, "%s: what is published of the database changed (--exclude-tables, --structure-only, --where): the store gets new keys, so nothing left out stays readable through its compression dictionary; the next fetch downloads everything once\n", prog)
+		fmt.Fprintf(stderr, "%s: what is published of the database changed (--exclude-tables, --structure-only, --where, scrub rules): the store gets new keys, so nothing left out stays readable through its compression dictionary; the next fetch downloads everything once\n", prog)
 	}
+	c.scrubKey(st.ScrubKey()) // after Select: it may have rotated the keys
 	pub, err := publish.NewPublication(st)
 	if err != nil {
 		return err
@@ -348,6 +360,10 @@ func (c *PublishCmd) Run(env *Env) error {
 		debug.FreeOSMemory()
 	}()
 	defer func() { <-trained }()
+	reportScrub(stderr, prog, c.rules)
+	if c.scrubPlan != nil && c.scrubPlan.off {
+		fmt.Fprintf(stderr, "%s: WARNING: published NOT scrubbed (--no-scrub): the database holds personal data as it is\n", prog)
+	}
 	for _, s := range res.Skipped {
 		fmt.Fprintf(stderr, "%s: skipped %s (not a regular file or directory, or deleted while publishing)\n", prog, s)
 	}

@@ -1,0 +1,32 @@
+package main
+
+import (
+	"fmt"
+	"io"
+
+	"synco/cmd/internal/cli"
+	"synco/fetch"
+)
+
+// scrubNote says whether the source scrubbed personal data from dump d.
+func scrubNote(d fetch.Dump) string {
+	switch d.Scrub {
+	case "on":
+		return fmt.Sprintf("scrubbed at the source: personal data in %d columns replaced by fakes (password: synco)", len(d.Scrubbed))
+	case "off":
+		return "WARNING: NOT scrubbed at the source: it holds the production personal data (e-mail addresses, names, IP addresses, password hashes) as they are"
+	}
+	return "the source does not say whether it was scrubbed (an older synco-lite)"
+}
+
+// writeScrubbed prints the scrubbing of each dump of a fetch.
+func writeScrubbed(w io.Writer, prog string, dumps []fetch.Dump, verbose bool) {
+	for _, d := range dumps {
+		fmt.Fprintf(w, "%s: database %s: %s\n", prog, cli.Clean(d.Prefix), scrubNote(d))
+		if verbose {
+			for _, c := range d.Scrubbed {
+				fmt.Fprintf(w, "%s:   %s\n", prog, cli.Clean(c))
+			}
+		}
+	}
+}

@@ -1,0 +1,356 @@
+package scrub
+
+import (
+	"bytes"
+	"path"
+	"slices"
+	"strings"
+	"sync"
+	"unicode/utf8"
+)
+
+// Rules are the scrub rules of one dump and what they did. A Rules is safe for
+// concurrent use; each dumper goroutine gets its own Table.
+type Rules struct {
+	key       [32]byte
+	framework string
+	specs     []Spec
+
+	mu       sync.Mutex
+	scrubbed map[string]bool
+	warnings map[string]Warning
+}
+
+// New returns the rules specs (the last matching spec of a column wins) keyed by
+// key, a secret of the source's store: the fakes depend on it, so they are stable
+// for the store and unrelated for anyone without it. framework picks the password
+// rule's hash (PasswordHash).
+func New(key [32]byte, framework string, specs []Spec) *Rules {
+	return &Rules{key: key, framework: framework, specs: slices.Clone(specs),
+		scrubbed: map[string]bool{}, warnings: map[string]Warning{}}
+}
+
+// Specs returns the rules' specs in order.
+func (r *Rules) Specs() []Spec { return slices.Clone(r.specs) }
+
+// Scrubbed lists what the dumps so far scrubbed, sorted: TABLE.COLUMN=RULE (or
+// TABLE.COLUMN[KEY=GLOB]=RULE) for every dumped column a rule other than keep
+// applies to.
+func (r *Rules) Scrubbed() []string {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	out := make([]string, 0, len(r.scrubbed))
+	for s := range r.scrubbed {
+		out = append(out, s)
+	}
+	slices.Sort(out)
+	return out
+}
+
+// Warning is a dumped column that looks personal but has no rule.
+type Warning struct {
+	Table  string `json:"table"`
+	Column string `json:"column"`
+	Why    string `json:"why"` // "its name looks like e-mail", "values look like e-mail addresses", …
+}
+
+// Warnings lists the columns the dumps so far left as they are although they look
+// personal, sorted by table and column.
+func (r *Rules) Warnings() []Warning {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	out := make([]Warning, 0, len(r.warnings))
+	for _, w := range r.warnings {
+		out = append(out, w)
+	}
+	slices.SortFunc(out, func(a, b Warning) int {
+		return strings.Compare(a.Table+"\x00"+a.Column, b.Table+"\x00"+b.Column)
+	})
+	return out
+}
+
+func (r *Rules) warn(w Warning) {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	k := w.Table + "\x00" + w.Column
+	if old, ok := r.warnings[k]; ok && !strings.Contains(old.Why, w.Why) {
+		w.Why = old.Why + "; " + w.Why
+	}
+	r.warnings[k] = w
+}
+
+// Column describes one dumped column to Table.
+type Column struct {
+	Name    string
+	Numeric bool // holds numbers: value rules write digits instead of text
+	MaxLen  int  // characters a value may hold; 0: unknown or unlimited
+}
+
+// sampleRows is how many rows of each table are looked at for e-mail addresses in
+// columns no rule covers.
+const sampleRows = 200
+
+// Table is the scrubbing of one table's rows, for one goroutine.
+type Table struct {
+	r     *Rules
+	name  string
+	cols  []Column
+	plans [][]cand // per column: the specs that may apply, in spec order
+	pick  []int    // per column, for the current row: index into plans[i], -1 none
+	f     *faker
+
+	sample     int    // rows left to sample
+	sampleCols []bool // columns sampled for e-mail-like values
+	keyCol     []int  // per column with conditional plans only: its (first) key column, else -1
+	need       []bool
+}
+
+// Table returns the scrubbing of a table's rows given its columns in row order, or
+// nil when nothing is to be done (no rule applies and no column is text). names
+// are the names the table is matched under (the first is the one reported):
+// "schema.table" and "table" for PostgreSQL.
+func (r *Rules) Table(names []string, cols []Column) *Table {
+	if r == nil || len(names) == 0 {
+		return nil
+	}
+	t := &Table{r: r, name: names[0], cols: cols, plans: make([][]cand, len(cols)), pick: make([]int, len(cols)),
+		sample: sampleRows, sampleCols: make([]bool, len(cols)), keyCol: make([]int, len(cols)), need: make([]bool, len(cols))}
+	lower := make([]string, len(cols))
+	for i, c := range cols {
+		lower[i] = strings.ToLower(c.Name)
+	}
+	tableMatch := func(g string) bool {
+		for _, n := range names {
+			if ok, _ := path.Match(g, n); ok {
+				return true
+			}
+		}
+		return false
+	}
+	for _, s := range r.specs {
+		if !tableMatch(s.Table) {
+			continue
+		}
+		colGlob := strings.ToLower(s.Column)
+		key := -1
+		if s.KeyColumn != "" {
+			key = slices.Index(lower, strings.ToLower(s.KeyColumn))
+			if key < 0 {
+				continue // the condition cannot hold on this table
+			}
+		}
+		for i, c := range lower {
+			if ok, _ := path.Match(colGlob, c); ok {
+				t.plans[i] = append(t.plans[i], cand{key: key, glob: s.KeyGlob, rule: s.Rule, spec: s,
+					literal: !strings.ContainsAny(s.KeyGlob, `*?[\`)})
+			}
+		}
+	}
+	active := false
+	for i, c := range cols {
+		t.keyCol[i] = -1
+		t.plans[i] = effective(t.plans[i])
+		plans := t.plans[i]
+		covered := false // a rule (even keep) applies to every row
+		for _, p := range plans {
+			t.need[i] = true
+			active = true
+			if p.key >= 0 {
+				t.need[p.key] = true
+				if t.keyCol[i] < 0 {
+					t.keyCol[i] = p.key
+				}
+			} else {
+				covered = true
+			}
+			if p.rule.Kind != Keep {
+				target := p.spec
+				target.Table, target.Column = t.name, c.Name
+				r.mu.Lock()
+				r.scrubbed[target.String()] = true
+				r.mu.Unlock()
+			}
+		}
+		if covered {
+			t.keyCol[i] = -1
+			continue
+		}
+		if why := personalName(c.Name); why != "" && len(plans) == 0 {
+			r.warn(Warning{Table: t.name, Column: c.Name, Why: why})
+		}
+		if !c.Numeric {
+			t.sampleCols[i], t.need[i] = true, true
+			if t.keyCol[i] >= 0 {
+				t.need[t.keyCol[i]] = true
+			}
+			active = true
+		}
+	}
+	if !active {
+		return nil
+	}
+	t.f = newFaker(&r.key)
+	return t
+}
+
+// effective drops the candidates a later one always overrides (a later one
+// without a condition, or with the same condition).
+func effective(plans []cand) []cand {
+	var out []cand
+	for j, p := range plans {
+		over := false
+		for _, q := range plans[j+1:] {
+			if q.key < 0 || q.key == p.key && q.glob == p.glob {
+				over = true
+				break
+			}
+		}
+		if !over {
+			out = append(out, p)
+		}
+	}
+	return out
+}
+
+// cand is a spec that may apply to a column.
+type cand struct {
+	key     int    // column index of the spec's KeyColumn, -1 without a condition
+	glob    string // KeyGlob
+	literal bool   // glob has no wildcards: compared as a string
+	rule    Rule
+	spec    Spec
+}
+
+// Active reports whether Row may still change or look at anything: false once no
+// rule applies and the sample is done, so a caller can stop decoding rows.
+func (t *Table) Active() bool {
+	if t.sample > 0 {
+		return true
+	}
+	for _, p := range t.plans {
+		if len(p) > 0 {
+			return true
+		}
+	}
+	return false
+}
+
+// Needs reports which columns Row reads or writes; the others may be passed as
+// anything (a caller that decodes values can skip them).
+func (t *Table) Needs() []bool { return t.need }
+
+// Row scrubs one row in place: vals[i] is column i's value, nil for NULL. A
+// replaced value is a new slice; the others are left as they are.
+func (t *Table) Row(vals [][]byte) {
+	for i, plans := range t.plans {
+		t.pick[i] = -1
+		for j := len(plans) - 1; j >= 0; j-- {
+			p := plans[j]
+			if p.key >= 0 {
+				k := vals[p.key]
+				if k == nil {
+					continue
+				}
+				if p.literal {
+					if string(k) != p.glob {
+						continue
+					}
+				} else if ok, _ := path.Match(p.glob, string(k)); !ok {
+					continue
+				}
+			}
+			t.pick[i] = j
+			break
+		}
+	}
+	if t.sample > 0 {
+		t.sample--
+		for i, ok := range t.sampleCols {
+			if ok && t.pick[i] < 0 && looksEmail(vals[i]) {
+				w := Warning{Table: t.name, Column: t.cols[i].Name, Why: "values look like e-mail addresses"}
+				if k := t.keyCol[i]; k >= 0 {
+					w.Why = "values look like e-mail addresses where " + t.cols[k].Name + "=" + clip(vals[k], 40)
+				}
+				t.r.warn(w)
+			}
+		}
+	}
+	for i, j := range t.pick {
+		if j >= 0 {
+			vals[i] = t.apply(t.plans[i][j].rule, vals[i], t.cols[i], 0)
+		}
+	}
+}
+
+// apply is rule r on one value of column c.
+func (t *Table) apply(r Rule, v []byte, c Column, depth int) []byte {
+	switch {
+	case r.Kind == Keep:
+		return v
+	case v == nil:
+		if r.Kind == Const {
+			return []byte(r.Value)
+		}
+		return nil
+	case r.Kind == Null || r.Kind == Empty || r.Kind == Const || r.Kind == Password:
+		return t.f.fake(r, v, c.Numeric, t.r.framework)
+	case len(v) == 0:
+		return v
+	}
+	if !c.Numeric && depth < 4 {
+		if out, ok := nested(v, func(s []byte) []byte {
+			if len(s) == 0 {
+				return s
+			}
+			return t.apply(r, s, Column{}, depth+1)
+		}); ok {
+			return out
+		}
+	}
+	out := t.f.fake(r, v, c.Numeric, t.r.framework)
+	if c.MaxLen > 0 && utf8.RuneCount(out) > c.MaxLen {
+		out = truncate(out, c.MaxLen)
+	}
+	return out
+}
+
+// truncate cuts b to n characters.
+func truncate(b []byte, n int) []byte {
+	for i := range b {
+		if utf8.RuneStart(b[i]) {
+			if n == 0 {
+				return b[:i]
+			}
+			n--
+		}
+	}
+	return b
+}
+
+// clip is v as text of at most n bytes, for warnings.
+func clip(v []byte, n int) string {
+	if len(v) > n {
+		v = truncate(v, n)
+		return strings.ToValidUTF8(string(v), "?") + "…"
+	}
+	return strings.ToValidUTF8(string(v), "?")
+}
+
+// looksEmail reports whether v looks like one e-mail address.
+func looksEmail(v []byte) bool {
+	at := bytes.IndexByte(v, '@')
+	if at < 1 || at > 64 || len(v) > 254 || bytes.IndexByte(v[at+1:], '@') >= 0 {
+		return false
+	}
+	dom := v[at+1:]
+	dot := bytes.LastIndexByte(dom, '.')
+	if dot < 1 || dot > len(dom)-3 {
+		return false
+	}
+	for _, c := range v {
+		if c <= ' ' || c == '"' || c == '<' || c == '>' || c == ',' || c == ';' || c >= 0x7f {
+			return false
+		}
+	}
+	return true
+}
