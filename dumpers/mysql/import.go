@@ -26,9 +26,10 @@ var ErrTruncated = errors.New("mysql: stream ends inside a statement (truncated)
 const importParallel = 4
 
 // Import restores a dump into the database named in cfg, which is created if
-// missing. Everything is loaded into a fresh staging database first; only when all
-// of it loaded is it swapped into the target (see package doc), so on any error
-// (also a cancelled ctx) the target is as it was. After success the target holds
+// missing. Everything is loaded into a fresh staging database first — or, when the
+// account may not create one (StagingMode), into prefixed tables of the target —
+// and only when all of it loaded is it swapped into the target (see package doc),
+// so on any error (also a cancelled ctx) the target is as it was. After success the target holds
 // exactly the dump: tables, views, triggers, routines and events that only existed
 // locally are gone. progress may be nil.
 //

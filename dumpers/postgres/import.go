@@ -72,6 +72,8 @@ func Import(ctx context.Context, cfg *Config, src dumpers.Source, progress func(
 // when that fully succeeded swaps it in place of the target (package doc). On
 // any error or cancellation the target is left as it was and the staging
 // database and role are dropped. The target is created if it does not exist.
+// A user without CREATEDB that may create schemas in the existing target loads
+// into the target itself in one transaction instead (StageSchemas, StagingMode).
 // It returns the account the statements ran as.
 //
 // Errors wrap dumpers.ErrRefused (a *dumpers.RefusedError: a statement our
