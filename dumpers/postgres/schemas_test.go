@@ -123,7 +123,9 @@ func TestOwnerImportFailureKeepsTarget(t *testing.T) {
 		refused bool
 	}{
 		{"data stream fails", func(context.CancelFunc) dumpers.Source { return &faultySource{Mem: good, n: 1} }, false},
-		{"cancelled mid-load", func(c context.CancelFunc) dumpers.Source { return &faultySource{Mem: good, n: 1, block: true, cancel: c} }, false},
+		{"cancelled mid-load", func(c context.CancelFunc) dumpers.Source {
+			return &faultySource{Mem: good, n: 1, block: true, cancel: c}
+		}, false},
 		{"bad view in post.sql", func(context.CancelFunc) dumpers.Source {
 			return with(dumpers.PostStream, "\nCREATE VIEW public.v_bad AS\n SELECT n FROM public.no_such_table;\n")
 		}, false},
