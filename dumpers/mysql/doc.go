@@ -113,10 +113,43 @@
 // it runs. It is not atomic for concurrent readers of the target: for the moment
 // of the swap they may see it without triggers or views.
 //
+// Staging in the target (StageTables). An account that may not create the
+// staging and backup databases — the usual grant ALL PRIVILEGES ON <db>.* —
+// stages inside the target instead. StagingMode tells which mode an import uses,
+// decided before anything is created from the privileges the server lists for the
+// account (global, or on a database pattern that covers both names; privileges
+// that come only through a role are not seen, and StageTables works as well). The
+// target is created if missing (dropped again on failure). Every table and
+// sequence of the dump loads under "__synco_<8 hex>_<name>" (a hash instead of the
+// name when that would pass 64 characters): the names after DROP TABLE|SEQUENCE
+// IF EXISTS, CREATE TABLE|SEQUENCE, DO SETVAL(, REFERENCES and INSERT INTO are
+// rewritten on the statement's tokens after the allow-list passed it, and so are
+// the names of foreign keys (CONSTRAINT x FOREIGN KEY), which InnoDB keeps unique
+// per database. schema.sql's ALTER DATABASE … CHARACTER SET is kept for the swap.
+// post.sql is not tried out first: it names the real tables, which are still the
+// target's, and its DROP … IF EXISTS would hit the target's objects; it runs only
+// after the swap, and a failure there rolls the swap back. The swap (swapTables):
+//
+//  1. saves the target's routines, views, triggers and events, and its character set;
+//  2. drops the target's triggers and views;
+//  3. moves, in ONE RENAME TABLE statement, every old table to
+//     "__synco_old_<8 hex>_<name>" and every staged one to its real name;
+//  4. sets the dump's character set, drops the old routines and events, replays
+//     post.sql (as the loading account);
+//  5. drops the old tables, then gives the foreign keys their names back (one ALTER
+//     TABLE … DROP FOREIGN KEY …, ADD CONSTRAINT … per table that has any; foreign
+//     key checks are off, so no row is read).
+//
+// A failure before 5 leaves the target as before (tables renamed back, objects and
+// character set restored, staged tables dropped); a failure in 5 is a
+// *dumpers.CleanupError: the snapshot is installed and its foreign keys work, some
+// under their staging names. A failing view or trigger thus costs a swap and its
+// roll-back instead of failing in staging.
+//
 // Imports of one target are serialised with GET_LOCK (a name derived from the
 // target); under that lock an import first drops the staging and backup databases
-// ("<target>__synco_<8 hex>", "<target>__synco_old_<8 hex>", nothing else) that a
-// killed import left. When the snapshot is installed but dropping backup or staging,
+// ("<target>__synco_<8 hex>", "<target>__synco_old_<8 hex>", nothing else) and the
+// target's tables named "__synco_[old_]<8 hex>_…" that a killed import left. When the snapshot is installed but dropping backup or staging,
 // or restricting the loading account again, fails, Import returns a
 // *dumpers.CleanupError: the target is fine, the caller warns.
 //
@@ -192,7 +225,12 @@
 // Dynamic SQL is refused because no static check can follow it. The loading
 // account is per (target, client host): connecting once over TCP and once over the
 // socket leaves two; dropping the target leaves the account. Views on excluded tables are still dumped and make the
-// import fail. System-versioned tables lose their history rows.
+// import fail. System-versioned tables lose their history rows. StageTables:
+// MySQL 8 keeps CHECK constraint names unique per database, so a table whose
+// CHECK constraint the target already has under the same name fails to stage
+// (the target stays as it was; grant CREATE and DROP on <target>\_\_synco\_% or
+// globally); the target is renamed table by table in one statement, so it briefly
+// holds both old and staged tables (readers that list tables see them).
 //
 // # Errors
 //
@@ -204,6 +242,7 @@
 // too old: ErrUnsupportedServer. Missing privilege: *PrivilegeError naming it
 // (dump: SELECT, SHOW VIEW, TRIGGER, EVENT, SELECT on mysql.proc for routines of
 // other definers, RELOAD for a parallel dump; import: CREATE, DROP, ALTER, INSERT,
-// CREATE VIEW, TRIGGER, CREATE ROUTINE, ALTER ROUTINE, EVENT). Errors never
+// CREATE VIEW, TRIGGER, CREATE ROUTINE, ALTER ROUTINE, EVENT — on the target only
+// with StageTables, also on the staging databases otherwise). Errors never
 // contain the password.
 package mysql

@@ -26,9 +26,10 @@ var ErrTruncated = errors.New("mysql: stream ends inside a statement (truncated)
 const importParallel = 4
 
 // Import restores a dump into the database named in cfg, which is created if
-// missing. Everything is loaded into a fresh staging database first; only when all
-// of it loaded is it swapped into the target (see package doc), so on any error
-// (also a cancelled ctx) the target is as it was. After success the target holds
+// missing. Everything is loaded into a fresh staging database first — or, when the
+// account may not create one (StagingMode), into prefixed tables of the target —
+// and only when all of it loaded is it swapped into the target (see package doc),
+// so on any error (also a cancelled ctx) the target is as it was. After success the target holds
 // exactly the dump: tables, views, triggers, routines and events that only existed
 // locally are gone. progress may be nil.
 //
@@ -66,8 +67,18 @@ func importInto(ctx context.Context, db *sql.DB, cfg *Config, src dumpers.Source
 	if err := reclaim(ctx, db, cfg.Database); err != nil {
 		return err
 	}
+	if err := reclaimTables(ctx, db, cfg.Database); err != nil {
+		return err
+	}
 	im := &importer{db: db, loader: db, src: src, target: cfg.Database, progress: progress,
 		stage: tempName(cfg.Database, "__synco_")}
+	mode, err := stagingMode(ctx, db, im.stage, tempName(cfg.Database, "__synco_old_"))
+	if err != nil {
+		return err
+	}
+	if mode == StageTables {
+		im.tables = newTableStage()
+	}
 	la, err := openLoadAccount(ctx, db, cfg, im.target, im.stage)
 	if err != nil {
 		return err
@@ -94,7 +105,8 @@ type importer struct {
 	loader   *sql.DB // the account that runs the dump's statements
 	src      dumpers.Source
 	target   string
-	stage    string
+	stage    string      // the staging database (StageDatabase)
+	tables   *tableStage // StageTables: the staged tables' names; nil otherwise
 	progress func(dumpers.Progress)
 	total    atomic.Int64
 }
@@ -119,18 +131,30 @@ func (im *importer) run(ctx context.Context) (err error) {
 			return fmt.Errorf("stream %s missing from the dump", n)
 		}
 	}
-	if _, err := im.db.ExecContext(ctx, "CREATE DATABASE "+quoteIdent(im.stage)); err != nil {
-		return privilegeErr("create staging database "+im.stage, "CREATE", fmt.Errorf("create staging database %s: %w", im.stage, err))
-	}
-	defer func() {
-		if err != nil {
-			cctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), time.Minute)
-			defer cancel()
-			if _, derr := im.db.ExecContext(cctx, "DROP DATABASE IF EXISTS "+quoteIdent(im.stage)); derr != nil {
-				err = errors.Join(err, fmt.Errorf("drop staging database %s: %w", im.stage, derr))
-			}
+	if im.tables != nil {
+		drop, perr := im.prepareTables(ctx)
+		if perr != nil {
+			return perr
 		}
-	}()
+		defer func() {
+			if err != nil {
+				err = errors.Join(err, drop())
+			}
+		}()
+	} else {
+		if _, err := im.db.ExecContext(ctx, "CREATE DATABASE "+quoteIdent(im.stage)); err != nil {
+			return privilegeErr("create staging database "+im.stage, "CREATE", fmt.Errorf("create staging database %s: %w", im.stage, err))
+		}
+		defer func() {
+			if err != nil {
+				cctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), time.Minute)
+				defer cancel()
+				if _, derr := im.db.ExecContext(cctx, "DROP DATABASE IF EXISTS "+quoteIdent(im.stage)); derr != nil {
+					err = errors.Join(err, fmt.Errorf("drop staging database %s: %w", im.stage, derr))
+				}
+			}
+		}()
+	}
 
 	if err := im.load(ctx, dumpers.SchemaStream, ""); err != nil {
 		return err
@@ -146,6 +170,11 @@ func (im *importer) run(ctx context.Context) (err error) {
 	post, err := im.readAll(ctx, dumpers.PostStream)
 	if err != nil {
 		return err
+	}
+	if im.tables != nil {
+		// No trial: post.sql names the real tables, which are the target's until the
+		// swap. A failure in it rolls the swap back (swapTables).
+		return im.swapTables(ctx, post)
 	}
 	// Run post.sql in the staging database first (events aside, which could fire
 	// there): a view or trigger that does not load fails here, target untouched.
@@ -197,7 +226,7 @@ func (im *importer) load(ctx context.Context, name, tableName string) error {
 		return fmt.Errorf("open stream %s: %w", name, err)
 	}
 	defer r.Close()
-	c, err := im.loadConn(ctx, im.stage)
+	c, err := im.loadConn(ctx, im.loadDB())
 	if err != nil {
 		return err
 	}
@@ -221,8 +250,18 @@ func (im *importer) load(ctx context.Context, name, tableName string) error {
 		if err != nil {
 			return err
 		}
-		if err := execAllowed(ctx, c, name, i, a); err != nil {
-			return err
+		skip := false
+		if im.tables != nil {
+			if ck.kind == kindData {
+				a.stmt = im.tables.rewriteInsert(a.stmt)
+			} else if a, skip, err = im.tables.rewriteSchema(a, ck.backslash, ck.ansiQuotes); err != nil {
+				return stmtErr(name, i, st, err)
+			}
+		}
+		if !skip {
+			if err := execAllowed(ctx, c, name, i, a); err != nil {
+				return err
+			}
 		}
 		if groups > 1 && len(st) > 6 && strings.EqualFold(string(st[:6]), "INSERT") {
 			rows += int64(groups - 1)
@@ -232,6 +271,14 @@ func (im *importer) load(ctx context.Context, name, tableName string) error {
 	}
 	im.report(dumpers.Progress{Table: tableName, Rows: rows, Bytes: im.total.Add(sp.n - seen), Done: tableName != ""})
 	return nil
+}
+
+// loadDB is the database the dump's tables load into.
+func (im *importer) loadDB() string {
+	if im.tables != nil {
+		return im.target
+	}
+	return im.stage
 }
 
 // readAll reads and checks every statement of a (small) stream.

@@ -8,6 +8,7 @@ import (
 	"errors"
 	"fmt"
 	"regexp"
+	"strings"
 	"time"
 	"unicode/utf8"
 )
@@ -85,6 +86,50 @@ func reclaim(ctx context.Context, db *sql.DB, target string) error {
 		if _, err := db.ExecContext(ctx, "DROP DATABASE IF EXISTS "+quoteIdent(n)); err != nil {
 			return fmt.Errorf("drop leftover database %s: %w", n, err)
 		}
+	}
+	return nil
+}
+
+// leftoverTableRE matches the staged and backed-up tables of StageTables imports.
+var leftoverTableRE = regexp.MustCompile(`^__synco_(old_)?[0-9a-f]{8}_`)
+
+// reclaimTables drops the tables that an import of target staging in the target
+// (StageTables) left behind when it was killed: names of exactly our pattern, under
+// the target's lock.
+func reclaimTables(ctx context.Context, db *sql.DB, target string) error {
+	rows, err := db.QueryContext(ctx, `SELECT TABLE_NAME FROM information_schema.TABLES
+		WHERE TABLE_SCHEMA = ? AND TABLE_TYPE <> 'VIEW' AND TABLE_NAME LIKE '\_\_synco\_%'`, target)
+	if err != nil {
+		return fmt.Errorf("list tables of %s: %w", target, err)
+	}
+	var left []string
+	for rows.Next() {
+		var n string
+		if err := rows.Scan(&n); err != nil {
+			rows.Close()
+			return fmt.Errorf("list tables of %s: %w", target, err)
+		}
+		if leftoverTableRE.MatchString(n) {
+			left = append(left, qualified(target, n))
+		}
+	}
+	rows.Close()
+	if err := rows.Err(); err != nil {
+		return fmt.Errorf("list tables of %s: %w", target, err)
+	}
+	if len(left) == 0 {
+		return nil
+	}
+	c, err := db.Conn(ctx)
+	if err != nil {
+		return fmt.Errorf("open connection: %w", err)
+	}
+	defer c.Close()
+	if err := setupSession(ctx, c, loadSQLMode); err != nil {
+		return err
+	}
+	if _, err := c.ExecContext(ctx, "DROP TABLE IF EXISTS "+strings.Join(left, ", ")); err != nil {
+		return fmt.Errorf("drop leftover tables of %s: %w", target, err)
 	}
 	return nil
 }

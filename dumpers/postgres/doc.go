@@ -84,6 +84,29 @@
 // importing user needs CREATEDB, ownership of the target, and
 // pg_signal_backend (or superuser) if other sessions are connected to it.
 //
+// Without CREATEDB (StageSchemas; StagingMode tells which mode an import uses,
+// decided up front from the user's attributes and its CREATE privilege on the
+// existing target), the import stages inside the target, in ONE transaction on one
+// connection: it renames every schema of the target (pg_* and information_schema
+// aside) to "__synco_old_<8 hex>_<n>" and drops the extensions that live in them,
+// creates public as CREATE DATABASE makes it (owned by pg_database_owner when the
+// user owns the database, PostgreSQL 15+), runs schema.sql, the data streams one
+// after another and post.sql as the user (LoadAsUser), every statement checked as
+// above, drops the renamed schemas (CASCADE; the import fails if that would take
+// an object of the dump with it) and commits. No statement needs renaming: the
+// dump's schema-qualified names are the real ones, and function bodies keep
+// meaning what they say. DDL is transactional, so on any error or cancellation the
+// transaction is rolled back (or the connection ends, and the server rolls it
+// back): the target is as before, and no staged schema ever exists outside the
+// transaction, so none can be left for reclaiming. Readers see the old content
+// until the COMMIT; from the drop of the old schemas until then, the old tables
+// are locked. Needs: CREATE on the target (its owner has it), ownership of its
+// schemas and of the extensions in them — an extension created by a superuser
+// (most are, unless trusted and created by the user) cannot be dropped, and the
+// import fails with ErrPrivilege naming it; before PostgreSQL 15, public belongs
+// to the bootstrap superuser unless changed. The load is not parallel and the
+// throw-away role is not used in this mode.
+//
 // A killed import leaves "<db>__synco_<8 hex>" (staging) or
 // "<db>__synco_old_<8 hex>" (backup) behind; the next import of the same
 // target drops those that no session is connected to, with their throw-away

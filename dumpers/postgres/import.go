@@ -72,6 +72,8 @@ func Import(ctx context.Context, cfg *Config, src dumpers.Source, progress func(
 // when that fully succeeded swaps it in place of the target (package doc). On
 // any error or cancellation the target is left as it was and the staging
 // database and role are dropped. The target is created if it does not exist.
+// A user without CREATEDB that may create schemas in the existing target loads
+// into the target itself in one transaction instead (StageSchemas, StagingMode).
 // It returns the account the statements ran as.
 //
 // Errors wrap dumpers.ErrRefused (a *dumpers.RefusedError: a statement our
@@ -87,6 +89,16 @@ func ImportWithMode(ctx context.Context, cfg *Config, src dumpers.Source, progre
 	}
 	defer func() { admin.Close(context.WithoutCancel(ctx)) }()
 	reclaim(ctx, admin, cfg.Database)
+	stage, err := stagingMode(ctx, admin, cfg.Database)
+	if err != nil {
+		return 0, fmt.Errorf("import into %s: %w", cfg, err)
+	}
+	if stage == StageSchemas {
+		if err := importSchemas(ctx, cfg, src, progress); err != nil {
+			return LoadAsUser, fmt.Errorf("import into %s: %w", cfg, err)
+		}
+		return LoadAsUser, nil
+	}
 
 	role, password, err := createLoadRole(ctx, admin)
 	if err != nil {
@@ -212,12 +224,40 @@ func (c *countingReader) Read(p []byte) (int, error) {
 // load runs schema.sql, the data streams in parallel, then post.sql, each
 // statement checked against the allow-list before it runs.
 func load(ctx context.Context, ld *loader, src dumpers.Source, progress func(dumpers.Progress)) error {
+	return loadWith(ctx, connsOf(ld), src, progress)
+}
+
+// conns opens the connections a load runs on: up to parallel of them at once,
+// each given back with its close function. extension, if not nil, runs an allowed
+// CREATE EXTENSION.
+type conns struct {
+	open      func(ctx context.Context) (*pgconn.PgConn, func(), error)
+	parallel  int
+	extension func(ctx context.Context, stmt string) error
+}
+
+// connsOf opens connections of a loader, importParallel of them for the data.
+func connsOf(ld *loader) conns {
+	return conns{
+		open: func(ctx context.Context) (*pgconn.PgConn, func(), error) {
+			c, err := ld.conn(ctx)
+			if err != nil {
+				return nil, nil, err
+			}
+			return c, func() { c.Close(context.WithoutCancel(ctx)) }, nil
+		},
+		parallel:  importParallel,
+		extension: ld.extension,
+	}
+}
+
+func loadWith(ctx context.Context, cs conns, src dumpers.Source, progress func(dumpers.Progress)) error {
 	var total atomic.Int64
-	main, err := ld.conn(ctx)
+	main, closeMain, err := cs.open(ctx)
 	if err != nil {
 		return err
 	}
-	defer main.Close(context.WithoutCancel(ctx))
+	defer closeMain()
 	run := func(ctx context.Context, conn *pgconn.PgConn, name, table string, cl streamClass) error {
 		r, err := src.Open(ctx, name)
 		if err != nil {
@@ -226,7 +266,7 @@ func load(ctx context.Context, ld *loader, src dumpers.Source, progress func(dum
 		defer r.Close()
 		cr := &countingReader{r: r, rowCounter: rowCounter{table: table, total: &total, report: progress}}
 		var rows int64
-		sc := script{stream: name, checked: true, class: cl, extension: ld.extension, onCopy: func(n int64) { rows += n }}
+		sc := script{stream: name, checked: true, class: cl, extension: cs.extension, onCopy: func(n int64) { rows += n }}
 		if err := execScript(ctx, conn, cr, sc); err != nil {
 			return fmt.Errorf("stream %s: %w", name, err)
 		}
@@ -257,13 +297,13 @@ func load(ctx context.Context, ld *loader, src dumpers.Source, progress func(dum
 		}
 		return nil
 	})
-	for range min(importParallel, len(data)) {
+	for range min(cs.parallel, len(data)) {
 		g.Go(func() error {
-			conn, err := ld.conn(gctx)
+			conn, closeConn, err := cs.open(gctx)
 			if err != nil {
 				return err
 			}
-			defer conn.Close(context.WithoutCancel(ctx))
+			defer closeConn()
 			for n := range ch {
 				table := strings.TrimSuffix(strings.TrimPrefix(n, dumpers.DataDir), ".sql")
 				if err := run(gctx, conn, n, table, classData); err != nil {
