@@ -57,10 +57,14 @@ func importer(dsn string, progress func(dumpers.Progress), sel TableFlags, warn 
 			if err != nil {
 				return err
 			}
+			stage, err := mysql.StagingMode(ctx, cfg)
+			if err != nil {
+				return err
+			}
 			if err := cleanupWarns(mysql.Import(ctx, cfg, src, progress), warn); err != nil {
 				return err
 			}
-			note(loadedAs(cfg.Database, mode == mysql.LoadAsLimited, "limited account", "CREATE USER and GRANT OPTION"))
+			note(loadedAs(cfg.Database, mode == mysql.LoadAsLimited, "limited account", "CREATE USER and GRANT OPTION") + "; staged in " + stage.String())
 			return nil
 		}
 		dumpLocal = func(ctx context.Context, sink dumpers.Sink) error {
@@ -72,11 +76,15 @@ func importer(dsn string, progress func(dumpers.Progress), sel TableFlags, warn 
 			return nil, &cli.UsageError{Msg: "--db: " + err.Error()}
 		}
 		run = func(ctx context.Context, src dumpers.Source) error {
+			stage, err := postgres.StagingMode(ctx, cfg)
+			if err != nil {
+				return err
+			}
 			mode, err := postgres.ImportWithMode(ctx, cfg, src, progress)
 			if err := cleanupWarns(err, warn); err != nil {
 				return err
 			}
-			note(loadedAs(cfg.Database, mode != postgres.LoadAsUser, mode.String(), "CREATEROLE"))
+			note(loadedAs(cfg.Database, mode != postgres.LoadAsUser, mode.String(), "CREATEROLE") + "; staged in " + stage.String())
 			return nil
 		}
 		dumpLocal = func(ctx context.Context, sink dumpers.Sink) error {
