@@ -94,7 +94,6 @@ func (s Spec) String() string {
 	return t + "=" + s.Rule.String()
 }
 
-
 // ParseSpec reads TABLE.COLUMN=RULE or TABLE.COLUMN[KEYCOLUMN=GLOB]=RULE. The
 // table is everything before the last dot of the target (PostgreSQL tables may be
 // schema-qualified: public.users.email). Errors wrap ErrBadRule.
