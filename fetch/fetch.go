@@ -28,7 +28,6 @@ import (
 	"synco/dumpers"
 	"synco/httpsrv"
 	"synco/manifest"
-	"synco/publish"
 )
 
 // Errors that name what went wrong for the user (and the exit code in cmd).
@@ -193,18 +192,18 @@ func (f *fetcher) run(ctx context.Context) error {
 	for _, v := range m.Variants {
 		f.variants[v.ID] = v
 	}
-	// Synco's own streams (publish.ReservedDir) are never written: register the
+	// Synco's own streams (manifest.ReservedDir) are never written: register the
 	// compression dictionaries before any chunk that needs one is opened.
 	var own []manifest.Stream
 	m.Streams = slices.DeleteFunc(m.Streams, func(s manifest.Stream) bool {
-		if s.Path == publish.ReservedDir || strings.HasPrefix(s.Path, publish.ReservedDir+"/") {
+		if manifest.IsReserved(s.Path) {
 			own = append(own, s)
 			return true
 		}
 		return false
 	})
 	for _, s := range own {
-		hexID, ok := strings.CutPrefix(s.Path, publish.DictStreamPrefix)
+		hexID, ok := manifest.DictStreamID(s.Path)
 		if !ok || s.Kind != manifest.KindFile {
 			continue // not a dictionary: nothing this version uses
 		}

@@ -51,9 +51,6 @@ type Dump struct {
 	Run    func(ctx context.Context, sink dumpers.Sink) error
 }
 
-// DumpMarker is the name of the marker stream inside a dump's prefix.
-const DumpMarker = "dump.json"
-
 // Inputs say what a publication contains.
 type Inputs struct {
 	FileSets []FileSet

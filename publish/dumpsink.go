@@ -2,7 +2,6 @@ package publish
 
 import (
 	"context"
-	"encoding/json"
 	"errors"
 	"fmt"
 	"io"
@@ -41,15 +40,11 @@ func (b *builder) dump(ctx context.Context, d Dump) error {
 }
 
 func writeMarker(ctx context.Context, sink dumpers.Sink, engine string) error {
-	w, err := sink.Create(ctx, DumpMarker)
+	w, err := sink.Create(ctx, manifest.DumpMarker)
 	if err != nil {
 		return err
 	}
-	b, _ := json.Marshal(struct {
-		Engine string `json:"engine"`
-		Format int    `json:"format"`
-	}{engine, 1})
-	if _, err := w.Write(append(b, '\n')); err != nil {
+	if _, err := w.Write(manifest.DumpMarkerJSON(engine)); err != nil {
 		return err
 	}
 	return w.Close()
