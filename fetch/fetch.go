@@ -15,7 +15,6 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"net/http"
 	"slices"
 	"strings"
 	"sync"
@@ -52,13 +51,20 @@ func (e *SourceFailedError) Error() string { return "source failed to publish: "
 
 // Options configure a fetch.
 type Options struct {
-	Token     manifest.Token
-	To        string            // directory the streams are written into
-	Cache     *chunkstore.Cache // where verified sealed chunks are kept between runs
-	Parallel  int               // concurrent range requests (<1: 4)
-	Transport http.RoundTripper // nil: default; tests inject faults here
-	Backoff   httpsrv.Backoff   // zero: httpsrv.DefaultBackoff
-	Poll      time.Duration     // how often to re-read the root while the source prepares (zero: 500ms)
+	Token    manifest.Token
+	To       string            // directory the streams are written into
+	Cache    *chunkstore.Cache // where verified sealed chunks are kept between runs
+	Parallel int               // concurrent range requests (<1: 4)
+	// Remote is where the publication is read from; nil: over HTTP(S) from the
+	// token's URL with its certificate pin (httpsrv.NewClientWith with
+	// Parallel and Idle). Fetch retries what it fails at (Backoff,
+	// FirstContact) and counts what it delivers; a Remote that reports
+	// the bytes it received itself (a Downloaded() int64 method, as
+	// *httpsrv.Client has) is counted by those. The token still gives the keys
+	// and the address remote files are checked against.
+	Remote  Remote
+	Backoff httpsrv.Backoff // zero: httpsrv.DefaultBackoff
+	Poll    time.Duration   // how often to re-read the root while the source prepares (zero: 500ms)
 	// FirstContact bounds the retries of a source that was never reached (the
 	// first requests fail with httpsrv.ErrUnreachable: wrong address, nothing
 	// listening); once it answered, Backoff applies. Zero: 3s.
@@ -122,7 +128,9 @@ type Stats struct {
 
 type fetcher struct {
 	opt    Options
-	client *httpsrv.Client
+	remote Remote          // retry(count(opt.Remote))
+	count  *countingRemote // of opt.Remote
+	wire   func() int64    // bytes received, if opt.Remote counts them itself
 	keys   *chunkstore.Keys
 	stats  Stats
 
@@ -134,9 +142,9 @@ type fetcher struct {
 	splicedIDs sync.Map                           // chunks opened from a splice (Stats.ChunksSpliced)
 	onCached   func(chunkstore.ID)                // set before downloads start; called for every chunk cached
 
-	mu                   sync.Mutex   // guards stats.FilesWritten, stats.BytesWritten
-	downloaded, requests atomic.Int64 // chunks fetched, range requests made
-	remoteBytes          atomic.Int64 // body bytes of remote files
+	mu          sync.Mutex   // guards stats.FilesWritten, stats.BytesWritten
+	downloaded  atomic.Int64 // chunks fetched
+	remoteBytes atomic.Int64 // body bytes of remote files
 }
 
 // Run fetches the publication named by opt.Token into opt.To. It returns stats also
@@ -158,19 +166,28 @@ func Run(ctx context.Context, opt Options) (*Stats, error) {
 	if opt.StallAfter == 0 {
 		opt.StallAfter = 5 * time.Minute
 	}
-	client, err := httpsrv.NewClientWith(opt.Token.URL, httpsrv.ClientOptions{
-		Pin: opt.Token.CertPin, Parallel: opt.Parallel, Transport: opt.Transport, Idle: opt.Idle,
-	})
-	if err != nil {
-		return nil, err
+	if opt.Remote == nil {
+		client, err := httpsrv.NewClientWith(opt.Token.URL, httpsrv.ClientOptions{
+			Pin: opt.Token.CertPin, Parallel: opt.Parallel, Idle: opt.Idle,
+		})
+		if err != nil {
+			return nil, err
+		}
+		defer client.Close()
+		opt.Remote = client
 	}
-	defer client.Close()
-	f := &fetcher{opt: opt, client: client, keys: chunkstore.NewKeys(opt.Token.ReadKey)}
-	err = f.run(ctx)
-	f.stats.BytesDownloaded = client.Downloaded() + f.remoteBytes.Load()
+	f := &fetcher{opt: opt, count: &countingRemote{r: opt.Remote}, keys: chunkstore.NewKeys(opt.Token.ReadKey)}
+	f.remote = newRetryRemote(f.count, opt.Backoff, opt.FirstContact)
+	f.wire = f.count.bytes.Load
+	if w, ok := opt.Remote.(interface{ Downloaded() int64 }); ok {
+		f.wire = w.Downloaded // also the bytes around ranges a server sent anyway
+	}
+	before := f.wire()
+	err := f.run(ctx)
+	f.stats.BytesDownloaded = f.wire() - before + f.remoteBytes.Load()
 	f.stats.ChunksDownloaded = int(f.downloaded.Load())
 	f.splicedIDs.Range(func(any, any) bool { f.stats.ChunksSpliced++; return true })
-	f.stats.Requests = f.requests.Load()
+	f.stats.Requests = f.count.requests.Load()
 	f.stats.DurationMS = time.Since(start).Milliseconds()
 	return &f.stats, err
 }
@@ -353,17 +370,9 @@ func (f *fetcher) report(p Progress) {
 // waitReady reads the root until the source says Ready, reporting its progress.
 // A source that shows no progress for opt.StallAfter is given up on (ErrStalled).
 func (f *fetcher) waitReady(ctx context.Context) (*manifest.Root, error) {
-	start := time.Now()
 	var watch stallWatch
 	for {
-		var sealed []byte
-		err := httpsrv.Retry(ctx, f.opt.Backoff, func(int) (err error) {
-			sealed, err = f.client.Root(ctx)
-			if errors.Is(err, httpsrv.ErrUnreachable) && !f.client.Reached() && time.Since(start) >= f.opt.FirstContact {
-				return httpsrv.Permanent(err) // never reached: likely a wrong address, say so soon
-			}
-			return err
-		})
+		sealed, err := f.remote.Root(ctx)
 		if err != nil {
 			return nil, err
 		}
@@ -419,12 +428,12 @@ func (w *stallWatch) still(root *manifest.Root, now time.Time) time.Duration {
 
 // manifest downloads the manifest chunks the cache lacks and decodes the manifest.
 func (f *fetcher) manifest(ctx context.Context, root *manifest.Root) (*manifest.Manifest, error) {
-	before := f.client.Downloaded()
+	before := f.wire()
 	if err := f.ensure(ctx, root.Manifest, "manifest"); err != nil {
 		return nil, err
 	}
 	f.stats.ChunksTotal += len(root.Manifest)
-	f.stats.ManifestBytes = f.client.Downloaded() - before
+	f.stats.ManifestBytes = f.wire() - before
 	var buf bytes.Buffer
 	h := f.keys.StreamHash()
 	for _, l := range root.Manifest {
