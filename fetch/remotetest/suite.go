@@ -28,6 +28,9 @@ type Publication struct {
 	Packs map[string][]byte // by pack name
 }
 
+// Remote is fetch.Remote.
+type Remote = fetch.Remote
+
 // Serve returns a Remote that serves pub for the rest of the test.
 type Serve func(t *testing.T, pub Publication) fetch.Remote
 
