@@ -192,17 +192,45 @@ func Run(ctx context.Context, opt Options) (*Stats, error) {
 	return &f.stats, err
 }
 
+// run fetches in three phases: open the publication (root, manifest,
+// dictionaries, dumps), plan against the target and the cache, and carry the
+// plan out.
 func (f *fetcher) run(ctx context.Context) error {
-	root, err := f.waitReady(ctx)
+	pub, err := f.open(ctx)
 	if err != nil {
 		return err
+	}
+	w, err := f.plan(ctx, pub)
+	if w != nil && w.p != nil {
+		defer w.p.close()
+	}
+	if err != nil {
+		return err
+	}
+	return f.execute(ctx, pub, w)
+}
+
+// publication is an opened publication: its verified root and manifest, its
+// database dumps and its other streams (synco's own ones left out).
+type publication struct {
+	root  *manifest.Root
+	dumps []*Dump
+	rest  []manifest.Stream
+}
+
+// open waits until the source is ready, reads and verifies the manifest,
+// registers the publication's compression dictionaries and finds its dumps.
+func (f *fetcher) open(ctx context.Context) (*publication, error) {
+	root, err := f.waitReady(ctx)
+	if err != nil {
+		return nil, err
 	}
 	m, err := f.manifest(ctx, root)
 	if err != nil {
-		return err
+		return nil, err
 	}
 	if f.remoteOrigin, err = remoteOrigin(m.Streams); err != nil {
-		return err
+		return nil, err
 	}
 	f.locs = m.Locate()
 	f.variants = make(map[chunkstore.ID]manifest.Variant, len(m.Variants))
@@ -219,6 +247,18 @@ func (f *fetcher) run(ctx context.Context) error {
 		}
 		return false
 	})
+	if err := f.addDicts(ctx, own); err != nil {
+		return nil, err
+	}
+	dumps, rest, err := f.findDumps(ctx, m)
+	if err != nil {
+		return nil, err
+	}
+	return &publication{root: root, dumps: dumps, rest: rest}, nil
+}
+
+// addDicts registers the dictionaries among synco's own streams.
+func (f *fetcher) addDicts(ctx context.Context, own []manifest.Stream) error {
 	for _, s := range own {
 		hexID, ok := manifest.DictStreamID(s.Path)
 		if !ok || s.Kind != manifest.KindFile {
@@ -242,17 +282,27 @@ func (f *fetcher) run(ctx context.Context) error {
 			return fmt.Errorf("fetch: dictionary %s has ID %s", s.Path, id)
 		}
 	}
-	dumps, rest, err := f.findDumps(ctx, m)
-	if err != nil {
-		return err
-	}
+	return nil
+}
+
+// work is what a fetch will do: the target's plan (nil without a target
+// directory) and the chunks to have in the cache, database streams first.
+type work struct {
+	p    *plan
+	need []manifest.Loc
+}
+
+// plan decides what to fetch and write, and asks opt.Confirm. The plan it
+// returns (also with an error) holds the target open: the caller closes it.
+func (f *fetcher) plan(ctx context.Context, pub *publication) (*work, error) {
+	dumps := pub.dumps
 	if f.opt.To == "" && (f.opt.Import == nil || len(dumps) == 0) {
-		return errors.New("fetch: nothing to do: the publication has no database to import, and no target directory was given")
+		return nil, errors.New("fetch: nothing to do: the publication has no database to import, and no target directory was given")
 	}
-	rest, skipped := f.mapStreams(rest)
-	var p *plan
-	sqlDumps := dumps
+	rest, skipped := f.mapStreams(pub.rest)
+	w := &work{}
 	if f.opt.To != "" {
+		sqlDumps := dumps
 		if f.opt.Map != nil {
 			sqlDumps = nil // a project install imports the database; no .sql file
 			for _, d := range dumps {
@@ -261,19 +311,18 @@ func (f *fetcher) run(ctx context.Context) error {
 				}
 			}
 		}
-		if p, err = newPlan(rest, sqlDumps, f.opt.To, root.Created); err != nil {
-			return err
+		var err error
+		if w.p, err = newPlan(rest, sqlDumps, f.opt.To, pub.root.Created); err != nil {
+			return w, err
 		}
-		defer p.close()
 	}
 	// Database streams first (schema, data, post), so an import can start early.
-	var need []manifest.Loc
 	seen := map[chunkstore.ID]bool{}
 	addStream := func(s manifest.Stream) {
 		for _, r := range s.Chunks {
 			if !seen[r.ID] {
 				seen[r.ID] = true
-				need = append(need, f.locs[r.ID])
+				w.need = append(w.need, f.locs[r.ID])
 			}
 		}
 	}
@@ -284,39 +333,46 @@ func (f *fetcher) run(ctx context.Context) error {
 			}
 		}
 	}
-	if p != nil {
-		f.stats.FilesUnchanged = p.skipUnchanged()
-		for _, o := range p.outputs {
+	if w.p != nil {
+		f.stats.FilesUnchanged = w.p.skipUnchanged()
+		for _, o := range w.p.outputs {
 			for _, s := range o.parts {
 				addStream(s)
 			}
 		}
 	}
 	if f.opt.Confirm != nil {
-		sum, err := f.summarize(ctx, p, dumps, need, skipped)
+		sum, err := f.summarize(ctx, w.p, dumps, w.need, skipped)
 		if err != nil {
-			return err
+			return w, err
 		}
 		if err := f.opt.Confirm(sum); err != nil {
-			return err
+			return w, err
 		}
 	}
-	f.stats.ChunksTotal += len(need)
-	var st *stage // verified plaintext goes straight into the staged files
-	if p != nil {
-		if st, err = f.newStage(root, p); err != nil {
+	return w, nil
+}
+
+// execute carries w out: downloads the chunks (verified plaintext goes
+// straight into the staged files) and the remote files while the imports
+// run, then writes the staged files into the target.
+func (f *fetcher) execute(ctx context.Context, pub *publication, w *work) error {
+	f.stats.ChunksTotal += len(w.need)
+	var st *stage
+	if w.p != nil {
+		var err error
+		if st, err = f.newStage(pub.root, w.p); err != nil {
 			return err
 		}
 		defer st.cleanup()
 	}
-
 	g, gctx := errgroup.WithContext(ctx)
 	downloaded := make(chan struct{})
-	if f.opt.Import != nil && len(dumps) > 0 {
+	if f.opt.Import != nil && len(pub.dumps) > 0 {
 		t := newTracker()
 		f.onCached = t.cached
 		var imp importProgress
-		for _, d := range dumps {
+		for _, d := range pub.dumps {
 			src := f.source(gctx, d, t, &imp)
 			g.Go(func() error { return f.opt.Import(gctx, *d, src) })
 		}
@@ -325,7 +381,7 @@ func (f *fetcher) run(ctx context.Context) error {
 		go func() { defer close(stopped); imp.report(f, downloaded, stop) }()
 	}
 	g.Go(func() error {
-		err := f.ensureInto(gctx, need, "download", st)
+		err := f.ensureInto(gctx, w.need, "download", st)
 		close(downloaded)
 		return err
 	})
@@ -333,14 +389,14 @@ func (f *fetcher) run(ctx context.Context) error {
 	if err := g.Wait(); err != nil {
 		return err
 	}
-	if p == nil {
+	if w.p == nil {
 		return nil
 	}
 	if err := f.write(ctx, st); err != nil {
 		return err
 	}
 	if f.opt.Delete {
-		return f.deleteExtra(p)
+		return f.deleteExtra(w.p)
 	}
 	return nil
 }
