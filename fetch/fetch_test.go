@@ -27,6 +27,7 @@ type source struct {
 	dir, stateDir string
 	token         manifest.Token
 	stop          func()
+	pub           *publish.Publication
 }
 
 // sqlish returns n bytes of seeded SQL-like text (DB-class chunks are small, so a
@@ -79,6 +80,7 @@ func newSource(t *testing.T, files map[string][]byte, dump []byte) *source {
 		t.Fatal(err)
 	}
 	s.token, s.stop = serve(t, st, pub)
+	s.pub = pub
 	t.Cleanup(func() { s.stop(); st.Close() })
 	return s
 }

@@ -163,3 +163,32 @@ func must(rc io.ReadCloser, err error) io.ReadCloser {
 	}
 	return rc
 }
+
+// TestFetchFromDir fetches a publication from the directory publish --out
+// writes (root and p/<pack>), through DirRemote: no server.
+func TestFetchFromDir(t *testing.T) {
+	files, dump := sample()
+	src := newSource(t, files, dump)
+	dir := t.TempDir()
+	if err := os.MkdirAll(filepath.Join(dir, "p"), 0o755); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(filepath.Join(dir, "root"), src.pub.Root(), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	for _, v := range src.pub.Packs() {
+		if err := v.WriteFile(filepath.Join(dir, "p", v.Name())); err != nil {
+			t.Fatal(err)
+		}
+	}
+	src.stop() // the directory alone
+	to := filepath.Join(t.TempDir(), "out")
+	st, err := fetch.Run(t.Context(), options(t, src, to, fetch.DirRemote(dir)))
+	if err != nil {
+		t.Fatal(err)
+	}
+	sameTree(t, to, files, dump)
+	if st.BytesDownloaded == 0 || st.Requests == 0 || st.ChunksDownloaded != st.ChunksTotal {
+		t.Errorf("stats %+v", st)
+	}
+}
