@@ -3,6 +3,11 @@
 // verifies everything against the signed root, and writes the streams into a target
 // directory without ever leaving a half-written file there.
 //
+// It reads through a Remote: HTTP(S) from the token's URL by default
+// (*httpsrv.Client), a publish --out directory (DirRemote), or any other
+// implementation; retries and counting are wrappers around it (remotewrap.go),
+// and fetch/remotetest holds the conformance suite and a fault injector.
+//
 // Trust chain: the root is authenticated (AEAD with the token's read key, Ed25519 with
 // its public key); it names the manifest's chunks by keyed ID and the manifest's keyed
 // hash; the manifest names every stream's chunks by keyed ID and every stream's keyed

@@ -1,7 +1,8 @@
 // Package httpsrv is the HTTP side of a publication: a server that exposes exactly one
 // publication read-only, and the client the destination uses to read it.
 //
-// A publication lives under one unguessable base URL:
+// A publication lives under one unguessable base URL (manifest SPEC.md,
+// "Publication layout"; the names are manifest.RootObject and manifest.PackObject):
 //
 //	<base>/root          the sealed root object (small, re-read while the source prepares)
 //	<base>/p/<name>      packs: sealed chunks back to back, read with single-range GETs
