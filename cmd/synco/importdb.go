@@ -64,7 +64,7 @@ func importer(dsn string, progress func(dumpers.Progress), sel TableFlags, warn 
 			if err := cleanupWarns(mysql.Import(ctx, cfg, src, progress), warn); err != nil {
 				return err
 			}
-			note(loadedAs(cfg.Database, mode == mysql.LoadAsLimited, "limited account", "CREATE USER and GRANT OPTION") + "; staged in " + stage.String())
+			note(loadedAs(cfg.Database, mode == mysql.LoadAsLimited, "limited account", "CREATE USER and GRANT OPTION") + "; staged in " + article(stage.String()))
 			return nil
 		}
 		dumpLocal = func(ctx context.Context, sink dumpers.Sink) error {
@@ -84,7 +84,7 @@ func importer(dsn string, progress func(dumpers.Progress), sel TableFlags, warn 
 			if err := cleanupWarns(err, warn); err != nil {
 				return err
 			}
-			note(loadedAs(cfg.Database, mode != postgres.LoadAsUser, mode.String(), "CREATEROLE") + "; staged in " + stage.String())
+			note(loadedAs(cfg.Database, mode != postgres.LoadAsUser, mode.String(), "CREATEROLE") + "; staged in " + article(stage.String()))
 			return nil
 		}
 		dumpLocal = func(ctx context.Context, sink dumpers.Sink) error {
@@ -184,4 +184,12 @@ func warner(env *cli.Env) func(error) {
 	return func(err error) {
 		fmt.Fprintf(env.Stderr, "%s: warning: %s\n", env.Prog, cli.Clean(err.Error()))
 	}
+}
+
+// article puts "a" before a staging mode that needs one ("a staging database").
+func article(mode string) string {
+	if mode == "staging database" {
+		return "a " + mode
+	}
+	return mode
 }
