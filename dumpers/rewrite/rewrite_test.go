@@ -55,7 +55,7 @@ func TestPairs(t *testing.T) {
 		rewrite.Pair{From: "https://example.com", To: "http://example.test"},
 		rewrite.Pair{From: "https://example.com/wp/", To: "http://example.test/wordpress"},
 		rewrite.Pair{From: "https://example.com", To: "http://other.test"}, // ignored: same FROM
-		rewrite.Pair{From: "http://same.test", To: "http://same.test"},      // no-op
+		rewrite.Pair{From: "http://same.test", To: "http://same.test"},     // no-op
 	)
 	if got := len(r.Pairs()); got != 2 {
 		t.Fatalf("pairs %v", r.Pairs())
