@@ -55,7 +55,7 @@ func TestRewriteCopyRows(t *testing.T) {
 		t.Fatal(err)
 	}
 	type row struct {
-		v, j, a         any
+		v, j, a             any
 		wantV, wantJ, wantA string
 	}
 	rows := map[int]row{
