@@ -266,3 +266,39 @@ func TestRewriteKeepsRefusals(t *testing.T) {
 	}
 	_ = dumperstest.NewMem
 }
+
+// TestLookup reads WordPress's siteurl and home from a dump's stream and from a
+// live database; what is missing gives an empty map, not an error.
+func TestLookup(t *testing.T) {
+	db := server(t)
+	src := wpDatabase(t, db)
+	d := dump(t, src, dumpers.Options{})
+	name := dumpers.DataStream("wp_options")
+	got, err := mysql.Lookup(bytes.NewReader(d.Streams[name]), name, "option_name", "option_value", "siteurl", "home", "blogname", "missing")
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := map[string]string{"siteurl": prodURL, "home": prodURL, "blogname": "Example 'shop'"}
+	equalMaps(t, "stream", want, got)
+	hostile := "INSERT INTO `wp_options` (`option_id`,`option_name`,`option_value`) VALUES (1,'siteurl',_utf8mb4 X'" + fmt.Sprintf("%X", "https://a.test") + "'),(2,'home',NULL),(-3,\"blogname\",'it\\'s');\n"
+	got, err = mysql.Lookup(strings.NewReader(hostile), name, "option_name", "option_value", "siteurl", "home", "blogname")
+	if err != nil {
+		t.Fatal(err)
+	}
+	equalMaps(t, "hostile stream", map[string]string{"siteurl": "https://a.test", "blogname": "it's"}, got)
+	if _, err := mysql.Lookup(strings.NewReader("DROP TABLE x;\n"), name, "option_name", "option_value", "siteurl"); !errors.Is(err, dumpers.ErrRefused) {
+		t.Errorf("refused statement: %v", err)
+	}
+
+	got, err = mysql.LookupTable(t.Context(), cfgFor(t, src), "wp_options", "option_name", "option_value", "siteurl", "home")
+	if err != nil {
+		t.Fatal(err)
+	}
+	equalMaps(t, "table", map[string]string{"siteurl": prodURL, "home": prodURL}, got)
+	for _, c := range []struct{ db, table string }{{src, "nope_options"}, {uniqueName("none"), "wp_options"}} {
+		got, err = mysql.LookupTable(t.Context(), cfgFor(t, c.db), c.table, "option_name", "option_value", "siteurl")
+		if err != nil || len(got) != 0 {
+			t.Errorf("%s.%s: %v, %v", c.db, c.table, got, err)
+		}
+	}
+}
