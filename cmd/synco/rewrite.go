@@ -35,7 +35,6 @@ type urlRewrite struct {
 	from     string            // where local came from
 	off      string            // why there is no automatic rewrite, for the plan
 	applied  []rewrite.Pair    // what the last install used
-	changed  int64
 }
 
 // newURLRewrite collects the pairs of the flags and .synco.yml (yml: FROM → TO).
