@@ -42,4 +42,23 @@
 // (the source's state), so a destination can fetch many adjacent chunks with
 // one range request. Subpackage storetest is the conformance suite every
 // Store passes; subpackage faulty injects failures for tests.
+//
+// # Files by audience
+//
+// The format, which both sides use: id.go (IDs), keys.go, seal.go (sealed
+// chunks), splice.go (splices), dict.go (dictionaries), class.go (chunking
+// classes), split.go and splitpar.go (the splitter), store.go and errors.go.
+// The source's pack store: pack.go, packindex.go, packcontents.go,
+// packprune.go. The destination's cache: cachedir.go (Dir, also usable on its
+// own), cache.go, cachepack.go (its pack writer), lock_*.go.
+//
+// It stays one package (≈3,000 lines without tests, over what the house style
+// aims at) because its parts speak one vocabulary: every store holds sealed
+// chunks by ID, bounds them by the format's MaxSealedSize and reports damage as
+// the format's *CorruptError (two of its unexported causes, errLong and
+// errShort, are shared), and each side needs the format plus one store
+// (publish: the pack store; fetch: the cache). The stores would move out
+// cleanly (sub-packages importing the format, nothing else shared but lockFile
+// of the pack store); that is worth doing when a third store (S3) arrives,
+// which would also rename the API that cmd uses (chunkstore.OpenCache, …).
 package chunkstore

@@ -88,11 +88,11 @@ func needService(t *testing.T, what, why string) {
 // pullProject is a source project of a framework (a real MariaDB database with
 // rows, uploaded files) and an empty checkout of it with its own database.
 type pullProject struct {
-	src, local string
-	files      string // the upload directory, relative
-	table      string // the table with rows
-	srcDB      string
-	sameDB     func() // compares the table of both databases
+	src, local   string
+	files        string // the upload directory, relative
+	table        string // the table with rows
+	srcDB, dstDB string
+	sameDB       func() // compares the table of both databases
 }
 
 // wordpress is sourceProject(t, "wordpress", dbHost).
@@ -109,7 +109,7 @@ func sourceProject(t *testing.T, kind, dbHost string) *pullProject {
 	root := mariadb(t)
 	p := &pullProject{src: t.TempDir(), local: t.TempDir()}
 	srcDB, dstDB := dbName("synco_e2e_pull_src"), dbName("synco_e2e_pull_dst")
-	p.srcDB = srcDB
+	p.srcDB, p.dstDB = srcDB, dstDB
 	t.Cleanup(func() {
 		root.Exec("DROP DATABASE IF EXISTS " + srcDB)
 		root.Exec("DROP DATABASE IF EXISTS " + dstDB)
@@ -402,5 +402,38 @@ func TestPullHelp(t *testing.T) {
 		if !strings.Contains(p.stdout.String(), want) {
 			t.Errorf("pull --help lacks %q", want)
 		}
+	}
+}
+
+// TestPullScrubs: synco pull of a WordPress project scrubs at the source by
+// default, like publish: no original e-mail or login reaches the local database,
+// and the pull says the dump was scrubbed.
+func TestPullScrubs(t *testing.T) {
+	t.Parallel()
+	sshCmd, host := sshService(t)
+	p := sourceProject(t, "wordpress", "127.0.0.1:3306")
+	root := mariadb(t)
+	if _, err := root.Exec("CREATE TABLE " + p.srcDB + ".wp_users (ID BIGINT PRIMARY KEY, user_login VARCHAR(60) UNIQUE, user_email VARCHAR(100), user_pass VARCHAR(255))"); err != nil {
+		t.Fatal(err)
+	}
+	var rows []string
+	for i := 1; i <= 50; i++ {
+		rows = append(rows, fmt.Sprintf("(%d,'customer%03d','customer%03d@shop-example.com','$P$Bsecrethash%03d')", i, i, i, i))
+	}
+	if _, err := root.Exec("INSERT INTO " + p.srcDB + ".wp_users VALUES " + strings.Join(rows, ",")); err != nil {
+		t.Fatal(err)
+	}
+	env := []string{"SYNCO_SSH=" + sshCmd}
+	r := pull(t, p.local, env, host+":"+p.src, "--yes", "--remote-dir", t.TempDir(), "--cache", t.TempDir()).must(t)
+	if !strings.Contains(r.stderr, "scrubbed at the source") {
+		t.Errorf("pull does not say the dump was scrubbed:\n%s", r.stderr)
+	}
+	dst := p.dstDB
+	var n, leaked int
+	if err := root.QueryRow("SELECT COUNT(*), SUM(user_email LIKE '%shop-example.com' OR user_login LIKE 'customer%' OR user_pass LIKE '%secrethash%') FROM "+dst+".wp_users").Scan(&n, &leaked); err != nil {
+		t.Fatal(err)
+	}
+	if n != 50 || leaked != 0 {
+		t.Errorf("local wp_users: %d rows, %d with original personal data; want 50 and 0", n, leaked)
 	}
 }

@@ -7,7 +7,7 @@ import (
 	"testing"
 
 	"synco/fetch"
-	"synco/publish"
+	"synco/manifest"
 )
 
 // TestFetchWithDictionary: the first big dump trains the store's dictionary, the
@@ -48,8 +48,8 @@ func TestFetchWithDictionary(t *testing.T) {
 	if err != nil || !bytes.Equal(got, day2) {
 		t.Fatalf("dump.sql: %d bytes, %v; want %d", len(got), err, len(day2))
 	}
-	if _, err := os.Lstat(filepath.Join(to, publish.ReservedDir)); !os.IsNotExist(err) {
-		t.Errorf("%s written to the target: %v", publish.ReservedDir, err)
+	if _, err := os.Lstat(filepath.Join(to, manifest.ReservedDir)); !os.IsNotExist(err) {
+		t.Errorf("%s written to the target: %v", manifest.ReservedDir, err)
 	}
 	if stats.FilesWritten != 1 {
 		t.Errorf("stats %+v", stats)

@@ -12,7 +12,6 @@ import (
 	"golang.org/x/sync/errgroup"
 
 	"synco/chunkstore"
-	"synco/httpsrv"
 	"synco/manifest"
 )
 
@@ -26,10 +25,6 @@ const (
 	maxSpan  = 8 << 20
 	minSpan  = 4 << 20
 )
-
-// errProgress ends a round of retries that made progress, so that a flaky link
-// which keeps delivering is not given up on.
-var errProgress = errors.New("fetch: progress made")
 
 // span is one range request: chunks of one pack in offset order.
 type span struct {
@@ -152,22 +147,10 @@ func (f *fetcher) ensureInto(ctx context.Context, locs []manifest.Loc, phase str
 	g.SetLimit(f.opt.Parallel)
 	for _, s := range planSpansMax(missing, spanLimit(total, f.opt.Parallel)) {
 		g.Go(func() error {
-			for {
-				err := httpsrv.Retry(gctx, f.opt.Backoff, func(int) error {
-					// Each try asks only for the chunks the previous tries did not get.
-					n, err := f.fetchSpan(gctx, s, st)
-					d := sealedLen(s.chunks[:n])
-					s.chunks = s.chunks[n:]
-					f.report(Progress{Phase: phase, Done: done.Add(d), Total: total})
-					if n > 0 && httpsrv.IsTransient(err) {
-						return errProgress // a slow but working link: start counting tries afresh
-					}
-					return err
-				})
-				if err != errProgress {
-					return err
-				}
-			}
+			// f.remote retries and resumes a range cut short.
+			n, err := f.fetchSpan(gctx, s, st)
+			f.report(Progress{Phase: phase, Done: done.Add(sealedLen(s.chunks[:n])), Total: total})
+			return err
 		})
 	}
 	for len(cached) > 0 {
@@ -274,8 +257,7 @@ func (f *fetcher) fetchSpan(ctx context.Context, s span, st *stage) (cached int,
 		w.Flushed = nil
 	}()
 
-	f.requests.Add(1)
-	body, err := f.client.Range(ctx, s.pack, s.off(), s.end()-s.off())
+	body, err := f.remote.Range(ctx, s.pack, s.off(), s.end()-s.off())
 	if err != nil {
 		return 0, err
 	}
@@ -352,8 +334,7 @@ func (f *fetcher) fetchChunk(ctx context.Context, b *buffers, id chunkstore.ID) 
 	if !ok {
 		return nil, fmt.Errorf("chunk %s: %w", id, ErrTampered) // a variant of a chunk in no pack
 	}
-	f.requests.Add(1)
-	body, err := f.client.Range(ctx, l.Pack, int64(l.Off), int64(l.SealedLen))
+	body, err := f.remote.Range(ctx, l.Pack, int64(l.Off), int64(l.SealedLen))
 	if err != nil {
 		return nil, err
 	}

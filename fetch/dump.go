@@ -3,24 +3,20 @@ package fetch
 import (
 	"bytes"
 	"context"
-	"encoding/json"
 	"fmt"
 	"io"
 	"path"
-	"sort"
 	"strings"
 	"sync"
 	"sync/atomic"
 	"time"
 
 	"synco/chunkstore"
-	"synco/dumpers"
 	"synco/manifest"
-	"synco/publish"
 )
 
 // Dump is a database dump in a publication: the streams under Prefix/ written by a
-// dumper of Engine (see publish.Dump).
+// dumper of Engine (manifest "Publication layout").
 type Dump struct {
 	Prefix string `json:"prefix"`
 	Engine string `json:"engine"`
@@ -40,8 +36,8 @@ type Dump struct {
 func (f *fetcher) findDumps(ctx context.Context, m *manifest.Manifest) ([]*Dump, []manifest.Stream, error) {
 	var dumps []*Dump
 	for _, s := range m.Streams {
-		if s.Kind == manifest.KindDump && path.Base(s.Path) == publish.DumpMarker && path.Dir(s.Path) != "." {
-			d := &Dump{Prefix: path.Dir(s.Path)}
+		if prefix, ok := manifest.IsDumpMarker(s); ok {
+			d := &Dump{Prefix: prefix}
 			if err := f.readMarker(ctx, s, d); err != nil {
 				return nil, nil, err
 			}
@@ -63,24 +59,12 @@ func (f *fetcher) findDumps(ctx context.Context, m *manifest.Manifest) ([]*Dump,
 		switch {
 		case d == nil:
 			return nil, nil, fmt.Errorf("database dump stream %s outside a dump: %w", s.Path, ErrTampered)
-		case path.Base(s.Path) != publish.DumpMarker:
+		case path.Base(s.Path) != manifest.DumpMarker:
 			d.parts = append(d.parts, s)
 		}
 	}
 	for _, d := range dumps {
-		rank := func(s manifest.Stream) int {
-			switch strings.TrimPrefix(s.Path, d.Prefix+"/") {
-			case dumpers.SchemaStream:
-				return 0
-			case dumpers.PostStream:
-				return 2
-			}
-			return 1
-		}
-		sort.SliceStable(d.parts, func(i, j int) bool {
-			ri, rj := rank(d.parts[i]), rank(d.parts[j])
-			return ri < rj || ri == rj && d.parts[i].Path < d.parts[j].Path
-		})
+		manifest.SortDumpStreams(d.Prefix, d.parts)
 	}
 	return dumps, rest, nil
 }
@@ -98,20 +82,11 @@ func (f *fetcher) readMarker(ctx context.Context, s manifest.Stream, d *Dump) er
 	if err := f.copyStream(ctx, &buf, s); err != nil {
 		return err
 	}
-	var marker struct {
-		Engine   string   `json:"engine"`
-		Format   int      `json:"format"`
-		Scrub    string   `json:"scrub"`
-		Scrubbed []string `json:"scrubbed"`
-	}
-	if err := json.Unmarshal(buf.Bytes(), &marker); err != nil || marker.Format != 1 || marker.Engine == "" {
+	marker, err := manifest.ParseDumpMarker(buf.Bytes())
+	if err != nil {
 		return fmt.Errorf("database dump %s: unknown dump format (newer synco-lite?)", d.Prefix)
 	}
-	d.Engine = marker.Engine
-	switch marker.Scrub {
-	case "on", "off":
-		d.Scrub, d.Scrubbed = marker.Scrub, marker.Scrubbed
-	}
+	d.Engine, d.Scrub, d.Scrubbed = marker.Engine, marker.Scrub, marker.Scrubbed
 	return nil
 }
 

@@ -3,6 +3,11 @@
 // verifies everything against the signed root, and writes the streams into a target
 // directory without ever leaving a half-written file there.
 //
+// It reads through a Remote: HTTP(S) from the token's URL by default
+// (*httpsrv.Client), a publish --out directory (DirRemote), or any other
+// implementation; retries and counting are wrappers around it (remotewrap.go),
+// and fetch/remotetest holds the conformance suite and a fault injector.
+//
 // Trust chain: the root is authenticated (AEAD with the token's read key, Ed25519 with
 // its public key); it names the manifest's chunks by keyed ID and the manifest's keyed
 // hash; the manifest names every stream's chunks by keyed ID and every stream's keyed
@@ -15,7 +20,6 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"net/http"
 	"slices"
 	"strings"
 	"sync"
@@ -28,7 +32,6 @@ import (
 	"synco/dumpers"
 	"synco/httpsrv"
 	"synco/manifest"
-	"synco/publish"
 )
 
 // Errors that name what went wrong for the user (and the exit code in cmd).
@@ -53,13 +56,20 @@ func (e *SourceFailedError) Error() string { return "source failed to publish: "
 
 // Options configure a fetch.
 type Options struct {
-	Token     manifest.Token
-	To        string            // directory the streams are written into
-	Cache     *chunkstore.Cache // where verified sealed chunks are kept between runs
-	Parallel  int               // concurrent range requests (<1: 4)
-	Transport http.RoundTripper // nil: default; tests inject faults here
-	Backoff   httpsrv.Backoff   // zero: httpsrv.DefaultBackoff
-	Poll      time.Duration     // how often to re-read the root while the source prepares (zero: 500ms)
+	Token    manifest.Token
+	To       string            // directory the streams are written into
+	Cache    *chunkstore.Cache // where verified sealed chunks are kept between runs
+	Parallel int               // concurrent range requests (<1: 4)
+	// Remote is where the publication is read from; nil: over HTTP(S) from the
+	// token's URL with its certificate pin (httpsrv.NewClientWith with
+	// Parallel and Idle). Fetch retries what it fails at (Backoff,
+	// FirstContact) and counts what it delivers; a Remote that reports
+	// the bytes it received itself (a Downloaded() int64 method, as
+	// *httpsrv.Client has) is counted by those. The token still gives the keys
+	// and the address remote files are checked against.
+	Remote  Remote
+	Backoff httpsrv.Backoff // zero: httpsrv.DefaultBackoff
+	Poll    time.Duration   // how often to re-read the root while the source prepares (zero: 500ms)
 	// FirstContact bounds the retries of a source that was never reached (the
 	// first requests fail with httpsrv.ErrUnreachable: wrong address, nothing
 	// listening); once it answered, Backoff applies. Zero: 3s.
@@ -125,7 +135,9 @@ type Stats struct {
 
 type fetcher struct {
 	opt    Options
-	client *httpsrv.Client
+	remote Remote          // retry(count(opt.Remote))
+	count  *countingRemote // of opt.Remote
+	wire   func() int64    // bytes received, if opt.Remote counts them itself
 	keys   *chunkstore.Keys
 	stats  Stats
 
@@ -137,9 +149,9 @@ type fetcher struct {
 	splicedIDs sync.Map                           // chunks opened from a splice (Stats.ChunksSpliced)
 	onCached   func(chunkstore.ID)                // set before downloads start; called for every chunk cached
 
-	mu                   sync.Mutex   // guards stats.FilesWritten, stats.BytesWritten
-	downloaded, requests atomic.Int64 // chunks fetched, range requests made
-	remoteBytes          atomic.Int64 // body bytes of remote files
+	mu          sync.Mutex   // guards stats.FilesWritten, stats.BytesWritten
+	downloaded  atomic.Int64 // chunks fetched
+	remoteBytes atomic.Int64 // body bytes of remote files
 }
 
 // Run fetches the publication named by opt.Token into opt.To. It returns stats also
@@ -161,52 +173,104 @@ func Run(ctx context.Context, opt Options) (*Stats, error) {
 	if opt.StallAfter == 0 {
 		opt.StallAfter = 5 * time.Minute
 	}
-	client, err := httpsrv.NewClientWith(opt.Token.URL, httpsrv.ClientOptions{
-		Pin: opt.Token.CertPin, Parallel: opt.Parallel, Transport: opt.Transport, Idle: opt.Idle,
-	})
-	if err != nil {
-		return nil, err
+	if opt.Remote == nil {
+		client, err := httpsrv.NewClientWith(opt.Token.URL, httpsrv.ClientOptions{
+			Pin: opt.Token.CertPin, Parallel: opt.Parallel, Idle: opt.Idle,
+		})
+		if err != nil {
+			return nil, err
+		}
+		defer client.Close()
+		opt.Remote = client
 	}
-	defer client.Close()
-	f := &fetcher{opt: opt, client: client, keys: chunkstore.NewKeys(opt.Token.ReadKey)}
-	err = f.run(ctx)
-	f.stats.BytesDownloaded = client.Downloaded() + f.remoteBytes.Load()
+	f := &fetcher{opt: opt, count: &countingRemote{r: opt.Remote}, keys: chunkstore.NewKeys(opt.Token.ReadKey)}
+	f.remote = newRetryRemote(f.count, opt.Backoff, opt.FirstContact)
+	f.wire = f.count.bytes.Load
+	if w, ok := opt.Remote.(interface{ Downloaded() int64 }); ok {
+		f.wire = w.Downloaded // also the bytes around ranges a server sent anyway
+	}
+	before := f.wire()
+	err := f.run(ctx)
+	f.stats.BytesDownloaded = f.wire() - before + f.remoteBytes.Load()
 	f.stats.ChunksDownloaded = int(f.downloaded.Load())
 	f.splicedIDs.Range(func(any, any) bool { f.stats.ChunksSpliced++; return true })
-	f.stats.Requests = f.requests.Load()
+	f.stats.Requests = f.count.requests.Load()
 	f.stats.DurationMS = time.Since(start).Milliseconds()
 	return &f.stats, err
 }
 
+// run fetches in three phases: open the publication (root, manifest,
+// dictionaries, dumps), plan against the target and the cache, and carry the
+// plan out.
 func (f *fetcher) run(ctx context.Context) error {
-	root, err := f.waitReady(ctx)
+	pub, err := f.open(ctx)
 	if err != nil {
 		return err
+	}
+	w, err := f.plan(ctx, pub)
+	if w != nil && w.p != nil {
+		defer w.p.close()
+	}
+	if err != nil {
+		return err
+	}
+	return f.execute(ctx, pub, w)
+}
+
+// publication is an opened publication: its verified root and manifest, its
+// database dumps and its other streams (synco's own ones left out).
+type publication struct {
+	root  *manifest.Root
+	dumps []*Dump
+	rest  []manifest.Stream
+}
+
+// open waits until the source is ready, reads and verifies the manifest,
+// registers the publication's compression dictionaries and finds its dumps.
+func (f *fetcher) open(ctx context.Context) (*publication, error) {
+	root, err := f.waitReady(ctx)
+	if err != nil {
+		return nil, err
 	}
 	m, err := f.manifest(ctx, root)
 	if err != nil {
-		return err
+		return nil, err
 	}
 	if f.remoteOrigin, err = remoteOrigin(m.Streams); err != nil {
-		return err
+		return nil, err
 	}
 	f.locs = m.Locate()
 	f.variants = make(map[chunkstore.ID]manifest.Variant, len(m.Variants))
 	for _, v := range m.Variants {
 		f.variants[v.ID] = v
 	}
-	// Synco's own streams (publish.ReservedDir) are never written: register the
+	// Synco's own streams (manifest.ReservedDir) are never written: register the
 	// compression dictionaries before any chunk that needs one is opened.
 	var own []manifest.Stream
 	m.Streams = slices.DeleteFunc(m.Streams, func(s manifest.Stream) bool {
-		if s.Path == publish.ReservedDir || strings.HasPrefix(s.Path, publish.ReservedDir+"/") {
+		if manifest.IsReserved(s.Path) {
 			own = append(own, s)
 			return true
 		}
 		return false
 	})
+	if err := f.addDicts(ctx, own); err != nil {
+		return nil, err
+	}
+	dumps, rest, err := f.findDumps(ctx, m)
+	if err != nil {
+		return nil, err
+	}
+	for _, d := range dumps {
+		f.stats.Dumps = append(f.stats.Dumps, *d)
+	}
+	return &publication{root: root, dumps: dumps, rest: rest}, nil
+}
+
+// addDicts registers the dictionaries among synco's own streams.
+func (f *fetcher) addDicts(ctx context.Context, own []manifest.Stream) error {
 	for _, s := range own {
-		hexID, ok := strings.CutPrefix(s.Path, publish.DictStreamPrefix)
+		hexID, ok := manifest.DictStreamID(s.Path)
 		if !ok || s.Kind != manifest.KindFile {
 			continue // not a dictionary: nothing this version uses
 		}
@@ -228,20 +292,27 @@ func (f *fetcher) run(ctx context.Context) error {
 			return fmt.Errorf("fetch: dictionary %s has ID %s", s.Path, id)
 		}
 	}
-	dumps, rest, err := f.findDumps(ctx, m)
-	if err != nil {
-		return err
-	}
-	for _, d := range dumps {
-		f.stats.Dumps = append(f.stats.Dumps, *d)
-	}
+	return nil
+}
+
+// work is what a fetch will do: the target's plan (nil without a target
+// directory) and the chunks to have in the cache, database streams first.
+type work struct {
+	p    *plan
+	need []manifest.Loc
+}
+
+// plan decides what to fetch and write, and asks opt.Confirm. The plan it
+// returns (also with an error) holds the target open: the caller closes it.
+func (f *fetcher) plan(ctx context.Context, pub *publication) (*work, error) {
+	dumps := pub.dumps
 	if f.opt.To == "" && (f.opt.Import == nil || len(dumps) == 0) {
-		return errors.New("fetch: nothing to do: the publication has no database to import, and no target directory was given")
+		return nil, errors.New("fetch: nothing to do: the publication has no database to import, and no target directory was given")
 	}
-	rest, skipped := f.mapStreams(rest)
-	var p *plan
-	sqlDumps := dumps
+	rest, skipped := f.mapStreams(pub.rest)
+	w := &work{}
 	if f.opt.To != "" {
+		sqlDumps := dumps
 		if f.opt.Map != nil {
 			sqlDumps = nil // a project install imports the database; no .sql file
 			for _, d := range dumps {
@@ -250,19 +321,18 @@ func (f *fetcher) run(ctx context.Context) error {
 				}
 			}
 		}
-		if p, err = newPlan(rest, sqlDumps, f.opt.To, root.Created); err != nil {
-			return err
+		var err error
+		if w.p, err = newPlan(rest, sqlDumps, f.opt.To, pub.root.Created); err != nil {
+			return w, err
 		}
-		defer p.close()
 	}
 	// Database streams first (schema, data, post), so an import can start early.
-	var need []manifest.Loc
 	seen := map[chunkstore.ID]bool{}
 	addStream := func(s manifest.Stream) {
 		for _, r := range s.Chunks {
 			if !seen[r.ID] {
 				seen[r.ID] = true
-				need = append(need, f.locs[r.ID])
+				w.need = append(w.need, f.locs[r.ID])
 			}
 		}
 	}
@@ -273,39 +343,46 @@ func (f *fetcher) run(ctx context.Context) error {
 			}
 		}
 	}
-	if p != nil {
-		f.stats.FilesUnchanged = p.skipUnchanged()
-		for _, o := range p.outputs {
+	if w.p != nil {
+		f.stats.FilesUnchanged = w.p.skipUnchanged()
+		for _, o := range w.p.outputs {
 			for _, s := range o.parts {
 				addStream(s)
 			}
 		}
 	}
 	if f.opt.Confirm != nil {
-		sum, err := f.summarize(ctx, p, dumps, need, skipped)
+		sum, err := f.summarize(ctx, w.p, dumps, w.need, skipped)
 		if err != nil {
-			return err
+			return w, err
 		}
 		if err := f.opt.Confirm(sum); err != nil {
-			return err
+			return w, err
 		}
 	}
-	f.stats.ChunksTotal += len(need)
-	var st *stage // verified plaintext goes straight into the staged files
-	if p != nil {
-		if st, err = f.newStage(root, p); err != nil {
+	return w, nil
+}
+
+// execute carries w out: downloads the chunks (verified plaintext goes
+// straight into the staged files) and the remote files while the imports
+// run, then writes the staged files into the target.
+func (f *fetcher) execute(ctx context.Context, pub *publication, w *work) error {
+	f.stats.ChunksTotal += len(w.need)
+	var st *stage
+	if w.p != nil {
+		var err error
+		if st, err = f.newStage(pub.root, w.p); err != nil {
 			return err
 		}
 		defer st.cleanup()
 	}
-
 	g, gctx := errgroup.WithContext(ctx)
 	downloaded := make(chan struct{})
-	if f.opt.Import != nil && len(dumps) > 0 {
+	if f.opt.Import != nil && len(pub.dumps) > 0 {
 		t := newTracker()
 		f.onCached = t.cached
 		var imp importProgress
-		for _, d := range dumps {
+		for _, d := range pub.dumps {
 			src := f.source(gctx, d, t, &imp)
 			g.Go(func() error { return f.opt.Import(gctx, *d, src) })
 		}
@@ -314,7 +391,7 @@ func (f *fetcher) run(ctx context.Context) error {
 		go func() { defer close(stopped); imp.report(f, downloaded, stop) }()
 	}
 	g.Go(func() error {
-		err := f.ensureInto(gctx, need, "download", st)
+		err := f.ensureInto(gctx, w.need, "download", st)
 		close(downloaded)
 		return err
 	})
@@ -322,14 +399,14 @@ func (f *fetcher) run(ctx context.Context) error {
 	if err := g.Wait(); err != nil {
 		return err
 	}
-	if p == nil {
+	if w.p == nil {
 		return nil
 	}
 	if err := f.write(ctx, st); err != nil {
 		return err
 	}
 	if f.opt.Delete {
-		return f.deleteExtra(p)
+		return f.deleteExtra(w.p)
 	}
 	return nil
 }
@@ -359,17 +436,9 @@ func (f *fetcher) report(p Progress) {
 // waitReady reads the root until the source says Ready, reporting its progress.
 // A source that shows no progress for opt.StallAfter is given up on (ErrStalled).
 func (f *fetcher) waitReady(ctx context.Context) (*manifest.Root, error) {
-	start := time.Now()
 	var watch stallWatch
 	for {
-		var sealed []byte
-		err := httpsrv.Retry(ctx, f.opt.Backoff, func(int) (err error) {
-			sealed, err = f.client.Root(ctx)
-			if errors.Is(err, httpsrv.ErrUnreachable) && !f.client.Reached() && time.Since(start) >= f.opt.FirstContact {
-				return httpsrv.Permanent(err) // never reached: likely a wrong address, say so soon
-			}
-			return err
-		})
+		sealed, err := f.remote.Root(ctx)
 		if err != nil {
 			return nil, err
 		}
@@ -425,12 +494,12 @@ func (w *stallWatch) still(root *manifest.Root, now time.Time) time.Duration {
 
 // manifest downloads the manifest chunks the cache lacks and decodes the manifest.
 func (f *fetcher) manifest(ctx context.Context, root *manifest.Root) (*manifest.Manifest, error) {
-	before := f.client.Downloaded()
+	before := f.wire()
 	if err := f.ensure(ctx, root.Manifest, "manifest"); err != nil {
 		return nil, err
 	}
 	f.stats.ChunksTotal += len(root.Manifest)
-	f.stats.ManifestBytes = f.client.Downloaded() - before
+	f.stats.ManifestBytes = f.wire() - before
 	var buf bytes.Buffer
 	h := f.keys.StreamHash()
 	for _, l := range root.Manifest {

@@ -7,7 +7,6 @@ import (
 	"io/fs"
 	"math/rand/v2"
 	"net"
-	"net/http"
 	"os"
 	"path/filepath"
 	"strings"
@@ -16,8 +15,8 @@ import (
 	"time"
 
 	"synco/chunkstore"
-	"synco/chunkstore/faulty"
 	"synco/fetch"
+	"synco/fetch/remotetest"
 	"synco/httpsrv"
 	"synco/manifest"
 	"synco/publish"
@@ -28,6 +27,7 @@ type source struct {
 	dir, stateDir string
 	token         manifest.Token
 	stop          func()
+	pub           *publish.Publication
 }
 
 // sqlish returns n bytes of seeded SQL-like text (DB-class chunks are small, so a
@@ -80,6 +80,7 @@ func newSource(t *testing.T, files map[string][]byte, dump []byte) *source {
 		t.Fatal(err)
 	}
 	s.token, s.stop = serve(t, st, pub)
+	s.pub = pub
 	t.Cleanup(func() { s.stop(); st.Close() })
 	return s
 }
@@ -127,13 +128,25 @@ func serve(tb testing.TB, st *publish.State, pub *publish.Publication) (tok mani
 	return pub.Token("http://" + ln.Addr().String() + "/" + pub.Prefix), stop
 }
 
-func options(t *testing.T, s *source, to string, rt http.RoundTripper) fetch.Options {
+// faulty returns a fault injector around the HTTP client of s's token.
+func faulty(t *testing.T, s *source) *remotetest.Faulty {
+	c, err := httpsrv.NewClientWith(s.token.URL, httpsrv.ClientOptions{Parallel: 4})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(c.Close)
+	return remotetest.NewFaulty(c)
+}
+
+// options are the options of a fetch of s into to; r is the remote (nil: the
+// token's).
+func options(t *testing.T, s *source, to string, r fetch.Remote) fetch.Options {
 	cache, err := chunkstore.OpenCache(filepath.Join(t.TempDir(), "cache"))
 	if err != nil {
 		t.Fatal(err)
 	}
 	return fetch.Options{
-		Token: s.token, To: to, Cache: cache, Parallel: 4, Transport: rt,
+		Token: s.token, To: to, Cache: cache, Parallel: 4, Remote: r,
 		Backoff: httpsrv.Backoff{Attempts: 4, Initial: time.Millisecond, Max: 5 * time.Millisecond},
 	}
 }
@@ -216,11 +229,11 @@ func TestFetchRoundTrip(t *testing.T) {
 func TestFetchSurvivesTransientFaults(t *testing.T) {
 	files, dump := sample()
 	src := newSource(t, files, dump)
-	rt := faulty.NewTransport(nil)
-	rt.FailNth(1)                 // root: connection error
-	rt.StatusNth(3, 503)          // first range request: server error
-	rt.FailNth(4)                 // and a reset
-	rt.TruncateBody(150_000, nil) // every body cut short (proxy hiding the error)
+	rt := faulty(t, src)
+	rt.FailNth(1)             // root: connection error
+	rt.StatusNth(3, 503)      // first range request: server error
+	rt.FailNth(4)             // and a reset
+	rt.Truncate(150_000, nil) // every body cut short (proxy hiding the error)
 	to := filepath.Join(t.TempDir(), "out")
 	opt := options(t, src, to, rt)
 	opt.Parallel = 1
@@ -270,7 +283,7 @@ func TestFetchTamperedPack(t *testing.T) {
 func TestFetchTamperedRootAndWrongKey(t *testing.T) {
 	files, dump := sample()
 	src := newSource(t, files, dump)
-	rt := faulty.NewTransport(nil)
+	rt := faulty(t, src)
 	rt.FlipByte(30)
 	to := filepath.Join(t.TempDir(), "out")
 	if _, err := fetch.Run(t.Context(), options(t, src, to, rt)); !errors.Is(err, manifest.ErrRootAuth) {
@@ -289,7 +302,7 @@ func TestFetchTamperedRootAndWrongKey(t *testing.T) {
 func TestFetchSourceGone(t *testing.T) {
 	files, dump := sample()
 	src := newSource(t, files, dump)
-	rt := faulty.NewTransport(nil)
+	rt := faulty(t, src)
 	rt.Delay(20 * time.Millisecond)
 	to := filepath.Join(t.TempDir(), "out")
 	go func() { time.Sleep(30 * time.Millisecond); src.stop() }()
@@ -307,7 +320,7 @@ func TestFetchSourceGone(t *testing.T) {
 func TestFetchCancelled(t *testing.T) {
 	files, dump := sample()
 	src := newSource(t, files, dump)
-	rt := faulty.NewTransport(nil)
+	rt := faulty(t, src)
 	rt.Delay(50 * time.Millisecond)
 	to := filepath.Join(t.TempDir(), "out")
 	ctx, cancel := context.WithTimeout(t.Context(), 80*time.Millisecond)

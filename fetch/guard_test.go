@@ -95,12 +95,17 @@ func TestRemoteFilesStayOffTheLocalNetwork(t *testing.T) {
 	opt := guardOptions(t, tok, filepath.Join(t.TempDir(), "out"))
 	// The publication client gets to the real server; remote files use their own
 	// client, which this transport does not touch.
-	opt.Transport = &http.Transport{DialContext: func(ctx context.Context, network, _ string) (net.Conn, error) {
+	c, err := httpsrv.NewClientWith(tok.URL, httpsrv.ClientOptions{Transport: &http.Transport{DialContext: func(ctx context.Context, network, _ string) (net.Conn, error) {
 		return (&net.Dialer{}).DialContext(ctx, network, real.Host)
-	}}
+	}}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer c.Close()
+	opt.Remote = c
 	var sum *fetch.Summary
 	opt.Confirm = func(s *fetch.Summary) error { sum = s; return nil }
-	_, err := fetch.Run(t.Context(), opt)
+	_, err = fetch.Run(t.Context(), opt)
 	if !errors.Is(err, httpsrv.ErrForbiddenAddr) {
 		t.Fatalf("remote files on 127.0.0.1 from a public publication: %v, want ErrForbiddenAddr", err)
 	}

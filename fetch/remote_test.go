@@ -4,95 +4,191 @@ import (
 	"bytes"
 	"context"
 	"errors"
+	"io"
 	"io/fs"
 	"net"
 	"net/http"
 	"net/http/httptest"
 	"os"
 	"path/filepath"
-	"strings"
 	"testing"
+	"time"
 
-	"synco/chunkstore"
 	"synco/fetch"
+	"synco/fetch/remotetest"
 	"synco/httpsrv"
-	"synco/publish"
 )
 
-// TestRemoteFiles publishes some files by their public URL: the fetch downloads them
-// from there, checks them against the signed hash, and refuses a changed one.
-func TestRemoteFiles(t *testing.T) {
+// writeDir writes pub as publish --out lays it out: root and p/<pack>.
+func writeDir(t *testing.T, pub remotetest.Publication) string {
+	t.Helper()
 	dir := t.TempDir()
-	public := map[string][]byte{"img/a.jpg": bytes.Repeat([]byte("A"), 70_000), "img/b.jpg": []byte("bee")}
-	writeTree(t, dir, public)
-	writeTree(t, dir, map[string][]byte{"private.txt": []byte("only via synco")})
-
-	served := map[string][]byte{}
-	for k, v := range public {
-		served["/pub/"+k] = v
+	if err := os.MkdirAll(filepath.Join(dir, "p"), 0o755); err != nil {
+		t.Fatal(err)
 	}
-	site := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		b, ok := served[r.URL.Path]
-		if !ok {
-			http.NotFound(w, r)
-			return
+	if pub.Root != nil {
+		if err := os.WriteFile(filepath.Join(dir, "root"), pub.Root, 0o644); err != nil {
+			t.Fatal(err)
 		}
-		w.Write(b)
-	}))
-	defer site.Close()
+	}
+	for name, b := range pub.Packs {
+		if err := os.WriteFile(filepath.Join(dir, "p", name), b, 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
+	return dir
+}
 
-	st, err := publish.OpenState(t.TempDir())
+func serveDir(t *testing.T, pub remotetest.Publication) fetch.Remote {
+	return fetch.DirRemote(writeDir(t, pub))
+}
+
+// memPub is an httpsrv.Publication in memory.
+type memPub struct{ p remotetest.Publication }
+
+func (m memPub) Root() []byte { return m.p.Root }
+
+func (m memPub) OpenPack(name string) (httpsrv.Pack, error) {
+	b, ok := m.p.Packs[name]
+	if !ok {
+		return nil, fs.ErrNotExist
+	}
+	return memPack{bytes.NewReader(b)}, nil
+}
+
+type memPack struct{ *bytes.Reader }
+
+func (memPack) Close() error { return nil }
+
+func httpClient(t *testing.T, base string) *httpsrv.Client {
+	c, err := httpsrv.NewClientWith(base, httpsrv.ClientOptions{Parallel: 4})
 	if err != nil {
 		t.Fatal(err)
 	}
-	defer st.Close()
-	pub, _ := publish.NewPublication(st)
-	in := publish.Inputs{FileSets: []publish.FileSet{{Name: "files", Dir: dir, Public: func(rel string) (string, bool) {
-		if strings.HasPrefix(rel, "img/") {
-			return site.URL + "/pub/" + rel, true
-		}
-		return "", false
-	}}}}
-	res, err := publish.Build(t.Context(), pub, in, 2, nil)
-	if err != nil || res.Remote != 2 {
-		t.Fatalf("build: %+v, %v", res, err)
+	t.Cleanup(c.Close)
+	return c
+}
+
+// serveEmbedded serves pub with the embedded server on loopback.
+func serveEmbedded(t *testing.T, pub remotetest.Publication) fetch.Remote {
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
 	}
-	ln, _ := net.Listen("tcp", "127.0.0.1:0")
 	ctx, cancel := context.WithCancel(context.Background())
 	done := make(chan struct{})
-	go func() { httpsrv.Serve(ctx, ln, httpsrv.Handler(pub.Prefix, pub)); close(done) }()
-	defer func() { cancel(); <-done }()
-	tok := pub.Token("http://" + ln.Addr().String() + "/" + pub.Prefix)
-	opts := func(to string) fetch.Options {
-		cache, _ := chunkstore.OpenCache(filepath.Join(t.TempDir(), "c"))
-		return fetch.Options{Token: tok, To: to, Cache: cache, Parallel: 2,
-			Backoff: httpsrv.Backoff{Attempts: 2, Initial: 1e6, Max: 1e6}}
-	}
+	go func() { httpsrv.Serve(ctx, ln, httpsrv.Handler("pubprefix", memPub{pub})); close(done) }()
+	t.Cleanup(func() { cancel(); <-done })
+	return httpClient(t, "http://"+ln.Addr().String()+"/pubprefix")
+}
 
-	to := filepath.Join(t.TempDir(), "out")
-	stats, err := fetch.Run(t.Context(), opts(to))
+// serveStatic serves pub as publish --out writes it, with a plain static file
+// server (net/http.FileServer, as e2e/internal/staticsrv: a stand-in for nginx
+// or a bucket).
+func serveStatic(t *testing.T, pub remotetest.Publication) fetch.Remote {
+	dir := writeDir(t, pub)
+	srv := httptest.NewServer(http.StripPrefix("/sync", http.FileServer(http.Dir(dir))))
+	t.Cleanup(srv.Close)
+	return httpClient(t, srv.URL+"/sync")
+}
+
+func TestRemoteDir(t *testing.T)      { remotetest.Run(t, serveDir) }
+func TestRemoteEmbedded(t *testing.T) { remotetest.Run(t, serveEmbedded) }
+func TestRemoteStatic(t *testing.T)   { remotetest.Run(t, serveStatic) }
+
+var quick = httpsrv.Backoff{Attempts: 4, Initial: time.Millisecond, Max: 2 * time.Millisecond}
+
+// TestRemoteWrappers: the wrappers a fetch reads through, and the fault
+// injector doing nothing, keep the contract.
+func TestRemoteWrappers(t *testing.T) {
+	t.Run("retry(counting(faulty(dir)))", func(t *testing.T) {
+		remotetest.Run(t, func(t *testing.T, pub remotetest.Publication) fetch.Remote {
+			c, _ := fetch.CountingRemote(remotetest.NewFaulty(serveDir(t, pub)))
+			return fetch.RetryRemote(c, quick)
+		})
+	})
+	// Every third call fails, every body is cut short: retries and resumption
+	// still deliver exactly what the contract says.
+	t.Run("retry(faulty(embedded))", func(t *testing.T) {
+		remotetest.Run(t, func(t *testing.T, pub remotetest.Publication) fetch.Remote {
+			f := remotetest.NewFaulty(serveEmbedded(t, pub))
+			for n := 2; n < 10_000; n += 3 {
+				f.FailNth(n)
+			}
+			f.Truncate(50_000, io.ErrUnexpectedEOF)
+			return fetch.RetryRemote(f, httpsrv.Backoff{Attempts: 20, Initial: time.Millisecond, Max: time.Millisecond})
+		})
+	})
+}
+
+// TestRetryResumes: a body cut short is resumed where it stopped, a try that
+// delivered bytes does not count against the attempts, and a remote that keeps
+// failing without progress is given up on.
+func TestRetryResumes(t *testing.T) {
+	pub := remotetest.Sample()
+	big := pub.Packs["0big"]
+	f := remotetest.NewFaulty(serveDir(t, pub))
+	f.Truncate(1000, nil) // a clean EOF: the proxy hid the error
+	counted, counts := fetch.CountingRemote(f)
+	r := fetch.RetryRemote(counted, httpsrv.Backoff{Attempts: 2, Initial: time.Millisecond, Max: time.Millisecond})
+	body, err := r.Range(t.Context(), "0big", 10, 100_000)
 	if err != nil {
 		t.Fatal(err)
 	}
-	for rel, want := range public {
-		if got, _ := os.ReadFile(filepath.Join(to, "files", rel)); !bytes.Equal(got, want) {
-			t.Errorf("%s: %d bytes, want %d", rel, len(got), len(want))
-		}
+	got, err := io.ReadAll(body)
+	body.Close()
+	if err != nil || !bytes.Equal(got, big[10:100_010]) {
+		t.Fatalf("resumed range: %d bytes, %v", len(got), err)
 	}
-	if got, _ := os.ReadFile(filepath.Join(to, "files", "private.txt")); string(got) != "only via synco" {
-		t.Errorf("private.txt = %q", got)
-	}
-	if stats.FilesWritten != 3 || stats.BytesDownloaded < 70_000 {
-		t.Errorf("stats %+v", stats)
+	if req, n := counts(); req != 100 || n != 100_000 {
+		t.Errorf("%d requests, %d bytes; want 100 and 100000", req, n)
 	}
 
-	// The site now serves something else for a.jpg: refused, nothing written.
-	served["/pub/img/a.jpg"] = bytes.Repeat([]byte("B"), 70_000)
-	to2 := filepath.Join(t.TempDir(), "out")
-	if _, err := fetch.Run(t.Context(), opts(to2)); !errors.Is(err, fetch.ErrTampered) {
-		t.Fatalf("changed public file: %v, want ErrTampered", err)
+	f.Reset()
+	f.FailFrom(f.Calls() + 1)
+	if _, err := r.Range(t.Context(), "0big", 0, 10); !errors.Is(err, remotetest.ErrInjected) {
+		t.Errorf("a remote that keeps failing: %v", err)
 	}
-	if _, err := os.Stat(to2); !errors.Is(err, fs.ErrNotExist) {
-		t.Errorf("target exists after a refused fetch")
+	f.Reset()
+	f.FlipByte(3)
+	got, err = io.ReadAll(must(r.Range(t.Context(), "0big", 0, 10)))
+	if err != nil || got[3] != ^big[3] {
+		t.Errorf("flipped byte: %x, %v (a retry cannot tell; the fetch does)", got, err)
+	}
+}
+
+func must(rc io.ReadCloser, err error) io.ReadCloser {
+	if err != nil {
+		panic(err)
+	}
+	return rc
+}
+
+// TestFetchFromDir fetches a publication from the directory publish --out
+// writes (root and p/<pack>), through DirRemote: no server.
+func TestFetchFromDir(t *testing.T) {
+	files, dump := sample()
+	src := newSource(t, files, dump)
+	dir := t.TempDir()
+	if err := os.MkdirAll(filepath.Join(dir, "p"), 0o755); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(filepath.Join(dir, "root"), src.pub.Root(), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	for _, v := range src.pub.Packs() {
+		if err := v.WriteFile(filepath.Join(dir, "p", v.Name())); err != nil {
+			t.Fatal(err)
+		}
+	}
+	src.stop() // the directory alone
+	to := filepath.Join(t.TempDir(), "out")
+	st, err := fetch.Run(t.Context(), options(t, src, to, fetch.DirRemote(dir)))
+	if err != nil {
+		t.Fatal(err)
+	}
+	sameTree(t, to, files, dump)
+	if st.BytesDownloaded == 0 || st.Requests == 0 || st.ChunksDownloaded != st.ChunksTotal {
+		t.Errorf("stats %+v", st)
 	}
 }

@@ -14,6 +14,8 @@ import (
 	"sync/atomic"
 	"syscall"
 	"time"
+
+	"synco/manifest"
 )
 
 // Errors returned by the Client. Transport failures that are not one of these are
@@ -172,7 +174,7 @@ func (c *Client) Reached() bool { return c.reached.Load() }
 
 // Root fetches the sealed root object.
 func (c *Client) Root(ctx context.Context) ([]byte, error) {
-	resp, err := c.get(ctx, "get root", "root", "")
+	resp, err := c.get(ctx, "get root", manifest.RootObject, "")
 	if err != nil {
 		return nil, err
 	}
@@ -196,7 +198,7 @@ func (c *Client) Range(ctx context.Context, pack string, off, n int64) (io.ReadC
 		return nil, fmt.Errorf("get pack %q: invalid range", pack)
 	}
 	op := "get pack " + pack
-	resp, err := c.get(ctx, op, "p/"+pack, fmt.Sprintf("bytes=%d-%d", off, off+n-1))
+	resp, err := c.get(ctx, op, manifest.PackObject(pack), fmt.Sprintf("bytes=%d-%d", off, off+n-1))
 	if err != nil {
 		return nil, err
 	}

@@ -1,7 +1,8 @@
 // Package httpsrv is the HTTP side of a publication: a server that exposes exactly one
 // publication read-only, and the client the destination uses to read it.
 //
-// A publication lives under one unguessable base URL:
+// A publication lives under one unguessable base URL (manifest SPEC.md,
+// "Publication layout"; the names are manifest.RootObject and manifest.PackObject):
 //
 //	<base>/root          the sealed root object (small, re-read while the source prepares)
 //	<base>/p/<name>      packs: sealed chunks back to back, read with single-range GETs
@@ -33,6 +34,8 @@ import (
 	"strings"
 	"sync"
 	"time"
+
+	"synco/manifest"
 )
 
 // Publication is what a Handler serves. Implementations must be safe for concurrent use.
@@ -68,7 +71,7 @@ func Handler(prefix string, pub Publication) http.Handler {
 			return
 		}
 		switch {
-		case rest == "root":
+		case rest == manifest.RootObject:
 			b := pub.Root()
 			if b == nil {
 				http.NotFound(w, r)
@@ -77,8 +80,8 @@ func Handler(prefix string, pub Publication) http.Handler {
 			h.Set("Cache-Control", "no-store")
 			h.Set("Content-Type", "application/octet-stream")
 			http.ServeContent(w, r, "", time.Time{}, bytes.NewReader(b))
-		case strings.HasPrefix(rest, "p/") && validName(rest[2:]):
-			servePack(w, r, pub, rest[2:])
+		case strings.HasPrefix(rest, manifest.PackPrefix) && validName(rest[len(manifest.PackPrefix):]):
+			servePack(w, r, pub, rest[len(manifest.PackPrefix):])
 		default:
 			http.NotFound(w, r)
 		}

@@ -12,19 +12,10 @@ import (
 	"synco/manifest"
 )
 
-// ReservedDir is the top-level directory of a publication that holds synco's own
-// streams; inputs may not use the name, and fetch never writes it to the target.
-const ReservedDir = ".synco"
+// ErrReservedName is returned for an input named manifest.ReservedDir.
+var ErrReservedName = errors.New("publish: the name " + manifest.ReservedDir + " is reserved")
 
-// DictStreamPrefix followed by a chunkstore.DictID in hex names the stream that
-// ships a compression dictionary (sealed without one, like any chunk, so it dedupes
-// and is verified by the signed manifest). Fetch registers it before downloading.
-const DictStreamPrefix = ReservedDir + "/zstd-dict-"
-
-// ErrReservedName is returned for an input named ReservedDir.
-var ErrReservedName = errors.New("publish: the name " + ReservedDir + " is reserved")
-
-func reserved(p string) bool { return p == ReservedDir || isUnder(p, ReservedDir) }
+func reserved(p string) bool { return manifest.IsReserved(p) }
 
 // Dictionary training (chunkstore SPEC.md, "Dictionaries"): after the first publish
 // with at least minDictData bytes of database streams, TrainDict trains the store's
@@ -106,7 +97,7 @@ func (b *builder) dictStream(ctx context.Context) error {
 	if err != nil {
 		return fmt.Errorf("store dictionary: %w", err)
 	}
-	p := DictStreamPrefix + b.st.dict.String()
+	p := manifest.DictStream(b.st.dict)
 	b.streams = append(b.streams, manifest.Stream{Path: p, Kind: manifest.KindFile, Class: chunkstore.ClassMeta, Mode: 0o600, Size: n, Hash: hash, Chunks: refs})
 	return nil
 }

@@ -2,7 +2,6 @@ package publish
 
 import (
 	"context"
-	"encoding/json"
 	"errors"
 	"fmt"
 	"io"
@@ -41,16 +40,11 @@ func (b *builder) dump(ctx context.Context, d Dump) error {
 }
 
 func writeMarker(ctx context.Context, sink dumpers.Sink, d Dump) error {
-	w, err := sink.Create(ctx, DumpMarker)
+	w, err := sink.Create(ctx, manifest.DumpMarker)
 	if err != nil {
 		return err
 	}
-	m := struct {
-		Engine   string   `json:"engine"`
-		Format   int      `json:"format"`
-		Scrub    string   `json:"scrub,omitempty"`
-		Scrubbed []string `json:"scrubbed,omitempty"`
-	}{Engine: d.Engine, Format: 1}
+	m := manifest.DumpMarkerInfo{Engine: d.Engine}
 	if d.Scrub != nil {
 		on, cols := d.Scrub()
 		m.Scrub, m.Scrubbed = "off", cols
@@ -58,8 +52,7 @@ func writeMarker(ctx context.Context, sink dumpers.Sink, d Dump) error {
 			m.Scrub = "on"
 		}
 	}
-	b, _ := json.Marshal(m)
-	if _, err := w.Write(append(b, '\n')); err != nil {
+	if _, err := w.Write(manifest.DumpMarkerJSON(m)); err != nil {
 		return err
 	}
 	return w.Close()

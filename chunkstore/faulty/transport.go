@@ -12,7 +12,8 @@ import (
 // response bodies: failing the Nth request with an error or a status code,
 // truncating bodies, flipping a body byte, delaying responses. Headers,
 // including Content-Length, are passed on unchanged, as a faulty server or
-// proxy would.
+// proxy would. It tests HTTP clients; a fetch's faults are injected at its
+// Remote (fetch/remotetest.Faulty).
 type Transport struct {
 	base http.RoundTripper
 

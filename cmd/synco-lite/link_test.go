@@ -36,3 +36,19 @@ func TestNoReflectMethodLookup(t *testing.T) {
 		t.Errorf("%s looks up methods by reflection: the linker keeps every exported method", fn)
 	}
 }
+
+// TestNoDestinationPackages: synco-lite goes onto servers; it links none of the
+// destination's packages (what a fetch does is no business of the source, and
+// every package linked is code a compromised server could reach).
+func TestNoDestinationPackages(t *testing.T) {
+	out, err := exec.Command("go", "list", "-deps", ".").CombinedOutput()
+	if err != nil {
+		t.Fatalf("go list: %v\n%s", err, out)
+	}
+	for line := range strings.Lines(string(out)) {
+		switch pkg := strings.TrimSpace(line); pkg {
+		case "synco/fetch":
+			t.Errorf("synco-lite links %s", pkg)
+		}
+	}
+}

@@ -12,6 +12,7 @@ import (
 	"synco/chunkstore"
 	"synco/cmd/internal/cli"
 	"synco/fetch"
+	"synco/httpsrv"
 	"synco/manifest"
 )
 
@@ -66,7 +67,13 @@ func (c *FetchCmd) Run(env *cli.Env) error {
 	}
 	opt := fetch.Options{Token: tok, To: c.To, Parallel: c.Parallel, Delete: c.Delete}
 	if c.pull != nil {
-		opt.Transport = c.pull.transport
+		// synco pull: the publication is read over the channel's HTTP/2 transport.
+		client, err := httpsrv.NewClientWith(tok.URL, httpsrv.ClientOptions{Parallel: c.Parallel, Transport: c.pull.transport})
+		if err != nil {
+			return err
+		}
+		defer client.Close()
+		opt.Remote = client
 	}
 	var proj *project
 	if c.To == "" && c.DB == "" {

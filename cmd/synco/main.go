@@ -4,10 +4,21 @@
 package main
 
 import (
+	"errors"
 	"os"
 
 	"synco/cmd/internal/cli"
+	"synco/fetch"
 )
+
+// The destination's errors get their exit codes and hints from cli.Classify.
+func init() {
+	cli.Fetch = cli.FetchErrors{
+		Tampered: fetch.ErrTampered, CacheDamaged: fetch.ErrCacheDamaged, Stalled: fetch.ErrStalled,
+		TargetLocked: fetch.ErrTargetLocked, Replay: fetch.ErrReplay, UnsafePath: fetch.ErrUnsafePath,
+		SourceFailed: func(err error) bool { return errors.As(err, new(*fetch.SourceFailedError)) },
+	}
+}
 
 type grammar struct {
 	cli.Globals

@@ -94,15 +94,6 @@ func (s Spec) String() string {
 	return t + "=" + s.Rule.String()
 }
 
-// target is the spec without its rule: TABLE.COLUMN or TABLE.COLUMN[KEY=GLOB].
-func (s Spec) target() string {
-	t := s.Table + "." + s.Column
-	if s.KeyColumn != "" {
-		t += "[" + s.KeyColumn + "=" + s.KeyGlob + "]"
-	}
-	return t
-}
-
 // ParseSpec reads TABLE.COLUMN=RULE or TABLE.COLUMN[KEYCOLUMN=GLOB]=RULE. The
 // table is everything before the last dot of the target (PostgreSQL tables may be
 // schema-qualified: public.users.email). Errors wrap ErrBadRule.

@@ -17,7 +17,6 @@ import (
 	"synco/dumpers"
 	"synco/dumpers/mysql"
 	"synco/dumpers/postgres"
-	"synco/fetch"
 	"synco/httpsrv"
 	"synco/manifest"
 	"synco/publish"
@@ -39,12 +38,25 @@ const (
 	ExitInterrupted = 130 // Ctrl-C / SIGTERM
 )
 
+// FetchErrors are the destination's errors that Classify tells apart. The
+// synco binary sets Fetch (cmd/synco registers package fetch's); synco-lite
+// leaves it zero, so that it does not link the destination's package: a nil
+// sentinel matches no error.
+type FetchErrors struct {
+	Tampered, CacheDamaged, Stalled, TargetLocked, Replay, UnsafePath error
+	// SourceFailed reports whether err is (or wraps) a source's failure report.
+	SourceFailed func(err error) bool
+}
+
+// Fetch is set once by the synco binary before Main runs.
+var Fetch FetchErrors
+
 // Classify maps an error of the command cmd ("synco fetch", "synco-lite publish",
 // "synco cache gc", …) to its exit code and a hint for the user. Hints name only
 // that command's flags.
 func Classify(cmd string, err error) (code int, hint string) {
 	fetching, publishing := strings.HasSuffix(cmd, " fetch"), strings.HasSuffix(cmd, " publish")
-	var sf *fetch.SourceFailedError
+	fe := Fetch
 	switch {
 	case err == nil:
 		return ExitOK, ""
@@ -61,7 +73,7 @@ func Classify(cmd string, err error) (code int, hint string) {
 		return ExitTampered, "something between here and the source answered with another certificate (a TLS-intercepting proxy?), or the token is from another run of synco-lite; copy the token again"
 	case errors.Is(err, dumpers.ErrRefused):
 		return ExitTampered, "the source's dump holds a statement that synco's dumpers never write (it could act outside the imported database); nothing was installed. Is the source compromised? Tell its administrator"
-	case errors.Is(err, fetch.ErrReplay):
+	case errors.Is(err, fe.Replay):
 		return ExitTampered, "this token is for an older publication of the same source than one already fetched here (an old command from the shell history, or a replay); publish again on the source and use the new token"
 	case errors.Is(err, httpsrv.ErrForbiddenAddr):
 		return ExitTampered, "the publication names files on an address in this machine's or this network's private range; synco does not fetch those (a compromised source could reach your local services). Nothing was installed"
@@ -69,15 +81,15 @@ func Classify(cmd string, err error) (code int, hint string) {
 		return ExitTampered, "a server redirected synco to another host; synco stays on the publication's own hosts. Check proxies/CDNs in between"
 	case errors.Is(err, manifest.ErrRootAuth):
 		return ExitTampered, "the token does not belong to this publication, or the data was altered in transit; copy the token again"
-	case errors.Is(err, fetch.ErrCacheDamaged):
+	case errors.Is(err, fe.CacheDamaged):
 		return ExitLocal, "the local chunk cache was damaged (disk?); the bad chunk was removed: run the same command again"
-	case errors.Is(err, chunkstore.ErrCorrupt), errors.Is(err, fetch.ErrTampered), errors.Is(err, manifest.ErrFormat), errors.Is(err, manifest.ErrVersion):
+	case errors.Is(err, chunkstore.ErrCorrupt), errors.Is(err, fe.Tampered), errors.Is(err, manifest.ErrFormat), errors.Is(err, manifest.ErrVersion):
 		return ExitTampered, "data was altered between source and here; nothing was installed. Check proxies/CDNs in between, then retry"
 	case errors.Is(err, httpsrv.ErrUntrusted):
 		return ExitUnreachable, "the source's HTTPS certificate is not trusted on this machine (self-signed? expired? another name?); fix it on the web server, or publish with --tls for a certificate the token pins"
-	case errors.Is(err, fetch.ErrStalled):
+	case errors.Is(err, fe.Stalled):
 		return ExitUnreachable, "the source shows no progress: is synco-lite still running there (it may have been killed)? Publish again and use the new token"
-	case errors.Is(err, fetch.ErrTargetLocked):
+	case errors.Is(err, fe.TargetLocked):
 		return ExitLocal, "another synco fetch is writing into this directory; wait for it to finish, or choose another --to"
 	case errors.Is(err, httpsrv.ErrGone):
 		return ExitUnreachable, "the publication is gone: was synco-lite stopped? Publish again and use the new token"
@@ -95,9 +107,9 @@ func Classify(cmd string, err error) (code int, hint string) {
 		return ExitTampered, "synco-lite changed on the source after it was uploaded, or the upload was damaged; run again to upload it anew"
 	case errors.Is(err, remote.ErrAgent):
 		return ExitSourceFail, "fix it on the source: give the application's directory (where synco detect finds its framework and database), or see synco-lite publish --help"
-	case errors.As(err, &sf):
+	case fe.SourceFailed != nil && fe.SourceFailed(err):
 		return ExitSourceFail, "see the source's output for details"
-	case errors.Is(err, fetch.ErrUnsafePath):
+	case errors.Is(err, fe.UnsafePath):
 		return ExitLocal, "move the conflicting file or symlink away, or choose another --to"
 	case errors.Is(err, syscall.ENOSPC) && fetching:
 		return ExitLocal, "free some disk space (synco cache gc --max-size … helps) and run again: downloaded chunks are kept"

@@ -168,12 +168,12 @@ func (c *PublishCmd) inputs(env *Env) (publish.Inputs, error) {
 			return in, err
 		}
 	}
-	if c.scrubPlan != nil {
-		describeScrub(stderr, prog, c.scrubPlan)
-	}
 	d, check, err := c.dump(c.workers())
 	if err != nil {
 		return in, err
+	}
+	if c.scrubPlan != nil { // after the flags were checked: a usage error is one error and one hint
+		describeScrub(stderr, prog, c.scrubPlan)
 	}
 	if d != nil {
 		if err := check(env.Ctx); err != nil {

@@ -1,0 +1,222 @@
+package publish
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"io/fs"
+	"os"
+	"path"
+	"path/filepath"
+	"syscall"
+
+	"synco/chunkstore"
+	"synco/manifest"
+)
+
+// scan lists every entry to publish, in manifest order, with file sources in Hash's
+// place held by the path (resolved by file()).
+func (b *builder) scan(in Inputs) ([]manifest.Stream, error) {
+	var out []manifest.Stream
+	seen := map[string]bool{}
+	add := func(s manifest.Stream) error {
+		if err := manifest.ValidPath(s.Path); err != nil {
+			return fmt.Errorf("publish %q: %w", s.Path, err)
+		}
+		if reserved(s.Path) {
+			return fmt.Errorf("publish %q: %w", s.Path, ErrReservedName)
+		}
+		if seen[s.Path] {
+			return fmt.Errorf("publish %q: two inputs have this name", s.Path)
+		}
+		seen[s.Path] = true
+		out = append(out, s)
+		return nil
+	}
+	sources := map[string]string{}
+	for _, sf := range in.Streams {
+		fi, err := os.Stat(sf.Path)
+		if err != nil {
+			return nil, fmt.Errorf("publish stream %s: %w", sf.Name, err)
+		}
+		if !fi.Mode().IsRegular() {
+			return nil, fmt.Errorf("publish stream %s: %s is not a regular file", sf.Name, sf.Path)
+		}
+		if err := add(fileStream(sf.Name, fi, sf.Class)); err != nil {
+			return nil, err
+		}
+		sources[sf.Name] = sf.Path
+		b.total.Add(uint64(fi.Size()))
+	}
+	for _, fset := range in.FileSets {
+		err := filepath.WalkDir(fset.Dir, func(p string, d fs.DirEntry, err error) error {
+			if err != nil {
+				return err
+			}
+			rel, err := filepath.Rel(fset.Dir, p)
+			if err != nil {
+				return err
+			}
+			name := path.Join(fset.Name, filepath.ToSlash(rel))
+			fi, err := d.Info()
+			if err != nil {
+				return err
+			}
+			switch {
+			case fi.IsDir():
+				return add(manifest.Stream{Path: name, Kind: manifest.KindDir, Class: chunkstore.ClassFile, Mode: uint32(fi.Mode().Perm()), MTime: fi.ModTime().UnixNano()})
+			case fi.Mode().IsRegular() && fset.Skip != nil && fset.Skip(filepath.ToSlash(rel)):
+				b.res.Left++
+				return nil
+			case fi.Mode().IsRegular():
+				sources[name] = p
+				b.total.Add(uint64(fi.Size()))
+				s := fileStream(name, fi, chunkstore.ClassFile)
+				if fset.Public != nil {
+					if u, ok := fset.Public(filepath.ToSlash(rel)); ok && manifest.ValidURL(u) == nil {
+						s.Kind, s.URL = manifest.KindRemote, u
+					}
+				}
+				return add(s)
+			default:
+				b.res.Skipped = append(b.res.Skipped, p)
+				return nil
+			}
+		})
+		if err != nil {
+			return nil, fmt.Errorf("publish files %s: %w", fset.Name, err)
+		}
+	}
+	for _, d := range in.Dumps {
+		if reserved(d.Prefix) {
+			return nil, fmt.Errorf("publish database as %q: %w", d.Prefix, ErrReservedName)
+		}
+		if err := manifest.ValidPath(d.Prefix); err != nil || seen[d.Prefix] {
+			return nil, fmt.Errorf("publish database as %q: name is invalid or taken", d.Prefix)
+		}
+		seen[d.Prefix] = true
+	}
+	b.sources = sources
+	return out, nil
+}
+
+func fileStream(name string, fi fs.FileInfo, class chunkstore.Class) manifest.Stream {
+	return manifest.Stream{Path: name, Kind: manifest.KindFile, Class: class, Mode: uint32(fi.Mode().Perm()), MTime: fi.ModTime().UnixNano(), Size: uint64(fi.Size())}
+}
+
+// file fills in s (a KindFile from scan) from the stat cache or by reading the file.
+func (b *builder) file(ctx context.Context, s *manifest.Stream) error {
+	if s.Kind == manifest.KindRemote {
+		return b.remote(s)
+	}
+	if s.Kind != manifest.KindFile {
+		return nil
+	}
+	src := b.sources[s.Path]
+	f, err := os.Open(src)
+	if errors.Is(err, fs.ErrNotExist) {
+		return b.vanish(s, src) // deleted since the scan: a live upload directory
+	}
+	if err != nil {
+		return fmt.Errorf("read %s: %w", src, err)
+	}
+	defer f.Close()
+	fi, err := f.Stat()
+	if err != nil {
+		return fmt.Errorf("read %s: %w", src, err)
+	}
+	key := fmt.Sprintf("%d:%s", s.Class, src)
+	ent := statOf(fi, s.Class)
+	if old, ok := b.st.cache[key]; ok && old.sameFile(ent) && b.haveAll(old.Refs) {
+		s.Hash, s.Chunks, s.Size, s.MTime = old.Hash, old.Refs, uint64(old.Size), old.MTime
+		b.done.Add(uint64(old.Size))
+		old.Path = s.Path
+		b.mu.Lock()
+		b.cacheOut[key] = old
+		b.res.Reused++
+		b.res.Bytes += uint64(old.Size)
+		b.mu.Unlock()
+		return nil
+	}
+	// The file's last version, whose chunks a changed chunk may be a splice of:
+	// what was published at the same path (the source may be another directory,
+	// e.g. a new release's), else what was read from the same source file.
+	prev, ok := b.lastRefs[s.Path]
+	if !ok {
+		prev = b.st.cache[key].Refs
+	}
+	refs, hash, n, err := b.stream(ctx, f, s.Class, s.Path, prev)
+	if err != nil {
+		return fmt.Errorf("read %s: %w", src, err)
+	}
+	s.Hash, s.Chunks, s.Size = hash, refs, n
+	b.mu.Lock()
+	b.res.Bytes += n
+	if after, err := os.Stat(src); err == nil && statOf(after, s.Class).sameFile(ent) && n == uint64(ent.Size) {
+		ent.Hash, ent.Refs, ent.Path = hash, refs, s.Path
+		b.cacheOut[key] = ent
+	} // else: the file changed while we read it; publish what we read, cache nothing
+	b.mu.Unlock()
+	return nil
+}
+
+// vanish leaves out a file that was deleted after the scan listed it.
+func (b *builder) vanish(s *manifest.Stream, src string) error {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	if b.vanished == nil {
+		b.vanished = map[string]bool{}
+	}
+	b.vanished[s.Path] = true
+	b.res.Skipped = append(b.res.Skipped, src)
+	return nil
+}
+
+// remote hashes a file published by URL (it is read, but neither chunked nor sealed).
+func (b *builder) remote(s *manifest.Stream) error {
+	src := b.sources[s.Path]
+	f, err := os.Open(src)
+	if errors.Is(err, fs.ErrNotExist) {
+		return b.vanish(s, src)
+	}
+	if err != nil {
+		return fmt.Errorf("read %s: %w", src, err)
+	}
+	defer f.Close()
+	h := b.st.keys.StreamHash()
+	n, err := io.Copy(h, f)
+	if err != nil {
+		return fmt.Errorf("read %s: %w", src, err)
+	}
+	copy(s.Hash[:], h.Sum(nil))
+	s.Size = uint64(n)
+	b.done.Add(uint64(n))
+	b.mu.Lock()
+	b.res.Bytes += uint64(n)
+	b.res.Remote++
+	b.mu.Unlock()
+	return nil
+}
+
+func statOf(fi fs.FileInfo, class chunkstore.Class) statEntry {
+	e := statEntry{Class: class, Size: fi.Size(), MTime: fi.ModTime().UnixNano()}
+	if st, ok := fi.Sys().(*syscall.Stat_t); ok {
+		e.Ino, e.Dev = uint64(st.Ino), uint64(st.Dev)
+		e.CTime = ctime(st)
+	}
+	return e
+}
+
+func (e statEntry) sameFile(o statEntry) bool {
+	return e.Class == o.Class && e.Size == o.Size && e.MTime == o.MTime && e.CTime == o.CTime && e.Ino == o.Ino && e.Dev == o.Dev
+}
+
+func (b *builder) haveAll(refs []manifest.Ref) bool {
+	for _, r := range refs {
+		if _, ok := b.st.packs.Locate(r.ID); !ok {
+			return false
+		}
+	}
+	return true
+}

@@ -1,0 +1,376 @@
+package publish
+
+import (
+	"bytes"
+	"context"
+	"fmt"
+	"io"
+	"slices"
+	"sync"
+	"sync/atomic"
+
+	"synco/chunkstore"
+	"synco/manifest"
+)
+
+// stream chunks r, sealing and storing the chunks the store lacks, and returns
+// its chunk list, keyed hash and size. The chunks go through a sealer: sealed
+// in parallel, stored in stream order. ClassDB chunks are sealed with the
+// store's dictionary, or sampled to train one.
+//
+// Splices: a new chunk that is an edit of a chunk of the last publish is also
+// stored as a splice of that chunk, which a destination that synced last time
+// downloads instead (bench/RESULTS.md, "Delta chunks": an edited row then costs
+// ≈ 300 bytes, not a whole chunk). For a database stream (ClassDB, path not
+// empty) the base is found by the chunk's first or last bytes; for a file, prev
+// is its last version's chunk list and the base is the chunk at the same offset.
+func (b *builder) stream(ctx context.Context, r io.Reader, class chunkstore.Class, path string, prev []manifest.Ref) ([]manifest.Ref, chunkstore.ID, uint64, error) {
+	h := b.st.keys.StreamHash()
+	s := b.newSealer(ctx, class, path != "", prev)
+	var n uint64
+	// The cuts of a long file are found by as many goroutines as seal: the
+	// chunker was 31 % of a daily publish's CPU, in one goroutine per stream
+	// (measured: a daily publish of the bench's 315 MB dump 14 % sooner). A
+	// database's table streams (pipes) already run side by side; splitting them
+	// in parallel made no publish faster and cost 11–16 MiB more memory.
+	splitters := cap(b.sem) / 2
+	if _, pipe := r.(*io.PipeReader); pipe {
+		splitters = 1
+	}
+	err := b.st.splitter.SplitParallel(ctx, r, class, splitters, func(c []byte) error {
+		h.Write(c)
+		n += uint64(len(c))
+		b.done.Add(uint64(len(c)))
+		return s.add(c, n-uint64(len(c)))
+	})
+	refs, serr := s.close()
+	if err == nil {
+		err = serr
+	}
+	var sum chunkstore.ID
+	copy(sum[:], h.Sum(nil))
+	return refs, sum, n, err
+}
+
+// A sealer seals the chunks of one stream in parallel (b.sem bounds the
+// sealing goroutines of all streams) and stores them in stream order, so a
+// stream's new chunks lie in order in the packs: a destination fetches them
+// with few range requests and writes them out in long runs. The order is a
+// channel of result channels, one per chunk in stream order, that one storer
+// goroutine drains; its capacity (the window) bounds the chunks of the stream
+// read but not yet stored, and so memory.
+type sealer struct {
+	b      *builder
+	ctx    context.Context
+	db     bool              // a database stream: bases by content, chunks indexed for the next run
+	dict   chunkstore.DictID // to seal with
+	sample bool              // ClassDB without a dictionary: sample chunks to train one
+	prevAt func(off uint64) []chunkstore.ID
+	// A file rewritten as a whole would open every old chunk for nothing: after
+	// fileMisses tries in a row without a splice, a stream tries no more.
+	misses atomic.Int32
+
+	order  chan chan sealedChunk // in stream order
+	stored chan struct{}         // closed when the storer is done
+
+	mu   sync.Mutex
+	refs []manifest.Ref // IDs filled in as stored
+	err  error          // the first failure to store
+
+	splices spliceBatch // the storer's
+}
+
+// sealedChunk is a chunk of a stream, sealed (or found in the store).
+type sealedChunk struct {
+	i      int // its index in the stream
+	id     chunkstore.ID
+	out    *[]byte // sealed's buffer; nil: the store has the chunk
+	sealed []byte
+	sout   *[]byte // splice's buffer, if any
+	splice []byte  // nil: none
+	base   chunkstore.ID
+}
+
+func (b *builder) newSealer(ctx context.Context, class chunkstore.Class, named bool, prev []manifest.Ref) *sealer {
+	s := &sealer{
+		b: b, ctx: ctx, prevAt: prevChunks(prev),
+		db:     class == chunkstore.ClassDB && named,
+		order:  make(chan chan sealedChunk, 4*cap(b.sem)-1), // and one the storer waits for
+		stored: make(chan struct{}),
+	}
+	if class == chunkstore.ClassDB {
+		s.dict = b.st.dict
+		s.sample = s.dict == (chunkstore.DictID{})
+	}
+	go s.store()
+	return s
+}
+
+// add seals chunk c, at offset off of the stream, in a goroutine of its own
+// and queues it to be stored. c is copied.
+func (s *sealer) add(c []byte, off uint64) error {
+	s.mu.Lock()
+	i := len(s.refs)
+	s.refs = append(s.refs, manifest.Ref{Len: uint32(len(c))})
+	err := s.err
+	s.mu.Unlock()
+	if err != nil {
+		return err
+	}
+	res := make(chan sealedChunk, 1)
+	select {
+	case s.order <- res: // waits while the window is full
+	case <-s.ctx.Done():
+		return s.ctx.Err()
+	}
+	select {
+	case s.b.sem <- struct{}{}:
+	case <-s.ctx.Done():
+		res <- sealedChunk{i: i} // the storer is waiting for it; ctx's error ends the stream
+		return s.ctx.Err()
+	}
+	buf := getBuf()
+	data := append((*buf)[:0], c...)
+	if s.sample {
+		s.b.sampler.add(data)
+	}
+	var cands []chunkstore.ID
+	if !s.db && s.misses.Load() < fileMisses {
+		cands = s.prevAt(off)
+	}
+	go func() {
+		res <- s.seal(i, buf, data, cands)
+		<-s.b.sem
+	}()
+	return nil
+}
+
+// seal seals data (in buf) unless the store has it, and a splice of it
+// against one of cands (database streams: the bases of the chunk's content).
+func (s *sealer) seal(i int, buf *[]byte, data []byte, cands []chunkstore.ID) sealedChunk {
+	b := s.b
+	r := sealedChunk{i: i, id: b.st.keys.ID(data)}
+	if s.db {
+		b.dbChunks.add(r.id, data)
+	}
+	if _, ok := b.st.packs.Locate(r.id); !ok {
+		r.out = getBuf()
+		r.sealed = b.st.keys.SealWith((*r.out)[:0], r.id, data, s.dict)
+		if s.db {
+			cands = b.st.bases.candidates(data)
+		}
+		if len(cands) > 0 {
+			r.sout = getBuf()
+			*r.sout, r.splice, r.base = b.splice((*r.sout)[:0], r.id, data, s.dict, len(r.sealed), cands)
+			if r.splice == nil {
+				s.misses.Add(1)
+			} else {
+				s.misses.Store(0)
+			}
+		}
+	}
+	putBuf(buf, data)
+	return r
+}
+
+// store stores the sealed chunks in stream order; after a failure it only
+// drains them.
+func (s *sealer) store() {
+	defer close(s.stored)
+	for res := range s.order {
+		r := <-res
+		s.mu.Lock()
+		s.refs[r.i].ID = r.id
+		failed := s.err != nil
+		s.mu.Unlock()
+		if r.out == nil {
+			continue
+		}
+		var err error
+		if !failed {
+			err = s.put(r)
+		}
+		putBuf(r.out, r.sealed)
+		if r.sout != nil {
+			putBuf(r.sout, *r.sout)
+		}
+		if err != nil {
+			s.fail(fmt.Errorf("store chunk: %w", err))
+		}
+	}
+}
+
+func (s *sealer) fail(err error) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if s.err == nil {
+		s.err = err
+	}
+}
+
+// put stores a sealed chunk that the store lacks, or queues it with its splice.
+func (s *sealer) put(r sealedChunk) error {
+	b := s.b
+	if r.splice == nil {
+		if err := b.st.packs.Put(s.ctx, r.id, r.sealed); err != nil { // copies sealed
+			return err
+		}
+	} else {
+		// A chunk with a splice is stored later, in a run of such chunks after
+		// a run of their splices: a destination that synced last time downloads
+		// the splices and skips those chunks, and one that did not the other
+		// way round, both in long ranges (measured on the bench's day 2:
+		// interleaved, 1,699 requests instead of 18).
+		s.splices.add(manifest.Variant{ID: r.id, Base: r.base, Obj: b.st.keys.SpliceID(r.id, r.base)}, r.splice, r.sealed)
+		if s.splices.size >= spliceRun {
+			if err := b.putSplices(s.ctx, &s.splices); err != nil {
+				return err
+			}
+		}
+	}
+	b.mu.Lock()
+	if !b.sealed[r.id] { // the same new chunk may be sealed twice at once
+		b.sealed[r.id] = true
+		b.res.NewChunks++
+	}
+	b.mu.Unlock()
+	return nil
+}
+
+// close waits until every chunk added is stored, stores the splices held
+// back, and returns the stream's chunk list and the first failure.
+func (s *sealer) close() ([]manifest.Ref, error) {
+	close(s.order)
+	<-s.stored
+	err := s.err
+	if err == nil {
+		err = s.b.putSplices(s.ctx, &s.splices)
+	}
+	return s.refs, err
+}
+
+// spliceRun is the most bytes of splices and their chunks a stream holds back
+// before storing them.
+const spliceRun = 4 << 20
+
+// spliceBatch holds a stream's splices and their chunks until they are stored
+// together.
+type spliceBatch struct {
+	vs            []manifest.Variant
+	splice, chunk [][]byte // sealed
+	size          int
+}
+
+func (sb *spliceBatch) add(v manifest.Variant, splice, chunk []byte) {
+	sb.vs = append(sb.vs, v)
+	sb.splice = append(sb.splice, bytes.Clone(splice))
+	sb.chunk = append(sb.chunk, bytes.Clone(chunk))
+	sb.size += len(splice) + len(chunk)
+}
+
+// putSplices stores the batch, splices first, and records its variants.
+func (b *builder) putSplices(ctx context.Context, sb *spliceBatch) error {
+	for i, v := range sb.vs {
+		if err := b.st.packs.Put(ctx, v.Obj, sb.splice[i]); err != nil {
+			return err
+		}
+	}
+	for i, v := range sb.vs {
+		if err := b.st.packs.Put(ctx, v.ID, sb.chunk[i]); err != nil {
+			return err
+		}
+	}
+	b.mu.Lock()
+	b.variants = append(b.variants, sb.vs...)
+	b.mu.Unlock()
+	*sb = spliceBatch{}
+	return nil
+}
+
+// liveVariants returns the splices put in this run of chunks the publication
+// uses, sorted by chunk ID, one per chunk.
+func (b *builder) liveVariants(ids map[chunkstore.ID]bool) []manifest.Variant {
+	vs := slices.DeleteFunc(b.variants, func(v manifest.Variant) bool { return !ids[v.ID] })
+	slices.SortFunc(vs, func(x, y manifest.Variant) int { return bytes.Compare(x.ID[:], y.ID[:]) })
+	vs = slices.CompactFunc(vs, func(x, y manifest.Variant) bool { return x.ID == y.ID })
+	b.res.Splices = len(vs)
+	return vs
+}
+
+// splice appends to dst the sealed splice of chunk id (plaintext plain) against
+// the first of cands (chunks of the last publish: for a database chunk those
+// that share its first or last bytes, see baseIndex; for a file's chunk the one
+// at the same offset of the file's last version) that gives one, and returns it
+// and that base; a nil splice when none does, it would not be smaller than
+// sealedLen, or the base cannot be read. buf is dst's memory, grown or not, for
+// the caller to reuse: a buffer given back to the pool empty would make every
+// later chunk allocate (measured: a publish 16 % slower).
+func (b *builder) splice(dst []byte, id chunkstore.ID, plain []byte, dict chunkstore.DictID, sealedLen int, cands []chunkstore.ID) (buf, splice []byte, base chunkstore.ID) {
+	buf = dst
+	for _, cand := range cands {
+		if cand == id {
+			continue
+		}
+		sealedBase, err := b.st.packs.Get(context.Background(), cand)
+		if err != nil {
+			continue // pruned since: the last publish used it, this store may not have it
+		}
+		bp := getBuf()
+		basePlain, err := b.st.keys.Open((*bp)[:0], cand, sealedBase)
+		if err != nil {
+			bufs.Put(bp)
+			continue
+		}
+		sp, ok := b.st.keys.SealSplice(dst, id, plain, cand, basePlain, dict)
+		putBuf(bp, basePlain)
+		if cap(sp) > cap(buf) {
+			buf = sp[:0]
+		}
+		if ok && len(sp) < sealedLen {
+			return buf, sp, cand
+		}
+	}
+	return buf, nil, chunkstore.ID{}
+}
+
+// bufs recycles chunk and sealed-chunk buffers (*[]byte): a cold publish of a
+// 300 MB dump otherwise allocates twice that for the collector to clear.
+var bufs sync.Pool
+
+func getBuf() *[]byte {
+	if b, ok := bufs.Get().(*[]byte); ok {
+		return b
+	}
+	return new([]byte)
+}
+
+// putBuf returns b, whose contents grew to used, to the pool.
+func putBuf(b *[]byte, used []byte) {
+	*b = used[:0]
+	bufs.Put(b)
+}
+
+// fileMisses is how many chunks of a changed file in a row may find no splice
+// before the rest of the file is not tried: an edit in place or an append
+// splices its first new chunk, a file written anew none.
+const fileMisses = 4
+
+// prevChunks returns a lookup of the chunk of prev (a file's chunk list) that
+// holds offset off: the base to try for a changed chunk starting there. An edit
+// in place, or an append, keeps the chunks before it, so the new chunk starts
+// where the old one did.
+func prevChunks(prev []manifest.Ref) func(off uint64) []chunkstore.ID {
+	ends := make([]uint64, len(prev))
+	var end uint64
+	for i, r := range prev {
+		end += uint64(r.Len)
+		ends[i] = end
+	}
+	return func(off uint64) []chunkstore.ID {
+		i, _ := slices.BinarySearch(ends, off+1)
+		if i >= len(prev) {
+			return nil
+		}
+		return []chunkstore.ID{prev[i].ID}
+	}
+}
