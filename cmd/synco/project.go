@@ -38,11 +38,12 @@ type project struct {
 
 // projectFile is .synco.yml in the project root.
 type projectFile struct {
-	PostInstall []string `yaml:"post_install"`
+	PostInstall []string          `yaml:"post_install"`
+	Rewrite     map[string]string `yaml:"rewrite"` // FROM → TO, see RewriteFlags
 }
 
 // prepare detects the local project and fills opt to install into it.
-func (c *ProjectInstall) prepare(env *cli.Env, opt *fetch.Options, sel TableFlags) (*project, error) {
+func (c *ProjectInstall) prepare(env *cli.Env, opt *fetch.Options, sel TableFlags, rf RewriteFlags) (*project, error) {
 	p, err := cli.DetectProject(c.Dir)
 	if errors.Is(err, frameworks.ErrNotFound) {
 		return nil, &cli.UsageError{Msg: "no --to or --db given, and " + withoutPublishAdvice(err),
@@ -52,12 +53,16 @@ func (c *ProjectInstall) prepare(env *cli.Env, opt *fetch.Options, sel TableFlag
 		return nil, &cli.UsageError{Msg: "no --to or --db given, and " + err.Error()}
 	}
 	pr := &project{p: p}
+	var pf projectFile
 	if cfg, err := os.ReadFile(filepath.Join(p.Root, ".synco.yml")); err == nil {
-		var pf projectFile
 		if err := yaml.Unmarshal(cfg, &pf); err != nil {
 			return nil, &cli.UsageError{Msg: fmt.Sprintf(".synco.yml: %v", err)}
 		}
 		pr.post = pf.PostInstall
+	}
+	rw, err := newURLRewrite(rf, pf.Rewrite)
+	if err != nil {
+		return nil, err
 	}
 	pr.post = append(pr.post, c.PostInstall...)
 	if c.NoPost {
@@ -96,7 +101,8 @@ func (c *ProjectInstall) prepare(env *cli.Env, opt *fetch.Options, sel TableFlag
 			fmt.Fprintf(env.Stderr, "%s: the local project has no database configured: the database is skipped\n", env.Prog)
 		} else {
 			dsn = p.DB.Redacted()
-			if opt.Import, err = importer(p.DB.DSN, nil, sel, warner(env), noter(env)); err != nil {
+			rw.wordpress(env.Ctx, p)
+			if opt.Import, err = importer(p.DB.DSN, nil, sel, rw, warner(env), noter(env)); err != nil {
 				return nil, err
 			}
 			if sel.partial() {
@@ -106,6 +112,9 @@ func (c *ProjectInstall) prepare(env *cli.Env, opt *fetch.Options, sel TableFlag
 	}
 	opt.Confirm = func(s *fetch.Summary) error {
 		showSummary(env, s, dsn, opt.Delete, risk)
+		if dsn != "" {
+			rw.show(env.Stderr, s)
+		}
 		if c.DryRun {
 			return fetch.ErrStopped
 		}
@@ -146,11 +155,14 @@ func (r replan) Error() string { return "sync a selection" }
 
 // show prints the summary for --dry-run with --to/--db; risk is what
 // riskyTarget said about --to.
-func (c *ProjectInstall) show(env *cli.Env, s *fetch.Summary, db, risk string) {
+func (c *ProjectInstall) show(env *cli.Env, s *fetch.Summary, db, risk string, rw *urlRewrite) {
 	if db != "" {
 		db = "the local --db"
 	}
 	showSummary(env, s, db, c.Delete, risk)
+	if db != "" {
+		rw.show(env.Stderr, s)
+	}
 }
 
 // riskyTarget warns on stderr when dir, the directory a fetch writes into (what
