@@ -98,7 +98,16 @@ func (c *FetchCmd) Run(env *cli.Env) error {
 			risk = riskyTarget(env, "--to", c.To, c.Delete)
 		}
 		if c.DryRun {
-			opt.Confirm = func(s *fetch.Summary) error { c.show(env, s, c.DB, risk, rw); return fetch.ErrStopped }
+			opt.Confirm = func(s *fetch.Summary) error {
+				if err := c.show(env, s, c.DB, risk, rw); err != nil {
+					return err
+				}
+				return fetch.ErrStopped
+			}
+		} else if c.DB != "" {
+			// An engine mismatch is said before anything is downloaded.
+			local := probeDB(env.Ctx, "the local --db", c.DB)
+			opt.Confirm = func(s *fetch.Summary) error { return checkEngines(s, local) }
 		}
 	}
 	cacheDir := c.Cache

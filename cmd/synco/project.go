@@ -110,8 +110,15 @@ func (c *ProjectInstall) prepare(env *cli.Env, opt *fetch.Options, sel TableFlag
 			}
 		}
 	}
+	local := localDB{}
+	if p.DB != nil && dsn != "" {
+		local = probeDB(env.Ctx, dsn, p.DB.DSN)
+	}
 	opt.Confirm = func(s *fetch.Summary) error {
-		showSummary(env, s, dsn, opt.Delete, risk)
+		if err := checkEngines(s, local); err != nil {
+			return err
+		}
+		showSummary(env, s, local, opt.Delete, risk)
 		if dsn != "" {
 			rw.show(env.Stderr, s)
 		}
@@ -155,14 +162,19 @@ func (r replan) Error() string { return "sync a selection" }
 
 // show prints the summary for --dry-run with --to/--db; risk is what
 // riskyTarget said about --to.
-func (c *ProjectInstall) show(env *cli.Env, s *fetch.Summary, db, risk string, rw *urlRewrite) {
+func (c *ProjectInstall) show(env *cli.Env, s *fetch.Summary, db, risk string, rw *urlRewrite) error {
+	local := localDB{}
 	if db != "" {
-		db = "the local --db"
+		local = probeDB(env.Ctx, "the local --db", db)
 	}
-	showSummary(env, s, db, c.Delete, risk)
+	if err := checkEngines(s, local); err != nil {
+		return err
+	}
+	showSummary(env, s, local, c.Delete, risk)
 	if db != "" {
 		rw.show(env.Stderr, s)
 	}
+	return nil
 }
 
 // riskyTarget warns on stderr when dir, the directory a fetch writes into (what
@@ -200,21 +212,22 @@ func same(a, b string) bool {
 	return err == nil && os.SameFile(fa, fb)
 }
 
-func showSummary(env *cli.Env, s *fetch.Summary, db string, del bool, risk string) {
+func showSummary(env *cli.Env, s *fetch.Summary, db localDB, del bool, risk string) {
 	w, prog := env.Stderr, env.Prog
 	fmt.Fprintf(w, "%s: this will:\n", prog)
 	if risk != "" {
 		fmt.Fprintf(w, "  - %s\n", risk)
 	}
 	for _, d := range s.Dumps {
-		fmt.Fprintf(w, "  - replace the database %s with the published %s dump (%s)\n", db, d.Engine, cli.FormatSize(s.DumpBytes))
+		fmt.Fprintf(w, "  - %s\n", dbLine(d, db, s.DumpBytes))
 		fmt.Fprintf(w, "    (%s)\n", scrubNote(d))
 	}
 	if s.Files > 0 {
-		fmt.Fprintf(w, "  - write %d files (%s), replacing %d existing ones\n", s.Files, cli.FormatSize(s.FileBytes), len(s.Replaced))
+		fmt.Fprintf(w, "  - write %s (%s), replacing %d existing ones\n", plural(s.Files, "file"), cli.FormatSize(s.FileBytes), len(s.Replaced))
+		fileLines(w, s, 20)
 	}
 	if s.Unchanged > 0 {
-		fmt.Fprintf(w, "  - leave %d files that are already up to date\n", s.Unchanged)
+		fmt.Fprintf(w, "  - leave %s that are already up to date\n", plural(s.Unchanged, "file"))
 	}
 	if del {
 		fmt.Fprintf(w, "  - delete %d local files the source does not have\n", len(s.Deleted))
@@ -226,7 +239,7 @@ func showSummary(env *cli.Env, s *fetch.Summary, db string, del bool, risk strin
 			fmt.Fprintf(w, "      %s\n", cli.Clean(d))
 		}
 	}
-	fmt.Fprintf(w, "  - download about %s (the rest is in the local cache)\n", cli.FormatSize(s.DownloadBytes))
+	fmt.Fprintf(w, "  - %s\n", downloadLine(s))
 	if len(s.Skipped) > 0 {
 		fmt.Fprintf(w, "  - skip what the source published but has no place here: %s\n", cli.Clean(strings.Join(s.Skipped, ", ")))
 	}
