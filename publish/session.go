@@ -27,9 +27,9 @@ type SessionConfig struct {
 	// Keep leaves what the targets added with Expose hold when the session closes.
 	Keep bool
 	// Trained, if set, is called when the training of the store's dictionary that
-	// follows a successful Build ends, with its error (nil: trained, or nothing to
-	// train). Publishing works without a dictionary.
-	Trained func(err error)
+	// follows a successful Build ends (State.TrainDict): whether it trained one, and
+	// its error. Publishing works without a dictionary.
+	Trained func(trained bool, err error)
 }
 
 // Session is one run of a publisher: it holds the store (State) locked, one
@@ -52,6 +52,7 @@ type Session struct {
 	served      chan struct{} // closed when serving ended; serveErr is set then
 	serveErr    error
 	training    sync.WaitGroup
+	closed      bool
 }
 
 // OpenSession opens (or creates) the state directory cfg.StateDir and locks it,
@@ -159,9 +160,9 @@ func (s *Session) Build(ctx context.Context, in Inputs, workers int, progress fu
 	s.training.Add(1)
 	go func() {
 		defer s.training.Done()
-		_, err := s.st.TrainDict()
+		trained, err := s.st.TrainDict()
 		if s.cfg.Trained != nil {
-			s.cfg.Trained(err)
+			s.cfg.Trained(trained, err)
 		}
 		// Measured on a 590 MB database: 129 MiB resident while serving before,
 		// 38 MiB after.
@@ -174,8 +175,12 @@ func (s *Session) Build(ctx context.Context, in Inputs, workers int, progress fu
 // publication that is not Ready (nor Failed) Failed with StoppedReason — so a
 // destination waiting for it stops with the source's failure — before stopping
 // the server and removing what the exposed targets hold (unless
-// SessionConfig.Keep), then releases the store.
+// SessionConfig.Keep), then releases the store. Closing again does nothing.
 func (s *Session) Close() error {
+	if s.closed {
+		return nil
+	}
+	s.closed = true
 	s.training.Wait()
 	var errs []error
 	if st, _ := s.pub.State(); st != manifest.StateReady && st != manifest.StateFailed {

@@ -344,8 +344,8 @@ func (c *PublishCmd) openSession(env *Env) (*publish.Session, error) {
 }
 
 // trainWarning says when training the store's dictionary failed.
-func trainWarning(env *Env) func(error) {
-	return func(err error) {
+func trainWarning(env *Env) func(bool, error) {
+	return func(_ bool, err error) {
 		if err != nil {
 			fmt.Fprintf(env.Stderr, "%s: warning: %v (publishing works without it)\n", env.Prog, err)
 		}
