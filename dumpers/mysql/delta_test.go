@@ -1,0 +1,123 @@
+package mysql_test
+
+import (
+	"database/sql"
+	"strconv"
+	"testing"
+
+	"synco/dumpers"
+	"synco/dumpers/dumperstest"
+	"synco/dumpers/mysql"
+)
+
+// deltaSource creates a source database with tables a delta must handle: an
+// integer key with awkward values, a composite string key, a table without changes.
+func deltaSource(t *testing.T) (string, func(q string)) {
+	db := server(t)
+	src := newDB(t, db, "dsrc")
+	exec := func(q string) { t.Helper(); mustExec(t, db, "USE `"+src+"`; "+q) }
+	exec("CREATE TABLE t (id INT AUTO_INCREMENT PRIMARY KEY, s TEXT, b BLOB, n DECIMAL(10,2), UNIQUE KEY (n)) ENGINE=InnoDB")
+	exec("CREATE TABLE c (k VARCHAR(20) COLLATE utf8mb4_general_ci, i INT, v VARCHAR(20), PRIMARY KEY (k, i)) ENGINE=InnoDB")
+	exec("CREATE TABLE same (id INT PRIMARY KEY, v INT) ENGINE=InnoDB")
+	exec("CREATE VIEW vt AS SELECT id FROM t")
+	for i := 1; i <= 300; i++ {
+		exec("INSERT INTO t (s, b, n) VALUES (CONCAT('row ', " + itoa(i) + ", ' it''s\\nmulti;line'), UNHEX('00FF27'), " + itoa(i) + ")")
+		exec("INSERT INTO c VALUES (CONCAT('k', " + itoa(i%7) + "), " + itoa(i) + ", 'v')")
+	}
+	exec("INSERT INTO same VALUES (1, 1), (2, 2)")
+	return src, exec
+}
+
+func itoa(i int) string { return strconv.Itoa(i) }
+
+// edit changes the source: updates (one swaps unique values), deletes, inserts in
+// the middle and at the end, a key whose case changes.
+func edit(exec func(string)) {
+	exec("UPDATE t SET s = 'changed '';--' WHERE id IN (3, 50, 299)")
+	exec("UPDATE t SET n = -1 WHERE id = 10; UPDATE t SET n = 10 WHERE id = 11; UPDATE t SET n = 11 WHERE id = 10")
+	exec("DELETE FROM t WHERE id IN (1, 100, 101, 102)")
+	exec("INSERT INTO t (id, s, b, n) VALUES (101, NULL, '', 1001), (400, 'new', NULL, 400.5)")
+	exec("UPDATE c SET k = 'K1' WHERE k = 'k1' AND i = 1")
+	exec("DELETE FROM c WHERE i BETWEEN 20 AND 40")
+	exec("INSERT INTO c VALUES ('a', 0, 'first'), ('zz', 9, 'last')")
+}
+
+func install(t *testing.T, target string, src dumpers.Source) dumpers.Installed {
+	t.Helper()
+	inst, err := mysql.Install(t.Context(), cfgFor(t, target), src, nil)
+	if err != nil {
+		t.Fatalf("install: %v", err)
+	}
+	return inst
+}
+
+// reference is what a full import of m gives.
+func reference(t *testing.T, m *dumperstest.Mem) map[string]string {
+	db := server(t)
+	ref := newDB(t, db, "dref")
+	if err := mysql.Import(t.Context(), cfgFor(t, ref), m, nil); err != nil {
+		t.Fatal(err)
+	}
+	return checksums(t, db, ref)
+}
+
+func withoutRecord(m map[string]string) map[string]string {
+	delete(m, mysql.RecordTable)
+	return m
+}
+
+func TestDeltaInstall(t *testing.T) {
+	db := server(t)
+	src, exec := deltaSource(t)
+	h := dumperstest.NewHistory()
+	target := newDB(t, db, "dtgt")
+
+	v1 := dump(t, src, dumpers.Options{})
+	if inst := install(t, target, h.Source(v1)); inst.Mode != "full" {
+		t.Fatalf("first install: %+v", inst)
+	}
+	edit(exec)
+	v2 := dump(t, src, dumpers.Options{})
+	inst := install(t, target, h.Source(v2))
+	if inst.Mode != "delta" {
+		t.Fatalf("second install: %+v, want a delta", inst)
+	}
+	if len(inst.Tables) != 2 || inst.Deleted == 0 || inst.Inserted == 0 {
+		t.Errorf("delta: %+v", inst)
+	}
+	equalMaps(t, "delta vs full import", reference(t, v2), withoutRecord(checksums(t, db, target)))
+	if a, b := queryString(t, db, "SELECT AUTO_INCREMENT FROM information_schema.TABLES WHERE TABLE_SCHEMA = ? AND TABLE_NAME = 't'", target),
+		queryString(t, db, "SELECT AUTO_INCREMENT FROM information_schema.TABLES WHERE TABLE_SCHEMA = ? AND TABLE_NAME = 't'", src); a != b {
+		t.Errorf("AUTO_INCREMENT %s, source %s", a, b)
+	}
+
+	// No change: no stream is read, nothing is written.
+	before := h.Opens.Load()
+	fp := fingerprintOf(t, db, target)
+	v3 := dump(t, src, dumpers.Options{})
+	if inst := install(t, target, h.Source(v3)); inst.Mode != "unchanged" {
+		t.Fatalf("no-change install: %+v", inst)
+	}
+	if n := h.Opens.Load() - before; n != 0 {
+		t.Errorf("no-change install opened %d streams", n)
+	}
+	if got := fingerprintOf(t, db, target); got != fp {
+		t.Errorf("no-change install changed the target:\n%s\n%s", fp, got)
+	}
+
+	// A second delta on top of the first.
+	exec("UPDATE t SET s = 'again' WHERE id = 7")
+	v4 := dump(t, src, dumpers.Options{})
+	if inst := install(t, target, h.Source(v4)); inst.Mode != "delta" || inst.Inserted != 1 || inst.Deleted != 1 {
+		t.Fatalf("third install: %+v", inst)
+	}
+	equalMaps(t, "second delta vs full import", reference(t, v4), withoutRecord(checksums(t, db, target)))
+}
+
+// fingerprintOf is what no install should change when it has nothing to do:
+// the tables' change times (and the record).
+func fingerprintOf(t *testing.T, db *sql.DB, target string) string {
+	t.Helper()
+	return queryString(t, db, "SELECT GROUP_CONCAT(CONCAT_WS(' ', TABLE_NAME, CREATE_TIME, UPDATE_TIME) ORDER BY TABLE_NAME) FROM information_schema.TABLES WHERE TABLE_SCHEMA = ?", target) +
+		queryString(t, db, "SELECT MD5(GROUP_CONCAT(name, HEX(hash), HEX(loc) ORDER BY name)) FROM `"+target+"`.`"+mysql.RecordTable+"`")
+}
