@@ -123,6 +123,9 @@ func (d *deltaInstall) recordFull(ctx context.Context) error {
 	if err := tx.Commit(); err != nil {
 		return err
 	}
+	if err := settle(ctx, d.db, d.target); err != nil {
+		return err
+	}
 	fp, err := fingerprint(ctx, d.db, d.target)
 	if err != nil {
 		return err
@@ -431,7 +434,11 @@ func (d *deltaInstall) apply(ctx context.Context, tds []*tableDelta, autoInc map
 			return inst, &dumpers.CleanupError{Err: fmt.Errorf("set AUTO_INCREMENT of %s: %w", t, err)}
 		}
 	}
-	fp, err := fingerprint(cctx, d.db, d.target)
+	err = settle(cctx, d.db, d.target)
+	var fp string
+	if err == nil {
+		fp, err = fingerprint(cctx, d.db, d.target)
+	}
 	if err == nil {
 		err = writeFingerprint(cctx, c, d.target, fp)
 	}

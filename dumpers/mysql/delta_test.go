@@ -1,8 +1,11 @@
 package mysql_test
 
 import (
+	"context"
 	"database/sql"
+	"errors"
 	"strconv"
+	"strings"
 	"testing"
 
 	"synco/dumpers"
@@ -120,4 +123,153 @@ func fingerprintOf(t *testing.T, db *sql.DB, target string) string {
 	t.Helper()
 	return queryString(t, db, "SELECT GROUP_CONCAT(CONCAT_WS(' ', TABLE_NAME, CREATE_TIME, UPDATE_TIME) ORDER BY TABLE_NAME) FROM information_schema.TABLES WHERE TABLE_SCHEMA = ?", target) +
 		queryString(t, db, "SELECT MD5(GROUP_CONCAT(name, HEX(hash), HEX(loc) ORDER BY name)) FROM `"+target+"`.`"+mysql.RecordTable+"`")
+}
+
+// installed sets up target with the source's current dump and returns the history.
+func installed(t *testing.T, src string) (string, *dumperstest.History) {
+	t.Helper()
+	db := server(t)
+	h := dumperstest.NewHistory()
+	target := newDB(t, db, "dtgt")
+	install(t, target, h.Source(dump(t, src, dumpers.Options{})))
+	return target, h
+}
+
+func TestDeltaLocalEditFallsBack(t *testing.T) {
+	db := server(t)
+	src, exec := deltaSource(t)
+	target, h := installed(t, src)
+	mustExec(t, db, "UPDATE `"+target+"`.same SET v = 99 WHERE id = 1") // a developer's edit
+	edit(exec)
+	v2 := dump(t, src, dumpers.Options{})
+	inst := install(t, target, h.Source(v2))
+	if inst.Mode != "full" || !strings.Contains(inst.Reason, "`same` changed locally") {
+		t.Fatalf("install after a local edit: %+v", inst)
+	}
+	equalMaps(t, "full import after a local edit", reference(t, v2), withoutRecord(checksums(t, db, target)))
+	// and the record is valid again: the next change is a delta
+	exec("UPDATE t SET s = 'x' WHERE id = 2")
+	if inst := install(t, target, h.Source(dump(t, src, dumpers.Options{}))); inst.Mode != "delta" {
+		t.Fatalf("install after the fallback: %+v", inst)
+	}
+}
+
+func TestDeltaFallbacks(t *testing.T) {
+	db := server(t)
+	for _, tc := range []struct {
+		name, setup, reason string
+		forget              bool
+	}{
+		{"trigger on a changed table", "CREATE TRIGGER trg BEFORE INSERT ON t FOR EACH ROW SET NEW.s = NEW.s", "has triggers", false},
+		{"schema change", "ALTER TABLE same ADD COLUMN w INT", "table definitions changed", false},
+		{"cache cleared", "", "no longer holds", true},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			src, exec := deltaSource(t)
+			if strings.HasPrefix(tc.setup, "CREATE TRIGGER") {
+				exec(tc.setup)
+			}
+			target, h := installed(t, src)
+			if !strings.HasPrefix(tc.setup, "CREATE TRIGGER") && tc.setup != "" {
+				exec(tc.setup)
+			}
+			if tc.forget {
+				h.Forget()
+			}
+			exec("UPDATE t SET s = 'changed' WHERE id = 5")
+			v2 := dump(t, src, dumpers.Options{})
+			inst := install(t, target, h.Source(v2))
+			if inst.Mode != "full" || !strings.Contains(inst.Reason, tc.reason) {
+				t.Fatalf("install: %+v, want a full one because %q", inst, tc.reason)
+			}
+			equalMaps(t, "full import", reference(t, v2), withoutRecord(checksums(t, db, target)))
+		})
+	}
+}
+
+// TestDeltaCancelledLeavesPrevious cancels a delta after its first table is
+// applied (inside the transaction): the target must hold the previous snapshot,
+// and the next install is still a delta.
+func TestDeltaCancelledLeavesPrevious(t *testing.T) {
+	db := server(t)
+	src, exec := deltaSource(t)
+	target, h := installed(t, src)
+	want := checksums(t, db, target)
+	edit(exec)
+	v2 := dump(t, src, dumpers.Options{})
+	ctx, cancel := context.WithCancel(t.Context())
+	_, err := mysql.Install(ctx, cfgFor(t, target), h.Source(v2), func(p dumpers.Progress) {
+		if p.Done {
+			cancel()
+		}
+	})
+	if !errors.Is(err, context.Canceled) {
+		t.Fatalf("cancelled install: %v", err)
+	}
+	equalMaps(t, "after a cancelled delta", want, checksums(t, db, target))
+	if inst := install(t, target, h.Source(v2)); inst.Mode != "delta" {
+		t.Fatalf("install after the cancelled one: %+v", inst)
+	}
+	equalMaps(t, "delta after a cancelled one", reference(t, v2), withoutRecord(checksums(t, db, target)))
+}
+
+// TestDeltaHostileStream: a changed data stream with a row that tries to break out
+// of its literal, or another statement, is refused on the delta path too, and the
+// target keeps the previous snapshot.
+func TestDeltaHostileStream(t *testing.T) {
+	db := server(t)
+	src, exec := deltaSource(t)
+	target, h := installed(t, src)
+	want := checksums(t, db, target)
+	exec("UPDATE t SET s = 'x' WHERE id = 2")
+	good := dump(t, src, dumpers.Options{})
+	data := dumpers.DataStream("t")
+	for _, tc := range []struct{ name, find, repl string }{
+		{"subquery as a value", "'x'", "(SELECT GROUP_CONCAT(User) FROM mysql.user)"},
+		{"breaks out of the row", "'x'", "'x'),(999,(SELECT 1),NULL,NULL); DROP TABLE same; -- "},
+		{"second statement", "'x'", "'x',NULL,NULL);\nDELETE FROM same;\nINSERT INTO t (id) VALUES ((0)"},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			m := dumperstest.NewMem()
+			for k, v := range good.Streams {
+				m.Streams[k] = v
+			}
+			if !strings.Contains(string(m.Streams[data]), tc.find) {
+				t.Fatal("nothing to replace")
+			}
+			m.Streams[data] = []byte(strings.Replace(string(m.Streams[data]), tc.find, tc.repl, 1))
+			_, err := mysql.Install(t.Context(), cfgFor(t, target), h.Source(m), nil)
+			if !errors.Is(err, dumpers.ErrRefused) {
+				t.Fatalf("hostile delta: %v, want ErrRefused", err)
+			}
+			equalMaps(t, "after a hostile delta", want, checksums(t, db, target))
+		})
+	}
+}
+
+// TestRecordTableRefused: the source cannot create, fill or change synco's record.
+func TestRecordTableRefused(t *testing.T) {
+	db := server(t)
+	src, _ := deltaSource(t)
+	good := dump(t, src, dumpers.Options{})
+	target := newDB(t, db, "dtgt")
+	for _, tc := range []struct{ name, stream, sql string }{
+		{"create", dumpers.SchemaStream, "CREATE TABLE `__synco_installed` (name VARBINARY(10) PRIMARY KEY, hash VARBINARY(32), loc LONGBLOB);\n"},
+		{"create other case", dumpers.SchemaStream, "CREATE TABLE __SYNCO_INSTALLED (name INT);\n"},
+		{"data stream", dumpers.DataStream("__synco_installed"), "INSERT INTO `__synco_installed` (`name`,`hash`,`loc`) VALUES ('#fingerprint','','x');\n"},
+		{"trigger writes it", dumpers.PostStream, "DELIMITER ;;\nCREATE TRIGGER evil AFTER INSERT ON same FOR EACH ROW DELETE FROM `__synco_installed`;;\nDELIMITER ;\n"},
+		{"view", dumpers.PostStream, "CREATE VIEW `__synco_installed` AS SELECT 1 AS a;\n"},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			m := dumperstest.NewMem()
+			for k, v := range good.Streams {
+				m.Streams[k] = v
+			}
+			m.Streams[tc.stream] = append(append([]byte{}, m.Streams[tc.stream]...), tc.sql...)
+			err := mysql.Import(t.Context(), cfgFor(t, target), m, nil)
+			if !errors.Is(err, dumpers.ErrRefused) {
+				t.Fatalf("import: %v, want ErrRefused", err)
+			}
+		})
+	}
 }

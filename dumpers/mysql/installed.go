@@ -9,6 +9,7 @@ import (
 	"fmt"
 	"slices"
 	"strings"
+	"time"
 
 	"synco/dumpers"
 )
@@ -113,6 +114,29 @@ func refsOf(src dumpers.Source, re dumpers.Reopener) (map[string]dumpers.StreamR
 		refs[n] = r
 	}
 	return refs, true
+}
+
+// settle waits until the server's clock has left the second of target's last
+// change (at most a second): change times have a resolution of one second, so a
+// local edit in that same second would not show in a fingerprint taken now.
+func settle(ctx context.Context, db *sql.DB, target string) error {
+	var busy sql.NullInt64
+	var frac float64
+	err := db.QueryRowContext(ctx, "SELECT MAX(GREATEST(IFNULL(UPDATE_TIME, 0), IFNULL(CREATE_TIME, 0))) >= NOW(), 1 - MICROSECOND(NOW(6)) / 1e6 FROM information_schema.TABLES WHERE TABLE_SCHEMA = ?", target).Scan(&busy, &frac)
+	if err != nil {
+		return fmt.Errorf("fingerprint %s: %w", target, err)
+	}
+	if busy.Int64 == 0 {
+		return nil
+	}
+	t := time.NewTimer(time.Duration(frac*float64(time.Second)) + 5*time.Millisecond)
+	defer t.Stop()
+	select {
+	case <-t.C:
+		return nil
+	case <-ctx.Done():
+		return ctx.Err()
+	}
 }
 
 // fingerprint describes target cheaply, one line per object: every table with
