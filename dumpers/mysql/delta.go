@@ -11,7 +11,10 @@ import (
 	"slices"
 	"strconv"
 	"strings"
+	"sync/atomic"
 	"time"
+
+	"golang.org/x/sync/errgroup"
 
 	"synco/dumpers"
 	"synco/dumpers/delta"
@@ -276,59 +279,91 @@ func schemaStatements(r io.Reader, check bool) ([][]byte, map[string]string, err
 	}
 }
 
-// diffs checks the changed tables and computes their differences.
+// diffs checks the changed tables and computes their differences, two tables at
+// a time. The old streams are not checked against the allow-list again: they
+// passed it when they were installed, Reopen checks them against the recorded
+// hash, and only their keys are used (in DELETEs that checkDelete checks).
 func (d *deltaInstall) diffs(ctx context.Context, rec *record, changed []string) ([]*tableDelta, string, error) {
-	var tds []*tableDelta
-	budget := deltaLimit
-	for _, n := range changed {
+	tds := make([]*tableDelta, len(changed))
+	for i, n := range changed {
 		table, _ := dumpers.TableOf(n)
 		keyCols, reason, err := d.tableInfo(ctx, table)
 		if err != nil || reason != "" {
 			return nil, reason, err
 		}
-		td := &tableDelta{stream: n, table: table, keyCols: keyCols}
-		old, err := d.re.Reopen(ctx, rec.refs[n])
-		if err != nil {
-			if ctx.Err() != nil {
-				return nil, "", ctx.Err()
+		tds[i] = &tableDelta{stream: n, table: table, keyCols: keyCols}
+	}
+	var budget atomic.Int64
+	budget.Store(int64(deltaLimit))
+	reasons := make([]string, len(changed))
+	g, gctx := errgroup.WithContext(ctx)
+	g.SetLimit(2)
+	for i, td := range tds {
+		g.Go(func() error {
+			var err error
+			reasons[i], err = d.diff(gctx, rec, td, &budget)
+			if reasons[i] != "" && err == nil {
+				err = errFallback
 			}
-			return nil, "the cache no longer holds the installed snapshot", nil
+			return err
+		})
+	}
+	if err := g.Wait(); err != nil && !errors.Is(err, errFallback) {
+		return nil, "", err
+	}
+	for _, r := range reasons {
+		if r != "" {
+			return nil, r, nil
 		}
-		nr, err := d.src.Open(ctx, n)
-		if err != nil {
-			old.Close()
-			return nil, "", fmt.Errorf("open stream %s: %w", n, err)
-		}
-		oldRows := &sourceRows{rowReader: newRowReader(n, old, keyCols), old: true}
-		newRows := newRowReader(n, nr, keyCols)
-		td.diff, err = delta.Merge(oldRows, newRows, budget)
-		old.Close()
-		nr.Close()
-		switch {
-		case err == nil:
-		case ctx.Err() != nil:
-			return nil, "", ctx.Err()
-		case errors.Is(err, delta.ErrTooLarge):
-			return nil, "too many rows changed for a delta install", nil
-		case oldRows.failed || errors.Is(err, errDeltaShape):
-			return nil, "the installed snapshot of " + quoteIdent(table) + " could not be read again", nil
-		default:
-			return nil, "", err
-		}
-		budget -= td.diff.Bytes()
-		td.header = newRows.header
-		if td.header == nil {
-			td.header = oldRows.header
-		}
-		tds = append(tds, td)
 	}
 	return tds, "", nil
+}
+
+// errFallback stops the other diffs when one found that a full import is needed.
+var errFallback = errors.New("full import needed")
+
+func (d *deltaInstall) diff(ctx context.Context, rec *record, td *tableDelta, budget *atomic.Int64) (string, error) {
+	old, err := d.re.Reopen(ctx, rec.refs[td.stream])
+	if err != nil {
+		if ctx.Err() != nil {
+			return "", ctx.Err()
+		}
+		return "the cache no longer holds the installed snapshot", nil
+	}
+	defer old.Close()
+	nr, err := d.src.Open(ctx, td.stream)
+	if err != nil {
+		return "", fmt.Errorf("open stream %s: %w", td.stream, err)
+	}
+	defer nr.Close()
+	oldRows := &sourceRows{rowReader: newRowReader(td.stream, old, td.keyCols)}
+	oldRows.ck = nil
+	newRows := newRowReader(td.stream, nr, td.keyCols)
+	td.diff, err = delta.Merge(oldRows, newRows, int(budget.Load()))
+	switch {
+	case err == nil:
+	case ctx.Err() != nil:
+		return "", ctx.Err()
+	case errors.Is(err, delta.ErrTooLarge):
+		return "too many rows changed for a delta install", nil
+	case oldRows.failed || errors.Is(err, errDeltaShape):
+		return "the installed snapshot of " + quoteIdent(td.table) + " could not be read again", nil
+	default:
+		return "", err
+	}
+	if budget.Add(-int64(td.diff.Bytes())) < 0 {
+		return "too many rows changed for a delta install", nil
+	}
+	td.header = newRows.header
+	if td.header == nil {
+		td.header = oldRows.header
+	}
+	return "", nil
 }
 
 // sourceRows marks errors of the old stream (a fallback, not a failure).
 type sourceRows struct {
 	*rowReader
-	old    bool
 	failed bool
 }
 
