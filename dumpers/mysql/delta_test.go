@@ -273,3 +273,18 @@ func TestRecordTableRefused(t *testing.T) {
 		})
 	}
 }
+
+// TestRecordTableNotDumped: a database installed by synco can be published again
+// (the record is local; a dump holding it would be refused).
+func TestRecordTableNotDumped(t *testing.T) {
+	src, _ := deltaSource(t)
+	target, h := installed(t, src)
+	_ = h
+	m := dump(t, target, dumpers.Options{})
+	if _, ok := m.Streams[dumpers.DataStream(mysql.RecordTable)]; ok || strings.Contains(string(m.Streams[dumpers.SchemaStream]), mysql.RecordTable) {
+		t.Fatal("the install record was dumped")
+	}
+	if err := mysql.Import(t.Context(), cfgFor(t, newDB(t, server(t), "dre")), m, nil); err != nil {
+		t.Fatal(err)
+	}
+}
