@@ -63,8 +63,16 @@ func importer(dsn string, progress func(dumpers.Progress), sel TableFlags, rw *u
 			if err != nil {
 				return err
 			}
-			if err := cleanupWarns(mysql.Import(ctx, cfg, src, progress), warn); err != nil {
+			inst, err := mysql.Install(ctx, cfg, src, progress)
+			if err := cleanupWarns(err, warn); err != nil {
 				return err
+			}
+			if inst.Mode != "full" {
+				note(installedNote(cfg.Database, inst))
+				return nil
+			}
+			if inst.Reason != "" {
+				note("full import: " + cli.Clean(inst.Reason))
 			}
 			note(loadedAs(cfg.Database, mode == mysql.LoadAsLimited, "limited account", "CREATE USER and GRANT OPTION") + "; staged in " + article(stage.String()))
 			return nil

@@ -58,6 +58,9 @@ type allowed struct {
 // statement in its stream, from 1.
 func (c *checker) check(n int, stmt []byte) (allowed, error) {
 	a, reason := c.shape(stmt)
+	if reason == "" {
+		reason = c.namesRecord(stmt)
+	}
 	if reason != "" {
 		return allowed{}, &dumpers.RefusedError{Stream: c.stream, N: n, Stmt: stmtHead(stmt), Reason: reason}
 	}

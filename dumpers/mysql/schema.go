@@ -62,7 +62,7 @@ func readTables(ctx context.Context, q querier, opt dumpers.Options) ([]*table, 
 			rows.Close()
 			return nil, fmt.Errorf("list tables: %w", err)
 		}
-		if typ == "VIEW" || matchAny(opt.Exclude, t.name) {
+		if typ == "VIEW" || matchAny(opt.Exclude, t.name) || t.name == RecordTable { // the record of a synco install is local
 			continue
 		}
 		t.noData = matchAny(opt.StructureOnly, t.name) || typ == "SEQUENCE"

@@ -1,0 +1,226 @@
+// Package delta computes the row-level difference between two snapshots of a
+// table, given as two streams of rows in the same order (the dumps write rows in
+// primary-key order). It knows nothing about SQL: the engine packages give it rows
+// as (key, line) pairs, where key is the row's primary key as the dump wrote it
+// (literal text) and line the row as the dump wrote it.
+//
+// Rows are compared by their bytes, keys by their bytes: a dump writes the same
+// value always the same way, so equal bytes mean equal rows. Two keys the server
+// holds equal but the dump wrote differently (a case-insensitive collation: 'a'
+// and 'A') are a delete of the one and an insert of the other; the engine applies
+// all deletes of a table before its inserts, so that is right too.
+//
+// The merge does not need to compare keys by order (which would mean knowing the
+// server's collations): it walks both streams in lock-step and keeps the rows it
+// has not matched yet in two pending sets. When a row's key is found pending on
+// the other side (or both sides read the same key at once), both streams are at the
+// same key k; every row pending before it has a key below k on its side, and every
+// row still to come a key above k, so the pending rows before it can never match:
+// they are deletes (old) and inserts (new). Memory is therefore bounded by the
+// longest run of rows without a common key (a block of inserts or deletes), and
+// capped by Limit.
+package delta
+
+import (
+	"bytes"
+	"errors"
+	"io"
+)
+
+// ErrTooLarge: the difference (or a run of unmatched rows) is bigger than the
+// limit; a full import is the better choice.
+var ErrTooLarge = errors.New("delta: difference too large")
+
+// Row is one row of a table snapshot.
+type Row struct {
+	Key  []byte // primary key, as the dump wrote it
+	Line []byte // the whole row, as the dump wrote it
+}
+
+// Reader gives rows in the dump's order; io.EOF after the last. The slices of a
+// Row may be reused by the next call.
+type Reader interface {
+	Next() (Row, error)
+}
+
+// Diff is the difference from an old snapshot to a new one: delete the rows with
+// the keys Delete (old keys), then insert the rows Insert (new lines). A row whose
+// key stayed and whose content changed is in both.
+type Diff struct {
+	Delete [][]byte
+	Insert [][]byte
+	bytes  int
+}
+
+// Empty reports whether there is nothing to do.
+func (d *Diff) Empty() bool { return len(d.Delete) == 0 && len(d.Insert) == 0 }
+
+// Bytes is the memory the diff holds (keys and lines).
+func (d *Diff) Bytes() int { return d.bytes }
+
+type entry struct{ key, line []byte }
+
+type side struct {
+	queue []*entry
+	byKey map[string]*entry
+	eof   bool
+}
+
+func (s *side) add(r Row) {
+	e := &entry{key: bytes.Clone(r.Key), line: bytes.Clone(r.Line)}
+	s.queue = append(s.queue, e)
+	s.byKey[string(e.key)] = e
+}
+
+// Merge reads both streams to their end and returns the difference. limit caps
+// the bytes held (pending rows and the diff); <= 0 means no cap. Errors: those of
+// the readers, ErrTooLarge.
+func Merge(old, new Reader, limit int) (*Diff, error) {
+	m := &merger{
+		d:     &Diff{},
+		limit: limit,
+		o:     side{byKey: map[string]*entry{}},
+		n:     side{byKey: map[string]*entry{}},
+	}
+	return m.d, m.run(old, new)
+}
+
+type merger struct {
+	d       *Diff
+	limit   int
+	o, n    side
+	pending int // bytes in the pending sets
+}
+
+func (m *merger) run(old, new Reader) error {
+	for !m.o.eof || !m.n.eof {
+		var or, nr Row
+		var okO, okN bool
+		if !m.o.eof {
+			r, err := old.Next()
+			switch {
+			case err == io.EOF:
+				m.o.eof = true
+			case err != nil:
+				return err
+			default:
+				or, okO = r, true
+			}
+		}
+		if !m.n.eof {
+			r, err := new.Next()
+			switch {
+			case err == io.EOF:
+				m.n.eof = true
+			case err != nil:
+				return err
+			default:
+				nr, okN = r, true
+			}
+		}
+		if okO && okN && bytes.Equal(or.Key, nr.Key) {
+			m.flushAll()
+			if !bytes.Equal(or.Line, nr.Line) {
+				m.del(or.Key)
+				m.ins(nr.Line)
+			}
+		} else {
+			if okO {
+				if e := m.n.byKey[string(or.Key)]; e != nil {
+					// new is past this key: every old row pending is before it
+					m.flushOld()
+					m.flushNewBefore(e)
+					if !bytes.Equal(or.Line, e.line) {
+						m.del(or.Key)
+						m.ins(e.line)
+					}
+				} else {
+					m.o.add(or)
+					m.pending += len(or.Key) + len(or.Line)
+				}
+			}
+			if okN {
+				if e := m.o.byKey[string(nr.Key)]; e != nil {
+					m.flushNew()
+					m.flushOldBefore(e)
+					if !bytes.Equal(nr.Line, e.line) {
+						m.del(e.key)
+						m.ins(nr.Line)
+					}
+				} else {
+					m.n.add(nr)
+					m.pending += len(nr.Key) + len(nr.Line)
+				}
+			}
+		}
+		if m.limit > 0 && m.pending+m.d.bytes > m.limit {
+			return ErrTooLarge
+		}
+	}
+	m.flushAll()
+	if m.limit > 0 && m.d.bytes > m.limit {
+		return ErrTooLarge
+	}
+	return nil
+}
+
+func (m *merger) del(key []byte) {
+	k := bytes.Clone(key)
+	m.d.Delete = append(m.d.Delete, k)
+	m.d.bytes += len(k)
+}
+
+func (m *merger) ins(line []byte) {
+	l := bytes.Clone(line)
+	m.d.Insert = append(m.d.Insert, l)
+	m.d.bytes += len(l)
+}
+
+func (m *merger) flushAll() { m.flushOld(); m.flushNew() }
+
+// flushOld deletes every pending old row.
+func (m *merger) flushOld() {
+	for _, e := range m.o.queue {
+		m.d.Delete = append(m.d.Delete, e.key)
+		m.d.bytes += len(e.key)
+		m.pending -= len(e.key) + len(e.line)
+	}
+	m.o.queue = m.o.queue[:0]
+	clear(m.o.byKey)
+}
+
+// flushNew inserts every pending new row.
+func (m *merger) flushNew() {
+	for _, e := range m.n.queue {
+		m.d.Insert = append(m.d.Insert, e.line)
+		m.d.bytes += len(e.line)
+		m.pending -= len(e.key) + len(e.line)
+	}
+	m.n.queue = m.n.queue[:0]
+	clear(m.n.byKey)
+}
+
+// flushOldBefore deletes the pending old rows read before match and takes match
+// out of the pending set (its caller compares it).
+func (m *merger) flushOldBefore(match *entry) { m.flushBefore(&m.o, match, true) }
+
+func (m *merger) flushNewBefore(match *entry) { m.flushBefore(&m.n, match, false) }
+
+func (m *merger) flushBefore(s *side, match *entry, old bool) {
+	i := 0
+	for ; s.queue[i] != match; i++ {
+		e := s.queue[i]
+		if old {
+			m.d.Delete = append(m.d.Delete, e.key)
+			m.d.bytes += len(e.key)
+		} else {
+			m.d.Insert = append(m.d.Insert, e.line)
+			m.d.bytes += len(e.line)
+		}
+		delete(s.byKey, string(e.key))
+		m.pending -= len(e.key) + len(e.line)
+	}
+	delete(s.byKey, string(match.key))
+	m.pending -= len(match.key) + len(match.line)
+	s.queue = s.queue[i+1:]
+}

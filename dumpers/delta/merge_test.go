@@ -1,0 +1,133 @@
+package delta_test
+
+import (
+	"errors"
+	"fmt"
+	"io"
+	"math/rand/v2"
+	"slices"
+	"testing"
+
+	"synco/dumpers/delta"
+)
+
+type rows []delta.Row
+
+func (r *rows) Next() (delta.Row, error) {
+	if len(*r) == 0 {
+		return delta.Row{}, io.EOF
+	}
+	x := (*r)[0]
+	*r = (*r)[1:]
+	return x, nil
+}
+
+func table(m map[int]string) rows {
+	var keys []int
+	for k := range m {
+		keys = append(keys, k)
+	}
+	slices.Sort(keys)
+	var out rows
+	for _, k := range keys {
+		out = append(out, delta.Row{Key: fmt.Appendf(nil, "%d", k), Line: fmt.Appendf(nil, "(%d,'%s')", k, m[k])})
+	}
+	return out
+}
+
+// apply applies d to old the way an engine does (deletes first) and returns the result.
+func apply(t *testing.T, old map[int]string, d *delta.Diff) map[int]string {
+	t.Helper()
+	out := map[int]string{}
+	for k, v := range old {
+		out[k] = v
+	}
+	for _, k := range d.Delete {
+		var n int
+		fmt.Sscanf(string(k), "%d", &n)
+		if _, ok := out[n]; !ok {
+			t.Fatalf("delete of missing key %s", k)
+		}
+		delete(out, n)
+	}
+	for _, l := range d.Insert {
+		var n int
+		var v string
+		fmt.Sscanf(string(l), "(%d,'%s')", &n, &v)
+		v = v[:len(v)-2]
+		if _, ok := out[n]; ok {
+			t.Fatalf("insert of present key %d", n)
+		}
+		out[n] = v
+	}
+	return out
+}
+
+func TestMergeRandom(t *testing.T) {
+	r := rand.New(rand.NewPCG(1, 2))
+	for round := range 500 {
+		n := r.IntN(200)
+		old := map[int]string{}
+		for range n {
+			old[r.IntN(400)] = fmt.Sprint(r.IntN(3))
+		}
+		neu := map[int]string{}
+		for k, v := range old {
+			neu[k] = v
+		}
+		edits := r.IntN(40)
+		for range edits {
+			k := r.IntN(400)
+			switch r.IntN(3) {
+			case 0:
+				delete(neu, k)
+			case 1:
+				neu[k] = fmt.Sprint(r.IntN(3))
+			case 2: // a block insert
+				for j := range r.IntN(30) {
+					neu[k+j] = "b"
+				}
+			}
+		}
+		o, nw := table(old), table(neu)
+		d, err := delta.Merge(&o, &nw, 0)
+		if err != nil {
+			t.Fatal(err)
+		}
+		got := apply(t, old, d)
+		if fmt.Sprint(got) != fmt.Sprint(neu) {
+			t.Fatalf("round %d: got %v want %v", round, got, neu)
+		}
+		// minimal: only keys that differ are touched
+		changed := 0
+		for k, v := range neu {
+			if ov, ok := old[k]; !ok || ov != v {
+				changed++
+			}
+		}
+		if len(d.Insert) != changed {
+			t.Fatalf("round %d: %d inserts for %d changed rows", round, len(d.Insert), changed)
+		}
+	}
+}
+
+func TestMergeEqualIsEmpty(t *testing.T) {
+	m := map[int]string{1: "a", 2: "b", 3: "c"}
+	o, n := table(m), table(m)
+	d, err := delta.Merge(&o, &n, 0)
+	if err != nil || !d.Empty() {
+		t.Fatalf("diff %v err %v", d, err)
+	}
+}
+
+func TestMergeLimit(t *testing.T) {
+	old, neu := map[int]string{}, map[int]string{}
+	for i := range 1000 {
+		old[i] = "a"
+		neu[i] = "b"
+	}
+	o, n := table(old), table(neu)
+	if _, err := delta.Merge(&o, &n, 1000); !errors.Is(err, delta.ErrTooLarge) {
+		t.Fatalf("err %v, want ErrTooLarge", err)
+	}
+}

@@ -1,0 +1,589 @@
+package mysql
+
+import (
+	"bytes"
+	"context"
+	"database/sql"
+	"errors"
+	"fmt"
+	"io"
+	"maps"
+	"slices"
+	"strconv"
+	"strings"
+	"sync/atomic"
+	"time"
+
+	"golang.org/x/sync/errgroup"
+
+	"synco/dumpers"
+	"synco/dumpers/delta"
+)
+
+// deltaLimit caps the memory of a delta install (the rows to delete and insert,
+// and the rows the merge holds while looking for a common key); beyond it a full
+// import is done, which is then no slower anyway.
+var deltaLimit = 256 << 20
+
+// Batch sizes of the statements a delta install runs.
+const (
+	deleteBatch = 1000
+	insertBatch = 1 << 20
+)
+
+// Install installs a dump into the database named in cfg: as a delta when the
+// target still is what the last install left (see below), else with Import, and
+// records what it installed in the target's RecordTable (only when src is a
+// dumpers.Reopener: then the next install can be a delta).
+//
+// Delta install. The record holds every stream's ref and a fingerprint of the
+// target taken right after the install (see fingerprint: engines, creation and
+// change times of every table, views, routines, triggers, events — read from
+// information_schema, no row is read). When the fingerprint still matches, the
+// same streams (data streams may differ) make up the dump, post.sql is unchanged,
+// and schema.sql differs at most in AUTO_INCREMENT values, then:
+//
+//   - no data stream changed: nothing is done (no statement that writes);
+//   - else each changed table's old stream (read again through src) is merged with
+//     the new one (package delta) into the rows to delete and to insert, and these
+//     are applied in ONE transaction with the record's new refs (deletes first, as
+//     DELETE … WHERE key IN (<the dump's literals>); inserts as INSERT statements
+//     of the dump's shape that pass the same allow-list as an import), then the
+//     changed AUTO_INCREMENT values are set and the fingerprint recorded.
+//
+// Otherwise, and for a changed table that is not InnoDB, has no primary key or
+// has triggers (MariaDB cannot keep them from firing), or when the old stream is
+// gone from the cache or the difference is large (deltaLimit), the whole dump is
+// imported with Import, and Installed.Reason says why. A failure or a cancelled
+// ctx during a delta rolls its transaction back: the target holds the previous
+// snapshot. Errors: as Import; a refused statement in a changed stream is a
+// *dumpers.RefusedError also on the delta path (no fallback).
+func Install(ctx context.Context, cfg *Config, src dumpers.Source, progress func(dumpers.Progress)) (dumpers.Installed, error) {
+	if cfg.Database == "" {
+		return dumpers.Installed{}, fmt.Errorf("import: %w: no database named", ErrInvalidDSN)
+	}
+	re, ok := src.(dumpers.Reopener)
+	if !ok {
+		return dumpers.Installed{Mode: "full"}, Import(ctx, cfg, src, progress)
+	}
+	refs, ok := refsOf(src, re)
+	if !ok {
+		return dumpers.Installed{Mode: "full"}, Import(ctx, cfg, src, progress)
+	}
+	srv, err := open(ctx, cfg.WithDatabase(""))
+	if err != nil {
+		return dumpers.Installed{}, fmt.Errorf("import: %w", err)
+	}
+	defer srv.db.Close()
+	d := &deltaInstall{db: srv.db, target: cfg.Database, src: src, re: re, refs: refs, progress: progress}
+	inst, reason, err := d.try(ctx)
+	if err != nil {
+		return inst, fmt.Errorf("import into %s: %w", cfg.Database, err)
+	}
+	if reason == "" {
+		return inst, nil
+	}
+	inst = dumpers.Installed{Mode: "full", Reason: reason}
+	err = Import(ctx, cfg, src, progress)
+	var ce *dumpers.CleanupError
+	if err != nil && !errors.As(err, &ce) {
+		return inst, err
+	}
+	if rerr := d.recordFull(ctx); rerr != nil {
+		rerr = fmt.Errorf("record what was installed (the next install will be a full one): %w", rerr)
+		if err != nil {
+			return inst, &dumpers.CleanupError{Err: errors.Join(ce.Err, rerr)}
+		}
+		return inst, &dumpers.CleanupError{Err: rerr}
+	}
+	return inst, err
+}
+
+type deltaInstall struct {
+	db       *sql.DB
+	target   string
+	src      dumpers.Source
+	re       dumpers.Reopener
+	refs     map[string]dumpers.StreamRef // of the new dump
+	progress func(dumpers.Progress)
+}
+
+// recordFull records a full install: refs, then the fingerprint.
+func (d *deltaInstall) recordFull(ctx context.Context) error {
+	unlock, err := lockTarget(ctx, d.db, d.target)
+	if err != nil {
+		return err
+	}
+	defer unlock()
+	tx, err := d.db.BeginTx(ctx, nil)
+	if err != nil {
+		return err
+	}
+	defer tx.Rollback()
+	if err := writeRefs(ctx, tx, d.target, d.refs); err != nil {
+		return err
+	}
+	if err := tx.Commit(); err != nil {
+		return err
+	}
+	if err := settle(ctx, d.db, d.target); err != nil {
+		return err
+	}
+	fp, err := fingerprint(ctx, d.db, d.target)
+	if err != nil {
+		return err
+	}
+	return writeFingerprint(ctx, d.db, d.target, fp)
+}
+
+// tableDelta is the difference of one changed table.
+type tableDelta struct {
+	stream, table string
+	keyCols       []string
+	header        []byte // the dump's "INSERT INTO `t` (…) VALUES"
+	diff          *delta.Diff
+}
+
+// try applies the dump as a delta. It returns a reason when a full import is
+// needed instead (then it changed nothing), an error when the install failed.
+func (d *deltaInstall) try(ctx context.Context) (dumpers.Installed, string, error) {
+	unlock, err := lockTarget(ctx, d.db, d.target)
+	if err != nil {
+		return dumpers.Installed{}, "", err
+	}
+	defer unlock()
+	rec, err := readRecord(ctx, d.db, d.target)
+	if err != nil {
+		return dumpers.Installed{}, "", err
+	}
+	if rec == nil || rec.fp == "" {
+		return dumpers.Installed{}, "no record of an earlier install", nil
+	}
+	if !slices.Equal(slices.Sorted(maps.Keys(rec.refs)), slices.Sorted(maps.Keys(d.refs))) {
+		return dumpers.Installed{}, "tables were added or removed at the source", nil
+	}
+	fp, err := fingerprint(ctx, d.db, d.target)
+	if err != nil {
+		return dumpers.Installed{}, "", err
+	}
+	if fp != rec.fp {
+		return dumpers.Installed{}, fingerprintDiff(rec.fp, fp) + " changed locally since the last install (or the server restarted: MariaDB forgets when InnoDB tables changed)", nil
+	}
+	if rec.refs[dumpers.PostStream].Hash != d.refs[dumpers.PostStream].Hash {
+		return dumpers.Installed{}, "views, routines, triggers or events changed at the source", nil
+	}
+	var autoInc map[string]string
+	if rec.refs[dumpers.SchemaStream].Hash != d.refs[dumpers.SchemaStream].Hash {
+		same, ai, reason, err := d.compareSchema(ctx, rec.refs[dumpers.SchemaStream])
+		if err != nil || reason != "" {
+			return dumpers.Installed{}, reason, err
+		}
+		if !same {
+			return dumpers.Installed{}, "table definitions changed at the source", nil
+		}
+		autoInc = ai
+	}
+	var changed []string
+	for _, n := range d.src.Names() {
+		if _, ok := dumpers.TableOf(n); ok && rec.refs[n].Hash != d.refs[n].Hash {
+			changed = append(changed, n)
+		}
+	}
+	if len(changed) == 0 && len(autoInc) == 0 {
+		return dumpers.Installed{Mode: "unchanged"}, "", nil
+	}
+	tds, reason, err := d.diffs(ctx, rec, changed)
+	if err != nil || reason != "" {
+		return dumpers.Installed{}, reason, err
+	}
+	inst, err := d.apply(ctx, tds, autoInc)
+	return inst, "", err
+}
+
+// compareSchema compares the old and the new schema.sql statement by statement
+// with the AUTO_INCREMENT table options left out; it returns the new values of
+// the tables whose AUTO_INCREMENT changed.
+func (d *deltaInstall) compareSchema(ctx context.Context, old dumpers.StreamRef) (same bool, autoInc map[string]string, reason string, err error) {
+	r, err := d.re.Reopen(ctx, old)
+	if err != nil {
+		return false, nil, "the cache no longer holds the installed snapshot", nil
+	}
+	a, aInc, err := schemaStatements(r, false)
+	r.Close()
+	if err != nil {
+		return false, nil, "the cache no longer holds the installed snapshot", nil
+	}
+	r, err = d.src.Open(ctx, dumpers.SchemaStream)
+	if err != nil {
+		return false, nil, "", fmt.Errorf("open stream %s: %w", dumpers.SchemaStream, err)
+	}
+	b, bInc, err := schemaStatements(r, true)
+	r.Close()
+	if err != nil {
+		return false, nil, "", err
+	}
+	if !slices.EqualFunc(a, b, bytes.Equal) {
+		return false, nil, "", nil
+	}
+	autoInc = map[string]string{}
+	for t, v := range bInc {
+		if aInc[t] != v {
+			autoInc[t] = v
+		}
+	}
+	return true, autoInc, "", nil
+}
+
+// schemaStatements reads schema.sql, checking each statement (check: the new
+// stream), and returns the statements without their AUTO_INCREMENT=n table
+// option, and per table that option's value.
+func schemaStatements(r io.Reader, check bool) ([][]byte, map[string]string, error) {
+	sp := newSplitter(r)
+	ck := newChecker(dumpers.SchemaStream)
+	var out [][]byte
+	inc := map[string]string{}
+	for i := 1; ; i++ {
+		st, _, err := sp.next()
+		if err == io.EOF {
+			return out, inc, nil
+		}
+		if err != nil {
+			return nil, nil, fmt.Errorf("read stream %s: %w", dumpers.SchemaStream, err)
+		}
+		if check {
+			if _, err := ck.check(i, st); err != nil {
+				return nil, nil, err
+			}
+		}
+		toks, lerr := lexAll(st, true, false)
+		if lerr != "" {
+			return nil, nil, fmt.Errorf("read stream %s: %s", dumpers.SchemaStream, lerr)
+		}
+		v := &stmtView{s: st, toks: toks}
+		if v.word(0, "CREATE") && v.word(1, "TABLE") && v.isName(2) {
+			depth := 0
+			for j := 3; j+2 < len(toks); j++ {
+				switch {
+				case v.punct(j, '('):
+					depth++
+				case v.punct(j, ')'):
+					depth--
+				case depth == 0 && v.word(j, "AUTO_INCREMENT") && v.punct(j+1, '=') && toks[j+2].kind == tNumber:
+					inc[v.name(2)] = string(v.text(j + 2))
+					st = append(bytes.Clone(st[:toks[j].pos]), st[toks[j+2].end:]...)
+					j = len(toks)
+				}
+			}
+		}
+		out = append(out, st)
+	}
+}
+
+// diffs checks the changed tables and computes their differences, two tables at
+// a time. The old streams are not checked against the allow-list again: they
+// passed it when they were installed, Reopen checks them against the recorded
+// hash, and only their keys are used (in DELETEs that checkDelete checks).
+func (d *deltaInstall) diffs(ctx context.Context, rec *record, changed []string) ([]*tableDelta, string, error) {
+	tds := make([]*tableDelta, len(changed))
+	for i, n := range changed {
+		table, _ := dumpers.TableOf(n)
+		keyCols, reason, err := d.tableInfo(ctx, table)
+		if err != nil || reason != "" {
+			return nil, reason, err
+		}
+		tds[i] = &tableDelta{stream: n, table: table, keyCols: keyCols}
+	}
+	var budget atomic.Int64
+	budget.Store(int64(deltaLimit))
+	reasons := make([]string, len(changed))
+	g, gctx := errgroup.WithContext(ctx)
+	g.SetLimit(2)
+	for i, td := range tds {
+		g.Go(func() error {
+			var err error
+			reasons[i], err = d.diff(gctx, rec, td, &budget)
+			if reasons[i] != "" && err == nil {
+				err = errFallback
+			}
+			return err
+		})
+	}
+	if err := g.Wait(); err != nil && !errors.Is(err, errFallback) {
+		return nil, "", err
+	}
+	for _, r := range reasons {
+		if r != "" {
+			return nil, r, nil
+		}
+	}
+	return tds, "", nil
+}
+
+// errFallback stops the other diffs when one found that a full import is needed.
+var errFallback = errors.New("full import needed")
+
+func (d *deltaInstall) diff(ctx context.Context, rec *record, td *tableDelta, budget *atomic.Int64) (string, error) {
+	old, err := d.re.Reopen(ctx, rec.refs[td.stream])
+	if err != nil {
+		if ctx.Err() != nil {
+			return "", ctx.Err()
+		}
+		return "the cache no longer holds the installed snapshot", nil
+	}
+	defer old.Close()
+	nr, err := d.src.Open(ctx, td.stream)
+	if err != nil {
+		return "", fmt.Errorf("open stream %s: %w", td.stream, err)
+	}
+	defer nr.Close()
+	oldRows := &sourceRows{rowReader: newRowReader(td.stream, old, td.keyCols)}
+	oldRows.ck = nil
+	newRows := newRowReader(td.stream, nr, td.keyCols)
+	td.diff, err = delta.Merge(oldRows, newRows, int(budget.Load()))
+	switch {
+	case err == nil:
+	case ctx.Err() != nil:
+		return "", ctx.Err()
+	case errors.Is(err, delta.ErrTooLarge):
+		return "too many rows changed for a delta install", nil
+	case oldRows.failed || errors.Is(err, errDeltaShape):
+		return "the installed snapshot of " + quoteIdent(td.table) + " could not be read again", nil
+	default:
+		return "", err
+	}
+	if budget.Add(-int64(td.diff.Bytes())) < 0 {
+		return "too many rows changed for a delta install", nil
+	}
+	td.header = newRows.header
+	if td.header == nil {
+		td.header = oldRows.header
+	}
+	return "", nil
+}
+
+// sourceRows marks errors of the old stream (a fallback, not a failure).
+type sourceRows struct {
+	*rowReader
+	failed bool
+}
+
+func (s *sourceRows) Next() (delta.Row, error) {
+	r, err := s.rowReader.Next()
+	if err != nil && err != io.EOF {
+		s.failed = true
+	}
+	return r, err
+}
+
+// tableInfo returns the primary-key columns of a changed table, or why it needs
+// a full import.
+func (d *deltaInstall) tableInfo(ctx context.Context, table string) ([]string, string, error) {
+	var engine sql.NullString
+	err := d.db.QueryRowContext(ctx, "SELECT ENGINE FROM information_schema.TABLES WHERE TABLE_SCHEMA = ? AND TABLE_NAME = ? AND TABLE_TYPE = 'BASE TABLE'", d.target, table).Scan(&engine)
+	if errors.Is(err, sql.ErrNoRows) {
+		return nil, "table " + quoteIdent(table) + " is missing", nil
+	}
+	if err != nil {
+		return nil, "", fmt.Errorf("table %s: %w", table, err)
+	}
+	if !strings.EqualFold(engine.String, "InnoDB") {
+		return nil, "table " + quoteIdent(table) + " changed and is not transactional (" + engine.String + ")", nil
+	}
+	var triggers int
+	if err := d.db.QueryRowContext(ctx, "SELECT COUNT(*) FROM information_schema.TRIGGERS WHERE EVENT_OBJECT_SCHEMA = ? AND EVENT_OBJECT_TABLE = ?", d.target, table).Scan(&triggers); err != nil {
+		return nil, "", fmt.Errorf("table %s: %w", table, err)
+	}
+	if triggers > 0 {
+		return nil, "table " + quoteIdent(table) + " changed and has triggers (MariaDB/MySQL cannot keep them from firing on the changed rows)", nil
+	}
+	rows, err := d.db.QueryContext(ctx, "SELECT COLUMN_NAME FROM information_schema.STATISTICS WHERE TABLE_SCHEMA = ? AND TABLE_NAME = ? AND INDEX_NAME = 'PRIMARY' ORDER BY SEQ_IN_INDEX", d.target, table)
+	if err != nil {
+		return nil, "", fmt.Errorf("table %s: %w", table, err)
+	}
+	defer rows.Close()
+	var cols []string
+	for rows.Next() {
+		var c string
+		if err := rows.Scan(&c); err != nil {
+			return nil, "", fmt.Errorf("table %s: %w", table, err)
+		}
+		cols = append(cols, c)
+	}
+	if err := rows.Err(); err != nil {
+		return nil, "", fmt.Errorf("table %s: %w", table, err)
+	}
+	if len(cols) == 0 {
+		return nil, "table " + quoteIdent(table) + " changed and has no primary key", nil
+	}
+	return cols, "", nil
+}
+
+// apply runs the differences in one transaction, with the record's new refs,
+// then sets changed AUTO_INCREMENT values and records the fingerprint.
+func (d *deltaInstall) apply(ctx context.Context, tds []*tableDelta, autoInc map[string]string) (dumpers.Installed, error) {
+	inst := dumpers.Installed{Mode: "delta"}
+	c, err := connOn(ctx, d.db, d.target)
+	if err != nil {
+		return inst, err
+	}
+	defer c.Close()
+	tx, err := c.BeginTx(ctx, nil)
+	if err != nil {
+		return inst, fmt.Errorf("begin: %w", err)
+	}
+	defer tx.Rollback()
+	for _, td := range tds {
+		if td.diff.Empty() {
+			continue
+		}
+		inst.Tables = append(inst.Tables, td.table)
+		if err := td.deletes(ctx, tx); err != nil {
+			return inst, err
+		}
+		if err := td.inserts(ctx, tx); err != nil {
+			return inst, err
+		}
+		inst.Deleted += int64(len(td.diff.Delete))
+		inst.Inserted += int64(len(td.diff.Insert))
+		if d.progress != nil {
+			d.progress(dumpers.Progress{Table: td.table, Rows: int64(len(td.diff.Insert)), Done: true})
+		}
+	}
+	if err := writeRefs(ctx, tx, d.target, d.refs); err != nil {
+		return inst, err
+	}
+	if err := tx.Commit(); err != nil {
+		return inst, fmt.Errorf("commit: %w", err)
+	}
+	// After the commit the target holds the new snapshot; what follows may not be
+	// interrupted halfway (the record has no fingerprint until its end: the next
+	// install is a full one if it does not finish).
+	cctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), time.Minute)
+	defer cancel()
+	for _, t := range slices.Sorted(maps.Keys(autoInc)) {
+		n, err := strconv.ParseUint(autoInc[t], 10, 64)
+		if err != nil {
+			continue
+		}
+		if _, err := c.ExecContext(cctx, "ALTER TABLE "+quoteIdent(t)+" AUTO_INCREMENT = "+strconv.FormatUint(n, 10)); err != nil {
+			return inst, &dumpers.CleanupError{Err: fmt.Errorf("set AUTO_INCREMENT of %s: %w", t, err)}
+		}
+	}
+	err = settle(cctx, d.db, d.target)
+	var fp string
+	if err == nil {
+		fp, err = fingerprint(cctx, d.db, d.target)
+	}
+	if err == nil {
+		err = writeFingerprint(cctx, c, d.target, fp)
+	}
+	if err != nil {
+		return inst, &dumpers.CleanupError{Err: fmt.Errorf("record what was installed (the next install will be a full one): %w", err)}
+	}
+	return inst, nil
+}
+
+// deletes removes the rows of Delete, deleteBatch keys per statement. The keys
+// are literals as the lexer delimited them in a stream the allow-list passed;
+// checkDelete checks the statement once more before it runs.
+func (td *tableDelta) deletes(ctx context.Context, tx *sql.Tx) error {
+	cols := make([]string, len(td.keyCols))
+	for i, c := range td.keyCols {
+		cols[i] = quoteIdent(c)
+	}
+	head := "DELETE FROM " + quoteIdent(td.table) + " WHERE "
+	if len(cols) == 1 {
+		head += cols[0] + " IN ("
+	} else {
+		head += "(" + strings.Join(cols, ",") + ") IN ("
+	}
+	for keys := range slices.Chunk(td.diff.Delete, deleteBatch) {
+		b := []byte(head)
+		for i, k := range keys {
+			if i > 0 {
+				b = append(b, ',')
+			}
+			if len(cols) > 1 {
+				b = append(b, '(')
+			}
+			b = append(b, k...)
+			if len(cols) > 1 {
+				b = append(b, ')')
+			}
+		}
+		b = append(b, ')')
+		if err := checkDelete(b, len(head), len(cols), len(keys)); err != nil {
+			return fmt.Errorf("delta of %s: %w", td.table, err)
+		}
+		if _, err := tx.ExecContext(ctx, string(b)); err != nil {
+			return fmt.Errorf("delta of %s: delete rows: %w", td.table, err)
+		}
+	}
+	return nil
+}
+
+// checkDelete: after the head we wrote, only literals (with sign or character
+// set introducer), commas and the parentheses of the row constructors, and
+// exactly keys × cols literals.
+func checkDelete(st []byte, head, cols, keys int) error {
+	l := &lexer{s: st[head:], backslash: true}
+	lits := 0
+	for {
+		t, ok := l.next()
+		if !ok {
+			break
+		}
+		s := l.s[t.pos:t.end]
+		switch {
+		case t.kind == tNumber || t.kind == tString:
+			lits++
+		case t.kind == tWord && (bytes.EqualFold(s, []byte("NULL"))):
+			lits++
+		case t.kind == tWord && s[0] == '_':
+		case t.kind == tPunct && (s[0] == ',' || s[0] == '(' || s[0] == ')' || s[0] == '-' || s[0] == '+'):
+		default:
+			return fmt.Errorf("generated DELETE holds %q: %w", stmtHead(s), dumpers.ErrRefused)
+		}
+	}
+	if l.err != "" || lits != cols*keys {
+		return fmt.Errorf("generated DELETE is malformed: %w", dumpers.ErrRefused)
+	}
+	return nil
+}
+
+// inserts adds the rows of Insert in statements of the dump's own shape, each
+// checked by the allow-list as in an import.
+func (td *tableDelta) inserts(ctx context.Context, tx *sql.Tx) error {
+	ck := newChecker(td.stream)
+	n := 0
+	var b []byte
+	flush := func() error {
+		n++
+		a, err := ck.check(n, b)
+		if err != nil {
+			return err
+		}
+		if _, err := tx.ExecContext(ctx, string(a.stmt)); err != nil {
+			return fmt.Errorf("delta of %s: insert rows: %w", td.table, err)
+		}
+		b = b[:0]
+		return nil
+	}
+	for _, line := range td.diff.Insert {
+		if len(b) == 0 {
+			b = append(append(b, td.header...), '\n')
+		} else {
+			b = append(b, ",\n"...)
+		}
+		b = append(b, line...)
+		if len(b) >= insertBatch {
+			if err := flush(); err != nil {
+				return err
+			}
+		}
+	}
+	if len(b) > 0 {
+		return flush()
+	}
+	return nil
+}

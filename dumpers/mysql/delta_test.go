@@ -1,0 +1,290 @@
+package mysql_test
+
+import (
+	"context"
+	"database/sql"
+	"errors"
+	"strconv"
+	"strings"
+	"testing"
+
+	"synco/dumpers"
+	"synco/dumpers/dumperstest"
+	"synco/dumpers/mysql"
+)
+
+// deltaSource creates a source database with tables a delta must handle: an
+// integer key with awkward values, a composite string key, a table without changes.
+func deltaSource(t *testing.T) (string, func(q string)) {
+	db := server(t)
+	src := newDB(t, db, "dsrc")
+	exec := func(q string) { t.Helper(); mustExec(t, db, "USE `"+src+"`; "+q) }
+	exec("CREATE TABLE t (id INT AUTO_INCREMENT PRIMARY KEY, s TEXT, b BLOB, n DECIMAL(10,2), UNIQUE KEY (n)) ENGINE=InnoDB")
+	exec("CREATE TABLE c (k VARCHAR(20) COLLATE utf8mb4_general_ci, i INT, v VARCHAR(20), PRIMARY KEY (k, i)) ENGINE=InnoDB")
+	exec("CREATE TABLE same (id INT PRIMARY KEY, v INT) ENGINE=InnoDB")
+	exec("CREATE VIEW vt AS SELECT id FROM t")
+	for i := 1; i <= 300; i++ {
+		exec("INSERT INTO t (s, b, n) VALUES (CONCAT('row ', " + itoa(i) + ", ' it''s\\nmulti;line'), UNHEX('00FF27'), " + itoa(i) + ")")
+		exec("INSERT INTO c VALUES (CONCAT('k', " + itoa(i%7) + "), " + itoa(i) + ", 'v')")
+	}
+	exec("INSERT INTO same VALUES (1, 1), (2, 2)")
+	return src, exec
+}
+
+func itoa(i int) string { return strconv.Itoa(i) }
+
+// edit changes the source: updates (one swaps unique values), deletes, inserts in
+// the middle and at the end, a key whose case changes.
+func edit(exec func(string)) {
+	exec("UPDATE t SET s = 'changed '';--' WHERE id IN (3, 50, 299)")
+	exec("UPDATE t SET n = -1 WHERE id = 10; UPDATE t SET n = 10 WHERE id = 11; UPDATE t SET n = 11 WHERE id = 10")
+	exec("DELETE FROM t WHERE id IN (1, 100, 101, 102)")
+	exec("INSERT INTO t (id, s, b, n) VALUES (101, NULL, '', 1001), (400, 'new', NULL, 400.5)")
+	exec("UPDATE c SET k = 'K1' WHERE k = 'k1' AND i = 1")
+	exec("DELETE FROM c WHERE i BETWEEN 20 AND 40")
+	exec("INSERT INTO c VALUES ('a', 0, 'first'), ('zz', 9, 'last')")
+}
+
+func install(t *testing.T, target string, src dumpers.Source) dumpers.Installed {
+	t.Helper()
+	inst, err := mysql.Install(t.Context(), cfgFor(t, target), src, nil)
+	if err != nil {
+		t.Fatalf("install: %v", err)
+	}
+	return inst
+}
+
+// reference is what a full import of m gives.
+func reference(t *testing.T, m *dumperstest.Mem) map[string]string {
+	db := server(t)
+	ref := newDB(t, db, "dref")
+	if err := mysql.Import(t.Context(), cfgFor(t, ref), m, nil); err != nil {
+		t.Fatal(err)
+	}
+	return checksums(t, db, ref)
+}
+
+func withoutRecord(m map[string]string) map[string]string {
+	delete(m, mysql.RecordTable)
+	return m
+}
+
+func TestDeltaInstall(t *testing.T) {
+	db := server(t)
+	src, exec := deltaSource(t)
+	h := dumperstest.NewHistory()
+	target := newDB(t, db, "dtgt")
+
+	v1 := dump(t, src, dumpers.Options{})
+	if inst := install(t, target, h.Source(v1)); inst.Mode != "full" {
+		t.Fatalf("first install: %+v", inst)
+	}
+	edit(exec)
+	v2 := dump(t, src, dumpers.Options{})
+	inst := install(t, target, h.Source(v2))
+	if inst.Mode != "delta" {
+		t.Fatalf("second install: %+v, want a delta", inst)
+	}
+	if len(inst.Tables) != 2 || inst.Deleted == 0 || inst.Inserted == 0 {
+		t.Errorf("delta: %+v", inst)
+	}
+	equalMaps(t, "delta vs full import", reference(t, v2), withoutRecord(checksums(t, db, target)))
+	if a, b := queryString(t, db, "SELECT AUTO_INCREMENT FROM information_schema.TABLES WHERE TABLE_SCHEMA = ? AND TABLE_NAME = 't'", target),
+		queryString(t, db, "SELECT AUTO_INCREMENT FROM information_schema.TABLES WHERE TABLE_SCHEMA = ? AND TABLE_NAME = 't'", src); a != b {
+		t.Errorf("AUTO_INCREMENT %s, source %s", a, b)
+	}
+
+	// No change: no stream is read, nothing is written.
+	before := h.Opens.Load()
+	fp := fingerprintOf(t, db, target)
+	v3 := dump(t, src, dumpers.Options{})
+	if inst := install(t, target, h.Source(v3)); inst.Mode != "unchanged" {
+		t.Fatalf("no-change install: %+v", inst)
+	}
+	if n := h.Opens.Load() - before; n != 0 {
+		t.Errorf("no-change install opened %d streams", n)
+	}
+	if got := fingerprintOf(t, db, target); got != fp {
+		t.Errorf("no-change install changed the target:\n%s\n%s", fp, got)
+	}
+
+	// A second delta on top of the first.
+	exec("UPDATE t SET s = 'again' WHERE id = 7")
+	v4 := dump(t, src, dumpers.Options{})
+	if inst := install(t, target, h.Source(v4)); inst.Mode != "delta" || inst.Inserted != 1 || inst.Deleted != 1 {
+		t.Fatalf("third install: %+v", inst)
+	}
+	equalMaps(t, "second delta vs full import", reference(t, v4), withoutRecord(checksums(t, db, target)))
+}
+
+// fingerprintOf is what no install should change when it has nothing to do:
+// the tables' change times (and the record).
+func fingerprintOf(t *testing.T, db *sql.DB, target string) string {
+	t.Helper()
+	return queryString(t, db, "SELECT GROUP_CONCAT(CONCAT_WS(' ', TABLE_NAME, CREATE_TIME, UPDATE_TIME) ORDER BY TABLE_NAME) FROM information_schema.TABLES WHERE TABLE_SCHEMA = ?", target) +
+		queryString(t, db, "SELECT MD5(GROUP_CONCAT(name, HEX(hash), HEX(loc) ORDER BY name)) FROM `"+target+"`.`"+mysql.RecordTable+"`")
+}
+
+// installed sets up target with the source's current dump and returns the history.
+func installed(t *testing.T, src string) (string, *dumperstest.History) {
+	t.Helper()
+	db := server(t)
+	h := dumperstest.NewHistory()
+	target := newDB(t, db, "dtgt")
+	install(t, target, h.Source(dump(t, src, dumpers.Options{})))
+	return target, h
+}
+
+func TestDeltaLocalEditFallsBack(t *testing.T) {
+	db := server(t)
+	src, exec := deltaSource(t)
+	target, h := installed(t, src)
+	mustExec(t, db, "UPDATE `"+target+"`.same SET v = 99 WHERE id = 1") // a developer's edit
+	edit(exec)
+	v2 := dump(t, src, dumpers.Options{})
+	inst := install(t, target, h.Source(v2))
+	if inst.Mode != "full" || !strings.Contains(inst.Reason, "`same` changed locally") {
+		t.Fatalf("install after a local edit: %+v", inst)
+	}
+	equalMaps(t, "full import after a local edit", reference(t, v2), withoutRecord(checksums(t, db, target)))
+	// and the record is valid again: the next change is a delta
+	exec("UPDATE t SET s = 'x' WHERE id = 2")
+	if inst := install(t, target, h.Source(dump(t, src, dumpers.Options{}))); inst.Mode != "delta" {
+		t.Fatalf("install after the fallback: %+v", inst)
+	}
+}
+
+func TestDeltaFallbacks(t *testing.T) {
+	db := server(t)
+	for _, tc := range []struct {
+		name, setup, reason string
+		forget              bool
+	}{
+		{"trigger on a changed table", "CREATE TRIGGER trg BEFORE INSERT ON t FOR EACH ROW SET NEW.s = NEW.s", "has triggers", false},
+		{"schema change", "ALTER TABLE same ADD COLUMN w INT", "table definitions changed", false},
+		{"cache cleared", "", "no longer holds", true},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			src, exec := deltaSource(t)
+			if strings.HasPrefix(tc.setup, "CREATE TRIGGER") {
+				exec(tc.setup)
+			}
+			target, h := installed(t, src)
+			if !strings.HasPrefix(tc.setup, "CREATE TRIGGER") && tc.setup != "" {
+				exec(tc.setup)
+			}
+			if tc.forget {
+				h.Forget()
+			}
+			exec("UPDATE t SET s = 'changed' WHERE id = 5")
+			v2 := dump(t, src, dumpers.Options{})
+			inst := install(t, target, h.Source(v2))
+			if inst.Mode != "full" || !strings.Contains(inst.Reason, tc.reason) {
+				t.Fatalf("install: %+v, want a full one because %q", inst, tc.reason)
+			}
+			equalMaps(t, "full import", reference(t, v2), withoutRecord(checksums(t, db, target)))
+		})
+	}
+}
+
+// TestDeltaCancelledLeavesPrevious cancels a delta after its first table is
+// applied (inside the transaction): the target must hold the previous snapshot,
+// and the next install is still a delta.
+func TestDeltaCancelledLeavesPrevious(t *testing.T) {
+	db := server(t)
+	src, exec := deltaSource(t)
+	target, h := installed(t, src)
+	want := checksums(t, db, target)
+	edit(exec)
+	v2 := dump(t, src, dumpers.Options{})
+	ctx, cancel := context.WithCancel(t.Context())
+	_, err := mysql.Install(ctx, cfgFor(t, target), h.Source(v2), func(p dumpers.Progress) {
+		if p.Done {
+			cancel()
+		}
+	})
+	if !errors.Is(err, context.Canceled) {
+		t.Fatalf("cancelled install: %v", err)
+	}
+	equalMaps(t, "after a cancelled delta", want, checksums(t, db, target))
+	if inst := install(t, target, h.Source(v2)); inst.Mode != "delta" {
+		t.Fatalf("install after the cancelled one: %+v", inst)
+	}
+	equalMaps(t, "delta after a cancelled one", reference(t, v2), withoutRecord(checksums(t, db, target)))
+}
+
+// TestDeltaHostileStream: a changed data stream with a row that tries to break out
+// of its literal, or another statement, is refused on the delta path too, and the
+// target keeps the previous snapshot.
+func TestDeltaHostileStream(t *testing.T) {
+	db := server(t)
+	src, exec := deltaSource(t)
+	target, h := installed(t, src)
+	want := checksums(t, db, target)
+	exec("UPDATE t SET s = 'x' WHERE id = 2")
+	good := dump(t, src, dumpers.Options{})
+	data := dumpers.DataStream("t")
+	for _, tc := range []struct{ name, find, repl string }{
+		{"subquery as a value", "'x'", "(SELECT GROUP_CONCAT(User) FROM mysql.user)"},
+		{"breaks out of the row", "'x'", "'x'),(999,(SELECT 1),NULL,NULL); DROP TABLE same; -- "},
+		{"second statement", "'x'", "'x',NULL,NULL);\nDELETE FROM same;\nINSERT INTO t (id) VALUES ((0)"},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			m := dumperstest.NewMem()
+			for k, v := range good.Streams {
+				m.Streams[k] = v
+			}
+			if !strings.Contains(string(m.Streams[data]), tc.find) {
+				t.Fatal("nothing to replace")
+			}
+			m.Streams[data] = []byte(strings.Replace(string(m.Streams[data]), tc.find, tc.repl, 1))
+			_, err := mysql.Install(t.Context(), cfgFor(t, target), h.Source(m), nil)
+			if !errors.Is(err, dumpers.ErrRefused) {
+				t.Fatalf("hostile delta: %v, want ErrRefused", err)
+			}
+			equalMaps(t, "after a hostile delta", want, checksums(t, db, target))
+		})
+	}
+}
+
+// TestRecordTableRefused: the source cannot create, fill or change synco's record.
+func TestRecordTableRefused(t *testing.T) {
+	db := server(t)
+	src, _ := deltaSource(t)
+	good := dump(t, src, dumpers.Options{})
+	target := newDB(t, db, "dtgt")
+	for _, tc := range []struct{ name, stream, sql string }{
+		{"create", dumpers.SchemaStream, "CREATE TABLE `__synco_installed` (name VARBINARY(10) PRIMARY KEY, hash VARBINARY(32), loc LONGBLOB);\n"},
+		{"create other case", dumpers.SchemaStream, "CREATE TABLE __SYNCO_INSTALLED (name INT);\n"},
+		{"data stream", dumpers.DataStream("__synco_installed"), "INSERT INTO `__synco_installed` (`name`,`hash`,`loc`) VALUES ('#fingerprint','','x');\n"},
+		{"trigger writes it", dumpers.PostStream, "DELIMITER ;;\nCREATE TRIGGER evil AFTER INSERT ON same FOR EACH ROW DELETE FROM `__synco_installed`;;\nDELIMITER ;\n"},
+		{"view", dumpers.PostStream, "CREATE VIEW `__synco_installed` AS SELECT 1 AS a;\n"},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			m := dumperstest.NewMem()
+			for k, v := range good.Streams {
+				m.Streams[k] = v
+			}
+			m.Streams[tc.stream] = append(append([]byte{}, m.Streams[tc.stream]...), tc.sql...)
+			err := mysql.Import(t.Context(), cfgFor(t, target), m, nil)
+			if !errors.Is(err, dumpers.ErrRefused) {
+				t.Fatalf("import: %v, want ErrRefused", err)
+			}
+		})
+	}
+}
+
+// TestRecordTableNotDumped: a database installed by synco can be published again
+// (the record is local; a dump holding it would be refused).
+func TestRecordTableNotDumped(t *testing.T) {
+	src, _ := deltaSource(t)
+	target, h := installed(t, src)
+	_ = h
+	m := dump(t, target, dumpers.Options{})
+	if _, ok := m.Streams[dumpers.DataStream(mysql.RecordTable)]; ok || strings.Contains(string(m.Streams[dumpers.SchemaStream]), mysql.RecordTable) {
+		t.Fatal("the install record was dumped")
+	}
+	if err := mysql.Import(t.Context(), cfgFor(t, newDB(t, server(t), "dre")), m, nil); err != nil {
+		t.Fatal(err)
+	}
+}

@@ -1,0 +1,238 @@
+package mysql
+
+import (
+	"bytes"
+	"context"
+	"crypto/sha256"
+	"database/sql"
+	"encoding/hex"
+	"fmt"
+	"slices"
+	"strings"
+	"time"
+
+	"synco/dumpers"
+)
+
+// RecordTable is the table in the target where an install records what it
+// installed (per stream its ref, and a fingerprint of the database right after).
+// The allow-list refuses any statement of a dump that names it, so the source can
+// neither create nor change it.
+const RecordTable = "__synco_installed"
+
+// fingerprintRow is the record row that holds the fingerprint.
+const fingerprintRow = "#fingerprint"
+
+// record is what the last install left in RecordTable.
+type record struct {
+	refs map[string]dumpers.StreamRef
+	fp   string // "" when not recorded (an install that did not finish)
+}
+
+// readRecord returns the record of target, nil when there is none.
+func readRecord(ctx context.Context, db *sql.DB, target string) (*record, error) {
+	var n int
+	if err := db.QueryRowContext(ctx, "SELECT COUNT(*) FROM information_schema.TABLES WHERE TABLE_SCHEMA = ? AND TABLE_NAME = ?", target, RecordTable).Scan(&n); err != nil {
+		return nil, fmt.Errorf("look for the install record: %w", err)
+	}
+	if n == 0 {
+		return nil, nil
+	}
+	rows, err := db.QueryContext(ctx, "SELECT name, hash, loc FROM "+quoteIdent(target)+"."+quoteIdent(RecordTable))
+	if err != nil {
+		return nil, fmt.Errorf("read the install record: %w", err)
+	}
+	defer rows.Close()
+	rec := &record{refs: map[string]dumpers.StreamRef{}}
+	for rows.Next() {
+		var name string
+		var hash, loc []byte
+		if err := rows.Scan(&name, &hash, &loc); err != nil {
+			return nil, fmt.Errorf("read the install record: %w", err)
+		}
+		if name == fingerprintRow {
+			rec.fp = string(loc)
+			continue
+		}
+		var ref dumpers.StreamRef
+		if len(hash) != len(ref.Hash) {
+			return nil, nil // not ours: no record
+		}
+		copy(ref.Hash[:], hash)
+		ref.Loc = loc
+		rec.refs[name] = ref
+	}
+	return rec, rows.Err()
+}
+
+// execer is a *sql.Tx or *sql.Conn.
+type execer interface {
+	ExecContext(ctx context.Context, q string, args ...any) (sql.Result, error)
+}
+
+// writeRefs replaces the refs of the record (creating the table) and removes
+// its fingerprint: until writeFingerprint, the record proves nothing.
+func writeRefs(ctx context.Context, ex execer, target string, refs map[string]dumpers.StreamRef) error {
+	tbl := quoteIdent(target) + "." + quoteIdent(RecordTable)
+	if _, err := ex.ExecContext(ctx, "CREATE TABLE IF NOT EXISTS "+tbl+
+		" (name VARBINARY(1024) NOT NULL PRIMARY KEY, hash VARBINARY(32) NOT NULL, loc LONGBLOB NOT NULL) ENGINE=InnoDB"); err != nil {
+		return fmt.Errorf("create the install record: %w", err)
+	}
+	if _, err := ex.ExecContext(ctx, "DELETE FROM "+tbl); err != nil {
+		return fmt.Errorf("write the install record: %w", err)
+	}
+	names := make([]string, 0, len(refs))
+	for n := range refs {
+		names = append(names, n)
+	}
+	slices.Sort(names)
+	for _, n := range names {
+		r := refs[n]
+		if _, err := ex.ExecContext(ctx, "INSERT INTO "+tbl+" (name, hash, loc) VALUES (?, ?, ?)", n, r.Hash[:], r.Loc); err != nil {
+			return fmt.Errorf("write the install record: %w", err)
+		}
+	}
+	return nil
+}
+
+func writeFingerprint(ctx context.Context, ex execer, target, fp string) error {
+	tbl := quoteIdent(target) + "." + quoteIdent(RecordTable)
+	if _, err := ex.ExecContext(ctx, "REPLACE INTO "+tbl+" (name, hash, loc) VALUES (?, '', ?)", fingerprintRow, fp); err != nil {
+		return fmt.Errorf("write the install record: %w", err)
+	}
+	return nil
+}
+
+// refsOf returns the refs of every stream of src.
+func refsOf(src dumpers.Source, re dumpers.Reopener) (map[string]dumpers.StreamRef, bool) {
+	refs := map[string]dumpers.StreamRef{}
+	for _, n := range src.Names() {
+		r, ok := re.Ref(n)
+		if !ok {
+			return nil, false
+		}
+		refs[n] = r
+	}
+	return refs, true
+}
+
+// settle waits until the server's clock has left the second of target's last
+// change (at most a second): change times have a resolution of one second, so a
+// local edit in that same second would not show in a fingerprint taken now.
+func settle(ctx context.Context, db *sql.DB, target string) error {
+	var busy sql.NullInt64
+	var frac float64
+	err := db.QueryRowContext(ctx, "SELECT MAX(GREATEST(IFNULL(UPDATE_TIME, 0), IFNULL(CREATE_TIME, 0))) >= NOW(), 1 - MICROSECOND(NOW(6)) / 1e6 FROM information_schema.TABLES WHERE TABLE_SCHEMA = ?", target).Scan(&busy, &frac)
+	if err != nil {
+		return fmt.Errorf("fingerprint %s: %w", target, err)
+	}
+	if busy.Int64 == 0 {
+		return nil
+	}
+	t := time.NewTimer(time.Duration(frac*float64(time.Second)) + 5*time.Millisecond)
+	defer t.Stop()
+	select {
+	case <-t.C:
+		return nil
+	case <-ctx.Done():
+		return ctx.Err()
+	}
+}
+
+// fingerprint describes target cheaply, one line per object: every table with
+// its engine, creation and last-change time (CREATE_TIME changes with any DDL,
+// TRUNCATE included; UPDATE_TIME with any committed row change), every view with a
+// hash of its definition, every routine, trigger and event with its creation or
+// last change. Reading it touches no row. MariaDB keeps InnoDB's UPDATE_TIME in
+// memory only: after a server restart (or when the table left the table cache)
+// it is NULL, and the fingerprint differs from the recorded one (a full import
+// then, not a wrong delta). The times have a resolution of one second.
+func fingerprint(ctx context.Context, q interface {
+	QueryContext(ctx context.Context, q string, args ...any) (*sql.Rows, error)
+}, target string) (string, error) {
+	var b strings.Builder
+	for _, query := range []string{
+		"SELECT 'table', TABLE_NAME, CONCAT_WS(' ', TABLE_TYPE, IFNULL(ENGINE, '-'), IFNULL(CREATE_TIME, '-'), IFNULL(UPDATE_TIME, '-')) FROM information_schema.TABLES WHERE TABLE_SCHEMA = ? AND TABLE_NAME <> '" + RecordTable + "' ORDER BY TABLE_NAME",
+		"SELECT 'view', TABLE_NAME, VIEW_DEFINITION FROM information_schema.VIEWS WHERE TABLE_SCHEMA = ? ORDER BY TABLE_NAME",
+		"SELECT LOWER(ROUTINE_TYPE), ROUTINE_NAME, CONCAT_WS(' ', CREATED, LAST_ALTERED) FROM information_schema.ROUTINES WHERE ROUTINE_SCHEMA = ? ORDER BY ROUTINE_TYPE, ROUTINE_NAME",
+		"SELECT 'trigger', TRIGGER_NAME, CONCAT_WS(' ', EVENT_OBJECT_TABLE, CREATED) FROM information_schema.TRIGGERS WHERE TRIGGER_SCHEMA = ? ORDER BY TRIGGER_NAME",
+		"SELECT 'event', EVENT_NAME, CONCAT_WS(' ', CREATED, LAST_ALTERED) FROM information_schema.EVENTS WHERE EVENT_SCHEMA = ? ORDER BY EVENT_NAME",
+	} {
+		rows, err := q.QueryContext(ctx, query, target)
+		if err != nil {
+			return "", fmt.Errorf("fingerprint %s: %w", target, err)
+		}
+		for rows.Next() {
+			var kind, name string
+			var what sql.NullString
+			if err := rows.Scan(&kind, &name, &what); err != nil {
+				rows.Close()
+				return "", fmt.Errorf("fingerprint %s: %w", target, err)
+			}
+			if kind == "view" {
+				h := sha256.Sum256([]byte(what.String))
+				what.String = hex.EncodeToString(h[:8])
+			}
+			fmt.Fprintf(&b, "%s %s\t%s\n", kind, hex.EncodeToString([]byte(name)), what.String)
+		}
+		rows.Close()
+		if err := rows.Err(); err != nil {
+			return "", fmt.Errorf("fingerprint %s: %w", target, err)
+		}
+	}
+	return b.String(), nil
+}
+
+// fingerprintDiff names the first object that differs between two fingerprints.
+func fingerprintDiff(was, now string) string {
+	a, b := strings.Split(was, "\n"), strings.Split(now, "\n")
+	seen := map[string]bool{}
+	for _, l := range a {
+		seen[l] = true
+	}
+	name := func(l string) string {
+		kind, rest, _ := strings.Cut(l, " ")
+		h, _, _ := strings.Cut(rest, "\t")
+		n, _ := hex.DecodeString(h)
+		return kind + " " + quoteIdent(string(n))
+	}
+	for _, l := range b {
+		if !seen[l] {
+			return name(l)
+		}
+	}
+	now2 := map[string]bool{}
+	for _, l := range b {
+		now2[l] = true
+	}
+	for _, l := range a {
+		if !now2[l] {
+			return name(l)
+		}
+	}
+	return "the database"
+}
+
+// namesRecord refuses a statement that names RecordTable (in any letter case:
+// some servers compare table names case-insensitively): the record of what was
+// installed is ours, the source must not create or change it.
+func (c *checker) namesRecord(stmt []byte) string {
+	const reason = "names synco's install record " + RecordTable
+	if c.kind == kindData {
+		if strings.EqualFold(c.table, RecordTable) {
+			return reason
+		}
+		return ""
+	}
+	if !bytes.Contains(bytes.ToLower(stmt), []byte("installed")) {
+		return "" // cheap path: no token can be the name
+	}
+	toks, _ := lexAll(stmt, c.backslash, c.ansiQuotes)
+	v := &stmtView{s: stmt, toks: toks}
+	for i, t := range toks {
+		if (t.kind == tWord || t.kind == tIdent) && strings.EqualFold(v.name(i), RecordTable) {
+			return reason
+		}
+	}
+	return ""
+}

@@ -1,0 +1,46 @@
+package dumpers
+
+import (
+	"context"
+	"errors"
+	"io"
+)
+
+// ErrGone: a stream of an earlier snapshot can no longer be read (its chunks left
+// the cache, or it was written with other keys). A delta install falls back to a
+// full one.
+var ErrGone = errors.New("dumpers: stream of an earlier snapshot no longer available")
+
+// StreamRef identifies a stream's content. Equal Hash means equal content (within
+// one source: the hash is keyed). Loc is opaque to the importer: what the Source
+// needs to find the stream again later (for fetch: its chunk IDs).
+type StreamRef struct {
+	Hash [32]byte
+	Loc  []byte
+}
+
+// Reopener is implemented by a Source whose streams can be read again in a later
+// import (fetch's, from its cache): what a delta install needs to diff the
+// snapshot it installed last against a new one.
+type Reopener interface {
+	// Ref returns the reference of the stream name of this dump.
+	Ref(name string) (StreamRef, bool)
+	// Reopen opens a stream of this or an earlier dump by its reference, checking
+	// its content against ref.Hash as it is read (an error at the end otherwise).
+	// ErrGone when it can no longer be read.
+	Reopen(ctx context.Context, ref StreamRef) (io.ReadCloser, error)
+}
+
+// Installed says how an install went.
+type Installed struct {
+	// Mode is "full" (staged import and swap), "delta" (row changes applied in
+	// place) or "unchanged" (nothing to do: no database work).
+	Mode string
+	// Reason says why a full import was done instead of a delta ("" for the
+	// first install, or when the source cannot be reopened).
+	Reason string
+	// Tables changed by a delta, and the rows it deleted and inserted (an
+	// updated row counts once in both).
+	Tables            []string
+	Deleted, Inserted int64
+}
