@@ -334,7 +334,7 @@ func (c *PublishCmd) Run(env *Env) error {
 	fmt.Fprintf(stderr, "\n%s: (or put the token in SYNCO_TOKEN, or pipe it to \"synco fetch -\", to keep it out of process lists)\n", prog)
 
 	workers := c.workers()
-	bar := newBar(stderr, "publishing")
+	bar := newBar(stderr, prog, "publishing")
 	start := time.Now()
 	res, err := publish.Build(ctx, pub, in, workers, func(p publish.Progress) { bar.set(p.Done, p.Total) })
 	bar.finish()
