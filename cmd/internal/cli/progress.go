@@ -191,7 +191,7 @@ func (s Status) Line(percent bool) string {
 }
 
 // FormatLeft renders a duration for humans, as precise as it is worth: 0.4 s,
-// 12 s, 3 min 20 s, 1 h 5 min.
+// 12 s, 3 min 17 s, 1 h 5 min.
 func FormatLeft(d time.Duration) string {
 	switch {
 	case d < 10*time.Second:
@@ -199,7 +199,7 @@ func FormatLeft(d time.Duration) string {
 	case d < time.Minute:
 		return fmt.Sprintf("%d s", int(d.Round(time.Second).Seconds()))
 	case d < 10*time.Minute:
-		d = d.Round(10 * time.Second)
+		d = d.Round(time.Second)
 		if s := int(d.Seconds()) % 60; s != 0 {
 			return fmt.Sprintf("%d min %d s", int(d.Minutes()), s)
 		}
