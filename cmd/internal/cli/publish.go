@@ -36,6 +36,7 @@ type PublishCmd struct {
 	StateDir string        `name:"state-dir" placeholder:"DIR" type:"dir" help:"Source store kept between runs so unchanged content is not re-read. Default: one per application, user cache dir/synco-lite/NAME-HASH, named after the detected application's directory, or the --db (without password), --files and --stream given."`
 	Parallel int           `default:"0" help:"Workers that read, chunk and seal (default: number of CPUs)."`
 	Rotate   bool          `help:"Give the store new keys before publishing: tokens printed before can read nothing published from now on. The next fetch downloads everything once."`
+	Once     bool          `help:"Stop after the first fetch (a destination read the ready publication, then went quiet for a few seconds), and remove what was published."`
 
 	DBFlags      `embed:""`
 	ProjectFlags `embed:""`
@@ -237,6 +238,9 @@ func (c *PublishCmd) Run(env *Env) error {
 	if c.Out != "" && c.URL == "" {
 		return usageError("--out needs --url: the address where the destination reaches DIR")
 	}
+	if c.Once && c.Out != "" {
+		return usageError("--once watches the embedded server's requests; with --out, the web server serving DIR sees them")
+	}
 	if c.TLS && c.Out != "" {
 		return usageError("--tls is for the embedded server; with --out, the web server serving DIR does TLS (give an https --url)")
 	}
@@ -282,6 +286,7 @@ func (c *PublishCmd) Run(env *Env) error {
 	var certPin []byte // --tls: the token pins the server's certificate
 	var served chan error
 	var srvOpt httpsrv.Options
+	var fetched <-chan struct{} // --once: closed after the first fetch
 	if c.Out != "" {
 		out, err := newOutDir(c.Out, pub)
 		if err != nil {
@@ -310,6 +315,12 @@ func (c *PublishCmd) Run(env *Env) error {
 			fmt.Fprintf(stderr, "%s: note: serving plain HTTP on %s; --url https://… assumes a TLS proxy in front (--tls serves HTTPS itself)\n", prog, ln.Addr())
 		}
 		base = strings.TrimSuffix(u, "/") + "/" + pub.Prefix
+		fmt.Fprintf(stderr, "%s: serving %s (the token carries the rest)\n", prog, Clean(u))
+		var first <-chan struct{}
+		srvOpt.OnRequest, first = watchFetches(ctx, stderr, prog, func() bool { s, _ := pub.State(); return s == manifest.StateReady })
+		if c.Once {
+			fetched = first
+		}
 		served = make(chan error, 1)
 		sctx, stop := context.WithCancel(context.WithoutCancel(ctx))
 		defer func() { stop(); <-served }()
@@ -393,6 +404,8 @@ func (c *PublishCmd) Run(env *Env) error {
 	if served != nil {
 		select {
 		case <-ctx.Done():
+		case <-fetched:
+			fmt.Fprintf(stderr, "%s: --once: a destination fetched the publication\n", prog)
 		case err := <-served:
 			served <- err
 			return fmt.Errorf("serve: %w", err)
