@@ -33,8 +33,11 @@ type Progress struct {
 	tty   bool
 	now   func() time.Time
 	every time.Duration
-	// throttle is the bar's least time between redraws.
+	// throttle is the least time between redraws of the bar. It is done
+	// here, not by the bar's option: the bar would drop the redraw of the
+	// text that follows the redraw of the counts.
 	throttle time.Duration
+	drawn    time.Time
 
 	phase       string
 	done, total int64
@@ -119,6 +122,10 @@ func (p *Progress) show(now time.Time, urgent bool) {
 		}
 		return
 	}
+	if p.pb != nil && !urgent && p.note == "" && now.Sub(p.drawn) < p.throttle {
+		return
+	}
+	p.drawn = now
 	if p.pb == nil {
 		max := p.total
 		if max <= 0 || p.done < 0 {
@@ -126,8 +133,8 @@ func (p *Progress) show(now time.Time, urgent bool) {
 		}
 		p.pb = progressbar.NewOptions64(max,
 			progressbar.OptionSetWriter(p.w),
+			progressbar.OptionSetDescription(s.Line(false)),
 			progressbar.OptionSetWidth(20),
-			progressbar.OptionThrottle(p.throttle),
 			progressbar.OptionClearOnFinish(),
 			progressbar.OptionShowBytes(false),
 			progressbar.OptionSetPredictTime(false),
@@ -136,7 +143,7 @@ func (p *Progress) show(now time.Time, urgent bool) {
 		)
 	}
 	p.pb.Describe(s.Line(false))
-	if p.total > 0 && p.done >= 0 {
+	if p.total > 0 && p.done >= 0 { // draws the text with the counts
 		if p.total != p.pb.GetMax64() {
 			p.pb.ChangeMax64(p.total)
 		}
