@@ -71,20 +71,25 @@ func TestFetchSummaryLines(t *testing.T) {
 // interrupts, the source's phase text is cleaned.
 func TestFetchViewReports(t *testing.T) {
 	var out bytes.Buffer
-	v := newFetchView(cli.NewProgress(&out, "synco")) // not a terminal: lines
-	v.report(fetch.Progress{Phase: "retrying", Attempt: 1, Reason: "unreachable"})
-	v.report(fetch.Progress{Phase: "retrying", Attempt: 2, Reason: "stalled"})
-	v.report(fetch.Progress{Phase: "retrying", Attempt: 1, Reason: "error"})
-	v.report(fetch.Progress{Phase: "retrying", Attempt: 4, Reason: "lost"})
-	v.report(fetch.Progress{Phase: "waiting", SourcePhase: "dump\x1b[2J"})
-	v.report(fetch.Progress{Phase: "retrying", Attempt: 1, Reason: "unreachable"})
-	got := out.String()
-	want := "synco: source unreachable, retrying (attempt 2)…\n" +
-		"synco: source stalled, retrying (attempt 3)…\n" +
-		"synco: source answered with an error, retrying (attempt 2)…\n" +
-		"synco: connection to the source lost, retrying (attempt 5)…\n" +
-		"synco: source unreachable, retrying (attempt 2)…; waiting for the source: dump\\x1b[2J\n"
-	if got != want {
-		t.Errorf("got\n%s\nwant\n%s", got, want)
+	v := newFetchView(cli.NewProgress(&out, "synco")) // not a terminal
+	for _, c := range []struct {
+		p    fetch.Progress
+		want string
+	}{
+		{fetch.Progress{Phase: "retrying", Attempt: 1, Reason: "unreachable"}, "source unreachable, retrying (attempt 2)…"},
+		{fetch.Progress{Phase: "retrying", Attempt: 2, Reason: "stalled"}, "source stalled, retrying (attempt 3)…"},
+		{fetch.Progress{Phase: "retrying", Attempt: 1, Reason: "error"}, "source answered with an error, retrying (attempt 2)…"},
+		{fetch.Progress{Phase: "retrying", Attempt: 4, Reason: "lost"}, "connection to the source lost, retrying (attempt 5)…"},
+		{fetch.Progress{Phase: "waiting", SourcePhase: "dump\x1b[2J"}, "waiting for the source: dump\\x1b[2J"},
+		{fetch.Progress{Phase: "retrying", Attempt: 1, Reason: "unreachable"}, "source unreachable, retrying (attempt 2)…; waiting for the source: dump\\x1b[2J"},
+		{fetch.Progress{Phase: "write"}, "write the files into place"},
+	} {
+		v.report(c.p)
+		if got := v.v.Status().Line(true); got != c.want {
+			t.Errorf("after %+v: %q, want %q", c.p, got, c.want)
+		}
+	}
+	if out.Len() != 0 {
+		t.Errorf("a short fetch printed progress lines:\n%s", out.String())
 	}
 }

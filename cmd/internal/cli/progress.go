@@ -17,8 +17,8 @@ import (
 //
 // On a terminal it is one bar (schollz/progressbar) whose description is the
 // status line. Elsewhere (a log, CI, synco pull's agent) it prints a plain
-// status line every LineEvery, and a note when it appears; a command shorter
-// than that prints none. It never writes control characters there, nor to
+// status line every LineEvery, a note once it has lasted that long; a command
+// shorter than that prints none (a failure is then its error line first). It never writes control characters there, nor to
 // stdout (which may carry --json).
 //
 // The rate is its own, not the bar's: the bar averages the growth between
@@ -44,9 +44,9 @@ type Progress struct {
 	m           meter
 	note        string
 
-	last     time.Time // of the last line (non-TTY)
-	lastNote string
-	pb       *progressbar.ProgressBar
+	last      time.Time // of the last line (non-TTY)
+	noteSince time.Time // when the note appeared
+	pb        *progressbar.ProgressBar
 }
 
 // LineEvery is how often a Progress that is not on a terminal prints a line.
@@ -73,11 +73,11 @@ func (p *Progress) Set(phase string, done, total int64) {
 		p.phase, p.m = phase, meter{}
 		p.finishBar()
 	}
-	p.done, p.total, p.note = done, total, ""
+	p.done, p.total, p.note, p.noteSince = done, total, "", time.Time{}
 	if done >= 0 {
 		p.m.add(now, done)
 	}
-	p.show(now, false)
+	p.show(now)
 }
 
 // Note shows text (e.g. "source unreachable, retrying…") with the phase until
@@ -85,8 +85,12 @@ func (p *Progress) Set(phase string, done, total int64) {
 func (p *Progress) Note(text string) {
 	p.mu.Lock()
 	defer p.mu.Unlock()
+	now := p.now()
+	if p.note == "" {
+		p.noteSince = now
+	}
 	p.note = text
-	p.show(p.now(), text != p.lastNote)
+	p.show(now)
 }
 
 // Finish removes the bar (before a prompt, or the summary). A later Set shows
@@ -112,17 +116,19 @@ func (p *Progress) status(now time.Time) Status {
 }
 
 // show renders the status: the bar on a terminal; elsewhere a line when
-// LineEvery has passed since the last one, or at once if urgent.
-func (p *Progress) show(now time.Time, urgent bool) {
+// LineEvery has passed since the last one (and since the note appeared).
+func (p *Progress) show(now time.Time) {
 	s := p.status(now)
 	if !p.tty {
-		if urgent || now.Sub(p.last) >= p.every {
+		// A note waits as long as a line: a retry that succeeds, or a
+		// failure that is reported soon, needs no word.
+		if now.Sub(p.last) >= p.every && (p.note == "" || now.Sub(p.noteSince) >= p.every) {
 			fmt.Fprintf(p.w, "%s: %s\n", p.prog, s.Line(true))
-			p.last, p.lastNote = now, p.note
+			p.last = now
 		}
 		return
 	}
-	if p.pb != nil && !urgent && p.note == "" && now.Sub(p.drawn) < p.throttle {
+	if p.pb != nil && p.note == "" && now.Sub(p.drawn) < p.throttle {
 		return
 	}
 	p.drawn = now

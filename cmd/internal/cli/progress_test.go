@@ -56,25 +56,27 @@ func TestProgressLines(t *testing.T) {
 		p.Note(note)
 	}
 	s(500*time.Millisecond, "waiting for the source: database", 0, 0)
-	n(1*time.Second, "source unreachable, retrying (attempt 2)…")
-	n(2*time.Second, "source unreachable, retrying (attempt 2)…") // the same: no line
-	n(3*time.Second, "source unreachable, retrying (attempt 3)…")
-	s(4*time.Second, "waiting for the source: database", 10*mb, 200*mb)
-	s(9*time.Second, "waiting for the source: database", 60*mb, 200*mb) // a line: 5 s after the last
-	s(10*time.Second, "download", 0, 332*mb)
-	s(10100*time.Millisecond, "download", 30*mb, 332*mb) // a jump in 0.1 s: no rate yet
+	n(1*time.Second, "source unreachable, retrying (attempt 2)…") // no line yet: it may pass
+	n(2*time.Second, "source unreachable, retrying (attempt 3)…")
+	n(5500*time.Millisecond, "source unreachable, retrying (attempt 4)…") // 4.5 s: no line
+	n(6500*time.Millisecond, "source unreachable, retrying (attempt 5)…") // 5.5 s: a line
+	s(7*time.Second, "waiting for the source: database", 10*mb, 200*mb)
+	s(12*time.Second, "waiting for the source: database", 60*mb, 200*mb) // a line: 5.5 s after the last
+	s(13*time.Second, "download", 0, 332*mb)
+	s(13100*time.Millisecond, "download", 30*mb, 332*mb) // a jump in 0.1 s: no rate yet
 	if r := p.Status().Rate; r != 0 {
 		t.Errorf("rate after 0.1 s: %.0f B/s, want none yet", r)
 	}
-	s(14*time.Second, "download", 60*mb, 332*mb) // a line: 5 s after the last
-	s(15*time.Second, "download", 80*mb, 332*mb) // 1 s after: no line
+	s(17*time.Second, "download", 60*mb, 332*mb) // a line: 5 s after the last
+	s(18*time.Second, "download", 80*mb, 332*mb) // 1 s after: no line
 	for i := 1; i <= 20; i++ {
-		s(15*time.Second+time.Duration(i)*time.Second, "download", int64(80+12*i)*mb, 332*mb)
+		s(18*time.Second+time.Duration(i)*time.Second, "download", int64(80+12*i)*mb, 332*mb)
 	}
-	s(36*time.Second, "import", 100*mb, 400*mb)
-	s(41*time.Second, "import", 100*mb, 400*mb) // stuck: the rate falls
-	s(45*time.Second, "write", -1, 0)
-	s(52*time.Second, "write", -1, 0)
+	n(38500*time.Millisecond, "connection to the source lost, retrying (attempt 2)…") // young: no line
+	s(39*time.Second, "import", 100*mb, 400*mb)
+	s(44*time.Second, "import", 100*mb, 400*mb) // stuck: the rate falls
+	s(48*time.Second, "write", -1, 0)
+	s(55*time.Second, "write", -1, 0)
 	p.Finish()
 	if strings.ContainsAny(out.String(), "\r\x1b") {
 		t.Errorf("control characters in non-terminal output: %q", out.String())
