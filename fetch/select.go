@@ -20,12 +20,14 @@ var ErrStopped = errors.New("fetch: stopped before any change")
 type Summary struct {
 	Files         int      // files to write
 	FileBytes     int64    // their size
+	Written       []string // the files to write (target-relative, in manifest order)
 	Replaced      []string // files that exist in the target and will be replaced (target-relative)
 	Unchanged     int      // files the target already has as published (same size, mtime, mode)
 	Deleted       []string // files in the target that the source does not have (removed with Delete)
 	Dumps         []Dump   // databases to import
 	DumpBytes     int64    // their size
 	DownloadBytes int64    // sealed bytes not in the cache (what will be downloaded, ±)
+	CachedBytes   int64    // sealed bytes of what is needed and already in the cache
 	Skipped       []string // published top-level entries Map left out
 	// RemoteOrigin is where the remote files to write come from
 	// (scheme://host[:port], the publication's public base; the source chose
@@ -70,6 +72,7 @@ func (f *fetcher) summarize(ctx context.Context, p *plan, dumps []*Dump, need []
 			}
 			sum.Files++
 			sum.FileBytes += int64(o.Size)
+			sum.Written = append(sum.Written, o.Path)
 			if o.Kind == manifest.KindRemote {
 				sum.RemoteOrigin = f.remoteOrigin
 			}
@@ -96,6 +99,8 @@ func (f *fetcher) summarize(ctx context.Context, p *plan, dumps []*Dump, need []
 		}
 		if !ok {
 			sum.DownloadBytes += int64(l.SealedLen)
+		} else {
+			sum.CachedBytes += int64(l.SealedLen)
 		}
 	}
 	return sum, nil

@@ -43,6 +43,12 @@ type Project struct {
 	// synco could not work out without guessing: DB is then nil and this says why
 	// (pass --db).
 	Undetermined string
+	// URLs are the site's own base URLs as its local configuration sets them, for
+	// rewriting the production URLs of a synced database (WordPress: "home" from
+	// WP_HOME, "siteurl" from WP_SITEURL); nil when the configuration does not
+	// say. URLSource names where they were read.
+	URLs      map[string]string
+	URLSource string
 	// TablePrefix is the prefix of the application's tables (WordPress
 	// $table_prefix, Drupal's prefix), for the framework's scrub rules.
 	TablePrefix string

@@ -82,6 +82,8 @@ func loadWordPress(s *scan, p *Project) error {
 	wpUploads(s, p, &f)
 	wpTransients(p, prefix, f.consts["MULTISITE"])
 
+	wpURLs(p, &f, file)
+
 	vals := [4]string{get("DB_NAME", ""), get("DB_USER", ""), get("DB_PASSWORD", ""), get("DB_HOST", "localhost")}
 	if err != nil {
 		return err
@@ -94,6 +96,35 @@ func loadWordPress(s *scan, p *Project) error {
 		return nil // no DB defines at all
 	}
 	return wpDB(p, vals, source)
+}
+
+// wpURLs reads WP_HOME and WP_SITEURL, the URLs WordPress uses instead of its
+// home and siteurl options when they are defined. One that depends on a condition
+// or is not a plain string is left out with a warning.
+func wpURLs(p *Project, f *phpFile, file string) {
+	var from []string
+	for _, c := range [][2]string{{"home", "WP_HOME"}, {"siteurl", "WP_SITEURL"}} {
+		v := f.consts[c[1]]
+		if v == nil {
+			continue
+		}
+		s, ok, err := phpStr(v, file, "define('"+c[1]+"')")
+		if err != nil {
+			p.Warnings = append(p.Warnings, fmt.Sprintf("%s is not determined (%v): the local URL is taken from the local database, or pass --rewrite FROM=TO", c[1], err))
+			continue
+		}
+		if !ok || s == "" {
+			continue
+		}
+		if p.URLs == nil {
+			p.URLs = map[string]string{}
+		}
+		p.URLs[c[0]] = s
+		from = append(from, c[1])
+	}
+	if len(from) > 0 {
+		p.URLSource = file + " (" + strings.Join(from, ", ") + ")"
+	}
 }
 
 func orWhy(v *phpValue, opaque string) string {
@@ -260,6 +291,17 @@ func loadBedrock(s *scan, p *Project) error {
 	p.Why = append(p.Why, fmt.Sprintf("table prefix %q", prefix))
 	fileSet(s, p, "uploads", "web/app/uploads", true)
 	wpTransients(p, prefix, nil)
+	var urlFrom []string
+	for _, c := range [][2]string{{"home", "WP_HOME"}, {"siteurl", "WP_SITEURL"}} {
+		if v, from := d.get(s, c[1]); v != "" {
+			if p.URLs == nil {
+				p.URLs = map[string]string{}
+			}
+			p.URLs[c[0]] = v
+			urlFrom = append(urlFrom, from+" ("+c[1]+")")
+		}
+	}
+	p.URLSource = strings.Join(urlFrom, ", ")
 	froms := map[string]bool{}
 	get := func(k string) string {
 		v, from := d.get(s, k)

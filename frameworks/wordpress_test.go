@@ -363,3 +363,31 @@ func TestWordPressSettingsWithoutABSPATH(t *testing.T) {
 		t.Errorf("warnings %q, file sets %+v; want none and wp-content/uploads", p.Warnings, p.FileSets)
 	}
 }
+
+// TestWordPressURLs: WP_HOME and WP_SITEURL of wp-config.php (and Bedrock's .env)
+// are the local URLs a synced database is rewritten to; one under a condition
+// is not guessed.
+func TestWordPressURLs(t *testing.T) {
+	cfg := "<?php\ndefine('DB_NAME', 'wp'); define('DB_USER', 'u');\n"
+	p := detectSys(t, map[string]string{"/srv/app/wp-config.php": cfg + "define('WP_HOME', 'http://example.test');\ndefine( 'WP_SITEURL', WP_HOME . '/wp' );\n"}, root, nil)
+	if p.URLs["home"] != "http://example.test" || p.URLs["siteurl"] != "http://example.test/wp" || !strings.Contains(p.URLSource, "WP_HOME, WP_SITEURL") {
+		t.Errorf("URLs %v from %q", p.URLs, p.URLSource)
+	}
+	p = detectSys(t, map[string]string{"/srv/app/wp-config.php": cfg}, root, nil)
+	if p.URLs != nil {
+		t.Errorf("URLs %v without WP_HOME", p.URLs)
+	}
+	p = detectSys(t, map[string]string{"/srv/app/wp-config.php": cfg + "if ($_SERVER['HTTP_HOST'] === 'a.test') { define('WP_HOME', 'http://a.test'); } else { define('WP_HOME', 'http://b.test'); }\n"}, root, nil)
+	if p.URLs != nil {
+		t.Errorf("conditional WP_HOME taken: %v", p.URLs)
+	}
+	has(t, "warnings", p.Warnings, "WP_HOME")
+	p = detectSys(t, map[string]string{
+		"/srv/app/web/wp-config.php":      "<?php\nrequire_once dirname(__DIR__) . '/config/application.php';\n",
+		"/srv/app/config/application.php": "<?php\n",
+		"/srv/app/.env":                   "DB_NAME=b\nWP_HOME='http://bedrock.test'\nWP_SITEURL=\"${WP_HOME}/wp\"\n",
+	}, root, nil)
+	if p.URLs["home"] != "http://bedrock.test" || p.URLs["siteurl"] != "http://bedrock.test/wp" {
+		t.Errorf("Bedrock URLs %v", p.URLs)
+	}
+}

@@ -3,6 +3,12 @@
 // manifest that is itself stored as chunks — and keeps the store between runs so a
 // second publish reads only files that changed and seals only chunks it lacks.
 //
+// A Session is one run of a publisher (synco-lite publish, synco-lite agent): the
+// store (State), one Publication of it, where it is exposed and its server, from
+// opening the store to removing what was published. A publication is exposed through
+// Targets: its own Memory, which the embedded server reads, and a Dir for a static
+// web server (publish --out).
+//
 // Pack order matters for the destination: chunks sealed in the same run are appended
 // to the same new packs, so what changed since the previous publication sits together
 // and the destination fetches it with few coalesced range requests.

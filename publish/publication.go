@@ -3,8 +3,6 @@ package publish
 import (
 	"crypto/rand"
 	"encoding/base32"
-	"fmt"
-	"io/fs"
 	"strings"
 	"sync"
 	"time"
@@ -14,31 +12,18 @@ import (
 )
 
 // Publication is one publication being prepared or served: its sealed root and a
-// view of each pack it references (PackView: only the referenced bytes). It
-// implements httpsrv.Publication and is safe for concurrent use. SetTarget
-// exposes it somewhere else as well (publish --out: a directory).
+// view of each pack it references (PackView: only the referenced bytes). It hands
+// both to its Targets: always its own Memory, which it serves from (it implements
+// httpsrv.Publication), and any added with AddTarget (publish --out: a Dir). It is
+// safe for concurrent use.
 type Publication struct {
 	Prefix string // unguessable path element the publication lives under
 
-	state  *State
-	mu     sync.Mutex
-	target Target
-	root   manifest.Root
-	rootB  []byte
-	packs  map[string]*PackView // set when Ready
-}
-
-// Target is somewhere a publication is exposed besides the embedded server, e.g.
-// a directory a web server serves. A Publication hands it every root it seals and,
-// before the Ready root, the view of every pack that root needs. A failing Target
-// fails the publication's state change.
-type Target interface {
-	// PutRoot replaces the root object (readers see the old or the new one).
-	PutRoot(sealed []byte) error
-	// PutPack writes a pack as the publication exposes it.
-	PutPack(v *PackView) error
-	// RemoveAll removes everything the target holds of the publication.
-	RemoveAll() error
+	state   *State
+	mem     Memory
+	mu      sync.Mutex
+	targets []Target // added with AddTarget, in order
+	root    manifest.Root
 }
 
 // NewPublication starts a publication of st in state Created.
@@ -56,49 +41,40 @@ func NewPublication(st *State) (*Publication, error) {
 }
 
 // Root returns the current sealed root.
-func (p *Publication) Root() []byte {
+func (p *Publication) Root() []byte { return p.mem.Root() }
+
+// AddTarget makes t receive the publication from now on, starting with the
+// packs (if it is Ready) and the current root.
+func (p *Publication) AddTarget(t Target) error {
 	p.mu.Lock()
 	defer p.mu.Unlock()
-	return p.rootB
+	for _, v := range p.mem.Packs() {
+		if err := t.PutPack(v); err != nil {
+			return err
+		}
+	}
+	if err := t.PutRoot(p.mem.Root()); err != nil {
+		return err
+	}
+	p.targets = append(p.targets, t)
+	return nil
 }
 
-// SetTarget makes t receive the publication from now on, starting with the
-// current root.
-func (p *Publication) SetTarget(t Target) error {
-	p.mu.Lock()
-	defer p.mu.Unlock()
-	p.target = t
-	return p.resealLocked()
+// all is every target, the publication's own memory last: it changes only once
+// the others did.
+func (p *Publication) all() []Target {
+	return append(p.targets[:len(p.targets):len(p.targets)], &p.mem)
 }
 
 // Pack returns the view of the named pack if the Ready publication references it.
-func (p *Publication) Pack(name string) (*PackView, bool) {
-	p.mu.Lock()
-	defer p.mu.Unlock()
-	v, ok := p.packs[name]
-	return v, ok
-}
+func (p *Publication) Pack(name string) (*PackView, bool) { return p.mem.Pack(name) }
 
 // OpenPack opens the view of the named pack (httpsrv.Publication). It fails with
 // an error wrapping fs.ErrNotExist for a pack the publication does not reference.
-func (p *Publication) OpenPack(name string) (httpsrv.Pack, error) {
-	v, ok := p.Pack(name)
-	if !ok {
-		return nil, fmt.Errorf("pack %s: %w", name, fs.ErrNotExist)
-	}
-	return v.Open()
-}
+func (p *Publication) OpenPack(name string) (httpsrv.Pack, error) { return p.mem.OpenPack(name) }
 
 // Packs lists the views of the packs of a Ready publication.
-func (p *Publication) Packs() []*PackView {
-	p.mu.Lock()
-	defer p.mu.Unlock()
-	views := make([]*PackView, 0, len(p.packs))
-	for _, v := range p.packs {
-		views = append(views, v)
-	}
-	return views
-}
+func (p *Publication) Packs() []*PackView { return p.mem.Packs() }
 
 // State returns the current state of the root.
 func (p *Publication) State() (manifest.State, string) {
@@ -128,23 +104,32 @@ func (p *Publication) Fail(reason string) error {
 	return p.resealLocked()
 }
 
+// ready makes r, the Ready root referencing packs, the publication's root: every
+// target gets the packs, then the root. If a target fails to take a pack, no
+// target keeps any of them (a pack no root references is not left behind).
 func (p *Publication) ready(r manifest.Root, packs map[string]*PackView) error {
 	p.mu.Lock()
 	defer p.mu.Unlock()
 	r.PubID, r.Created = p.root.PubID, p.root.Created
 	r.State, r.Phase = manifest.StateReady, "ready"
-	if p.target != nil {
+	all := p.all()
+	for _, t := range all {
 		for _, v := range packs {
-			if err := p.target.PutPack(v); err != nil {
+			if err := t.PutPack(v); err != nil {
+				for _, t := range all {
+					for name := range packs {
+						t.RemovePack(name) // best effort: the error below is what matters
+					}
+				}
 				return err
 			}
 		}
 	}
-	p.root, p.packs = r, packs
+	p.root = r
 	return p.resealLocked()
 }
 
-// Reseal seals the current root again (and hands it to the target).
+// Reseal seals the current root again (and hands it to the targets).
 func (p *Publication) Reseal() error {
 	p.mu.Lock()
 	defer p.mu.Unlock()
@@ -156,11 +141,10 @@ func (p *Publication) resealLocked() error {
 	if err != nil {
 		return err
 	}
-	if p.target != nil {
-		if err := p.target.PutRoot(b); err != nil {
+	for _, t := range p.all() {
+		if err := t.PutRoot(b); err != nil {
 			return err
 		}
 	}
-	p.rootB = b
 	return nil
 }

@@ -18,7 +18,7 @@ import (
 	"synco/publish"
 )
 
-// built is a Build's result and whether TrainDict, run after it as publish does,
+// built is a Session's Build result and whether the training that follows it
 // trained the store's dictionary.
 type built struct {
 	*publish.Result
@@ -27,31 +27,34 @@ type built struct {
 
 func build(t *testing.T, stateDir string, in publish.Inputs) (built, *publish.Publication) {
 	t.Helper()
-	st, err := publish.OpenState(stateDir)
+	var b built
+	var trainErr error
+	// Keep what the store was published with: a helper build does not change it.
+	sel, _ := os.ReadFile(filepath.Join(stateDir, "selection"))
+	s, err := publish.OpenSession(publish.SessionConfig{StateDir: stateDir, Selection: string(sel), Trained: func(trained bool, err error) {
+		b.DictTrained, trainErr = trained, err
+	}})
 	if err != nil {
 		t.Fatal(err)
 	}
-	t.Cleanup(func() { st.Close() })
-	pub, err := publish.NewPublication(st)
-	if err != nil {
-		t.Fatal(err)
-	}
+	t.Cleanup(func() { s.Close() })
+	pub := s.Publication()
 	if s, _ := pub.State(); s != manifest.StateCreated {
 		t.Fatalf("new publication in state %v", s)
 	}
-	res, err := publish.Build(t.Context(), pub, in, 2, nil)
-	if err != nil {
+	if b.Result, err = s.Build(t.Context(), in, 2, nil); err != nil {
 		t.Fatal(err)
 	}
 	if s, _ := pub.State(); s != manifest.StateReady {
 		t.Fatalf("built publication in state %v", s)
 	}
-	trained, err := st.TrainDict()
-	if err != nil {
+	if err := s.Close(); err != nil { // waits for the training
 		t.Fatal(err)
 	}
-	st.Close()
-	return built{res, trained}, pub
+	if trainErr != nil {
+		t.Fatal(trainErr)
+	}
+	return b, pub
 }
 
 func TestRepublishReusesUnchangedFiles(t *testing.T) {

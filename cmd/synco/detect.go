@@ -63,8 +63,12 @@ type detectResult struct {
 	StructureOnly []string          `json:"structure_only"`
 	Exclude       []string          `json:"exclude"`
 	Where         map[string]string `json:"where"`
-	FileSets      []detectFileSet   `json:"file_sets"`
-	Looked        []string          `json:"looked"`
+	// URLs are the local site's URLs a fetch rewrites the source's to (WordPress
+	// home and siteurl), URLSource where they were read.
+	URLs      map[string]string `json:"urls,omitempty"`
+	URLSource string            `json:"urls_source,omitempty"`
+	FileSets  []detectFileSet   `json:"file_sets"`
+	Looked    []string          `json:"looked"`
 	// Scrub previews the scrubbing of a publish: rules from the column list of the
 	// database (no rows read), and columns that look personal without a rule.
 	Scrub *cli.ScrubPreview `json:"scrub"`
@@ -95,6 +99,7 @@ func (c *DetectCmd) Run(env *cli.Env) error {
 	if res.Where == nil {
 		res.Where = map[string]string{}
 	}
+	res.URLs, res.URLSource = p.URLs, p.URLSource
 	if p.DB != nil {
 		res.DB = &detectDB{Engine: p.DB.Engine, DSN: p.DB.Redacted(), Source: p.DB.Source}
 	}
@@ -174,6 +179,15 @@ func writeDetect(w io.Writer, r *detectResult) {
 	} else {
 		fmt.Fprintf(w, "database:   none found (publish with --db DSN)\n")
 	}
+	if r.Framework == "wordpress" {
+		switch {
+		case len(r.URLs) > 0:
+			fmt.Fprintf(w, "site URL:   %s\n", siteURLs(r.URLs))
+			fmt.Fprintf(w, "  from %s; a fetch rewrites the source's URL to it in the database\n", r.URLSource)
+		default:
+			fmt.Fprintf(w, "site URL:   not set in the configuration (WP_HOME); a fetch rewrites the source's URL to the local database's home/siteurl, if it has them (or pass --rewrite FROM=TO)\n")
+		}
+	}
 	if len(r.StructureOnly) > 0 {
 		fmt.Fprintf(w, "structure only (rows not synced): %s\n", strings.Join(r.StructureOnly, ", "))
 	}
@@ -222,4 +236,16 @@ func writeScrubPreview(w io.Writer, pv *cli.ScrubPreview) {
 			fmt.Fprintf(w, "  %s.%s: %s\n", x.Table, x.Column, x.Why)
 		}
 	}
+}
+
+// siteURLs shows WordPress's home and siteurl, once when they are equal.
+func siteURLs(u map[string]string) string {
+	h, s := u["home"], u["siteurl"]
+	switch {
+	case h == "" || h == s:
+		return s + " (siteurl)"
+	case s == "":
+		return h + " (home)"
+	}
+	return h + " (home), " + s + " (siteurl)"
 }

@@ -27,6 +27,7 @@ type FetchCmd struct {
 
 	ProjectInstall `embed:""`
 	TableFlags     `embed:""`
+	RewriteFlags   `embed:""`
 
 	pull *pulled `kong:"-"` // set by synco pull: the token and transport of its agent
 }
@@ -76,21 +77,37 @@ func (c *FetchCmd) Run(env *cli.Env) error {
 	}
 	var proj *project
 	if c.To == "" && c.DB == "" {
-		if proj, err = c.ProjectInstall.prepare(env, &opt, c.TableFlags); err != nil {
+		if proj, err = c.ProjectInstall.prepare(env, &opt, c.TableFlags, c.RewriteFlags); err != nil {
 			return err
 		}
 	} else {
+		var rw *urlRewrite
+		if len(c.Rewrite) > 0 && c.DB == "" {
+			return &cli.UsageError{Msg: "--rewrite rewrites a database as it is installed: pass --db (or install into the local project: no --to)"}
+		}
+		if c.DB != "" {
+			if rw, err = newURLRewrite(c.RewriteFlags, nil); err != nil {
+				return err
+			}
+			if opt.Import, err = importer(c.DB, nil, c.TableFlags, rw, warner(env), noter(env)); err != nil {
+				return err
+			}
+		}
 		risk := ""
 		if c.To != "" {
 			risk = riskyTarget(env, "--to", c.To, c.Delete)
 		}
 		if c.DryRun {
-			opt.Confirm = func(s *fetch.Summary) error { c.show(env, s, c.DB, risk); return fetch.ErrStopped }
-		}
-	}
-	if c.DB != "" {
-		if opt.Import, err = importer(c.DB, nil, c.TableFlags, warner(env), noter(env)); err != nil {
-			return err
+			opt.Confirm = func(s *fetch.Summary) error {
+				if err := c.show(env, s, c.DB, risk, rw); err != nil {
+					return err
+				}
+				return fetch.ErrStopped
+			}
+		} else if c.DB != "" {
+			// An engine mismatch is said before anything is downloaded.
+			local := probeDB(env.Ctx, "the local --db", c.DB)
+			opt.Confirm = func(s *fetch.Summary) error { return checkEngines(s, local) }
 		}
 	}
 	cacheDir := c.Cache

@@ -38,8 +38,10 @@ func (t TableFlags) published(table string) bool {
 //
 // An import that installed the snapshot but could not clean up after itself
 // (*dumpers.CleanupError) is a success: warn is called with it. note gets a line
-// saying as which account the dump was loaded.
-func importer(dsn string, progress func(dumpers.Progress), sel TableFlags, warn func(error), note func(string)) (func(context.Context, fetch.Dump, dumpers.Source) error, error) {
+// saying as which account the dump was loaded, and one saying what rw rewrote
+// (nil: nothing). The rewrite applies to the published rows only, not to the
+// local rows a partial selection keeps.
+func importer(dsn string, progress func(dumpers.Progress), sel TableFlags, rw *urlRewrite, warn func(error), note func(string)) (func(context.Context, fetch.Dump, dumpers.Source) error, error) {
 	engine, err := cli.Engine(dsn)
 	if err != nil {
 		return nil, err
@@ -99,19 +101,30 @@ func importer(dsn string, progress func(dumpers.Progress), sel TableFlags, warn 
 		if d.Engine != engine {
 			return fmt.Errorf("the publication holds a %s dump, but --db names a %s database", d.Engine, engine)
 		}
-		if !sel.partial() {
-			return run(ctx, src)
-		}
-		tmp, err := os.MkdirTemp("", "synco-local-rows-")
+		r, err := rw.replacer(ctx, engine, src, note)
 		if err != nil {
 			return err
 		}
-		defer os.RemoveAll(tmp)
-		local := &dumpers.Dir{Root: tmp}
-		if err := dumpLocal(ctx, local); err != nil {
-			return fmt.Errorf("read the local rows of the tables to keep (--tables/--exclude-tables): %w", err)
+		src = wrapRewrite(engine, src, r)
+		if sel.partial() {
+			tmp, err := os.MkdirTemp("", "synco-local-rows-")
+			if err != nil {
+				return err
+			}
+			defer os.RemoveAll(tmp)
+			local := &dumpers.Dir{Root: tmp}
+			if err := dumpLocal(ctx, local); err != nil {
+				return fmt.Errorf("read the local rows of the tables to keep (--tables/--exclude-tables): %w", err)
+			}
+			src = newOverlay(src, local, sel.published)
 		}
-		return run(ctx, newOverlay(src, local, sel.published))
+		if err := run(ctx, src); err != nil {
+			return err
+		}
+		if r != nil {
+			note(rw.done(r))
+		}
+		return nil
 	}, nil
 }
 

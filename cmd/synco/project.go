@@ -38,11 +38,12 @@ type project struct {
 
 // projectFile is .synco.yml in the project root.
 type projectFile struct {
-	PostInstall []string `yaml:"post_install"`
+	PostInstall []string          `yaml:"post_install"`
+	Rewrite     map[string]string `yaml:"rewrite"` // FROM → TO, see RewriteFlags
 }
 
 // prepare detects the local project and fills opt to install into it.
-func (c *ProjectInstall) prepare(env *cli.Env, opt *fetch.Options, sel TableFlags) (*project, error) {
+func (c *ProjectInstall) prepare(env *cli.Env, opt *fetch.Options, sel TableFlags, rf RewriteFlags) (*project, error) {
 	p, err := cli.DetectProject(c.Dir)
 	if errors.Is(err, frameworks.ErrNotFound) {
 		return nil, &cli.UsageError{Msg: "no --to or --db given, and " + withoutPublishAdvice(err),
@@ -52,12 +53,16 @@ func (c *ProjectInstall) prepare(env *cli.Env, opt *fetch.Options, sel TableFlag
 		return nil, &cli.UsageError{Msg: "no --to or --db given, and " + err.Error()}
 	}
 	pr := &project{p: p}
+	var pf projectFile
 	if cfg, err := os.ReadFile(filepath.Join(p.Root, ".synco.yml")); err == nil {
-		var pf projectFile
 		if err := yaml.Unmarshal(cfg, &pf); err != nil {
 			return nil, &cli.UsageError{Msg: fmt.Sprintf(".synco.yml: %v", err)}
 		}
 		pr.post = pf.PostInstall
+	}
+	rw, err := newURLRewrite(rf, pf.Rewrite)
+	if err != nil {
+		return nil, err
 	}
 	pr.post = append(pr.post, c.PostInstall...)
 	if c.NoPost {
@@ -96,7 +101,8 @@ func (c *ProjectInstall) prepare(env *cli.Env, opt *fetch.Options, sel TableFlag
 			fmt.Fprintf(env.Stderr, "%s: the local project has no database configured: the database is skipped\n", env.Prog)
 		} else {
 			dsn = p.DB.Redacted()
-			if opt.Import, err = importer(p.DB.DSN, nil, sel, warner(env), noter(env)); err != nil {
+			rw.wordpress(env.Ctx, p)
+			if opt.Import, err = importer(p.DB.DSN, nil, sel, rw, warner(env), noter(env)); err != nil {
 				return nil, err
 			}
 			if sel.partial() {
@@ -104,8 +110,18 @@ func (c *ProjectInstall) prepare(env *cli.Env, opt *fetch.Options, sel TableFlag
 			}
 		}
 	}
+	local := localDB{}
+	if p.DB != nil && dsn != "" {
+		local = probeDB(env.Ctx, dsn, p.DB.DSN)
+	}
 	opt.Confirm = func(s *fetch.Summary) error {
-		showSummary(env, s, dsn, opt.Delete, risk)
+		if err := checkEngines(s, local); err != nil {
+			return err
+		}
+		showSummary(env, s, local, opt.Delete, risk)
+		if dsn != "" {
+			rw.show(env.Stderr, s)
+		}
 		if c.DryRun {
 			return fetch.ErrStopped
 		}
@@ -146,11 +162,19 @@ func (r replan) Error() string { return "sync a selection" }
 
 // show prints the summary for --dry-run with --to/--db; risk is what
 // riskyTarget said about --to.
-func (c *ProjectInstall) show(env *cli.Env, s *fetch.Summary, db, risk string) {
+func (c *ProjectInstall) show(env *cli.Env, s *fetch.Summary, db, risk string, rw *urlRewrite) error {
+	local := localDB{}
 	if db != "" {
-		db = "the local --db"
+		local = probeDB(env.Ctx, "the local --db", db)
 	}
-	showSummary(env, s, db, c.Delete, risk)
+	if err := checkEngines(s, local); err != nil {
+		return err
+	}
+	showSummary(env, s, local, c.Delete, risk)
+	if db != "" {
+		rw.show(env.Stderr, s)
+	}
+	return nil
 }
 
 // riskyTarget warns on stderr when dir, the directory a fetch writes into (what
@@ -188,21 +212,22 @@ func same(a, b string) bool {
 	return err == nil && os.SameFile(fa, fb)
 }
 
-func showSummary(env *cli.Env, s *fetch.Summary, db string, del bool, risk string) {
+func showSummary(env *cli.Env, s *fetch.Summary, db localDB, del bool, risk string) {
 	w, prog := env.Stderr, env.Prog
 	fmt.Fprintf(w, "%s: this will:\n", prog)
 	if risk != "" {
 		fmt.Fprintf(w, "  - %s\n", risk)
 	}
 	for _, d := range s.Dumps {
-		fmt.Fprintf(w, "  - replace the database %s with the published %s dump (%s)\n", db, d.Engine, cli.FormatSize(s.DumpBytes))
+		fmt.Fprintf(w, "  - %s\n", dbLine(d, db, s.DumpBytes))
 		fmt.Fprintf(w, "    (%s)\n", scrubNote(d))
 	}
 	if s.Files > 0 {
-		fmt.Fprintf(w, "  - write %d files (%s), replacing %d existing ones\n", s.Files, cli.FormatSize(s.FileBytes), len(s.Replaced))
+		fmt.Fprintf(w, "  - write %s (%s), replacing %d existing ones\n", plural(s.Files, "file"), cli.FormatSize(s.FileBytes), len(s.Replaced))
+		fileLines(w, s, 20)
 	}
 	if s.Unchanged > 0 {
-		fmt.Fprintf(w, "  - leave %d files that are already up to date\n", s.Unchanged)
+		fmt.Fprintf(w, "  - leave %s that are already up to date\n", plural(s.Unchanged, "file"))
 	}
 	if del {
 		fmt.Fprintf(w, "  - delete %d local files the source does not have\n", len(s.Deleted))
@@ -214,7 +239,7 @@ func showSummary(env *cli.Env, s *fetch.Summary, db string, del bool, risk strin
 			fmt.Fprintf(w, "      %s\n", cli.Clean(d))
 		}
 	}
-	fmt.Fprintf(w, "  - download about %s (the rest is in the local cache)\n", cli.FormatSize(s.DownloadBytes))
+	fmt.Fprintf(w, "  - %s\n", downloadLine(s))
 	if len(s.Skipped) > 0 {
 		fmt.Fprintf(w, "  - skip what the source published but has no place here: %s\n", cli.Clean(strings.Join(s.Skipped, ", ")))
 	}

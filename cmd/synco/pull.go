@@ -33,6 +33,7 @@ type PullCmd struct {
 
 	ProjectInstall `embed:""`
 	TableFlags     `embed:""`
+	RewriteFlags   `embed:""`
 }
 
 func (c *PullCmd) Help() string {
@@ -125,7 +126,7 @@ func (c *PullCmd) Run(env *cli.Env) error {
 	defer s.Close()
 	fc := &FetchCmd{
 		To: c.To, JSON: c.JSON, Parallel: c.Parallel, Cache: c.Cache, DB: c.DB,
-		ProjectInstall: c.ProjectInstall, TableFlags: c.TableFlags,
+		ProjectInstall: c.ProjectInstall, TableFlags: c.TableFlags, RewriteFlags: c.RewriteFlags,
 		pull: &pulled{token: s.Token, transport: s.Transport, uploaded: uploaded},
 	}
 	err = fc.Run(env)

@@ -4,10 +4,9 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"runtime/debug"
+	"net/http"
 	"time"
 
-	"synco/httpsrv"
 	"synco/publish"
 	"synco/remote"
 )
@@ -39,81 +38,61 @@ func (c *AgentCmd) Run(env *Env) error {
 	if c.StateDir == "" {
 		return usageError("agent needs --state-dir")
 	}
-	st, err := publish.OpenState(c.StateDir)
-	if err != nil {
-		return err
-	}
-	defer st.Close()
 	// As publish: a changed selection (or scrub rules) rotates the keys, and the
 	// scrub rules get the store's key after that.
-	if _, err := st.Select(c.DBFlags.selection()); err != nil {
-		return err
-	}
-	c.scrubKey(st.ScrubKey())
-	pub, err := publish.NewPublication(st)
+	s, err := publish.OpenSession(publish.SessionConfig{
+		StateDir:  c.StateDir,
+		Selection: c.DBFlags.selection(),
+		Trained:   trainWarning(env),
+	})
 	if err != nil {
 		return err
 	}
+	defer s.Close()
+	c.scrubKey(s.ScrubKey())
+	pub := s.Publication()
 	tok := pub.Token("http://" + remote.Host + "/" + pub.Prefix)
 	if err := remote.WriteHello(env.Stdout, tok.String()); err != nil {
 		return fmt.Errorf("write the hello: %w", err)
 	}
 	conn := remote.NewConn(env.Stdin, env.Stdout)
-	served := make(chan error, 1)
-	sctx, stop := context.WithCancel(ctx)
-	defer stop()
-	go func() { served <- remote.Serve(sctx, conn, httpsrv.Handler(pub.Prefix, pub), c.Idle) }()
+	s.Serve(ctx, func(ctx context.Context, h http.Handler) error { return remote.Serve(ctx, conn, h, c.Idle) })
 
 	build := make(chan error, 1)
 	bctx, cancelBuild := context.WithCancel(ctx)
 	defer cancelBuild()
 	go func() {
-		res, err := publish.Build(bctx, pub, in, c.workers(), nil)
-		if err != nil {
-			if bctx.Err() == nil {
-				pub.Fail(err.Error())
+		res, err := s.Build(bctx, in, c.workers(), nil)
+		if err == nil {
+			fmt.Fprintf(stderr, "%s: ready: %d entries, %s in %d chunks; sealed %d new chunks\n",
+				prog, res.Streams, FormatSize(int64(res.Bytes)), res.Chunks, res.NewChunks)
+			reportScrub(stderr, prog, c.rules)
+			if res.StateErr != nil {
+				fmt.Fprintf(stderr, "%s: warning: %v\n", prog, res.StateErr)
 			}
-			build <- err
-			return
 		}
-		fmt.Fprintf(stderr, "%s: ready: %d entries, %s in %d chunks; sealed %d new chunks\n",
-			prog, res.Streams, FormatSize(int64(res.Bytes)), res.Chunks, res.NewChunks)
-		reportScrub(stderr, prog, c.rules)
-		if res.StateErr != nil {
-			fmt.Fprintf(stderr, "%s: warning: %v\n", prog, res.StateErr)
-		}
-		if _, err := st.TrainDict(); err != nil {
-			fmt.Fprintf(stderr, "%s: warning: %v (publishing works without it)\n", prog, err)
-		}
-		debug.FreeOSMemory()
-		build <- nil
+		build <- err
 	}()
 
-	var buildErr error
 	select {
-	case buildErr = <-build:
-		if buildErr != nil {
-			// The destination reads the failure from the root; give it a moment to.
+	case err := <-build:
+		if err != nil {
+			// The destination reads the failure from the root; give it a moment to
+			// (Close stops serving).
 			select {
-			case <-served:
-				return buildErr
+			case <-s.Served():
 			case <-time.After(30 * time.Second):
-				stop()
-				<-served
-				return buildErr
 			}
+			return err
 		}
-		err = <-served
-	case err = <-served:
+		<-s.Served()
+	case <-s.Served():
 		cancelBuild()
-		if berr := <-build; berr != nil && !errors.Is(berr, context.Canceled) {
-			buildErr = berr
+		if err := <-build; err != nil && !errors.Is(err, context.Canceled) {
+			return err
 		}
 	}
-	if buildErr != nil {
-		return buildErr
-	}
-	if err != nil && ctx.Err() == nil {
+	if err := s.ServeErr(); err != nil && ctx.Err() == nil {
 		return fmt.Errorf("serve: %w", err)
 	}
 	return nil

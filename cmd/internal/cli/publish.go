@@ -5,11 +5,11 @@ import (
 	"errors"
 	"fmt"
 	"net"
+	"net/http"
 	"net/url"
 	"os"
 	"path/filepath"
 	"runtime"
-	"runtime/debug"
 	"strings"
 	"time"
 
@@ -18,10 +18,6 @@ import (
 	"synco/manifest"
 	"synco/publish"
 )
-
-// stoppedReason is the Failed root's reason when the publisher stops before its
-// publication is Ready.
-const stoppedReason = "publisher stopped"
 
 // PublishCmd is `publish`, shared by synco-lite and synco.
 type PublishCmd struct {
@@ -43,6 +39,7 @@ type PublishCmd struct {
 
 	skips  map[string]func(rel string) bool       // file set → files to leave out (from detection)
 	public map[string]func(string) (string, bool) // file set → public URL of a file (--public-url)
+	fetched <-chan struct{}                          // closed after the first fetch served (--once)
 }
 
 // Help is shown by kong under the command's usage.
@@ -93,50 +90,9 @@ func (c *PublishCmd) inputs(env *Env) (publish.Inputs, error) {
 	}
 	project := "" // the detected application's directory
 	if detect {
-		p, err := DetectProject(c.ProjectFlags.Dir)
-		if err != nil {
-			return in, &UsageError{Msg: err.Error()} // it names what was looked at and the flags to use
-		}
-		project = p.Root
-		describe(stderr, prog, p, c.All)
-		if p.DB == nil && p.Undetermined != "" {
-			// Publishing only the files would look like success; guessing the
-			// database could publish the wrong one.
-			return in, usageError(fmt.Sprintf("the %s project's database could not be determined: %s; pass --db DSN (or SYNCO_DB)", p.Framework, p.Undetermined))
-		}
-		if p.DB != nil {
-			c.DB = p.DB.DSN
-			if err := c.setScrub(p.Framework, p.TablePrefix, p.Root); err != nil {
-				return in, err
-			}
-			c.ExcludeTable = append(c.ExcludeTable, p.Exclude...)
-			if !c.All {
-				c.StructureOnly = append(c.StructureOnly, p.StructureOnly...)
-				for table, cond := range p.Where {
-					c.Where = append(c.Where, table+"="+cond)
-				}
-			}
-		}
-		if p.DB != nil && !c.All {
-			c.skips = skipFiles(env.Ctx, stderr, prog, p)
-		}
-		if c.PublicURL != "" {
-			if p.Public == nil {
-				return in, usageError(fmt.Sprintf("--public-url: synco knows no public files of a %s project", p.Framework))
-			}
-			public, n, err := publicFiles(c.PublicURL, p.Public)
-			if err != nil {
-				return in, fmt.Errorf("--public-url: list %s: %w", p.Public.Dir, err)
-			}
-			c.public = map[string]func(string) (string, bool){p.Public.Set: public}
-			fmt.Fprintf(stderr, "%s: %d published resources will be fetched from %s\n", prog, n, c.PublicURL)
-		}
-		for _, fs := range p.FileSets {
-			if fi, err := os.Stat(fs.Dir); err != nil || !fi.IsDir() {
-				fmt.Fprintf(stderr, "%s: files %s: %s does not exist here yet; nothing to publish for it\n", prog, fs.Name, fs.Dir)
-				continue
-			}
-			c.Files = append(c.Files, fs.Name+"="+fs.Dir)
+		var err error
+		if project, err = c.detect(env); err != nil {
+			return in, err
 		}
 	}
 	for _, f := range c.Files {
@@ -186,23 +142,81 @@ func (c *PublishCmd) inputs(env *Env) (publish.Inputs, error) {
 		return in, usageError("nothing to publish: give --db DSN, --files NAME=DIR and/or --stream NAME=FILE")
 	}
 	if c.StateDir == "" {
-		var files, streams []string
-		for _, f := range in.FileSets {
-			files = append(files, f.Name+"="+absPath(f.Dir))
-		}
-		for _, s := range in.Streams {
-			streams = append(streams, s.Name+"="+absPath(s.Path))
-		}
-		dsn := c.DB
-		if project != "" {
-			dsn, files, streams = "", nil, nil // known by its directory
-		}
 		var err error
-		if c.StateDir, err = defaultStateDir(stateKey(project, dsn, files, streams)); err != nil {
+		if c.StateDir, err = c.defaultStateDir(in, project); err != nil {
 			return in, err
 		}
 	}
 	return in, nil
+}
+
+// defaultStateDir is the state directory of the inputs: one per application
+// (project, its directory), else per --db (without password), --files and --stream.
+func (c *PublishCmd) defaultStateDir(in publish.Inputs, project string) (string, error) {
+	var files, streams []string
+	for _, f := range in.FileSets {
+		files = append(files, f.Name+"="+absPath(f.Dir))
+	}
+	for _, s := range in.Streams {
+		streams = append(streams, s.Name+"="+absPath(s.Path))
+	}
+	dsn := c.DB
+	if project != "" {
+		dsn, files, streams = "", nil, nil // known by its directory
+	}
+	return defaultStateDir(stateKey(project, dsn, files, streams))
+}
+
+// detect detects the application in --dir and sets the flags it implies: --db,
+// the scrub plan, the tables left out or filtered, the files to skip, --public-url
+// and --files. It returns the application's directory.
+func (c *PublishCmd) detect(env *Env) (string, error) {
+	stderr, prog := env.Stderr, env.Prog
+	p, err := DetectProject(c.ProjectFlags.Dir)
+	if err != nil {
+		return "", &UsageError{Msg: err.Error()} // it names what was looked at and the flags to use
+	}
+	describe(stderr, prog, p, c.All)
+	if p.DB == nil && p.Undetermined != "" {
+		// Publishing only the files would look like success; guessing the
+		// database could publish the wrong one.
+		return "", usageError(fmt.Sprintf("the %s project's database could not be determined: %s; pass --db DSN (or SYNCO_DB)", p.Framework, p.Undetermined))
+	}
+	if p.DB != nil {
+		c.DB = p.DB.DSN
+		if err := c.setScrub(p.Framework, p.TablePrefix, p.Root); err != nil {
+			return "", err
+		}
+		c.ExcludeTable = append(c.ExcludeTable, p.Exclude...)
+		if !c.All {
+			c.StructureOnly = append(c.StructureOnly, p.StructureOnly...)
+			for table, cond := range p.Where {
+				c.Where = append(c.Where, table+"="+cond)
+			}
+		}
+	}
+	if p.DB != nil && !c.All {
+		c.skips = skipFiles(env.Ctx, stderr, prog, p)
+	}
+	if c.PublicURL != "" {
+		if p.Public == nil {
+			return "", usageError(fmt.Sprintf("--public-url: synco knows no public files of a %s project", p.Framework))
+		}
+		public, n, err := publicFiles(c.PublicURL, p.Public)
+		if err != nil {
+			return "", fmt.Errorf("--public-url: list %s: %w", p.Public.Dir, err)
+		}
+		c.public = map[string]func(string) (string, bool){p.Public.Set: public}
+		fmt.Fprintf(stderr, "%s: %d published resources will be fetched from %s\n", prog, n, c.PublicURL)
+	}
+	for _, fs := range p.FileSets {
+		if fi, err := os.Stat(fs.Dir); err != nil || !fi.IsDir() {
+			fmt.Fprintf(stderr, "%s: files %s: %s does not exist here yet; nothing to publish for it\n", prog, fs.Name, fs.Dir)
+			continue
+		}
+		c.Files = append(c.Files, fs.Name+"="+fs.Dir)
+	}
+	return p.Root, nil
 }
 
 // absPath is p made absolute, or p if that fails.
@@ -230,11 +244,76 @@ func usageError(msg string) error   { return &UsageError{Msg: msg} }
 
 // Run publishes, prints the fetch command, and serves until ctx ends or the TTL expires.
 func (c *PublishCmd) Run(env *Env) error {
-	ctx, prog, stdout, stderr := env.Ctx, env.Prog, env.Stdout, env.Stderr
+	ctx, prog, stderr := env.Ctx, env.Prog, env.Stderr
 	in, err := c.inputs(env)
 	if err != nil {
 		return err
 	}
+	if err := c.checkExposure(); err != nil {
+		return err
+	}
+	s, err := c.openSession(env)
+	if err != nil {
+		return err
+	}
+	// On any return before the publication is Ready (a signal, --ttl, an error),
+	// Close marks its root Failed before --out is removed or kept, so a destination
+	// waiting for it stops with the source's failure instead of waiting for ever.
+	defer s.Close()
+	if c.TTL > 0 {
+		var cancel context.CancelFunc
+		ctx, cancel = context.WithTimeout(ctx, c.TTL)
+		defer cancel()
+	}
+	base, certPin, err := c.expose(ctx, env, s)
+	if err != nil {
+		return err
+	}
+	if _, err := url.Parse(base); err != nil {
+		return usageError("--url is not a valid URL")
+	}
+
+	fmt.Fprintf(stderr, "%s: on the destination, run:\n\n", prog)
+	tok := s.Publication().Token(base)
+	tok.CertPin = certPin
+	fmt.Fprintf(env.Stdout, "synco fetch %s\n", tok.String())
+	fmt.Fprintf(stderr, "\n%s: (or put the token in SYNCO_TOKEN, or pipe it to \"synco fetch -\", to keep it out of process lists)\n", prog)
+
+	bar := newBar(stderr, prog, "publishing")
+	start := time.Now()
+	res, err := s.Build(ctx, in, c.workers(), func(p publish.Progress) { bar.set(p.Done, p.Total) })
+	bar.finish()
+	if err != nil {
+		return err
+	}
+	c.summarize(env, res, start)
+	wait := ctx
+	if c.Once {
+		var cancel context.CancelFunc
+		wait, cancel = context.WithCancel(ctx)
+		defer cancel()
+		go func() {
+			select {
+			case <-c.fetched:
+				fmt.Fprintf(stderr, "%s: --once: a destination fetched the publication\n", prog)
+				cancel()
+			case <-wait.Done():
+			}
+		}()
+	}
+	if err := s.Wait(wait); err != nil {
+		return err
+	}
+	if errors.Is(ctx.Err(), context.DeadlineExceeded) {
+		fmt.Fprintf(stderr, "%s: --ttl %s expired; stopped\n", prog, c.TTL)
+		return nil
+	}
+	fmt.Fprintf(stderr, "%s: stopped; publication removed\n", prog)
+	return nil
+}
+
+// checkExposure checks --out, --url and --tls together.
+func (c *PublishCmd) checkExposure() error {
 	if c.Out != "" && c.URL == "" {
 		return usageError("--out needs --url: the address where the destination reaches DIR")
 	}
@@ -247,130 +326,97 @@ func (c *PublishCmd) Run(env *Env) error {
 	if c.TLS && c.URL != "" && !strings.HasPrefix(c.URL, "https://") {
 		return usageError("--tls serves HTTPS: --url must start with https://")
 	}
+	return nil
+}
+
+// openSession opens the publish session on the state directory (rotating its keys
+// for --rotate or a changed selection, and saying so) and gives the scrub rules
+// the store's key.
+func (c *PublishCmd) openSession(env *Env) (*publish.Session, error) {
+	prog, stderr := env.Prog, env.Stderr
 	stateDir := c.StateDir
 	if stateDir == "" {
 		base, err := os.UserCacheDir()
 		if err != nil {
-			return fmt.Errorf("find a state directory: %w (pass --state-dir)", err)
+			return nil, fmt.Errorf("find a state directory: %w (pass --state-dir)", err)
 		}
 		stateDir = filepath.Join(base, "synco-lite")
 	}
-	st, err := publish.OpenState(stateDir)
+	s, err := publish.OpenSession(publish.SessionConfig{
+		StateDir:  stateDir,
+		Rotate:    c.Rotate,
+		Selection: c.DBFlags.selection(),
+		Keep:      c.Keep,
+		Trained:   trainWarning(env),
+	})
 	if err != nil {
-		return err
+		return nil, err
 	}
-	defer st.Close()
 	if c.Rotate {
-		if err := st.Rotate(); err != nil {
-			return err
-		}
 		fmt.Fprintf(stderr, "%s: the store has new keys: earlier tokens read nothing of this or later publications; this publish seals everything anew\n", prog)
 	}
-	if rotated, err := st.Select(c.DBFlags.selection()); err != nil {
-		return err
-	} else if rotated {
+	if s.Reselected() {
 		fmt.Fprintf(stderr, "%s: what is published of the database changed (--exclude-tables, --structure-only, --where, scrub rules): the store gets new keys, so nothing left out stays readable through its compression dictionary; the next fetch downloads everything once\n", prog)
 	}
-	c.scrubKey(st.ScrubKey()) // after Select: it may have rotated the keys
-	pub, err := publish.NewPublication(st)
-	if err != nil {
-		return err
-	}
-	if c.TTL > 0 {
-		var cancel context.CancelFunc
-		ctx, cancel = context.WithTimeout(ctx, c.TTL)
-		defer cancel()
-	}
+	c.scrubKey(s.ScrubKey()) // after the selection: it may have rotated the keys
+	return s, nil
+}
 
-	var base string
-	var certPin []byte // --tls: the token pins the server's certificate
-	var served chan error
-	var srvOpt httpsrv.Options
-	var fetched <-chan struct{} // --once: closed after the first fetch
+// trainWarning says when training the store's dictionary failed.
+func trainWarning(env *Env) func(bool, error) {
+	return func(_ bool, err error) {
+		if err != nil {
+			fmt.Fprintf(env.Stderr, "%s: warning: %v (publishing works without it)\n", env.Prog, err)
+		}
+	}
+}
+
+// expose writes the publication into --out, or serves it on --listen (with --tls:
+// over HTTPS with a certificate made for this run, whose pin it returns). base is
+// the publication's URL for the token.
+func (c *PublishCmd) expose(ctx context.Context, env *Env, s *publish.Session) (base string, certPin []byte, err error) {
+	prefix := s.Publication().Prefix
 	if c.Out != "" {
-		out, err := newOutDir(c.Out, pub)
+		dir, err := publish.NewDir(filepath.Join(c.Out, prefix))
 		if err != nil {
-			return err
+			return "", nil, fmt.Errorf("--out: %w", err)
 		}
-		defer func() {
-			if !c.Keep {
-				out.RemoveAll()
-			}
-		}()
-		base = strings.TrimSuffix(c.URL, "/") + "/" + pub.Prefix
-	} else {
-		ln, err := net.Listen("tcp", c.Listen)
-		if err != nil {
-			return fmt.Errorf("listen on %s: %w", c.Listen, err)
+		if err := s.Expose(dir); err != nil {
+			return "", nil, fmt.Errorf("--out: %w", err)
 		}
-		u := publicURL(c.URL, c.TLS, ln.Addr())
-		if c.TLS {
-			cfg, pin, err := httpsrv.SelfSigned(hostOf(u))
-			if err != nil {
-				ln.Close()
-				return fmt.Errorf("make a TLS certificate: %w", err)
-			}
-			srvOpt.TLS, certPin = cfg, pin
-		} else if strings.HasPrefix(c.URL, "https://") {
-			fmt.Fprintf(stderr, "%s: note: serving plain HTTP on %s; --url https://… assumes a TLS proxy in front (--tls serves HTTPS itself)\n", prog, ln.Addr())
-		}
-		base = strings.TrimSuffix(u, "/") + "/" + pub.Prefix
-		fmt.Fprintf(stderr, "%s: serving %s (the token carries the rest)\n", prog, Clean(u))
-		var first <-chan struct{}
-		srvOpt.OnRequest, first = watchFetches(ctx, stderr, prog, func() bool { s, _ := pub.State(); return s == manifest.StateReady })
-		if c.Once {
-			fetched = first
-		}
-		served = make(chan error, 1)
-		sctx, stop := context.WithCancel(context.WithoutCancel(ctx))
-		defer func() { stop(); <-served }()
-		go func() { served <- httpsrv.ServeWith(sctx, ln, httpsrv.Handler(pub.Prefix, pub), srvOpt) }()
+		return strings.TrimSuffix(c.URL, "/") + "/" + prefix, nil, nil
 	}
-	// On any return before the publication is Ready (a signal, --ttl, an error), its
-	// root says Failed before --out is removed or kept, so a destination waiting
-	// for it stops with the source's failure instead of waiting for ever.
-	defer func() {
-		if s, _ := pub.State(); s != manifest.StateReady && s != manifest.StateFailed {
-			pub.Fail(stoppedReason)
-		}
-	}()
-	if _, err := url.Parse(base); err != nil {
-		return usageError("--url is not a valid URL")
-	}
-
-	fmt.Fprintf(stderr, "%s: on the destination, run:\n\n", prog)
-	tok := pub.Token(base)
-	tok.CertPin = certPin
-	fmt.Fprintf(stdout, "synco fetch %s\n", tok.String())
-	fmt.Fprintf(stderr, "\n%s: (or put the token in SYNCO_TOKEN, or pipe it to \"synco fetch -\", to keep it out of process lists)\n", prog)
-
-	workers := c.workers()
-	bar := newBar(stderr, prog, "publishing")
-	start := time.Now()
-	res, err := publish.Build(ctx, pub, in, workers, func(p publish.Progress) { bar.set(p.Done, p.Total) })
-	bar.finish()
+	ln, err := net.Listen("tcp", c.Listen)
 	if err != nil {
-		reason := err.Error()
-		if ctx.Err() != nil {
-			reason = stoppedReason
-		}
-		pub.Fail(reason) // best effort: the error below is what matters here
-		return err
+		return "", nil, fmt.Errorf("listen on %s: %w", c.Listen, err)
 	}
-	// Train the store's compression dictionary now that the destination can start
-	// (≈1 s, once per store); the next publish uses it. Close waits for it.
-	trained := make(chan struct{})
-	go func() {
-		defer close(trained)
-		if _, err := st.TrainDict(); err != nil {
-			fmt.Fprintf(stderr, "%s: warning: %v (publishing works without it)\n", prog, err)
+	u := publicURL(c.URL, c.TLS, ln.Addr())
+	var opt httpsrv.Options
+	if c.TLS {
+		cfg, pin, err := httpsrv.SelfSigned(hostOf(u))
+		if err != nil {
+			ln.Close()
+			return "", nil, fmt.Errorf("make a TLS certificate: %w", err)
 		}
-		// Serving needs a fraction of what publishing and training took; give the
-		// rest back to the server now rather than over minutes (measured on a
-		// 590 MB database: 129 MiB resident while serving before, 38 MiB after).
-		debug.FreeOSMemory()
-	}()
-	defer func() { <-trained }()
+		opt.TLS, certPin = cfg, pin
+	} else if strings.HasPrefix(c.URL, "https://") {
+		fmt.Fprintf(env.Stderr, "%s: note: serving plain HTTP on %s; --url https://… assumes a TLS proxy in front (--tls serves HTTPS itself)\n", env.Prog, ln.Addr())
+	}
+	fmt.Fprintf(env.Stderr, "%s: serving %s (the token carries the rest)\n", env.Prog, Clean(u))
+	opt.OnRequest, c.fetched = watchFetches(ctx, env.Stderr, env.Prog, func() bool {
+		st, _ := s.Publication().State()
+		return st == manifest.StateReady
+	})
+	// The server outlives ctx: Close stops it once the publication says why.
+	s.Serve(context.WithoutCancel(ctx), func(ctx context.Context, h http.Handler) error {
+		return httpsrv.ServeWith(ctx, ln, h, opt)
+	})
+	return strings.TrimSuffix(u, "/") + "/" + prefix, certPin, nil
+}
+
+// summarize reports a build and how the publication is served.
+func (c *PublishCmd) summarize(env *Env, res *publish.Result, start time.Time) {
+	prog, stderr := env.Prog, env.Stderr
 	reportScrub(stderr, prog, c.rules)
 	if c.scrubPlan != nil && c.scrubPlan.off {
 		fmt.Fprintf(stderr, "%s: WARNING: published NOT scrubbed (--no-scrub): the database holds personal data as it is\n", prog)
@@ -401,24 +447,6 @@ func (c *PublishCmd) Run(env *Env) error {
 	default:
 		fmt.Fprintf(stderr, "%s: serving until Ctrl-C; then everything published is removed\n", prog)
 	}
-	if served != nil {
-		select {
-		case <-ctx.Done():
-		case <-fetched:
-			fmt.Fprintf(stderr, "%s: --once: a destination fetched the publication\n", prog)
-		case err := <-served:
-			served <- err
-			return fmt.Errorf("serve: %w", err)
-		}
-	} else {
-		<-ctx.Done()
-	}
-	if errors.Is(ctx.Err(), context.DeadlineExceeded) {
-		fmt.Fprintf(stderr, "%s: --ttl %s expired; stopped\n", prog, c.TTL)
-		return nil
-	}
-	fmt.Fprintf(stderr, "%s: stopped; publication removed\n", prog)
-	return nil
 }
 
 func (c *PublishCmd) workers() int {

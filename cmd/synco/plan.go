@@ -1,0 +1,126 @@
+package main
+
+import (
+	"context"
+	"fmt"
+	"io"
+	"slices"
+
+	"synco/cmd/internal/cli"
+	"synco/dumpers/mysql"
+	"synco/dumpers/postgres"
+	"synco/fetch"
+)
+
+// localDB is what the plan says about the local database a dump goes into.
+type localDB struct {
+	name   string // as shown: redacted DSN or "the local --db"
+	engine string // "mysql", "postgres"; "" for no database
+	exists int    // 1 it exists, 0 it does not (the install creates it), -1 unknown
+}
+
+// probeDB looks up whether the database of dsn exists, without changing anything.
+// A server that cannot be asked leaves it unknown (the install reports why).
+func probeDB(ctx context.Context, name, dsn string) localDB {
+	db := localDB{name: name, exists: -1}
+	if dsn == "" {
+		return db
+	}
+	db.engine, _ = cli.Engine(dsn)
+	var names []string
+	var target string
+	var err error
+	switch db.engine {
+	case "mysql":
+		cfg, perr := mysql.ParseDSN(dsn)
+		if perr != nil {
+			return db
+		}
+		target = cfg.Database
+		names, err = mysql.Column(ctx, cfg.WithDatabase(""), "SELECT SCHEMA_NAME FROM information_schema.SCHEMATA")
+	case "postgres":
+		cfg, perr := postgres.ParseDSN(dsn)
+		if perr != nil {
+			return db
+		}
+		target = cfg.Database
+		names, err = postgres.Column(ctx, cfg.WithDatabase("postgres"), "SELECT datname FROM pg_catalog.pg_database")
+	}
+	if err == nil && names != nil {
+		db.exists = 0
+		if slices.Contains(names, target) {
+			db.exists = 1
+		}
+	}
+	return db
+}
+
+// checkEngines refuses a plan whose dumps are of another engine than the local
+// database, before anything is downloaded or asked (also with --dry-run).
+func checkEngines(s *fetch.Summary, db localDB) error {
+	for _, d := range s.Dumps {
+		if db.engine != "" && d.Engine != db.engine {
+			return fmt.Errorf("the publication holds a %s dump, but %s is a %s database: nothing was changed (install it into a %s database with --db, or get it as a .sql file with --to)", d.Engine, db.name, db.engine, d.Engine)
+		}
+	}
+	return nil
+}
+
+// dbLine is the plan's line for installing dump d.
+func dbLine(d fetch.Dump, db localDB, size int64) string {
+	switch db.exists {
+	case 1:
+		return fmt.Sprintf("replace the database %s with the published %s dump (%s): tables that only exist locally are dropped", db.name, d.Engine, cli.FormatSize(size))
+	case 0:
+		return fmt.Sprintf("create the database %s from the published %s dump (%s)", db.name, d.Engine, cli.FormatSize(size))
+	}
+	return fmt.Sprintf("replace (or create) the database %s with the published %s dump (%s)", db.name, d.Engine, cli.FormatSize(size))
+}
+
+// fileLines lists the files a plan writes, rsync -i style: "+" new, "~" replaced;
+// at most max of each kind, then a count.
+func fileLines(w io.Writer, s *fetch.Summary, max int) {
+	replaced := map[string]bool{}
+	for _, p := range s.Replaced {
+		replaced[p] = true
+	}
+	var added, changed []string
+	for _, p := range s.Written {
+		if replaced[p] {
+			changed = append(changed, p)
+		} else {
+			added = append(added, p)
+		}
+	}
+	for _, l := range []struct {
+		mark  string
+		paths []string
+	}{{"+", added}, {"~", changed}} {
+		for i, p := range l.paths {
+			if i == max {
+				fmt.Fprintf(w, "      %s … and %d more\n", l.mark, len(l.paths)-max)
+				break
+			}
+			fmt.Fprintf(w, "      %s %s\n", l.mark, cli.Clean(p))
+		}
+	}
+}
+
+// downloadLine is the plan's line for the bytes to download.
+func downloadLine(s *fetch.Summary) string {
+	switch {
+	case s.DownloadBytes == 0:
+		return "download nothing: everything is in the local cache"
+	case s.CachedBytes == 0:
+		return fmt.Sprintf("download about %s", cli.FormatSize(s.DownloadBytes))
+	}
+	return fmt.Sprintf("download about %s (%s are in the local cache)", cli.FormatSize(s.DownloadBytes), cli.FormatSize(s.CachedBytes))
+}
+
+// plural is n and the noun, in plural unless n is 1 ("1 file", "3 files").
+func plural(n int, noun string) string {
+	if n == 1 {
+		return "1 " + noun
+	}
+	return fmt.Sprintf("%d %ss", n, noun)
+}
