@@ -37,9 +37,9 @@ type PublishCmd struct {
 	DBFlags      `embed:""`
 	ProjectFlags `embed:""`
 
-	skips  map[string]func(rel string) bool       // file set → files to leave out (from detection)
-	public map[string]func(string) (string, bool) // file set → public URL of a file (--public-url)
-	fetched <-chan struct{}                          // closed after the first fetch served (--once)
+	skips   map[string]func(rel string) bool       // file set → files to leave out (from detection)
+	public  map[string]func(string) (string, bool) // file set → public URL of a file (--public-url)
+	fetched <-chan struct{}                        // closed after the first fetch served (--once)
 }
 
 // Help is shown by kong under the command's usage.
