@@ -121,28 +121,14 @@ func (c *FetchCmd) Run(env *cli.Env) error {
 	if opt.Cache, err = chunkstore.OpenCache(cacheDir); err != nil {
 		return err
 	}
-	bar := cli.NewBar(env.Stderr, "waiting for source")
-	opt.Progress = func(p fetch.Progress) {
-		switch p.Phase {
-		case "waiting":
-			bar.Label("source: " + cli.Clean(p.SourcePhase))
-		case "manifest":
-			bar.Label("manifest")
-		case "download":
-			bar.Label("downloading")
-		case "import":
-			bar.Label("importing database")
-		case "write":
-			bar.Label("writing")
-		}
-		bar.Set(uint64(p.Done), uint64(p.Total))
-	}
+	view := newFetchView(cli.NewProgress(env.Stderr, env.Prog))
+	opt.Progress = view.report
 	if opt.Confirm != nil {
 		confirm := opt.Confirm
-		opt.Confirm = func(s *fetch.Summary) error { bar.Finish(); return confirm(s) }
+		opt.Confirm = func(s *fetch.Summary) error { view.v.Finish(); return confirm(s) }
 	}
 	stats, err := fetch.Run(env.Ctx, opt)
-	bar.Finish()
+	view.v.Finish()
 	if errors.Is(err, fetch.ErrStopped) {
 		return nil // dry run, or the user said no: nothing changed
 	}
@@ -167,26 +153,19 @@ func (c *FetchCmd) Run(env *cli.Env) error {
 	if err != nil {
 		return err
 	}
-	if opt.To != "" {
-		fmt.Fprintf(env.Stderr, "%s: wrote %d files (%s) into %s", env.Prog, stats.FilesWritten, cli.FormatSize(stats.BytesWritten), opt.To)
-		if stats.FilesUnchanged > 0 {
-			fmt.Fprintf(env.Stderr, "; %d were already up to date", stats.FilesUnchanged)
-		}
-		if stats.FilesDeleted > 0 {
-			fmt.Fprintf(env.Stderr, "; deleted %d the source does not have", stats.FilesDeleted)
-		}
-		fmt.Fprintln(env.Stderr)
-	}
+	sum := fetchSummary{prog: env.Prog, stats: stats, to: opt.To, download: view.downloadTime()}
 	if opt.Import != nil {
-		fmt.Fprintf(env.Stderr, "%s: installed the database\n", env.Prog)
+		sum.db = dbName(c.DB)
+		if proj != nil && proj.p.DB != nil {
+			sum.db = cli.Clean(proj.p.DB.Redacted())
+		}
+	}
+	lines := sum.lines()
+	for _, l := range lines[:len(lines)-1] {
+		fmt.Fprintln(env.Stderr, l)
 	}
 	writeScrubbed(env.Stderr, env.Prog, stats.Dumps, false)
-	spliced := ""
-	if stats.ChunksSpliced > 0 {
-		spliced = fmt.Sprintf(", %d changed ones came as edits of cached ones", stats.ChunksSpliced)
-	}
-	fmt.Fprintf(env.Stderr, "%s: done: downloaded %s; %d of %d chunks were already cached%s\n",
-		env.Prog, cli.FormatSize(stats.BytesDownloaded), stats.ChunksFromCache, stats.ChunksTotal, spliced)
+	fmt.Fprintln(env.Stderr, lines[len(lines)-1])
 	if c.pull == nil {
 		fmt.Fprintf(env.Stderr, "%s: you can now stop synco-lite on the source (Ctrl-C there); it removes what it published\n", env.Prog)
 	}
