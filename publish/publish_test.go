@@ -51,7 +51,7 @@ func build(t *testing.T, stateDir string, in publish.Inputs) (built, *publish.Pu
 		t.Fatal(err)
 	}
 	st.Close()
-	return built{res, trained}, pub
+	return built{res, res.DictTrained || trained}, pub
 }
 
 func TestRepublishReusesUnchangedFiles(t *testing.T) {
