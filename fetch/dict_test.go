@@ -2,56 +2,80 @@ package fetch_test
 
 import (
 	"bytes"
+	"errors"
 	"os"
 	"path/filepath"
 	"testing"
 
+	"synco/chunkstore"
 	"synco/fetch"
 	"synco/manifest"
+	"synco/publish"
 )
 
-// TestFetchWithDictionary: the first big dump trains the store's dictionary, the
-// second publish seals new database chunks with it, and fetch loads it from the
-// publication's reserved stream without writing that stream to the target.
+// TestFetchWithDictionary: a store's first big dump is sealed with the
+// dictionary it trains before sealing, and so is the second publish's new data;
+// fetch, with an empty cache each time, loads it from the publication's reserved
+// stream without writing that stream to the target.
 func TestFetchWithDictionary(t *testing.T) {
 	stateDir, dumpPath := t.TempDir(), filepath.Join(t.TempDir(), "dump.sql")
 	day1 := sqlish(2, 2<<20)
 	day2 := append(sqlish(3, 200<<10), day1[:1<<20]...)
-	var src *source
 	for i, dump := range [][]byte{day1, day2} {
 		if err := os.WriteFile(dumpPath, dump, 0o600); err != nil {
 			t.Fatal(err)
 		}
 		st, pub := publishDump(t, stateDir, dumpPath)
-		trained, err := st.TrainDict() // as publish does once Ready
+		if i == 0 {
+			dicts, _ := filepath.Glob(filepath.Join(stateDir, "zstd-dict-*"))
+			if len(dicts) != 1 {
+				t.Fatalf("first publish: dictionaries %v, want one trained before sealing", dicts)
+			}
+			if n := needDict(t, st); n < 100 {
+				t.Fatalf("first publish: %d chunks sealed with the dictionary", n)
+			}
+		}
+		src := &source{}
+		src.token, src.stop = serve(t, st, pub)
+		to := filepath.Join(t.TempDir(), "out")
+		stats, err := fetch.Run(t.Context(), options(t, src, to, nil))
 		if err != nil {
 			t.Fatal(err)
 		}
-		if trained != (i == 0) {
-			t.Fatalf("publish %d: dictionary trained: %v", i, trained)
+		got, err := os.ReadFile(filepath.Join(to, "dump.sql"))
+		if err != nil || !bytes.Equal(got, dump) {
+			t.Fatalf("publish %d: dump.sql: %d bytes, %v; want %d", i, len(got), err, len(dump))
 		}
-		if i == 0 {
-			st.Close()
-			continue
+		if _, err := os.Lstat(filepath.Join(to, manifest.ReservedDir)); !os.IsNotExist(err) {
+			t.Errorf("%s written to the target: %v", manifest.ReservedDir, err)
 		}
-		t.Cleanup(func() { st.Close() })
-		src = &source{}
-		src.token, src.stop = serve(t, st, pub)
+		if stats.FilesWritten != 1 {
+			t.Errorf("stats %+v", stats)
+		}
+		src.stop()
+		st.Close()
 	}
+}
 
-	to := filepath.Join(t.TempDir(), "out")
-	stats, err := fetch.Run(t.Context(), options(t, src, to, nil))
+// needDict counts the chunks of st that open only with a dictionary.
+func needDict(t *testing.T, st *publish.State) int {
+	t.Helper()
+	k := chunkstore.NewKeys(st.Token("http://x/").ReadKey)
+	contents, err := st.Packs().Contents()
 	if err != nil {
 		t.Fatal(err)
 	}
-	got, err := os.ReadFile(filepath.Join(to, "dump.sql"))
-	if err != nil || !bytes.Equal(got, day2) {
-		t.Fatalf("dump.sql: %d bytes, %v; want %d", len(got), err, len(day2))
+	n := 0
+	for _, entries := range contents {
+		for _, e := range entries {
+			sealed, err := st.Packs().Get(t.Context(), e.ID)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if _, err := k.Open(nil, e.ID, sealed); errors.Is(err, chunkstore.ErrNoDict) {
+				n++
+			}
+		}
 	}
-	if _, err := os.Lstat(filepath.Join(to, manifest.ReservedDir)); !os.IsNotExist(err) {
-		t.Errorf("%s written to the target: %v", manifest.ReservedDir, err)
-	}
-	if stats.FilesWritten != 1 {
-		t.Errorf("stats %+v", stats)
-	}
+	return n
 }

@@ -64,17 +64,18 @@ type Progress struct {
 
 // Result summarises a build.
 type Result struct {
-	Streams   int                   // files, directories and dump streams
-	Bytes     uint64                // plaintext bytes published
-	Chunks    int                   // distinct chunks referenced
-	NewChunks int64                 // distinct chunks sealed in this run, manifest included (the rest were in the store)
-	Reused    int                   // files taken from the stat cache without reading them
-	Splices   int                   // new chunks also stored as a splice of the chunk they replaced
-	Left      int                   // files left out by a FileSet's Skip
-	Remote    int                   // files published by their public URL
-	Skipped   []string              // source entries left out (symlinks, devices, sockets, files deleted while publishing)
-	Pruned    chunkstore.PruneStats // what the store dropped from earlier runs
-	Ready     time.Time             // when the publication turned Ready (the state was saved after it)
+	Streams     int                   // files, directories and dump streams
+	Bytes       uint64                // plaintext bytes published
+	Chunks      int                   // distinct chunks referenced
+	NewChunks   int64                 // distinct chunks sealed in this run, manifest included (the rest were in the store)
+	Reused      int                   // files taken from the stat cache without reading them
+	Splices     int                   // new chunks also stored as a splice of the chunk they replaced
+	DictTrained bool                  // the store's dictionary was trained by this build (its database chunks are sealed with it)
+	Left        int                   // files left out by a FileSet's Skip
+	Remote      int                   // files published by their public URL
+	Skipped     []string              // source entries left out (symlinks, devices, sockets, files deleted while publishing)
+	Pruned      chunkstore.PruneStats // what the store dropped from earlier runs
+	Ready       time.Time             // when the publication turned Ready (the state was saved after it)
 	// StateErr is a failure to save what the next publish reuses (stat cache,
 	// database chunk list). The publication is Ready and complete all the same;
 	// the next publish only re-reads more and publishes fewer splices.
@@ -97,7 +98,9 @@ func Build(ctx context.Context, pub *Publication, in Inputs, workers int, progre
 		lastRefs: lastRefs(pub.state.cache),
 		sealed:   map[chunkstore.ID]bool{},
 		res:      &Result{},
-		sampler:  newSampler(),
+	}
+	if err := b.startGate(in); err != nil {
+		return nil, err
 	}
 	report := func(phase string) {
 		done, total := b.done.Load(), b.total.Load()
@@ -145,7 +148,7 @@ func Build(ctx context.Context, pub *Publication, in Inputs, workers int, progre
 			b.streams = append(b.streams, f)
 		}
 	}
-	b.keepSamples()
+	b.res.DictTrained = b.gate != nil && b.gate.trained
 	if err := b.dictStream(ctx); err != nil {
 		return nil, err
 	}
@@ -188,5 +191,5 @@ type builder struct {
 	dbChunks baseIndex                 // this run's database chunks, the next run's bases
 	vanished map[string]bool           // files deleted between scan and read (guarded by mu)
 	res      *Result
-	sampler  *sampler // ClassDB chunks, while the store has no dictionary
+	gate     *dictGate // a store's first publish: database chunks wait for the dictionary; nil: the store has one
 }

@@ -75,6 +75,12 @@ func TestDictTrainedOnceAndUsed(t *testing.T) {
 	if res, _ := build(t, state, in); res.DictTrained {
 		t.Fatal("trained a dictionary on 300 kB")
 	}
+	before, need, _ := openAll(t, state)
+	if need != 0 {
+		t.Fatalf("%d chunks sealed with a dictionary the store does not have", need)
+	}
+	// The first publish with enough database data trains the dictionary before
+	// it seals, and seals its database chunks with it.
 	data := sqlText(2, 2<<20)
 	os.WriteFile(src, data, 0o600)
 	res, _ := build(t, state, in)
@@ -86,8 +92,9 @@ func TestDictTrainedOnceAndUsed(t *testing.T) {
 	if len(dicts) != 1 {
 		t.Fatalf("state has dictionaries %v, want one", dicts)
 	}
-	if _, need, sp := openAll(t, state); need != 0 || sp > splices {
-		t.Fatalf("%d chunks sealed with a dictionary before the store had one; %d entries are not chunks, %d splices", need, sp, splices)
+	after, need, sp := openAll(t, state)
+	if plain := after - before - need; need < 100 || plain > 8 || sp > splices { // ≈ 200 database chunks; the rest is manifest and dictionary stream
+		t.Fatalf("%d new chunks sealed with the dictionary, %d without; %d entries are not chunks, %d splices", need, plain, sp, splices)
 	}
 
 	// The next publish seals its new database chunks with it, and keeps it.
@@ -97,8 +104,8 @@ func TestDictTrainedOnceAndUsed(t *testing.T) {
 		t.Fatalf("third publish: %+v", res)
 	}
 	splices += res.Splices
-	if _, need, sp := openAll(t, state); need == 0 || sp > splices {
-		t.Fatalf("%d chunks sealed with the dictionary; %d entries are not chunks, %d splices", need, sp, splices)
+	if _, need2, sp := openAll(t, state); need2 <= need || sp > splices {
+		t.Fatalf("%d chunks sealed with the dictionary, %d before; %d entries are not chunks, %d splices", need2, need, sp, splices)
 	}
 	again, _ := filepath.Glob(filepath.Join(state, "zstd-dict-*"))
 	if len(again) != 1 || again[0] != dicts[0] {
@@ -180,5 +187,63 @@ func TestSelectRotatesADictionaryStore(t *testing.T) {
 	}
 	if chunks, need, splices := openAll(t, state); chunks+need+splices != 0 {
 		t.Fatalf("%d chunks of the old keys survived the rotation", chunks+need+splices)
+	}
+}
+
+// TestFirstDumpSealedWithDictionary: a store's first publish of a database dump
+// (table streams through pipes, as the dumpers write them) trains the
+// dictionary on the dump's own chunks before it seals them, and seals every
+// table chunk with it: whether the dump is larger than what the gate holds back
+// (it trains when trainAt bytes arrived) or smaller (it trains when the dumper
+// has returned and every stream ended).
+func TestFirstDumpSealedWithDictionary(t *testing.T) {
+	for name, size := range map[string]int{"large": 12 << 20, "small": 1500 << 10} {
+		t.Run(name, func(t *testing.T) {
+			state := t.TempDir()
+			tables := map[string][]byte{}
+			for i, n := range []string{"posts", "users", "comments"} {
+				tables[n] = tableRows(uint64(i+1), size/3/70, nil, func(int) bool { return false })
+			}
+			res, _ := build(t, state, publish.Inputs{Dumps: []publish.Dump{dumpOf(tables)}})
+			if !res.DictTrained {
+				t.Fatal("no dictionary trained on the first dump")
+			}
+			st, err := publish.OpenState(state)
+			if err != nil {
+				t.Fatal(err)
+			}
+			k := chunkstore.NewKeys(st.Token("http://x/").ReadKey)
+			contents, err := st.Packs().Contents()
+			if err != nil {
+				t.Fatal(err)
+			}
+			dicts, _ := filepath.Glob(filepath.Join(state, "zstd-dict-*"))
+			if len(dicts) != 1 {
+				t.Fatalf("dictionaries %v, want one", dicts)
+			}
+			dict, _ := os.ReadFile(dicts[0])
+			withDict, without := 0, 0
+			for _, entries := range contents {
+				for _, e := range entries {
+					sealed, err := st.Packs().Get(t.Context(), e.ID)
+					if err != nil {
+						t.Fatal(err)
+					}
+					switch plain, err := k.Open(nil, e.ID, sealed); {
+					case errors.Is(err, chunkstore.ErrNoDict):
+						withDict++
+					case err != nil:
+						t.Fatal(err)
+					case bytes.Contains(dict, plain): // the dictionary's own stream
+					case bytes.Contains(plain, []byte("published")) || bytes.Contains(plain, []byte("editor")):
+						without++ // table rows sealed without the dictionary
+					}
+				}
+			}
+			st.Close()
+			if withDict < size/(16<<10) || without != 0 {
+				t.Fatalf("table chunks: %d sealed with the dictionary, %d without", withDict, without)
+			}
+		})
 	}
 }

@@ -24,6 +24,11 @@ func (b *builder) dump(ctx context.Context, d Dump) error {
 	if err == nil {
 		err = writeMarker(ctx, sink, d)
 	}
+	if b.gate != nil { // no more streams: the gate may train on what they held
+		if gerr := b.gate.produced(); err == nil {
+			err = gerr
+		}
+	}
 	// A dumper that failed (or forgot a Close) must not leave a stream reader waiting.
 	abort := err
 	if abort == nil {

@@ -28,12 +28,9 @@ type built struct {
 func build(t *testing.T, stateDir string, in publish.Inputs) (built, *publish.Publication) {
 	t.Helper()
 	var b built
-	var trainErr error
 	// Keep what the store was published with: a helper build does not change it.
 	sel, _ := os.ReadFile(filepath.Join(stateDir, "selection"))
-	s, err := publish.OpenSession(publish.SessionConfig{StateDir: stateDir, Selection: string(sel), Trained: func(trained bool, err error) {
-		b.DictTrained, trainErr = trained, err
-	}})
+	s, err := publish.OpenSession(publish.SessionConfig{StateDir: stateDir, Selection: string(sel)})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -51,9 +48,7 @@ func build(t *testing.T, stateDir string, in publish.Inputs) (built, *publish.Pu
 	if err := s.Close(); err != nil { // waits for the training
 		t.Fatal(err)
 	}
-	if trainErr != nil {
-		t.Fatal(trainErr)
-	}
+	b.DictTrained = b.Result.DictTrained
 	return b, pub
 }
 

@@ -43,7 +43,7 @@ func (b *builder) stream(ctx context.Context, r io.Reader, class chunkstore.Clas
 		b.done.Add(uint64(len(c)))
 		return s.add(c, n-uint64(len(c)))
 	})
-	refs, serr := s.close()
+	refs, serr := s.close(err != nil)
 	if err == nil {
 		err = serr
 	}
@@ -60,11 +60,14 @@ func (b *builder) stream(ctx context.Context, r io.Reader, class chunkstore.Clas
 // goroutine drains; its capacity (the window) bounds the chunks of the stream
 // read but not yet stored, and so memory.
 type sealer struct {
-	b      *builder
-	ctx    context.Context
-	db     bool              // a database stream: bases by content, chunks indexed for the next run
-	dict   chunkstore.DictID // to seal with
-	sample bool              // ClassDB without a dictionary: sample chunks to train one
+	b    *builder
+	ctx  context.Context
+	db   bool              // a database stream: bases by content, chunks indexed for the next run
+	dict chunkstore.DictID // to seal with
+	// gated: a database stream of a store's first publish, whose chunks are held
+	// (held) until the gate has trained the dictionary (dictGate).
+	gated  bool
+	held   []heldChunk
 	prevAt func(off uint64) []chunkstore.ID
 	// A file rewritten as a whole would open every old chunk for nothing: after
 	// fileMisses tries in a row without a splice, a stream tries no more.
@@ -99,16 +102,68 @@ func (b *builder) newSealer(ctx context.Context, class chunkstore.Class, named b
 		stored: make(chan struct{}),
 	}
 	if class == chunkstore.ClassDB {
-		s.dict = b.st.dict
-		s.sample = s.dict == (chunkstore.DictID{})
+		// b.st.dict is read only once the gate is open: its training writes it.
+		if s.gated = b.gate != nil && b.gate.join(); !s.gated {
+			s.dict = b.st.dict
+		}
 	}
 	go s.store()
 	return s
 }
 
+// heldChunk is a chunk of a gated stream (a copy in buf), at offset off.
+type heldChunk struct {
+	buf  *[]byte
+	data []byte
+	off  uint64
+}
+
 // add seals chunk c, at offset off of the stream, in a goroutine of its own
-// and queues it to be stored. c is copied.
+// and queues it to be stored; a gated stream's chunk may be held until the
+// dictionary is trained. c is copied.
 func (s *sealer) add(c []byte, off uint64) error {
+	if s.gated {
+		open, err := s.b.gate.hold(s.ctx, c)
+		if err != nil {
+			return err
+		}
+		if !open {
+			buf := getBuf()
+			s.held = append(s.held, heldChunk{buf, append((*buf)[:0], c...), off})
+			return nil
+		}
+		if err := s.ungate(); err != nil {
+			return err
+		}
+	}
+	return s.queue(c, off)
+}
+
+// ungate seals the held chunks with the dictionary the gate has trained, if any.
+func (s *sealer) ungate() error {
+	s.gated, s.dict = false, s.b.st.dict
+	held := s.held
+	s.held = nil
+	for i, h := range held {
+		err := s.queue(h.data, h.off)
+		putBuf(h.buf, h.data)
+		if err != nil {
+			dropHeld(held[i+1:])
+			return err
+		}
+	}
+	return nil
+}
+
+func dropHeld(held []heldChunk) {
+	for _, h := range held {
+		putBuf(h.buf, h.data)
+	}
+}
+
+// queue seals c, at offset off, in a goroutine of its own and queues it to be
+// stored. c is copied.
+func (s *sealer) queue(c []byte, off uint64) error {
 	s.mu.Lock()
 	i := len(s.refs)
 	s.refs = append(s.refs, manifest.Ref{Len: uint32(len(c))})
@@ -131,9 +186,6 @@ func (s *sealer) add(c []byte, off uint64) error {
 	}
 	buf := getBuf()
 	data := append((*buf)[:0], c...)
-	if s.sample {
-		s.b.sampler.add(data)
-	}
 	var cands []chunkstore.ID
 	if !s.db && s.misses.Load() < fileMisses {
 		cands = s.prevAt(off)
@@ -238,8 +290,26 @@ func (s *sealer) put(r sealedChunk) error {
 }
 
 // close waits until every chunk added is stored, stores the splices held
-// back, and returns the stream's chunk list and the first failure.
-func (s *sealer) close() ([]manifest.Ref, error) {
+// back, and returns the stream's chunk list and the first failure. A gated
+// stream first waits for the gate, unless it failed (failed: its chunks are
+// dropped).
+func (s *sealer) close(failed bool) ([]manifest.Ref, error) {
+	if s.gated {
+		var err error
+		if failed {
+			dropHeld(s.held)
+			s.held, s.gated = nil, false
+			err = s.b.gate.leave()
+		} else if err = s.b.gate.wait(s.ctx); err == nil {
+			err = s.ungate()
+		} else {
+			dropHeld(s.held)
+			s.held = nil
+		}
+		if err != nil {
+			s.fail(err)
+		}
+	}
 	close(s.order)
 	<-s.stored
 	err := s.err

@@ -26,10 +26,6 @@ type SessionConfig struct {
 	Selection string
 	// Keep leaves what the targets added with Expose hold when the session closes.
 	Keep bool
-	// Trained, if set, is called when the training of the store's dictionary that
-	// follows a successful Build ends (State.TrainDict): whether it trained one, and
-	// its error. Publishing works without a dictionary.
-	Trained func(trained bool, err error)
 }
 
 // Session is one run of a publisher: it holds the store (State) locked, one
@@ -144,9 +140,9 @@ func (s *Session) Wait(ctx context.Context) error {
 
 // Build builds the publication (the package's Build). On error the publication
 // is marked Failed: with the error as its reason, or StoppedReason if ctx ended.
-// On success the store's dictionary is trained in the background (State.TrainDict;
-// SessionConfig.Trained hears how it went, Close waits for it), and memory is
-// given back to the system: serving needs a fraction of what building took.
+// On success memory is given back to the system in the background (Close waits
+// for it): serving needs a fraction of what building took. (The store's
+// dictionary is trained within Build, before the first chunk is sealed.)
 func (s *Session) Build(ctx context.Context, in Inputs, workers int, progress func(Progress)) (*Result, error) {
 	res, err := Build(ctx, s.pub, in, workers, progress)
 	if err != nil {
@@ -160,10 +156,6 @@ func (s *Session) Build(ctx context.Context, in Inputs, workers int, progress fu
 	s.training.Add(1)
 	go func() {
 		defer s.training.Done()
-		trained, err := s.st.TrainDict()
-		if s.cfg.Trained != nil {
-			s.cfg.Trained(trained, err)
-		}
 		// Measured on a 590 MB database: 129 MiB resident while serving before,
 		// 38 MiB after.
 		debug.FreeOSMemory()
@@ -171,7 +163,7 @@ func (s *Session) Build(ctx context.Context, in Inputs, workers int, progress fu
 	return res, nil
 }
 
-// Close ends the session: it waits for the dictionary training, marks a
+// Close ends the session: it waits for the memory to be given back, marks a
 // publication that is not Ready (nor Failed) Failed with StoppedReason — so a
 // destination waiting for it stops with the source's failure — before stopping
 // the server and removing what the exposed targets hold (unless

@@ -203,10 +203,9 @@ func TestSessionStopBeforeReady(t *testing.T) {
 }
 
 // TestSessionBuildFails: a build that fails marks the publication Failed with its
-// error, one stopped by its context with StoppedReason; no dictionary is trained.
+// error, one stopped by its context with StoppedReason.
 func TestSessionBuildFails(t *testing.T) {
-	trained := false
-	s := openSession(t, publish.SessionConfig{Trained: func(bool, error) { trained = true }})
+	s := openSession(t, publish.SessionConfig{})
 	bad := publish.Inputs{FileSets: []publish.FileSet{{Name: manifest.ReservedDir, Dir: t.TempDir()}}}
 	_, err := s.Build(t.Context(), bad, 2, nil)
 	if !errors.Is(err, publish.ErrReservedName) {
@@ -216,7 +215,7 @@ func TestSessionBuildFails(t *testing.T) {
 		t.Errorf("publication %v %q, want Failed %q", st, reason, err)
 	}
 
-	s = openSession(t, publish.SessionConfig{Trained: func(bool, error) { trained = true }})
+	s = openSession(t, publish.SessionConfig{})
 	ctx, cancel := context.WithCancel(t.Context())
 	cancel()
 	if _, err := s.Build(ctx, filesIn(t), 2, nil); err == nil {
@@ -226,9 +225,6 @@ func TestSessionBuildFails(t *testing.T) {
 		t.Errorf("publication %v %q, want Failed %q", st, reason, publish.StoppedReason)
 	}
 	s.Close()
-	if trained {
-		t.Error("a failed build trained a dictionary")
-	}
 }
 
 // TestSessionServes: Serve serves the publication's handler until Close, which

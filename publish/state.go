@@ -55,7 +55,6 @@ type State struct {
 
 	dict      chunkstore.DictID // ClassDB chunks are sealed with it; zero: none yet
 	dictBytes []byte
-	pending   [][]byte // database chunks sampled by the last Build, for TrainDict
 }
 
 // dictFilePrefix + DictID in hex is the dictionary's file in the state directory.

@@ -43,7 +43,6 @@ func (c *AgentCmd) Run(env *Env) error {
 	s, err := publish.OpenSession(publish.SessionConfig{
 		StateDir:  c.StateDir,
 		Selection: c.DBFlags.selection(),
-		Trained:   trainWarning(env),
 	})
 	if err != nil {
 		return err

@@ -347,7 +347,6 @@ func (c *PublishCmd) openSession(env *Env) (*publish.Session, error) {
 		Rotate:    c.Rotate,
 		Selection: c.DBFlags.selection(),
 		Keep:      c.Keep,
-		Trained:   trainWarning(env),
 	})
 	if err != nil {
 		return nil, err
@@ -360,15 +359,6 @@ func (c *PublishCmd) openSession(env *Env) (*publish.Session, error) {
 	}
 	c.scrubKey(s.ScrubKey()) // after the selection: it may have rotated the keys
 	return s, nil
-}
-
-// trainWarning says when training the store's dictionary failed.
-func trainWarning(env *Env) func(bool, error) {
-	return func(_ bool, err error) {
-		if err != nil {
-			fmt.Fprintf(env.Stderr, "%s: warning: %v (publishing works without it)\n", env.Prog, err)
-		}
-	}
 }
 
 // expose writes the publication into --out, or serves it on --listen (with --tls:
