@@ -32,11 +32,10 @@ import (
 )
 
 type config struct {
-	name    string
-	level   zstd.EncoderLevel
-	dict    func(chunks [][]byte) []byte // nil: none
-	group   int                          // chunks per frame (0, 1: one)
-	trainMs int64
+	name  string
+	level zstd.EncoderLevel
+	dict  func(chunks [][]byte) []byte // nil: none
+	group int                          // chunks per frame (0, 1: one)
 }
 
 func main() {
