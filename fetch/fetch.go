@@ -234,6 +234,10 @@ func (p *Publication) Close() error {
 	return nil
 }
 
+// Stats are what the fetch did so far (before a plan runs: reading the root,
+// the manifest and the dictionaries).
+func (p *Publication) Stats() *Stats { s := *p.stats(); return &s }
+
 // Dumps are the publication's database dumps.
 func (p *Publication) Dumps() []Dump { return slices.Clone(p.f.stats.Dumps) }
 
