@@ -73,7 +73,8 @@ func (c *FetchCmd) selection(env *cli.Env, t *target) (fetch.Selection, error) {
 // plan plans pub for what the flags select, shows the plan where there is one
 // to show (a project, --dry-run) and asks (a project, without --yes). A
 // selection made at the prompt is planned anew. It returns nil (and no
-// error) when nothing is to be done: a dry run, or the user said no.
+// error) when nothing is to be done: a dry run, or the user said no; a plan
+// it returns is never with an error.
 func (c *FetchCmd) plan(env *cli.Env, pub *fetch.Publication, t *target, sel fetch.Selection, bar *cli.Bar) (*fetch.Plan, error) {
 	for {
 		local := localDB{}
@@ -85,10 +86,11 @@ func (c *FetchCmd) plan(env *cli.Env, pub *fetch.Publication, t *target, sel fet
 			return nil, err
 		}
 		if t.proj == nil && !c.DryRun {
-			if sel.Import == nil {
-				return plan, nil
+			if err := checkEngines(pub.Dumps(), local); err != nil {
+				plan.Close()
+				return nil, err
 			}
-			return plan, checkEngines(pub.Dumps(), local)
+			return plan, nil
 		}
 		bar.Finish()
 		s, err := plan.Summary(env.Ctx)
@@ -111,10 +113,13 @@ func (c *FetchCmd) plan(env *cli.Env, pub *fetch.Publication, t *target, sel fet
 			return plan, nil
 		}
 		choice, a, err := confirm(env, s, install.SetNames(t.proj.p, c.FileSet))
-		if a == install.Yes || err != nil {
-			return plan, err
+		if a == install.Yes && err == nil {
+			return plan, nil
 		}
 		plan.Close()
+		if err != nil {
+			return nil, err
+		}
 		if a == install.No {
 			return nil, nil
 		}
