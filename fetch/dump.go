@@ -12,6 +12,7 @@ import (
 	"time"
 
 	"synco/chunkstore"
+	"synco/dumpers"
 	"synco/manifest"
 )
 
@@ -24,9 +25,11 @@ type Dump struct {
 	// Scrubbed lists TABLE.COLUMN=RULE), "off" when it was told not to (--no-scrub),
 	// "" when the publication does not say (an older synco-lite, or --db without a
 	// framework and without rules).
-	Scrub    string            `json:"scrub,omitempty"`
-	Scrubbed []string          `json:"scrubbed,omitempty"`
-	parts    []manifest.Stream // schema.sql, data/* in name order, post.sql
+	Scrub    string   `json:"scrub,omitempty"`
+	Scrubbed []string `json:"scrubbed,omitempty"`
+	// Tables counts the tables whose rows the dump carries (its data streams).
+	Tables int               `json:"tables,omitempty"`
+	parts  []manifest.Stream // schema.sql, data/* in name order, post.sql
 }
 
 // findDumps splits the streams of m into database dumps and everything else. A dump
@@ -61,6 +64,9 @@ func (f *fetcher) findDumps(ctx context.Context, m *manifest.Manifest) ([]*Dump,
 			return nil, nil, fmt.Errorf("database dump stream %s outside a dump: %w", s.Path, ErrTampered)
 		case path.Base(s.Path) != manifest.DumpMarker:
 			d.parts = append(d.parts, s)
+			if strings.HasPrefix(s.Path, d.Prefix+"/"+dumpers.DataDir) {
+				d.Tables++
+			}
 		}
 	}
 	for _, d := range dumps {

@@ -91,12 +91,35 @@ type Options struct {
 }
 
 // Progress reports a fetch. Phase is one of "waiting" (Done/Total are the source's
-// progress), "manifest", "download", "import" (bytes of the dumps read by the
-// importers, reported once the download is complete), "write".
+// progress), "manifest", "download" (sealed bytes), "import" (bytes of the dumps
+// read by the importers, reported once the download is complete), "write"
+// (moving the verified files into place; no counts), and "retrying": a request
+// failed and is tried again after a backoff wait (Attempt, Reason; the phase
+// before it goes on).
 type Progress struct {
 	Phase       string
 	SourcePhase string // the source's phase while waiting
 	Done, Total int64
+	// Retrying: how many tries failed in a row, and why the last one did:
+	// "unreachable" (no connection could be made), "stalled" (nothing
+	// arrived for the idle time), "error" (the server answered with a
+	// temporary error, e.g. 503 from a proxy), "lost" (the connection broke).
+	Attempt int
+	Reason  string
+}
+
+// retryReason is Progress.Reason for err.
+func retryReason(err error) string {
+	var se *httpsrv.StatusError
+	switch {
+	case errors.Is(err, httpsrv.ErrUnreachable):
+		return "unreachable"
+	case errors.Is(err, httpsrv.ErrIdle):
+		return "stalled"
+	case errors.As(err, &se):
+		return "error"
+	}
+	return "lost"
 }
 
 // Stats is what a fetch did; the JSON names are a contract (synco fetch --json).
@@ -214,7 +237,11 @@ func open(ctx context.Context, opt Options) (*Publication, error) {
 		opt.Remote = client
 	}
 	f := &fetcher{opt: opt, count: &countingRemote{r: opt.Remote}, keys: chunkstore.NewKeys(opt.Token.ReadKey)}
-	f.remote = newRetryRemote(f.count, opt.Backoff, opt.FirstContact)
+	retry := newRetryRemote(f.count, opt.Backoff, opt.FirstContact)
+	retry.onRetry = func(attempt int, err error) {
+		f.report(Progress{Phase: "retrying", Attempt: attempt, Reason: retryReason(err)})
+	}
+	f.remote = retry
 	f.wire = f.count.bytes.Load
 	if w, ok := opt.Remote.(interface{ Downloaded() int64 }); ok {
 		f.wire = w.Downloaded // also the bytes around ranges a server sent anyway

@@ -60,7 +60,7 @@ func TestImportWhileDownloading(t *testing.T) {
 		Token: token, Cache: cache, Parallel: 2,
 		Progress: func(p fetch.Progress) { mu.Lock(); phases = append(phases, p); mu.Unlock() },
 		Import: func(ctx context.Context, d fetch.Dump, src dumpers.Source) error {
-			if d.Engine != "mysql" || d.Prefix != "db" {
+			if d.Engine != "mysql" || d.Prefix != "db" || d.Tables != 2 {
 				t.Errorf("dump %+v", d)
 			}
 			for _, name := range src.Names() {

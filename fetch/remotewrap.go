@@ -28,6 +28,9 @@ type retryRemote struct {
 	start        time.Time
 	firstContact time.Duration
 	reached      atomic.Bool // some call got an answer
+	// onRetry, if set, is told about a failed try that is retried (before the
+	// backoff wait): the count of tries that failed in a row, and the error.
+	onRetry func(attempt int, err error)
 }
 
 func newRetryRemote(r Remote, b httpsrv.Backoff, firstContact time.Duration) *retryRemote {
@@ -55,11 +58,22 @@ func (w *retryRemote) check(err error) error {
 
 func (w *retryRemote) Root(ctx context.Context) ([]byte, error) {
 	var sealed []byte
-	err := httpsrv.Retry(ctx, w.b, func(int) (err error) {
+	err := httpsrv.Retry(ctx, w.b, func(attempt int) (err error) {
 		sealed, err = w.r.Root(ctx)
-		return w.check(err)
+		err = w.check(err)
+		w.retrying(ctx, attempt, err)
+		return err
 	})
 	return sealed, err
+}
+
+// retrying tells onRetry about the failure of try attempt if it is retried
+// (as far as the remote's error and the attempts tell; a retrier may still give
+// up after too many stalls).
+func (w *retryRemote) retrying(ctx context.Context, attempt int, err error) {
+	if w.onRetry != nil && err != nil && ctx.Err() == nil && httpsrv.IsTransient(err) && attempt < w.b.Attempts {
+		w.onRetry(attempt, err)
+	}
 }
 
 func (w *retryRemote) Range(ctx context.Context, pack string, off, n int64) (io.ReadCloser, error) {
@@ -79,6 +93,7 @@ type retryReader struct {
 	pos    int64 // bytes delivered
 	body   io.ReadCloser
 	rt     *httpsrv.Retrier
+	fails  int   // tries failed in a row
 	err    error // sticky: given up
 }
 
@@ -90,6 +105,7 @@ func (r *retryReader) open() error {
 			r.body = body
 			return nil
 		}
+		r.failed(err)
 		if err = r.rt.Fail(r.ctx, err); err != nil {
 			r.err = err
 			return err
@@ -114,6 +130,7 @@ func (r *retryReader) Read(p []byte) (int, error) {
 		r.pos += int64(k)
 		if k > 0 {
 			r.rt.Progress()
+			r.fails = 0
 		}
 		if err == io.EOF && r.pos < r.n {
 			err = io.ErrUnexpectedEOF // the remote broke its contract; a retry may do better
@@ -123,6 +140,7 @@ func (r *retryReader) Read(p []byte) (int, error) {
 		}
 		r.body.Close()
 		r.body = nil
+		r.failed(err)
 		if err = r.rt.Fail(r.ctx, err); err != nil {
 			r.err = err
 			return k, err
@@ -131,6 +149,12 @@ func (r *retryReader) Read(p []byte) (int, error) {
 			return k, nil
 		}
 	}
+}
+
+// failed counts a failed try and reports it if it is retried.
+func (r *retryReader) failed(err error) {
+	r.fails++
+	r.w.retrying(r.ctx, r.fails, err)
 }
 
 func (r *retryReader) Close() error {

@@ -206,6 +206,7 @@ func (p *plan) checkTarget(s manifest.Stream) error {
 // verified against its signed hash. On failure the caller's stage.cleanup
 // removes the staging directory and the target is as it was.
 func (f *fetcher) write(ctx context.Context, st *stage) error {
+	f.report(Progress{Phase: "write"})
 	if err := st.complete(); err != nil {
 		return err
 	}

@@ -131,7 +131,64 @@ type Options struct {
 	// deadline is renewed with every write, so a large range on a slow link may
 	// take as long as it needs.
 	WriteIdle time.Duration
+	// OnRequest, if set, is told about every request: when it starts (Done
+	// false) and when its response is complete (Done true, with the status and
+	// the body bytes sent). It is called from the request's goroutine and must
+	// not block.
+	OnRequest func(Request)
 }
+
+// Request is what Options.OnRequest is told about a request. It carries no
+// path: the path holds the publication's secret prefix.
+type Request struct {
+	Remote string // the client's address (host:port)
+	Root   bool   // a successful read of a root object (once Done)
+	Status int    // once Done
+	Bytes  int64  // body bytes sent, once Done
+	Done   bool
+}
+
+// observe calls on before and after each request h serves.
+func observe(h http.Handler, on func(Request)) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		on(Request{Remote: r.RemoteAddr})
+		cw := &countingWriter{ResponseWriter: w}
+		defer func() {
+			if cw.status == 0 {
+				cw.status = http.StatusOK
+			}
+			root := cw.status < 300 && strings.HasSuffix(r.URL.Path, "/"+manifest.RootObject)
+			on(Request{Remote: r.RemoteAddr, Root: root, Status: cw.status, Bytes: cw.n, Done: true})
+		}()
+		h.ServeHTTP(cw, r)
+	})
+}
+
+// countingWriter counts the body bytes written and keeps the status.
+type countingWriter struct {
+	http.ResponseWriter
+	status int
+	n      int64
+}
+
+func (w *countingWriter) WriteHeader(code int) {
+	if w.status == 0 {
+		w.status = code
+	}
+	w.ResponseWriter.WriteHeader(code)
+}
+
+func (w *countingWriter) Write(p []byte) (int, error) {
+	if w.status == 0 {
+		w.status = http.StatusOK
+	}
+	n, err := w.ResponseWriter.Write(p)
+	w.n += int64(n)
+	return n, err
+}
+
+// Unwrap lets http.ResponseController reach the connection's writer.
+func (w *countingWriter) Unwrap() http.ResponseWriter { return w.ResponseWriter }
 
 // Defaults of Options. Writes are at most 32 KiB (the copy buffer), so WriteIdle
 // drops a link slower than ≈ 1 KB/s; MaxConns is far above what the parallel
@@ -157,6 +214,9 @@ func ServeWith(ctx context.Context, ln net.Listener, h http.Handler, opt Options
 	}
 	if opt.WriteIdle <= 0 {
 		opt.WriteIdle = DefaultWriteIdle
+	}
+	if opt.OnRequest != nil {
+		h = observe(h, opt.OnRequest)
 	}
 	lim := &limitListener{Listener: ln, sem: make(chan struct{}, opt.MaxConns), idle: opt.WriteIdle, done: make(chan struct{})}
 	defer lim.Close()

@@ -7,6 +7,7 @@ import (
 	"os"
 	"path/filepath"
 	"strings"
+	"time"
 
 	"synco/chunkstore"
 	"synco/cmd/internal/cli"
@@ -77,30 +78,30 @@ func (c *FetchCmd) Run(env *cli.Env) error {
 		return err
 	}
 	defer done()
-	bar := cli.NewBar(env.Stderr, "waiting for source")
-	opt.Progress = progress(bar)
+	view := newFetchView(cli.NewProgress(env.Stderr, env.Prog))
+	opt.Progress = view.report
 	pub, err := fetch.Open(env.Ctx, opt)
 	if err != nil {
-		bar.Finish()
+		view.v.Finish()
 		return err
 	}
 	defer pub.Close()
-	plan, err := c.plan(env, pub, t, sel, bar)
+	plan, err := c.plan(env, pub, t, sel, view.v.Finish)
 	if plan == nil {
-		bar.Finish()
+		view.v.Finish()
 		if err != nil {
 			c.printJSON(env, pub.Stats())
 		}
 		return err // nil: a dry run, or the user said no: nothing changed
 	}
 	stats, err := plan.Run(env.Ctx)
-	bar.Finish()
+	view.v.Finish()
 	printNotes(env, t.imp)
 	c.printJSON(env, stats)
 	if err != nil {
 		return err
 	}
-	c.report(env, t, stats)
+	c.report(env, t, stats, view.downloadTime())
 	if t.proj != nil {
 		return t.proj.postInstall(env)
 	}
@@ -135,25 +136,6 @@ func (c *FetchCmd) options(tok manifest.Token) (opt fetch.Options, done func(), 
 	return opt, done, nil
 }
 
-// progress shows a fetch's progress on bar.
-func progress(bar *cli.Bar) func(fetch.Progress) {
-	return func(p fetch.Progress) {
-		switch p.Phase {
-		case "waiting":
-			bar.Label("source: " + cli.Clean(p.SourcePhase))
-		case "manifest":
-			bar.Label("manifest")
-		case "download":
-			bar.Label("downloading")
-		case "import":
-			bar.Label("importing database")
-		case "write":
-			bar.Label("writing")
-		}
-		bar.Set(uint64(p.Done), uint64(p.Total))
-	}
-}
-
 // printJSON prints stats for --json.
 func (c *FetchCmd) printJSON(env *cli.Env, stats *fetch.Stats) {
 	if !c.JSON || stats == nil {
@@ -166,28 +148,22 @@ func (c *FetchCmd) printJSON(env *cli.Env, stats *fetch.Stats) {
 	}
 }
 
-// report says what a successful fetch into t did.
-func (c *FetchCmd) report(env *cli.Env, t *target, stats *fetch.Stats) {
-	if t.to != "" {
-		fmt.Fprintf(env.Stderr, "%s: wrote %d files (%s) into %s", env.Prog, stats.FilesWritten, cli.FormatSize(stats.BytesWritten), t.to)
-		if stats.FilesUnchanged > 0 {
-			fmt.Fprintf(env.Stderr, "; %d were already up to date", stats.FilesUnchanged)
-		}
-		if stats.FilesDeleted > 0 {
-			fmt.Fprintf(env.Stderr, "; deleted %d the source does not have", stats.FilesDeleted)
-		}
-		fmt.Fprintln(env.Stderr)
-	}
+// report says what a successful fetch into t did; download is how long the
+// download took.
+func (c *FetchCmd) report(env *cli.Env, t *target, stats *fetch.Stats, download time.Duration) {
+	sum := fetchSummary{prog: env.Prog, stats: stats, to: t.to, download: download}
 	if t.imp != nil {
-		fmt.Fprintf(env.Stderr, "%s: installed the database\n", env.Prog)
+		sum.db = dbName(c.DB)
+		if t.proj != nil && t.proj.p.DB != nil {
+			sum.db = cli.Clean(t.proj.p.DB.Redacted())
+		}
+	}
+	lines := sum.lines()
+	for _, l := range lines[:len(lines)-1] {
+		fmt.Fprintln(env.Stderr, l)
 	}
 	writeScrubbed(env.Stderr, env.Prog, stats.Dumps, false)
-	spliced := ""
-	if stats.ChunksSpliced > 0 {
-		spliced = fmt.Sprintf(", %d changed ones came as edits of cached ones", stats.ChunksSpliced)
-	}
-	fmt.Fprintf(env.Stderr, "%s: done: downloaded %s; %d of %d chunks were already cached%s\n",
-		env.Prog, cli.FormatSize(stats.BytesDownloaded), stats.ChunksFromCache, stats.ChunksTotal, spliced)
+	fmt.Fprintln(env.Stderr, lines[len(lines)-1])
 	if c.pull == nil {
 		fmt.Fprintf(env.Stderr, "%s: you can now stop synco-lite on the source (Ctrl-C there); it removes what it published\n", env.Prog)
 	}

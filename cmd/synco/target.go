@@ -75,7 +75,7 @@ func (c *FetchCmd) selection(env *cli.Env, t *target) (fetch.Selection, error) {
 // selection made at the prompt is planned anew. It returns nil (and no
 // error) when nothing is to be done: a dry run, or the user said no; a plan
 // it returns is never with an error.
-func (c *FetchCmd) plan(env *cli.Env, pub *fetch.Publication, t *target, sel fetch.Selection, bar *cli.Bar) (*fetch.Plan, error) {
+func (c *FetchCmd) plan(env *cli.Env, pub *fetch.Publication, t *target, sel fetch.Selection, finish func()) (*fetch.Plan, error) {
 	for {
 		local := localDB{}
 		if sel.Import != nil {
@@ -92,7 +92,7 @@ func (c *FetchCmd) plan(env *cli.Env, pub *fetch.Publication, t *target, sel fet
 			}
 			return plan, nil
 		}
-		bar.Finish()
+		finish() // the progress view, before the plan is shown
 		s, err := plan.Summary(env.Ctx)
 		if err == nil {
 			err = checkEngines(s.Dumps, local)

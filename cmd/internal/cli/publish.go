@@ -32,12 +32,14 @@ type PublishCmd struct {
 	StateDir string        `name:"state-dir" placeholder:"DIR" type:"dir" help:"Source store kept between runs so unchanged content is not re-read. Default: one per application, user cache dir/synco-lite/NAME-HASH, named after the detected application's directory, or the --db (without password), --files and --stream given."`
 	Parallel int           `default:"0" help:"Workers that read, chunk and seal (default: number of CPUs)."`
 	Rotate   bool          `help:"Give the store new keys before publishing: tokens printed before can read nothing published from now on. The next fetch downloads everything once."`
+	Once     bool          `help:"Stop after the first fetch (a destination read the ready publication, then went quiet for a few seconds), and remove what was published."`
 
 	DBFlags      `embed:""`
 	ProjectFlags `embed:""`
 
-	skips  map[string]func(rel string) bool       // file set → files to leave out (from detection)
-	public map[string]func(string) (string, bool) // file set → public URL of a file (--public-url)
+	skips   map[string]func(rel string) bool       // file set → files to leave out (from detection)
+	public  map[string]func(string) (string, bool) // file set → public URL of a file (--public-url)
+	fetched <-chan struct{}                        // closed after the first fetch served (--once)
 }
 
 // Help is shown by kong under the command's usage.
@@ -277,7 +279,7 @@ func (c *PublishCmd) Run(env *Env) error {
 	fmt.Fprintf(env.Stdout, "synco fetch %s\n", tok.String())
 	fmt.Fprintf(stderr, "\n%s: (or put the token in SYNCO_TOKEN, or pipe it to \"synco fetch -\", to keep it out of process lists)\n", prog)
 
-	bar := newBar(stderr, "publishing")
+	bar := newBar(stderr, prog, "publishing")
 	start := time.Now()
 	res, err := s.Build(ctx, in, c.workers(), func(p publish.Progress) { bar.set(p.Done, p.Total) })
 	bar.finish()
@@ -285,7 +287,21 @@ func (c *PublishCmd) Run(env *Env) error {
 		return err
 	}
 	c.summarize(env, res, start)
-	if err := s.Wait(ctx); err != nil {
+	wait := ctx
+	if c.Once {
+		var cancel context.CancelFunc
+		wait, cancel = context.WithCancel(ctx)
+		defer cancel()
+		go func() {
+			select {
+			case <-c.fetched:
+				fmt.Fprintf(stderr, "%s: --once: a destination fetched the publication\n", prog)
+				cancel()
+			case <-wait.Done():
+			}
+		}()
+	}
+	if err := s.Wait(wait); err != nil {
 		return err
 	}
 	if errors.Is(ctx.Err(), context.DeadlineExceeded) {
@@ -300,6 +316,9 @@ func (c *PublishCmd) Run(env *Env) error {
 func (c *PublishCmd) checkExposure() error {
 	if c.Out != "" && c.URL == "" {
 		return usageError("--out needs --url: the address where the destination reaches DIR")
+	}
+	if c.Once && c.Out != "" {
+		return usageError("--once watches the embedded server's requests; with --out, the web server serving DIR sees them")
 	}
 	if c.TLS && c.Out != "" {
 		return usageError("--tls is for the embedded server; with --out, the web server serving DIR does TLS (give an https --url)")
@@ -383,6 +402,11 @@ func (c *PublishCmd) expose(ctx context.Context, env *Env, s *publish.Session) (
 	} else if strings.HasPrefix(c.URL, "https://") {
 		fmt.Fprintf(env.Stderr, "%s: note: serving plain HTTP on %s; --url https://… assumes a TLS proxy in front (--tls serves HTTPS itself)\n", env.Prog, ln.Addr())
 	}
+	fmt.Fprintf(env.Stderr, "%s: serving %s (the token carries the rest)\n", env.Prog, Clean(u))
+	opt.OnRequest, c.fetched = watchFetches(ctx, env.Stderr, env.Prog, func() bool {
+		st, _ := s.Publication().State()
+		return st == manifest.StateReady
+	})
 	// The server outlives ctx: Close stops it once the publication says why.
 	s.Serve(context.WithoutCancel(ctx), func(ctx context.Context, h http.Handler) error {
 		return httpsrv.ServeWith(ctx, ln, h, opt)

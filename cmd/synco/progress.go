@@ -1,0 +1,170 @@
+package main
+
+import (
+	"fmt"
+	"net/url"
+	"strings"
+	"sync"
+	"time"
+
+	"synco/cmd/internal/cli"
+	"synco/fetch"
+)
+
+// fetchView shows a fetch's progress (cli.Progress) and remembers how long its
+// download took, for the summary.
+type fetchView struct {
+	v   *cli.Progress
+	now func() time.Time
+
+	mu             sync.Mutex
+	dlStart, dlEnd time.Time // first and last download report
+}
+
+func newFetchView(v *cli.Progress) *fetchView { return &fetchView{v: v, now: time.Now} }
+
+// report is fetch.Options.Progress.
+func (f *fetchView) report(p fetch.Progress) {
+	switch p.Phase {
+	case "retrying":
+		f.v.Note(retryNote(p))
+		return
+	case "download":
+		f.mu.Lock()
+		if now := f.now(); f.dlStart.IsZero() {
+			f.dlStart = now
+		} else {
+			f.dlEnd = now
+		}
+		f.mu.Unlock()
+	}
+	phase, done := phaseLabel(p), p.Done
+	if p.Phase == "write" {
+		done = -1
+	}
+	f.v.Set(phase, done, p.Total)
+}
+
+// downloadTime is how long the download phase took (0: no download reported).
+func (f *fetchView) downloadTime() time.Duration {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	if f.dlEnd.IsZero() {
+		return 0
+	}
+	return f.dlEnd.Sub(f.dlStart)
+}
+
+// phaseLabel names the phase of p for the view.
+func phaseLabel(p fetch.Progress) string {
+	switch p.Phase {
+	case "waiting":
+		if p.SourcePhase == "" {
+			return "waiting for the source"
+		}
+		return "waiting for the source: " + cli.Clean(p.SourcePhase)
+	case "import":
+		return "import into the database"
+	case "write":
+		return "write the files into place"
+	}
+	return p.Phase // manifest, download
+}
+
+// retryNote says why nothing moves: "source unreachable, retrying (attempt 2)…".
+func retryNote(p fetch.Progress) string {
+	what := "connection to the source lost"
+	switch p.Reason {
+	case "unreachable":
+		what = "source unreachable"
+	case "stalled":
+		what = "source stalled"
+	case "error":
+		what = "source answered with an error"
+	}
+	return fmt.Sprintf("%s, retrying (attempt %d)…", what, p.Attempt+1)
+}
+
+// fetchSummary is what a finished fetch says on stderr.
+type fetchSummary struct {
+	prog     string
+	stats    *fetch.Stats
+	to       string        // --to or the project's directory ("": none)
+	db       string        // the database installed into, without password ("": none)
+	download time.Duration // the download's own time (0: unknown)
+}
+
+// lines are the summary lines: what was written, which database was installed,
+// and the time, bytes and speed of the whole.
+func (s fetchSummary) lines() []string {
+	st := s.stats
+	var out []string
+	if s.to != "" {
+		l := fmt.Sprintf("%s: wrote %d files (%s) into %s", s.prog, st.FilesWritten, cli.FormatSize(st.BytesWritten), s.to)
+		if st.FilesUnchanged > 0 {
+			l += fmt.Sprintf("; %d were already up to date", st.FilesUnchanged)
+		}
+		if st.FilesDeleted > 0 {
+			l += fmt.Sprintf("; deleted %d the source does not have", st.FilesDeleted)
+		}
+		out = append(out, l)
+	}
+	if s.db != "" {
+		l := fmt.Sprintf("%s: installed the database", s.prog)
+		if s.db != "-" {
+			l += " " + s.db
+		}
+		var from []string
+		for _, d := range st.Dumps {
+			f := cli.Clean(d.Engine)
+			if len(st.Dumps) > 1 {
+				f = cli.Clean(d.Prefix) + ": " + f
+			}
+			if d.Tables > 0 {
+				f += fmt.Sprintf(", rows of %d tables", d.Tables)
+			}
+			from = append(from, f)
+		}
+		if len(from) > 0 {
+			l += " (" + strings.Join(from, "; ") + ")"
+		}
+		out = append(out, l)
+	}
+	elapsed := time.Duration(st.DurationMS) * time.Millisecond
+	l := fmt.Sprintf("%s: done in %s: downloaded %s", s.prog, cli.FormatLeft(elapsed), cli.FormatSize(st.BytesDownloaded))
+	if r, ok := speed(st.BytesDownloaded, s.download, elapsed); ok {
+		l += " at " + r
+	}
+	l += fmt.Sprintf("; %d of %d chunks were already cached", st.ChunksFromCache, st.ChunksTotal)
+	if st.ChunksSpliced > 0 {
+		l += fmt.Sprintf(", %d changed ones came as edits of cached ones", st.ChunksSpliced)
+	}
+	return append(out, l)
+}
+
+// speed is the average rate of n bytes over the download's time (or, if that
+// is unknown or too short to tell, the whole time), if that spans a second.
+func speed(n int64, download, elapsed time.Duration) (string, bool) {
+	d := download
+	if d < time.Second {
+		d = elapsed
+	}
+	if d < time.Second || n <= 0 {
+		return "", false
+	}
+	return cli.FormatSize(int64(float64(n)/d.Seconds())) + "/s", true
+}
+
+// dbName is a database DSN without its password, for the summary; "-" if it
+// does not read as a URL.
+func dbName(dsn string) string {
+	u, err := url.Parse(dsn)
+	if err != nil || u.Scheme == "" {
+		return "-"
+	}
+	if u.User != nil {
+		u.User = url.User(u.User.Username())
+	}
+	u.RawQuery = ""
+	return cli.Clean(u.String())
+}

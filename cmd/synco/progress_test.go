@@ -1,0 +1,95 @@
+package main
+
+import (
+	"bytes"
+	"flag"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+
+	"synco/cmd/internal/cli"
+	"synco/fetch"
+)
+
+var update = flag.Bool("update", false, "rewrite the golden files in testdata")
+
+func golden(t *testing.T, name, got string) {
+	t.Helper()
+	path := filepath.Join("testdata", name)
+	if *update {
+		if err := os.WriteFile(path, []byte(got), 0o644); err != nil {
+			t.Fatal(err)
+		}
+		return
+	}
+	want, err := os.ReadFile(path)
+	if err != nil {
+		t.Fatalf("%v (run go test -update to write it)", err)
+	}
+	if got != string(want) {
+		t.Errorf("output differs from %s:\n--- got\n%s--- want\n%s", path, got, want)
+	}
+}
+
+// The summary keeps the lines scripts and users know and adds the time, the
+// speed and which database was installed from what.
+func TestFetchSummaryLines(t *testing.T) {
+	var b strings.Builder
+	for _, s := range []fetchSummary{
+		{prog: "synco", to: "./sync", stats: &fetch.Stats{
+			FilesWritten: 35, BytesWritten: 1_600_000, BytesDownloaded: 1_700_000, ChunksTotal: 40, DurationMS: 420,
+		}},
+		{prog: "synco", to: "./sync", download: 18 * time.Second, stats: &fetch.Stats{
+			FilesWritten: 2, BytesWritten: 4000, FilesUnchanged: 33, FilesDeleted: 1,
+			BytesDownloaded: 332_000_000, ChunksTotal: 900, ChunksFromCache: 12, ChunksSpliced: 3, DurationMS: 21_300,
+		}},
+		{prog: "synco", db: dbName("mysql://app:s3cret@127.0.0.1:3306/app_dev?tls=false"), stats: &fetch.Stats{
+			BytesDownloaded: 90_000_000, ChunksTotal: 300, DurationMS: 95_000,
+			Dumps: []fetch.Dump{{Prefix: "db", Engine: "mysql", Tables: 12}},
+		}},
+		{prog: "synco", to: "/home/dev/site", db: "postgres://dev@localhost/site", download: 500 * time.Millisecond, stats: &fetch.Stats{
+			FilesUnchanged: 300, BytesDownloaded: 9000, ChunksTotal: 300, ChunksFromCache: 299, DurationMS: 800,
+			Dumps: []fetch.Dump{{Prefix: "db", Engine: "postgres"}},
+		}},
+		{prog: "synco", db: dbName("not a url"), stats: &fetch.Stats{DurationMS: 4_000_000}},
+	} {
+		for _, l := range s.lines() {
+			b.WriteString(l + "\n")
+		}
+		b.WriteString("\n")
+	}
+	out := b.String()
+	if strings.Contains(out, "s3cret") {
+		t.Fatal("the summary shows a password")
+	}
+	golden(t, "summary.golden", out)
+}
+
+// The fetch's reports map to one view: a retry is a note on the phase it
+// interrupts, the source's phase text is cleaned.
+func TestFetchViewReports(t *testing.T) {
+	var out bytes.Buffer
+	v := newFetchView(cli.NewProgress(&out, "synco")) // not a terminal
+	for _, c := range []struct {
+		p    fetch.Progress
+		want string
+	}{
+		{fetch.Progress{Phase: "retrying", Attempt: 1, Reason: "unreachable"}, "source unreachable, retrying (attempt 2)…"},
+		{fetch.Progress{Phase: "retrying", Attempt: 2, Reason: "stalled"}, "source stalled, retrying (attempt 3)…"},
+		{fetch.Progress{Phase: "retrying", Attempt: 1, Reason: "error"}, "source answered with an error, retrying (attempt 2)…"},
+		{fetch.Progress{Phase: "retrying", Attempt: 4, Reason: "lost"}, "connection to the source lost, retrying (attempt 5)…"},
+		{fetch.Progress{Phase: "waiting", SourcePhase: "dump\x1b[2J"}, "waiting for the source: dump\\x1b[2J"},
+		{fetch.Progress{Phase: "retrying", Attempt: 1, Reason: "unreachable"}, "source unreachable, retrying (attempt 2)…; waiting for the source: dump\\x1b[2J"},
+		{fetch.Progress{Phase: "write"}, "write the files into place"},
+	} {
+		v.report(c.p)
+		if got := v.v.Status().Line(true); got != c.want {
+			t.Errorf("after %+v: %q, want %q", c.p, got, c.want)
+		}
+	}
+	if out.Len() != 0 {
+		t.Errorf("a short fetch printed progress lines:\n%s", out.String())
+	}
+}

@@ -1,0 +1,43 @@
+package e2e_test
+
+import (
+	"path/filepath"
+	"regexp"
+	"strings"
+	"testing"
+	"time"
+)
+
+// TestPublisherLogsFetchesAndStopsOnce: the publisher names the URL it serves
+// (without the secret path), logs the fetch it served (client, bytes,
+// requests, time) and, with --once, stops by itself after it, removing what
+// it published. The fetch's summary says how long it took.
+func TestPublisherLogsFetchesAndStopsOnce(t *testing.T) {
+	t.Parallel()
+	src := t.TempDir()
+	makeApp(t, src, 1)
+	pub := publish(t, append(sourceArgs(src), "--listen", "127.0.0.1:0", "--state-dir", t.TempDir(), "--once")...)
+	base := pub.parsed().URL
+	u := strings.TrimSuffix(base, "/"+pub.prefix())
+	waitFor(t, 10*time.Second, "the publisher to name the URL "+u, func() bool {
+		return strings.Contains(pub.stderr.String(), "synco-lite: serving "+u+" (the token carries the rest)\n")
+	})
+	if strings.Contains(pub.stderr.String(), pub.prefix()) {
+		t.Errorf("publisher's stderr shows the secret path:\n%s", pub.stderr.String())
+	}
+	r := fetch(t, pub.token, filepath.Join(t.TempDir(), "sync"), t.TempDir())
+	if r.code != 0 {
+		t.Fatalf("fetch: exit %d\n%s", r.code, r.stderr)
+	}
+	if !regexp.MustCompile(`\nsynco: done in [0-9.]+ s: downloaded [0-9.]+ MB`).MatchString("\n" + r.stderr) {
+		t.Errorf("fetch summary lacks the time:\n%s", r.stderr)
+	}
+	// --once: the publisher stops by itself a few seconds after the fetch.
+	if code := pub.wait(30 * time.Second); code != 0 {
+		t.Fatalf("publish --once: exit %d, want 0 after the fetch\n%s", code, pub.stderr.String())
+	}
+	log := regexp.MustCompile(`\nsynco-lite: 127\.0\.0\.1 fetched ([0-9.]+) MB \([0-9]+ requests\) in [0-9.]+ s, done at [0-9:]{8}\n`)
+	if !log.MatchString(pub.stderr.String()) || !strings.Contains(pub.stderr.String(), "--once: a destination fetched the publication") {
+		t.Errorf("publisher's log lacks the fetch:\n%s", pub.stderr.String())
+	}
+}
