@@ -57,7 +57,7 @@ func (e *SourceFailedError) Error() string { return "source failed to publish: "
 // Options configure a fetch.
 type Options struct {
 	Token    manifest.Token
-	To       string            // directory the streams are written into
+	To       string            // for Run: directory the streams are written into (Selection.To)
 	Cache    *chunkstore.Cache // where verified sealed chunks are kept between runs
 	Parallel int               // concurrent range requests (<1: 4)
 	// Remote is where the publication is read from; nil: over HTTP(S) from the
@@ -84,24 +84,10 @@ type Options struct {
 	StallAfter time.Duration
 	Progress   func(Progress) // optional
 
-	// Import, if set, restores each database dump of the publication. It runs while
-	// the chunks arrive (src.Open waits for a stream's chunks); files are written to
-	// To only after every import succeeded. Without Import, a dump is written to To
-	// as one plain <prefix>.sql file that the engine's own client loads.
+	// Import and Delete are Run's selection (Selection.Import, Selection.Delete),
+	// as To is; Open does not use them.
 	Import func(ctx context.Context, d Dump, src dumpers.Source) error
-
-	// Map, if set, says where each published top-level entry (a file set such as
-	// "persistent", a stream, a dump's "<prefix>.sql") goes, as a slash path
-	// relative to To; entries it rejects are not fetched (they are named in
-	// Summary.Skipped). Without Map everything goes to To/<name>.
-	Map func(top string) (string, bool)
-	// Delete removes files under the published directories that the source does not
-	// have, after a successful install.
 	Delete bool
-	// Confirm, if set, is called with what the fetch will do once the manifest is
-	// known and before anything is downloaded or changed; an error stops the fetch
-	// (return ErrStopped for "no" or a dry run).
-	Confirm func(*Summary) error
 }
 
 // Progress reports a fetch. Phase is one of "waiting" (Done/Total are the source's
@@ -177,9 +163,52 @@ type fetcher struct {
 	remoteBytes atomic.Int64 // body bytes of remote files
 }
 
-// Run fetches the publication named by opt.Token into opt.To. It returns stats also
-// on error (what was done so far).
+// Run fetches the publication named by opt.Token into opt.To: Open, Plan with
+// opt's To, Import and Delete, and Run. It returns stats also on error (what was
+// done so far).
 func Run(ctx context.Context, opt Options) (*Stats, error) {
+	pub, err := open(ctx, opt)
+	defer pub.Close()
+	if err != nil {
+		return pub.stats(), err
+	}
+	p, err := pub.Plan(ctx, Selection{To: opt.To, Import: opt.Import, Delete: opt.Delete})
+	if err != nil {
+		return pub.stats(), err
+	}
+	return p.Run(ctx)
+}
+
+// Publication is an opened publication: the source said it is ready, and its
+// root and manifest are verified. Plan it against the local state (as often as
+// needed, e.g. again with what the user chose), then run one of the plans.
+// Close it when done.
+type Publication struct {
+	f      *fetcher
+	pub    *publication
+	start  time.Time
+	before int64  // bytes received before Open
+	close  func() // of the client Open made; nil if opt.Remote was given
+	ran    bool
+}
+
+// Open waits until the source is ready (reporting its progress), reads and
+// verifies the root and the manifest, and registers the publication's
+// dictionaries. Without opt.Remote it reads over HTTP(S) from the token's URL.
+// The errors are those of Run before anything is planned: ErrStalled,
+// *SourceFailedError, ErrTampered, ErrCacheDamaged, ErrReplay, the remote's.
+// opt.To, opt.Import and opt.Delete are not used (they are Run's; see Plan).
+func Open(ctx context.Context, opt Options) (*Publication, error) {
+	pub, err := open(ctx, opt)
+	if err != nil {
+		pub.Close()
+		return nil, err
+	}
+	return pub, nil
+}
+
+// open is Open, also returning the publication (for its stats) on error.
+func open(ctx context.Context, opt Options) (*Publication, error) {
 	start := time.Now()
 	if opt.Parallel < 1 {
 		opt.Parallel = 4
@@ -196,14 +225,15 @@ func Run(ctx context.Context, opt Options) (*Stats, error) {
 	if opt.StallAfter == 0 {
 		opt.StallAfter = 5 * time.Minute
 	}
+	pub := &Publication{start: start, f: &fetcher{opt: opt}}
 	if opt.Remote == nil {
 		client, err := httpsrv.NewClientWith(opt.Token.URL, httpsrv.ClientOptions{
 			Pin: opt.Token.CertPin, Parallel: opt.Parallel, Idle: opt.Idle,
 		})
 		if err != nil {
-			return nil, err
+			return pub, err
 		}
-		defer client.Close()
+		pub.close = func() { client.Close() }
 		opt.Remote = client
 	}
 	f := &fetcher{opt: opt, count: &countingRemote{r: opt.Remote}, keys: chunkstore.NewKeys(opt.Token.ReadKey)}
@@ -216,32 +246,105 @@ func Run(ctx context.Context, opt Options) (*Stats, error) {
 	if w, ok := opt.Remote.(interface{ Downloaded() int64 }); ok {
 		f.wire = w.Downloaded // also the bytes around ranges a server sent anyway
 	}
-	before := f.wire()
-	err := f.run(ctx)
-	f.stats.BytesDownloaded = f.wire() - before + f.remoteBytes.Load()
-	f.stats.ChunksDownloaded = int(f.downloaded.Load())
-	f.splicedIDs.Range(func(any, any) bool { f.stats.ChunksSpliced++; return true })
-	f.stats.Requests = f.count.requests.Load()
-	f.stats.DurationMS = time.Since(start).Milliseconds()
-	return &f.stats, err
+	pub.f, pub.before = f, f.wire()
+	var err error
+	pub.pub, err = f.open(ctx)
+	return pub, err
 }
 
-// run fetches in three phases: open the publication (root, manifest,
-// dictionaries, dumps), plan against the target and the cache, and carry the
-// plan out.
-func (f *fetcher) run(ctx context.Context) error {
-	pub, err := f.open(ctx)
+// Close releases what Open holds (the HTTP client it made). It is safe on nil.
+func (p *Publication) Close() error {
+	if p != nil && p.close != nil {
+		p.close()
+		p.close = nil
+	}
+	return nil
+}
+
+// Stats are what the fetch did so far (before a plan runs: reading the root,
+// the manifest and the dictionaries).
+func (p *Publication) Stats() *Stats { s := *p.stats(); return &s }
+
+// Dumps are the publication's database dumps.
+func (p *Publication) Dumps() []Dump { return slices.Clone(p.f.stats.Dumps) }
+
+// stats completes and returns the publication's statistics so far.
+func (p *Publication) stats() *Stats {
+	f := p.f
+	if f.wire != nil {
+		f.stats.BytesDownloaded = f.wire() - p.before + f.remoteBytes.Load()
+		f.stats.Requests = f.count.requests.Load()
+	}
+	f.stats.ChunksDownloaded = int(f.downloaded.Load())
+	f.stats.ChunksSpliced = 0
+	f.splicedIDs.Range(func(any, any) bool { f.stats.ChunksSpliced++; return true })
+	f.stats.DurationMS = time.Since(p.start).Milliseconds()
+	return &f.stats
+}
+
+// Selection is what a plan installs and where.
+type Selection struct {
+	To string // directory the streams are written into; "" for none (Import only)
+	// Import, if set, restores each database dump of the publication. It runs while
+	// the chunks arrive (src.Open waits for a stream's chunks); files are written to
+	// To only after every import succeeded. Without Import, a dump is written to To
+	// as one plain <prefix>.sql file that the engine's own client loads.
+	Import func(ctx context.Context, d Dump, src dumpers.Source) error
+	// Map, if set, says where each published top-level entry (a file set such as
+	// "persistent", a stream, a dump's "<prefix>.sql") goes, as a slash path
+	// relative to To; entries it rejects are not fetched (they are named in
+	// Summary.Skipped). Without Map everything goes to To/<name>.
+	Map func(top string) (string, bool)
+	// Delete removes files under the published directories that the source does not
+	// have, after a successful install.
+	Delete bool
+}
+
+// Plan is what a fetch will do with an opened publication: it is what
+// synco fetch --dry-run shows (Summary). It holds the target directory open:
+// Run or Close it.
+type Plan struct {
+	pub *Publication
+	w   *work
+}
+
+// Plan decides what to fetch and write for sel, against the target directory
+// and the cache; nothing is downloaded or changed. Unsafe published paths are
+// ErrUnsafePath.
+func (p *Publication) Plan(ctx context.Context, sel Selection) (*Plan, error) {
+	w, err := p.f.plan(p.pub, sel)
 	if err != nil {
-		return err
+		w.close()
+		return nil, err
 	}
-	w, err := f.plan(ctx, pub)
-	if w != nil && w.p != nil {
-		defer w.p.close()
+	return &Plan{pub: p, w: w}, nil
+}
+
+// Close releases the target directory; Run does it too. It is safe to call
+// more than once.
+func (pl *Plan) Close() error {
+	pl.w.close()
+	return nil
+}
+
+// Summary describes the plan.
+func (pl *Plan) Summary(ctx context.Context) (*Summary, error) {
+	return pl.pub.f.summarize(ctx, pl.w)
+}
+
+// Run carries the plan out: downloads what the cache lacks while the imports
+// run, then writes the files into the target. One plan of a publication runs
+// (a second Run is an error). It returns stats also on error.
+func (pl *Plan) Run(ctx context.Context) (*Stats, error) {
+	defer pl.Close()
+	p := pl.pub
+	if p.ran {
+		return p.stats(), errors.New("fetch: a publication runs one plan")
 	}
-	if err != nil {
-		return err
-	}
-	return f.execute(ctx, pub, w)
+	p.ran = true
+	p.f.stats.FilesUnchanged = pl.w.unchanged
+	err := p.f.execute(ctx, p.pub, pl.w)
+	return p.stats(), err
 }
 
 // publication is an opened publication: its verified root and manifest, its
@@ -322,34 +425,51 @@ func (f *fetcher) addDicts(ctx context.Context, own []manifest.Stream) error {
 	return nil
 }
 
-// work is what a fetch will do: the target's plan (nil without a target
-// directory) and the chunks to have in the cache, database streams first.
+// work is what a fetch will do: the selection, the target's plan (nil without
+// a target directory), the chunks to have in the cache (database streams
+// first), the top-level entries the selection leaves out and the number of
+// files the target already has as published.
 type work struct {
-	p    *plan
-	need []manifest.Loc
+	sel       Selection
+	dumps     []*Dump // imported (sel.Import set)
+	p         *plan
+	need      []manifest.Loc
+	skipped   []string
+	unchanged int
 }
 
-// plan decides what to fetch and write, and asks opt.Confirm. The plan it
-// returns (also with an error) holds the target open: the caller closes it.
-func (f *fetcher) plan(ctx context.Context, pub *publication) (*work, error) {
+// close releases the target; safe on nil and more than once.
+func (w *work) close() {
+	if w != nil && w.p != nil {
+		w.p.close()
+		w.p = nil
+	}
+}
+
+// plan decides what to fetch and write for sel. The work it returns (also
+// with an error) holds the target open: the caller closes it.
+func (f *fetcher) plan(pub *publication, sel Selection) (*work, error) {
 	dumps := pub.dumps
-	if f.opt.To == "" && (f.opt.Import == nil || len(dumps) == 0) {
+	if sel.To == "" && (sel.Import == nil || len(dumps) == 0) {
 		return nil, errors.New("fetch: nothing to do: the publication has no database to import, and no target directory was given")
 	}
-	rest, skipped := f.mapStreams(pub.rest)
-	w := &work{}
-	if f.opt.To != "" {
+	rest, skipped := mapStreams(sel.Map, pub.rest)
+	w := &work{sel: sel, skipped: skipped}
+	if sel.Import != nil {
+		w.dumps = dumps
+	}
+	if sel.To != "" {
 		sqlDumps := dumps
-		if f.opt.Map != nil {
+		if sel.Map != nil {
 			sqlDumps = nil // a project install imports the database; no .sql file
 			for _, d := range dumps {
-				if dst, ok := f.opt.Map(d.Prefix + ".sql"); ok && dst != "" {
+				if dst, ok := sel.Map(d.Prefix + ".sql"); ok && dst != "" {
 					sqlDumps = append(sqlDumps, &Dump{Prefix: strings.TrimSuffix(dst, ".sql"), Engine: d.Engine, parts: d.parts})
 				}
 			}
 		}
 		var err error
-		if w.p, err = newPlan(rest, sqlDumps, f.opt.To, pub.root.Created); err != nil {
+		if w.p, err = newPlan(rest, sqlDumps, sel.To, pub.root.Created); err != nil {
 			return w, err
 		}
 	}
@@ -363,28 +483,17 @@ func (f *fetcher) plan(ctx context.Context, pub *publication) (*work, error) {
 			}
 		}
 	}
-	if f.opt.Import != nil {
-		for _, d := range dumps {
-			for _, s := range d.parts {
-				addStream(s)
-			}
+	for _, d := range w.dumps {
+		for _, s := range d.parts {
+			addStream(s)
 		}
 	}
 	if w.p != nil {
-		f.stats.FilesUnchanged = w.p.skipUnchanged()
+		w.unchanged = w.p.skipUnchanged()
 		for _, o := range w.p.outputs {
 			for _, s := range o.parts {
 				addStream(s)
 			}
-		}
-	}
-	if f.opt.Confirm != nil {
-		sum, err := f.summarize(ctx, w.p, dumps, w.need, skipped)
-		if err != nil {
-			return w, err
-		}
-		if err := f.opt.Confirm(sum); err != nil {
-			return w, err
 		}
 	}
 	return w, nil
@@ -405,13 +514,13 @@ func (f *fetcher) execute(ctx context.Context, pub *publication, w *work) error 
 	}
 	g, gctx := errgroup.WithContext(ctx)
 	downloaded := make(chan struct{})
-	if f.opt.Import != nil && len(pub.dumps) > 0 {
+	if len(w.dumps) > 0 {
 		t := newTracker()
 		f.onCached = t.cached
 		var imp importProgress
-		for _, d := range pub.dumps {
+		for _, d := range w.dumps {
 			src := f.source(gctx, d, t, &imp)
-			g.Go(func() error { return f.opt.Import(gctx, *d, src) })
+			g.Go(func() error { return w.sel.Import(gctx, *d, src) })
 		}
 		stop, stopped := make(chan struct{}), make(chan struct{})
 		defer func() { close(stop); <-stopped }() // no Progress call after Run returns
@@ -432,7 +541,7 @@ func (f *fetcher) execute(ctx context.Context, pub *publication, w *work) error 
 	if err := f.write(ctx, st); err != nil {
 		return err
 	}
-	if f.opt.Delete {
+	if w.sel.Delete {
 		return f.deleteExtra(w.p)
 	}
 	return nil

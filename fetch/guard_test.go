@@ -103,9 +103,20 @@ func TestRemoteFilesStayOffTheLocalNetwork(t *testing.T) {
 	}
 	defer c.Close()
 	opt.Remote = c
-	var sum *fetch.Summary
-	opt.Confirm = func(s *fetch.Summary) error { sum = s; return nil }
-	_, err = fetch.Run(t.Context(), opt)
+	fp, err := fetch.Open(t.Context(), opt)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer fp.Close()
+	plan, err := fp.Plan(t.Context(), fetch.Selection{To: opt.To})
+	if err != nil {
+		t.Fatal(err)
+	}
+	sum, err := plan.Summary(t.Context())
+	if err != nil {
+		t.Fatal(err)
+	}
+	_, err = plan.Run(t.Context())
 	if !errors.Is(err, httpsrv.ErrForbiddenAddr) {
 		t.Fatalf("remote files on 127.0.0.1 from a public publication: %v, want ErrForbiddenAddr", err)
 	}

@@ -2,7 +2,6 @@ package fetch
 
 import (
 	"context"
-	"errors"
 	"io/fs"
 	"path"
 	"path/filepath"
@@ -12,11 +11,7 @@ import (
 	"synco/manifest"
 )
 
-// ErrStopped is returned by Run when Options.Confirm declined (or was a dry run):
-// nothing was downloaded beyond the manifest and nothing was written.
-var ErrStopped = errors.New("fetch: stopped before any change")
-
-// Summary is what a fetch is about to do, for Options.Confirm.
+// Summary is what a plan will do (Plan.Summary).
 type Summary struct {
 	Files         int      // files to write
 	FileBytes     int64    // their size
@@ -35,16 +30,16 @@ type Summary struct {
 	RemoteOrigin string
 }
 
-// mapStreams applies Options.Map: published paths become target paths, and streams
-// whose top-level entry is not mapped are left out (and named in skipped).
-func (f *fetcher) mapStreams(streams []manifest.Stream) (out []manifest.Stream, skipped []string) {
-	if f.opt.Map == nil {
+// mapStreams applies a Selection.Map: published paths become target paths, and
+// streams whose top-level entry is not mapped are left out (and named in skipped).
+func mapStreams(m func(string) (string, bool), streams []manifest.Stream) (out []manifest.Stream, skipped []string) {
+	if m == nil {
 		return streams, nil
 	}
 	seen := map[string]bool{}
 	for _, s := range streams {
 		top, rest, _ := strings.Cut(s.Path, "/")
-		dst, ok := f.opt.Map(top)
+		dst, ok := m(top)
 		if !ok {
 			if !seen[top] {
 				seen[top] = true
@@ -61,11 +56,10 @@ func (f *fetcher) mapStreams(streams []manifest.Stream) (out []manifest.Stream, 
 	return out, skipped
 }
 
-// summarize describes the plan for Confirm.
-func (f *fetcher) summarize(ctx context.Context, p *plan, dumps []*Dump, need []manifest.Loc, skipped []string) (*Summary, error) {
-	sum := &Summary{Skipped: skipped}
-	if p != nil {
-		sum.Unchanged = len(p.unchanged)
+// summarize describes w.
+func (f *fetcher) summarize(ctx context.Context, w *work) (*Summary, error) {
+	sum := &Summary{Skipped: w.skipped, Unchanged: w.unchanged}
+	if p := w.p; p != nil {
 		for _, o := range p.outputs {
 			if o.Kind == manifest.KindDir {
 				continue
@@ -80,19 +74,17 @@ func (f *fetcher) summarize(ctx context.Context, p *plan, dumps []*Dump, need []
 				sum.Replaced = append(sum.Replaced, o.Path)
 			}
 		}
-		if f.opt.Delete {
+		if w.sel.Delete {
 			sum.Deleted = p.extra()
 		}
 	}
-	if f.opt.Import != nil {
-		for _, d := range dumps {
-			sum.Dumps = append(sum.Dumps, *d)
-			for _, s := range d.parts {
-				sum.DumpBytes += int64(s.Size)
-			}
+	for _, d := range w.dumps {
+		sum.Dumps = append(sum.Dumps, *d)
+		for _, s := range d.parts {
+			sum.DumpBytes += int64(s.Size)
 		}
 	}
-	for _, l := range need {
+	for _, l := range w.need {
 		ok, err := f.opt.Cache.Has(ctx, l.ID)
 		if err != nil {
 			return nil, err

@@ -3,11 +3,11 @@ package main
 import (
 	"bufio"
 	"encoding/json"
-	"errors"
 	"fmt"
 	"os"
 	"path/filepath"
 	"strings"
+	"time"
 
 	"synco/chunkstore"
 	"synco/cmd/internal/cli"
@@ -65,99 +65,97 @@ func (c *FetchCmd) Run(env *cli.Env) error {
 	if err != nil {
 		return err
 	}
-	opt := fetch.Options{Token: tok, To: c.To, Parallel: c.Parallel, Delete: c.Delete}
+	t, err := c.target(env)
+	if err != nil {
+		return err
+	}
+	sel, err := c.selection(env, t)
+	if err != nil {
+		return err
+	}
+	opt, done, err := c.options(tok)
+	if err != nil {
+		return err
+	}
+	defer done()
+	view := newFetchView(cli.NewProgress(env.Stderr, env.Prog))
+	opt.Progress = view.report
+	pub, err := fetch.Open(env.Ctx, opt)
+	if err != nil {
+		view.v.Finish()
+		return err
+	}
+	defer pub.Close()
+	plan, err := c.plan(env, pub, t, sel, view.v.Finish)
+	if plan == nil {
+		view.v.Finish()
+		if err != nil {
+			c.printJSON(env, pub.Stats())
+		}
+		return err // nil: a dry run, or the user said no: nothing changed
+	}
+	stats, err := plan.Run(env.Ctx)
+	view.v.Finish()
+	printNotes(env, t.imp)
+	c.printJSON(env, stats)
+	if err != nil {
+		return err
+	}
+	c.report(env, t, stats, view.downloadTime())
+	if t.proj != nil {
+		return t.proj.postInstall(env)
+	}
+	return nil
+}
+
+// options are the fetch's options for tok; done releases them.
+func (c *FetchCmd) options(tok manifest.Token) (opt fetch.Options, done func(), err error) {
+	opt = fetch.Options{Token: tok, Parallel: c.Parallel}
+	done = func() {}
 	if c.pull != nil {
 		// synco pull: the publication is read over the channel's HTTP/2 transport.
 		client, err := httpsrv.NewClientWith(tok.URL, httpsrv.ClientOptions{Parallel: c.Parallel, Transport: c.pull.transport})
 		if err != nil {
-			return err
+			return opt, done, err
 		}
-		defer client.Close()
-		opt.Remote = client
-	}
-	var proj *project
-	if c.To == "" && c.DB == "" {
-		if proj, err = c.ProjectInstall.prepare(env, &opt, c.TableFlags, c.RewriteFlags); err != nil {
-			return err
-		}
-	} else {
-		var rw *urlRewrite
-		if len(c.Rewrite) > 0 && c.DB == "" {
-			return &cli.UsageError{Msg: "--rewrite rewrites a database as it is installed: pass --db (or install into the local project: no --to)"}
-		}
-		if c.DB != "" {
-			if rw, err = newURLRewrite(c.RewriteFlags, nil); err != nil {
-				return err
-			}
-			if opt.Import, err = importer(c.DB, nil, c.TableFlags, rw, warner(env), noter(env)); err != nil {
-				return err
-			}
-		}
-		risk := ""
-		if c.To != "" {
-			risk = riskyTarget(env, "--to", c.To, c.Delete)
-		}
-		if c.DryRun {
-			opt.Confirm = func(s *fetch.Summary) error {
-				if err := c.show(env, s, c.DB, risk, rw); err != nil {
-					return err
-				}
-				return fetch.ErrStopped
-			}
-		} else if c.DB != "" {
-			// An engine mismatch is said before anything is downloaded.
-			local := probeDB(env.Ctx, "the local --db", c.DB)
-			opt.Confirm = func(s *fetch.Summary) error { return checkEngines(s, local) }
-		}
+		opt.Remote, done = client, client.Close
 	}
 	cacheDir := c.Cache
 	if cacheDir == "" {
 		base, err := os.UserCacheDir()
 		if err != nil {
-			return fmt.Errorf("find a cache directory: %w (pass --cache)", err)
+			done()
+			return opt, func() {}, fmt.Errorf("find a cache directory: %w (pass --cache)", err)
 		}
 		cacheDir = filepath.Join(base, "synco")
 	}
 	if opt.Cache, err = chunkstore.OpenCache(cacheDir); err != nil {
-		return err
+		done()
+		return opt, func() {}, err
 	}
-	view := newFetchView(cli.NewProgress(env.Stderr, env.Prog))
-	opt.Progress = view.report
-	if opt.Confirm != nil {
-		confirm := opt.Confirm
-		opt.Confirm = func(s *fetch.Summary) error { view.v.Finish(); return confirm(s) }
+	return opt, done, nil
+}
+
+// printJSON prints stats for --json.
+func (c *FetchCmd) printJSON(env *cli.Env, stats *fetch.Stats) {
+	if !c.JSON || stats == nil {
+		return
 	}
-	stats, err := fetch.Run(env.Ctx, opt)
-	view.v.Finish()
-	if errors.Is(err, fetch.ErrStopped) {
-		return nil // dry run, or the user said no: nothing changed
+	if c.pull != nil {
+		json.NewEncoder(env.Stdout).Encode(pullStats{stats, c.pull.uploaded})
+	} else {
+		json.NewEncoder(env.Stdout).Encode(stats)
 	}
-	var rp replan
-	if errors.As(err, &rp) { // the user selected what to sync at the prompt
-		c.Only, c.Yes, c.Token = rp.only, true, tok.String()
-		if rp.sets != nil {
-			c.FileSet = rp.sets
-		}
-		if rp.tables != nil {
-			c.Tables = rp.tables
-		}
-		return c.Run(env)
-	}
-	if c.JSON && stats != nil {
-		if c.pull != nil {
-			json.NewEncoder(env.Stdout).Encode(pullStats{stats, c.pull.uploaded})
-		} else {
-			json.NewEncoder(env.Stdout).Encode(stats)
-		}
-	}
-	if err != nil {
-		return err
-	}
-	sum := fetchSummary{prog: env.Prog, stats: stats, to: opt.To, download: view.downloadTime()}
-	if opt.Import != nil {
+}
+
+// report says what a successful fetch into t did; download is how long the
+// download took.
+func (c *FetchCmd) report(env *cli.Env, t *target, stats *fetch.Stats, download time.Duration) {
+	sum := fetchSummary{prog: env.Prog, stats: stats, to: t.to, download: download}
+	if t.imp != nil {
 		sum.db = dbName(c.DB)
-		if proj != nil && proj.p.DB != nil {
-			sum.db = cli.Clean(proj.p.DB.Redacted())
+		if t.proj != nil && t.proj.p.DB != nil {
+			sum.db = cli.Clean(t.proj.p.DB.Redacted())
 		}
 	}
 	lines := sum.lines()
@@ -169,10 +167,6 @@ func (c *FetchCmd) Run(env *cli.Env) error {
 	if c.pull == nil {
 		fmt.Fprintf(env.Stderr, "%s: you can now stop synco-lite on the source (Ctrl-C there); it removes what it published\n", env.Prog)
 	}
-	if proj != nil {
-		return proj.postInstall(env)
-	}
-	return nil
 }
 
 // token takes the token from the argument, stdin ("-") or $SYNCO_TOKEN.

@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"io"
 	"slices"
+	"strings"
 
 	"synco/cmd/internal/cli"
 	"synco/dumpers/mysql"
@@ -57,8 +58,8 @@ func probeDB(ctx context.Context, name, dsn string) localDB {
 
 // checkEngines refuses a plan whose dumps are of another engine than the local
 // database, before anything is downloaded or asked (also with --dry-run).
-func checkEngines(s *fetch.Summary, db localDB) error {
-	for _, d := range s.Dumps {
+func checkEngines(dumps []fetch.Dump, db localDB) error {
+	for _, d := range dumps {
 		if db.engine != "" && d.Engine != db.engine {
 			return fmt.Errorf("the publication holds a %s dump, but %s is a %s database: nothing was changed (install it into a %s database with --db, or get it as a .sql file with --to)", d.Engine, db.name, db.engine, d.Engine)
 		}
@@ -123,4 +124,38 @@ func plural(n int, noun string) string {
 		return "1 " + noun
 	}
 	return fmt.Sprintf("%d %ss", n, noun)
+}
+
+// showSummary prints the plan: risk is riskyTarget's line, del is --delete.
+func showSummary(env *cli.Env, s *fetch.Summary, db localDB, del bool, risk string) {
+	w, prog := env.Stderr, env.Prog
+	fmt.Fprintf(w, "%s: this will:\n", prog)
+	if risk != "" {
+		fmt.Fprintf(w, "  - %s\n", risk)
+	}
+	for _, d := range s.Dumps {
+		fmt.Fprintf(w, "  - %s\n", dbLine(d, db, s.DumpBytes))
+		fmt.Fprintf(w, "    (%s)\n", scrubNote(d))
+	}
+	if s.Files > 0 {
+		fmt.Fprintf(w, "  - write %s (%s), replacing %d existing ones\n", plural(s.Files, "file"), cli.FormatSize(s.FileBytes), len(s.Replaced))
+		fileLines(w, s, 20)
+	}
+	if s.Unchanged > 0 {
+		fmt.Fprintf(w, "  - leave %s that are already up to date\n", plural(s.Unchanged, "file"))
+	}
+	if del {
+		fmt.Fprintf(w, "  - delete %d local files the source does not have\n", len(s.Deleted))
+		for i, d := range s.Deleted {
+			if i == 10 {
+				fmt.Fprintf(w, "      … and %d more\n", len(s.Deleted)-10)
+				break
+			}
+			fmt.Fprintf(w, "      %s\n", cli.Clean(d))
+		}
+	}
+	fmt.Fprintf(w, "  - %s\n", downloadLine(s))
+	if len(s.Skipped) > 0 {
+		fmt.Fprintf(w, "  - skip what the source published but has no place here: %s\n", cli.Clean(strings.Join(s.Skipped, ", ")))
+	}
 }

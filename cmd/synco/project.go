@@ -1,21 +1,19 @@
 package main
 
 import (
-	"bufio"
 	"errors"
 	"fmt"
 	"os"
 	"os/exec"
 	"path/filepath"
-	"slices"
 	"strings"
 
-	"golang.org/x/term"
 	"gopkg.in/yaml.v3"
 
 	"synco/cmd/internal/cli"
 	"synco/fetch"
 	"synco/frameworks"
+	"synco/install"
 )
 
 // ProjectInstall are the flags of `synco fetch` into a detected local project.
@@ -42,8 +40,8 @@ type projectFile struct {
 	Rewrite     map[string]string `yaml:"rewrite"` // FROM → TO, see RewriteFlags
 }
 
-// prepare detects the local project and fills opt to install into it.
-func (c *ProjectInstall) prepare(env *cli.Env, opt *fetch.Options, sel TableFlags, rf RewriteFlags) (*project, error) {
+// prepare detects the local project and makes the target to install into it.
+func (c *ProjectInstall) prepare(env *cli.Env, rf RewriteFlags) (*target, error) {
 	p, err := cli.DetectProject(c.Dir)
 	if errors.Is(err, frameworks.ErrNotFound) {
 		return nil, &cli.UsageError{Msg: "no --to or --db given, and " + withoutPublishAdvice(err),
@@ -69,74 +67,53 @@ func (c *ProjectInstall) prepare(env *cli.Env, opt *fetch.Options, sel TableFlag
 		pr.post = nil
 	}
 	fmt.Fprintf(env.Stderr, "%s: local project: %s in %s\n", env.Prog, p.Framework, p.Root)
-	risk := riskyTarget(env, "the project", p.Root, c.Delete)
+	t := &target{proj: pr, to: p.Root, rw: rw, risk: riskyTarget(env, "the project", p.Root, c.Delete)}
+	if c.Only != "files" && p.DB != nil {
+		t.dsn = p.DB.DSN
+		rw.WordPress(env.Ctx, p)
+		t.local = probeDB(env.Ctx, p.DB.Redacted(), p.DB.DSN)
+	}
+	return t, nil
+}
 
-	opt.To = p.Root
+// selection is what the flags select in the project: its file sets (--only,
+// --file-set) and its database (--only, --tables); it prints what is skipped.
+func (c *ProjectInstall) selection(env *cli.Env, t *target, tables TableFlags) (fetch.Selection, error) {
+	p := t.proj.p
+	sel := fetch.Selection{To: t.to, Delete: c.Delete}
+	sets := map[string]string{}
 	if c.Only != "db" {
-		sets := map[string]string{}
-		for _, fs := range p.FileSets {
-			rel, err := filepath.Rel(p.Root, fs.Dir)
-			if err != nil || strings.HasPrefix(rel, "..") {
-				return nil, fmt.Errorf("file set %s (%s) is outside the project", fs.Name, fs.Dir)
-			}
-			if len(c.FileSet) == 0 || slices.Contains(c.FileSet, fs.Name) {
-				sets[fs.Name] = filepath.ToSlash(rel)
-			}
+		var err error
+		sets, err = install.FileSets(p, c.FileSet)
+		var ue *install.UnknownSetError
+		if errors.As(err, &ue) {
+			return sel, &cli.UsageError{Msg: fmt.Sprintf("--file-set %s: the local project has no such file set (see synco detect)", ue.Name)}
 		}
-		for _, want := range c.FileSet {
-			if _, ok := sets[want]; !ok {
-				return nil, &cli.UsageError{Msg: fmt.Sprintf("--file-set %s: the local project has no such file set (see synco detect)", want)}
-			}
-		}
-		opt.Map = func(top string) (string, bool) { dst, ok := sets[top]; return dst, ok }
-	} else {
-		opt.Map = func(string) (string, bool) { return "", false }
-	}
-	dsn := ""
-	if c.Only != "files" {
-		if p.DB == nil {
-			if c.Only == "db" {
-				return nil, &cli.UsageError{Msg: "--only db: no database configured in the local project (see synco detect)"}
-			}
-			fmt.Fprintf(env.Stderr, "%s: the local project has no database configured: the database is skipped\n", env.Prog)
-		} else {
-			dsn = p.DB.Redacted()
-			rw.wordpress(env.Ctx, p)
-			if opt.Import, err = importer(p.DB.DSN, nil, sel, rw, warner(env), noter(env)); err != nil {
-				return nil, err
-			}
-			if sel.partial() {
-				fmt.Fprintf(env.Stderr, "%s: partial database sync: only tables matching --tables %v, except %v, take the published rows; the others keep their local rows\n", env.Prog, sel.Tables, sel.ExcludeTables)
-			}
+		if err != nil {
+			return sel, err
 		}
 	}
-	local := localDB{}
-	if p.DB != nil && dsn != "" {
-		local = probeDB(env.Ctx, dsn, p.DB.DSN)
+	sel.Map = install.Map(sets)
+	t.imp = nil
+	if c.Only == "files" {
+		return sel, nil
 	}
-	opt.Confirm = func(s *fetch.Summary) error {
-		if err := checkEngines(s, local); err != nil {
-			return err
+	if p.DB == nil {
+		if c.Only == "db" {
+			return sel, &cli.UsageError{Msg: "--only db: no database configured in the local project (see synco detect)"}
 		}
-		showSummary(env, s, local, opt.Delete, risk)
-		if dsn != "" {
-			rw.show(env.Stderr, s)
-		}
-		if c.DryRun {
-			return fetch.ErrStopped
-		}
-		if c.Yes {
-			return nil
-		}
-		var sets []string
-		for _, fs := range p.FileSets {
-			if len(c.FileSet) == 0 || slices.Contains(c.FileSet, fs.Name) {
-				sets = append(sets, fs.Name)
-			}
-		}
-		return confirm(env, s, sets)
+		fmt.Fprintf(env.Stderr, "%s: the local project has no database configured: the database is skipped\n", env.Prog)
+		return sel, nil
 	}
-	return pr, nil
+	var err error
+	if t.imp, err = importer(p.DB.DSN, tables, t.rw); err != nil {
+		return sel, err
+	}
+	sel.Import = t.imp.Import
+	if tables.tables().Partial() {
+		fmt.Fprintf(env.Stderr, "%s: partial database sync: only tables matching --tables %v, except %v, take the published rows; the others keep their local rows\n", env.Prog, tables.Tables, tables.ExcludeTables)
+	}
+	return sel, nil
 }
 
 // publishAdvice ends the text of frameworks.ErrNotFound: the flags of publish,
@@ -147,34 +124,6 @@ const publishAdvice = "; pass --db and --files to say what to sync"
 // advice meant for publish (fetch gives its own hint).
 func withoutPublishAdvice(err error) string {
 	return strings.TrimSuffix(err.Error(), publishAdvice)
-}
-
-// replan asks Run to start over with the choice the user made at the prompt (what
-// --only, --file-set and --tables would have said). The manifest is in the cache by
-// then, so starting over is cheap.
-type replan struct {
-	only   string   // "", "db" or "files"
-	sets   []string // file sets, when only some
-	tables []string // table globs, when only some
-}
-
-func (r replan) Error() string { return "sync a selection" }
-
-// show prints the summary for --dry-run with --to/--db; risk is what
-// riskyTarget said about --to.
-func (c *ProjectInstall) show(env *cli.Env, s *fetch.Summary, db, risk string, rw *urlRewrite) error {
-	local := localDB{}
-	if db != "" {
-		local = probeDB(env.Ctx, "the local --db", db)
-	}
-	if err := checkEngines(s, local); err != nil {
-		return err
-	}
-	showSummary(env, s, local, c.Delete, risk)
-	if db != "" {
-		rw.show(env.Stderr, s)
-	}
-	return nil
 }
 
 // riskyTarget warns on stderr when dir, the directory a fetch writes into (what
@@ -210,85 +159,6 @@ func same(a, b string) bool {
 	}
 	fb, err := os.Stat(b)
 	return err == nil && os.SameFile(fa, fb)
-}
-
-func showSummary(env *cli.Env, s *fetch.Summary, db localDB, del bool, risk string) {
-	w, prog := env.Stderr, env.Prog
-	fmt.Fprintf(w, "%s: this will:\n", prog)
-	if risk != "" {
-		fmt.Fprintf(w, "  - %s\n", risk)
-	}
-	for _, d := range s.Dumps {
-		fmt.Fprintf(w, "  - %s\n", dbLine(d, db, s.DumpBytes))
-		fmt.Fprintf(w, "    (%s)\n", scrubNote(d))
-	}
-	if s.Files > 0 {
-		fmt.Fprintf(w, "  - write %s (%s), replacing %d existing ones\n", plural(s.Files, "file"), cli.FormatSize(s.FileBytes), len(s.Replaced))
-		fileLines(w, s, 20)
-	}
-	if s.Unchanged > 0 {
-		fmt.Fprintf(w, "  - leave %s that are already up to date\n", plural(s.Unchanged, "file"))
-	}
-	if del {
-		fmt.Fprintf(w, "  - delete %d local files the source does not have\n", len(s.Deleted))
-		for i, d := range s.Deleted {
-			if i == 10 {
-				fmt.Fprintf(w, "      … and %d more\n", len(s.Deleted)-10)
-				break
-			}
-			fmt.Fprintf(w, "      %s\n", cli.Clean(d))
-		}
-	}
-	fmt.Fprintf(w, "  - %s\n", downloadLine(s))
-	if len(s.Skipped) > 0 {
-		fmt.Fprintf(w, "  - skip what the source published but has no place here: %s\n", cli.Clean(strings.Join(s.Skipped, ", ")))
-	}
-}
-
-// confirm asks on the terminal; without one it refuses (scripts pass --yes). The
-// user may also select what to sync: the database or not, which file sets, which
-// tables take the published rows.
-func confirm(env *cli.Env, s *fetch.Summary, sets []string) error {
-	f, ok := env.Stdin.(*os.File)
-	if !ok || !term.IsTerminal(int(f.Fd())) {
-		return &cli.UsageError{Msg: "refusing to change the local project without confirmation: pass --yes (or --dry-run to only look)"}
-	}
-	in := bufio.NewReader(f)
-	ask := func(q string) string {
-		fmt.Fprintf(env.Stderr, "%s: %s ", env.Prog, q)
-		a, _ := in.ReadString('\n')
-		return strings.ToLower(strings.TrimSpace(a))
-	}
-	switch a := ask("continue? [y]es, [s]elect what to sync, [N]o:"); a {
-	case "y", "yes":
-		return nil
-	case "s", "select":
-	default:
-		fmt.Fprintf(env.Stderr, "%s: nothing changed\n", env.Prog)
-		return fetch.ErrStopped
-	}
-	var rp replan
-	db := len(s.Dumps) > 0 && ask("the database? [Y/n]") != "n"
-	if db {
-		if t := ask("tables that take the published rows (globs, e.g. wp_posts 'wp_post*'; Enter: all):"); t != "" {
-			rp.tables = strings.Fields(t)
-		}
-	}
-	for _, name := range sets {
-		if ask(fmt.Sprintf("file set %s? [Y/n]", name)) != "n" {
-			rp.sets = append(rp.sets, name)
-		}
-	}
-	switch {
-	case !db && len(rp.sets) == 0:
-		fmt.Fprintf(env.Stderr, "%s: nothing selected; nothing changed\n", env.Prog)
-		return fetch.ErrStopped
-	case !db:
-		rp.only = "files"
-	case len(rp.sets) == 0:
-		rp.only = "db"
-	}
-	return rp
 }
 
 // postInstall runs the project's post-install commands in its root, showing their

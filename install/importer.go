@@ -1,0 +1,208 @@
+package install
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"os"
+	"strings"
+	"sync"
+
+	"synco/dumpers"
+	"synco/dumpers/mysql"
+	"synco/dumpers/postgres"
+	"synco/fetch"
+)
+
+// Errors of NewImporter and Importer.Import.
+var (
+	// ErrEngine: the DSN names no database kind this package installs into.
+	ErrEngine = errors.New("install: unknown database kind")
+	// ErrSeveralDumps: the publication holds more than one dump for one database.
+	ErrSeveralDumps = errors.New("the publication holds more than one database dump; importing several into one --db is not supported (use --to to get them as .sql files)")
+)
+
+// EngineMismatchError is a dump of another engine than the local database.
+type EngineMismatchError struct{ Dump, Local string }
+
+func (e *EngineMismatchError) Error() string {
+	return fmt.Sprintf("the publication holds a %s dump, but --db names a %s database", e.Dump, e.Local)
+}
+
+// DSNError is a local database DSN that does not parse; Err says why (it never
+// holds the password).
+type DSNError struct{ Err error }
+
+func (e *DSNError) Error() string { return "install: DSN: " + e.Err.Error() }
+func (e *DSNError) Unwrap() error { return e.Err }
+
+// Engine returns "mysql" or "postgres" for a DSN's scheme, or ErrEngine.
+func Engine(dsn string) (string, error) {
+	scheme, _, _ := strings.Cut(dsn, "://")
+	switch strings.ToLower(scheme) {
+	case "mysql", "mariadb":
+		return "mysql", nil
+	case "postgres", "postgresql", "pgsql":
+		return "postgres", nil
+	}
+	return "", ErrEngine
+}
+
+// Importer installs a publication's database dump into one local database; its
+// Import method is a fetch.Selection.Import. It allows one dump per publication
+// and checks that its engine matches. With a partial Tables selection it first
+// dumps the local database, and the import takes the kept tables' rows from
+// there: the whole database is still replaced in one swap, so a failure leaves it
+// as it was. The Rewrite applies to the published rows only.
+type Importer struct {
+	engine    string
+	db        string // the database's name, for the notes
+	tables    Tables
+	rw        *Rewrite
+	run       func(ctx context.Context, src dumpers.Source) error
+	dumpLocal func(ctx context.Context, sink dumpers.Sink) error
+
+	mu    sync.Mutex
+	n     int
+	notes []Note
+}
+
+// NewImporter returns the importer for the local database dsn (created if
+// missing). rw may be nil (nothing rewritten). Errors: ErrEngine, *DSNError.
+func NewImporter(dsn string, tables Tables, rw *Rewrite) (*Importer, error) {
+	engine, err := Engine(dsn)
+	if err != nil {
+		return nil, err
+	}
+	im := &Importer{engine: engine, tables: tables, rw: rw}
+	switch engine {
+	case "mysql":
+		cfg, err := mysql.ParseDSN(dsn)
+		if err != nil {
+			return nil, &DSNError{err}
+		}
+		im.db = cfg.Database
+		im.run = func(ctx context.Context, src dumpers.Source) error { return im.mysql(ctx, cfg, src) }
+		im.dumpLocal = func(ctx context.Context, sink dumpers.Sink) error {
+			return mysql.NewDumper(cfg).Dump(ctx, sink, dumpers.Options{})
+		}
+	case "postgres":
+		cfg, err := postgres.ParseDSN(dsn)
+		if err != nil {
+			return nil, &DSNError{err}
+		}
+		im.db = cfg.Database
+		im.run = func(ctx context.Context, src dumpers.Source) error { return im.postgres(ctx, cfg, src) }
+		im.dumpLocal = func(ctx context.Context, sink dumpers.Sink) error {
+			return postgres.NewDumper(cfg).Dump(ctx, sink, dumpers.Options{})
+		}
+	}
+	return im, nil
+}
+
+// Notes are what the imports did so far, in order: as which account the dump
+// was loaded and where it was staged (or what a delta install changed), what was
+// rewritten or left out of the rewrite, and warnings.
+func (im *Importer) Notes() []Note {
+	im.mu.Lock()
+	defer im.mu.Unlock()
+	return append([]Note(nil), im.notes...)
+}
+
+func (im *Importer) note(s string) {
+	im.mu.Lock()
+	defer im.mu.Unlock()
+	im.notes = append(im.notes, Note{Text: s})
+}
+
+// cleanupWarns turns an import's *dumpers.CleanupError (installed, leftovers not
+// removed) into a warning note.
+func (im *Importer) cleanupWarns(err error) error {
+	var ce *dumpers.CleanupError
+	if errors.As(err, &ce) {
+		im.mu.Lock()
+		im.notes = append(im.notes, Note{Text: ce.Error(), Warning: true})
+		im.mu.Unlock()
+		return nil
+	}
+	return err
+}
+
+// Import installs dump d, read from src. Errors: ErrSeveralDumps,
+// *EngineMismatchError, the engine's.
+func (im *Importer) Import(ctx context.Context, d fetch.Dump, src dumpers.Source) error {
+	im.mu.Lock()
+	im.n++
+	n := im.n
+	im.mu.Unlock()
+	if n > 1 {
+		return ErrSeveralDumps
+	}
+	if d.Engine != im.engine {
+		return &EngineMismatchError{Dump: d.Engine, Local: im.engine}
+	}
+	r, err := im.rw.replacer(ctx, im.engine, src, im.note)
+	if err != nil {
+		return err
+	}
+	src = wrapRewrite(im.engine, src, r)
+	if im.tables.Partial() {
+		tmp, err := os.MkdirTemp("", "synco-local-rows-")
+		if err != nil {
+			return err
+		}
+		defer os.RemoveAll(tmp)
+		local := &dumpers.Dir{Root: tmp}
+		if err := im.dumpLocal(ctx, local); err != nil {
+			return fmt.Errorf("read the local rows of the tables to keep (--tables/--exclude-tables): %w", err)
+		}
+		src = Overlay(src, local, im.tables.Published)
+	}
+	if err := im.run(ctx, src); err != nil {
+		return err
+	}
+	if r != nil {
+		im.note(im.rw.done(r))
+	}
+	return nil
+}
+
+// mysql installs src into cfg's database: a delta install when the database
+// is as the last install left it, else a full import.
+func (im *Importer) mysql(ctx context.Context, cfg *mysql.Config, src dumpers.Source) error {
+	mode, err := mysql.LoadAccountMode(ctx, cfg)
+	if err != nil {
+		return err
+	}
+	stage, err := mysql.StagingMode(ctx, cfg)
+	if err != nil {
+		return err
+	}
+	inst, err := mysql.Install(ctx, cfg, src, nil)
+	if err := im.cleanupWarns(err); err != nil {
+		return err
+	}
+	if inst.Mode != "full" {
+		im.note(installedNote(cfg.Database, inst))
+		return nil
+	}
+	if inst.Reason != "" {
+		im.note("full import: " + inst.Reason)
+	}
+	im.note(loadedAs(cfg.Database, mode == mysql.LoadAsLimited, "limited account", "CREATE USER and GRANT OPTION") + "; staged in " + article(stage.String()))
+	return nil
+}
+
+// postgres imports src into cfg's database.
+func (im *Importer) postgres(ctx context.Context, cfg *postgres.Config, src dumpers.Source) error {
+	stage, err := postgres.StagingMode(ctx, cfg)
+	if err != nil {
+		return err
+	}
+	mode, err := postgres.ImportWithMode(ctx, cfg, src, nil)
+	if err := im.cleanupWarns(err); err != nil {
+		return err
+	}
+	im.note(loadedAs(cfg.Database, mode != postgres.LoadAsUser, mode.String(), "CREATEROLE") + "; staged in " + article(stage.String()))
+	return nil
+}
