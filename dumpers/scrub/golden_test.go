@@ -23,7 +23,8 @@ func TestFakesGolden(t *testing.T) {
 	values := []string{"", "Jolanda.Quirrenbach@Posteo-Mail.de", " anna@x.org ", "ANNA@X.ORG", "Bartholomäus Glöckler",
 		"+49 (30) 1234-5678", "203.0.113.7", "2a00:1450:4001::200e", "10.1.2.3/24", "not an ip",
 		"Grüße aus\nKöln\r\nund Wien", "4711", "-12.50", `a:2:{s:5:"email";s:7:"a@b.org";i:0;s:3:"Bob";}`,
-		`{"mail":"a@b.org","n":[1,"Bob",null]}`, "{not json", strings.Repeat("lange Zeile ", 40)}
+		`{"mail":"a@b.org","n":[1,"Bob",null]}`, "{not json", "Ä\xffÖ\xe2\x82 ÜSER@X.ORG", "0.0.0.0", "1.2.3.04", "256.1.1.1",
+		"1.2.3", "1.2.3.4.5", "::ffff:1.2.3.4", "01.2.3.4", "[1,2]", strings.Repeat("lange Zeile ", 40)}
 	var b bytes.Buffer
 	for _, rs := range rules {
 		for _, numeric := range []bool{false, true} {

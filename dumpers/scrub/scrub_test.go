@@ -285,3 +285,24 @@ func FuzzNested(f *testing.F) {
 		}
 	})
 }
+
+// TestLastMatchingSpecWins mixes literal and wildcard conditions on two key
+// columns: the last spec whose condition holds applies, whatever its kind.
+func TestLastMatchingSpecWins(t *testing.T) {
+	r := scrub.New(key, "", specs(t, "t.v=const:all", "t.v[k=a*]=const:a*", "t.v[k=ab]=const:ab", "t.v[k=a?]=const:a?",
+		"t.v[j=x]=const:jx", "t.v[k=ac]=const:ac", "t.v[k=zz]=const:zz1", "t.v[k=zz]=const:zz2"))
+	tb := r.Table([]string{"t"}, []scrub.Column{{Name: "k"}, {Name: "j"}, {Name: "v"}})
+	for _, c := range []struct{ k, j, want string }{
+		{"ab", "", "a?"}, {"ac", "", "ac"}, {"abc", "", "a*"}, {"b", "", "all"}, {"ab", "x", "jx"},
+		{"ac", "x", "ac"}, {"zz", "x", "zz2"}, {"\x00", "\x00", "all"},
+	} {
+		v := row(c.k, c.j, "value")
+		if c.j == "\x00" {
+			v = row(nil, nil, "value")
+		}
+		tb.Row(v)
+		if string(v[2]) != c.want {
+			t.Errorf("k=%q j=%q: %q, want %q", c.k, c.j, v[2], c.want)
+		}
+	}
+}
