@@ -3,6 +3,7 @@ package scrub
 import (
 	"bytes"
 	"encoding/binary"
+	"hash/maphash"
 	"net/netip"
 	"strconv"
 	"unicode"
@@ -15,11 +16,33 @@ import (
 // with the store's scrub key), so the same value gives the same fake in every table
 // and every day, and nobody without the key can tell which value a fake stands for.
 // It allocates nothing per value: fakes are appended to the caller's buffer.
+//
+// The keyed hash of a short value is remembered (a direct-mapped cache): names,
+// commenters' addresses and IPs repeat, and one BLAKE3 compression costs as much
+// as writing a few hundred bytes of SQL.
 type faker struct {
-	h   *blake3.Hasher
-	sum [32]byte
-	dom [2]byte
-	low []byte // a lower-cased value
+	h     *blake3.Hasher
+	sum   [32]byte
+	dom   [2]byte
+	low   []byte // a lower-cased value
+	macs  int    // keyed hashes so far: the cache comes after cacheAfter
+	cache []macSlot
+	seed  maphash.Seed
+}
+
+const (
+	cacheSlots = 2048 // a power of two; 2048 × 96 bytes
+	cacheAfter = 512  // a table with fewer values to fake never allocates the cache
+	cacheMax   = 54   // longest value cached
+)
+
+// macSlot is one remembered keyed hash: of value val[:n] in the domain of kind.
+type macSlot struct {
+	sum  uint64 // maphash of the value, 0: empty
+	kind Kind
+	n    uint8
+	val  [cacheMax]byte
+	mac  [32]byte
 }
 
 func newFaker(key *[32]byte) *faker {
@@ -30,11 +53,31 @@ func newFaker(key *[32]byte) *faker {
 // mac is the keyed hash of value in the domain of the rule kind: two rules never
 // give related outputs for the same value. It is valid until the next call.
 func (f *faker) mac(k Kind, value []byte) []byte {
+	var slot *macSlot
+	if len(value) <= cacheMax {
+		if f.cache == nil {
+			if f.macs++; f.macs > cacheAfter {
+				f.cache, f.seed = make([]macSlot, cacheSlots), maphash.MakeSeed()
+			}
+		}
+		if f.cache != nil {
+			sum := maphash.Bytes(f.seed, value) | 1
+			slot = &f.cache[(sum^uint64(k))&(cacheSlots-1)]
+			if slot.sum == sum && slot.kind == k && int(slot.n) == len(value) && string(slot.val[:slot.n]) == string(value) {
+				return slot.mac[:]
+			}
+			slot.sum, slot.kind, slot.n = sum, k, uint8(copy(slot.val[:], value))
+		}
+	}
 	f.h.Reset()
 	f.dom[0] = byte(k)
 	f.h.Write(f.dom[:])
 	f.h.Write(value)
-	return f.h.Sum(f.sum[:0])
+	out := f.h.Sum(f.sum[:0])
+	if slot != nil {
+		slot.mac = f.sum
+	}
+	return out
 }
 
 // folded is v without surrounding white space, lower-cased: bytes.ToLower's
