@@ -147,9 +147,6 @@ func benchWriteRows(b *testing.B, tables []benchTable) {
 				}
 			}
 			b.ReportMetric(float64(cpuTime()-cpu0)/float64(b.N), "cpu-ns/op")
-			b.ReportMetric(float64(scrub.Hits)/float64(b.N), "hits/op")
-			b.ReportMetric(float64(scrub.Misses)/float64(b.N), "misses/op")
-			scrub.Hits, scrub.Misses = 0, 0
 		})
 	}
 }
