@@ -5,6 +5,7 @@ import (
 	"context"
 	"fmt"
 	"io"
+	"maps"
 	"os"
 	"path/filepath"
 	"slices"
@@ -13,6 +14,8 @@ import (
 	"sync"
 	"testing"
 	"time"
+
+	"github.com/klauspost/compress/zstd"
 
 	"synco/dumpers"
 	"synco/dumpers/mysql"
@@ -133,6 +136,17 @@ $table_prefix = 'wp_';
 			t.Fatal(err)
 		}
 		lines := map[string]int{}
+		for _, name := range slices.Sorted(maps.Keys(sink.streams)) {
+			if b := sink.streams[name]; b.Len() > 1<<20 {
+				// compressed in 16 KiB pieces, about a chunk each: what fakes cost a delta
+				enc, _ := zstd.NewWriter(nil, zstd.WithEncoderLevel(zstd.SpeedDefault))
+				var z int
+				for p := b.Bytes(); len(p) > 0; p = p[min(len(p), 16<<10):] {
+					z += len(enc.EncodeAll(p[:min(len(p), 16<<10)], nil))
+				}
+				t.Logf("scrubbed=%v %s: %d bytes, %d compressed in 16 KiB pieces", rules != nil, name, b.Len(), z)
+			}
+		}
 		for _, b := range sink.streams {
 			for l := range bytes.Lines(b.Bytes()) {
 				lines[string(l)]++
