@@ -1,15 +1,21 @@
 package e2e_test
 
 import (
+	"bytes"
 	"context"
 	"fmt"
 	"io"
+	"maps"
 	"os"
 	"path/filepath"
+	"slices"
+	"strconv"
 	"strings"
 	"sync"
 	"testing"
 	"time"
+
+	"github.com/klauspost/compress/zstd"
 
 	"synco/dumpers"
 	"synco/dumpers/mysql"
@@ -121,19 +127,90 @@ $table_prefix = 'wp_';
 		best[false].Round(time.Millisecond), mb/best[false].Seconds(), best[true].Round(time.Millisecond), mb/best[true].Seconds(),
 		100*(best[true].Seconds()/best[false].Seconds()-1))
 
-	// Publish → fetch, day 1 and day 2 (1 % of the users, meta and comments edited,
-	// 1 % more comments), scrubbed and not.
-	type run2 struct {
-		state, cache string
-		day          [2]stats
-		ready        [2]string
+	// What the scrubber itself does to a day-2 delta, independent of any chunker:
+	// the bytes of dump lines (rows) of day 2 that day 1 does not have.
+	dumpLines := func(rules *scrub.Rules) map[string]int {
+		t.Helper()
+		sink := &memSink{streams: map[string]*bytes.Buffer{}}
+		if err := mysql.NewDumper(cfg).Dump(t.Context(), sink, dumpers.Options{Parallel: 2, Scrub: rules}); err != nil {
+			t.Fatal(err)
+		}
+		lines := map[string]int{}
+		for _, name := range slices.Sorted(maps.Keys(sink.streams)) {
+			if b := sink.streams[name]; b.Len() > 1<<20 {
+				// compressed in 16 KiB pieces, about a chunk each: what fakes cost a delta
+				enc, _ := zstd.NewWriter(nil, zstd.WithEncoderLevel(zstd.SpeedDefault))
+				var z int
+				for p := b.Bytes(); len(p) > 0; p = p[min(len(p), 16<<10):] {
+					z += len(enc.EncodeAll(p[:min(len(p), 16<<10)], nil))
+				}
+				t.Logf("scrubbed=%v %s: %d bytes, %d compressed in 16 KiB pieces", rules != nil, name, b.Len(), z)
+			}
+		}
+		for _, b := range sink.streams {
+			for l := range bytes.Lines(b.Bytes()) {
+				lines[string(l)]++
+			}
+		}
+		return lines
 	}
-	runs := map[bool]*run2{false: {state: t.TempDir(), cache: t.TempDir()}, true: {state: t.TempDir(), cache: t.TempDir()}}
-	pubFetch := func(scrubbed bool, day int) {
-		rr := runs[scrubbed]
+	newLines := func(day1, day2 map[string]int) (n int64) {
+		for l, c := range day2 {
+			if d := c - day1[l]; d > 0 {
+				n += int64(d * len(l))
+			}
+		}
+		return n
+	}
+	edit := func() {
+		run("UPDATE " + src + ".wp_users SET display_name = CONCAT(display_name, ' Jr.') WHERE ID % 100 = 7")
+		run("UPDATE " + src + ".wp_usermeta SET meta_value = CONCAT(meta_value, '0') WHERE meta_key = 'billing_phone' AND umeta_id % 100 = 3")
+		run("UPDATE " + src + ".wp_comments SET comment_content = CONCAT(comment_content, ' (edited)') WHERE comment_ID % 100 = 11")
+		run("INSERT INTO " + src + ".wp_comments SELECT comment_ID + 100000, comment_post_ID, comment_author, comment_author_email, comment_author_IP, comment_content, comment_agent FROM " + src + ".wp_comments WHERE comment_ID <= 1000")
+	}
+	revert := func() {
+		run("DELETE FROM " + src + ".wp_comments WHERE comment_ID > 100000")
+		run("UPDATE " + src + ".wp_comments SET comment_content = LEFT(comment_content, CHAR_LENGTH(comment_content) - 9) WHERE comment_ID % 100 = 11")
+		run("UPDATE " + src + ".wp_usermeta SET meta_value = LEFT(meta_value, CHAR_LENGTH(meta_value) - 1) WHERE meta_key = 'billing_phone' AND umeta_id % 100 = 3")
+		run("UPDATE " + src + ".wp_users SET display_name = LEFT(display_name, CHAR_LENGTH(display_name) - 4) WHERE ID % 100 = 7")
+	}
+	checksum := func() string {
+		var out []string
+		for _, tb := range []string{"wp_users", "wp_usermeta", "wp_comments", "wp_posts"} {
+			var name, sum string
+			if err := root.QueryRow("CHECKSUM TABLE "+src+"."+tb).Scan(&name, &sum); err != nil {
+				t.Fatal(err)
+			}
+			out = append(out, sum)
+		}
+		return strings.Join(out, ",")
+	}
+	day1Sum := checksum()
+	rules := scrub.New([32]byte{1}, "wordpress", specs)
+	plain1, scrubbed1 := dumpLines(nil), dumpLines(rules)
+	edit()
+	plain2, scrubbed2 := dumpLines(nil), dumpLines(rules)
+	revert()
+	np, ns := newLines(plain1, plain2), newLines(scrubbed1, scrubbed2)
+	t.Logf("day-2 new row bytes (no chunker): unscrubbed %d, scrubbed %d: %+.1f %%", np, ns, 100*(float64(ns)/float64(np)-1))
+
+	// Publish → fetch, day 1 and day 2 (1 % of the users, meta and comments edited,
+	// 1 % more comments), scrubbed and not, each with stores new stores (a store's
+	// secret chunker polynomial and scrub key are its own): the same edits on the
+	// same data, the spread of the stores shows the chunker's share.
+	stores := 5
+	if n, err := strconv.Atoi(os.Getenv("SYNCO_BENCH_SCRUB_STORES")); err == nil && n > 0 {
+		stores = n
+	}
+	type result struct {
+		day   [2]stats
+		ready [2]time.Duration
+	}
+	results := map[bool][]result{}
+	pubFetch := func(state, cache string, scrubbed bool) (stats, time.Duration) {
 		www := t.TempDir()
 		srv := serveStatic(t, www)
-		args := []string{"publish", "--out", www, "--url", srv.url, "--state-dir", rr.state}
+		args := []string{"publish", "--out", www, "--url", srv.url, "--state-dir", state}
 		if !scrubbed {
 			args = append(args, "--no-scrub")
 		}
@@ -145,31 +222,90 @@ $table_prefix = 'wp_';
 			return strings.Contains(p.stderr.String(), "serving until")
 		})
 		line, _, _ := strings.Cut(p.stdout.String(), "\n")
-		res := fetchDB(t, strings.TrimPrefix(line, "synco fetch "), "", filepath.Join(t.TempDir(), "out"), rr.cache)
+		res := fetchDB(t, strings.TrimPrefix(line, "synco fetch "), "", filepath.Join(t.TempDir(), "out"), cache)
 		if res.code != 0 {
 			t.Fatalf("fetch: %s", res.stderr)
 		}
-		rr.day[day] = res.stats(t)
+		var ready time.Duration
 		for _, l := range strings.Split(p.stderr.String(), "\n") {
 			if i := strings.Index(l, "ready in "); i >= 0 {
-				rr.ready[day] = l[i+9 : i+9+strings.IndexByte(l[i+9:], ':')]
+				ready, _ = time.ParseDuration(l[i+9 : i+9+strings.IndexByte(l[i+9:], ':')])
 			}
 		}
 		p.stop()
+		return res.stats(t), ready
 	}
-	pubFetch(false, 0)
-	pubFetch(true, 0)
-	run("UPDATE " + src + ".wp_users SET display_name = CONCAT(display_name, ' Jr.') WHERE ID % 100 = 7")
-	run("UPDATE " + src + ".wp_usermeta SET meta_value = CONCAT(meta_value, '0') WHERE meta_key = 'billing_phone' AND umeta_id % 100 = 3")
-	run("UPDATE " + src + ".wp_comments SET comment_content = CONCAT(comment_content, ' (edited)') WHERE comment_ID % 100 = 11")
-	run("INSERT INTO " + src + ".wp_comments SELECT comment_ID + 100000, comment_post_ID, comment_author, comment_author_email, comment_author_IP, comment_content, comment_agent FROM " + src + ".wp_comments WHERE comment_ID <= 1000")
-	pubFetch(false, 1)
-	pubFetch(true, 1)
-	for _, scrubbed := range []bool{false, true} {
-		rr := runs[scrubbed]
-		t.Logf("scrubbed=%v: publish ready in %s / %s; day 1 downloaded %d bytes, day 2 %d bytes (%d of %d chunks from cache)",
-			scrubbed, rr.ready[0], rr.ready[1], rr.day[0].BytesDownloaded, rr.day[1].BytesDownloaded, rr.day[1].ChunksFromCache, rr.day[1].ChunksTotal)
+	for s := range stores {
+		order := []bool{false, true}
+		if s%2 == 1 {
+			order = []bool{true, false}
+		}
+		dirs := map[bool][2]string{}
+		rs := map[bool]*result{false: {}, true: {}}
+		for _, sc := range order {
+			dirs[sc] = [2]string{t.TempDir(), t.TempDir()}
+		}
+		for day := range 2 {
+			for _, sc := range order {
+				rs[sc].day[day], rs[sc].ready[day] = pubFetch(dirs[sc][0], dirs[sc][1], sc)
+			}
+			if day == 0 {
+				edit()
+			}
+		}
+		revert()
+		if sum := checksum(); sum != day1Sum {
+			t.Fatalf("the edits did not revert: %s, want %s", sum, day1Sum)
+		}
+		for _, sc := range order {
+			results[sc] = append(results[sc], *rs[sc])
+			t.Logf("store %d scrubbed=%v: ready in %v / %v; day 1 %d bytes, day 2 %d bytes (%d of %d chunks from cache)", s+1, sc,
+				rs[sc].ready[0], rs[sc].ready[1], rs[sc].day[0].BytesDownloaded, rs[sc].day[1].BytesDownloaded,
+				rs[sc].day[1].ChunksFromCache, rs[sc].day[1].ChunksTotal)
+		}
 	}
-	d0, d1 := runs[false].day[1].BytesDownloaded, runs[true].day[1].BytesDownloaded
-	t.Logf("day-2 bytes scrubbed vs unscrubbed: %+.1f %%", 100*(float64(d1)/float64(d0)-1))
+	med := func(sc bool, f func(result) float64) (m, lo, hi float64) {
+		var v []float64
+		for _, r := range results[sc] {
+			v = append(v, f(r))
+		}
+		slices.Sort(v)
+		m = v[len(v)/2]
+		if len(v)%2 == 0 {
+			m = (v[len(v)/2-1] + v[len(v)/2]) / 2
+		}
+		return m, v[0], v[len(v)-1]
+	}
+	for _, m := range []struct {
+		name string
+		f    func(result) float64
+	}{
+		{"day-1 bytes", func(r result) float64 { return float64(r.day[0].BytesDownloaded) }},
+		{"day-2 bytes", func(r result) float64 { return float64(r.day[1].BytesDownloaded) }},
+		{"publish day 1 (cold), s", func(r result) float64 { return r.ready[0].Seconds() }},
+		{"publish day 2, s", func(r result) float64 { return r.ready[1].Seconds() }},
+	} {
+		p, plo, phi := med(false, m.f)
+		q, qlo, qhi := med(true, m.f)
+		t.Logf("%s over %d stores: unscrubbed median %.6g [%.6g–%.6g], scrubbed median %.6g [%.6g–%.6g]: %+.1f %%",
+			m.name, stores, p, plo, phi, q, qlo, qhi, 100*(q/p-1))
+	}
 }
+
+// memSink is a dumpers.Sink that keeps every stream in memory.
+type memSink struct {
+	mu      sync.Mutex
+	streams map[string]*bytes.Buffer
+}
+
+func (m *memSink) Create(_ context.Context, name string) (io.WriteCloser, error) {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	b := &bytes.Buffer{}
+	m.streams[name] = b
+	return nopCloser{b}, nil
+}
+
+type nopCloser struct{ io.Writer }
+
+func (nopCloser) Close() error { return nil }

@@ -136,6 +136,29 @@ func scrubTable(rules *scrub.Rules, t *table) *scrub.Table {
 	return rules.Table([]string{t.name}, cols)
 }
 
+// appendRow appends one row, (v1,v2,…), to b: vals scrubbed by sc (if not nil)
+// through scratch (len(vals) long).
+func appendRow(b []byte, vals []sql.RawBytes, scratch [][]byte, cols []column, sc *scrub.Table) []byte {
+	for i, v := range vals {
+		scratch[i] = v
+	}
+	if sc != nil {
+		sc.Row(scratch)
+	}
+	b = append(b, '(')
+	for i, v := range scratch {
+		if i > 0 {
+			b = append(b, ',')
+		}
+		if k := cols[i].kind; sc != nil && k == kindNumber && !isNumber(v) {
+			b = appendString(b, v) // a rule's constant: the server converts it
+			continue
+		}
+		b = appendValue(b, v, cols[i].kind)
+	}
+	return append(b, ')')
+}
+
 func writeStream(ctx context.Context, sink dumpers.Sink, name string, b []byte) error {
 	w, err := sink.Create(ctx, name)
 	if err != nil {
@@ -233,24 +256,7 @@ func dumpTable(ctx context.Context, c *sql.Conn, sink dumpers.Sink, t *table, wh
 		if err := rows.Scan(ptrs...); err != nil {
 			return fmt.Errorf("read table %s: %w", t.name, err)
 		}
-		for i, v := range vals {
-			scrubbed[i] = v
-		}
-		if sc != nil {
-			sc.Row(scrubbed)
-		}
-		row = append(row[:0], '(')
-		for i, v := range scrubbed {
-			if i > 0 {
-				row = append(row, ',')
-			}
-			if k := cols[i].kind; sc != nil && k == kindNumber && !isNumber(v) {
-				row = appendString(row, v) // a rule's constant: the server converts it
-				continue
-			}
-			row = appendValue(row, v, cols[i].kind)
-		}
-		row = append(row, ')')
+		row = appendRow(row[:0], vals, scrubbed, cols, sc)
 		if len(stmt) > 0 && len(stmt)+len(row)+2 > stmtMax {
 			if err := flush(); err != nil {
 				return err

@@ -123,7 +123,7 @@ func (c *copyScrubber) row(out, line []byte) []byte {
 			out = append(out, '\t')
 		}
 		switch {
-		case !c.need[i]:
+		case !c.need[i], sameSlice(v, c.raw[i]): // not looked at, or left as it was
 			out = append(out, c.raw[i]...)
 		case v == nil:
 			out = append(out, `\N`...)
@@ -134,10 +134,15 @@ func (c *copyScrubber) row(out, line []byte) []byte {
 	return out
 }
 
-// unescapeCopy decodes one COPY text field.
+// sameSlice reports whether a and b are the same non-empty bytes in memory.
+func sameSlice(a, b []byte) bool {
+	return len(a) > 0 && len(a) == len(b) && &a[0] == &b[0]
+}
+
+// unescapeCopy decodes one COPY text field: f itself when it has no escapes.
 func unescapeCopy(f []byte) []byte {
 	if bytes.IndexByte(f, '\\') < 0 {
-		return append([]byte{}, f...)
+		return f
 	}
 	out := make([]byte, 0, len(f))
 	for i := 0; i < len(f); i++ {

@@ -3,8 +3,10 @@ package scrub
 import (
 	"bytes"
 	"encoding/binary"
+	"hash/maphash"
 	"net/netip"
 	"strconv"
+	"unicode"
 	"unicode/utf8"
 
 	"github.com/zeebo/blake3"
@@ -13,9 +15,34 @@ import (
 // faker makes the fakes of one goroutine: a keyed hash of the value (blake3 keyed
 // with the store's scrub key), so the same value gives the same fake in every table
 // and every day, and nobody without the key can tell which value a fake stands for.
+// It allocates nothing per value: fakes are appended to the caller's buffer.
+//
+// The keyed hash of a short value is remembered (a direct-mapped cache): names,
+// commenters' addresses and IPs repeat, and one BLAKE3 compression costs as much
+// as writing a few hundred bytes of SQL.
 type faker struct {
-	h   *blake3.Hasher
-	sum [32]byte
+	h     *blake3.Hasher
+	sum   [32]byte
+	dom   [2]byte
+	low   []byte // a lower-cased value
+	macs  int    // keyed hashes so far: the cache comes after cacheAfter
+	cache []macSlot
+	seed  maphash.Seed
+}
+
+const (
+	cacheSlots = 2048 // a power of two; 2048 × 96 bytes
+	cacheAfter = 512  // a table with fewer values to fake never allocates the cache
+	cacheMax   = 54   // longest value cached
+)
+
+// macSlot is one remembered keyed hash: of value val[:n] in the domain of kind.
+type macSlot struct {
+	sum  uint64 // maphash of the value, 0: empty
+	kind Kind
+	n    uint8
+	val  [cacheMax]byte
+	mac  [32]byte
 }
 
 func newFaker(key *[32]byte) *faker {
@@ -24,12 +51,55 @@ func newFaker(key *[32]byte) *faker {
 }
 
 // mac is the keyed hash of value in the domain of the rule kind: two rules never
-// give related outputs for the same value.
+// give related outputs for the same value. It is valid until the next call.
 func (f *faker) mac(k Kind, value []byte) []byte {
+	var slot *macSlot
+	if len(value) <= cacheMax {
+		if f.cache == nil {
+			if f.macs++; f.macs > cacheAfter {
+				f.cache, f.seed = make([]macSlot, cacheSlots), maphash.MakeSeed()
+			}
+		}
+		if f.cache != nil {
+			sum := maphash.Bytes(f.seed, value) | 1
+			slot = &f.cache[(sum^uint64(k))&(cacheSlots-1)]
+			if slot.sum == sum && slot.kind == k && int(slot.n) == len(value) && string(slot.val[:slot.n]) == string(value) {
+				return slot.mac[:]
+			}
+			slot.sum, slot.kind, slot.n = sum, k, uint8(copy(slot.val[:], value))
+		}
+	}
 	f.h.Reset()
-	f.h.Write([]byte{byte(k), 0})
+	f.dom[0] = byte(k)
+	f.h.Write(f.dom[:])
 	f.h.Write(value)
-	return f.h.Sum(f.sum[:0])
+	out := f.h.Sum(f.sum[:0])
+	if slot != nil {
+		slot.mac = f.sum
+	}
+	return out
+}
+
+// folded is v without surrounding white space, lower-cased: bytes.ToLower's
+// result, without allocating. It is valid until the next call.
+func (f *faker) folded(v []byte) []byte {
+	v = bytes.TrimSpace(v)
+	f.low = f.low[:0]
+	for i := 0; i < len(v); {
+		c := v[i]
+		if c < utf8.RuneSelf {
+			if 'A' <= c && c <= 'Z' {
+				c += 'a' - 'A'
+			}
+			f.low = append(f.low, c)
+			i++
+			continue
+		}
+		r, n := utf8.DecodeRune(v[i:]) // as bytes.Map does: invalid bytes become U+FFFD
+		f.low = utf8.AppendRune(f.low, unicode.ToLower(r))
+		i += n
+	}
+	return f.low
 }
 
 const base32Lower = "abcdefghijklmnopqrstuvwxyz234567"
@@ -48,145 +118,160 @@ func b32(b []byte, h []byte, n int) []byte {
 	return b
 }
 
-// fake is the fake of one non-NULL, non-empty scalar value. numeric says the
-// column holds numbers: value rules then write digits.
-func (f *faker) fake(r Rule, v []byte, numeric bool, framework string) []byte {
-	switch r.Kind {
-	case Keep:
-		return v
-	case Null:
-		return nil
-	case Empty:
-		return []byte{}
-	case Const:
-		return []byte(r.Value)
-	case Password:
-		return []byte(PasswordHash(framework))
-	}
+// appendFake appends the fake of one non-NULL, non-empty scalar value to b for a
+// value rule (not keep, null, empty, const or password). numeric says the column
+// holds numbers: value rules then write digits.
+func (f *faker) appendFake(b []byte, k Kind, v []byte, numeric bool) []byte {
 	if numeric {
-		return f.digits(r.Kind, v)
+		return f.digits(b, k, v)
 	}
-	switch r.Kind {
+	switch k {
 	case Email:
 		// e-mail addresses compare case-insensitively in practice (and in MySQL's
 		// default collations): Anna@X and anna@x get the same fake, so joins hold.
-		h := f.mac(Email, bytes.ToLower(bytes.TrimSpace(v)))
-		return append(b32(append(make([]byte, 0, 32), 'u'), h, 10), "@example.invalid"...)
+		h := f.mac(Email, f.folded(v))
+		return append(b32(append(b, 'u'), h, 10), "@example.invalid"...)
 	case Username:
-		h := f.mac(Username, bytes.ToLower(bytes.TrimSpace(v)))
-		return b32(append(make([]byte, 0, 12), "user"...), h, 10)
+		h := f.mac(Username, f.folded(v))
+		return b32(append(b, "user"...), h, 10)
 	case Name:
 		h := f.mac(Name, v)
-		b := append(make([]byte, 0, 24), firstNames[h[0]%byte(len(firstNames))]...)
+		b = append(b, firstNames[h[0]%byte(len(firstNames))]...)
 		b = append(b, ' ')
 		return append(b, lastNames[h[1]%byte(len(lastNames))]...)
 	case FirstName:
 		h := f.mac(FirstName, v)
-		return []byte(firstNames[h[0]%byte(len(firstNames))])
+		return append(b, firstNames[h[0]%byte(len(firstNames))]...)
 	case LastName:
 		h := f.mac(LastName, v)
-		return []byte(lastNames[h[0]%byte(len(lastNames))])
+		return append(b, lastNames[h[0]%byte(len(lastNames))]...)
 	case Phone:
-		return f.phone(v)
+		return f.phone(b, v)
 	case IP:
-		return f.ip(v)
+		return f.ip(b, v)
 	case Address:
 		h := f.mac(Address, v)
 		n := 1 + binary.LittleEndian.Uint16(h)%199
-		b := strconv.AppendUint(make([]byte, 0, 24), uint64(n), 10)
+		b = strconv.AppendUint(b, uint64(n), 10)
 		b = append(b, ' ')
 		return append(b, streets[h[2]%byte(len(streets))]...)
 	case Text:
-		return f.text(v)
+		return f.text(b, v)
 	case Hash:
 		h := f.mac(Hash, v)
 		const hex = "0123456789abcdef"
-		b := make([]byte, 32)
 		for i := range 16 {
-			b[2*i], b[2*i+1] = hex[h[i]>>4], hex[h[i]&15]
+			b = append(b, hex[h[i]>>4], hex[h[i]&15])
 		}
 		return b
 	}
-	return v
+	return append(b, v...)
 }
 
 // phone keeps the value's shape (length, separators, a leading +) and replaces
 // every digit with one of the keyed hash; letters (a value that is not a phone
 // number after all) become keyed letters, so nothing of it is left readable.
-func (f *faker) phone(v []byte) []byte {
+func (f *faker) phone(b, v []byte) []byte {
 	h := f.mac(Phone, v)
-	out := make([]byte, len(v))
 	j := 0
-	for i, c := range v {
+	for _, c := range v {
 		k := h[j%32] ^ byte(j/32) // a value longer than the hash reuses it shifted
 		switch {
 		case c >= '0' && c <= '9':
-			out[i] = '0' + k%10
+			c = '0' + k%10
 		case c >= 'a' && c <= 'z':
-			out[i] = 'a' + k%26
+			c = 'a' + k%26
 		case c >= 'A' && c <= 'Z':
-			out[i] = 'A' + k%26
+			c = 'A' + k%26
 		default:
-			out[i] = c
+			b = append(b, c)
 			continue
 		}
+		b = append(b, c)
 		j++
 	}
-	return out
+	return b
 }
 
 // ip maps an IPv4 address into 10.0.0.0/8 and anything else (IPv6, unparsable)
 // into 2001:db8::/32, the documentation prefix; a /len suffix stays.
-func (f *faker) ip(v []byte) []byte {
-	s := string(v)
-	suffix := ""
+func (f *faker) ip(b, v []byte) []byte {
+	addr, suffix := v, false
 	if i := bytes.IndexByte(v, '/'); i >= 0 {
-		s, suffix = s[:i], s[i:]
+		addr, suffix = v[:i], true
 	}
-	h := f.mac(IP, []byte(s))
-	if a, err := netip.ParseAddr(s); err == nil && a.Is4() || err != nil && !bytes.ContainsRune(v, ':') {
-		if suffix != "" {
-			suffix = "/32"
+	h := f.mac(IP, addr)
+	if a, ok := parseAddr(addr); ok && a.Is4() || !ok && bytes.IndexByte(v, ':') < 0 {
+		b = netip.AddrFrom4([4]byte{10, h[0], h[1], h[2]}).AppendTo(b)
+		if suffix {
+			b = append(b, "/32"...)
 		}
-		return append(netip.AddrFrom4([4]byte{10, h[0], h[1], h[2]}).AppendTo(nil), suffix...)
+		return b
 	}
 	var a16 [16]byte
 	copy(a16[:], []byte{0x20, 0x01, 0x0d, 0xb8})
 	copy(a16[4:], h[:12])
-	if suffix != "" {
-		suffix = "/128"
+	b = netip.AddrFrom16(a16).AppendTo(b)
+	if suffix {
+		b = append(b, "/128"...)
 	}
-	return append(netip.AddrFrom16(a16).AppendTo(nil), suffix...)
+	return b
+}
+
+// parseAddr is netip.ParseAddr of v, without allocating for a dotted IPv4 address.
+func parseAddr(v []byte) (netip.Addr, bool) {
+	var a4 [4]byte
+	n, part, digits := 0, 0, 0
+	for i, c := range v {
+		switch {
+		case c >= '0' && c <= '9' && digits < 3 && !(digits == 1 && v[i-1] == '0'):
+			part = part*10 + int(c-'0')
+			digits++
+		case c == '.' && digits > 0 && n < 3 && part < 256:
+			a4[n] = byte(part)
+			n, part, digits = n+1, 0, 0
+		default:
+			a, err := netip.ParseAddr(string(v))
+			return a, err == nil
+		}
+	}
+	if n != 3 || digits == 0 || part > 255 {
+		a, err := netip.ParseAddr(string(v))
+		return a, err == nil
+	}
+	a4[3] = byte(part)
+	return netip.AddrFrom4(a4), true
 }
 
 // text is lorem ipsum of the value's length in characters, starting at a keyed
 // place, with the value's line breaks kept.
-func (f *faker) text(v []byte) []byte {
+func (f *faker) text(b, v []byte) []byte {
 	h := f.mac(Text, v)
 	pos := int(binary.LittleEndian.Uint32(h) % uint32(len(lorem)))
-	out := make([]byte, 0, len(v))
 	for len(v) > 0 {
-		r, n := utf8.DecodeRune(v)
+		c, n := v[0], 1
+		if c >= utf8.RuneSelf {
+			_, n = utf8.DecodeRune(v)
+		}
 		v = v[n:]
-		if r == '\n' || r == '\r' {
-			out = append(out, byte(r))
+		if c == '\n' || c == '\r' {
+			b = append(b, c)
 			continue
 		}
-		out = append(out, lorem[pos])
+		b = append(b, lorem[pos])
 		pos = (pos + 1) % len(lorem)
 	}
-	return out
+	return b
 }
 
 // digits replaces each digit of a number with a keyed one (the first stays
 // non-zero), so a numeric column keeps its width and sign.
-func (f *faker) digits(k Kind, v []byte) []byte {
+func (f *faker) digits(b []byte, k Kind, v []byte) []byte {
 	h := f.mac(k, v)
-	out := make([]byte, len(v))
 	j, first := 0, true
 	for i, c := range v {
 		if c < '0' || c > '9' {
-			out[i] = c
+			b = append(b, c)
 			continue
 		}
 		d := h[j%32] % 10
@@ -194,10 +279,10 @@ func (f *faker) digits(k Kind, v []byte) []byte {
 			d = 1 + h[j%32]%9
 		}
 		first = false
-		out[i] = '0' + d
+		b = append(b, '0'+d)
 		j++
 	}
-	return out
+	return b
 }
 
 const lorem = "lorem ipsum dolor sit amet consectetur adipiscing elit sed do eiusmod tempor incididunt ut labore et dolore magna aliqua ut enim ad minim veniam quis nostrud exercitation ullamco laboris nisi ut aliquip ex ea commodo consequat duis aute irure dolor in reprehenderit in voluptate velit esse cillum dolore eu fugiat nulla pariatur excepteur sint occaecat cupidatat non proident sunt in culpa qui officia deserunt mollit anim id est laborum "

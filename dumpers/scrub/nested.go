@@ -31,6 +31,12 @@ func nested(v []byte, leaf func([]byte) []byte) (out []byte, ok bool) {
 	return nil, false
 }
 
+// mayNest reports whether v starts like a PHP-serialized or JSON array or object:
+// only then nested is worth a try (it is the same test nested starts with).
+func mayNest(v []byte) bool {
+	return len(v) >= 2 && (v[0] == '{' || v[0] == '[' || phpser.Looks(v))
+}
+
 // rewriteJSON re-encodes a JSON object or array with its string values (not its
 // keys) passed through leaf; numbers keep their text.
 func rewriteJSON(v []byte, leaf func([]byte) []byte) ([]byte, error) {

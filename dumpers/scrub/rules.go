@@ -96,8 +96,10 @@ type Table struct {
 	name  string
 	cols  []Column
 	plans [][]cand // per column: the specs that may apply, in spec order
+	picks []picker // per column: which of plans[i] applies to a row
 	pick  []int    // per column, for the current row: index into plans[i], -1 none
 	f     *faker
+	buf   []byte // the fakes of the current row
 
 	sample     int    // rows left to sample
 	sampleCols []bool // columns sampled for e-mail-like values
@@ -113,7 +115,7 @@ func (r *Rules) Table(names []string, cols []Column) *Table {
 	if r == nil || len(names) == 0 {
 		return nil
 	}
-	t := &Table{r: r, name: names[0], cols: cols, plans: make([][]cand, len(cols)), pick: make([]int, len(cols)),
+	t := &Table{r: r, name: names[0], cols: cols, plans: make([][]cand, len(cols)), picks: make([]picker, len(cols)), pick: make([]int, len(cols)),
 		sample: sampleRows, sampleCols: make([]bool, len(cols)), keyCol: make([]int, len(cols)), need: make([]bool, len(cols))}
 	lower := make([]string, len(cols))
 	for i, c := range cols {
@@ -151,6 +153,7 @@ func (r *Rules) Table(names []string, cols []Column) *Table {
 		t.keyCol[i] = -1
 		t.plans[i] = effective(t.plans[i])
 		plans := t.plans[i]
+		t.picks[i] = newPicker(plans)
 		covered := false // a rule (even keep) applies to every row
 		for _, p := range plans {
 			t.need[i] = true
@@ -212,6 +215,67 @@ func effective(plans []cand) []cand {
 	return out
 }
 
+// picker finds the last of a column's candidates whose condition holds for a row
+// without going through them all: the literal conditions are looked up by the
+// row's key value, only conditions with wildcards are matched one by one.
+type picker struct {
+	always int        // the candidate without a condition (the first, if any), -1 none
+	lits   []litIndex // literal conditions, by key column
+	globs  []int      // candidates with wildcard conditions, in order
+}
+
+// litIndex maps the values of one key column to the last candidate whose literal
+// condition on that column they meet.
+type litIndex struct {
+	key  int
+	last map[string]int
+}
+
+func newPicker(plans []cand) picker {
+	p := picker{always: -1}
+	for j, c := range plans {
+		switch {
+		case c.key < 0:
+			p.always = j // effective keeps only the last one, at 0
+		case c.literal:
+			k := slices.IndexFunc(p.lits, func(l litIndex) bool { return l.key == c.key })
+			if k < 0 {
+				p.lits = append(p.lits, litIndex{key: c.key, last: map[string]int{}})
+				k = len(p.lits) - 1
+			}
+			p.lits[k].last[c.glob] = j
+		default:
+			p.globs = append(p.globs, j)
+		}
+	}
+	return p
+}
+
+// pick is the index of the candidate of plans that applies to vals, -1 none.
+func (p *picker) pick(plans []cand, vals [][]byte) int {
+	best := -1
+	for _, l := range p.lits {
+		if k := vals[l.key]; k != nil {
+			if j, ok := l.last[string(k)]; ok && j > best {
+				best = j
+			}
+		}
+	}
+	for g := len(p.globs) - 1; g >= 0 && p.globs[g] > best; g-- {
+		c := plans[p.globs[g]]
+		if k := vals[c.key]; k != nil {
+			if ok, _ := path.Match(c.glob, string(k)); ok {
+				best = p.globs[g]
+				break
+			}
+		}
+	}
+	if best < 0 {
+		best = p.always
+	}
+	return best
+}
+
 // cand is a spec that may apply to a column.
 type cand struct {
 	key     int    // column index of the spec's KeyColumn, -1 without a condition
@@ -240,27 +304,14 @@ func (t *Table) Active() bool {
 func (t *Table) Needs() []bool { return t.need }
 
 // Row scrubs one row in place: vals[i] is column i's value, nil for NULL. A
-// replaced value is a new slice; the others are left as they are.
+// replaced value is a slice of the Table's own buffer, valid until the next call
+// of Row, not to be modified; the others are left as they are.
 func (t *Table) Row(vals [][]byte) {
+	t.buf = t.buf[:0]
 	for i, plans := range t.plans {
 		t.pick[i] = -1
-		for j := len(plans) - 1; j >= 0; j-- {
-			p := plans[j]
-			if p.key >= 0 {
-				k := vals[p.key]
-				if k == nil {
-					continue
-				}
-				if p.literal {
-					if string(k) != p.glob {
-						continue
-					}
-				} else if ok, _ := path.Match(p.glob, string(k)); !ok {
-					continue
-				}
-			}
-			t.pick[i] = j
-			break
+		if len(plans) > 0 {
+			t.pick[i] = t.picks[i].pick(plans, vals)
 		}
 	}
 	if t.sample > 0 {
@@ -287,17 +338,18 @@ func (t *Table) apply(r Rule, v []byte, c Column, depth int) []byte {
 	switch {
 	case r.Kind == Keep:
 		return v
-	case v == nil:
-		if r.Kind == Const {
-			return []byte(r.Value)
-		}
+	case v == nil && r.Kind != Const, r.Kind == Null:
 		return nil
-	case r.Kind == Null || r.Kind == Empty || r.Kind == Const || r.Kind == Password:
-		return t.f.fake(r, v, c.Numeric, t.r.framework)
+	case r.Kind == Empty:
+		return []byte{}
+	case r.Kind == Const:
+		return t.put(r.Value)
+	case r.Kind == Password:
+		return t.put(PasswordHash(t.r.framework))
 	case len(v) == 0:
 		return v
 	}
-	if !c.Numeric && depth < 4 {
+	if !c.Numeric && depth < 4 && mayNest(v) {
 		if out, ok := nested(v, func(s []byte) []byte {
 			if len(s) == 0 {
 				return s
@@ -307,11 +359,20 @@ func (t *Table) apply(r Rule, v []byte, c Column, depth int) []byte {
 			return out
 		}
 	}
-	out := t.f.fake(r, v, c.Numeric, t.r.framework)
-	if c.MaxLen > 0 && utf8.RuneCount(out) > c.MaxLen {
+	start := len(t.buf)
+	t.buf = t.f.appendFake(t.buf, r.Kind, v, c.Numeric)
+	out := t.buf[start:len(t.buf):len(t.buf)]
+	if c.MaxLen > 0 && len(out) > c.MaxLen && utf8.RuneCount(out) > c.MaxLen {
 		out = truncate(out, c.MaxLen)
 	}
 	return out
+}
+
+// put appends s to the row's buffer and returns it there.
+func (t *Table) put(s string) []byte {
+	start := len(t.buf)
+	t.buf = append(t.buf, s...)
+	return t.buf[start:len(t.buf):len(t.buf)]
 }
 
 // truncate cuts b to n characters.

@@ -5,6 +5,7 @@ import (
 	"crypto/md5"
 	"encoding/json"
 	"fmt"
+	"slices"
 	"strings"
 	"testing"
 
@@ -284,4 +285,51 @@ func FuzzNested(f *testing.F) {
 			t.Fatalf("valid JSON %q became %q", s, v[0])
 		}
 	})
+}
+
+// TestLastMatchingSpecWins mixes literal and wildcard conditions on two key
+// columns: the last spec whose condition holds applies, whatever its kind.
+func TestLastMatchingSpecWins(t *testing.T) {
+	r := scrub.New(key, "", specs(t, "t.v=const:all", "t.v[k=a*]=const:a*", "t.v[k=ab]=const:ab", "t.v[k=a?]=const:a?",
+		"t.v[j=x]=const:jx", "t.v[k=ac]=const:ac", "t.v[k=zz]=const:zz1", "t.v[k=zz]=const:zz2"))
+	tb := r.Table([]string{"t"}, []scrub.Column{{Name: "k"}, {Name: "j"}, {Name: "v"}})
+	for _, c := range []struct{ k, j, want string }{
+		{"ab", "", "a?"}, {"ac", "", "ac"}, {"abc", "", "a*"}, {"b", "", "all"}, {"ab", "x", "jx"},
+		{"ac", "x", "ac"}, {"zz", "x", "zz2"}, {"\x00", "\x00", "all"},
+	} {
+		v := row(c.k, c.j, "value")
+		if c.j == "\x00" {
+			v = row(nil, nil, "value")
+		}
+		tb.Row(v)
+		if string(v[2]) != c.want {
+			t.Errorf("k=%q j=%q: %q, want %q", c.k, c.j, v[2], c.want)
+		}
+	}
+}
+
+// TestCachedFakesSame runs enough repeated and colliding values through one table
+// that its keyed-hash cache fills and evicts: every fake is what a fresh table (no
+// cache) makes of the value.
+func TestCachedFakesSame(t *testing.T) {
+	sp := specs(t, "t.mail=email", "t.name=name", "t.ip=ip", "t.n=phone")
+	cols := []scrub.Column{{Name: "mail"}, {Name: "name"}, {Name: "ip"}, {Name: "n", Numeric: true}}
+	r := scrub.New(key, "", sp)
+	tb := r.Table([]string{"t"}, cols)
+	for i := range 20000 {
+		j := i * 7919 % 6000 // repeats, in an order that makes slots collide
+		in := row(fmt.Sprintf("p%d@x.org", j), fmt.Sprintf("Name %d", j%300), fmt.Sprintf("10.0.%d.%d", j/250, j%250), fmt.Sprint(j))
+		if i%3 == 0 { // the same value in another case, and a long one past the cache
+			in[0] = []byte(strings.Repeat("X", 60) + fmt.Sprintf("P%d@X.ORG", j))
+		}
+		got := slices.Clone(in)
+		tb.Row(got)
+		want := slices.Clone(in)
+		scrub.New(key, "", sp).Table([]string{"t"}, cols).Row(want)
+		for c := range got {
+			if !bytes.Equal(got[c], want[c]) {
+				t.Fatalf("row %d column %d: %q with the cache, %q without", i, c, got[c], want[c])
+			}
+		}
+	}
 }
