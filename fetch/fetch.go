@@ -167,11 +167,12 @@ type fetcher struct {
 // opt's To, Import and Delete, and Run. It returns stats also on error (what was
 // done so far).
 func Run(ctx context.Context, opt Options) (*Stats, error) {
-	pub, err := open(ctx, opt)
-	defer pub.Close()
+	pub, err := open(ctx, opt) // also on error: it has the stats so far
 	if err != nil {
+		pub.Close()
 		return pub.stats(), err
 	}
+	defer pub.Close()
 	p, err := pub.Plan(ctx, Selection{To: opt.To, Import: opt.Import, Delete: opt.Delete})
 	if err != nil {
 		return pub.stats(), err
