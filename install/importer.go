@@ -5,10 +5,10 @@ import (
 	"errors"
 	"fmt"
 	"os"
-	"strings"
 	"sync"
 
 	"synco/dumpers"
+	"synco/dumpers/engines"
 	"synco/dumpers/mysql"
 	"synco/dumpers/postgres"
 	"synco/fetch"
@@ -38,14 +38,11 @@ func (e *DSNError) Unwrap() error { return e.Err }
 
 // Engine returns "mysql" or "postgres" for a DSN's scheme, or ErrEngine.
 func Engine(dsn string) (string, error) {
-	scheme, _, _ := strings.Cut(dsn, "://")
-	switch strings.ToLower(scheme) {
-	case "mysql", "mariadb":
-		return "mysql", nil
-	case "postgres", "postgresql", "pgsql":
-		return "postgres", nil
+	name, err := engines.Name(dsn)
+	if err != nil {
+		return "", ErrEngine
 	}
-	return "", ErrEngine
+	return name, nil
 }
 
 // Importer installs a publication's database dump into one local database; its
@@ -74,7 +71,14 @@ func NewImporter(dsn string, tables Tables, rw *Rewrite) (*Importer, error) {
 	if err != nil {
 		return nil, err
 	}
-	im := &Importer{engine: engine, tables: tables, rw: rw}
+	local, err := engines.Open(dsn)
+	if err != nil {
+		return nil, &DSNError{err}
+	}
+	im := &Importer{engine: engine, tables: tables, rw: rw, dumpLocal: func(ctx context.Context, sink dumpers.Sink) error {
+		return local.Dump(ctx, sink, dumpers.Options{})
+	}}
+	// Installing is engine-specific: how each stages, swaps and confines.
 	switch engine {
 	case "mysql":
 		cfg, err := mysql.ParseDSN(dsn)
@@ -83,9 +87,6 @@ func NewImporter(dsn string, tables Tables, rw *Rewrite) (*Importer, error) {
 		}
 		im.db = cfg.Database
 		im.run = func(ctx context.Context, src dumpers.Source) error { return im.mysql(ctx, cfg, src) }
-		im.dumpLocal = func(ctx context.Context, sink dumpers.Sink) error {
-			return mysql.NewDumper(cfg).Dump(ctx, sink, dumpers.Options{})
-		}
 	case "postgres":
 		cfg, err := postgres.ParseDSN(dsn)
 		if err != nil {
@@ -93,9 +94,6 @@ func NewImporter(dsn string, tables Tables, rw *Rewrite) (*Importer, error) {
 		}
 		im.db = cfg.Database
 		im.run = func(ctx context.Context, src dumpers.Source) error { return im.postgres(ctx, cfg, src) }
-		im.dumpLocal = func(ctx context.Context, sink dumpers.Sink) error {
-			return postgres.NewDumper(cfg).Dump(ctx, sink, dumpers.Options{})
-		}
 	}
 	return im, nil
 }

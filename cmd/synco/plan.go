@@ -4,12 +4,10 @@ import (
 	"context"
 	"fmt"
 	"io"
-	"slices"
 	"strings"
 
 	"synco/cmd/internal/cli"
-	"synco/dumpers/mysql"
-	"synco/dumpers/postgres"
+	"synco/dumpers/engines"
 	"synco/fetch"
 )
 
@@ -27,29 +25,14 @@ func probeDB(ctx context.Context, name, dsn string) localDB {
 	if dsn == "" {
 		return db
 	}
-	db.engine, _ = cli.Engine(dsn)
-	var names []string
-	var target string
-	var err error
-	switch db.engine {
-	case "mysql":
-		cfg, perr := mysql.ParseDSN(dsn)
-		if perr != nil {
-			return db
-		}
-		target = cfg.Database
-		names, err = mysql.Column(ctx, cfg.WithDatabase(""), "SELECT SCHEMA_NAME FROM information_schema.SCHEMATA")
-	case "postgres":
-		cfg, perr := postgres.ParseDSN(dsn)
-		if perr != nil {
-			return db
-		}
-		target = cfg.Database
-		names, err = postgres.Column(ctx, cfg.WithDatabase("postgres"), "SELECT datname FROM pg_catalog.pg_database")
+	e, err := engines.Open(dsn)
+	if err != nil {
+		return db
 	}
-	if err == nil && names != nil {
+	db.engine = e.Name()
+	if ok, err := e.Exists(ctx); err == nil {
 		db.exists = 0
-		if slices.Contains(names, target) {
+		if ok {
 			db.exists = 1
 		}
 	}

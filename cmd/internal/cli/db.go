@@ -10,8 +10,7 @@ import (
 	"strings"
 
 	"synco/dumpers"
-	"synco/dumpers/mysql"
-	"synco/dumpers/postgres"
+	"synco/dumpers/engines"
 	"synco/dumpers/scrub"
 	"synco/publish"
 )
@@ -59,11 +58,8 @@ func Engine(dsn string) (string, error) {
 	if !ok {
 		return "", usageError("--db wants a URL such as mysql://user@host/name or postgres://user@host/name")
 	}
-	switch strings.ToLower(scheme) {
-	case "mysql", "mariadb":
-		return "mysql", nil
-	case "postgres", "postgresql", "pgsql":
-		return "postgres", nil
+	if name, err := engines.Name(dsn); err == nil {
+		return name, nil
 	}
 	return "", usageError(fmt.Sprintf("--db: unknown database kind %q (use mysql://, mariadb://, postgres://)", url.PathEscape(scheme)))
 }
@@ -114,38 +110,21 @@ func (f *DBFlags) dump(parallel int) (*publish.Dump, dbCheck, error) {
 		}
 		return o, nil
 	}
-	var check dbCheck
-	switch engine {
-	case "mysql":
-		cfg, err := mysql.ParseDSN(f.DB)
-		if err != nil {
-			return nil, nil, usageError("--db: " + err.Error())
-		}
-		if cfg.Database == "" {
-			return nil, nil, usageError("--db names no database: add it to the path, e.g. mysql://user@host:3306/NAME")
-		}
-		d.Run = func(ctx context.Context, sink dumpers.Sink) error {
-			o, err := withRules()
-			if err != nil {
-				return err
-			}
-			return mysql.NewDumper(cfg).Dump(ctx, sink, o)
-		}
-		check = func(ctx context.Context) error { _, err := mysql.Column(ctx, cfg, "SELECT 1"); return err }
-	case "postgres":
-		cfg, err := postgres.ParseDSN(f.DB)
-		if err != nil {
-			return nil, nil, usageError("--db: " + err.Error())
-		}
-		d.Run = func(ctx context.Context, sink dumpers.Sink) error {
-			o, err := withRules()
-			if err != nil {
-				return err
-			}
-			return postgres.NewDumper(cfg).Dump(ctx, sink, o)
-		}
-		check = func(ctx context.Context) error { _, err := postgres.Column(ctx, cfg, "SELECT 1"); return err }
+	e, err := engines.Open(f.DB)
+	if err != nil {
+		return nil, nil, usageError("--db: " + err.Error())
 	}
+	if e.Database() == "" {
+		return nil, nil, usageError(fmt.Sprintf("--db names no database: add it to the path, e.g. %s://user@host/NAME", engine))
+	}
+	d.Run = func(ctx context.Context, sink dumpers.Sink) error {
+		o, err := withRules()
+		if err != nil {
+			return err
+		}
+		return e.Dump(ctx, sink, o)
+	}
+	check := func(ctx context.Context) error { _, err := e.Column(ctx, "SELECT 1"); return err }
 	return d, check, nil
 }
 

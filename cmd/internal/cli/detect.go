@@ -11,8 +11,7 @@ import (
 	"path/filepath"
 	"strings"
 
-	"synco/dumpers/mysql"
-	"synco/dumpers/postgres"
+	"synco/dumpers/engines"
 	"synco/frameworks"
 )
 
@@ -66,18 +65,9 @@ func skipFiles(ctx context.Context, w io.Writer, prog string, p *frameworks.Proj
 	skips := map[string]func(string) bool{}
 	for _, sf := range p.SkipFiles {
 		var names []string
-		var err error
-		switch p.DB.Engine {
-		case "mysql":
-			var cfg *mysql.Config
-			if cfg, err = mysql.ParseDSN(p.DB.DSN); err == nil {
-				names, err = mysql.Column(ctx, cfg, sf.Query)
-			}
-		case "postgres":
-			var cfg *postgres.Config
-			if cfg, err = postgres.ParseDSN(p.DB.DSN); err == nil {
-				names, err = postgres.Column(ctx, cfg, sf.Query)
-			}
+		e, err := engines.Open(p.DB.DSN)
+		if err == nil {
+			names, err = e.Column(ctx, sf.Query)
 		}
 		if err != nil {
 			fmt.Fprintf(w, "%s: could not list %s (%v); they are published too\n", prog, sf.Why, err)

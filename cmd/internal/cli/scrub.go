@@ -13,8 +13,7 @@ import (
 
 	"gopkg.in/yaml.v3"
 
-	"synco/dumpers/mysql"
-	"synco/dumpers/postgres"
+	"synco/dumpers/engines"
 	"synco/dumpers/scrub"
 	"synco/frameworks"
 )
@@ -189,21 +188,17 @@ func PreviewScrub(ctx context.Context, p *frameworks.Project) (*ScrubPreview, er
 	if p.DB == nil {
 		return pv, nil
 	}
-	var rows []string
-	switch p.DB.Engine {
-	case "mysql":
-		var cfg *mysql.Config
-		if cfg, err = mysql.ParseDSN(p.DB.DSN); err == nil {
-			rows, err = mysql.Column(ctx, cfg, `SELECT CONCAT(TABLE_NAME, '\t', COLUMN_NAME, '\t', DATA_TYPE)
-				FROM information_schema.COLUMNS WHERE TABLE_SCHEMA = DATABASE() ORDER BY TABLE_NAME, ORDINAL_POSITION`)
-		}
-	case "postgres":
-		var cfg *postgres.Config
-		if cfg, err = postgres.ParseDSN(p.DB.DSN); err == nil {
-			rows, err = postgres.Column(ctx, cfg, `SELECT table_schema || '.' || table_name || E'\t' || column_name || E'\t' || data_type
+	columns := map[string]string{ // table, column and type of every column, tab-separated
+		"mysql": `SELECT CONCAT(TABLE_NAME, '\t', COLUMN_NAME, '\t', DATA_TYPE)
+				FROM information_schema.COLUMNS WHERE TABLE_SCHEMA = DATABASE() ORDER BY TABLE_NAME, ORDINAL_POSITION`,
+		"postgres": `SELECT table_schema || '.' || table_name || E'\t' || column_name || E'\t' || data_type
 				FROM information_schema.columns WHERE table_schema NOT IN ('pg_catalog', 'information_schema')
-				ORDER BY table_schema, table_name, ordinal_position`)
-		}
+				ORDER BY table_schema, table_name, ordinal_position`,
+	}
+	var rows []string
+	e, err := engines.Open(p.DB.DSN)
+	if err == nil {
+		rows, err = e.Column(ctx, columns[e.Name()])
 	}
 	if err != nil {
 		pv.Error = err.Error()
