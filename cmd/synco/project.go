@@ -4,7 +4,6 @@ import (
 	"errors"
 	"fmt"
 	"os"
-	"os/exec"
 	"path/filepath"
 	"strings"
 
@@ -164,18 +163,7 @@ func same(a, b string) bool {
 // postInstall runs the project's post-install commands in its root, showing their
 // output on stderr (stdout stays for --json).
 func (pr *project) postInstall(env *cli.Env) error {
-	for _, c := range pr.post {
+	return install.PostInstall(env.Ctx, pr.p.Root, pr.post, env.Stderr, func(c string) {
 		fmt.Fprintf(env.Stderr, "%s: running %s\n", env.Prog, c)
-		cmd := exec.CommandContext(env.Ctx, "/bin/sh", "-c", c)
-		cmd.Dir = pr.p.Root
-		cmd.Stdout, cmd.Stderr = env.Stderr, env.Stderr
-		if err := cmd.Run(); err != nil {
-			var ee *exec.ExitError
-			if errors.As(err, &ee) {
-				return fmt.Errorf("post-install command %q failed with exit code %d (the sync itself succeeded)", c, ee.ExitCode())
-			}
-			return fmt.Errorf("post-install command %q: %w", c, err)
-		}
-	}
-	return nil
+	})
 }
