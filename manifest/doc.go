@@ -43,4 +43,7 @@
 // [ErrVersion]. Invalid paths also wrap [ErrPath]. Token parsing returns
 // [ErrTokenMistyped] or [ErrTokenVersion]. No error or formatted value ever contains a
 // token or a key: a [Token] prints redacted with every fmt verb and in log/slog.
+//
+// Size: ≈1,600 lines without tests: the formats (manifest, root, token, layout) and
+// their canonical encoding, which share one reader/writer (wire.go).
 package manifest

@@ -12,4 +12,9 @@
 // Pack order matters for the destination: chunks sealed in the same run are appended
 // to the same new packs, so what changed since the previous publication sits together
 // and the destination fetches it with few coalesced range requests.
+//
+// Size: ≈2,700 lines without tests, above the house guide of ~1,500, in files by
+// stage (scan.go, sealer.go, assemble.go, dict.go, splice.go, view.go, target.go,
+// session.go, state.go): the stages share the store (State) and the builder's
+// bookkeeping, which would otherwise have to be exported.
 package publish

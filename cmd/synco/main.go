@@ -1,6 +1,9 @@
 // Command synco is the destination side of synco: it fetches what a synco-lite
 // publish offers (only the chunks its cache lacks), verifies it, and writes it locally.
 // It also has every synco-lite command.
+//
+// ≈1,600 lines of CLI wiring (flags, prompt, plan and summary printing) for fetch,
+// pull, detect and cache; the work behind them is in fetch, install and remote.
 package main
 
 import (

@@ -245,4 +245,14 @@
 // CREATE VIEW, TRIGGER, CREATE ROUTINE, ALTER ROUTINE, EVENT — on the target only
 // with StageTables, also on the staging databases otherwise). Errors never
 // contain the password.
+//
+// # Size
+//
+// The package is ≈5,500 lines without tests, above the house guide of ~1,500. It is
+// one engine: dump, import, the statement checks, staging, swap and delta install
+// all share the lexer (lex.go), the statement splitter, value encoding and the
+// connection set-up, and the checks must read SQL exactly as the importer sends
+// it. Split by role into files (dump*.go, import.go, allow.go/lex.go, stage.go,
+// swap*.go, delta*.go, installed.go, rewrite.go); a sub-package would have to
+// export the lexer and the session set-up to the rest.
 package mysql

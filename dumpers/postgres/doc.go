@@ -202,4 +202,11 @@
 // nested comments, dollar quoting and BEGIN ATOMIC bodies like psql does, so
 // the concatenated file (schema.sql, data/* in name order, post.sql) also loads
 // with psql -v ON_ERROR_STOP=1 as-is.
+//
+// # Size
+//
+// The package is ≈4,600 lines without tests, above the house guide of ~1,500, for
+// the same reason as dumpers/mysql: one engine whose dump, import, statement
+// checks, staging and swap share the lexer, the splitter, COPY encoding and the
+// session set-up; split by role into files.
 package postgres
