@@ -370,3 +370,37 @@ func TestRecordNotDumped(t *testing.T) {
 		t.Fatal(err)
 	}
 }
+
+// TestDeltaWithoutReplicaRole: an importing user that may not set
+// session_replication_role gets a delta for tables without triggers or foreign
+// keys, and a full import (with the reason) when a changed table has them.
+func TestDeltaWithoutReplicaRole(t *testing.T) {
+	src, exec := deltaSource(t)
+	user := "synco_test_user_" + randSuffix()
+	admin(t, "CREATE ROLE "+user+" LOGIN CREATEDB")
+	t.Cleanup(func() {
+		conn, err := pgx.Connect(context.Background(), serverDSN)
+		if err == nil {
+			conn.Exec(context.Background(), "DROP ROLE IF EXISTS "+user)
+			conn.Close(context.Background())
+		}
+	})
+	h := dumperstest.NewHistory()
+	name := "synco_test_dtgt_" + randSuffix()
+	t.Cleanup(func() { dropDB(name) })
+	target := server(t).WithUser(user).WithDatabase(name)
+	if inst := install(t, target, h.Source(dump(t, src, dumpers.Options{}))); inst.Mode != "full" {
+		t.Fatalf("first install: %+v", inst)
+	}
+	exec("UPDATE public.same SET v = 5 WHERE id = 2")
+	v2 := dump(t, src, dumpers.Options{})
+	if inst := install(t, target, h.Source(v2)); inst.Mode != "delta" {
+		t.Fatalf("install of a change to a table without triggers: %+v", inst)
+	}
+	exec("UPDATE public.t SET s = 'x' WHERE id = 3")
+	v3 := dump(t, src, dumpers.Options{})
+	if inst := install(t, target, h.Source(v3)); inst.Mode != "full" || !strings.Contains(inst.Reason, "session_replication_role") {
+		t.Fatalf("install of a change to a table with a trigger: %+v", inst)
+	}
+	equalSums(t, "full import", reference(t, v3), checksums(t, server(t).WithDatabase(name)))
+}

@@ -56,11 +56,12 @@ func statsUsable(ctx context.Context, conn *pgconn.PgConn) (string, error) {
 }
 
 // mayReplica reports whether the session may SET session_replication_role
-// (superuser; from PostgreSQL 15 also a SET privilege granted on it).
+// (superuser, or a SET privilege granted on it; PostgreSQL 15 and newer, which
+// statsUsable checked).
 func mayReplica(ctx context.Context, conn *pgconn.PgConn) (bool, error) {
 	var ok bool
-	err := queryRow(ctx, conn, `SELECT rolsuper OR (current_setting('server_version_num')::int >= 150000
-   AND has_parameter_privilege('session_replication_role', 'SET')) FROM pg_roles WHERE rolname = current_user`, nil, &ok)
+	err := queryRow(ctx, conn, `SELECT rolsuper OR has_parameter_privilege('session_replication_role', 'SET')
+ FROM pg_roles WHERE rolname = current_user`, nil, &ok)
 	if err != nil {
 		return false, fmt.Errorf("read privileges of the importing user: %w", err)
 	}
