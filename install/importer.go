@@ -191,15 +191,23 @@ func (im *Importer) mysql(ctx context.Context, cfg *mysql.Config, src dumpers.So
 	return nil
 }
 
-// postgres imports src into cfg's database.
+// postgres installs src into cfg's database: a delta install when the
+// database is as the last install left it, else a full import.
 func (im *Importer) postgres(ctx context.Context, cfg *postgres.Config, src dumpers.Source) error {
 	stage, err := postgres.StagingMode(ctx, cfg)
 	if err != nil {
 		return err
 	}
-	mode, err := postgres.ImportWithMode(ctx, cfg, src, nil)
+	inst, mode, err := postgres.Install(ctx, cfg, src, nil)
 	if err := im.cleanupWarns(err); err != nil {
 		return err
+	}
+	if inst.Mode != "full" {
+		im.note(installedNote(cfg.Database, inst))
+		return nil
+	}
+	if inst.Reason != "" {
+		im.note("full import: " + inst.Reason)
 	}
 	im.note(loadedAs(cfg.Database, mode != postgres.LoadAsUser, mode.String(), "CREATEROLE") + "; staged in " + article(stage.String()))
 	return nil

@@ -1,6 +1,7 @@
 package postgres
 
 import (
+	"slices"
 	"strings"
 	"unicode/utf8"
 
@@ -622,7 +623,9 @@ func (p *parser) atomicBody() refusal {
 }
 
 // global applies to every token of an allowed statement: a single statement
-// (';' only inside a BEGIN ATOMIC body), no denied function, no tablespace.
+// (';' only inside a BEGIN ATOMIC body), no denied function, no tablespace, no
+// name of synco's install record (RecordSchema; also not as a word of a string,
+// which a function body may EXECUTE).
 func (p *parser) global() refusal {
 	for i, t := range p.t {
 		if t.isOp(";") && !(i > p.atomic[0] && i < p.atomic[1]) {
@@ -630,6 +633,9 @@ func (p *parser) global() refusal {
 		}
 		if n := t.name(); n != "" && deniedName(n) {
 			return refusal("calls " + n)
+		}
+		if namesRecord(t.name()) || t.kind == tkString && slices.ContainsFunc(strWords(t.val), namesRecord) {
+			return "names synco's install record " + RecordSchema
 		}
 		if t.is("tablespace") {
 			return "tablespace"

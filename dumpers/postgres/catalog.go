@@ -10,7 +10,8 @@ import (
 // userObj is the SQL condition that keeps objects of user schemas that do not
 // belong to an extension. %[1]s is the namespace alias, %[2]s the catalog
 // table of the object, %[3]s the alias of the object row.
-const userObj = `%[1]s.nspname <> 'information_schema' AND %[1]s.nspname NOT LIKE 'pg\_%%'
+// RecordSchema (synco's install record, installed.go) is left out too.
+const userObj = `%[1]s.nspname <> 'information_schema' AND %[1]s.nspname NOT LIKE 'pg\_%%' AND %[1]s.nspname <> '` + RecordSchema + `'
  AND NOT EXISTS (SELECT 1 FROM pg_depend e WHERE e.classid = '%[2]s'::regclass AND e.objid = %[3]s.oid AND e.deptype = 'e')`
 
 func userCond(ns, cat, obj string) string { return fmt.Sprintf(userObj, ns, cat, obj) }

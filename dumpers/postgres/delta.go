@@ -1,0 +1,501 @@
+package postgres
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"maps"
+	"slices"
+	"strings"
+	"sync"
+	"sync/atomic"
+	"time"
+
+	"github.com/jackc/pgx/v5/pgconn"
+	"golang.org/x/sync/errgroup"
+
+	"synco/dumpers"
+	"synco/dumpers/delta"
+)
+
+// deltaLimit caps the memory of a delta install (the rows to delete and insert,
+// and the rows the merge holds while looking for a common key); beyond it a full
+// import is done, which is then no slower anyway.
+var deltaLimit = 256 << 20
+
+// statsQuiet is how long ago another session must have gone idle for its
+// change counters to be counted for sure (statsUsable).
+const statsQuiet = "11 seconds"
+
+// Install installs a dump into the database cfg names: as a delta when the
+// target still is what the last install left (package doc, "Delta install"),
+// else with ImportWithMode, and records what it installed in the target's
+// RecordTable (only when src is a dumpers.Reopener: then the next install can be
+// a delta). The LoadMode is that of a full import (0 for a delta or no change).
+// A failure or a cancelled ctx during a delta rolls its transaction back: the
+// target holds the previous snapshot. Errors: as ImportWithMode; a refused
+// statement in a changed stream is a *dumpers.RefusedError on the delta path too
+// (no fallback). When the snapshot is installed but could not be recorded, the
+// error is a *dumpers.CleanupError (the next install is a full one).
+func Install(ctx context.Context, cfg *Config, src dumpers.Source, progress func(dumpers.Progress)) (dumpers.Installed, LoadMode, error) {
+	re, ok := src.(dumpers.Reopener)
+	var refs map[string]dumpers.StreamRef
+	if ok {
+		refs, ok = refsOf(src, re)
+	}
+	if !ok {
+		mode, err := ImportWithMode(ctx, cfg, src, progress)
+		return dumpers.Installed{Mode: "full"}, mode, err
+	}
+	d := &deltaInstall{cfg: cfg, src: src, re: re, refs: refs, progress: progress}
+	inst, reason, err := d.try(ctx)
+	if err != nil {
+		return inst, 0, fmt.Errorf("import into %s: %w", cfg, err)
+	}
+	if reason == "" {
+		return inst, 0, nil
+	}
+	inst = dumpers.Installed{Mode: "full", Reason: reason}
+	rows := &loadedRows{rows: map[string]int64{}}
+	mode, err := ImportWithMode(ctx, cfg, src, rows.wrap(progress))
+	var ce *dumpers.CleanupError
+	if err != nil && !errors.As(err, &ce) {
+		return inst, mode, err
+	}
+	if rerr := d.recordFull(ctx, rows.rows); rerr != nil {
+		rerr = fmt.Errorf("record what was installed in %s (the next install will be a full one): %w", cfg, rerr)
+		if err != nil {
+			return inst, mode, &dumpers.CleanupError{Err: errors.Join(ce.Err, rerr)}
+		}
+		return inst, mode, &dumpers.CleanupError{Err: rerr}
+	}
+	return inst, mode, err
+}
+
+// loadedRows collects the rows a full import loaded per data stream.
+type loadedRows struct {
+	mu   sync.Mutex
+	rows map[string]int64
+}
+
+func (l *loadedRows) wrap(progress func(dumpers.Progress)) func(dumpers.Progress) {
+	return func(p dumpers.Progress) {
+		if p.Done && p.Table != "" {
+			l.mu.Lock()
+			l.rows[dumpers.DataDir+p.Table+".sql"] += p.Rows
+			l.mu.Unlock()
+		}
+		if progress != nil {
+			progress(p)
+		}
+	}
+}
+
+type deltaInstall struct {
+	cfg      *Config
+	src      dumpers.Source
+	re       dumpers.Reopener
+	refs     map[string]dumpers.StreamRef // of the new dump
+	progress func(dumpers.Progress)
+}
+
+// open connects to the target as an install session.
+func (d *deltaInstall) open(ctx context.Context) (*pgconn.PgConn, error) {
+	conn, err := connect(ctx, d.cfg)
+	if err != nil {
+		return nil, err
+	}
+	if err := exec(ctx, conn, importSession+";\nSET application_name = '"+installApp+"'"); err != nil {
+		conn.Close(context.WithoutCancel(ctx))
+		return nil, fmt.Errorf("set session: %w", err)
+	}
+	return conn, nil
+}
+
+// lock takes the install lock of the target for the transaction.
+func lock(ctx context.Context, conn *pgconn.PgConn) error {
+	return exec(ctx, conn, "SELECT pg_advisory_xact_lock(hashtext('synco install'), hashtext(current_database()))")
+}
+
+// recordFull records a full install: refs and the fingerprint, whose counters
+// are what the import did (rows: rows loaded per data stream, nothing updated or
+// deleted). It first waits a little for the loading sessions' counters to
+// reach the server's statistics, so that they are not taken for a local edit.
+func (d *deltaInstall) recordFull(ctx context.Context, rows map[string]int64) error {
+	conn, err := d.open(ctx)
+	if err != nil {
+		return err
+	}
+	defer conn.Close(context.WithoutCancel(ctx))
+	var stats map[string]counts
+	for wait := 10 * time.Millisecond; ; wait *= 2 {
+		if stats, err = readStats(ctx, conn); err != nil {
+			return err
+		}
+		settled := true
+		for n, c := range stats {
+			if c != (counts{rows[n], 0, 0, 0}) {
+				settled = false
+			}
+		}
+		if settled || wait > 2*time.Second {
+			break
+		}
+		select {
+		case <-ctx.Done():
+			return ctx.Err()
+		case <-time.After(wait):
+		}
+	}
+	for n := range stats {
+		stats[n] = counts{rows[n], 0, 0, 0}
+	}
+	return inTx(ctx, conn, func() error {
+		if err := lock(ctx, conn); err != nil {
+			return err
+		}
+		cat, err := readCatalogPrint(ctx, conn)
+		if err != nil {
+			return err
+		}
+		fp := &fingerprint{cat: cat, stats: stats}
+		return writeRecord(ctx, conn, d.refs, fp.String())
+	})
+}
+
+// tableDelta is the difference of one changed table.
+type tableDelta struct {
+	stream string
+	oid    string
+	qname  string   // quoted, schema-qualified (by the server)
+	keyCol []string // primary-key columns
+	qkey   []string // the same, quoted by the server
+	stmt   string   // the new stream's COPY statement
+	diff   *delta.Diff
+}
+
+// try applies the dump as a delta. It returns a reason when a full import is
+// needed instead (then it changed nothing), an error when the install failed.
+func (d *deltaInstall) try(ctx context.Context) (dumpers.Installed, string, error) {
+	conn, err := d.open(ctx)
+	var pe *pgconn.PgError
+	if errors.As(err, &pe) && pe.Code == "3D000" {
+		return dumpers.Installed{}, "no record of an earlier install", nil // no such database
+	}
+	if err != nil {
+		return dumpers.Installed{}, "", err
+	}
+	defer conn.Close(context.WithoutCancel(ctx))
+	if err := exec(ctx, conn, "BEGIN"); err != nil {
+		return dumpers.Installed{}, "", err
+	}
+	inst, reason, err := d.inTx(ctx, conn)
+	if err != nil || reason != "" || inst.Mode != "delta" {
+		if rerr := exec(context.WithoutCancel(ctx), conn, "ROLLBACK"); rerr != nil {
+			die(conn)
+		}
+		return inst, reason, err
+	}
+	res, err := conn.Exec(ctx, "COMMIT").ReadAll()
+	if err == nil && len(res) == 1 && res[0].CommandTag.String() == "ROLLBACK" {
+		err = errors.New("commit unexpectedly resulted in rollback")
+	}
+	if err != nil {
+		return dumpers.Installed{}, "", fmt.Errorf("commit: %w", err)
+	}
+	// Our own counters reach the statistics now, not 1 to 10 s later.
+	_ = exec(context.WithoutCancel(ctx), conn, "SELECT pg_stat_force_next_flush()")
+	return inst, "", nil
+}
+
+func (d *deltaInstall) inTx(ctx context.Context, conn *pgconn.PgConn) (dumpers.Installed, string, error) {
+	if err := lock(ctx, conn); err != nil {
+		return dumpers.Installed{}, "", err
+	}
+	rec, err := readRecord(ctx, conn)
+	if err != nil {
+		return dumpers.Installed{}, "", err
+	}
+	if rec == nil || rec.fp == "" {
+		return dumpers.Installed{}, "no record of an earlier install", nil
+	}
+	if !slices.Equal(slices.Sorted(maps.Keys(rec.refs)), slices.Sorted(maps.Keys(d.refs))) {
+		return dumpers.Installed{}, "tables were added or removed at the source", nil
+	}
+	if reason, err := statsUsable(ctx, conn); err != nil || reason != "" {
+		return dumpers.Installed{}, reason, err
+	}
+	was, err := parseFingerprint(rec.fp)
+	if err != nil {
+		return dumpers.Installed{}, "no record of an earlier install", nil
+	}
+	now, err := readFingerprint(ctx, conn)
+	if err != nil {
+		return dumpers.Installed{}, "", err
+	}
+	if a, b := was.String(), now.String(); a != b {
+		return dumpers.Installed{}, fingerprintDiff(a, b) + " changed locally since the last install (or an install was interrupted, or the statistics were reset)", nil
+	}
+	if rec.refs[dumpers.SchemaStream].Hash != d.refs[dumpers.SchemaStream].Hash {
+		return dumpers.Installed{}, "table definitions changed at the source", nil
+	}
+	var setvals []string
+	if rec.refs[dumpers.PostStream].Hash != d.refs[dumpers.PostStream].Hash {
+		var reason string
+		setvals, reason, err = d.comparePost(ctx, rec.refs[dumpers.PostStream])
+		if err != nil || reason != "" {
+			return dumpers.Installed{}, reason, err
+		}
+	}
+	var changed []string
+	for _, n := range d.src.Names() {
+		if _, ok := dumpers.TableOf(n); ok && rec.refs[n].Hash != d.refs[n].Hash {
+			changed = append(changed, n)
+		}
+	}
+	if len(changed) == 0 && len(setvals) == 0 {
+		return dumpers.Installed{Mode: "unchanged"}, "", nil
+	}
+	replica, err := mayReplica(ctx, conn)
+	if err != nil {
+		return dumpers.Installed{}, "", err
+	}
+	tds, reason, err := d.tables(ctx, conn, changed, replica)
+	if err != nil || reason != "" {
+		return dumpers.Installed{}, reason, err
+	}
+	if reason, err := d.diffs(ctx, rec, tds); err != nil || reason != "" {
+		return dumpers.Installed{}, reason, err
+	}
+	return d.apply(ctx, conn, tds, setvals, replica, was)
+}
+
+// diffs computes the differences of the changed tables, two at a time.
+func (d *deltaInstall) diffs(ctx context.Context, rec *record, tds []*tableDelta) (string, error) {
+	var budget atomic.Int64
+	budget.Store(int64(deltaLimit))
+	reasons := make([]string, len(tds))
+	g, gctx := errgroup.WithContext(ctx)
+	g.SetLimit(2)
+	for i, td := range tds {
+		g.Go(func() error {
+			var err error
+			reasons[i], err = d.diff(gctx, rec, td, &budget)
+			if reasons[i] != "" && err == nil {
+				err = errFallback
+			}
+			return err
+		})
+	}
+	if err := g.Wait(); err != nil && !errors.Is(err, errFallback) {
+		return "", err
+	}
+	for _, r := range reasons {
+		if r != "" {
+			return r, nil
+		}
+	}
+	return "", nil
+}
+
+// errFallback stops the other diffs when one found that a full import is needed.
+var errFallback = errors.New("full import needed")
+
+func (d *deltaInstall) diff(ctx context.Context, rec *record, td *tableDelta, budget *atomic.Int64) (string, error) {
+	old, err := d.re.Reopen(ctx, rec.refs[td.stream])
+	if err != nil {
+		if ctx.Err() != nil {
+			return "", ctx.Err()
+		}
+		return "the cache no longer holds the installed snapshot", nil
+	}
+	defer old.Close()
+	nr, err := d.src.Open(ctx, td.stream)
+	if err != nil {
+		return "", fmt.Errorf("open stream %s: %w", td.stream, err)
+	}
+	defer nr.Close()
+	oldRows := &failRows{copyRows: newCopyRows(td.stream, old, td.keyCol)}
+	newRows := newCopyRows(td.stream, nr, td.keyCol)
+	td.diff, err = delta.Merge(oldRows, newRows, int(budget.Load()))
+	switch {
+	case err == nil:
+	case ctx.Err() != nil:
+		return "", ctx.Err()
+	case errors.Is(err, delta.ErrTooLarge):
+		return "too many rows changed for a delta install", nil
+	case oldRows.failed:
+		return "the installed snapshot of " + td.qname + " could not be read again", nil
+	case errors.Is(err, errDeltaShape):
+		return "the data of " + td.qname + " is not in the dumper's shape", nil
+	default:
+		return "", err
+	}
+	if budget.Add(-int64(td.diff.Bytes())) < 0 {
+		return "too many rows changed for a delta install", nil
+	}
+	td.stmt = newRows.stmt
+	if td.stmt == "" { // the new stream has no rows and was never started
+		td.stmt = oldRows.stmt
+	}
+	return "", nil
+}
+
+// failRows marks errors of the old stream (a fallback, not a failure).
+type failRows struct {
+	*copyRows
+	failed bool
+}
+
+func (f *failRows) Next() (delta.Row, error) {
+	r, err := f.copyRows.Next()
+	if err != nil && err != io.EOF {
+		f.failed = true
+	}
+	return r, err
+}
+
+// apply runs the differences in the transaction conn has open, with
+// session_replication_role = replica when allowed (no trigger, no foreign-key
+// check fires: the snapshot is consistent as a whole), then sets the changed
+// sequences and writes the record with the fingerprint the database has
+// afterwards: counters are those of was plus this delta's rows.
+func (d *deltaInstall) apply(ctx context.Context, conn *pgconn.PgConn, tds []*tableDelta, setvals []string, replica bool, was *fingerprint) (dumpers.Installed, string, error) {
+	inst := dumpers.Installed{Mode: "delta"}
+	if replica {
+		if err := exec(ctx, conn, "SET LOCAL session_replication_role = replica"); err != nil {
+			return inst, "", fmt.Errorf("set session_replication_role: %w", err)
+		}
+	}
+	for i, td := range tds {
+		if td.diff.Empty() {
+			continue
+		}
+		table := strings.TrimSuffix(strings.TrimPrefix(td.stream, dumpers.DataDir), ".sql")
+		inst.Tables = append(inst.Tables, table)
+		if reason, err := td.deletes(ctx, conn, i); err != nil || reason != "" {
+			return inst, reason, err
+		}
+		if err := td.inserts(ctx, conn); err != nil {
+			return inst, "", err
+		}
+		c := was.stats[td.stream]
+		c[0] += int64(len(td.diff.Insert))
+		c[2] += int64(len(td.diff.Delete))
+		was.stats[td.stream] = c
+		inst.Deleted += int64(len(td.diff.Delete))
+		inst.Inserted += int64(len(td.diff.Insert))
+		if d.progress != nil {
+			d.progress(dumpers.Progress{Table: table, Rows: int64(len(td.diff.Insert)), Done: true})
+		}
+	}
+	for _, sv := range setvals {
+		seq, _ := setvalOf(sv)
+		// Sequences are not transactional, but a sequence restarted in this
+		// transaction is: setval then changes its new file, which a rollback drops.
+		var q string
+		if err := queryRow(ctx, conn, `SELECT c.oid::regclass::text FROM pg_class c WHERE c.oid = $1::regclass AND c.relkind = 'S'`,
+			[]string{seq}, &q); err != nil {
+			return inst, "", fmt.Errorf("sequence %s: %w", seq, err)
+		}
+		if err := exec(ctx, conn, "ALTER SEQUENCE "+q+" RESTART"); err != nil {
+			return inst, "", fmt.Errorf("sequence %s: %w", q, err)
+		}
+		if err := exec(ctx, conn, sv); err != nil {
+			return inst, "", fmt.Errorf("sequence %s: %w", q, err)
+		}
+	}
+	cat, err := readCatalogPrint(ctx, conn)
+	if err != nil {
+		return inst, "", err
+	}
+	fp := &fingerprint{cat: cat, stats: was.stats}
+	if err := writeRecord(ctx, conn, d.refs, fp.String()); err != nil {
+		return inst, "", err
+	}
+	return inst, "", nil
+}
+
+// deletes removes the rows of Delete: their keys, as the dump wrote them (COPY
+// text), are copied into a temporary table of the key columns, and one DELETE
+// joins it. It must delete exactly one row per key (else the database is not
+// the installed snapshot: a full import).
+func (td *tableDelta) deletes(ctx context.Context, conn *pgconn.PgConn, i int) (string, error) {
+	if len(td.diff.Delete) == 0 {
+		return "", nil
+	}
+	keys := fmt.Sprintf("pg_temp.synco_keys_%d", i)
+	if err := exec(ctx, conn, "CREATE TEMPORARY TABLE "+keys+" ON COMMIT DROP AS SELECT "+strings.Join(td.qkey, ", ")+
+		" FROM "+td.qname+" WITH NO DATA"); err != nil {
+		return "", fmt.Errorf("delta of %s: %w", td.qname, err)
+	}
+	tag, err := conn.CopyFrom(ctx, &linesReader{lines: td.diff.Delete}, "COPY "+keys+" ("+strings.Join(td.qkey, ", ")+") FROM STDIN")
+	if err != nil {
+		return "", fmt.Errorf("delta of %s: copy the keys to delete: %w", td.qname, err)
+	}
+	if tag.RowsAffected() != int64(len(td.diff.Delete)) {
+		return "", fmt.Errorf("delta of %s: %d keys to delete, %d copied: %w", td.qname, len(td.diff.Delete), tag.RowsAffected(), dumpers.ErrRefused)
+	}
+	on := make([]string, len(td.qkey))
+	for j, k := range td.qkey {
+		on[j] = "t." + k + " = k." + k
+	}
+	res := conn.ExecParams(ctx, "DELETE FROM ONLY "+td.qname+" t USING "+keys+" k WHERE "+strings.Join(on, " AND "), nil, nil, nil, nil).Read()
+	if res.Err != nil {
+		return "", fmt.Errorf("delta of %s: delete rows: %w", td.qname, res.Err)
+	}
+	if n := res.CommandTag.RowsAffected(); n != int64(len(td.diff.Delete)) {
+		return fmt.Sprintf("table %s does not hold the installed snapshot (%d of %d rows to delete found)", td.qname, n, len(td.diff.Delete)), nil
+	}
+	return "", nil
+}
+
+// inserts copies the rows of Insert in, as the dump wrote them, with the new
+// stream's COPY statement (which the allow-list passed).
+func (td *tableDelta) inserts(ctx context.Context, conn *pgconn.PgConn) error {
+	if len(td.diff.Insert) == 0 {
+		return nil
+	}
+	tag, err := conn.CopyFrom(ctx, &linesReader{lines: td.diff.Insert}, td.stmt)
+	if err != nil {
+		return fmt.Errorf("delta of %s: insert rows: %w", td.qname, err)
+	}
+	if tag.RowsAffected() != int64(len(td.diff.Insert)) {
+		return fmt.Errorf("delta of %s: %d rows to insert, %d copied: %w", td.qname, len(td.diff.Insert), tag.RowsAffected(), dumpers.ErrRefused)
+	}
+	return nil
+}
+
+// linesReader reads lines, each followed by a newline.
+type linesReader struct {
+	lines [][]byte
+	cur   []byte
+	nl    bool
+}
+
+func (l *linesReader) Read(p []byte) (int, error) {
+	n := 0
+	for n < len(p) {
+		if len(l.cur) == 0 {
+			if l.nl {
+				p[n] = '\n'
+				n++
+				l.nl = false
+				continue
+			}
+			if len(l.lines) == 0 {
+				break
+			}
+			l.cur, l.lines, l.nl = l.lines[0], l.lines[1:], true
+			continue
+		}
+		c := copy(p[n:], l.cur)
+		l.cur = l.cur[c:]
+		n += c
+	}
+	if n == 0 && len(l.lines) == 0 && len(l.cur) == 0 && !l.nl {
+		return 0, io.EOF
+	}
+	return n, nil
+}
