@@ -56,7 +56,9 @@ build_apiserver() {
     kgo mod edit -replace "$m=$m@v0.${KUBE_VERSION#1.}"
   done
   kgo get "k8s.io/kubernetes/cmd/kube-apiserver@v$KUBE_VERSION"
-  kgo build -trimpath -ldflags=-s -o "$out.tmp" k8s.io/kubernetes/cmd/kube-apiserver
+  local v=k8s.io/component-base/version minor=${KUBE_VERSION#1.}
+  kgo build -trimpath -o "$out.tmp" -ldflags "-s -X $v.gitVersion=v$KUBE_VERSION -X $v.gitMajor=1 -X $v.gitMinor=${minor%%.*}" \
+    k8s.io/kubernetes/cmd/kube-apiserver
   mv "$out.tmp" "$out"
 }
 
@@ -104,9 +106,15 @@ log "binaries ready in $(($(date +%s) - build_start)) s (cached in $bindir)"
 run=$(mktemp -d /tmp/synco-kube.XXXXXX)
 pids=()
 stop() {
-  local pid
-  for pid in "${pids[@]}"; do kill "$pid" 2>/dev/null || true; done
-  for pid in "${pids[@]}"; do
+  local pid i
+  # What kwok's exec started and left running (an agent whose stdin kwok never
+  # closes), by its parent's PID; then, last started first: kwok, then kube-apiserver (while etcd still answers), then etcd.
+  if [ -n "${kwok_pid:-}" ]; then
+    for pid in $(ps -o pid= --ppid "$kwok_pid" 2>/dev/null); do kill "$pid" 2>/dev/null || true; done
+  fi
+  for ((i = ${#pids[@]} - 1; i >= 0; i--)); do
+    pid=${pids[i]}
+    kill "$pid" 2>/dev/null || true
     for _ in $(seq 1 50); do kill -0 "$pid" 2>/dev/null || break; sleep 0.2; done
     kill -9 "$pid" 2>/dev/null || true
   done
@@ -137,6 +145,7 @@ mkdir -p "$pki"
   printf 'subjectAltName=IP:127.0.0.1,DNS:localhost\nextendedKeyUsage=serverAuth,clientAuth\nkeyUsage=critical,digitalSignature,keyEncipherment\n' >admin.ext
   openssl x509 -req -in admin.csr -CA ca.crt -CAkey ca.key -CAcreateserial -out admin.crt -days 2 -extfile admin.ext 2>/dev/null
   openssl genpkey -algorithm EC -pkeyopt ec_paramgen_curve:P-256 -out sa.key 2>/dev/null
+  openssl pkey -in sa.key -pubout -out sa.pub 2>/dev/null
 )
 
 etcd_port=$(free_port); etcd_peer=$(free_port); api_port=$(free_port); kwok_port=$(free_port)
@@ -155,7 +164,7 @@ pids+=($!)
   --bind-address 127.0.0.1 --advertise-address 127.0.0.1 --secure-port "$api_port" \
   --cert-dir "$run/apiserver" --tls-cert-file "$pki/admin.crt" --tls-private-key-file "$pki/admin.key" \
   --client-ca-file "$pki/ca.crt" \
-  --service-account-key-file "$pki/sa.key" --service-account-signing-key-file "$pki/sa.key" \
+  --service-account-key-file "$pki/sa.pub" --service-account-signing-key-file "$pki/sa.key" \
   --service-account-issuer https://kubernetes.default.svc \
   --authorization-mode AlwaysAllow --disable-admission-plugins ServiceAccount \
   --endpoint-reconciler-type none --enable-priority-and-fairness=false \
@@ -187,11 +196,7 @@ log "kube-apiserver on 127.0.0.1:$api_port (etcd on $etcd_port)"
 mkdir -p "$run/work"
 stages=$cache/gomod/sigs.k8s.io/kwok@v$KWOK_VERSION/kustomize/stage
 {
-  cat <<YAML
-apiVersion: config.kwok.x-k8s.io/v1alpha1
-kind: KwokConfiguration
-options: {}
-YAML
+  # No KwokConfiguration document: kwok then uses its defaults.
   for f in "$stages"/node/fast/node-initialize.yaml "$stages"/pod/fast/pod-*.yaml; do
     echo ---
     cat "$f"
@@ -213,6 +218,7 @@ YAML
   --server-address "127.0.0.1:$kwok_port" --tls-cert-file "$pki/admin.crt" --tls-private-key-file "$pki/admin.key" \
   >"$run/kwok.log" 2>&1 &
 pids+=($!)
+kwok_pid=$!
 
 ns=synco-test-$RANDOM
 pod=web-$RANDOM
@@ -243,8 +249,14 @@ spec:
   - name: php
     image: synco-test/none    # never pulled: kwok runs no containers
 YAML
-kubectl wait -n "$ns" --for=condition=Ready "pod/$pod" --timeout=120s >/dev/null ||
-  fail "the pod did not become Ready" "$run/kwok.log"
+phase=
+for _ in $(seq 1 120); do
+  kill -0 "$kwok_pid" 2>/dev/null || fail "kwok stopped" "$run/kwok.log"
+  phase=$(kubectl get pod -n "$ns" "$pod" -o 'jsonpath={.status.phase}' 2>/dev/null || true)
+  [ "$phase" = Running ] && break
+  sleep 1
+done
+[ "$phase" = Running ] || fail "the pod is not Running (phase: ${phase:-none})" "$run/kwok.log"
 out=$(kubectl exec -i -n "$ns" "$pod" -- sh -c 'pwd' </dev/null 2>&1) ||
   fail "kubectl exec does not work: $out" "$run/kwok.log" "$run/kube-apiserver.log"
 log "pod $ns/$pod Running on kwok's node; kubectl exec runs in $out"
