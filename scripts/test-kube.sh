@@ -108,7 +108,8 @@ pids=()
 stop() {
   local pid i
   # What kwok's exec started and left running (an agent whose stdin kwok never
-  # closes), by its parent's PID; then, last started first: kwok, then kube-apiserver (while etcd still answers), then etcd.
+  # closes), by its parent's PID; then, last started first: kwok, kube-apiserver
+  # (while etcd still answers), etcd.
   if [ -n "${kwok_pid:-}" ]; then
     for pid in $(ps -o pid= --ppid "$kwok_pid" 2>/dev/null); do kill "$pid" 2>/dev/null || true; done
   fi
