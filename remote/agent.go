@@ -349,7 +349,7 @@ func (s *Session) Close() {
 		if !s.Exited() {
 			s.Transport.End(ctx)
 		}
-		s.Transport.CloseIdleConnections()
+		s.Transport.h2.CloseIdleConnections()
 		s.conn.Close()
 		select {
 		case <-s.exited:

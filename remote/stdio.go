@@ -288,5 +288,13 @@ func (t *Transport) get(ctx context.Context, path string) error {
 	return nil
 }
 
-// CloseIdleConnections closes the connection when no request is in flight.
-func (t *Transport) CloseIdleConnections() { t.h2.CloseIdleConnections() }
+// CloseIdleConnections closes the idle connections of the base transport (remote
+// files), not the channel's one connection: an http.Client closes its idle
+// connections when a fetch is done, and the end request (End) still has to
+// reach the agent over it — a channel whose stdin never ends (kwok's exec, some
+// kubelets) gives the agent no other sign. Session.Close closes it after End.
+func (t *Transport) CloseIdleConnections() {
+	if c, ok := t.base.(interface{ CloseIdleConnections() }); ok {
+		c.CloseIdleConnections()
+	}
+}
