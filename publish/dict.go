@@ -28,7 +28,7 @@ func reserved(p string) bool { return manifest.IsReserved(p) }
 // Training is on the critical path of that first publish: 128 samples instead
 // of 256 halve its time (≈ 0.9 → 0.45 s of a 20 MB database's first
 // publish → fetch, bench/RESULTS.md run 20) for 0.2 % (run 19's 310 MB dump)
-// to 0.5 % (run 20's 28 MB one) more bytes of the first fetch.
+// to 0.3–0.9 % (run 20's 28 MB one) more bytes of the first fetch.
 const (
 	minDictData = 1 << 20
 	dictSamples = 128 // × ≤ chunkstore.DictSampleSize: at most 2 MiB held
