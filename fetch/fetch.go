@@ -74,7 +74,11 @@ type Options struct {
 	// and the address remote files are checked against.
 	Remote  Remote
 	Backoff httpsrv.Backoff // zero: httpsrv.DefaultBackoff
-	Poll    time.Duration   // how often to re-read the root while the source prepares (zero: 500ms)
+	// Poll is the longest wait between two reads of the root while the source
+	// prepares (zero: 500ms). The first reads come quicker (pollInterval): a
+	// destination started right after the source would otherwise wait up to
+	// Poll for a publication that is ready in a few hundred milliseconds.
+	Poll time.Duration
 	// FirstContact bounds the retries of a source that was never reached (the
 	// first requests fail with httpsrv.ErrUnreachable: wrong address, nothing
 	// listening); once it answered, Backoff applies. Zero: 3s.
@@ -579,6 +583,7 @@ func (f *fetcher) report(p Progress) {
 // A source that shows no progress for opt.StallAfter is given up on (ErrStalled).
 func (f *fetcher) waitReady(ctx context.Context) (*manifest.Root, error) {
 	var watch stallWatch
+	first := time.Now()
 	for {
 		sealed, err := f.remote.Root(ctx)
 		if err != nil {
@@ -601,7 +606,7 @@ func (f *fetcher) waitReady(ctx context.Context) (*manifest.Root, error) {
 			return nil, fmt.Errorf("%w for %v (state %s, phase %q, %d of %d)", ErrStalled, still.Round(still/10), root.State, root.Phase, root.Done, root.Total)
 		}
 		f.report(Progress{Phase: "waiting", SourcePhase: root.Phase, Done: int64(root.Done), Total: int64(root.Total)})
-		t := time.NewTimer(f.opt.Poll)
+		t := time.NewTimer(pollInterval(time.Since(first), f.opt.Poll))
 		select {
 		case <-ctx.Done():
 			t.Stop()
@@ -609,6 +614,22 @@ func (f *fetcher) waitReady(ctx context.Context) (*manifest.Root, error) {
 		case <-t.C:
 		}
 	}
+}
+
+// Polling the root: the wait between two reads grows with the time waited so
+// far, from minPoll to the Options' Poll, so that the time a destination loses
+// after the source turned Ready is at most about 1/pollShare of what it waited
+// anyway (a publish ready after 1 s is seen within ≈ 80 ms, not up to 500 ms).
+// That is about 50 reads in the first 6 s of a wait, then 2 a second.
+const (
+	minPoll   = 20 * time.Millisecond
+	pollShare = 12
+)
+
+// pollInterval is the wait before the next read of the root after waiting for
+// waited, at most longest.
+func pollInterval(waited, longest time.Duration) time.Duration {
+	return min(max(waited/pollShare, minPoll), longest)
 }
 
 // stallWatch tells how long a source's root has stayed the same.

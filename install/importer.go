@@ -168,14 +168,6 @@ func (im *Importer) Import(ctx context.Context, d fetch.Dump, src dumpers.Source
 // mysql installs src into cfg's database: a delta install when the database
 // is as the last install left it, else a full import.
 func (im *Importer) mysql(ctx context.Context, cfg *mysql.Config, src dumpers.Source) error {
-	mode, err := mysql.LoadAccountMode(ctx, cfg)
-	if err != nil {
-		return err
-	}
-	stage, err := mysql.StagingMode(ctx, cfg)
-	if err != nil {
-		return err
-	}
 	inst, err := mysql.Install(ctx, cfg, src, nil)
 	if err := im.cleanupWarns(err); err != nil {
 		return err
@@ -186,6 +178,17 @@ func (im *Importer) mysql(ctx context.Context, cfg *mysql.Config, src dumpers.So
 	}
 	if inst.Reason != "" {
 		im.note("full import: " + inst.Reason)
+	}
+	// How it was loaded, for the note: the account's privileges, which the
+	// install does not change, read after it (a delta needs neither probe). The
+	// snapshot is installed: a probe that fails only leaves the note out.
+	mode, err := mysql.LoadAccountMode(ctx, cfg)
+	if err != nil {
+		return nil
+	}
+	stage, err := mysql.StagingMode(ctx, cfg)
+	if err != nil {
+		return nil
 	}
 	im.note(loadedAs(cfg.Database, mode == mysql.LoadAsLimited, "limited account", "CREATE USER and GRANT OPTION") + "; staged in " + article(stage.String()))
 	return nil

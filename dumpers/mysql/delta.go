@@ -126,10 +126,7 @@ func (d *deltaInstall) recordFull(ctx context.Context) error {
 	if err := tx.Commit(); err != nil {
 		return err
 	}
-	if err := settle(ctx, d.db, d.target); err != nil {
-		return err
-	}
-	fp, err := fingerprint(ctx, d.db, d.target)
+	fp, err := settledFingerprint(ctx, d.db, d.target)
 	if err != nil {
 		return err
 	}
@@ -162,7 +159,7 @@ func (d *deltaInstall) try(ctx context.Context) (dumpers.Installed, string, erro
 	if !slices.Equal(slices.Sorted(maps.Keys(rec.refs)), slices.Sorted(maps.Keys(d.refs))) {
 		return dumpers.Installed{}, "tables were added or removed at the source", nil
 	}
-	fp, err := fingerprint(ctx, d.db, d.target)
+	fp, err := currentFingerprint(ctx, d.db, d.target, rec.fp)
 	if err != nil {
 		return dumpers.Installed{}, "", err
 	}
@@ -469,11 +466,7 @@ func (d *deltaInstall) apply(ctx context.Context, tds []*tableDelta, autoInc map
 			return inst, &dumpers.CleanupError{Err: fmt.Errorf("set AUTO_INCREMENT of %s: %w", t, err)}
 		}
 	}
-	err = settle(cctx, d.db, d.target)
-	var fp string
-	if err == nil {
-		fp, err = fingerprint(cctx, d.db, d.target)
-	}
+	fp, err := settledFingerprint(cctx, d.db, d.target)
 	if err == nil {
 		err = writeFingerprint(cctx, c, d.target, fp)
 	}

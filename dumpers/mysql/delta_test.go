@@ -154,6 +154,42 @@ func TestDeltaLocalEditFallsBack(t *testing.T) {
 	}
 }
 
+// An install records what it installed without waiting for the second of its
+// last change to end (change times have a resolution of one second): a local
+// edit later in that same second still shows at the next install (the tables
+// changed in that second are recorded with their checksum) and makes it a full
+// import. On the code that waited, the edit could never land in that second.
+func TestDeltaEditInTheSecondOfTheInstall(t *testing.T) {
+	db := server(t)
+	src, exec := deltaSource(t)
+	v1 := dump(t, src, dumpers.Options{})
+	times := func(target string) string {
+		return queryString(t, db, "SELECT CONCAT_WS(' ', CREATE_TIME, UPDATE_TIME) FROM information_schema.TABLES WHERE TABLE_SCHEMA = ? AND TABLE_NAME = 'same'", target)
+	}
+	var target string
+	var h *dumperstest.History
+	for attempt := 0; ; attempt++ {
+		if attempt == 10 {
+			t.Fatal("no local edit landed in the second of the install's last change in 10 attempts: the install waits for that second to end")
+		}
+		h = dumperstest.NewHistory()
+		target = newDB(t, db, "dtgt")
+		install(t, target, h.Source(v1))
+		before := times(target)
+		mustExec(t, db, "UPDATE `"+target+"`.same SET v = 99 WHERE id = 1") // a developer's edit
+		if times(target) == before {
+			break // the change times do not show the edit
+		}
+	}
+	edit(exec)
+	v2 := dump(t, src, dumpers.Options{})
+	inst := install(t, target, h.Source(v2))
+	if inst.Mode != "full" || !strings.Contains(inst.Reason, "`same` changed locally") {
+		t.Fatalf("install after a local edit in the second of the install: %+v", inst)
+	}
+	equalMaps(t, "full import after a local edit", reference(t, v2), withoutRecord(checksums(t, db, target)))
+}
+
 func TestDeltaFallbacks(t *testing.T) {
 	db := server(t)
 	for _, tc := range []struct {

@@ -139,6 +139,139 @@ func settle(ctx context.Context, db *sql.DB, target string) error {
 	}
 }
 
+// checksumLimit bounds the size (data and indexes) of the tables that
+// settledFingerprint checksums instead of waiting. CHECKSUM TABLE reads every
+// row; a few tens of MB take tens of milliseconds when they were just written
+// (they are in the buffer pool), against the half second a wait costs on
+// average.
+const checksumLimit = 64 << 20
+
+// settledFingerprint is the fingerprint to record right after an install.
+// Change times have a resolution of one second, so a local edit later in the
+// second of the install's last change would not show in them. Instead of
+// waiting for that second to end (settle), the tables changed in it are also
+// described by their CHECKSUM TABLE, which the next install computes again
+// (currentFingerprint): an edit after the checksum changes it. When those
+// tables are larger than checksumLimit, it waits as settle does.
+func settledFingerprint(ctx context.Context, db *sql.DB, target string) (string, error) {
+	// The second is read before the fingerprint: a table whose change time in
+	// the fingerprint is in it or later is checksummed.
+	var now string
+	if err := db.QueryRowContext(ctx, "SELECT CAST(NOW() AS CHAR)").Scan(&now); err != nil {
+		return "", fmt.Errorf("fingerprint %s: %w", target, err)
+	}
+	fp, err := fingerprint(ctx, db, target)
+	if err != nil {
+		return "", err
+	}
+	rows, err := db.QueryContext(ctx, "SELECT TABLE_NAME, IFNULL(DATA_LENGTH, 0) + IFNULL(INDEX_LENGTH, 0) FROM information_schema.TABLES WHERE TABLE_SCHEMA = ? AND TABLE_NAME <> '"+RecordTable+"' AND TABLE_TYPE = 'BASE TABLE' AND GREATEST(IFNULL(UPDATE_TIME, 0), IFNULL(CREATE_TIME, 0)) >= CAST(? AS DATETIME) ORDER BY TABLE_NAME", target, now)
+	if err != nil {
+		return "", fmt.Errorf("fingerprint %s: %w", target, err)
+	}
+	var busy []string
+	var size int64
+	for rows.Next() {
+		var name string
+		var n int64
+		if err := rows.Scan(&name, &n); err != nil {
+			rows.Close()
+			return "", fmt.Errorf("fingerprint %s: %w", target, err)
+		}
+		busy, size = append(busy, name), size+n
+	}
+	rows.Close()
+	if err := rows.Err(); err != nil {
+		return "", fmt.Errorf("fingerprint %s: %w", target, err)
+	}
+	if len(busy) == 0 {
+		return fp, nil
+	}
+	if size > checksumLimit {
+		if err := settle(ctx, db, target); err != nil {
+			return "", err
+		}
+		return fingerprint(ctx, db, target)
+	}
+	sums, err := checksums(ctx, db, target, busy)
+	if err != nil {
+		return "", err
+	}
+	return fp + sums, nil
+}
+
+// currentFingerprint is target's fingerprint now, to compare with rec, a
+// recorded one: with the checksums of the tables rec has checksums of, if the
+// rest is the same.
+func currentFingerprint(ctx context.Context, db *sql.DB, target, rec string) (string, error) {
+	fp, err := fingerprint(ctx, db, target)
+	if err != nil {
+		return "", err
+	}
+	base, sums, _ := strings.Cut(rec, "\n"+checksumKind+" ")
+	if sums == "" || base+"\n" != fp {
+		return fp, nil
+	}
+	var names []string
+	for _, l := range strings.Split(checksumKind+" "+sums, "\n") {
+		h, _, ok := strings.Cut(strings.TrimPrefix(l, checksumKind+" "), "\t")
+		n, err := hex.DecodeString(h)
+		if !ok || err != nil || !strings.HasPrefix(l, checksumKind+" ") {
+			continue
+		}
+		names = append(names, string(n))
+	}
+	cs, err := checksums(ctx, db, target, names)
+	if err != nil {
+		return "", err
+	}
+	return fp + cs, nil
+}
+
+// checksumKind starts the fingerprint lines of table checksums.
+const checksumKind = "checksum"
+
+// checksums returns a fingerprint line per table with its CHECKSUM TABLE (NULL
+// for a table that does not exist).
+func checksums(ctx context.Context, db *sql.DB, target string, tables []string) (string, error) {
+	if len(tables) == 0 {
+		return "", nil
+	}
+	q := make([]string, len(tables))
+	for i, t := range tables {
+		q[i] = quoteIdent(target) + "." + quoteIdent(t)
+	}
+	rows, err := db.QueryContext(ctx, "CHECKSUM TABLE "+strings.Join(q, ", "))
+	if err != nil {
+		return "", fmt.Errorf("fingerprint %s: checksum: %w", target, err)
+	}
+	defer rows.Close()
+	var b strings.Builder
+	i := 0
+	for rows.Next() {
+		var name string
+		var sum sql.NullString
+		if err := rows.Scan(&name, &sum); err != nil {
+			return "", fmt.Errorf("fingerprint %s: checksum: %w", target, err)
+		}
+		if i >= len(tables) {
+			return "", fmt.Errorf("fingerprint %s: checksum: more rows than tables", target)
+		}
+		v := "NULL"
+		if sum.Valid {
+			v = sum.String
+		}
+		fmt.Fprintf(&b, "%s %s\t%s\n", checksumKind, hex.EncodeToString([]byte(tables[i])), v)
+		i++
+	}
+	if err := rows.Err(); err != nil {
+		return "", fmt.Errorf("fingerprint %s: checksum: %w", target, err)
+	}
+	if i != len(tables) {
+		return "", fmt.Errorf("fingerprint %s: checksum: %d rows for %d tables", target, i, len(tables))
+	}
+	return b.String(), nil
+}
+
 // fingerprint describes target cheaply, one line per object: every table with
 // its engine, creation and last-change time (CREATE_TIME changes with any DDL,
 // TRUNCATE included; UPDATE_TIME with any committed row change), every view with a
@@ -194,6 +327,9 @@ func fingerprintDiff(was, now string) string {
 		kind, rest, _ := strings.Cut(l, " ")
 		h, _, _ := strings.Cut(rest, "\t")
 		n, _ := hex.DecodeString(h)
+		if kind == checksumKind {
+			kind = "table"
+		}
 		return kind + " " + quoteIdent(string(n))
 	}
 	for _, l := range b {
