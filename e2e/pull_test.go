@@ -3,6 +3,7 @@ package e2e_test
 import (
 	"encoding/json"
 	"fmt"
+	"net"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -436,4 +437,66 @@ func TestPullScrubs(t *testing.T) {
 	if n != 50 || leaked != 0 {
 		t.Errorf("local wp_users: %d rows, %d with original personal data; want 50 and 0", n, leaked)
 	}
+}
+
+// freePort returns a TCP port that was free on the machine a moment ago.
+func freePort(t *testing.T) int {
+	t.Helper()
+	ln, err := net.Listen("tcp", "0.0.0.0:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer ln.Close()
+	return ln.Addr().(*net.TCPAddr).Port
+}
+
+// synco pull --http: the agent still starts over ssh and passes the token in its
+// hello, but the data comes over its HTTP port; the install is the same, and the
+// agent stops afterwards. A URL that does not reach it fails with exit 4.
+func TestPullHTTP(t *testing.T) {
+	t.Parallel()
+	sshCmd, host := sshService(t)
+	p := sourceProject(t, "wordpress", "127.0.0.1:3306")
+	remoteDir := t.TempDir()
+	env := []string{"SYNCO_SSH=" + sshCmd}
+	port := freePort(t)
+	url := fmt.Sprintf("http://127.0.0.1:%d", port)
+	args := []string{host + ":" + p.src, "--yes", "--json", "--remote-dir", remoteDir, "--cache", t.TempDir(), fmt.Sprintf("--http=%d", port)}
+
+	r := pull(t, p.local, env, append(args, "--http-url", url)...).must(t)
+	p.sameDB()
+	requireSameTree(t, filepath.Join(p.src, p.files), filepath.Join(p.local, p.files))
+	if !strings.Contains(r.stderr, "the data comes over HTTP from "+url) {
+		t.Errorf("pull --http does not say where the data comes from:\n%s", r.stderr)
+	}
+	if strings.Contains(r.stderr, "synco1") {
+		t.Errorf("pull --http showed the token:\n%s", r.stderr)
+	}
+	if st := r.stats(t); st.BytesDownloaded == 0 {
+		t.Error("pull --http downloaded nothing")
+	}
+	noAgentLeft(t, remoteDir)
+	if c, err := net.Dial("tcp", fmt.Sprintf("127.0.0.1:%d", port)); err == nil {
+		c.Close()
+		t.Errorf("port %d still answers after the pull", port)
+	}
+
+	t.Run("wrong url", func(t *testing.T) {
+		wrong := fmt.Sprintf("http://127.0.0.1:%d", freePort(t))
+		pull(t, p.local, env, append(args, "--http-url", wrong)...).
+			wantCode(t, 4, "the source's HTTP server cannot be reached: at "+wrong, "--http-url")
+		noAgentLeft(t, remoteDir)
+	})
+	t.Run("host alias", func(t *testing.T) {
+		// The default URL names the ssh host, here an alias of ssh_config that
+		// does not resolve.
+		pull(t, p.local, env, args...).
+			wantCode(t, 4, fmt.Sprintf("at http://%s:%d", host, port), "--http-url")
+		noAgentLeft(t, remoteDir)
+	})
+	t.Run("docker without url", func(t *testing.T) {
+		// --http before the source: it takes no separate value.
+		pull(t, t.TempDir(), nil, "--http", "docker://app/srv", "--to", t.TempDir()).
+			wantCode(t, 2, "needs --http-url", "usage")
+	})
 }

@@ -236,11 +236,13 @@ const startScript = `f=$1/synco-lite; ` + hashCmd + `; if [ "$h" != "$2" ]; then
 // Session is a running agent.
 type Session struct {
 	Token     manifest.Token
-	Transport *Transport // for fetch.Options.Transport
+	Transport *Transport // for fetch.Options.Transport; nil for StartHTTP
 
 	ch     Channel
 	cmd    *exec.Cmd
-	conn   *Conn
+	stdin  io.WriteCloser
+	stdout io.ReadCloser
+	conn   *Conn // nil for StartHTTP
 	stderr *tailBuffer
 	exited chan struct{}
 	once   sync.Once
@@ -251,9 +253,28 @@ type Session struct {
 var Grace = 5 * time.Second
 
 // Start runs the agent installed by Install with args (publish flags) and reads
-// its hello. Errors: ErrChannel, ErrRemoteDir (noexec), ErrDamaged, ErrAgent (in
-// an *Error whose Stderr says why).
+// its hello; the agent then serves the publication over the channel.
+// Errors: ErrChannel, ErrRemoteDir (noexec), ErrDamaged, ErrAgent (in an *Error
+// whose Stderr says why).
 func Start(ctx context.Context, ch Channel, p Platform, args []string) (*Session, error) {
+	s, br, err := launch(ctx, ch, p, args, "http://"+Host+"/")
+	if err != nil {
+		return nil, err
+	}
+	s.conn = NewConn(readCloser{br, s.stdout}, s.stdin)
+	if s.Transport, err = Dial(ctx, s.conn, nil); err != nil {
+		s.kill()
+		if ctx.Err() != nil {
+			return nil, ctx.Err()
+		}
+		return nil, &Error{Kind: ErrAgent, Channel: ch.String(), Stderr: s.stderr.String() + "\n" + err.Error(), Code: -1}
+	}
+	return s, nil
+}
+
+// launch runs the agent with args and reads its hello, whose token's URL must
+// start with urlPrefix.
+func launch(ctx context.Context, ch Channel, p Platform, args []string, urlPrefix string) (*Session, *bufio.Reader, error) {
 	argv := ch.Argv(startScript, append([]string{p.Dir(), p.Sum}, args...)...)
 	cmd := exec.Command(argv[0], argv[1:]...)
 	// Once the channel program is gone, do not wait for whatever else may hold
@@ -261,16 +282,16 @@ func Start(ctx context.Context, ch Channel, p Platform, args []string) (*Session
 	cmd.WaitDelay = Grace
 	stdin, err := cmd.StdinPipe()
 	if err != nil {
-		return nil, err
+		return nil, nil, err
 	}
 	stdout, err := cmd.StdoutPipe()
 	if err != nil {
-		return nil, err
+		return nil, nil, err
 	}
-	s := &Session{ch: ch, cmd: cmd, stderr: &tailBuffer{max: 16 << 10}, exited: make(chan struct{})}
+	s := &Session{ch: ch, cmd: cmd, stdin: stdin, stdout: stdout, stderr: &tailBuffer{max: 16 << 10}, exited: make(chan struct{})}
 	cmd.Stderr = s.stderr
 	if err := cmd.Start(); err != nil {
-		return nil, fmt.Errorf("run %s: %w", argv[0], err)
+		return nil, nil, fmt.Errorf("run %s: %w", argv[0], err)
 	}
 	type hello struct {
 		tok string
@@ -287,7 +308,7 @@ func Start(ctx context.Context, ch Channel, p Platform, args []string) (*Session
 		stdout.Close() // a child left behind may hold the pipe open: stop reading
 		<-got
 		cmd.Wait()
-		return nil, ctx.Err()
+		return nil, nil, ctx.Err()
 	}
 	if h.err != nil {
 		cmd.Wait()
@@ -301,24 +322,16 @@ func Start(ctx context.Context, ch Channel, p Platform, args []string) (*Session
 		case !strings.Contains(e.Stderr, "synco-lite:"):
 			e.Kind = classify(ch, e.Stderr, code)
 		}
-		return nil, e
+		return nil, nil, e
 	}
 	go func() { cmd.Wait(); close(s.exited) }()
 	tok, err := manifest.ParseToken(h.tok)
-	if err != nil || tok.URL != "http://"+Host+"/"+strings.TrimPrefix(tok.URL, "http://"+Host+"/") {
+	if err != nil || !strings.HasPrefix(tok.URL, urlPrefix) || len(tok.URL) == len(urlPrefix) {
 		s.kill()
-		return nil, &Error{Kind: ErrAgent, Channel: ch.String(), Stderr: "the agent's hello holds no valid token", Code: -1}
+		return nil, nil, &Error{Kind: ErrAgent, Channel: ch.String(), Stderr: "the agent's hello holds no valid token", Code: -1}
 	}
 	s.Token = tok
-	s.conn = NewConn(readCloser{br, stdout}, stdin)
-	if s.Transport, err = Dial(ctx, s.conn, nil); err != nil {
-		s.kill()
-		if ctx.Err() != nil {
-			return nil, ctx.Err()
-		}
-		return nil, &Error{Kind: ErrAgent, Channel: ch.String(), Stderr: s.stderr.String() + "\n" + err.Error(), Code: -1}
-	}
-	return s, nil
+	return s, br, nil
 }
 
 type readCloser struct {
@@ -339,13 +352,26 @@ func (s *Session) Exited() bool {
 	}
 }
 
-// Close asks the agent to stop, closes the channel's stdin and waits up to Grace
+// Close asks the agent to stop (the end request over the channel's connection;
+// for StartHTTP, EndMessage on its stdin), closes the channel's stdin and waits up to Grace
 // for the channel program to exit, then kills it. It is safe to call more than
 // once, and also after ctx of Start was cancelled.
 func (s *Session) Close() {
 	s.once.Do(func() {
 		ctx, cancel := context.WithTimeout(context.Background(), Grace)
 		defer cancel()
+		if s.Transport == nil { // StartHTTP: the end message on stdin
+			if !s.Exited() {
+				s.stdin.Write([]byte(EndMessage))
+			}
+			s.stdin.Close()
+			select {
+			case <-s.exited:
+			case <-ctx.Done():
+				s.kill()
+			}
+			return
+		}
 		if !s.Exited() {
 			s.Transport.End(ctx)
 		}

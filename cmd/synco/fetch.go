@@ -112,8 +112,9 @@ func (c *FetchCmd) Run(env *cli.Env) error {
 func (c *FetchCmd) options(tok manifest.Token) (opt fetch.Options, done func(), err error) {
 	opt = fetch.Options{Token: tok, Parallel: c.Parallel}
 	done = func() {}
-	if c.pull != nil {
-		// synco pull: the publication is read over the channel's HTTP/2 transport.
+	if c.pull != nil && c.pull.transport != nil {
+		// synco pull: the publication is read over the channel's HTTP/2 transport
+		// (with --http, over HTTP as synco fetch reads it).
 		client, err := httpsrv.NewClientWith(tok.URL, httpsrv.ClientOptions{Parallel: c.Parallel, Transport: c.pull.transport})
 		if err != nil {
 			return opt, done, err

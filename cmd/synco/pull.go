@@ -3,13 +3,17 @@ package main
 import (
 	"errors"
 	"fmt"
+	"net"
 	"net/http"
+	"net/url"
 	"os"
 	"path/filepath"
 	"runtime"
 	"slices"
+	"strconv"
 	"strings"
 
+	"github.com/alecthomas/kong"
 	"gopkg.in/yaml.v3"
 
 	"synco/cmd/internal/cli"
@@ -20,10 +24,12 @@ import (
 
 // PullCmd is `synco pull`.
 type PullCmd struct {
-	Source    string `arg:"" optional:"" help:"Where the application lives: [user@]host:PATH, ssh://[user@]host[:port]/PATH, docker://CONTAINER/PATH, kubectl://NAMESPACE/POD[:CONTAINER]/PATH, a PATH with --via, or the name of a source in .synco.yml (default: its only one, or the one named default)."`
-	Via       string `placeholder:"CMD" help:"Reach the source with CMD, a command that runs the shell command line given as its last argument on the source (e.g. 'ssh -J bastion prod', 'docker exec -i app sh -c')."`
-	RemoteDir string `name:"remote-dir" placeholder:"DIR" help:"Directory on the source for synco-lite and its state (default: ~/.cache/synco-lite of the remote user); it must be writable and allow running programs."`
-	Context   string `name:"context" placeholder:"NAME" help:"The docker or kubectl context to use."`
+	Source    string   `arg:"" optional:"" help:"Where the application lives: [user@]host:PATH, ssh://[user@]host[:port]/PATH, docker://CONTAINER/PATH, kubectl://NAMESPACE/POD[:CONTAINER]/PATH, a PATH with --via, or the name of a source in .synco.yml (default: its only one, or the one named default)."`
+	Via       string   `placeholder:"CMD" help:"Reach the source with CMD, a command that runs the shell command line given as its last argument on the source (e.g. 'ssh -J bastion prod', 'docker exec -i app sh -c')."`
+	RemoteDir string   `name:"remote-dir" placeholder:"DIR" help:"Directory on the source for synco-lite and its state (default: ~/.cache/synco-lite of the remote user); it must be writable and allow running programs."`
+	Context   string   `name:"context" placeholder:"NAME" help:"The docker or kubectl context to use."`
+	HTTP      httpFlag `name:"http" help:"--http[=PORT]: the source serves the publication with its HTTP server on 0.0.0.0:PORT (default 8470), and the data comes over that direct connection instead of the channel (which still starts and stops synco-lite and carries the token)."`
+	HTTPURL   string   `name:"http-url" placeholder:"URL" help:"With --http: the URL by which this machine reaches the source's port (behind NAT, a proxy; required for docker, kubectl and --via). Default: http://<ssh host>:PORT."`
 
 	To       string `placeholder:"DIR" type:"path" help:"Directory to write the published files and streams into."`
 	JSON     bool   `name:"json" help:"Print one JSON object with statistics on stdout at the end (the fields of synco fetch --json and agent_upload_bytes)."`
@@ -42,7 +48,10 @@ func (c *PullCmd) Help() string {
 rule: the data travels sealed over the channel's stdin and stdout), installs it as
 synco fetch does, and stops the source's side. synco-lite is uploaded to the source
 once per version (~/.cache/synco-lite/VERSION/, --remote-dir), and the source keeps
-its state between pulls, so daily pulls move only what changed.
+its state between pulls, so daily pulls move only what changed. With --http the
+source serves the data on a port (0.0.0.0:8470 by default) and it comes over that
+direct connection; the channel still starts and stops synco-lite and carries the
+token (never shown).
 
 Examples:
   cd ~/src/app
@@ -51,6 +60,7 @@ Examples:
   synco pull docker://app-web/var/www/html --to ./sync
   synco pull kubectl://shop/web-7d9c:php/var/www/app
   synco pull --via 'ssh -J bastion prod' /var/www/app
+  synco pull --http=8470 --http-url http://203.0.113.7:8470 deploy@prod:/var/www/app
   synco pull prod                 # a source named in .synco.yml:
 
   sources:
@@ -98,6 +108,10 @@ func (c *PullCmd) Run(env *cli.Env) error {
 	ch.SSHCommand = os.Getenv("SYNCO_SSH")
 	ch.Context = c.Context
 	prog, w := env.Prog, env.Stderr
+	base, err := c.httpBase(ch)
+	if err != nil {
+		return err
+	}
 	fmt.Fprintf(w, "%s: source: %s, %s\n", prog, ch, cli.Clean(orHome(ch.Path)))
 
 	p, err := remote.Probe(env.Ctx, ch, c.RemoteDir, agentVersion())
@@ -119,15 +133,26 @@ func (c *PullCmd) Run(env *cli.Env) error {
 	if path == "" {
 		path = "."
 	}
-	s, err := remote.Start(env.Ctx, ch, p, []string{"--state-dir", p.StateDir(path), "--dir", path})
+	args := []string{"--state-dir", p.StateDir(path), "--dir", path}
+	var s *remote.Session
+	if base != "" {
+		fmt.Fprintf(w, "%s: the data comes over HTTP from %s\n", prog, cli.Clean(base))
+		s, err = remote.StartHTTP(env.Ctx, ch, p, args, fmt.Sprintf("0.0.0.0:%d", c.HTTP), base)
+	} else {
+		s, err = remote.Start(env.Ctx, ch, p, args)
+	}
 	if err != nil {
 		return err
 	}
 	defer s.Close()
+	pl := &pulled{token: s.Token, uploaded: uploaded}
+	if s.Transport != nil {
+		pl.transport = s.Transport
+	}
 	fc := &FetchCmd{
 		To: c.To, JSON: c.JSON, Parallel: c.Parallel, Cache: c.Cache, DB: c.DB,
 		ProjectInstall: c.ProjectInstall, TableFlags: c.TableFlags, RewriteFlags: c.RewriteFlags,
-		pull: &pulled{token: s.Token, transport: s.Transport, uploaded: uploaded},
+		pull: pl,
 	}
 	err = fc.Run(env)
 	if err != nil && env.Ctx.Err() == nil && s.Exited() {
@@ -135,6 +160,49 @@ func (c *PullCmd) Run(env *cli.Env) error {
 		return fmt.Errorf("%w (the source's side ended: %s)", err, lastLines(s.Stderr(), 3))
 	}
 	return err
+}
+
+// httpFlag is --http[=PORT]: 0 when not given, 8470 without a port.
+type httpFlag int
+
+// Decode takes --http alone or --http=PORT (never the next argument).
+func (f *httpFlag) Decode(ctx *kong.DecodeContext) error {
+	*f = 8470
+	if ctx.Scan.Peek().Type != kong.FlagValueToken {
+		return nil
+	}
+	v := fmt.Sprint(ctx.Scan.Pop().Value)
+	n, err := strconv.Atoi(v)
+	if err != nil || n < 1 || n > 65535 {
+		return fmt.Errorf("--http takes a port number (1-65535), not %q", v)
+	}
+	*f = httpFlag(n)
+	return nil
+}
+
+// IsBool makes --http a flag that takes no separate value.
+func (f *httpFlag) IsBool() bool { return true }
+
+// httpBase is the URL by which the destination reaches the agent with --http
+// ("" without it).
+func (c *PullCmd) httpBase(ch remote.Channel) (string, error) {
+	if c.HTTP == 0 {
+		if c.HTTPURL != "" {
+			return "", &cli.UsageError{Msg: "--http-url needs --http"}
+		}
+		return "", nil
+	}
+	if c.HTTPURL != "" {
+		u, err := url.Parse(c.HTTPURL)
+		if err != nil || u.Scheme != "http" || u.Host == "" || u.RawQuery != "" || u.Fragment != "" || u.User != nil {
+			return "", &cli.UsageError{Msg: "--http-url must be an http://host[:port][/path] URL (the source serves plain HTTP; the data is sealed)"}
+		}
+		return strings.TrimSuffix(c.HTTPURL, "/"), nil
+	}
+	if ch.Kind != remote.SSH {
+		return "", &cli.UsageError{Msg: "--http with docker, kubectl or --via needs --http-url URL: how this machine reaches the source's port"}
+	}
+	return "http://" + net.JoinHostPort(ch.Host, strconv.Itoa(int(c.HTTP))), nil
 }
 
 // channel resolves the SOURCE argument (or .synco.yml) and --via.

@@ -4,9 +4,13 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"net"
 	"net/http"
+	"strings"
+	"sync/atomic"
 	"time"
 
+	"synco/httpsrv"
 	"synco/publish"
 	"synco/remote"
 )
@@ -18,14 +22,16 @@ import (
 type AgentCmd struct {
 	PublishCmd `embed:""`
 	Idle       time.Duration `name:"idle" default:"2m" help:"Stop when the destination has sent no request for this long."`
+	HTTP       bool          `name:"http" help:"Serve with the embedded HTTP server on --listen instead of over standard input and output; --url is how the destination reaches it. Standard input then only carries the end message."`
 }
 
 // Help is shown by kong under the command's usage.
 func (c *AgentCmd) Help() string {
 	return `Run by "synco pull" through ssh, docker exec or kubectl exec; not for direct use.
-Publishes like "publish" (same flags; --listen, --url, --tls and --out do not apply)
-and serves the publication over standard input and output until the destination
-says it is done, the connection ends, or it stays idle for --idle.`
+Publishes like "publish" (same flags; --listen and --url only with --http, --tls
+and --out do not apply) and serves the publication over standard input and output
+(with --http: on --listen) until the destination says it is done, the connection
+(with --http: standard input) ends, or it stays idle for --idle.`
 }
 
 // Run publishes and serves over stdin/stdout.
@@ -50,12 +56,18 @@ func (c *AgentCmd) Run(env *Env) error {
 	defer s.Close()
 	c.scrubKey(s.ScrubKey())
 	pub := s.Publication()
-	tok := pub.Token("http://" + remote.Host + "/" + pub.Prefix)
-	if err := remote.WriteHello(env.Stdout, tok.String()); err != nil {
-		return fmt.Errorf("write the hello: %w", err)
+	if c.HTTP {
+		if err := c.serveHTTP(env, s); err != nil {
+			return err
+		}
+	} else {
+		tok := pub.Token("http://" + remote.Host + "/" + pub.Prefix)
+		if err := remote.WriteHello(env.Stdout, tok.String()); err != nil {
+			return fmt.Errorf("write the hello: %w", err)
+		}
+		conn := remote.NewConn(env.Stdin, env.Stdout)
+		s.Serve(ctx, func(ctx context.Context, h http.Handler) error { return remote.Serve(ctx, conn, h, c.Idle) })
 	}
-	conn := remote.NewConn(env.Stdin, env.Stdout)
-	s.Serve(ctx, func(ctx context.Context, h http.Handler) error { return remote.Serve(ctx, conn, h, c.Idle) })
 
 	build := make(chan error, 1)
 	bctx, cancelBuild := context.WithCancel(ctx)
@@ -95,4 +107,72 @@ func (c *AgentCmd) Run(env *Env) error {
 		return fmt.Errorf("serve: %w", err)
 	}
 	return nil
+}
+
+// serveHTTP listens on --listen, writes the hello with a token under --url and
+// serves s there until the end message (or the end of stdin), ctx, or --idle
+// without a request.
+func (c *AgentCmd) serveHTTP(env *Env, s *publish.Session) error {
+	if c.URL == "" {
+		return usageError("agent --http needs --url")
+	}
+	ln, err := net.Listen("tcp", c.Listen)
+	if err != nil {
+		return fmt.Errorf("listen on %s: %w", c.Listen, err)
+	}
+	pub := s.Publication()
+	tok := pub.Token(strings.TrimSuffix(c.URL, "/") + "/" + pub.Prefix)
+	if err := remote.WriteHello(env.Stdout, tok.String()); err != nil {
+		ln.Close()
+		return fmt.Errorf("write the hello: %w", err)
+	}
+	ended := make(chan struct{})
+	go func() { remote.WaitEnd(env.Stdin); close(ended) }()
+	var inFlight atomic.Int64
+	var last atomic.Int64 // unix nanoseconds of the last request's start or end
+	last.Store(time.Now().UnixNano())
+	opt := httpsrv.Options{OnRequest: func(r httpsrv.Request) {
+		if r.Done {
+			inFlight.Add(-1)
+		} else {
+			inFlight.Add(1)
+		}
+		last.Store(time.Now().UnixNano())
+	}}
+	s.Serve(env.Ctx, func(ctx context.Context, h http.Handler) error {
+		ctx, cancel := context.WithCancel(ctx)
+		defer cancel()
+		go func() {
+			tick := time.NewTicker(min(c.Idle/4+time.Millisecond, 5*time.Second))
+			defer tick.Stop()
+			for {
+				select {
+				case <-ended:
+					cancel()
+					return
+				case <-ctx.Done():
+					return
+				case <-tick.C:
+					if inFlight.Load() == 0 && time.Since(time.Unix(0, last.Load())) > c.Idle {
+						cancel()
+						return
+					}
+				}
+			}
+		}()
+		return httpsrv.ServeWith(ctx, ln, pingHandler(h), opt)
+	})
+	return nil
+}
+
+// pingHandler answers remote.PingPath with 204, the sign to synco pull that it
+// reaches this agent, and passes everything else to h.
+func pingHandler(h http.Handler) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if r.URL.Path == remote.PingPath {
+			w.WriteHeader(http.StatusNoContent)
+			return
+		}
+		h.ServeHTTP(w, r)
+	})
 }

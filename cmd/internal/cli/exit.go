@@ -99,6 +99,8 @@ func Classify(cmd string, err error) (code int, hint string) {
 		return ExitUnreachable, "the publication is gone: was synco-lite stopped? Publish again and use the new token"
 	case errors.Is(err, httpsrv.ErrUnreachable):
 		return ExitUnreachable, "is synco-lite still running on the source, and is its port reachable from here (firewall, --listen, --url)?"
+	case errors.Is(err, remote.ErrHTTP):
+		return ExitUnreachable, "synco pull --http fetches from the source's port directly: pass --http-url URL when this machine reaches it under another address (NAT, a proxy), open the port in the firewall, or drop --http to fetch over the channel"
 	case errors.Is(err, remote.ErrNoShell):
 		return ExitChannel, "the source has no /bin/sh (a distroless image?): copy synco-lite into it (docker cp / kubectl cp), run synco-lite publish there and synco fetch here, or pull from a container of the same volumes that has a shell"
 	case errors.Is(err, remote.ErrChannel):
