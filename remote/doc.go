@@ -24,6 +24,12 @@
 // stops serving, and exits. The agent also exits when the connection ends or stays
 // idle, so it never relies on end-of-file of its standard input alone.
 //
+// With StartHTTP (synco pull --http) the hello is the same, but the token's URL is
+// the agent's HTTP server (agent --http --listen --url) and nothing else follows on
+// stdout; the destination GETs PingPath there first (204: it reaches this agent,
+// else ErrHTTP), fetches over that connection, and at the end writes EndMessage on
+// the agent's stdin (its end-of-file or --idle stop it too).
+//
 // # Quoting
 //
 // One rule per transport: ssh and --via get one POSIX shell command line (ssh joins
