@@ -143,7 +143,7 @@ func (c *AgentCmd) serveHTTP(env *Env, s *publish.Session) error {
 		ctx, cancel := context.WithCancel(ctx)
 		defer cancel()
 		go func() {
-			tick := time.NewTicker(min(c.Idle/4+time.Millisecond, 5*time.Second))
+			tick := time.NewTicker(max(min(c.Idle/4, 5*time.Second), 10*time.Millisecond))
 			defer tick.Stop()
 			for {
 				select {
@@ -153,7 +153,7 @@ func (c *AgentCmd) serveHTTP(env *Env, s *publish.Session) error {
 				case <-ctx.Done():
 					return
 				case <-tick.C:
-					if inFlight.Load() == 0 && time.Since(time.Unix(0, last.Load())) > c.Idle {
+					if c.Idle > 0 && inFlight.Load() == 0 && time.Since(time.Unix(0, last.Load())) > c.Idle {
 						cancel()
 						return
 					}
