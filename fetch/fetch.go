@@ -499,7 +499,7 @@ func (f *fetcher) plan(pub *publication, sel Selection) (*work, error) {
 		}
 	}
 	if w.p != nil {
-		w.unchanged = w.p.skipUnchanged()
+		w.unchanged = w.p.skipUnchanged(f.keys.StreamHash)
 		for _, o := range w.p.outputs {
 			for _, s := range o.parts {
 				addStream(s)

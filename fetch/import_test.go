@@ -1,6 +1,7 @@
 package fetch_test
 
 import (
+	"bytes"
 	"context"
 	"io"
 	"os"
@@ -133,5 +134,69 @@ func TestDumpOnlyFromDumpStreams(t *testing.T) {
 		if err != nil || string(got) != string(want) {
 			t.Errorf("db/%s: got %q, %v; want it written as a plain file", name, got, err)
 		}
+	}
+}
+
+// TestUnchangedDumpFileNotRewritten: a dump written into --to as NAME.sql is left
+// alone by the next fetch of the same content (a daily fetch of an unchanged
+// database rewrites nothing), and rewritten when the local copy differs.
+func TestUnchangedDumpFileNotRewritten(t *testing.T) {
+	st, err := publish.OpenState(t.TempDir())
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer st.Close()
+	pub, _ := publish.NewPublication(st)
+	dump := publish.Dump{Prefix: "db", Engine: "mysql", Run: func(ctx context.Context, sink dumpers.Sink) error {
+		for name, body := range map[string]string{
+			dumpers.SchemaStream:    "CREATE TABLE t (id INT);\n",
+			dumpers.DataStream("t"): strings.Repeat("INSERT INTO t VALUES (1);\n", 5000),
+			dumpers.PostStream:      "",
+		} {
+			w, err := sink.Create(ctx, name)
+			if err != nil {
+				return err
+			}
+			io.WriteString(w, body)
+			if err := w.Close(); err != nil {
+				return err
+			}
+		}
+		return nil
+	}}
+	if _, err := publish.Build(t.Context(), pub, publish.Inputs{Dumps: []publish.Dump{dump}}, 2, nil); err != nil {
+		t.Fatal(err)
+	}
+	token, _ := serve(t, st, pub)
+	cache, _ := chunkstore.OpenCache(filepath.Join(t.TempDir(), "c"))
+	to := t.TempDir()
+	sql := filepath.Join(to, "db.sql")
+	fetchTo := func() *fetch.Stats {
+		t.Helper()
+		s, err := fetch.Run(t.Context(), fetch.Options{Token: token, Cache: cache, To: to, Parallel: 2})
+		if err != nil {
+			t.Fatal(err)
+		}
+		return s
+	}
+	fetchTo()
+	before, err := os.Stat(sql)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if s := fetchTo(); s.FilesUnchanged != 1 || s.FilesWritten != 0 {
+		t.Errorf("second fetch: %d unchanged, %d written; want the .sql left alone", s.FilesUnchanged, s.FilesWritten)
+	}
+	if after, _ := os.Stat(sql); !os.SameFile(before, after) || !after.ModTime().Equal(before.ModTime()) {
+		t.Error("the unchanged db.sql was rewritten")
+	}
+	b, _ := os.ReadFile(sql)
+	b[len(b)/2] ^= 1 // a local change of the same size
+	os.WriteFile(sql, b, 0o600)
+	if s := fetchTo(); s.FilesWritten != 1 {
+		t.Errorf("fetch after a local change: %d written, want the .sql rewritten", s.FilesWritten)
+	}
+	if got, _ := os.ReadFile(sql); bytes.Contains(got, []byte("INSERT INTO t VALUES (0);")) {
+		t.Error("the local change survived")
 	}
 }

@@ -1,9 +1,13 @@
 package fetch
 
 import (
+	"bufio"
+	"bytes"
 	"context"
 	"errors"
 	"fmt"
+	"hash"
+	"io"
 	"io/fs"
 	"os"
 	"path"
@@ -101,7 +105,13 @@ func hook(op, rel string) {
 // skipUnchanged leaves out the files the target already has with the published size,
 // modification time and mode — the quick check rsync makes — so a daily sync
 // neither downloads nor rewrites them. It returns how many it left out.
-func (p *plan) skipUnchanged() int {
+//
+// A dump's <prefix>.sql (made of several streams, with the publication's time as
+// its mtime) is left out when the file in the target has exactly the content of
+// its streams: same size, and each part's keyed hash (newHash) over the file's
+// bytes matches the signed one — a daily fetch of an unchanged database does not
+// rewrite it.
+func (p *plan) skipUnchanged(newHash func() hash.Hash) int {
 	kept := p.outputs[:0]
 	for _, o := range p.outputs {
 		if (o.Kind == manifest.KindFile || o.Kind == manifest.KindRemote) && len(o.parts) == 1 { // not a dump's .sql (made of several)
@@ -112,10 +122,39 @@ func (p *plan) skipUnchanged() int {
 				continue
 			}
 		}
+		if len(o.parts) > 1 && newHash != nil && p.sameDump(o, newHash) {
+			p.unchanged = append(p.unchanged, o.Path)
+			continue
+		}
 		kept = append(kept, o)
 	}
 	p.outputs = kept
 	return len(p.unchanged)
+}
+
+// sameDump reports whether the target's file o.Path holds exactly the
+// concatenation of o's parts (checked against their signed keyed hashes).
+func (p *plan) sameDump(o output, newHash func() hash.Hash) bool {
+	if p.root == nil {
+		return false
+	}
+	fi, err := p.lstat(o.Path)
+	if err != nil || !fi.Mode().IsRegular() || fi.Size() != int64(o.Size) {
+		return false
+	}
+	f, err := p.root.Open(filepath.FromSlash(o.Path))
+	if err != nil {
+		return false
+	}
+	defer f.Close()
+	r := bufio.NewReaderSize(f, 256<<10)
+	for _, s := range o.parts {
+		h := newHash()
+		if n, err := io.CopyN(h, r, int64(s.Size)); err != nil || n != int64(s.Size) || !bytes.Equal(h.Sum(nil), s.Hash[:]) {
+			return false
+		}
+	}
+	return true
 }
 
 // output is one entry written into the target: a published file or directory, or a
