@@ -282,7 +282,7 @@ run_pf() { # block logprefix
 		sleep 0.01
 	done
 	local rc=0
-	(cd "$L" && SYNCO_TOKEN=$(awk '{print $3}' "$tok") exec "$BIN/synco" fetch --yes --json --cache "$W/cache/$b.pf") \
+	(cd "$L" && SYNCO_TOKEN=$(awk '{print $3}' "$tok") exec "$BIN/synco" fetch --yes --delete --json --cache "$W/cache/$b.pf") \
 		>"$2.json" 2>"$2.log" || rc=$?
 	kill -INT "$PUB"
 	wait "$PUB" || true
@@ -291,7 +291,7 @@ run_pf() { # block logprefix
 }
 run_pull() {
 	local b=$1
-	(cd "$W/local/$b.pull" && SYNCO_SSH=$SSH exec "$BIN/synco" pull "bench-src:$W/src/$b" --yes --json \
+	(cd "$W/local/$b.pull" && SYNCO_SSH=$SSH exec "$BIN/synco" pull "bench-src:$W/src/$b" --yes --delete --json \
 		--remote-dir "$W/remote/$b.pull" --cache "$W/cache/$b.pull") >"$2.json" 2>"$2.log"
 }
 run_ddev() {
