@@ -16,8 +16,10 @@
 #          copy kept locally); mysql < dump.sql; rsync -az of the uploads
 #
 # A "small" block repeats the database part on a small database (no files) at
-# the first rate, and a "raw" block streams a random file through the same ssh
-# (`ssh src cat FILE`) next to a cold `synco pull --only files`.
+# the first rate, and a "raw" block streams the uploads as one tar through the
+# same ssh (`ssh src tar c | tar x`) next to a cold `synco pull` of an
+# application with the same uploads and a near-empty database (`fo`): synco
+# pull --only files would still dump and seal the whole database on the source.
 #
 #   scripts/bench-sync.sh                                    # defaults below
 #   BENCH_SYNC_SIZE=100MB BENCH_RUNS=1 scripts/bench-sync.sh # quick
@@ -26,7 +28,7 @@
 # BENCH_SYNC_FILES (files in the uploads tree, default 400), BENCH_SMALL_SIZE
 # (30MB; "" skips), BENCH_RUNS (3), BENCH_RATES ("100mbit 20mbit"),
 # BENCH_DELAY (one-way, 7.5ms → 15 ms RTT), BENCH_METHODS ("pf pull ddev rsd"),
-# BENCH_SEED (1), BENCH_MYSQL_PORT (3306).
+# BENCH_SEED (1), BENCH_MYSQL_PORT (3306), BENCH_BLOCKS ("big small raw").
 # Every database it creates is bench_sync_<pid>_*, dropped at exit; sshd and
 # the proxy are its own children, stopped by PID.
 # Raw output: bench/out/sync/ (gitignored): summary.md, results.tsv, raw/*.
@@ -37,6 +39,7 @@ OUT=${BENCH_OUT:-$ROOT/bench/out/sync}
 SIZE=${BENCH_SYNC_SIZE:-200MB}
 NFILES=${BENCH_SYNC_FILES:-400}
 SMALL=${BENCH_SMALL_SIZE-30MB}
+BLOCKS=${BENCH_BLOCKS:-big small raw}
 RUNS=${BENCH_RUNS:-3}
 RATES=${BENCH_RATES:-100mbit 20mbit}
 DELAY=${BENCH_DELAY:-7.5ms}
@@ -73,11 +76,11 @@ summary() {
 		if ($10 == "ok") checked[k]++
 	}
 	END {
-		print "| block | rate | day | method | wall, median (runs) | down MB | up MB | wall / ddev (pullf: / tar) | down bytes / same | checked |"
+		print "| block | rate | day | method | wall, median (runs) | down MB | up MB | wall / ddev (fo: / tar) | down bytes / same | checked |"
 		print "|---|---|---|---|---|---|---|---|---|---|"
 		for (i = 1; i <= n; i++) {
 			k = order[i]; split(k, f, SUBSEP)
-			bm = (f[4] == "pullf") ? "tar" : (f[4] == "tar") ? "" : "ddev"
+			bm = (f[1] == "fo") ? ((f[4] == "tar") ? "" : "tar") : "ddev"
 			base = f[1] SUBSEP f[2] SUBSEP f[3] SUBSEP bm
 			r = (base in ms && f[4] != bm) ? sprintf("%.2f×", med(ms[k]) / med(ms[base])) : ""
 			rb = (base in ms && f[4] != bm) ? sprintf("%.2f×", med(dn[k]) / med(dn[base])) : ""
@@ -134,6 +137,7 @@ log "generate data (seed $SEED: sql $SIZE, $NFILES files; small sql $SMALL)"
 for d in 1 2; do
 	gen_sql "$SIZE" "$d" "$DATA/big.$SIZE.day$d.sql"
 	[[ -n $SMALL ]] && gen_sql "$SMALL" "$d" "$DATA/small.$SMALL.day$d.sql"
+	gen_sql 200KB "$d" "$DATA/fo.200KB.day$d.sql"
 	if [[ ! -d $DATA/files.$NFILES.day$d ]]; then
 		"$BIN/gen" files -seed "$SEED" -day "$d" -n "$NFILES" -out "$DATA/files.$NFILES.day$d.tmp" >&2
 		mv "$DATA/files.$NFILES.day$d.tmp" "$DATA/files.$NFILES.day$d"
@@ -193,8 +197,10 @@ checksums() { # db: one line per table
 treehash() { (cd "$1" && find . -type f -print0 | sort -z | xargs -0 -r sha256sum | sha256sum | cut -c1-16); }
 
 log "load the source databases"
-setup_block big "$DATA/big.$SIZE" "$DATA/files.$NFILES"
-[[ -n $SMALL ]] && setup_block small "$DATA/small.$SMALL" ""
+has() { [[ " $BLOCKS " == *" $1 "* ]]; }
+has big && setup_block big "$DATA/big.$SIZE" "$DATA/files.$NFILES"
+has small && [[ -n $SMALL ]] && setup_block small "$DATA/small.$SMALL" ""
+has raw && setup_block fo "$DATA/fo.200KB" "$DATA/files.$NFILES"
 
 # ---------------------------------------------------------------- sshd, link
 log "sshd and the link"
@@ -256,7 +262,7 @@ link_stats() { ctl stats; }
 	echo "machine: $(nproc) cores, $(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2 | sed 's/^ //'), $(awk '/MemTotal/{printf "%.0f GiB", $2/1048576}' /proc/meminfo) RAM"
 	echo "mariadb: $("${MYSQL[@]}" -Nse 'SELECT VERSION()'); $(mysqldump --version); $(rsync --version | head -1); $(ssh -V 2>&1); gzip $(gzip --version | head -1 | awk '{print $2}')"
 	echo "data: big sql $(stat -c %s "$DATA/big.$SIZE.day1.sql") / $(stat -c %s "$DATA/big.$SIZE.day2.sql") bytes (day 1 / 2), files $(du -sb "$DATA/files.$NFILES.day1" | cut -f1) / $(du -sb "$DATA/files.$NFILES.day2" | cut -f1) bytes ($NFILES files); small sql ${SMALL:+$(stat -c %s "$DATA/small.$SMALL.day1.sql")}"
-	echo "mariadb size on disk (big, day 1): $("${MYSQL[@]}" -Nse "SELECT SUM(data_length+index_length) FROM information_schema.tables WHERE table_schema='${TAG}_big_d1'")"
+	has big && echo "mariadb size on disk (big, day 1): $("${MYSQL[@]}" -Nse "SELECT SUM(data_length+index_length) FROM information_schema.tables WHERE table_schema='${TAG}_big_d1'")"
 	echo "link: rates $RATES, one-way delay $DELAY; runs $RUNS; methods $METHODS"
 } | tee "$OUT/machine.txt" >&2
 
@@ -309,10 +315,6 @@ run_rsd() {
 	rsync -az --delete --stats -e "$SSH" "bench-src:$W/src/$b/wp-content/uploads/" "$L/wp-content/uploads/" >"$2.rsync-files.txt"
 }
 
-run_pullf() {
-	(cd "$W/local/$1.pullf" && SYNCO_SSH=$SSH exec "$BIN/synco" pull "bench-src:$W/src/$1" --yes --json --only files \
-		--remote-dir "$W/remote/$1.pullf" --cache "$W/cache/$1.pullf") >"$2.json" 2>"$2.log"
-}
 run_tar() {
 	$SSH bench-src "tar -C $W/src/$1/wp-content/uploads -cf - ." 2>"$2.log" | tar -C "$W/local/$1.tar/wp-content/uploads" -xf -
 }
@@ -333,10 +335,12 @@ measure() {
 	post=$(link_stats)
 	if [[ -n $check && $ok == - ]]; then
 		local want have
-		want=$(checksums "${TAG}_$b") have=$(checksums "${TAG}_${b}_l_$m")
 		ok=ok
-		[[ $want == "$have" ]] || { ok=DB-DIFFERS; echo "$b $m: database differs: $have vs $want" >&2; }
-		if [[ $b == big && $(treehash "$W/src/$b/wp-content/uploads") != $(treehash "$W/local/$b.$m/wp-content/uploads") ]]; then
+		if [[ $m != tar ]]; then
+			want=$(checksums "${TAG}_$b") have=$(checksums "${TAG}_${b}_l_$m")
+			[[ $want == "$have" ]] || { ok=DB-DIFFERS; echo "$b $m: database differs: $have vs $want" >&2; }
+		fi
+		if [[ $b != small && $(treehash "$W/src/$b/wp-content/uploads") != $(treehash "$W/local/$b.$m/wp-content/uploads") ]]; then
 			ok=FILES-DIFFER
 			echo "$b $m: files differ" >&2
 		fi
@@ -364,31 +368,40 @@ day_block() { # block rate run methods...
 	set_day "$b" 2
 	for m in $(rotate 1 "$@"); do measure "$b" "$rate" "$run" 2 "$m" "$check"; done
 }
+if has raw; then # install the agent once (unmeasured) for the raw block's cold pulls
+	ctl "set?rate=0&delay=$DELAY" >&2
+	set_day fo 1
+	reset fo pull
+	run_pull fo "$RAW/fo.agent-install"
+	mkdir -p "$W/agent"
+	find "$W/remote/fo.pull" -mindepth 1 -maxdepth 1 ! -name state -exec cp -a {} "$W/agent/" \;
+fi
 for run in $(seq "$RUNS"); do
-	for rate in "${RS[@]}"; do
+	has big && for rate in "${RS[@]}"; do
 		log "run $run, $rate: big (methods $(rotate "$run" "${MS[@]}"))"
 		ctl "set?rate=$rate&delay=$DELAY" >&2
 		echo "load: $(cut -d' ' -f1-3 /proc/loadavg)" >&2
 		# shellcheck disable=SC2046
 		day_block big "$rate" "$run" $(rotate "$run" "${MS[@]}")
 	done
-	if [[ -n $SMALL ]]; then
+	if has small && [[ -n $SMALL ]]; then
 		log "run $run, ${RS[0]}: small database, no files"
 		ctl "set?rate=${RS[0]}&delay=$DELAY" >&2
 		# shellcheck disable=SC2046
 		day_block small "${RS[0]}" "$run" $(rotate "$run" pf pull ddev)
 	fi
 	# raw: the uploads (day 1) as one uncompressed tar stream through the same ssh,
-	# next to a cold `synco pull --only files` of the same tree (agent already on
-	# the source, its state and the local cache empty).
-	for rate in "${RS[@]}"; do
-		log "run $run, $rate: raw tar stream over ssh vs cold pull --only files"
+	# next to a cold `synco pull` of block fo (the same uploads, a 200 KB
+	# database), agent already on the source, its state and the local cache empty.
+	has raw && for rate in "${RS[@]}"; do
+		log "run $run, $rate: raw tar stream over ssh vs cold pull of the same uploads"
 		ctl "set?rate=$rate&delay=$DELAY" >&2
-		set_day big 1
-		for m in $(rotate "$run" tar pullf); do
-			reset big "$m"
-			if [[ $m == pullf ]]; then cp -a "$W/remote/big.pull/." "$W/remote/big.pullf/" 2>/dev/null || true; rm -rf "$W/remote/big.pullf/state"; fi
-			measure big "$rate" "$run" 1 "$m"
+		echo "load: $(cut -d' ' -f1-3 /proc/loadavg)" >&2
+		set_day fo 1
+		for m in $(rotate "$run" tar pull); do
+			reset fo "$m"
+			[[ $m == pull ]] && cp -a "$W/agent/." "$W/remote/fo.pull/"
+			measure fo "$rate" "$run" 1 "$m" check
 		done
 	done
 done
