@@ -71,20 +71,26 @@ summary() {
 	{
 		k = $1 SUBSEP $2 SUBSEP $4 SUBSEP $5
 		if (!(k in ms)) { order[++n] = k }
-		ms[k] = ms[k] " " $6; up[k] = up[k] " " $7; dn[k] = dn[k] " " $8; runs[k] = runs[k] " " $6/1000
+		ms[k] = ms[k] " " $6; at[k, $3] = $6; up[k] = up[k] " " $7; dn[k] = dn[k] " " $8; runs[k] = runs[k] " " sprintf("%.1f", $6/1000)
 		if ($10 != "ok" && $10 != "-") bad[k] = bad[k] " run " $3 ": " $10
 		if ($10 == "ok") checked[k]++
 	}
 	END {
-		print "| block | rate | day | method | wall, median (runs) | down MB | up MB | wall / ddev (fo: / tar) | down bytes / same | checked |"
-		print "|---|---|---|---|---|---|---|---|---|---|"
+		print "| block | rate | day | method | wall, median (runs) | down MB | up MB | wall / ddev (fo: / tar), of medians | same, median of per-round ratios | down bytes / same | checked |"
+		print "|---|---|---|---|---|---|---|---|---|---|---|"
 		for (i = 1; i <= n; i++) {
 			k = order[i]; split(k, f, SUBSEP)
 			bm = (f[1] == "fo") ? ((f[4] == "tar") ? "" : "tar") : "ddev"
 			base = f[1] SUBSEP f[2] SUBSEP f[3] SUBSEP bm
 			r = (base in ms && f[4] != bm) ? sprintf("%.2f×", med(ms[k]) / med(ms[base])) : ""
 			rb = (base in ms && f[4] != bm) ? sprintf("%.2f×", med(dn[k]) / med(dn[base])) : ""
-			printf "| %s | %s | %s | %s | %.2f s (%s) | %.1f | %.2f | %s | %s | %s |\n", f[1], f[2], f[3], f[4], med(ms[k]) / 1000, substr(runs[k], 2), med(dn[k]) / 1e6, med(up[k]) / 1e6, r, rb, (k in bad) ? "**" bad[k] "**" : (checked[k] ? "identical" : "")
+			rr = ""
+			if (base in ms && f[4] != bm) {
+				pr = ""
+				for (q = 1; q <= 99; q++) if (((k, q) in at) && ((base, q) in at)) pr = pr " " at[k, q] / at[base, q]
+				if (pr != "") rr = sprintf("%.2f×", med(substr(pr, 2)))
+			}
+			printf "| %s | %s | %s | %s | %.2f s (%s) | %.1f | %.2f | %s | %s | %s | %s |\n", f[1], f[2], f[3], f[4], med(ms[k]) / 1000, substr(runs[k], 2), med(dn[k]) / 1e6, med(up[k]) / 1e6, r, rr, rb, (k in bad) ? "**" bad[k] "**" : (checked[k] ? "identical" : "")
 		}
 	}' "$1"
 }
