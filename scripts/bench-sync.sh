@@ -113,11 +113,16 @@ cleanup() {
 trap cleanup EXIT
 trap 'exit 130' INT TERM
 
-free_port() {
+TAKEN=" "
+free_port() { # a port nothing listens on, and not handed out before (sets PORT)
 	local p
 	for _ in $(seq 100); do
 		p=$((20000 + RANDOM % 40000))
-		(exec 3<>"/dev/tcp/127.0.0.1/$p") 2>/dev/null || { echo "$p"; return; }
+		[[ $TAKEN == *" $p "* ]] && continue
+		(exec 3<>"/dev/tcp/127.0.0.1/$p") 2>/dev/null && continue
+		TAKEN+="$p "
+		PORT=$p
+		return
 	done
 	return 1
 }
@@ -210,11 +215,11 @@ has raw && setup_block fo "$DATA/fo.200KB" "$DATA/files.$NFILES"
 
 # ---------------------------------------------------------------- sshd, link
 log "sshd and the link"
-SSHD_PORT=$(free_port)
-SSH_P=$(free_port)
-PUB_PORT=$(free_port)
-PUB_P=$(free_port)
-CTL=$(free_port)
+free_port && SSHD_PORT=$PORT
+free_port && SSH_P=$PORT
+free_port && PUB_PORT=$PORT
+free_port && PUB_P=$PORT
+free_port && CTL=$PORT
 K=$W/ssh
 mkdir -p "$K" /run/sshd
 ssh-keygen -q -t ed25519 -N '' -f "$K/host_ed25519"
@@ -250,8 +255,16 @@ Host bench-src
   LogLevel ERROR
 EOF
 echo "bench-src $(cut -d' ' -f1,2 "$K/host_ed25519.pub")" >"$K/known_hosts"
-"$(command -v sshd || echo /usr/sbin/sshd)" -D -e -f "$K/sshd_config" 2>"$RAW/sshd.log" &
-PIDS+=($!)
+for try in 1 2 3 4 5; do # another program may take the port first: pick another
+	"$(command -v sshd || echo /usr/sbin/sshd)" -D -e -f "$K/sshd_config" 2>"$RAW/sshd.log" &
+	SSHD_PID=$!
+	sleep 0.5
+	kill -0 "$SSHD_PID" 2>/dev/null && break
+	[[ $try == 5 ]] && { cat "$RAW/sshd.log" >&2; exit 1; }
+	free_port && SSHD_PORT=$PORT
+	sed -i "s/^Port .*/Port $SSHD_PORT/" "$K/sshd_config"
+done
+PIDS+=("$SSHD_PID")
 "$BIN/ratelimit" -map "127.0.0.1:$SSH_P=127.0.0.1:$SSHD_PORT" -map "127.0.0.1:$PUB_P=127.0.0.1:$PUB_PORT" \
 	-rate 0 -delay "$DELAY" -ctl "127.0.0.1:$CTL" 2>"$RAW/ratelimit.log" &
 PIDS+=($!)
