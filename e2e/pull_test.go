@@ -500,3 +500,17 @@ func TestPullHTTP(t *testing.T) {
 			wantCode(t, 2, "needs --http-url", "usage")
 	})
 }
+
+// TestPullOnlyFiles: synco pull --only files does not dump the database on the
+// source (it was dumped, sealed and published, only to be ignored here).
+func TestPullOnlyFiles(t *testing.T) {
+	t.Parallel()
+	sshCmd, host := sshService(t)
+	p := sourceProject(t, "wordpress", "127.0.0.1:3306")
+	env := []string{"SYNCO_SSH=" + sshCmd}
+	r := pull(t, p.local, env, host+":"+p.src, "--yes", "--json", "--only", "files", "--remote-dir", t.TempDir(), "--cache", t.TempDir()).must(t)
+	if strings.Contains(r.stdout, `"prefix":"db"`) {
+		t.Errorf("pull --only files published the database:\n%s", r.stdout)
+	}
+	requireSameTree(t, filepath.Join(p.src, p.files), filepath.Join(p.local, p.files))
+}

@@ -134,6 +134,9 @@ func (c *PullCmd) Run(env *cli.Env) error {
 		path = "."
 	}
 	args := []string{"--state-dir", p.StateDir(path), "--dir", path}
+	if c.Only != "" {
+		args = append(args, "--only", c.Only) // the source then dumps or reads only that
+	}
 	var s *remote.Session
 	if base != "" {
 		fmt.Fprintf(w, "%s: the data comes over HTTP from %s\n", prog, cli.Clean(base))

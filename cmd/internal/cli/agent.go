@@ -22,6 +22,7 @@ import (
 type AgentCmd struct {
 	PublishCmd `embed:""`
 	Idle       time.Duration `name:"idle" default:"2m" help:"Stop when the destination has sent no request for this long."`
+	Only       string        `name:"only" placeholder:"db|files" help:"Publish only the database or only the files of the detected application (synco pull --only)."`
 	HTTP       bool          `name:"http" help:"Serve with the embedded HTTP server on --listen instead of over standard input and output; --url is how the destination reaches it. Standard input then only carries the end message."`
 }
 
@@ -40,6 +41,15 @@ func (c *AgentCmd) Run(env *Env) error {
 	in, err := c.inputs(env)
 	if err != nil {
 		return err
+	}
+	switch c.Only { // what the destination will not install is not dumped, sealed or sent
+	case "":
+	case "db":
+		in.FileSets, in.Streams = nil, nil
+	case "files":
+		in.Dumps = nil
+	default:
+		return usageError("--only wants db or files")
 	}
 	if c.StateDir == "" {
 		return usageError("agent needs --state-dir")
