@@ -1,7 +1,7 @@
-// Package faulty wraps a chunkstore.Store or an http.RoundTripper and
-// injects faults: failing the Nth call, truncating or corrupting data, and
-// delaying responses (honoring the context). Knobs can be changed at any
-// time and are safe for concurrent use; a zero knob is off.
+// Package faulty wraps a chunkstore.Store and injects faults: failing the Nth
+// call, truncating or corrupting data, and delaying responses (honoring the
+// context). Knobs can be changed at any time and are safe for concurrent use; a
+// zero knob is off. A fetch's remote has its own: fetch/remotetest.Faulty.
 package faulty
 
 import (

@@ -4,9 +4,6 @@ import (
 	"bytes"
 	"context"
 	"errors"
-	"io"
-	"net/http"
-	"net/http/httptest"
 	"testing"
 	"time"
 
@@ -76,69 +73,6 @@ func TestStoreFaults(t *testing.T) {
 		t.Errorf("delayed Has: %v, want DeadlineExceeded", err)
 	}
 }
-
-func TestTransportFaults(t *testing.T) {
-	payload := bytes.Repeat([]byte("abcdefgh"), 1000)
-	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		w.Write(payload)
-	}))
-	defer srv.Close()
-	tr := faulty.NewTransport(srv.Client().Transport)
-	c := &http.Client{Transport: tr}
-
-	get := func(ctx context.Context) (int, []byte, error) {
-		req, _ := http.NewRequestWithContext(ctx, "GET", srv.URL, nil)
-		resp, err := c.Do(req)
-		if err != nil {
-			return 0, nil, err
-		}
-		defer resp.Body.Close()
-		b, err := io.ReadAll(resp.Body)
-		return resp.StatusCode, b, err
-	}
-	ctx := t.Context()
-
-	tr.FailNth(2)
-	tr.StatusNth(3, http.StatusServiceUnavailable)
-	if _, b, err := get(ctx); err != nil || !bytes.Equal(b, payload) {
-		t.Fatalf("request 1: %v", err)
-	}
-	if _, _, err := get(ctx); !errors.Is(err, faulty.ErrInjected) {
-		t.Fatalf("request 2: %v, want ErrInjected", err)
-	}
-	if code, _, err := get(ctx); err != nil || code != http.StatusServiceUnavailable {
-		t.Fatalf("request 3: %d, %v; want 503", code, err)
-	}
-
-	tr.TruncateBody(100, nil)
-	if _, b, err := get(ctx); err != nil || !bytes.Equal(b, payload[:100]) {
-		t.Errorf("clean truncation: %d bytes, %v", len(b), err)
-	}
-	tr.TruncateBody(100, io.ErrUnexpectedEOF)
-	if _, b, err := get(ctx); !errors.Is(err, io.ErrUnexpectedEOF) || len(b) != 100 {
-		t.Errorf("truncation with error: %d bytes, %v", len(b), err)
-	}
-	tr.TruncateBody(-1, nil)
-
-	tr.FlipByte(5000)
-	_, b, err := get(ctx)
-	if err != nil || len(b) != len(payload) || b[5000] != payload[5000]^0xff || !bytes.Equal(b[:5000], payload[:5000]) || !bytes.Equal(b[5001:], payload[5001:]) {
-		t.Errorf("flip: %v", err)
-	}
-	tr.Reset()
-
-	tr.Delay(time.Hour)
-	ctx2, cancel := context.WithTimeout(ctx, 20*time.Millisecond)
-	defer cancel()
-	if _, _, err := get(ctx2); !errors.Is(err, context.DeadlineExceeded) {
-		t.Errorf("delayed request: %v, want DeadlineExceeded", err)
-	}
-	if n := tr.Requests(); n != 7 {
-		t.Errorf("Requests = %d, want 7", n)
-	}
-}
-
-// A flipped or truncated chunk from the store is caught by Keys.Open.
 func TestStoreCorruptionDetected(t *testing.T) {
 	s := newStore(t)
 	k := chunkstore.NewKeys([32]byte{1})
