@@ -100,7 +100,7 @@ func (s fetchSummary) lines() []string {
 	st := s.stats
 	var out []string
 	if s.to != "" {
-		l := fmt.Sprintf("%s: wrote %d files (%s) into %s", s.prog, st.FilesWritten, cli.FormatSize(st.BytesWritten), s.to)
+		l := fmt.Sprintf("%s: wrote %s (%s) into %s", s.prog, plural(st.FilesWritten, "file"), cli.FormatSize(st.BytesWritten), s.to)
 		if st.FilesUnchanged > 0 {
 			l += fmt.Sprintf("; %d were already up to date", st.FilesUnchanged)
 		}
