@@ -31,6 +31,13 @@ import (
 // limit; a full import is the better choice.
 var ErrTooLarge = errors.New("delta: difference too large")
 
+// OldError is an error reading the old snapshot (the installed one, read back from
+// a cache): a reason to fall back to a full import rather than a failure.
+type OldError struct{ Err error }
+
+func (e *OldError) Error() string { return "delta: read the old snapshot: " + e.Err.Error() }
+func (e *OldError) Unwrap() error { return e.Err }
+
 // Row is one row of a table snapshot.
 type Row struct {
 	Key  []byte // primary key, as the dump wrote it
@@ -74,7 +81,7 @@ func (s *side) add(r Row) {
 
 // Merge reads both streams to their end and returns the difference. limit caps
 // the bytes held (pending rows and the diff); <= 0 means no cap. Errors: those of
-// the readers, ErrTooLarge.
+// the new reader, those of the old one as *OldError, ErrTooLarge.
 func Merge(old, new Reader, limit int) (*Diff, error) {
 	m := &merger{
 		d:     &Diff{},
@@ -102,7 +109,7 @@ func (m *merger) run(old, new Reader) error {
 			case err == io.EOF:
 				m.o.eof = true
 			case err != nil:
-				return err
+				return &OldError{err}
 			default:
 				or, okO = r, true
 			}

@@ -131,3 +131,21 @@ func TestMergeLimit(t *testing.T) {
 		t.Fatalf("err %v, want ErrTooLarge", err)
 	}
 }
+
+type failing struct{ err error }
+
+func (f failing) Next() (delta.Row, error) { return delta.Row{}, f.err }
+
+// TestMergeTellsWhichSideFailed: an error of the old snapshot is an *OldError (a
+// full import will do), one of the new stream is returned as it is.
+func TestMergeTellsWhichSideFailed(t *testing.T) {
+	bad := errors.New("bad chunk")
+	some := table(map[int]string{1: "a"})
+	if _, err := delta.Merge(failing{bad}, &some, 0); !errors.As(err, new(*delta.OldError)) || !errors.Is(err, bad) {
+		t.Errorf("old side failed: %v, want an *OldError wrapping it", err)
+	}
+	some = table(map[int]string{1: "a"})
+	if _, err := delta.Merge(&some, failing{bad}, 0); errors.As(err, new(*delta.OldError)) || !errors.Is(err, bad) {
+		t.Errorf("new side failed: %v, want the error itself", err)
+	}
+}

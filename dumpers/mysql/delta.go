@@ -333,7 +333,7 @@ func (d *deltaInstall) diff(ctx context.Context, rec *record, td *tableDelta, bu
 		return "", fmt.Errorf("open stream %s: %w", td.stream, err)
 	}
 	defer nr.Close()
-	oldRows := &sourceRows{rowReader: newRowReader(td.stream, old, td.keyCols)}
+	oldRows := newRowReader(td.stream, old, td.keyCols)
 	oldRows.ck = nil
 	newRows := newRowReader(td.stream, nr, td.keyCols)
 	td.diff, err = delta.Merge(oldRows, newRows, int(budget.Load()))
@@ -343,7 +343,7 @@ func (d *deltaInstall) diff(ctx context.Context, rec *record, td *tableDelta, bu
 		return "", ctx.Err()
 	case errors.Is(err, delta.ErrTooLarge):
 		return "too many rows changed for a delta install", nil
-	case oldRows.failed || errors.Is(err, errDeltaShape):
+	case errors.As(err, new(*delta.OldError)) || errors.Is(err, errDeltaShape):
 		return "the installed snapshot of " + quoteIdent(td.table) + " could not be read again", nil
 	default:
 		return "", err
@@ -356,20 +356,6 @@ func (d *deltaInstall) diff(ctx context.Context, rec *record, td *tableDelta, bu
 		td.header = oldRows.header
 	}
 	return "", nil
-}
-
-// sourceRows marks errors of the old stream (a fallback, not a failure).
-type sourceRows struct {
-	*rowReader
-	failed bool
-}
-
-func (s *sourceRows) Next() (delta.Row, error) {
-	r, err := s.rowReader.Next()
-	if err != nil && err != io.EOF {
-		s.failed = true
-	}
-	return r, err
 }
 
 // tableInfo returns the primary-key columns of a changed table, or why it needs

@@ -316,7 +316,7 @@ func (d *deltaInstall) diff(ctx context.Context, rec *record, td *tableDelta, bu
 		return "", fmt.Errorf("open stream %s: %w", td.stream, err)
 	}
 	defer nr.Close()
-	oldRows := &failRows{copyRows: newCopyRows(td.stream, old, td.keyCol)}
+	oldRows := newCopyRows(td.stream, old, td.keyCol)
 	newRows := newCopyRows(td.stream, nr, td.keyCol)
 	td.diff, err = delta.Merge(oldRows, newRows, int(budget.Load()))
 	switch {
@@ -325,7 +325,7 @@ func (d *deltaInstall) diff(ctx context.Context, rec *record, td *tableDelta, bu
 		return "", ctx.Err()
 	case errors.Is(err, delta.ErrTooLarge):
 		return "too many rows changed for a delta install", nil
-	case oldRows.failed:
+	case errors.As(err, new(*delta.OldError)):
 		return "the installed snapshot of " + td.qname + " could not be read again", nil
 	case errors.Is(err, errDeltaShape):
 		return "the data of " + td.qname + " is not in the dumper's shape", nil
@@ -340,20 +340,6 @@ func (d *deltaInstall) diff(ctx context.Context, rec *record, td *tableDelta, bu
 		td.stmt = oldRows.stmt
 	}
 	return "", nil
-}
-
-// failRows marks errors of the old stream (a fallback, not a failure).
-type failRows struct {
-	*copyRows
-	failed bool
-}
-
-func (f *failRows) Next() (delta.Row, error) {
-	r, err := f.copyRows.Next()
-	if err != nil && err != io.EOF {
-		f.failed = true
-	}
-	return r, err
 }
 
 // apply runs the differences in the transaction conn has open, with
