@@ -138,6 +138,9 @@ func Build(ctx context.Context, pub *Publication, in Inputs, workers int, progre
 		g.Go(func() error { return b.file(gctx, &files[i]) })
 	}
 	err = g.Wait()
+	if b.gate != nil {
+		b.gate.settle()
+	}
 	close(stop)
 	<-ticking // no progress report may follow the Ready root
 	if err != nil {

@@ -36,6 +36,10 @@ const (
 	// trains on a sample of it: the first chunks of every table stream a dump
 	// runs at once.
 	trainAt = 8 << 20
+	// trainAhead is how much more it holds while the training runs (in a
+	// goroutine of its own), so the dump goes on meanwhile instead of waiting
+	// for it: at most trainAt + trainAhead bytes are ever held.
+	trainAhead = 24 << 20
 )
 
 // sampler keeps a uniform random sample (reservoir) of the chunks it is shown.
@@ -70,9 +74,12 @@ func (s *sampler) add(c []byte) {
 // database stream's sealer holds its chunks (hold) until the gate opens: when
 // trainAt bytes were held, or when every gated stream has ended and no dump
 // will start another (wait, produced), the goroutine that sees it trains on a
-// sample of what was held and opens the gate for all. Streams that arrive while it trains wait; later ones pass. Training
-// on too little data (minDictData), or a failed training, opens the gate with no
-// dictionary: the chunks are sealed without, as a store's chunks were before.
+// sample of what was held and opens the gate for all. A training started by
+// trainAt runs in a goroutine of its own while the streams go on being held, up
+// to trainAhead more bytes (then they wait for it), so the dump overlaps it;
+// later streams pass. Training on too little data (minDictData), or a failed
+// training, opens the gate with no dictionary: the chunks are sealed without, as
+// a store's chunks were before.
 type dictGate struct {
 	st *State
 
@@ -81,8 +88,10 @@ type dictGate struct {
 	training        bool
 	active, waiting int // gated sealers, and those of them that ended
 	producers       int // dumps still running: they may start more streams
+	ahead           int64 // bytes held since the training started
 	open            chan struct{}
-	trained         bool // a dictionary was trained (the store has it)
+	trained         bool  // a dictionary was trained (the store has it)
+	err             error // the training's failure, read once open is closed
 }
 
 func newDictGate(st *State, dumps int) *dictGate {
@@ -105,6 +114,17 @@ func (g *dictGate) produced() error {
 	g.training = true // its streams have all ended: train for them
 	g.mu.Unlock()
 	return g.train()
+}
+
+// settle waits for a training under way (a build that failed must not return
+// while it still writes to the store's state).
+func (g *dictGate) settle() {
+	g.mu.Lock()
+	training := g.training
+	g.mu.Unlock()
+	if training {
+		<-g.open
+	}
 }
 
 // opened reports whether the gate is open.
@@ -141,16 +161,22 @@ func (g *dictGate) preload(samples [][]byte, n int64) {
 }
 
 // hold samples chunk c of a gated stream. It reports true when the gate is open
-// (c and the chunks held before it are to be sealed now), after waiting for a
-// training under way, or after training itself when c brings the data held to
-// trainAt; false when c is to be held.
+// (c and the chunks held before it are to be sealed now), possibly after waiting
+// for a training under way once trainAhead bytes were held during it; false when
+// c is to be held. The chunk that brings the data held to trainAt starts the
+// training in a goroutine and is held.
 func (g *dictGate) hold(ctx context.Context, c []byte) (bool, error) {
 	g.mu.Lock()
 	if g.opened() {
 		g.mu.Unlock()
-		return true, nil
+		return true, g.err
 	}
 	if g.training {
+		if g.ahead+int64(len(c)) <= trainAhead {
+			g.ahead += int64(len(c))
+			g.mu.Unlock()
+			return false, nil
+		}
 		g.mu.Unlock()
 		return true, g.await(ctx)
 	}
@@ -161,7 +187,8 @@ func (g *dictGate) hold(ctx context.Context, c []byte) (bool, error) {
 	}
 	g.training = true
 	g.mu.Unlock()
-	return true, g.train()
+	go func() { _ = g.train() }() // its error is kept in g.err for every waiter
+	return false, nil
 }
 
 // wait is hold for a gated stream that ended: it returns when the gate is open,
@@ -170,7 +197,7 @@ func (g *dictGate) wait(ctx context.Context) error {
 	g.mu.Lock()
 	if g.opened() {
 		g.mu.Unlock()
-		return nil
+		return g.err
 	}
 	g.waiting++
 	if g.training || !g.allEnded() {
@@ -210,7 +237,7 @@ func (g *dictGate) trainNow() error {
 func (g *dictGate) await(ctx context.Context) error {
 	select {
 	case <-g.open:
-		return nil
+		return g.err
 	case <-ctx.Done():
 		return ctx.Err()
 	}
@@ -218,9 +245,14 @@ func (g *dictGate) await(ctx context.Context) error {
 
 // train gives the store its dictionary from the samples, if they stand for
 // enough data, and opens the gate. Only a failure to save the dictionary is an
-// error.
+// error; it is also kept for those who wait for the gate.
 func (g *dictGate) train() error {
-	defer close(g.open)
+	g.err = g.build()
+	close(g.open)
+	return g.err
+}
+
+func (g *dictGate) build() error {
 	g.mu.Lock()
 	samples, enough := g.sampler.samples, g.sampler.bytes >= minDictData
 	g.sampler = nil
