@@ -86,8 +86,8 @@ type dictGate struct {
 	mu              sync.Mutex
 	sampler         *sampler
 	training        bool
-	active, waiting int // gated sealers, and those of them that ended
-	producers       int // dumps still running: they may start more streams
+	active, waiting int   // gated sealers, and those of them that ended
+	producers       int   // dumps still running: they may start more streams
 	ahead           int64 // bytes held since the training started
 	open            chan struct{}
 	trained         bool  // a dictionary was trained (the store has it)
