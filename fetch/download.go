@@ -147,9 +147,12 @@ func (f *fetcher) ensureInto(ctx context.Context, locs []manifest.Loc, phase str
 	g.SetLimit(f.opt.Parallel)
 	for _, s := range planSpansMax(missing, spanLimit(total, f.opt.Parallel)) {
 		g.Go(func() error {
-			// f.remote retries and resumes a range cut short.
-			n, err := f.fetchSpan(gctx, s, st)
-			f.report(Progress{Phase: phase, Done: done.Add(sealedLen(s.chunks[:n])), Total: total})
+			// f.remote retries and resumes a range cut short. Progress counts
+			// the bytes as they arrive, not when a span (several MB, for
+			// seconds on a slow link) ends: a rate from the first second.
+			_, err := f.fetchSpan(gctx, s, st, func(n int64) {
+				f.report(Progress{Phase: phase, Done: done.Add(n), Total: total})
+			})
 			return err
 		})
 	}
@@ -225,7 +228,7 @@ func (f *fetcher) fromCache(ctx context.Context, locs []manifest.Loc, st *stage)
 // fetchSpan downloads s with one range request, verifies each chunk, delivers
 // it to st (if not nil) and puts it in the cache. It returns how many leading
 // chunks of s are now cached, also on error.
-func (f *fetcher) fetchSpan(ctx context.Context, s span, st *stage) (cached int, err error) {
+func (f *fetcher) fetchSpan(ctx context.Context, s span, st *stage, arrived func(int64)) (cached int, err error) {
 	if len(s.chunks) == 0 {
 		return 0, nil
 	}
@@ -277,6 +280,9 @@ func (f *fetcher) fetchSpan(ctx context.Context, s span, st *stage) (cached int,
 			return cached, fmt.Errorf("get pack %s: %w", s.pack, err)
 		}
 		pos = int64(l.Off) + int64(l.SealedLen)
+		if arrived != nil {
+			arrived(int64(l.SealedLen))
+		}
 		id := l.ID
 		if v, ok := f.splices.Load(l.ID); ok {
 			// A splice: the chunk is built from its base in the cache and kept

@@ -69,3 +69,29 @@ func TestProgressReportsRetriesAndWrite(t *testing.T) {
 		t.Errorf("phases %v: want download, …, write last", ph)
 	}
 }
+
+// TestDownloadProgressAsBytesArrive: the download reports the bytes of each
+// chunk as it arrives, not once per range request (a request of several MB
+// takes seconds on a slow link: a fetch at 20 Mbit/s said "655 kB/s, 3 min 21 s
+// left" for what took 55 s).
+func TestDownloadProgressAsBytesArrive(t *testing.T) {
+	files, dump := sample()
+	src := newSource(t, files, dump)
+	var rec recorder
+	opt := options(t, src, filepath.Join(t.TempDir(), "out"), nil)
+	opt.Parallel = 1
+	opt.Progress = rec.report
+	st, err := fetch.Run(t.Context(), opt)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var dl []fetch.Progress
+	for _, p := range rec.ps {
+		if p.Phase == "download" {
+			dl = append(dl, p)
+		}
+	}
+	if int64(len(dl)) <= st.Requests+1 || dl[len(dl)-1].Done != dl[len(dl)-1].Total {
+		t.Fatalf("%d download reports for %d requests and %d chunks, the last %+v", len(dl), st.Requests, st.ChunksDownloaded, dl[len(dl)-1])
+	}
+}

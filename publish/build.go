@@ -102,8 +102,12 @@ func Build(ctx context.Context, pub *Publication, in Inputs, workers int, progre
 	if err := b.startGate(in); err != nil {
 		return nil, err
 	}
+	b.dumping.Store(int32(len(in.Dumps)))
 	report := func(phase string) {
 		done, total := b.done.Load(), b.total.Load()
+		if b.dumping.Load() > 0 {
+			total = 0 // a dump's size is known when it ends: the total so far is the files'
+		}
 		if progress != nil {
 			progress(Progress{phase, done, total})
 		}
@@ -183,6 +187,7 @@ type builder struct {
 	st          *State
 	sem         chan struct{} // bounds the chunks being sealed at once: 2 per worker (measured: CPU use 150 → 177 % on 2 cores, with the pools)
 	done, total atomic.Uint64
+	dumping     atomic.Int32 // dumps still running
 
 	sources  map[string]string // manifest path → source file
 	mu       sync.Mutex

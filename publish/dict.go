@@ -39,8 +39,10 @@ const (
 	// trainAhead is how much more it holds while the training runs (in a
 	// goroutine of its own), so the dump goes on meanwhile instead of waiting
 	// for it: at most trainAt + trainAhead bytes are ever held.
-	trainAhead = 24 << 20
+	trainAheadDefault = 24 << 20
 )
+
+var trainAhead int64 = trainAheadDefault // tests make it small
 
 // sampler keeps a uniform random sample (reservoir) of the chunks it is shown.
 type sampler struct {
@@ -331,6 +333,7 @@ func (b *builder) dictStream(ctx context.Context) error {
 	if err != nil {
 		return fmt.Errorf("store dictionary: %w", err)
 	}
+	b.total.Add(n)
 	p := manifest.DictStream(b.st.dict)
 	b.streams = append(b.streams, manifest.Stream{Path: p, Kind: manifest.KindFile, Class: chunkstore.ClassMeta, Mode: 0o600, Size: n, Hash: hash, Chunks: refs})
 	return nil

@@ -38,6 +38,7 @@ func (b *builder) dump(ctx context.Context, d Dump) error {
 	if werr := sink.g.Wait(); err == nil {
 		err = werr
 	}
+	b.dumping.Add(-1) // its streams' sizes are in b.total now
 	if err != nil {
 		return fmt.Errorf("dump database: %w", err)
 	}
@@ -102,6 +103,7 @@ func (s *dumpSink) Create(_ context.Context, name string) (io.WriteCloser, error
 		defer s.b.mu.Unlock()
 		s.b.streams = append(s.b.streams, manifest.Stream{Path: p, Kind: manifest.KindDump, Class: chunkstore.ClassDB, Mode: 0o644, Size: n, Hash: hash, Chunks: refs})
 		s.b.res.Bytes += n
+		s.b.total.Add(n)
 		return nil
 	})
 	return pw, nil

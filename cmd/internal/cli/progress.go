@@ -180,7 +180,7 @@ func (s Status) Line(percent bool) string {
 	line := s.Phase
 	switch {
 	case s.Done < 0:
-	case s.Total > 0:
+	case s.Total >= s.Done && s.Total > 0: // a total the source outgrew is no total
 		line += " " + FormatSize(s.Done) + " of " + FormatSize(s.Total)
 		if percent {
 			line += fmt.Sprintf(" (%d %%)", min(s.Done*100/s.Total, 100))

@@ -95,6 +95,7 @@ func TestStatusLine(t *testing.T) {
 		{Phase: "download", Done: 5, Total: 0, Rate: 1},
 		{Phase: "import", Done: 1, Total: 3 * 1000 * 1000 * mb, Rate: 500_000},
 		{Phase: "download", Done: 120_400_000, Total: 332 * mb, Rate: 18_200_000, Note: "source stalled, retrying (attempt 2)…"},
+		{Phase: "waiting for the source: reading", Done: 72_900_000, Total: 64_500_000, Rate: 11_500_000}, // a total the source outgrew
 	} {
 		fmt.Fprintf(&b, "%s\n%s\n", s.Line(true), s.Line(false))
 	}
