@@ -3,6 +3,7 @@ package remote
 import (
 	"bufio"
 	"bytes"
+	"compress/gzip"
 	"context"
 	"crypto/sha256"
 	"encoding/hex"
@@ -74,6 +75,7 @@ type Platform struct {
 	Base     string // the agent's base directory, expanded on the source
 	Version  string // the agent's version directory under Base
 	Sum      string // hex SHA-256 of the installed agent, "" when there is none
+	Gzip     bool   // the source has gzip: Install sends the agent compressed
 }
 
 // Dir is the directory of the agent's binary on the source.
@@ -91,7 +93,7 @@ const hashCmd = `h=$( (sha256sum "$f" || shasum -a 256 "$f" || sha256 -q "$f") 2
 
 // probeScript: $1 the base directory ("" for $HOME/.cache/synco-lite), $2 the
 // version directory.
-const probeScript = `echo synco-probe-1; uname -s; uname -m; b=$1; [ -n "$b" ] || b=${HOME%/}/.cache/synco-lite; echo "$b"; f=$b/$2/synco-lite; h=none; if [ -f "$f" ]; then ` + hashCmd + `; fi; echo "$h"`
+const probeScript = `echo synco-probe-1; uname -s; uname -m; b=$1; [ -n "$b" ] || b=${HOME%/}/.cache/synco-lite; echo "$b"; f=$b/$2/synco-lite; h=none; if [ -f "$f" ]; then ` + hashCmd + `; fi; echo "$h"; if command -v gzip >/dev/null 2>&1; then echo gzip; else echo -; fi`
 
 // Probe runs uname and looks for an installed agent of version in base ("": the
 // remote user's $HOME/.cache/synco-lite). Errors: ErrChannel, ErrNoShell,
@@ -114,6 +116,7 @@ func Probe(ctx context.Context, ch Channel, base, version string) (Platform, err
 	if h := strings.TrimSpace(lines[i+4]); len(h) == 64 {
 		p.Sum = h
 	}
+	p.Gzip = i+5 < len(lines) && strings.TrimSpace(lines[i+5]) == "gzip"
 	var ok1, ok2 bool
 	p.OS, ok1 = goos[sysName]
 	p.Arch, ok2 = goarch[machine]
@@ -159,13 +162,18 @@ func classify(ch Channel, stderr string, code int) error {
 	return ErrChannel
 }
 
-// installScript: $1 base, $2 version, $3 size, $4 hex SHA-256. It reads exactly
-// $3 bytes from stdin (not until end-of-file), checks them and moves them in place.
-const installScript = `d=$1/$2; mkdir -p "$d" || exit 90; f=$d/.synco-lite.$$; head -c "$3" > "$f" || { rm -f "$f"; exit 90; }; ` + hashCmd + `; if [ "$h" != "$4" ]; then rm -f "$f"; echo "synco: the upload arrived damaged" >&2; exit 91; fi; chmod 755 "$f" && mv -f "$f" "$d/synco-lite" || exit 90; "$d/synco-lite" version >/dev/null || exit 92; echo synco-installed`
+// installScript: $1 base, $2 version, $3 size, $4 hex SHA-256 of the agent, $5
+// "gzip" when the $3 bytes are the agent gzip-compressed. It reads exactly $3
+// bytes from stdin (not until end-of-file), checks what they give and moves it in
+// place.
+const installScript = `d=$1/$2; mkdir -p "$d" || exit 90; f=$d/.synco-lite.$$; if [ "$5" = gzip ]; then head -c "$3" | gzip -dc > "$f"; else head -c "$3" > "$f"; fi || { rm -f "$f"; echo "synco: the upload arrived damaged" >&2; exit 91; }; ` + hashCmd + `; if [ "$h" != "$4" ]; then rm -f "$f"; echo "synco: the upload arrived damaged" >&2; exit 91; fi; chmod 755 "$f" && mv -f "$f" "$d/synco-lite" || exit 90; "$d/synco-lite" version >/dev/null || exit 92; echo synco-installed`
 
 // Install uploads the agent binary at path into p.Dir() unless the one there has
-// the same SHA-256, and returns the bytes uploaded (0 when it was there). Errors:
-// ErrRemoteDir (read-only or noexec), ErrDamaged, ErrChannel (in an *Error).
+// the same SHA-256, and returns the bytes uploaded (0 when it was there): gzip
+// compressed when the source has gzip (p.Gzip; a static synco-lite shrinks to
+// ≈ 46 %, seconds on a slow link), checked by its hash after decompression on the
+// source. Errors: ErrRemoteDir (read-only or noexec), ErrDamaged, ErrChannel (in
+// an *Error).
 func Install(ctx context.Context, ch Channel, p *Platform, path string) (int64, error) {
 	f, err := os.Open(path)
 	if err != nil {
@@ -184,7 +192,20 @@ func Install(ctx context.Context, ch Channel, p *Platform, path string) (int64, 
 	if _, err := f.Seek(0, io.SeekStart); err != nil {
 		return 0, err
 	}
-	out, stderr, code, err := run(ctx, ch, io.LimitReader(f, size), installScript, p.Base, p.Version, fmt.Sprint(size), sum)
+	var body io.Reader = io.LimitReader(f, size)
+	how := "raw"
+	if p.Gzip {
+		var z bytes.Buffer
+		zw, _ := gzip.NewWriterLevel(&z, gzip.BestSpeed) // 46 %; the default level saves 5 % more for twice the time
+		if _, err := io.Copy(zw, body); err != nil {
+			return 0, fmt.Errorf("read %s: %w", path, err)
+		}
+		if err := zw.Close(); err != nil {
+			return 0, fmt.Errorf("compress the agent: %w", err)
+		}
+		body, size, how = &z, int64(z.Len()), "gzip"
+	}
+	out, stderr, code, err := run(ctx, ch, body, installScript, p.Base, p.Version, fmt.Sprint(size), sum, how)
 	if err != nil {
 		return 0, err
 	}
