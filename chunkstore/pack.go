@@ -65,6 +65,17 @@ type PackStore struct {
 	cur       *packWriter
 	syncing   []*packSync // finished packs being fsynced in the background
 	dirty     bool        // index differs from the file
+	onFull    func(name, path string, size int64)
+}
+
+// OnFull makes the store call f (nil: nothing) with the name, file and size of
+// each pack it closes because it reached PackTarget from now on: its bytes are
+// final (written, perhaps not yet fsynced; PackPath names it only once
+// committed). f runs with the store locked: it must not call the store.
+func (p *PackStore) OnFull(f func(name, path string, size int64)) {
+	p.mu.Lock()
+	p.onFull = f
+	p.mu.Unlock()
 }
 
 // packSync is the background fsync of a finished pack: it starts when the pack
@@ -292,7 +303,13 @@ func (p *PackStore) put(ctx context.Context, id ID, sealed []byte) error {
 	p.dirty = true
 	c.size += int64(len(sealed))
 	if c.size >= p.target {
-		return p.finishPack()
+		if err := p.finishPack(); err != nil {
+			return err
+		}
+		if p.onFull != nil {
+			name := p.packs[c.num]
+			p.onFull(name, filepath.Join(p.packDir, name), c.size)
+		}
 	}
 	return nil
 }

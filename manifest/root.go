@@ -51,7 +51,26 @@ type Root struct {
 	Manifest     []Loc
 	ManifestSize uint64
 	ManifestHash chunkstore.ID // keyed stream hash of the whole encoded manifest
+	// Finished lists, while Initializing, packs the source has finished sealing
+	// into: their bytes are final and already served, so a destination with an
+	// empty cache may download them before the manifest exists (SPEC "Root").
+	// At most MaxFinished; never in another state.
+	Finished []FinishedPack
 }
+
+// FinishedPack is a pack whose Size bytes are final (Root.Finished).
+type FinishedPack struct {
+	Name string
+	Size uint64
+}
+
+// rootFinishedVersion is the version of a root with finished packs: a root
+// without them is encoded as version 1 wrote it.
+const rootFinishedVersion = 2
+
+// MaxFinished bounds Root.Finished (8 MiB packs: 32 GiB of them; a source stops
+// listing more).
+const MaxFinished = 4096
 
 const (
 	magicRoot = "syncoR"
@@ -66,6 +85,17 @@ func (r *Root) validate() error {
 		return formatErr("root: reason longer than %d bytes", maxReason)
 	case len(r.Phase) > maxPhase:
 		return formatErr("root: phase longer than %d bytes", maxPhase)
+	}
+	if len(r.Finished) > 0 && r.State != StateInitializing {
+		return formatErr("root: %s but lists finished packs", r.State)
+	}
+	if len(r.Finished) > MaxFinished {
+		return formatErr("root: more than %d finished packs", MaxFinished)
+	}
+	for i, p := range r.Finished {
+		if !ValidPackName(p.Name) || p.Size == 0 {
+			return formatErr("root: finished pack %d: invalid name %q or size 0", i, truncate(p.Name))
+		}
 	}
 	if r.State != StateReady {
 		if len(r.Manifest) > 0 || r.ManifestSize != 0 || r.ManifestHash != (chunkstore.ID{}) {
@@ -105,7 +135,11 @@ func (r *Root) Encode() ([]byte, error) {
 func (r *Root) encode() []byte {
 	w := &writer{b: make([]byte, 0, 128+len(r.Reason)+len(r.Phase)+len(r.Manifest)*64)}
 	w.raw([]byte(magicRoot))
-	w.uvarint(Version)
+	if len(r.Finished) > 0 {
+		w.uvarint(rootFinishedVersion)
+	} else {
+		w.uvarint(Version)
+	}
 	w.raw(r.PubID[:])
 	w.byte1(byte(r.State))
 	w.str(r.Reason)
@@ -129,6 +163,13 @@ func (r *Root) encode() []byte {
 		}
 		prev = l
 	}
+	if len(r.Finished) > 0 { // absent when empty: such a root is as version 1 wrote it
+		w.uvarint(uint64(len(r.Finished)))
+		for _, p := range r.Finished {
+			w.str(p.Name)
+			w.uvarint(p.Size)
+		}
+	}
 	return w.b
 }
 
@@ -144,8 +185,15 @@ func DecodeRoot(b []byte) (*Root, error) {
 
 func decodeRoot(b []byte) (*Root, error) {
 	rd := &reader{b: b}
-	if err := rd.magic(magicRoot); err != nil {
-		return nil, err
+	if string(rd.next(len(magicRoot))) != magicRoot {
+		return nil, formatErr("bad magic")
+	}
+	version := rd.uvarint()
+	if rd.err != nil {
+		return nil, rd.err
+	}
+	if version != Version && version != rootFinishedVersion {
+		return nil, fmt.Errorf("%w %d", ErrVersion, version)
 	}
 	r := &Root{}
 	copy(r.PubID[:], rd.next(len(r.PubID)))
@@ -170,6 +218,15 @@ func decodeRoot(b []byte) (*Root, error) {
 				rd.fail("root: first manifest chunk continues nothing")
 			}
 			r.Manifest[i] = l
+		}
+	}
+	if rd.err == nil && version == rootFinishedVersion {
+		n := rd.count(2)
+		if n == 0 || n > MaxFinished {
+			rd.fail("root: finished packs: bad count")
+		}
+		for i := 0; i < n && rd.err == nil; i++ {
+			r.Finished = append(r.Finished, FinishedPack{Name: rd.str(maxPackName), Size: rd.uvarint()})
 		}
 	}
 	if rd.err != nil {

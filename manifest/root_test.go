@@ -45,6 +45,9 @@ func TestRootRoundTrip(t *testing.T) {
 		"created":      {State: manifest.StateCreated, Created: -1},
 		"initializing": {State: manifest.StateInitializing, Phase: "database", Done: 1 << 33, Total: 1 << 34},
 		"failed":       {State: manifest.StateFailed, Reason: strings.Repeat("\xff", 1024), Phase: strings.Repeat("p", 128)},
+		"finished packs": {State: manifest.StateInitializing, Phase: "reading", Done: 9 << 20, Finished: []manifest.FinishedPack{
+			{Name: "00ff", Size: 8 << 20}, {Name: strings.Repeat("z", 64), Size: 1},
+		}},
 	} {
 		t.Run(name, func(t *testing.T) {
 			b, err := r.Encode()
@@ -85,6 +88,19 @@ func TestRootInvalid(t *testing.T) {
 		{"size mismatch", func(r *manifest.Root) { r.ManifestSize++ }},
 		{"bad pack name", func(r *manifest.Root) { r.Manifest[1].Pack = "a-b" }},
 		{"sealed length 0", func(r *manifest.Root) { r.Manifest[1].SealedLen = 0 }},
+		{"finished packs when ready", func(r *manifest.Root) { r.Finished = []manifest.FinishedPack{{Name: "ab", Size: 1}} }},
+		{"finished pack size 0", func(r *manifest.Root) {
+			*r = manifest.Root{State: manifest.StateInitializing, Finished: []manifest.FinishedPack{{Name: "ab"}}}
+		}},
+		{"finished pack name", func(r *manifest.Root) {
+			*r = manifest.Root{State: manifest.StateInitializing, Finished: []manifest.FinishedPack{{Name: "A", Size: 1}}}
+		}},
+		{"too many finished packs", func(r *manifest.Root) {
+			*r = manifest.Root{State: manifest.StateInitializing, Finished: make([]manifest.FinishedPack, manifest.MaxFinished+1)}
+			for i := range r.Finished {
+				r.Finished[i] = manifest.FinishedPack{Name: "ab", Size: 1}
+			}
+		}},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			r := sampleRoot()

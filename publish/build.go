@@ -133,6 +133,9 @@ func Build(ctx context.Context, pub *Publication, in Inputs, workers int, progre
 		}
 	}()
 
+	// Packs filled from now on are served and listed while the build goes on
+	// (Publication.serveEarly); the last one, filled or not, waits for Ready.
+	b.st.packs.OnFull(pub.packFull)
 	g, gctx := errgroup.WithContext(ctx)
 	g.SetLimit(workers + len(in.Dumps))
 	for _, d := range in.Dumps {
@@ -142,6 +145,7 @@ func Build(ctx context.Context, pub *Publication, in Inputs, workers int, progre
 		g.Go(func() error { return b.file(gctx, &files[i]) })
 	}
 	err = g.Wait()
+	b.st.packs.OnFull(nil)
 	if b.gate != nil {
 		b.gate.settle()
 	}

@@ -1,5 +1,7 @@
 package publish
 
+import "synco/chunkstore"
+
 // SetTrainAhead sets how much the dictionary gate holds while it trains, until
 // the test ends (restore).
 func SetTrainAhead(n int64) (restore func()) {
@@ -7,3 +9,6 @@ func SetTrainAhead(n int64) (restore func()) {
 	trainAhead = n
 	return func() { trainAhead = old }
 }
+
+// PackTargetForTest is the size at which the store closes a pack.
+const PackTargetForTest = chunkstore.PackTarget

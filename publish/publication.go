@@ -24,6 +24,10 @@ type Publication struct {
 	mu      sync.Mutex
 	targets []Target // added with AddTarget, in order
 	root    manifest.Root
+
+	fullMu sync.Mutex
+	full   []fullPack // packs filled since the last progress root
+	early  map[string]bool         // packs served before Ready (root.Finished)
 }
 
 // NewPublication starts a publication of st in state Created.
@@ -83,14 +87,65 @@ func (p *Publication) State() (manifest.State, string) {
 	return p.root.State, p.root.Reason
 }
 
+// packFull is told of each pack the build fills (chunkstore.PackStore.OnFull):
+// its bytes are final. The next progress root serves and lists it.
+func (p *Publication) packFull(name, path string, size int64) {
+	p.fullMu.Lock()
+	p.full = append(p.full, fullPack{name, path, size})
+	p.fullMu.Unlock()
+}
+
+type fullPack struct {
+	name, path string
+	size       int64
+}
+
 func (p *Publication) progress(phase string, done, total uint64) error {
+	p.fullMu.Lock()
+	full := p.full
+	p.full = nil
+	p.fullMu.Unlock()
 	p.mu.Lock()
 	defer p.mu.Unlock()
 	if p.root.State == manifest.StateReady || p.root.State == manifest.StateFailed {
 		return nil // final: progress never moves a publication back
 	}
 	p.root.State, p.root.Phase, p.root.Done, p.root.Total = manifest.StateInitializing, phase, done, total
+	p.serveEarly(full)
 	return p.resealLocked()
+}
+
+// serveEarly hands the finished packs to every target, whole, and lists them in
+// the root (manifest.Root.Finished): a destination with nothing cached may
+// download them while the build goes on. Every chunk a build seals into a new
+// pack belongs to this publication (a stream's, a splice's, the dictionary's),
+// so the whole pack is what its Ready view will expose. A pack a target does
+// not take is simply not listed (it comes after Ready as usual). p.mu is held.
+func (p *Publication) serveEarly(full []fullPack) {
+	for _, fp := range full {
+		if len(p.root.Finished) >= manifest.MaxFinished {
+			return
+		}
+		v := newPackView(fp.name, fp.path, fp.size, []span{{0, fp.size}})
+		ok := true
+		for _, t := range p.all() {
+			if err := t.PutPack(v); err != nil {
+				ok = false
+				break
+			}
+		}
+		if !ok {
+			for _, t := range p.all() {
+				t.RemovePack(fp.name) // best effort: it is not listed
+			}
+			continue
+		}
+		if p.early == nil {
+			p.early = map[string]bool{}
+		}
+		p.early[fp.name] = true
+		p.root.Finished = append(p.root.Finished, manifest.FinishedPack{Name: fp.name, Size: uint64(fp.size)})
+	}
 }
 
 // Fail marks the publication Failed with reason (shown to the destination).
@@ -112,6 +167,7 @@ func (p *Publication) ready(r manifest.Root, packs map[string]*PackView) error {
 	defer p.mu.Unlock()
 	r.PubID, r.Created = p.root.PubID, p.root.Created
 	r.State, r.Phase = manifest.StateReady, "ready"
+	r.Finished = nil
 	all := p.all()
 	for _, t := range all {
 		for _, v := range packs {
@@ -125,6 +181,16 @@ func (p *Publication) ready(r manifest.Root, packs map[string]*PackView) error {
 			}
 		}
 	}
+	for name := range p.early {
+		if packs[name] == nil { // served early, not referenced after all
+			for _, t := range all {
+				if err := t.RemovePack(name); err != nil {
+					return err
+				}
+			}
+		}
+	}
+	p.early = nil
 	p.root = r
 	return p.resealLocked()
 }
