@@ -26,8 +26,8 @@ type Publication struct {
 	root    manifest.Root
 
 	fullMu sync.Mutex
-	full   []fullPack // packs filled since the last progress root
-	early  map[string]bool         // packs served before Ready (root.Finished)
+	full   []fullPack      // packs filled since the last progress root
+	early  map[string]bool // packs served before Ready (root.Finished)
 }
 
 // NewPublication starts a publication of st in state Created.
