@@ -92,6 +92,11 @@ type Options struct {
 	// the wait alive however long it takes. Zero: 5 minutes.
 	StallAfter time.Duration
 	Progress   func(Progress) // optional
+	// Ahead lets a fetch whose cache holds nothing of the store download the
+	// packs the source lists as finished while it still builds (see
+	// prefetch.go). Set it when the whole publication will be fetched (no
+	// table or file-set selection that would leave most of it unread).
+	Ahead bool
 
 	// Import and Delete are Run's selection (Selection.Import, Selection.Delete),
 	// as To is; Open does not use them.
@@ -109,6 +114,7 @@ type Progress struct {
 	Phase       string
 	SourcePhase string // the source's phase while waiting
 	Done, Total int64
+	Ahead       int64 // while waiting: bytes downloaded ahead (Options.Ahead)
 	// Retrying: how many tries failed in a row, and why the last one did:
 	// "unreachable" (no connection could be made), "stalled" (nothing
 	// arrived for the idle time), "error" (the server answered with a
@@ -147,6 +153,9 @@ type Stats struct {
 	FilesUnchanged int   `json:"files_unchanged"`
 	BytesWritten   int64 `json:"bytes_written"`
 	DurationMS     int64 `json:"duration_ms"`
+	// AheadBytes are the bytes of BytesDownloaded that came while the source
+	// was still building (Options.Ahead).
+	AheadBytes int64 `json:"bytes_ahead,omitempty"`
 	// Dumps are the publication's database dumps, with whether they were scrubbed.
 	Dumps []Dump `json:"dumps,omitempty"`
 }
@@ -170,6 +179,7 @@ type fetcher struct {
 	mu          sync.Mutex   // guards stats.FilesWritten, stats.BytesWritten
 	downloaded  atomic.Int64 // chunks fetched
 	remoteBytes atomic.Int64 // body bytes of remote files
+	ahead       *prefetcher  // downloads finished packs while the source builds; nil: off
 }
 
 // Run fetches the publication named by opt.Token into opt.To: Open, Plan with
@@ -252,6 +262,11 @@ func open(ctx context.Context, opt Options) (*Publication, error) {
 		f.report(Progress{Phase: "retrying", Attempt: attempt, Reason: retryReason(err)})
 	}
 	f.remote = retry
+	if opt.Ahead && coldCache(opt) {
+		if pre, err := newPrefetcher(opt.Cache.Root(), retry); err == nil {
+			f.ahead, f.remote = pre, pre
+		} // else: fetch as without
+	}
 	f.wire = f.count.bytes.Load
 	if w, ok := opt.Remote.(interface{ Downloaded() int64 }); ok {
 		f.wire = w.Downloaded // also the bytes around ranges a server sent anyway
@@ -264,7 +279,14 @@ func open(ctx context.Context, opt Options) (*Publication, error) {
 
 // Close releases what Open holds (the HTTP client it made). It is safe on nil.
 func (p *Publication) Close() error {
-	if p != nil && p.close != nil {
+	if p == nil {
+		return nil
+	}
+	if p.f != nil && p.f.ahead != nil {
+		p.f.ahead.close()
+		p.f.ahead = nil
+	}
+	if p.close != nil {
 		p.close()
 		p.close = nil
 	}
@@ -286,6 +308,9 @@ func (p *Publication) stats() *Stats {
 		f.stats.Requests = f.count.requests.Load()
 	}
 	f.stats.ChunksDownloaded = int(f.downloaded.Load())
+	if f.ahead != nil {
+		f.stats.AheadBytes = f.ahead.bytes.Load()
+	}
 	f.stats.ChunksSpliced = 0
 	f.splicedIDs.Range(func(any, any) bool { f.stats.ChunksSpliced++; return true })
 	f.stats.DurationMS = time.Since(p.start).Milliseconds()
@@ -596,6 +621,9 @@ func (f *fetcher) waitReady(ctx context.Context) (*manifest.Root, error) {
 		if err != nil {
 			return nil, err
 		}
+		if f.ahead != nil && len(root.Finished) > 0 {
+			f.ahead.add(root.Finished)
+		}
 		switch root.State {
 		case manifest.StateReady:
 			return root, f.checkFresh(root)
@@ -605,7 +633,11 @@ func (f *fetcher) waitReady(ctx context.Context) (*manifest.Root, error) {
 		if still := watch.still(root, time.Now()); still >= f.opt.StallAfter {
 			return nil, fmt.Errorf("%w for %v (state %s, phase %q, %d of %d)", ErrStalled, still.Round(still/10), root.State, root.Phase, root.Done, root.Total)
 		}
-		f.report(Progress{Phase: "waiting", SourcePhase: root.Phase, Done: int64(root.Done), Total: int64(root.Total)})
+		p := Progress{Phase: "waiting", SourcePhase: root.Phase, Done: int64(root.Done), Total: int64(root.Total)}
+		if f.ahead != nil {
+			p.Ahead = f.ahead.bytes.Load()
+		}
+		f.report(p)
 		t := time.NewTimer(pollInterval(time.Since(first), f.opt.Poll))
 		select {
 		case <-ctx.Done():

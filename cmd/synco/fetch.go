@@ -78,6 +78,7 @@ func (c *FetchCmd) Run(env *cli.Env) error {
 		return err
 	}
 	defer done()
+	opt.Ahead = c.fetchesAll()
 	view := newFetchView(cli.NewProgress(env.Stderr, env.Prog))
 	opt.Progress = view.report
 	pub, err := fetch.Open(env.Ctx, opt)
@@ -106,6 +107,13 @@ func (c *FetchCmd) Run(env *cli.Env) error {
 		return t.proj.postInstall(env)
 	}
 	return nil
+}
+
+// fetchesAll reports whether the fetch will read the whole publication (then a
+// cold cache may download finished packs while the source builds: fetch.Options.Ahead).
+// synco pull's --only is the agent's selection: what it publishes is fetched whole.
+func (c *FetchCmd) fetchesAll() bool {
+	return !c.DryRun && len(c.Tables) == 0 && len(c.ExcludeTables) == 0 && len(c.FileSet) == 0 && (c.Only == "" || c.pull != nil)
 }
 
 // options are the fetch's options for tok; done releases them.

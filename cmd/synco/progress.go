@@ -59,10 +59,14 @@ func (f *fetchView) downloadTime() time.Duration {
 func phaseLabel(p fetch.Progress) string {
 	switch p.Phase {
 	case "waiting":
-		if p.SourcePhase == "" {
-			return "waiting for the source"
+		l := "waiting for the source"
+		if p.Ahead > 0 {
+			l += " (" + cli.FormatSize(p.Ahead) + " of its finished packs downloaded meanwhile)"
 		}
-		return "waiting for the source: " + cli.Clean(p.SourcePhase)
+		if p.SourcePhase == "" {
+			return l
+		}
+		return l + ": " + cli.Clean(p.SourcePhase)
 	case "import":
 		return "import into the database"
 	case "write":

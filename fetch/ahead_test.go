@@ -1,0 +1,121 @@
+package fetch_test
+
+import (
+	"context"
+	crand "crypto/rand"
+	"os"
+	"path/filepath"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"synco/dumpers"
+	"synco/fetch"
+	"synco/publish"
+)
+
+// TestDownloadAhead: a cold fetch downloads the packs the source lists as
+// finished while the source still builds (here: a dump that does not end until
+// the fetch has done so), serves the plan's reads of them from those files, so
+// nothing is downloaded twice, installs what was published, and leaves no file
+// behind. A fetch whose cache already holds the store does not download ahead.
+func TestDownloadAhead(t *testing.T) {
+	dir := t.TempDir()
+	files := map[string][]byte{}
+	for _, n := range []string{"a.bin", "b.bin", "c.bin"} {
+		b := make([]byte, 9<<20) // incompressible: ≈ 27 MiB, 3 packs filled
+		crand.Read(b)
+		files[n] = b
+	}
+	writeTree(t, dir, files)
+	stateDir := t.TempDir()
+	st, err := publish.OpenState(stateDir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer st.Close()
+	pub, err := publish.NewPublication(st)
+	if err != nil {
+		t.Fatal(err)
+	}
+	tok, _ := serve(t, st, pub)
+
+	release := make(chan struct{})
+	var once sync.Once
+	slowDump := publish.Dump{Prefix: "db", Engine: "mysql", Run: func(ctx context.Context, sink dumpers.Sink) error {
+		w, err := sink.Create(ctx, dumpers.SchemaStream)
+		if err != nil {
+			return err
+		}
+		w.Write([]byte("CREATE TABLE t (id int);\n"))
+		select { // the source keeps building until the fetch downloaded ahead
+		case <-release:
+		case <-time.After(30 * time.Second):
+		case <-ctx.Done():
+		}
+		return w.Close()
+	}}
+	built := make(chan error, 1)
+	go func() {
+		_, err := publish.Build(context.Background(), pub, publish.Inputs{
+			FileSets: []publish.FileSet{{Name: "files", Dir: dir}},
+			Dumps:    []publish.Dump{slowDump},
+		}, 2, nil)
+		built <- err
+	}()
+
+	to := filepath.Join(t.TempDir(), "out")
+	opt := options(t, &source{token: tok}, to, nil)
+	opt.Ahead = true
+	var sawAhead bool
+	opt.Progress = func(p fetch.Progress) {
+		if p.Phase == "waiting" && p.Ahead >= 16<<20 {
+			sawAhead = true
+			once.Do(func() { close(release) })
+		}
+	}
+	stats, err := fetch.Run(t.Context(), opt)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := <-built; err != nil {
+		t.Fatal(err)
+	}
+	if !sawAhead || stats.AheadBytes < 16<<20 {
+		t.Fatalf("downloaded %d bytes ahead (seen while waiting: %v), want ≥ 2 packs", stats.AheadBytes, sawAhead)
+	}
+	if stats.BytesDownloaded > 30<<20 {
+		t.Errorf("downloaded %d bytes for ≈ 27 MiB: the packs downloaded ahead were downloaded again", stats.BytesDownloaded)
+	}
+	for n, b := range files {
+		got, err := os.ReadFile(filepath.Join(to, "files", n))
+		if err != nil || string(got) != string(b) {
+			t.Fatalf("%s: differs after the fetch (%v)", n, err)
+		}
+	}
+	ents, _ := os.ReadDir(opt.Cache.Root())
+	for _, e := range ents {
+		if strings.HasPrefix(e.Name(), "ahead-") {
+			t.Errorf("download-ahead directory %s left in the cache", e.Name())
+		}
+	}
+
+	// Warm: the same cache, a new publication of the same store.
+	pub2, err := publish.NewPublication(st)
+	if err != nil {
+		t.Fatal(err)
+	}
+	tok2, _ := serve(t, st, pub2)
+	if _, err := publish.Build(t.Context(), pub2, publish.Inputs{FileSets: []publish.FileSet{{Name: "files", Dir: dir}}}, 2, nil); err != nil {
+		t.Fatal(err)
+	}
+	opt.Token, opt.Progress, opt.Remote = tok2, nil, nil
+	again, err := fetch.Run(t.Context(), opt)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if again.AheadBytes != 0 {
+		t.Errorf("a warm cache downloaded %d bytes ahead", again.AheadBytes)
+	}
+}
