@@ -54,6 +54,9 @@ func TestFetchSummaryLines(t *testing.T) {
 			Dumps: []fetch.Dump{{Prefix: "db", Engine: "postgres"}},
 		}},
 		{prog: "synco", db: dbName("not a url"), stats: &fetch.Stats{DurationMS: 4_000_000}},
+		{prog: "synco", to: "./sync", download: 50 * time.Second, stats: &fetch.Stats{ // a cold fetch that downloaded ahead
+			BytesDownloaded: 141_000_000, AheadBytes: 25_000_000, ChunksTotal: 21_000, DurationMS: 62_000,
+		}},
 	} {
 		for _, l := range s.lines() {
 			b.WriteString(l + "\n")
@@ -82,6 +85,7 @@ func TestFetchViewReports(t *testing.T) {
 		{fetch.Progress{Phase: "retrying", Attempt: 4, Reason: "lost"}, "connection to the source lost, retrying (attempt 5)…"},
 		{fetch.Progress{Phase: "waiting", SourcePhase: "dump\x1b[2J"}, "waiting for the source: dump\\x1b[2J"},
 		{fetch.Progress{Phase: "retrying", Attempt: 1, Reason: "unreachable"}, "source unreachable, retrying (attempt 2)…; waiting for the source: dump\\x1b[2J"},
+		{fetch.Progress{Phase: "waiting", SourcePhase: "reading", Done: 30_000_000, Ahead: 8_400_000}, "waiting for the source (8.4 MB of its finished packs downloaded meanwhile): reading 30.0 MB"},
 		{fetch.Progress{Phase: "write"}, "write the files into place"},
 	} {
 		v.report(c.p)
