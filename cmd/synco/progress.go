@@ -43,6 +43,9 @@ func (f *fetchView) report(p fetch.Progress) {
 		done = -1
 	}
 	f.v.Set(phase, done, p.Total)
+	if p.Phase == "waiting" && p.Ahead > 0 {
+		f.v.Detail(cli.FormatSize(p.Ahead) + " of its finished packs downloaded meanwhile")
+	}
 }
 
 // downloadTime is how long the download phase took (0: no download reported).
@@ -59,14 +62,10 @@ func (f *fetchView) downloadTime() time.Duration {
 func phaseLabel(p fetch.Progress) string {
 	switch p.Phase {
 	case "waiting":
-		l := "waiting for the source"
-		if p.Ahead > 0 {
-			l += " (" + cli.FormatSize(p.Ahead) + " of its finished packs downloaded meanwhile)"
-		}
 		if p.SourcePhase == "" {
-			return l
+			return "waiting for the source"
 		}
-		return l + ": " + cli.Clean(p.SourcePhase)
+		return "waiting for the source: " + cli.Clean(p.SourcePhase)
 	case "import":
 		return "import into the database"
 	case "write":

@@ -85,7 +85,7 @@ func TestFetchViewReports(t *testing.T) {
 		{fetch.Progress{Phase: "retrying", Attempt: 4, Reason: "lost"}, "connection to the source lost, retrying (attempt 5)…"},
 		{fetch.Progress{Phase: "waiting", SourcePhase: "dump\x1b[2J"}, "waiting for the source: dump\\x1b[2J"},
 		{fetch.Progress{Phase: "retrying", Attempt: 1, Reason: "unreachable"}, "source unreachable, retrying (attempt 2)…; waiting for the source: dump\\x1b[2J"},
-		{fetch.Progress{Phase: "waiting", SourcePhase: "reading", Done: 30_000_000, Ahead: 8_400_000}, "waiting for the source (8.4 MB of its finished packs downloaded meanwhile): reading 30.0 MB"},
+		{fetch.Progress{Phase: "waiting", SourcePhase: "reading", Done: 30_000_000, Ahead: 8_400_000}, "waiting for the source: reading 30.0 MB; 8.4 MB of its finished packs downloaded meanwhile"},
 		{fetch.Progress{Phase: "write"}, "write the files into place"},
 	} {
 		v.report(c.p)

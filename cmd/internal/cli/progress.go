@@ -43,6 +43,7 @@ type Progress struct {
 	done, total int64
 	m           meter
 	note        string
+	detail      string // shown after the counts, until the phase changes
 
 	last      time.Time // of the last line (non-TTY)
 	noteSince time.Time // when the note appeared
@@ -70,7 +71,7 @@ func (p *Progress) Set(phase string, done, total int64) {
 	defer p.mu.Unlock()
 	now := p.now()
 	if phase != p.phase {
-		p.phase, p.m = phase, meter{}
+		p.phase, p.m, p.detail = phase, meter{}, ""
 		p.finishBar()
 	}
 	p.done, p.total, p.note, p.noteSince = done, total, "", time.Time{}
@@ -78,6 +79,15 @@ func (p *Progress) Set(phase string, done, total int64) {
 		p.m.add(now, done)
 	}
 	p.show(now)
+}
+
+// Detail shows text after the counts of the current phase (e.g. "8.4 MB
+// downloaded meanwhile") until the phase changes or the next Detail; unlike a
+// new phase text it keeps the phase's rate.
+func (p *Progress) Detail(text string) {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	p.detail = text
 }
 
 // Note shows text (e.g. "source unreachable, retrying…") with the phase until
@@ -110,7 +120,7 @@ func (p *Progress) Status() Status {
 }
 
 func (p *Progress) status(now time.Time) Status {
-	s := Status{Phase: p.phase, Done: p.done, Total: p.total, Note: p.note}
+	s := Status{Phase: p.phase, Done: p.done, Total: p.total, Note: p.note, Detail: p.detail}
 	s.Rate, _ = p.m.rate(now)
 	return s
 }
@@ -170,6 +180,7 @@ type Status struct {
 	Done, Total int64   // bytes; Total 0: not known; Done < 0: no counts
 	Rate        float64 // bytes per second; 0: not known (yet)
 	Note        string
+	Detail      string // after the counts
 }
 
 // Line is s as one line: "download 120.4 MB of 332.0 MB (36 %), 18.2 MB/s,
@@ -193,6 +204,9 @@ func (s Status) Line(percent bool) string {
 		if s.Total > s.Done {
 			line += ", " + FormatLeft(time.Duration(float64(s.Total-s.Done)/s.Rate*float64(time.Second))) + " left"
 		}
+	}
+	if s.Detail != "" {
+		line += "; " + s.Detail
 	}
 	if s.Note != "" {
 		if line == "" {

@@ -96,6 +96,7 @@ func TestStatusLine(t *testing.T) {
 		{Phase: "import", Done: 1, Total: 3 * 1000 * 1000 * mb, Rate: 500_000},
 		{Phase: "download", Done: 120_400_000, Total: 332 * mb, Rate: 18_200_000, Note: "source stalled, retrying (attempt 2)…"},
 		{Phase: "waiting for the source: reading", Done: 72_900_000, Total: 64_500_000, Rate: 11_500_000}, // a total the source outgrew
+		{Phase: "waiting for the source: reading", Done: 30_000_000, Rate: 9_000_000, Detail: "8.4 MB of its finished packs downloaded meanwhile"},
 	} {
 		fmt.Fprintf(&b, "%s\n%s\n", s.Line(true), s.Line(false))
 	}
