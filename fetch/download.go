@@ -169,12 +169,6 @@ func (f *fetcher) ensureInto(ctx context.Context, locs []manifest.Loc, phase str
 	return g.Wait()
 }
 
-func sealedLen(ls []manifest.Loc) (n int64) {
-	for _, l := range ls {
-		n += int64(l.SealedLen)
-	}
-	return n
-}
 
 // buffers are one worker's: a sealed chunk, a plaintext, a staging batch, a
 // cache writer.
