@@ -76,14 +76,10 @@ func (f *fetcher) findDumps(ctx context.Context, m *manifest.Manifest) ([]*Dump,
 }
 
 func (f *fetcher) readMarker(ctx context.Context, s manifest.Stream, d *Dump) error {
-	locs := make([]manifest.Loc, 0, len(s.Chunks))
-	for _, r := range s.Chunks {
-		locs = append(locs, f.locs[r.ID])
-	}
-	if err := f.ensure(ctx, locs, "manifest"); err != nil {
+	if err := f.ensure(ctx, f.locs, f.locs.indexes(s), "manifest"); err != nil {
 		return err
 	}
-	f.stats.ChunksTotal += len(locs)
+	f.stats.ChunksTotal += len(s.Chunks)
 	var buf bytes.Buffer
 	if err := f.copyStream(ctx, &buf, s); err != nil {
 		return err

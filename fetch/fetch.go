@@ -161,11 +161,11 @@ type fetcher struct {
 
 	remoteOrigin string // of the remote files (remoteOrigin)
 
-	locs       map[chunkstore.ID]manifest.Loc     // every chunk of the manifest
-	variants   map[chunkstore.ID]manifest.Variant // by chunk ID
-	splices    sync.Map                           // Obj ID → manifest.Variant being downloaded
-	splicedIDs sync.Map                           // chunks opened from a splice (Stats.ChunksSpliced)
-	onCached   func(chunkstore.ID)                // set before downloads start; called for every chunk cached
+	locs       *locTable           // every chunk of the manifest
+	variants   []manifest.Variant  // sorted by chunk ID (manifest.Decode checked)
+	splices    sync.Map            // Obj ID → manifest.Variant being downloaded
+	splicedIDs sync.Map            // chunks opened from a splice (Stats.ChunksSpliced)
+	onCached   func(chunkstore.ID) // set before downloads start; called for every chunk cached
 
 	mu          sync.Mutex   // guards stats.FilesWritten, stats.BytesWritten
 	downloaded  atomic.Int64 // chunks fetched
@@ -379,11 +379,9 @@ func (f *fetcher) open(ctx context.Context) (*publication, error) {
 	if f.remoteOrigin, err = remoteOrigin(m.Streams); err != nil {
 		return nil, err
 	}
-	f.locs = m.Locate()
-	f.variants = make(map[chunkstore.ID]manifest.Variant, len(m.Variants))
-	for _, v := range m.Variants {
-		f.variants[v.ID] = v
-	}
+	f.locs = newLocTable(m)
+	f.variants = m.Variants
+	m.Packs = nil // f.locs has what the rest needs
 	// Synco's own streams (manifest.ReservedDir) are never written: register the
 	// compression dictionaries before any chunk that needs one is opened.
 	var own []manifest.Stream
@@ -414,13 +412,9 @@ func (f *fetcher) addDicts(ctx context.Context, own []manifest.Stream) error {
 		if !ok || s.Kind != manifest.KindFile {
 			continue // not a dictionary: nothing this version uses
 		}
-		locs := make([]manifest.Loc, 0, len(s.Chunks))
-		for _, r := range s.Chunks {
-			locs = append(locs, f.locs[r.ID])
-		}
-		f.stats.ChunksTotal += len(locs)
+		f.stats.ChunksTotal += len(s.Chunks)
 		var buf bytes.Buffer
-		if err := f.ensure(ctx, locs, "manifest"); err != nil {
+		if err := f.ensure(ctx, f.locs, f.locs.indexes(s), "manifest"); err != nil {
 			return err
 		}
 		if err := f.copyStream(ctx, &buf, s); err != nil {
@@ -443,7 +437,7 @@ type work struct {
 	sel       Selection
 	dumps     []*Dump // imported (sel.Import set)
 	p         *plan
-	need      []manifest.Loc
+	need      []int32 // indexes into the fetcher's locs
 	skipped   []string
 	unchanged int
 }
@@ -484,12 +478,11 @@ func (f *fetcher) plan(pub *publication, sel Selection) (*work, error) {
 		}
 	}
 	// Database streams first (schema, data, post), so an import can start early.
-	seen := map[chunkstore.ID]bool{}
+	seen := newBitset(len(f.locs.ls))
 	addStream := func(s manifest.Stream) {
 		for _, r := range s.Chunks {
-			if !seen[r.ID] {
-				seen[r.ID] = true
-				w.need = append(w.need, f.locs[r.ID])
+			if i, ok := f.locs.find(r.ID); ok && seen.add(i) {
+				w.need = append(w.need, i)
 			}
 		}
 	}
@@ -537,7 +530,7 @@ func (f *fetcher) execute(ctx context.Context, pub *publication, w *work) error 
 		go func() { defer close(stopped); imp.report(f, downloaded, stop) }()
 	}
 	g.Go(func() error {
-		err := f.ensureInto(gctx, w.need, "download", st)
+		err := f.ensureInto(gctx, f.locs, w.need, "download", st)
 		close(downloaded)
 		return err
 	})
@@ -658,7 +651,8 @@ func (w *stallWatch) still(root *manifest.Root, now time.Time) time.Duration {
 // manifest downloads the manifest chunks the cache lacks and decodes the manifest.
 func (f *fetcher) manifest(ctx context.Context, root *manifest.Root) (*manifest.Manifest, error) {
 	before := f.wire()
-	if err := f.ensure(ctx, root.Manifest, "manifest"); err != nil {
+	mt := tableOf(root.Manifest)
+	if err := f.ensure(ctx, mt, mt.all(), "manifest"); err != nil {
 		return nil, err
 	}
 	f.stats.ChunksTotal += len(root.Manifest)
