@@ -657,7 +657,15 @@ func (f *fetcher) manifest(ctx context.Context, root *manifest.Root) (*manifest.
 	}
 	f.stats.ChunksTotal += len(root.Manifest)
 	f.stats.ManifestBytes = f.wire() - before
+	// Sized at once (a manifest of a million chunks is ≈ 40 MB: grown by
+	// doubling, it would briefly take twice that), up to a bound, since the
+	// lengths are only checked as the chunks are read.
+	var want uint64
+	for _, l := range root.Manifest {
+		want += uint64(l.Len)
+	}
 	var buf bytes.Buffer
+	buf.Grow(int(min(want, root.ManifestSize, maxManifestPrealloc)))
 	h := f.keys.StreamHash()
 	for _, l := range root.Manifest {
 		plain, err := f.chunk(ctx, l.ID)
@@ -679,6 +687,10 @@ func (f *fetcher) manifest(ctx context.Context, root *manifest.Root) (*manifest.
 	}
 	return m, nil
 }
+
+// maxManifestPrealloc bounds the memory reserved for a manifest before its
+// chunks are read: a manifest of ≈ 6M chunks; a larger one grows as it is read.
+const maxManifestPrealloc = 256 << 20
 
 // chunk returns the verified plaintext of a cached chunk.
 func (f *fetcher) chunk(ctx context.Context, id chunkstore.ID) ([]byte, error) {
