@@ -255,46 +255,53 @@ func (p *PackStore) get(ctx context.Context, id ID) ([]byte, error) {
 // must not exceed MaxSealedSize. After a write error every later Put and
 // Commit fails: close the store and open it again.
 func (p *PackStore) Put(ctx context.Context, id ID, sealed []byte) error {
-	if err := p.put(ctx, id, sealed); err != nil {
-		return fmt.Errorf("put chunk %s: %w", id, err)
-	}
-	return nil
+	_, err := p.PutNew(ctx, id, sealed)
+	return err
 }
 
-func (p *PackStore) put(ctx context.Context, id ID, sealed []byte) error {
+// PutNew is Put that also reports whether the store lacked id (and now holds
+// it): a caller counting what it added needs no set of its own.
+func (p *PackStore) PutNew(ctx context.Context, id ID, sealed []byte) (added bool, err error) {
+	if added, err = p.put(ctx, id, sealed); err != nil {
+		return false, fmt.Errorf("put chunk %s: %w", id, err)
+	}
+	return added, nil
+}
+
+func (p *PackStore) put(ctx context.Context, id ID, sealed []byte) (bool, error) {
 	if err := ctx.Err(); err != nil {
-		return err
+		return false, err
 	}
 	if len(sealed) > MaxSealedSize {
-		return fmt.Errorf("%d bytes exceed MaxSealedSize", len(sealed))
+		return false, fmt.Errorf("%d bytes exceed MaxSealedSize", len(sealed))
 	}
 	p.mu.Lock()
 	defer p.mu.Unlock()
 	switch _, ok := p.index[id]; {
 	case p.closed:
-		return errClosed
+		return false, errClosed
 	case ok:
-		return nil
+		return false, nil
 	case p.err != nil:
-		return p.err
+		return false, p.err
 	}
 	if p.cur == nil {
 		if err := p.newPack(); err != nil {
-			return err
+			return false, err
 		}
 	}
 	c := p.cur
 	if _, err := c.w.Write(sealed); err != nil {
 		p.err = fmt.Errorf("write pack %s: %w", p.packs[c.num], err)
-		return p.err
+		return false, p.err
 	}
 	p.index[id] = entry{pack: c.num, off: uint32(c.size), len: uint32(len(sealed))}
 	p.dirty = true
 	c.size += int64(len(sealed))
 	if c.size >= p.target {
-		return p.finishPack()
+		return true, p.finishPack()
 	}
-	return nil
+	return true, nil
 }
 
 func (p *PackStore) newPack() error {

@@ -72,7 +72,7 @@ func (p *PackStore) Prune(ctx context.Context, live func(ID) bool) (PruneStats, 
 		p.mu.Lock()
 		delete(p.index, id)
 		p.mu.Unlock()
-		if err := p.put(ctx, id, sealed); err != nil {
+		if _, err := p.put(ctx, id, sealed); err != nil {
 			return st, fmt.Errorf("prune pack store: move chunk %s: %w", id, err)
 		}
 		st.Moved++
