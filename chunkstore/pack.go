@@ -427,7 +427,7 @@ func (p *PackStore) writeIndex() error {
 	if err != nil {
 		return err
 	}
-	_, err = f.Write(encodeIndex(p.packs, p.index))
+	err = writeIndex(f, p.packs, p.index)
 	if err == nil {
 		err = f.Sync()
 	}

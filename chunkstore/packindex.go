@@ -1,11 +1,13 @@
 package chunkstore
 
 import (
+	"bufio"
 	"cmp"
 	"encoding/binary"
 	"encoding/hex"
 	"errors"
 	"fmt"
+	"io"
 	"slices"
 
 	"github.com/zeebo/blake3"
@@ -34,7 +36,9 @@ type indexEntry struct {
 	entry
 }
 
-func encodeIndex(packs []string, index map[ID]entry) []byte {
+// writeIndex writes the index file to w, in pieces: the file is not held in
+// memory besides the sorted entries (issue 15 §3).
+func writeIndex(w io.Writer, packs []string, index map[ID]entry) error {
 	ents := make([]indexEntry, 0, len(index))
 	for id, e := range index {
 		ents = append(ents, indexEntry{id, e})
@@ -43,21 +47,29 @@ func encodeIndex(packs []string, index map[ID]entry) []byte {
 		return cmp.Or(cmp.Compare(a.pack, b.pack), cmp.Compare(a.off, b.off))
 	})
 
-	b := make([]byte, 0, len(indexMagic)+4+len(packs)*packNameBytes+8+len(ents)*indexEntrySize+32)
+	h := blake3.New()
+	bw := bufio.NewWriterSize(io.MultiWriter(w, h), 64<<10)
+	b := make([]byte, 0, len(indexMagic)+4+8+indexEntrySize)
 	b = append(b, indexMagic...)
 	b = binary.LittleEndian.AppendUint32(b, uint32(len(packs)))
+	bw.Write(b)
 	for _, name := range packs {
-		b, _ = hex.AppendDecode(b, []byte(name)) // names are valid: we made or checked them
+		b, _ = hex.AppendDecode(b[:0], []byte(name)) // names are valid: we made or checked them
+		bw.Write(b)
 	}
-	b = binary.LittleEndian.AppendUint64(b, uint64(len(ents)))
+	bw.Write(binary.LittleEndian.AppendUint64(b[:0], uint64(len(ents))))
 	for _, e := range ents {
-		b = append(b, e.id[:]...)
+		b = append(b[:0], e.id[:]...)
 		b = binary.LittleEndian.AppendUint32(b, e.pack)
 		b = binary.LittleEndian.AppendUint32(b, e.off)
 		b = binary.LittleEndian.AppendUint32(b, e.len)
+		bw.Write(b)
 	}
-	sum := blake3.Sum256(b)
-	return append(b, sum[:]...)
+	if err := bw.Flush(); err != nil { // a write error is sticky in bw: the last one reports it
+		return err
+	}
+	_, err := w.Write(h.Sum(nil))
+	return err
 }
 
 func decodeIndex(b []byte) (packs []string, ents []indexEntry, err error) {
