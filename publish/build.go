@@ -96,8 +96,11 @@ func Build(ctx context.Context, pub *Publication, in Inputs, workers int, progre
 		sem:      make(chan struct{}, 2*workers),
 		cacheOut: map[string]statEntry{},
 		lastRefs: lastRefs(pub.state.cache),
+		dbChunks: baseLog{dir: pub.state.dir},
 		res:      &Result{},
 	}
+	defer b.dbChunks.close()
+	pub.state.useBases()
 	if err := b.startGate(in); err != nil {
 		return nil, err
 	}
@@ -164,8 +167,7 @@ func Build(ctx context.Context, pub *Publication, in Inputs, workers int, progre
 	if err := b.st.saveCache(b.cacheOut); err != nil {
 		b.res.StateErr = fmt.Errorf("save stat cache: %w", err)
 	}
-	b.dbChunks.carry(b.st.bases, b.streams)
-	if err := b.st.saveBases(&b.dbChunks); err != nil && b.res.StateErr == nil {
+	if err := b.st.saveBases(&b.dbChunks, b.carried()); err != nil && b.res.StateErr == nil {
 		b.res.StateErr = fmt.Errorf("save database chunk lists: %w", err)
 	}
 	for _, s := range b.streams {
@@ -188,8 +190,25 @@ type builder struct {
 	cacheOut map[string]statEntry
 	lastRefs map[string][]manifest.Ref // published path → its chunks in the last run (from the stat cache)
 	variants []manifest.Variant        // splices put in this run (guarded by mu)
-	dbChunks baseIndex                 // this run's database chunks, the next run's bases
+	dbChunks baseLog                   // this run's database chunks, the next run's bases
 	vanished map[string]bool           // files deleted between scan and read (guarded by mu)
 	res      *Result
 	gate     *dictGate // a store's first publish: database chunks wait for the dictionary; nil: the store has one
+}
+
+// carried returns the chunks of the database streams, if this publish took
+// some file from the stat cache without reading it (State.saveBases), else nil.
+func (b *builder) carried() *idSet {
+	if b.res.Reused == 0 {
+		return nil
+	}
+	var ids []chunkstore.ID
+	for _, s := range b.streams {
+		if s.Class == chunkstore.ClassDB {
+			for _, c := range s.Chunks {
+				ids = append(ids, c.ID)
+			}
+		}
+	}
+	return newIDSet(ids)
 }
