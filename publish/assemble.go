@@ -83,7 +83,13 @@ func (b *builder) finish(ctx context.Context) (manifest.Root, map[string]*PackVi
 	if err != nil {
 		return root, nil, fmt.Errorf("write manifest: %w", err)
 	}
-	if want := used.len() + splices.len(); found != want {
+	want := used.len()
+	for _, id := range splices.ids {
+		if !used.has(id) {
+			want++
+		}
+	}
+	if found != want {
 		return root, nil, fmt.Errorf("write manifest: %d chunks missing from store", want-found)
 	}
 	sort.Slice(m.Packs, func(i, j int) bool { return m.Packs[i].Name < m.Packs[j].Name })

@@ -9,7 +9,7 @@ import (
 	"synco/chunkstore"
 )
 
-// idSet is a set of chunk IDs in 32 bytes an ID (a map[ID]bool takes ≈ 70):
+// idSet is a set of chunk IDs in ≈ 36 bytes an ID (a map[ID]bool takes ≈ 70):
 // the IDs sorted, and a table of where each value of their first bits starts.
 // Chunk IDs are keyed hashes, so each bucket holds about two IDs and a lookup
 // costs a few comparisons. A publish of a 10 GB database asks it ≈ 5M times.

@@ -9,7 +9,10 @@
 // server in this process), the day-2 dump published into the same store, and a
 // fetch of that into the same cache. Results are one line per process.
 //
-//	memory run -bin DIR -work DIR -sizes 1GB,2GB,4GB [-day2] [-keep]
+//	memory run -gen GEN -bin [NAME=]DIR[,NAME=DIR…] -work DIR -sizes 1GB,2GB,4GB [-day2] [-rounds N]
+//
+// Several binary sets (e.g. before=DIR,after=DIR) run one after the other for
+// each size and round, so their CPU times compare side by side.
 //
 // profile: the same publish and fetch in this process, writing a heap profile
 // (inuse) each time the live heap reaches a new high by 10 %: what holds memory
@@ -66,62 +69,80 @@ func main() {
 
 func runCmd(args []string) error {
 	fs := flag.NewFlagSet("memory run", flag.ExitOnError)
-	bin := fs.String("bin", "", "directory with gen, synco-lite and synco")
+	bins := fs.String("bin", "", "directories with synco-lite and synco, NAME=DIR,… (one column each, interleaved), or one DIR")
+	gen := fs.String("gen", "", "the gen binary (bench/gen)")
 	work := fs.String("work", "", "work directory (dumps, state, publication, cache, output)")
 	sizes := fs.String("sizes", "1GB", "comma-separated dump sizes")
 	day2 := fs.Bool("day2", false, "also publish and fetch the day-2 dump into the same store and cache")
-	keep := fs.Bool("keep", false, "keep the work directory of each size")
+	rounds := fs.Int("rounds", 1, "rounds (each binary set once per round and size)")
 	parallel := fs.Int("parallel", 2, "synco-lite publish --parallel")
 	_ = fs.Parse(args)
-	if *bin == "" || *work == "" {
-		return errors.New("-bin and -work are required")
+	if *bins == "" || *work == "" || *gen == "" {
+		return errors.New("-bin, -gen and -work are required")
+	}
+	type binSet struct{ name, dir string }
+	var sets []binSet
+	for _, b := range strings.Split(*bins, ",") {
+		name, dir, ok := strings.Cut(b, "=")
+		if !ok {
+			name, dir = "synco", b
+		}
+		sets = append(sets, binSet{name, dir})
 	}
 	srv, base, err := serve(*work)
 	if err != nil {
 		return err
 	}
 	defer srv.Close()
-	fmt.Printf("%-6s %-9s %12s %10s %9s %9s\n", "size", "step", "bytes", "chunks", "peakMiB", "cpu_s")
-	for _, size := range strings.Split(*sizes, ",") {
-		dir := filepath.Join(*work, "m-"+size)
-		if err := os.MkdirAll(dir, 0o755); err != nil {
-			return err
-		}
-		days := []int{1}
-		if *day2 {
-			days = append(days, 2)
-		}
-		for _, day := range days {
-			dump := filepath.Join(dir, "db.sql")
-			if _, err := runProc(filepath.Join(*bin, "gen"), "sql", "-day", fmt.Sprint(day), "-size", size, "-out", dump); err != nil {
-				return fmt.Errorf("gen: %w", err)
+	fmt.Printf("%-6s %-6s %-9s %12s %10s %9s %9s\n", "size", "bin", "step", "bytes", "chunks", "peakMiB", "cpu_s")
+	days := []int{1}
+	if *day2 {
+		days = append(days, 2)
+	}
+	for range *rounds {
+		for _, size := range strings.Split(*sizes, ",") {
+			for _, day := range days {
+				dump := filepath.Join(*work, fmt.Sprintf("db-%s-day%d.sql", size, day))
+				if _, err := os.Stat(dump); err != nil {
+					if _, err := runProc(*gen, "sql", "-day", fmt.Sprint(day), "-size", size, "-out", dump); err != nil {
+						return fmt.Errorf("gen: %w", err)
+					}
+				}
 			}
-			fi, err := os.Stat(dump)
-			if err != nil {
-				return err
+			for _, set := range sets {
+				dir := filepath.Join(*work, "m-"+set.name)
+				os.RemoveAll(dir)
+				for _, day := range days {
+					dump := filepath.Join(*work, fmt.Sprintf("db-%s-day%d.sql", size, day))
+					fi, err := os.Stat(dump)
+					if err != nil {
+						return err
+					}
+					if err := os.MkdirAll(dir, 0o755); err != nil {
+						return err
+					}
+					out := filepath.Join(*work, "pub")
+					os.RemoveAll(out)
+					tok, chunks, p, err := publishOnce(filepath.Join(set.dir, "synco-lite"), dump, filepath.Join(dir, "state"), out, base, *parallel)
+					if err != nil {
+						return err
+					}
+					fmt.Printf("%-6s %-6s %-9s %12d %10d %9.1f %9.2f\n", size, set.name, fmt.Sprintf("publish%d", day), fi.Size(), chunks, p.peakMiB(), p.cpu().Seconds())
+					to := filepath.Join(dir, "to")
+					os.RemoveAll(to)
+					f, err := runProc(filepath.Join(set.dir, "synco"), "fetch", tok, "--to", to, "--cache", filepath.Join(dir, "cache"), "--json")
+					if err != nil {
+						return fmt.Errorf("fetch: %w", err)
+					}
+					fmt.Printf("%-6s %-6s %-9s %12d %10d %9.1f %9.2f\n", size, set.name, fmt.Sprintf("fetch%d", day), fi.Size(), chunks, f.peakMiB(), f.cpu().Seconds())
+					if err := sameFile(dump, filepath.Join(to, "db.sql")); err != nil {
+						return err
+					}
+					os.RemoveAll(to)
+					os.RemoveAll(out)
+				}
+				os.RemoveAll(dir)
 			}
-			out := filepath.Join(*work, "pub")
-			os.RemoveAll(out)
-			tok, chunks, p, err := publishOnce(filepath.Join(*bin, "synco-lite"), dump, filepath.Join(dir, "state"), out, base, *parallel)
-			if err != nil {
-				return err
-			}
-			fmt.Printf("%-6s %-9s %12d %10d %9.1f %9.2f\n", size, fmt.Sprintf("publish%d", day), fi.Size(), chunks, p.peakMiB(), p.cpu().Seconds())
-			to := filepath.Join(dir, "to")
-			os.RemoveAll(to)
-			f, err := runProc(filepath.Join(*bin, "synco"), "fetch", tok, "--to", to, "--cache", filepath.Join(dir, "cache"), "--json")
-			if err != nil {
-				return fmt.Errorf("fetch: %w", err)
-			}
-			fmt.Printf("%-6s %-9s %12d %10d %9.1f %9.2f\n", size, fmt.Sprintf("fetch%d", day), fi.Size(), chunks, f.peakMiB(), f.cpu().Seconds())
-			if err := sameFile(dump, filepath.Join(to, "db.sql")); err != nil {
-				return err
-			}
-			os.RemoveAll(to)
-			os.RemoveAll(out)
-		}
-		if !*keep {
-			os.RemoveAll(dir)
 		}
 	}
 	return nil
@@ -148,11 +169,12 @@ func (p proc) cpu() time.Duration {
 
 func runProc(name string, args ...string) (proc, error) {
 	cmd := exec.Command(name, args...)
-	cmd.Stderr = os.Stderr
+	var stderr strings.Builder
+	cmd.Stderr = &stderr
 	cmd.Stdout = io.Discard
 	err := cmd.Run()
 	if err != nil {
-		return proc{}, fmt.Errorf("%s %s: %w", filepath.Base(name), args[0], err)
+		return proc{}, fmt.Errorf("%s %s: %w\n%s", filepath.Base(name), args[0], err, stderr.String())
 	}
 	return proc{cmd.ProcessState.SysUsage().(*syscall.Rusage)}, nil
 }
@@ -190,7 +212,6 @@ func publishOnce(lite, dump, state, out, base string, parallel int) (tok string,
 	for sc.Scan() {
 		line := sc.Text()
 		if i := strings.Index(line, "ready in "); i >= 0 {
-			fmt.Fprintln(os.Stderr, line)
 			if j := strings.Index(line, " in "); j >= 0 {
 				if k := strings.LastIndex(line[:strings.Index(line, " chunks;")], " "); k >= 0 {
 					fmt.Sscan(line[k+1:], &chunks)
