@@ -58,7 +58,7 @@ type PackStore struct {
 	mu        sync.Mutex
 	closed    bool
 	err       error // sticky write error: the pending chunks are lost
-	index     map[ID]entry
+	index     idTable
 	packs     []string // names by pack number
 	byName    map[string]uint32
 	committed int // packs[:committed] are committed
@@ -106,7 +106,6 @@ func openPackStore(dir string) (*PackStore, error) {
 		dir:     dir,
 		packDir: filepath.Join(dir, packDirName),
 		target:  PackTarget,
-		index:   make(map[ID]entry),
 		byName:  make(map[string]uint32),
 	}
 	if err := os.MkdirAll(p.packDir, 0o700); err != nil {
@@ -164,7 +163,7 @@ func (p *PackStore) load() error {
 	for _, e := range ents {
 		if n := renum[e.pack]; n >= 0 {
 			e.pack = uint32(n)
-			p.index[e.id] = e.entry
+			p.index.set(e.id, e.entry)
 		}
 	}
 	p.committed = len(p.packs)
@@ -201,7 +200,7 @@ func (p *PackStore) Has(ctx context.Context, id ID) (bool, error) {
 	if p.closed {
 		return false, fmt.Errorf("stat chunk %s: %w", id, errClosed)
 	}
-	_, ok := p.index[id]
+	_, ok := p.index.get(id)
 	return ok, nil
 }
 
@@ -223,7 +222,7 @@ func (p *PackStore) get(ctx context.Context, id ID) ([]byte, error) {
 		p.mu.Unlock()
 		return nil, errClosed
 	}
-	e, ok := p.index[id]
+	e, ok := p.index.get(id)
 	if !ok {
 		p.mu.Unlock()
 		return nil, ErrNotFound
@@ -277,7 +276,7 @@ func (p *PackStore) put(ctx context.Context, id ID, sealed []byte) (bool, error)
 	}
 	p.mu.Lock()
 	defer p.mu.Unlock()
-	switch _, ok := p.index[id]; {
+	switch _, ok := p.index.get(id); {
 	case p.closed:
 		return false, errClosed
 	case ok:
@@ -295,7 +294,7 @@ func (p *PackStore) put(ctx context.Context, id ID, sealed []byte) (bool, error)
 		p.err = fmt.Errorf("write pack %s: %w", p.packs[c.num], err)
 		return false, p.err
 	}
-	p.index[id] = entry{pack: c.num, off: uint32(c.size), len: uint32(len(sealed))}
+	p.index.set(id, entry{pack: c.num, off: uint32(c.size), len: uint32(len(sealed))})
 	p.dirty = true
 	c.size += int64(len(sealed))
 	if c.size >= p.target {
@@ -361,7 +360,7 @@ func (p *PackStore) waitSyncs() error {
 func (p *PackStore) Locate(id ID) (Loc, bool) {
 	p.mu.Lock()
 	defer p.mu.Unlock()
-	e, ok := p.index[id]
+	e, ok := p.index.get(id)
 	if !ok {
 		return Loc{}, false
 	}
@@ -427,7 +426,7 @@ func (p *PackStore) writeIndex() error {
 	if err != nil {
 		return err
 	}
-	err = writeIndex(f, p.packs, p.index)
+	err = writeIndex(f, p.packs, &p.index)
 	if err == nil {
 		err = f.Sync()
 	}

@@ -1,7 +1,6 @@
 package chunkstore
 
 import (
-	"cmp"
 	"fmt"
 	"slices"
 )
@@ -30,33 +29,28 @@ func (p *PackStore) Contents() (map[string][]PackEntry, error) {
 // EachPack calls fn with the chunks of each committed pack in on-disk order,
 // one pack after the other, as Contents would return them, and stops at fn's
 // first error. entries is only valid during the call. Unlike Contents it
-// holds one copy of the index (44 bytes a chunk), not two and a map.
+// copies no more than a pack's entries. fn must not call the store.
 func (p *PackStore) EachPack(fn func(name string, entries []PackEntry) error) error {
 	p.mu.Lock()
-	recs := make([]indexEntry, 0, len(p.index))
-	for id, e := range p.index {
-		if int(e.pack) < p.committed {
-			recs = append(recs, indexEntry{id, e})
-		}
-	}
-	names := p.packs
-	p.mu.Unlock()
-	slices.SortFunc(recs, func(a, b indexEntry) int {
-		return cmp.Or(cmp.Compare(a.pack, b.pack), cmp.Compare(a.off, b.off))
-	})
+	defer p.mu.Unlock()
+	order := p.index.byLocation()
 	var entries []PackEntry
-	for i := 0; i < len(recs); {
-		num := recs[i].pack
+	for k := 0; k < len(order); {
+		num := p.index.at(order[k]).pack
+		if int(num) >= p.committed {
+			break // pending packs come last
+		}
 		entries = entries[:0]
 		var off uint32
-		for ; i < len(recs) && recs[i].pack == num; i++ {
-			if recs[i].off != off {
-				return fmt.Errorf("pack %s: hole at offset %d", names[num], off)
+		for ; k < len(order) && p.index.at(order[k]).pack == num; k++ {
+			e := p.index.at(order[k])
+			if e.off != off {
+				return fmt.Errorf("pack %s: hole at offset %d", p.packs[num], off)
 			}
-			entries = append(entries, PackEntry{recs[i].id, recs[i].len})
-			off += recs[i].len
+			entries = append(entries, PackEntry{e.id, e.len})
+			off += e.len
 		}
-		if err := fn(names[num], entries); err != nil {
+		if err := fn(p.packs[num], entries); err != nil {
 			return err
 		}
 	}

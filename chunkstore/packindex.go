@@ -2,13 +2,11 @@ package chunkstore
 
 import (
 	"bufio"
-	"cmp"
 	"encoding/binary"
 	"encoding/hex"
 	"errors"
 	"fmt"
 	"io"
-	"slices"
 
 	"github.com/zeebo/blake3"
 )
@@ -38,14 +36,8 @@ type indexEntry struct {
 
 // writeIndex writes the index file to w, in pieces: the file is not held in
 // memory besides the sorted entries (issue 15 §3).
-func writeIndex(w io.Writer, packs []string, index map[ID]entry) error {
-	ents := make([]indexEntry, 0, len(index))
-	for id, e := range index {
-		ents = append(ents, indexEntry{id, e})
-	}
-	slices.SortFunc(ents, func(a, b indexEntry) int {
-		return cmp.Or(cmp.Compare(a.pack, b.pack), cmp.Compare(a.off, b.off))
-	})
+func writeIndex(w io.Writer, packs []string, index *idTable) error {
+	order := index.byLocation()
 
 	h := blake3.New()
 	bw := bufio.NewWriterSize(io.MultiWriter(w, h), 64<<10)
@@ -57,8 +49,9 @@ func writeIndex(w io.Writer, packs []string, index map[ID]entry) error {
 		b, _ = hex.AppendDecode(b[:0], []byte(name)) // names are valid: we made or checked them
 		bw.Write(b)
 	}
-	bw.Write(binary.LittleEndian.AppendUint64(b[:0], uint64(len(ents))))
-	for _, e := range ents {
+	bw.Write(binary.LittleEndian.AppendUint64(b[:0], uint64(len(order))))
+	for _, i := range order {
+		e := index.at(i)
 		b = append(b[:0], e.id[:]...)
 		b = binary.LittleEndian.AppendUint32(b, e.pack)
 		b = binary.LittleEndian.AppendUint32(b, e.off)
