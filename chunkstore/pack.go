@@ -129,29 +129,19 @@ func openPackStore(dir string) (*PackStore, error) {
 // load reads the index, checks it against the pack files and removes
 // unknown files.
 func (p *PackStore) load() error {
-	var (
-		packs []string
-		ents  []indexEntry
-	)
-	b, err := os.ReadFile(filepath.Join(p.dir, indexName))
+	x, err := openIndex(filepath.Join(p.dir, indexName))
 	switch {
 	case errors.Is(err, fs.ErrNotExist):
+		x = &indexFile{}
 	case err != nil:
-		return err
+		return fmt.Errorf("index %s: %w", filepath.Join(p.dir, indexName), err)
 	default:
-		if packs, ents, err = decodeIndex(b); err != nil {
-			return fmt.Errorf("index %s: %w", filepath.Join(p.dir, indexName), err)
-		}
+		defer x.close()
 	}
-
-	need := make([]int64, len(packs))
-	for _, e := range ents {
-		need[e.pack] = max(need[e.pack], int64(e.off)+int64(e.len))
-	}
-	renum := make([]int64, len(packs)) // old pack number -> new, -1 if dropped
-	for i, name := range packs {
+	renum := make([]int64, len(x.packs)) // old pack number -> new, -1 if dropped
+	for i, name := range x.packs {
 		fi, err := os.Stat(filepath.Join(p.packDir, name))
-		if _, dup := p.byName[name]; dup || err != nil || !fi.Mode().IsRegular() || fi.Size() < need[i] {
+		if _, dup := p.byName[name]; dup || err != nil || !fi.Mode().IsRegular() || fi.Size() < x.need[i] {
 			renum[i] = -1
 			p.dirty = true
 			continue
@@ -160,10 +150,16 @@ func (p *PackStore) load() error {
 		p.byName[name] = uint32(len(p.packs))
 		p.packs = append(p.packs, name)
 	}
-	for _, e := range ents {
-		if n := renum[e.pack]; n >= 0 {
-			e.pack = uint32(n)
-			p.index.set(e.id, e.entry)
+	if x.f != nil {
+		err := x.each(func(e indexEntry) error {
+			if n := renum[e.pack]; n >= 0 {
+				e.pack = uint32(n)
+				p.index.set(e.id, e.entry)
+			}
+			return nil
+		})
+		if err != nil {
+			return fmt.Errorf("index %s: %w", filepath.Join(p.dir, indexName), err)
 		}
 	}
 	p.committed = len(p.packs)
