@@ -518,7 +518,7 @@ func (f *fetcher) execute(ctx context.Context, pub *publication, w *work) error 
 	g, gctx := errgroup.WithContext(ctx)
 	downloaded := make(chan struct{})
 	if len(w.dumps) > 0 {
-		t := newTracker()
+		t := newTracker(f.locs)
 		f.onCached = t.cached
 		var imp importProgress
 		for _, d := range w.dumps {
