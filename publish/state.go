@@ -4,7 +4,6 @@ import (
 	"bufio"
 	"crypto/ed25519"
 	"crypto/rand"
-	"encoding/json"
 	"errors"
 	"fmt"
 	"io"
@@ -32,7 +31,7 @@ var ErrLocked = errors.New("publish: state directory is in use by another publis
 //	master       32 random bytes (0600); the read key, signing key and chunker
 //	             polynomial are derived from it, so tokens stay valid for the store
 //	packs/       chunkstore.PackStore
-//	files.cache  JSON stat cache
+//	files.cache  stat cache (statcache.go)
 //	db-chunks    the last publish's database chunks (ID, first and last 8 bytes):
 //	             the bases of the next publish's splices (a cache: losing it only
 //	             costs one publish its splices)
@@ -272,13 +271,13 @@ func (s *State) Close() error {
 }
 
 func (s *State) loadCache() map[string]statEntry {
-	m := map[string]statEntry{}
 	f, err := os.Open(filepath.Join(s.dir, "files.cache"))
 	if err != nil {
-		return m
+		return map[string]statEntry{}
 	}
 	defer f.Close()
-	if json.NewDecoder(bufio.NewReader(f)).Decode(&m) != nil {
+	m, err := readStatCache(f)
+	if err != nil {
 		return map[string]statEntry{} // a damaged cache only costs a re-read
 	}
 	return m
@@ -286,11 +285,7 @@ func (s *State) loadCache() map[string]statEntry {
 
 func (s *State) saveCache(m map[string]statEntry) error {
 	err := atomicfile.From(filepath.Join(s.dir, "files.cache"), 0o600, func(w io.Writer) error {
-		bw := bufio.NewWriter(w)
-		if err := json.NewEncoder(bw).Encode(m); err != nil {
-			return err
-		}
-		return bw.Flush()
+		return writeStatCache(w, m)
 	})
 	if err == nil {
 		s.cache = m
