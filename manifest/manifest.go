@@ -211,7 +211,6 @@ func (m *Manifest) layout() (*layout, error) {
 		}
 		lay.refLen[i] = lens
 	}
-	first.seal()
 	files := make(map[string]bool, len(m.Streams))
 	for i := range m.Streams {
 		s := &m.Streams[i]
