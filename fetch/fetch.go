@@ -8,6 +8,12 @@
 // implementation; retries and counting are wrappers around it (remotewrap.go),
 // and fetch/remotetest holds the conformance suite and a fault injector.
 //
+// Memory grows with the publication's chunks, not their bytes: the locations
+// (locTable, 56 bytes a chunk), the streams' chunk lists (36), where each chunk
+// is staged (≈ 25) and the cache's index (≈ 50 a cached chunk); lists of chunks
+// to fetch are indexes into the locations (bench/RESULTS.md, "Memory (issue 15
+// §3)").
+//
 // Size: ≈2,800 lines without tests, above the house guide of ~1,500, in files by
 // phase (fetch.go open/plan/run, download.go, stage.go, write.go, dump.go,
 // remote*.go, select.go, replay.go, reopen.go): the phases share the fetcher's
