@@ -10,6 +10,7 @@ import (
 	"hash/crc32"
 	"io"
 	"io/fs"
+	"math"
 	"os"
 	"path/filepath"
 	"strings"
@@ -51,6 +52,7 @@ type packRef struct {
 }
 
 type cachePack struct {
+	num     uint32 // in packLog.byNum
 	name    string
 	idxRead int64    // bytes of <name>.idx already indexed
 	f       *os.File // read descriptor, nil when closed
@@ -63,9 +65,10 @@ type packLog struct {
 	dir string
 
 	mu          sync.Mutex
-	index       map[ID]packRef
+	index       idTable // chunk → entry{pack: cachePack.num, off, len}: ≈ 50 bytes a chunk, a map of packRef took ≈ 128
 	packs       map[string]*cachePack
-	open        int // packs with f != nil
+	byNum       []*cachePack // by cachePack.num; nil once dropped
+	open        int          // packs with f != nil
 	lastRefresh time.Time
 
 	wmu    sync.Mutex // serializes appends
@@ -77,7 +80,7 @@ type packLog struct {
 }
 
 func openPackLog(root string) (*packLog, error) {
-	l := &packLog{dir: filepath.Join(root, cachePackDir), index: map[ID]packRef{}, packs: map[string]*cachePack{}}
+	l := &packLog{dir: filepath.Join(root, cachePackDir), packs: map[string]*cachePack{}}
 	if err := os.MkdirAll(l.dir, 0o700); err != nil {
 		return nil, err
 	}
@@ -107,8 +110,7 @@ func (l *packLog) refreshLocked() error {
 			if err != nil {
 				continue // being created, or removed meanwhile
 			}
-			p = &cachePack{name: name, mtime: fi.ModTime()}
-			l.packs[name] = p
+			p = l.addPackLocked(name, fi.ModTime())
 		}
 		if err := l.readIndexLocked(p); err != nil {
 			return err
@@ -151,8 +153,8 @@ func (l *packLog) readIndexLocked(p *cachePack) error {
 		var id ID
 		copy(id[:], r[:32])
 		off, sz := int64(binary.LittleEndian.Uint64(r[32:])), binary.LittleEndian.Uint32(r[40:])
-		if _, dup := l.index[id]; !dup && sz <= MaxSealedSize && off >= 0 {
-			l.index[id] = packRef{p: p, off: off, n: sz}
+		if _, dup := l.index.get(id); !dup && sz <= MaxSealedSize && off >= 0 && off <= math.MaxUint32 {
+			l.index.set(id, entry{pack: p.num, off: uint32(off), len: sz})
 		}
 		p.idxRead += packRecSize
 	}
@@ -165,11 +167,16 @@ func (l *packLog) dropLocked(p *cachePack) {
 		return
 	}
 	p.gone = true
-	for id, r := range l.index {
-		if r.p == p {
-			delete(l.index, id)
+	var ids []ID
+	for e := range l.index.all {
+		if e.pack == p.num {
+			ids = append(ids, e.id)
 		}
 	}
+	for _, id := range ids {
+		l.index.del(id)
+	}
+	l.byNum[p.num] = nil
 	if p.f != nil {
 		p.f.Close()
 		p.f = nil
@@ -183,13 +190,29 @@ func (l *packLog) dropLocked(p *cachePack) {
 func (l *packLog) lookup(id ID) (packRef, bool) {
 	l.mu.Lock()
 	defer l.mu.Unlock()
-	r, ok := l.index[id]
+	r, ok := l.refLocked(id)
 	if !ok && time.Since(l.lastRefresh) >= refreshEvery {
 		if l.refreshLocked() == nil {
-			r, ok = l.index[id]
+			r, ok = l.refLocked(id)
 		}
 	}
 	return r, ok
+}
+
+func (l *packLog) refLocked(id ID) (packRef, bool) {
+	e, ok := l.index.get(id)
+	if !ok {
+		return packRef{}, false
+	}
+	return packRef{p: l.byNum[e.pack], off: int64(e.off), n: e.len}, true
+}
+
+// addPackLocked makes and registers the pack name.
+func (l *packLog) addPackLocked(name string, mtime time.Time) *cachePack {
+	p := &cachePack{name: name, mtime: mtime, num: uint32(len(l.byNum))}
+	l.byNum = append(l.byNum, p)
+	l.packs[name] = p
+	return p
 }
 
 // touch marks p used now if its mtime is older than touchEvery.
@@ -265,7 +288,7 @@ func (l *packLog) file(p *cachePack) (*os.File, error) {
 // be removed alone) and reports whether there was one.
 func (l *packLog) remove(id ID) (bool, error) {
 	l.mu.Lock()
-	r, ok := l.index[id]
+	r, ok := l.refLocked(id)
 	if ok {
 		l.dropLocked(r.p)
 	}
@@ -332,7 +355,7 @@ func (l *packLog) appendBatch(data []byte, ents []pending) error {
 		}
 		l.wname, l.wdat, l.widx = name, dat, idx
 		l.mu.Lock()
-		l.packs[name] = &cachePack{name: name, mtime: time.Now()}
+		l.addPackLocked(name, time.Now())
 		l.mu.Unlock()
 	}
 	if _, err := l.wdat.WriteAt(data, l.woff); err != nil {
@@ -353,12 +376,11 @@ func (l *packLog) appendBatch(data []byte, ents []pending) error {
 	l.mu.Lock()
 	p := l.packs[l.wname]
 	if p == nil { // removed (Remove of one of its chunks) between our batches
-		p = &cachePack{name: l.wname, mtime: time.Now()}
-		l.packs[l.wname] = p
+		p = l.addPackLocked(l.wname, time.Now())
 	}
 	for _, e := range ents {
-		if _, dup := l.index[e.id]; !dup {
-			l.index[e.id] = packRef{p: p, off: l.woff + int64(e.off), n: uint32(e.n)}
+		if _, dup := l.index.get(e.id); !dup {
+			l.index.set(e.id, entry{pack: p.num, off: uint32(l.woff) + uint32(e.off), len: uint32(e.n)})
 		}
 	}
 	p.idxRead = l.widxSz + int64(len(recs))

@@ -58,7 +58,7 @@ type PackStore struct {
 	mu        sync.Mutex
 	closed    bool
 	err       error // sticky write error: the pending chunks are lost
-	index     map[ID]entry
+	index     idTable
 	packs     []string // names by pack number
 	byName    map[string]uint32
 	committed int // packs[:committed] are committed
@@ -117,7 +117,6 @@ func openPackStore(dir string) (*PackStore, error) {
 		dir:     dir,
 		packDir: filepath.Join(dir, packDirName),
 		target:  PackTarget,
-		index:   make(map[ID]entry),
 		byName:  make(map[string]uint32),
 	}
 	if err := os.MkdirAll(p.packDir, 0o700); err != nil {
@@ -141,29 +140,19 @@ func openPackStore(dir string) (*PackStore, error) {
 // load reads the index, checks it against the pack files and removes
 // unknown files.
 func (p *PackStore) load() error {
-	var (
-		packs []string
-		ents  []indexEntry
-	)
-	b, err := os.ReadFile(filepath.Join(p.dir, indexName))
+	x, err := openIndex(filepath.Join(p.dir, indexName))
 	switch {
 	case errors.Is(err, fs.ErrNotExist):
+		x = &indexFile{}
 	case err != nil:
-		return err
+		return fmt.Errorf("index %s: %w", filepath.Join(p.dir, indexName), err)
 	default:
-		if packs, ents, err = decodeIndex(b); err != nil {
-			return fmt.Errorf("index %s: %w", filepath.Join(p.dir, indexName), err)
-		}
+		defer x.close()
 	}
-
-	need := make([]int64, len(packs))
-	for _, e := range ents {
-		need[e.pack] = max(need[e.pack], int64(e.off)+int64(e.len))
-	}
-	renum := make([]int64, len(packs)) // old pack number -> new, -1 if dropped
-	for i, name := range packs {
+	renum := make([]int64, len(x.packs)) // old pack number -> new, -1 if dropped
+	for i, name := range x.packs {
 		fi, err := os.Stat(filepath.Join(p.packDir, name))
-		if _, dup := p.byName[name]; dup || err != nil || !fi.Mode().IsRegular() || fi.Size() < need[i] {
+		if _, dup := p.byName[name]; dup || err != nil || !fi.Mode().IsRegular() || fi.Size() < x.need[i] {
 			renum[i] = -1
 			p.dirty = true
 			continue
@@ -172,10 +161,16 @@ func (p *PackStore) load() error {
 		p.byName[name] = uint32(len(p.packs))
 		p.packs = append(p.packs, name)
 	}
-	for _, e := range ents {
-		if n := renum[e.pack]; n >= 0 {
-			e.pack = uint32(n)
-			p.index[e.id] = e.entry
+	if x.f != nil {
+		err := x.each(func(e indexEntry) error {
+			if n := renum[e.pack]; n >= 0 {
+				e.pack = uint32(n)
+				p.index.set(e.id, e.entry)
+			}
+			return nil
+		})
+		if err != nil {
+			return fmt.Errorf("index %s: %w", filepath.Join(p.dir, indexName), err)
 		}
 	}
 	p.committed = len(p.packs)
@@ -212,7 +207,7 @@ func (p *PackStore) Has(ctx context.Context, id ID) (bool, error) {
 	if p.closed {
 		return false, fmt.Errorf("stat chunk %s: %w", id, errClosed)
 	}
-	_, ok := p.index[id]
+	_, ok := p.index.get(id)
 	return ok, nil
 }
 
@@ -234,7 +229,7 @@ func (p *PackStore) get(ctx context.Context, id ID) ([]byte, error) {
 		p.mu.Unlock()
 		return nil, errClosed
 	}
-	e, ok := p.index[id]
+	e, ok := p.index.get(id)
 	if !ok {
 		p.mu.Unlock()
 		return nil, ErrNotFound
@@ -266,52 +261,59 @@ func (p *PackStore) get(ctx context.Context, id ID) ([]byte, error) {
 // must not exceed MaxSealedSize. After a write error every later Put and
 // Commit fails: close the store and open it again.
 func (p *PackStore) Put(ctx context.Context, id ID, sealed []byte) error {
-	if err := p.put(ctx, id, sealed); err != nil {
-		return fmt.Errorf("put chunk %s: %w", id, err)
-	}
-	return nil
+	_, err := p.PutNew(ctx, id, sealed)
+	return err
 }
 
-func (p *PackStore) put(ctx context.Context, id ID, sealed []byte) error {
+// PutNew is Put that also reports whether the store lacked id (and now holds
+// it): a caller counting what it added needs no set of its own.
+func (p *PackStore) PutNew(ctx context.Context, id ID, sealed []byte) (added bool, err error) {
+	if added, err = p.put(ctx, id, sealed); err != nil {
+		return false, fmt.Errorf("put chunk %s: %w", id, err)
+	}
+	return added, nil
+}
+
+func (p *PackStore) put(ctx context.Context, id ID, sealed []byte) (bool, error) {
 	if err := ctx.Err(); err != nil {
-		return err
+		return false, err
 	}
 	if len(sealed) > MaxSealedSize {
-		return fmt.Errorf("%d bytes exceed MaxSealedSize", len(sealed))
+		return false, fmt.Errorf("%d bytes exceed MaxSealedSize", len(sealed))
 	}
 	p.mu.Lock()
 	defer p.mu.Unlock()
-	switch _, ok := p.index[id]; {
+	switch _, ok := p.index.get(id); {
 	case p.closed:
-		return errClosed
+		return false, errClosed
 	case ok:
-		return nil
+		return false, nil
 	case p.err != nil:
-		return p.err
+		return false, p.err
 	}
 	if p.cur == nil {
 		if err := p.newPack(); err != nil {
-			return err
+			return false, err
 		}
 	}
 	c := p.cur
 	if _, err := c.w.Write(sealed); err != nil {
 		p.err = fmt.Errorf("write pack %s: %w", p.packs[c.num], err)
-		return p.err
+		return false, p.err
 	}
-	p.index[id] = entry{pack: c.num, off: uint32(c.size), len: uint32(len(sealed))}
+	p.index.set(id, entry{pack: c.num, off: uint32(c.size), len: uint32(len(sealed))})
 	p.dirty = true
 	c.size += int64(len(sealed))
 	if c.size >= p.target {
 		if err := p.finishPack(); err != nil {
-			return err
+			return true, err
 		}
 		if p.onFull != nil {
 			name := p.packs[c.num]
 			p.onFull(name, filepath.Join(p.packDir, name), c.size)
 		}
 	}
-	return nil
+	return true, nil
 }
 
 func (p *PackStore) newPack() error {
@@ -371,7 +373,7 @@ func (p *PackStore) waitSyncs() error {
 func (p *PackStore) Locate(id ID) (Loc, bool) {
 	p.mu.Lock()
 	defer p.mu.Unlock()
-	e, ok := p.index[id]
+	e, ok := p.index.get(id)
 	if !ok {
 		return Loc{}, false
 	}
@@ -437,7 +439,7 @@ func (p *PackStore) writeIndex() error {
 	if err != nil {
 		return err
 	}
-	_, err = f.Write(encodeIndex(p.packs, p.index))
+	err = writeIndex(f, p.packs, &p.index)
 	if err == nil {
 		err = f.Sync()
 	}

@@ -281,7 +281,8 @@ func TestPackStoreDamage(t *testing.T) {
 	// A damaged index is an error, not an empty store.
 	index := filepath.Join(dir, "index")
 	b, _ := os.ReadFile(index)
-	for _, bad := range [][]byte{b[:len(b)-1], append([]byte("X"), b[1:]...), {}} {
+	flip := func(i int) []byte { c := bytes.Clone(b); c[i] ^= 1; return c }
+	for _, bad := range [][]byte{b[:len(b)-1], append([]byte("X"), b[1:]...), {}, flip(len(b) - 40), flip(len(b) - 1), append(bytes.Clone(b), 0)} {
 		os.WriteFile(index, bad, 0o600)
 		if p, err := chunkstore.OpenPackStore(dir); err == nil {
 			p.Close()

@@ -2,7 +2,7 @@ package chunkstore
 
 import (
 	"fmt"
-	"sort"
+	"slices"
 )
 
 // PackEntry is one chunk of a pack.
@@ -15,32 +15,44 @@ type PackEntry struct {
 // written without gaps, so a chunk's offset is the sum of the lengths before it;
 // Contents checks that and fails if a pack has a hole.
 func (p *PackStore) Contents() (map[string][]PackEntry, error) {
-	type item struct {
-		off uint32
-		e   PackEntry
-	}
-	p.mu.Lock()
-	byPack := make(map[uint32][]item)
-	for id, e := range p.index {
-		if int(e.pack) < p.committed {
-			byPack[e.pack] = append(byPack[e.pack], item{e.off, PackEntry{id, e.len}})
-		}
-	}
-	names := p.packs
-	p.mu.Unlock()
-	out := make(map[string][]PackEntry, len(byPack))
-	for num, items := range byPack {
-		sort.Slice(items, func(i, j int) bool { return items[i].off < items[j].off })
-		entries := make([]PackEntry, len(items))
-		var off uint32
-		for i, it := range items {
-			if it.off != off {
-				return nil, fmt.Errorf("pack %s: hole at offset %d", names[num], off)
-			}
-			entries[i] = it.e
-			off += it.e.Len
-		}
-		out[names[num]] = entries
+	out := map[string][]PackEntry{}
+	err := p.EachPack(func(name string, entries []PackEntry) error {
+		out[name] = slices.Clone(entries)
+		return nil
+	})
+	if err != nil {
+		return nil, err
 	}
 	return out, nil
+}
+
+// EachPack calls fn with the chunks of each committed pack in on-disk order,
+// one pack after the other, as Contents would return them, and stops at fn's
+// first error. entries is only valid during the call. Unlike Contents it
+// copies no more than a pack's entries. fn must not call the store.
+func (p *PackStore) EachPack(fn func(name string, entries []PackEntry) error) error {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	order := p.index.byLocation()
+	var entries []PackEntry
+	for k := 0; k < len(order); {
+		num := p.index.at(order[k]).pack
+		if int(num) >= p.committed {
+			break // pending packs come last
+		}
+		entries = entries[:0]
+		var off uint32
+		for ; k < len(order) && p.index.at(order[k]).pack == num; k++ {
+			e := p.index.at(order[k])
+			if e.off != off {
+				return fmt.Errorf("pack %s: hole at offset %d", p.packs[num], off)
+			}
+			entries = append(entries, PackEntry{e.id, e.len})
+			off += e.len
+		}
+		if err := fn(p.packs[num], entries); err != nil {
+			return err
+		}
+	}
+	return nil
 }

@@ -38,10 +38,10 @@ func (p *PackStore) Prune(ctx context.Context, live func(ID) bool) (PruneStats, 
 	p.mu.Lock()
 	use := make([]packUse, p.committed)
 	var moveIDs []ID
-	for id, e := range p.index {
+	for e := range p.index.all {
 		u := &use[e.pack]
 		u.total += int64(e.len)
-		if live(id) {
+		if live(e.id) {
 			u.live += int64(e.len)
 		}
 	}
@@ -49,14 +49,15 @@ func (p *PackStore) Prune(ctx context.Context, live func(ID) bool) (PruneStats, 
 	for n, u := range use {
 		victim[n] = u.live*4 < u.total*3
 	}
-	for id, e := range p.index {
-		if victim[e.pack] && live(id) {
-			moveIDs = append(moveIDs, id)
+	for e := range p.index.all {
+		if victim[e.pack] && live(e.id) {
+			moveIDs = append(moveIDs, e.id)
 		}
 	}
 	// Copy in on-disk order, so chunks that were neighbours stay neighbours.
 	slices.SortFunc(moveIDs, func(a, b ID) int {
-		ea, eb := p.index[a], p.index[b]
+		ea, _ := p.index.get(a)
+		eb, _ := p.index.get(b)
 		if ea.pack != eb.pack {
 			return int(ea.pack) - int(eb.pack)
 		}
@@ -70,9 +71,9 @@ func (p *PackStore) Prune(ctx context.Context, live func(ID) bool) (PruneStats, 
 			return st, fmt.Errorf("prune pack store: move chunk %s: %w", id, err)
 		}
 		p.mu.Lock()
-		delete(p.index, id)
+		p.index.del(id)
 		p.mu.Unlock()
-		if err := p.put(ctx, id, sealed); err != nil {
+		if _, err := p.put(ctx, id, sealed); err != nil {
 			return st, fmt.Errorf("prune pack store: move chunk %s: %w", id, err)
 		}
 		st.Moved++
@@ -92,13 +93,19 @@ func (p *PackStore) Prune(ctx context.Context, live func(ID) bool) (PruneStats, 
 		p.byName[name] = renum[n]
 		packs = append(packs, name)
 	}
-	for id, e := range p.index {
+	var dead []ID
+	for e := range p.index.all {
 		if int(e.pack) < len(victim) && victim[e.pack] {
-			delete(p.index, id) // dead: its live chunks were moved above
-			continue
+			dead = append(dead, e.id) // dead: its live chunks were moved above
 		}
-		e.pack = renum[e.pack]
-		p.index[id] = e
+	}
+	for _, id := range dead {
+		p.index.del(id)
+	}
+	for i := range p.index.n {
+		if e := p.index.at(i); e.pack != deadPack {
+			e.pack = renum[e.pack]
+		}
 	}
 	if p.cur != nil {
 		p.cur.num = renum[p.cur.num]

@@ -1,11 +1,13 @@
 package fetch
 
 import (
+	"bytes"
+	"cmp"
 	"context"
 	"errors"
 	"fmt"
 	"io"
-	"sort"
+	"slices"
 	"sync"
 	"sync/atomic"
 
@@ -26,20 +28,26 @@ const (
 	minSpan  = 4 << 20
 )
 
-// span is one range request: chunks of one pack in offset order.
+// span is one range request: chunks of one pack in offset order (indexes into t).
 type span struct {
-	pack   string
-	chunks []manifest.Loc
+	t      *locTable
+	pack   uint32
+	chunks []int32
 }
 
-func (s span) off() int64 { return int64(s.chunks[0].Off) }
+func (s span) name() string   { return s.t.packs[s.pack] }
+func (s span) at(j int) *cloc { return &s.t.ls[s.chunks[j]] }
+func (s span) off() int64     { return int64(s.at(0).off) }
 func (s span) end() int64 {
-	l := s.chunks[len(s.chunks)-1]
-	return int64(l.Off) + int64(l.SealedLen)
+	l := s.at(len(s.chunks) - 1)
+	return int64(l.off) + int64(l.sealedLen)
 }
 
 // planSpans groups the chunks into coalesced range requests of at most maxSpan.
-func planSpans(locs []manifest.Loc) []span { return planSpansMax(locs, maxSpan) }
+func planSpans(locs []manifest.Loc) []span {
+	t := tableOf(locs)
+	return planSpansMax(t, t.all(), maxSpan)
+}
 
 // spanLimit is the span size that lets parallel requests share total bytes:
 // total/parallel, but at least minSpan (few requests) and at most maxSpan.
@@ -47,94 +55,108 @@ func spanLimit(total int64, parallel int) int64 {
 	return min(max((total+int64(parallel)-1)/int64(parallel), minSpan), maxSpan)
 }
 
-// planSpansMax groups the chunks into coalesced range requests of at most limit
-// bytes (a single larger chunk gets a span of its own).
-func planSpansMax(locs []manifest.Loc, limit int64) []span {
-	byPack := map[string][]manifest.Loc{}
-	var packs []string // in order of first need: what is needed first is fetched first
-	for _, l := range locs {
-		if byPack[l.Pack] == nil {
-			packs = append(packs, l.Pack)
-		}
-		byPack[l.Pack] = append(byPack[l.Pack], l)
+// planSpansMax groups the chunks idx of t into coalesced range requests of at
+// most limit bytes (a single larger chunk gets a span of its own). The spans
+// share one sorted copy of idx.
+func planSpansMax(t *locTable, idx []int32, limit int64) []span {
+	// Packs in order of first need: what is needed first is fetched first.
+	rank := make([]int32, len(t.packs))
+	for i := range rank {
+		rank[i] = -1
 	}
-	var spans []span
-	for _, p := range packs {
-		ls := byPack[p]
-		sort.Slice(ls, func(i, j int) bool { return ls[i].Off < ls[j].Off })
-		cur := span{pack: p}
-		var wanted, waste int64
-		for _, l := range ls {
-			if len(cur.chunks) > 0 {
-				// A chunk an earlier publish left in the pack (and a later one no
-				// longer uses) makes a hole: spanning a few small ones costs fewer
-				// bytes than the round trips of separate requests over a real network.
-				gap := int64(l.Off) - cur.end()
-				if gap < 0 || gap > maxGap || (waste+gap)*wasteDiv > wanted+int64(l.SealedLen) ||
-					int64(l.Off)+int64(l.SealedLen)-cur.off() > limit {
-					spans = append(spans, cur)
-					cur, wanted, waste = span{pack: p}, 0, 0
-				} else {
-					waste += gap
-				}
-			}
-			cur.chunks = append(cur.chunks, l)
-			wanted += int64(l.SealedLen)
+	n := int32(0)
+	for _, i := range idx {
+		if p := t.ls[i].pack; rank[p] < 0 {
+			rank[p] = n
+			n++
 		}
-		spans = append(spans, cur)
+	}
+	sorted := slices.Clone(idx)
+	slices.SortFunc(sorted, func(a, b int32) int {
+		la, lb := &t.ls[a], &t.ls[b]
+		return cmp.Or(cmp.Compare(rank[la.pack], rank[lb.pack]), cmp.Compare(la.off, lb.off))
+	})
+	var spans []span
+	start := 0
+	var wanted, waste int64
+	for j, i := range sorted {
+		l := &t.ls[i]
+		if j > start {
+			cur := span{t, l.pack, sorted[start:j]}
+			// A chunk an earlier publish left in the pack (and a later one no
+			// longer uses) makes a hole: spanning a few small ones costs fewer
+			// bytes than the round trips of separate requests over a real network.
+			gap := int64(l.off) - cur.end()
+			if t.ls[sorted[j-1]].pack != l.pack || gap < 0 || gap > maxGap || (waste+gap)*wasteDiv > wanted+int64(l.sealedLen) ||
+				int64(l.off)+int64(l.sealedLen)-cur.off() > limit {
+				spans = append(spans, span{t, t.ls[sorted[start]].pack, sorted[start:j:j]})
+				start, wanted, waste = j, 0, 0
+			} else {
+				waste += gap
+			}
+		}
+		wanted += int64(l.sealedLen)
+	}
+	if start < len(sorted) {
+		spans = append(spans, span{t, t.ls[sorted[start]].pack, sorted[start:]})
 	}
 	return spans
 }
 
-// ensure makes every chunk in locs present and verified in the cache,
-// downloading the missing ones in parallel. Duplicate IDs are fetched once.
-func (f *fetcher) ensure(ctx context.Context, locs []manifest.Loc, phase string) error {
-	return f.ensureInto(ctx, locs, phase, nil)
+// ensure makes the chunks idx of t present and verified in the cache,
+// downloading the missing ones in parallel. Duplicate indexes are fetched once.
+func (f *fetcher) ensure(ctx context.Context, t *locTable, idx []int32, phase string) error {
+	return f.ensureInto(ctx, t, idx, phase, nil)
 }
 
-// spliceFor returns the variant of chunk id to download instead of it: a splice
-// of a chunk the cache holds.
-func (f *fetcher) spliceFor(ctx context.Context, id chunkstore.ID) (manifest.Variant, bool) {
-	v, ok := f.variants[id]
+// spliceFor returns the variant of chunk id to download instead of it, a
+// splice of a chunk the cache holds, and the index of that splice in f.locs.
+func (f *fetcher) spliceFor(ctx context.Context, id chunkstore.ID) (manifest.Variant, int32, bool) {
+	k, ok := slices.BinarySearchFunc(f.variants, id, func(v manifest.Variant, id chunkstore.ID) int { return bytes.Compare(v.ID[:], id[:]) })
 	if !ok {
-		return v, false
+		return manifest.Variant{}, 0, false
 	}
-	if _, ok := f.locs[v.Obj]; !ok {
-		return v, false
+	v := f.variants[k]
+	obj, ok := f.locs.find(v.Obj)
+	if !ok {
+		return v, 0, false
 	}
 	has, err := f.opt.Cache.Has(ctx, v.Base)
-	return v, err == nil && has
+	return v, obj, err == nil && has
 }
 
 // ensureInto is ensure that also delivers the verified plaintext of every chunk
 // that st wants into st: downloaded chunks as they arrive, cached ones read
-// (and verified) from the cache. st may be nil.
-func (f *fetcher) ensureInto(ctx context.Context, locs []manifest.Loc, phase string, st *stage) error {
-	seen := make(map[chunkstore.ID]bool, len(locs))
-	var missing, cached []manifest.Loc
+// (and verified) from the cache. st may be nil. Splices (variants) are
+// downloaded instead of chunks only when t is f.locs.
+func (f *fetcher) ensureInto(ctx context.Context, t *locTable, idx []int32, phase string, st *stage) error {
+	seen := newBitset(len(t.ls))
+	var missing, cached []int32
 	var total int64
-	for _, l := range locs {
-		if seen[l.ID] {
+	for _, i := range idx {
+		if !seen.add(i) {
 			continue
 		}
-		seen[l.ID] = true
-		ok, err := f.opt.Cache.Has(ctx, l.ID)
+		id := t.ls[i].id
+		ok, err := f.opt.Cache.Has(ctx, id)
 		if err != nil {
 			return fmt.Errorf("read cache: %w", err)
 		}
 		if ok {
 			f.stats.ChunksFromCache++
-			if st.wants(l.ID) {
-				cached = append(cached, l)
+			if st.wants(id) {
+				cached = append(cached, i)
 			}
 			continue
 		}
-		if v, ok := f.spliceFor(ctx, l.ID); ok {
-			l = f.locs[v.Obj]
-			f.splices.Store(v.Obj, v)
+		if t == f.locs {
+			if v, obj, ok := f.spliceFor(ctx, id); ok {
+				i = obj
+				f.splices.Store(v.Obj, v)
+			}
 		}
-		missing = append(missing, l)
-		total += int64(l.SealedLen)
+		missing = append(missing, i)
+		total += int64(t.ls[i].sealedLen)
 	}
 	if len(missing) == 0 && len(cached) == 0 {
 		return nil
@@ -145,7 +167,7 @@ func (f *fetcher) ensureInto(ctx context.Context, locs []manifest.Loc, phase str
 	}
 	g, gctx := errgroup.WithContext(ctx)
 	g.SetLimit(f.opt.Parallel)
-	for _, s := range planSpansMax(missing, spanLimit(total, f.opt.Parallel)) {
+	for _, s := range planSpansMax(t, missing, spanLimit(total, f.opt.Parallel)) {
 		g.Go(func() error {
 			// f.remote retries and resumes a range cut short. Progress counts
 			// the bytes as they arrive, not when a span (several MB, for
@@ -159,16 +181,15 @@ func (f *fetcher) ensureInto(ctx context.Context, locs []manifest.Loc, phase str
 	for len(cached) > 0 {
 		n, size := 0, int64(0)
 		for n < len(cached) && size < maxSpan/2 {
-			size += int64(cached[n].SealedLen)
+			size += int64(t.ls[cached[n]].sealedLen)
 			n++
 		}
 		batch := cached[:n]
 		cached = cached[n:]
-		g.Go(func() error { return f.fromCache(gctx, batch, st) })
+		g.Go(func() error { return f.fromCache(gctx, t, batch, st) })
 	}
 	return g.Wait()
 }
-
 
 // buffers are one worker's: a sealed chunk, a plaintext, a staging batch, a
 // cache writer.
@@ -201,18 +222,19 @@ func (f *fetcher) getBuffers() *buffers {
 
 // fromCache delivers cached chunks into st, verifying each again (the disk may
 // have damaged it since it was stored).
-func (f *fetcher) fromCache(ctx context.Context, locs []manifest.Loc, st *stage) error {
+func (f *fetcher) fromCache(ctx context.Context, t *locTable, idx []int32, st *stage) error {
 	b := f.getBuffers()
 	defer bufPool.Put(b)
 	bt, done := b.stageBatch(st)
 	defer done()
-	for _, l := range locs {
-		plain, err := f.chunkInto(ctx, b.plain[:0], l.ID)
+	for _, i := range idx {
+		id := t.ls[i].id
+		plain, err := f.chunkInto(ctx, b.plain[:0], id)
 		if err != nil {
 			return err
 		}
 		b.plain = plain
-		if err := bt.deliver(l.ID, plain); err != nil {
+		if err := bt.deliver(id, plain); err != nil {
 			return err
 		}
 	}
@@ -254,31 +276,32 @@ func (f *fetcher) fetchSpan(ctx context.Context, s span, st *stage, arrived func
 		w.Flushed = nil
 	}()
 
-	body, err := f.remote.Range(ctx, s.pack, s.off(), s.end()-s.off())
+	body, err := f.remote.Range(ctx, s.name(), s.off(), s.end()-s.off())
 	if err != nil {
 		return 0, err
 	}
 	defer body.Close()
 	pos := s.off()
-	for _, l := range s.chunks {
-		if gap := int64(l.Off) - pos; gap > 0 {
+	for j := range s.chunks {
+		l := s.at(j)
+		if gap := int64(l.off) - pos; gap > 0 {
 			if _, err := io.CopyN(io.Discard, body, gap); err != nil {
-				return cached, fmt.Errorf("get pack %s: %w", s.pack, err)
+				return cached, fmt.Errorf("get pack %s: %w", s.name(), err)
 			}
 		}
-		if cap(b.sealed) < int(l.SealedLen) {
-			b.sealed = make([]byte, l.SealedLen)
+		if cap(b.sealed) < int(l.sealedLen) {
+			b.sealed = make([]byte, l.sealedLen)
 		}
-		sealed := b.sealed[:l.SealedLen]
+		sealed := b.sealed[:l.sealedLen]
 		if _, err := io.ReadFull(body, sealed); err != nil {
-			return cached, fmt.Errorf("get pack %s: %w", s.pack, err)
+			return cached, fmt.Errorf("get pack %s: %w", s.name(), err)
 		}
-		pos = int64(l.Off) + int64(l.SealedLen)
+		pos = int64(l.off) + int64(l.sealedLen)
 		if arrived != nil {
-			arrived(int64(l.SealedLen))
+			arrived(int64(l.sealedLen))
 		}
-		id := l.ID
-		if v, ok := f.splices.Load(l.ID); ok {
+		id := l.id
+		if v, ok := f.splices.Load(id); ok {
 			// A splice: the chunk is built from its base in the cache and kept
 			// there sealed as a chunk of its own.
 			id = v.(manifest.Variant).ID
@@ -330,18 +353,19 @@ func (f *fetcher) unsplice(ctx context.Context, b *buffers, v manifest.Variant, 
 
 // fetchChunk downloads chunk id alone into b.plain and returns it sealed.
 func (f *fetcher) fetchChunk(ctx context.Context, b *buffers, id chunkstore.ID) ([]byte, error) {
-	l, ok := f.locs[id]
+	i, ok := f.locs.find(id)
 	if !ok {
 		return nil, fmt.Errorf("chunk %s: %w", id, ErrTampered) // a variant of a chunk in no pack
 	}
-	body, err := f.remote.Range(ctx, l.Pack, int64(l.Off), int64(l.SealedLen))
+	l, pack := &f.locs.ls[i], f.locs.packs[f.locs.ls[i].pack]
+	body, err := f.remote.Range(ctx, pack, int64(l.off), int64(l.sealedLen))
 	if err != nil {
 		return nil, err
 	}
 	defer body.Close()
-	sealed := make([]byte, l.SealedLen)
+	sealed := make([]byte, l.sealedLen)
 	if _, err := io.ReadFull(body, sealed); err != nil {
-		return nil, fmt.Errorf("get pack %s: %w", l.Pack, err)
+		return nil, fmt.Errorf("get pack %s: %w", pack, err)
 	}
 	plain, err := f.keys.Open(b.plain[:0], id, sealed)
 	if err != nil {

@@ -76,14 +76,10 @@ func (f *fetcher) findDumps(ctx context.Context, m *manifest.Manifest) ([]*Dump,
 }
 
 func (f *fetcher) readMarker(ctx context.Context, s manifest.Stream, d *Dump) error {
-	locs := make([]manifest.Loc, 0, len(s.Chunks))
-	for _, r := range s.Chunks {
-		locs = append(locs, f.locs[r.ID])
-	}
-	if err := f.ensure(ctx, locs, "manifest"); err != nil {
+	if err := f.ensure(ctx, f.locs, f.locs.indexes(s), "manifest"); err != nil {
 		return err
 	}
-	f.stats.ChunksTotal += len(locs)
+	f.stats.ChunksTotal += len(s.Chunks)
 	var buf bytes.Buffer
 	if err := f.copyStream(ctx, &buf, s); err != nil {
 		return err
@@ -121,7 +117,9 @@ func (f *fetcher) copyStream(ctx context.Context, w io.Writer, s manifest.Stream
 // start on a stream while later ones are still downloading.
 type tracker struct {
 	mu      sync.Mutex
-	waiting map[chunkstore.ID][]*waiter
+	locs    *locTable
+	waiting []*waiter           // by index in locs: the stream waiting for the chunk; 8 bytes a chunk
+	more    map[int32][]*waiter // the further streams waiting for a chunk in several
 }
 
 type waiter struct {
@@ -129,21 +127,26 @@ type waiter struct {
 	ready   chan struct{}
 }
 
-func newTracker() *tracker { return &tracker{waiting: map[chunkstore.ID][]*waiter{}} }
+func newTracker(locs *locTable) *tracker {
+	return &tracker{locs: locs, waiting: make([]*waiter, len(locs.ls)), more: map[int32][]*waiter{}}
+}
 
 // watch returns a channel closed once every chunk of s not in have is cached.
 func (t *tracker) watch(s manifest.Stream, cached func(chunkstore.ID) bool) <-chan struct{} {
 	t.mu.Lock()
 	defer t.mu.Unlock()
 	w := &waiter{ready: make(chan struct{})}
-	seen := map[chunkstore.ID]bool{}
 	for _, r := range s.Chunks {
-		if seen[r.ID] || cached(r.ID) {
+		i, ok := t.locs.find(r.ID)
+		if !ok || t.waits(i, w) || cached(r.ID) {
 			continue
 		}
-		seen[r.ID] = true
 		w.missing++
-		t.waiting[r.ID] = append(t.waiting[r.ID], w)
+		if t.waiting[i] == nil {
+			t.waiting[i] = w
+		} else {
+			t.more[i] = append(t.more[i], w)
+		}
 	}
 	if w.missing == 0 {
 		close(w.ready)
@@ -151,16 +154,35 @@ func (t *tracker) watch(s manifest.Stream, cached func(chunkstore.ID) bool) <-ch
 	return w.ready
 }
 
+// waits reports whether w waits for chunk i already (a chunk twice in a
+// stream): w is the last waiter added for it.
+func (t *tracker) waits(i int32, w *waiter) bool {
+	if m := t.more[i]; len(m) > 0 {
+		return m[len(m)-1] == w
+	}
+	return t.waiting[i] == w
+}
+
 // cached records that id is now in the cache.
 func (t *tracker) cached(id chunkstore.ID) {
+	i, ok := t.locs.find(id)
+	if !ok {
+		return
+	}
 	t.mu.Lock()
 	defer t.mu.Unlock()
-	for _, w := range t.waiting[id] {
+	if w := t.waiting[i]; w != nil {
+		t.waiting[i] = nil
 		if w.missing--; w.missing == 0 {
 			close(w.ready)
 		}
 	}
-	delete(t.waiting, id)
+	for _, w := range t.more[i] {
+		if w.missing--; w.missing == 0 {
+			close(w.ready)
+		}
+	}
+	delete(t.more, i)
 }
 
 // dumpSource serves a dump's streams to an importer as their chunks arrive.

@@ -8,6 +8,12 @@
 // implementation; retries and counting are wrappers around it (remotewrap.go),
 // and fetch/remotetest holds the conformance suite and a fault injector.
 //
+// Memory grows with the publication's chunks, not their bytes: the locations
+// (locTable, 56 bytes a chunk), the streams' chunk lists (36), where each chunk
+// is staged (≈ 25) and the cache's index (≈ 50 a cached chunk); lists of chunks
+// to fetch are indexes into the locations (bench/RESULTS.md, "Memory (issue 15
+// §3)").
+//
 // Size: ≈2,800 lines without tests, above the house guide of ~1,500, in files by
 // phase (fetch.go open/plan/run, download.go, stage.go, write.go, dump.go,
 // remote*.go, select.go, replay.go, reopen.go): the phases share the fetcher's
@@ -170,11 +176,11 @@ type fetcher struct {
 
 	remoteOrigin string // of the remote files (remoteOrigin)
 
-	locs       map[chunkstore.ID]manifest.Loc     // every chunk of the manifest
-	variants   map[chunkstore.ID]manifest.Variant // by chunk ID
-	splices    sync.Map                           // Obj ID → manifest.Variant being downloaded
-	splicedIDs sync.Map                           // chunks opened from a splice (Stats.ChunksSpliced)
-	onCached   func(chunkstore.ID)                // set before downloads start; called for every chunk cached
+	locs       *locTable           // every chunk of the manifest
+	variants   []manifest.Variant  // sorted by chunk ID (manifest.Decode checked)
+	splices    sync.Map            // Obj ID → manifest.Variant being downloaded
+	splicedIDs sync.Map            // chunks opened from a splice (Stats.ChunksSpliced)
+	onCached   func(chunkstore.ID) // set before downloads start; called for every chunk cached
 
 	mu          sync.Mutex   // guards stats.FilesWritten, stats.BytesWritten
 	downloaded  atomic.Int64 // chunks fetched
@@ -404,11 +410,9 @@ func (f *fetcher) open(ctx context.Context) (*publication, error) {
 	if f.remoteOrigin, err = remoteOrigin(m.Streams); err != nil {
 		return nil, err
 	}
-	f.locs = m.Locate()
-	f.variants = make(map[chunkstore.ID]manifest.Variant, len(m.Variants))
-	for _, v := range m.Variants {
-		f.variants[v.ID] = v
-	}
+	f.locs = newLocTable(m)
+	f.variants = m.Variants
+	m.Packs = nil // f.locs has what the rest needs
 	// Synco's own streams (manifest.ReservedDir) are never written: register the
 	// compression dictionaries before any chunk that needs one is opened.
 	var own []manifest.Stream
@@ -439,13 +443,9 @@ func (f *fetcher) addDicts(ctx context.Context, own []manifest.Stream) error {
 		if !ok || s.Kind != manifest.KindFile {
 			continue // not a dictionary: nothing this version uses
 		}
-		locs := make([]manifest.Loc, 0, len(s.Chunks))
-		for _, r := range s.Chunks {
-			locs = append(locs, f.locs[r.ID])
-		}
-		f.stats.ChunksTotal += len(locs)
+		f.stats.ChunksTotal += len(s.Chunks)
 		var buf bytes.Buffer
-		if err := f.ensure(ctx, locs, "manifest"); err != nil {
+		if err := f.ensure(ctx, f.locs, f.locs.indexes(s), "manifest"); err != nil {
 			return err
 		}
 		if err := f.copyStream(ctx, &buf, s); err != nil {
@@ -468,7 +468,7 @@ type work struct {
 	sel       Selection
 	dumps     []*Dump // imported (sel.Import set)
 	p         *plan
-	need      []manifest.Loc
+	need      []int32 // indexes into the fetcher's locs
 	skipped   []string
 	unchanged int
 }
@@ -509,12 +509,11 @@ func (f *fetcher) plan(pub *publication, sel Selection) (*work, error) {
 		}
 	}
 	// Database streams first (schema, data, post), so an import can start early.
-	seen := map[chunkstore.ID]bool{}
+	seen := newBitset(len(f.locs.ls))
 	addStream := func(s manifest.Stream) {
 		for _, r := range s.Chunks {
-			if !seen[r.ID] {
-				seen[r.ID] = true
-				w.need = append(w.need, f.locs[r.ID])
+			if i, ok := f.locs.find(r.ID); ok && seen.add(i) {
+				w.need = append(w.need, i)
 			}
 		}
 	}
@@ -550,7 +549,7 @@ func (f *fetcher) execute(ctx context.Context, pub *publication, w *work) error 
 	g, gctx := errgroup.WithContext(ctx)
 	downloaded := make(chan struct{})
 	if len(w.dumps) > 0 {
-		t := newTracker()
+		t := newTracker(f.locs)
 		f.onCached = t.cached
 		var imp importProgress
 		for _, d := range w.dumps {
@@ -562,7 +561,7 @@ func (f *fetcher) execute(ctx context.Context, pub *publication, w *work) error 
 		go func() { defer close(stopped); imp.report(f, downloaded, stop) }()
 	}
 	g.Go(func() error {
-		err := f.ensureInto(gctx, w.need, "download", st)
+		err := f.ensureInto(gctx, f.locs, w.need, "download", st)
 		close(downloaded)
 		return err
 	})
@@ -690,12 +689,21 @@ func (w *stallWatch) still(root *manifest.Root, now time.Time) time.Duration {
 // manifest downloads the manifest chunks the cache lacks and decodes the manifest.
 func (f *fetcher) manifest(ctx context.Context, root *manifest.Root) (*manifest.Manifest, error) {
 	before := f.wire()
-	if err := f.ensure(ctx, root.Manifest, "manifest"); err != nil {
+	mt := tableOf(root.Manifest)
+	if err := f.ensure(ctx, mt, mt.all(), "manifest"); err != nil {
 		return nil, err
 	}
 	f.stats.ChunksTotal += len(root.Manifest)
 	f.stats.ManifestBytes = f.wire() - before
+	// Sized at once (a manifest of a million chunks is ≈ 40 MB: grown by
+	// doubling, it would briefly take twice that), up to a bound, since the
+	// lengths are only checked as the chunks are read.
+	var want uint64
+	for _, l := range root.Manifest {
+		want += uint64(l.Len)
+	}
 	var buf bytes.Buffer
+	buf.Grow(int(min(want, root.ManifestSize, maxManifestPrealloc)))
 	h := f.keys.StreamHash()
 	for _, l := range root.Manifest {
 		plain, err := f.chunk(ctx, l.ID)
@@ -717,6 +725,10 @@ func (f *fetcher) manifest(ctx context.Context, root *manifest.Root) (*manifest.
 	}
 	return m, nil
 }
+
+// maxManifestPrealloc bounds the memory reserved for a manifest before its
+// chunks are read: a manifest of ≈ 6M chunks; a larger one grows as it is read.
+const maxManifestPrealloc = 256 << 20
 
 // chunk returns the verified plaintext of a cached chunk.
 func (f *fetcher) chunk(ctx context.Context, id chunkstore.ID) ([]byte, error) {

@@ -43,7 +43,7 @@ func TestPlanSpansCoalesces(t *testing.T) {
 				t.Errorf("%s: span %d has %d chunks, want %d", tt.name, i, len(s.chunks), tt.want[i])
 			}
 			for j := 1; j < len(s.chunks); j++ {
-				if s.chunks[j].Off < s.chunks[j-1].Off || s.chunks[j].Pack != s.pack {
+				if s.at(j).off < s.at(j-1).off || s.at(j).pack != s.pack || s.at(0).pack != s.pack {
 					t.Errorf("%s: span %d out of order or mixed packs", tt.name, i)
 				}
 			}

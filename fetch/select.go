@@ -84,15 +84,16 @@ func (f *fetcher) summarize(ctx context.Context, w *work) (*Summary, error) {
 			sum.DumpBytes += int64(s.Size)
 		}
 	}
-	for _, l := range w.need {
-		ok, err := f.opt.Cache.Has(ctx, l.ID)
+	for _, i := range w.need {
+		l := &f.locs.ls[i]
+		ok, err := f.opt.Cache.Has(ctx, l.id)
 		if err != nil {
 			return nil, err
 		}
 		if !ok {
-			sum.DownloadBytes += int64(l.SealedLen)
+			sum.DownloadBytes += int64(l.sealedLen)
 		} else {
-			sum.CachedBytes += int64(l.SealedLen)
+			sum.CachedBytes += int64(l.sealedLen)
 		}
 	}
 	return sum, nil

@@ -32,10 +32,11 @@ import (
 type stage struct {
 	f       *fetcher
 	p       *plan
-	dir     string                    // relative to the target (p.root)
-	lock    *os.File                  // the target directory, flocked
-	created bool                      // the target did not exist before
-	at      map[chunkstore.ID][]place // where each chunk's plaintext goes
+	dir     string            // relative to the target (p.root)
+	lock    *os.File          // the target directory, flocked
+	created bool              // the target did not exist before
+	at      []place           // by index in f.locs: where the chunk's plaintext goes (p nil: nowhere); 16 bytes a chunk, a map of []place took ≈ 144
+	more    map[int32][]place // the further places of a chunk that is in several
 	files   []*outFile
 	remote  []*outFile // KindRemote files, not made of chunks
 	parts   []*part
@@ -76,7 +77,7 @@ type part struct {
 // (ErrTargetLocked), creates the staging directory (removing ones left by
 // interrupted runs) and its subdirectories, and maps every chunk to its places.
 func (f *fetcher) newStage(root *manifest.Root, p *plan) (st *stage, err error) {
-	st = &stage{f: f, p: p, at: map[chunkstore.ID][]place{}}
+	st = &stage{f: f, p: p, at: make([]place, len(f.locs.ls))}
 	if p.root == nil {
 		if _, err := os.Lstat(p.to); errors.Is(err, fs.ErrNotExist) {
 			st.created = true
@@ -130,7 +131,7 @@ func (f *fetcher) newStage(root *manifest.Root, p *plan) (st *stage, err error) 
 			for i, r := range s.Chunks {
 				pt.offs[i] = base
 				base += int64(r.Len)
-				st.at[r.ID] = append(st.at[r.ID], place{pt, i})
+				st.add(r.ID, place{pt, i})
 			}
 			st.parts = append(st.parts, pt)
 		}
@@ -238,7 +239,7 @@ func (st *stage) newBatch(buf []byte) *batch {
 
 // deliver writes the verified plaintext of chunk id to every place it has.
 func (b *batch) deliver(id chunkstore.ID, plain []byte) error {
-	for _, pl := range b.st.at[id] {
+	for pl := range b.st.places(id) {
 		pt := pl.p
 		if len(plain) != int(pt.s.Chunks[pl.i].Len) {
 			return fmt.Errorf("%s: %w", pt.s.Path, ErrTampered)
@@ -289,7 +290,44 @@ func (b *batch) flush() error {
 }
 
 // wants reports whether chunk id goes into a staged file.
-func (st *stage) wants(id chunkstore.ID) bool { return st != nil && len(st.at[id]) > 0 }
+func (st *stage) wants(id chunkstore.ID) bool {
+	if st == nil {
+		return false
+	}
+	i, ok := st.f.locs.find(id)
+	return ok && st.at[i].p != nil
+}
+
+// add records that chunk id goes to pl (every chunk of a stream is in f.locs:
+// manifest.Decode checked).
+func (st *stage) add(id chunkstore.ID, pl place) {
+	i, ok := st.f.locs.find(id)
+	switch {
+	case !ok:
+	case st.at[i].p == nil:
+		st.at[i] = pl
+	default:
+		if st.more == nil {
+			st.more = map[int32][]place{}
+		}
+		st.more[i] = append(st.more[i], pl)
+	}
+}
+
+// places yields the places of chunk id.
+func (st *stage) places(id chunkstore.ID) func(yield func(place) bool) {
+	return func(yield func(place) bool) {
+		i, ok := st.f.locs.find(id)
+		if !ok || st.at[i].p == nil || !yield(st.at[i]) {
+			return
+		}
+		for _, pl := range st.more[i] {
+			if !yield(pl) {
+				return
+			}
+		}
+	}
+}
 
 // landed records that place pl holds its chunk and finishes the file when that
 // was the last one.

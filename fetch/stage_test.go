@@ -25,7 +25,8 @@ func TestBatchDeliver(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		st, err := (&fetcher{}).newStage(&manifest.Root{}, p)
+		locs := &locTable{ls: []cloc{{id: ida}, {id: idb}}} // sorted by ID
+		st, err := (&fetcher{locs: locs}).newStage(&manifest.Root{}, p)
 		if err != nil {
 			t.Fatal(err)
 		}

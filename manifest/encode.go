@@ -3,6 +3,7 @@ package manifest
 import (
 	"bytes"
 	"fmt"
+	"io"
 	"math"
 	"slices"
 
@@ -31,12 +32,32 @@ func (m *Manifest) Encode() ([]byte, error) {
 	if err != nil {
 		return nil, fmt.Errorf("encode manifest: %w", err)
 	}
-	return m.encode(lay), nil
+	w := &writer{b: make([]byte, 0, 64+len(lay.refs)*36+len(m.Streams)*64+len(m.Variants)*70)}
+	m.encode(lay, w)
+	return w.end(), nil
 }
 
-// encode encodes a manifest that layout validated.
-func (m *Manifest) encode(lay *layout) []byte {
-	w := &writer{b: make([]byte, 0, 64+len(lay.refs)*36+len(m.Streams)*64+len(m.Variants)*70)}
+// EncodeTo writes the encoding of m (Encode) to dst in pieces of about 64
+// KiB, so a manifest of a million chunks is not held twice (issue 15 §3).
+// Nothing is written if m is invalid.
+func (m *Manifest) EncodeTo(dst io.Writer) error {
+	lay, err := m.layout()
+	if err != nil {
+		return fmt.Errorf("encode manifest: %w", err)
+	}
+	var werr error
+	w := &writer{b: make([]byte, 0, 2*spillAt), sink: func(p []byte) {
+		if werr == nil {
+			_, werr = dst.Write(p)
+		}
+	}}
+	m.encode(lay, w)
+	w.end()
+	return werr
+}
+
+// encode encodes a manifest that layout validated into w.
+func (m *Manifest) encode(lay *layout, w *writer) {
 	w.raw([]byte(magicManifest))
 	w.uvarint(Version)
 	w.varint(m.Created)
@@ -50,6 +71,7 @@ func (m *Manifest) encode(lay *layout) []byte {
 	w.uvarint(uint64(len(m.Packs)))
 	for i, p := range m.Packs {
 		encodePack(w, p, lay.refLen[i])
+		w.spill()
 	}
 	w.uvarint(uint64(len(m.Streams)))
 	cur := newCursor()
@@ -86,6 +108,7 @@ func (m *Manifest) encode(lay *layout) []byte {
 			}
 			cur.advance(refs[0])
 			refs = refs[1:]
+			w.spill()
 		}
 	}
 	if len(m.Variants) > 0 { // absent rather than a count of 0
@@ -95,9 +118,9 @@ func (m *Manifest) encode(lay *layout) []byte {
 			w.id(v.Base)
 			w.uvarint(uint64(lay.objs[i].pack))
 			w.uvarint(uint64(lay.objs[i].pos))
+			w.spill()
 		}
 	}
-	return w.b
 }
 
 // Locations of references: a cursor carried through the whole streams section
@@ -227,7 +250,17 @@ func decode(b []byte) (*Manifest, error) {
 	if err != nil {
 		return nil, err
 	}
-	if !bytes.Equal(m.encode(lay), b) {
+	// Compared piece by piece: the encoding is not held a second time.
+	same, rest := true, b
+	w := &writer{b: make([]byte, 0, 2*spillAt), sink: func(p []byte) {
+		same = same && bytes.HasPrefix(rest, p)
+		if same {
+			rest = rest[len(p):]
+		}
+	}}
+	m.encode(lay, w)
+	w.end()
+	if !same || len(rest) > 0 {
 		return nil, formatErr("not in canonical form")
 	}
 	return m, nil

@@ -207,3 +207,48 @@ func cdc(t *testing.T, b []byte, min, max uint, bits int) [][]byte {
 		out = append(out, ch.Data)
 	}
 }
+
+// TestEncodeToLarge: EncodeTo writes what Encode returns, in pieces, and Decode
+// (which compares its re-encoding piece by piece) rejects a non-canonical end
+// of a manifest larger than one piece.
+func TestEncodeToLarge(t *testing.T) {
+	m := withVariants(big(3, 20_000, 500, 1), 7, 500)
+	want := mustEncode(t, m)
+	if len(want) < 4*64<<10 {
+		t.Fatalf("manifest of %d bytes: too small to need pieces", len(want))
+	}
+	var w pieces
+	if err := m.EncodeTo(&w); err != nil {
+		t.Fatal(err)
+	}
+	if !bytes.Equal(w.b, want) {
+		t.Fatalf("EncodeTo wrote %d bytes unlike Encode's %d", len(w.b), len(want))
+	}
+	if w.n < 4 {
+		t.Errorf("EncodeTo wrote %d pieces, want several", w.n)
+	}
+	if _, err := manifest.Decode(want); err != nil {
+		t.Fatal(err)
+	}
+	// The last varint (the last variant's slot) written with a needless zero
+	// byte: the same value, not canonical, found in the last piece compared.
+	last := want[len(want)-1]
+	bad := append(bytes.Clone(want[:len(want)-1]), last|0x80, 0)
+	if _, err := manifest.Decode(bad); err == nil {
+		t.Error("Decode accepted a non-canonical varint at the end")
+	}
+	if _, err := manifest.Decode(append(bytes.Clone(want), 0)); err == nil {
+		t.Error("Decode accepted a trailing byte")
+	}
+}
+
+type pieces struct {
+	b []byte
+	n int
+}
+
+func (p *pieces) Write(b []byte) (int, error) {
+	p.b = append(p.b, b...)
+	p.n++
+	return len(b), nil
+}

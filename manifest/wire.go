@@ -14,7 +14,35 @@ func formatErr(format string, args ...any) error {
 }
 
 // writer appends the primitive encodings shared by the manifest and the root.
-type writer struct{ b []byte }
+//
+// With sink set, spill hands what was written so far to sink once it is at
+// least spillAt bytes, so a large encoding need not be held whole.
+type writer struct {
+	b    []byte
+	sink func(p []byte)
+}
+
+const spillAt = 64 << 10
+
+// spill passes w.b to the sink if it has grown to spillAt.
+func (w *writer) spill() {
+	if w.sink != nil && len(w.b) >= spillAt {
+		w.sink(w.b)
+		w.b = w.b[:0]
+	}
+}
+
+// end passes what is left to the sink; without one it returns the encoding.
+func (w *writer) end() []byte {
+	if w.sink == nil {
+		return w.b
+	}
+	if len(w.b) > 0 {
+		w.sink(w.b)
+	}
+	w.b = nil
+	return nil
+}
 
 func (w *writer) byte1(c byte)        { w.b = append(w.b, c) }
 func (w *writer) raw(p []byte)        { w.b = append(w.b, p...) }

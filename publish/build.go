@@ -96,9 +96,11 @@ func Build(ctx context.Context, pub *Publication, in Inputs, workers int, progre
 		sem:      make(chan struct{}, 2*workers),
 		cacheOut: map[string]statEntry{},
 		lastRefs: lastRefs(pub.state.cache),
-		sealed:   map[chunkstore.ID]bool{},
+		dbChunks: baseLog{dir: pub.state.dir},
 		res:      &Result{},
 	}
+	defer b.dbChunks.close()
+	pub.state.useBases()
 	if err := b.startGate(in); err != nil {
 		return nil, err
 	}
@@ -168,6 +170,7 @@ func Build(ctx context.Context, pub *Publication, in Inputs, workers int, progre
 	if err != nil {
 		return nil, err
 	}
+	b.res.NewChunks = b.newChunks.Load()
 	if err := pub.ready(root, packs); err != nil {
 		return nil, err
 	}
@@ -175,8 +178,7 @@ func Build(ctx context.Context, pub *Publication, in Inputs, workers int, progre
 	if err := b.st.saveCache(b.cacheOut); err != nil {
 		b.res.StateErr = fmt.Errorf("save stat cache: %w", err)
 	}
-	b.dbChunks.carry(b.st.bases, b.streams)
-	if err := b.st.saveBases(&b.dbChunks); err != nil && b.res.StateErr == nil {
+	if err := b.st.saveBases(&b.dbChunks, b.carried()); err != nil && b.res.StateErr == nil {
 		b.res.StateErr = fmt.Errorf("save database chunk lists: %w", err)
 	}
 	for _, s := range b.streams {
@@ -192,16 +194,33 @@ type builder struct {
 	sem         chan struct{} // bounds the chunks being sealed at once: 2 per worker (measured: CPU use 150 → 177 % on 2 cores, with the pools)
 	done, total atomic.Uint64
 	dumping     atomic.Int32 // dumps still running
+	newChunks   atomic.Int64 // chunks put in this run (Result.NewChunks)
 
 	sources  map[string]string // manifest path → source file
 	mu       sync.Mutex
 	streams  []manifest.Stream
 	cacheOut map[string]statEntry
 	lastRefs map[string][]manifest.Ref // published path → its chunks in the last run (from the stat cache)
-	sealed   map[chunkstore.ID]bool    // chunks put in this run (guarded by mu)
 	variants []manifest.Variant        // splices put in this run (guarded by mu)
-	dbChunks baseIndex                 // this run's database chunks, the next run's bases
+	dbChunks baseLog                   // this run's database chunks, the next run's bases
 	vanished map[string]bool           // files deleted between scan and read (guarded by mu)
 	res      *Result
 	gate     *dictGate // a store's first publish: database chunks wait for the dictionary; nil: the store has one
+}
+
+// carried returns the chunks of the database streams, if this publish took
+// some file from the stat cache without reading it (State.saveBases), else nil.
+func (b *builder) carried() *idSet {
+	if b.res.Reused == 0 {
+		return nil
+	}
+	var ids []chunkstore.ID
+	for _, s := range b.streams {
+		if s.Class == chunkstore.ClassDB {
+			for _, c := range s.Chunks {
+				ids = append(ids, c.ID)
+			}
+		}
+	}
+	return newIDSet(ids)
 }

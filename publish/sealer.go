@@ -264,8 +264,12 @@ func (s *sealer) fail(err error) {
 func (s *sealer) put(r sealedChunk) error {
 	b := s.b
 	if r.splice == nil {
-		if err := b.st.packs.Put(s.ctx, r.id, r.sealed); err != nil { // copies sealed
+		added, err := b.st.packs.PutNew(s.ctx, r.id, r.sealed) // copies sealed
+		if err != nil {
 			return err
+		}
+		if added { // the same new chunk may be sealed twice at once
+			b.newChunks.Add(1)
 		}
 	} else {
 		// A chunk with a splice is stored later, in a run of such chunks after
@@ -280,12 +284,6 @@ func (s *sealer) put(r sealedChunk) error {
 			}
 		}
 	}
-	b.mu.Lock()
-	if !b.sealed[r.id] { // the same new chunk may be sealed twice at once
-		b.sealed[r.id] = true
-		b.res.NewChunks++
-	}
-	b.mu.Unlock()
 	return nil
 }
 
@@ -346,8 +344,12 @@ func (b *builder) putSplices(ctx context.Context, sb *spliceBatch) error {
 		}
 	}
 	for i, v := range sb.vs {
-		if err := b.st.packs.Put(ctx, v.ID, sb.chunk[i]); err != nil {
+		added, err := b.st.packs.PutNew(ctx, v.ID, sb.chunk[i])
+		if err != nil {
 			return err
+		}
+		if added {
+			b.newChunks.Add(1)
 		}
 	}
 	b.mu.Lock()
@@ -359,8 +361,8 @@ func (b *builder) putSplices(ctx context.Context, sb *spliceBatch) error {
 
 // liveVariants returns the splices put in this run of chunks the publication
 // uses, sorted by chunk ID, one per chunk.
-func (b *builder) liveVariants(ids map[chunkstore.ID]bool) []manifest.Variant {
-	vs := slices.DeleteFunc(b.variants, func(v manifest.Variant) bool { return !ids[v.ID] })
+func (b *builder) liveVariants(used *idSet) []manifest.Variant {
+	vs := slices.DeleteFunc(b.variants, func(v manifest.Variant) bool { return !used.has(v.ID) })
 	slices.SortFunc(vs, func(x, y manifest.Variant) int { return bytes.Compare(x.ID[:], y.ID[:]) })
 	vs = slices.CompactFunc(vs, func(x, y manifest.Variant) bool { return x.ID == y.ID })
 	b.res.Splices = len(vs)

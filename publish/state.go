@@ -4,7 +4,6 @@ import (
 	"bufio"
 	"crypto/ed25519"
 	"crypto/rand"
-	"encoding/json"
 	"errors"
 	"fmt"
 	"io"
@@ -32,7 +31,7 @@ var ErrLocked = errors.New("publish: state directory is in use by another publis
 //	master       32 random bytes (0600); the read key, signing key and chunker
 //	             polynomial are derived from it, so tokens stay valid for the store
 //	packs/       chunkstore.PackStore
-//	files.cache  JSON stat cache
+//	files.cache  stat cache (statcache.go)
 //	db-chunks    the last publish's database chunks (ID, first and last 8 bytes):
 //	             the bases of the next publish's splices (a cache: losing it only
 //	             costs one publish its splices)
@@ -51,7 +50,7 @@ type State struct {
 	packs    *chunkstore.PackStore
 	lock     *os.File
 	cache    map[string]statEntry
-	bases    *baseIndex // db-chunks: splice bases for this publish
+	bases    *baseIndex // db-chunks: splice bases, open while a publish builds (useBases)
 
 	dict      chunkstore.DictID // ClassDB chunks are sealed with it; zero: none yet
 	dictBytes []byte
@@ -117,7 +116,6 @@ func (s *State) init() error {
 		return fmt.Errorf("open state: %w", err)
 	}
 	s.cache = s.loadCache()
-	s.bases = s.loadBases()
 	return s.loadDict()
 }
 
@@ -189,6 +187,7 @@ func (s *State) Token(url string) manifest.Token {
 // everything anew, and the next fetch downloads everything once. The caller holds
 // the state (it is locked); on error the state must not be used.
 func (s *State) Rotate() error {
+	s.bases.close()
 	if err := s.packs.Close(); err != nil {
 		return fmt.Errorf("rotate keys: %w", err)
 	}
@@ -265,19 +264,20 @@ func (s *State) Packs() *chunkstore.PackStore { return s.packs }
 
 // Close releases the pack store and the lock.
 func (s *State) Close() error {
+	s.bases.close()
 	err := s.packs.Close()
 	s.lock.Close()
 	return err
 }
 
 func (s *State) loadCache() map[string]statEntry {
-	m := map[string]statEntry{}
 	f, err := os.Open(filepath.Join(s.dir, "files.cache"))
 	if err != nil {
-		return m
+		return map[string]statEntry{}
 	}
 	defer f.Close()
-	if json.NewDecoder(bufio.NewReader(f)).Decode(&m) != nil {
+	m, err := readStatCache(f)
+	if err != nil {
 		return map[string]statEntry{} // a damaged cache only costs a re-read
 	}
 	return m
@@ -285,11 +285,7 @@ func (s *State) loadCache() map[string]statEntry {
 
 func (s *State) saveCache(m map[string]statEntry) error {
 	err := atomicfile.From(filepath.Join(s.dir, "files.cache"), 0o600, func(w io.Writer) error {
-		bw := bufio.NewWriter(w)
-		if err := json.NewEncoder(bw).Encode(m); err != nil {
-			return err
-		}
-		return bw.Flush()
+		return writeStatCache(w, m)
 	})
 	if err == nil {
 		s.cache = m
@@ -300,26 +296,49 @@ func (s *State) saveCache(m map[string]statEntry) error {
 // basesFile holds the database chunks of the last publish (baseIndex).
 const basesFile = "db-chunks"
 
-func (s *State) loadBases() *baseIndex {
-	b, err := os.ReadFile(filepath.Join(s.dir, basesFile))
-	if err != nil {
-		return nil
+// useBases opens the db-chunks file of the last publish for this one's
+// splices, unless it is open.
+func (s *State) useBases() {
+	if s.bases == nil {
+		s.bases = openBases(filepath.Join(s.dir, basesFile))
 	}
-	return decodeBases(b)
 }
 
-// saveBases keeps the database chunks of the publish just built for the next.
-func (s *State) saveBases(x *baseIndex) error {
-	if len(x.recs) == 0 && s.bases == nil {
+// saveBases keeps the database chunks of the publish just built (l) for the
+// next, and closes the last publish's. With need, the chunks of the last
+// publish that need holds and l does not are kept too: the database streams
+// this publish took from the stat cache without reading them, so an unchanged
+// dump still has bases for the publish after next.
+func (s *State) saveBases(l *baseLog, need *idSet) error {
+	old := s.bases
+	s.bases = nil
+	defer old.close()
+	if l.n == 0 && l.err == nil && old == nil {
 		return nil // no database streams, now or before: no file (and no fsync) for a files-only publish
 	}
-	err := atomicfile.From(filepath.Join(s.dir, basesFile), 0o600, func(w io.Writer) error {
-		_, err := w.Write(x.encode())
-		return err
-	})
-	if err == nil {
-		x.index()
-		s.bases = x
+	var have *idSet
+	if need != nil && old != nil {
+		ids := make([]chunkstore.ID, 0, l.n)
+		if err := l.each(func(rec []byte) { ids = append(ids, chunkstore.ID(rec[:32])) }); err != nil {
+			return err
+		}
+		have = newIDSet(ids)
 	}
-	return err
+	return atomicfile.From(filepath.Join(s.dir, basesFile), 0o600, func(w io.Writer) error {
+		bw := bufio.NewWriterSize(w, 64<<10)
+		if err := l.each(func(rec []byte) { bw.Write(rec) }); err != nil {
+			return err
+		}
+		if have != nil {
+			err := old.each(func(rec []byte) {
+				if id := chunkstore.ID(rec[:32]); need.has(id) && !have.has(id) {
+					bw.Write(rec)
+				}
+			})
+			if err != nil {
+				return err
+			}
+		}
+		return bw.Flush()
+	})
 }

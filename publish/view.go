@@ -35,8 +35,16 @@ type span struct{ off, end int64 }
 // exposure collects the chunks a publication references, by pack.
 type exposure map[string][]span
 
+// add adds the chunk at loc; one that follows the last one added to its pack
+// extends that span (chunks are mostly added in pack order).
 func (e exposure) add(loc chunkstore.Loc) {
-	e[loc.Pack] = append(e[loc.Pack], span{int64(loc.Off), int64(loc.Off) + int64(loc.Len)})
+	s := span{int64(loc.Off), int64(loc.Off) + int64(loc.Len)}
+	spans := e[loc.Pack]
+	if n := len(spans); n > 0 && spans[n-1].end == s.off {
+		spans[n-1].end = s.end
+		return
+	}
+	e[loc.Pack] = append(spans, s)
 }
 
 // views returns the PackView of every pack in e; packs must hold them all,
