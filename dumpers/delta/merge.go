@@ -187,6 +187,9 @@ func (m *merger) flushAll() { m.flushOld(); m.flushNew() }
 
 // flushOld deletes every pending old row.
 func (m *merger) flushOld() {
+	if len(m.o.queue) == 0 {
+		return
+	}
 	for _, e := range m.o.queue {
 		m.d.Delete = append(m.d.Delete, e.key)
 		m.d.bytes += len(e.key)
@@ -198,6 +201,9 @@ func (m *merger) flushOld() {
 
 // flushNew inserts every pending new row.
 func (m *merger) flushNew() {
+	if len(m.n.queue) == 0 {
+		return
+	}
 	for _, e := range m.n.queue {
 		m.d.Insert = append(m.d.Insert, e.line)
 		m.d.bytes += len(e.line)

@@ -320,6 +320,23 @@ func (d *deltaInstall) diffs(ctx context.Context, rec *record, changed []string)
 var errFallback = errors.New("full import needed")
 
 func (d *deltaInstall) diff(ctx context.Context, rec *record, td *tableDelta, budget *atomic.Int64) (string, error) {
+	reason, err := d.diffWith(ctx, rec, td, budget, true)
+	if errors.Is(err, errNotCanonical) {
+		// not exactly as our dumper writes it: the general readers
+		generalDiffs.Add(1)
+		reason, err = d.diffWith(ctx, rec, td, budget, false)
+	}
+	return reason, err
+}
+
+// generalDiffs counts the tables whose difference the general readers computed
+// (for tests: a dump of ours never needs them).
+var generalDiffs atomic.Int64
+
+// diffWith computes the difference of one table with the canonical readers
+// (canonRows; errNotCanonical when a stream is not in their layout) or the
+// general ones (rowReader).
+func (d *deltaInstall) diffWith(ctx context.Context, rec *record, td *tableDelta, budget *atomic.Int64, canonical bool) (string, error) {
 	old, err := d.re.Reopen(ctx, rec.refs[td.stream])
 	if err != nil {
 		if ctx.Err() != nil {
@@ -333,14 +350,25 @@ func (d *deltaInstall) diff(ctx context.Context, rec *record, td *tableDelta, bu
 		return "", fmt.Errorf("open stream %s: %w", td.stream, err)
 	}
 	defer nr.Close()
-	oldRows := newRowReader(td.stream, old, td.keyCols)
-	oldRows.ck = nil
-	newRows := newRowReader(td.stream, nr, td.keyCols)
+	var oldRows, newRows delta.Reader
+	var header func() []byte
+	if canonical {
+		o, n := newCanonRows(td.stream, old, td.keyCols, nil), newCanonRows(td.stream, nr, td.keyCols, newChecker(td.stream))
+		oldRows, newRows = o, n
+		header = func() []byte { return orBytes(n.header, o.header) }
+	} else {
+		o, n := newRowReader(td.stream, old, td.keyCols), newRowReader(td.stream, nr, td.keyCols)
+		o.ck = nil
+		oldRows, newRows = o, n
+		header = func() []byte { return orBytes(n.header, o.header) }
+	}
 	td.diff, err = delta.Merge(oldRows, newRows, int(budget.Load()))
 	switch {
 	case err == nil:
 	case ctx.Err() != nil:
 		return "", ctx.Err()
+	case canonical && errors.Is(err, errNotCanonical):
+		return "", err
 	case errors.Is(err, delta.ErrTooLarge):
 		return "too many rows changed for a delta install", nil
 	case errors.As(err, new(*delta.OldError)) || errors.Is(err, errDeltaShape):
@@ -351,11 +379,16 @@ func (d *deltaInstall) diff(ctx context.Context, rec *record, td *tableDelta, bu
 	if budget.Add(-int64(td.diff.Bytes())) < 0 {
 		return "too many rows changed for a delta install", nil
 	}
-	td.header = newRows.header
-	if td.header == nil {
-		td.header = oldRows.header
-	}
+	td.header = header()
 	return "", nil
+}
+
+// orBytes returns a, or b when a is nil.
+func orBytes(a, b []byte) []byte {
+	if a == nil {
+		return b
+	}
+	return a
 }
 
 // tableInfo returns the primary-key columns of a changed table, or why it needs

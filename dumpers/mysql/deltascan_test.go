@@ -1,0 +1,220 @@
+package mysql
+
+import (
+	"bytes"
+	"database/sql"
+	"errors"
+	"fmt"
+	"io"
+	"strings"
+	"testing"
+
+	"synco/dumpers"
+	"synco/dumpers/delta"
+)
+
+// canonStream writes rows as dumpTable does: rowsPerStmt rows per statement.
+func canonStream(table string, cols []column, rows [][][]byte, rowsPerStmt int) []byte {
+	names := make([]string, len(cols))
+	for i, c := range cols {
+		names[i] = quoteIdent(c.name)
+	}
+	header := "INSERT INTO " + quoteIdent(table) + " (" + strings.Join(names, ",") + ") VALUES\n"
+	var b []byte
+	scratch := make([][]byte, len(cols))
+	for i, r := range rows {
+		if i%rowsPerStmt == 0 {
+			b = append(b, header...)
+		} else {
+			b = append(b, ",\n"...)
+		}
+		vals := make([][]byte, len(r))
+		copy(vals, r)
+		b = appendRowBytes(b, vals, scratch, cols)
+		if i%rowsPerStmt == rowsPerStmt-1 || i == len(rows)-1 {
+			b = append(b, ";\n"...)
+		}
+	}
+	return b
+}
+
+// appendRowBytes is appendRow for [][]byte values.
+func appendRowBytes(b []byte, vals, scratch [][]byte, cols []column) []byte {
+	raw := make([]sql.RawBytes, len(vals))
+	for i, v := range vals {
+		raw[i] = v
+	}
+	return appendRow(b, raw, scratch, cols, nil)
+}
+
+// readRows reads every row of r (copied) and the error that ended it (nil at EOF).
+func readRows(r delta.Reader) ([]delta.Row, error) {
+	var out []delta.Row
+	for {
+		row, err := r.Next()
+		if err == io.EOF {
+			return out, nil
+		}
+		if err != nil {
+			return out, err
+		}
+		out = append(out, delta.Row{Key: bytes.Clone(row.Key), Line: bytes.Clone(row.Line)})
+	}
+}
+
+func sameRows(t *testing.T, what string, a, b []delta.Row) {
+	t.Helper()
+	if len(a) != len(b) {
+		t.Fatalf("%s: %d rows, want %d", what, len(a), len(b))
+	}
+	for i := range a {
+		if !bytes.Equal(a[i].Key, b[i].Key) || !bytes.Equal(a[i].Line, b[i].Line) {
+			t.Fatalf("%s: row %d is %q %q, want %q %q", what, i, a[i].Key, a[i].Line, b[i].Key, b[i].Line)
+		}
+	}
+}
+
+var canonCols = []column{
+	{name: "k", kind: kindString}, {name: "id", kind: kindNumber}, {name: "s", kind: kindString},
+	{name: "b", kind: kindBinary}, {name: "f", kind: kindDouble}, {name: "it's `odd`", kind: kindString},
+}
+
+// awkward values: a string that looks like the end of a row or statement, a
+// comment, quotes, backslashes, control bytes, invalid UTF-8, empty ones.
+var awkward = []string{
+	"plain", "", "it's", "''", "a),\n(9,'x');\nDROP TABLE t; -- ", "multi\nline\n(", "back\\slash",
+	"nul\x00", "cr\r\n", "ctrl-z\x1a", "\xff\xfe", "é ü 日本", "/* c */ # d", "\"dq\"", "`bt`", ";\n", "X'41'",
+}
+
+func canonRowsFor(n int) [][][]byte {
+	var rows [][][]byte
+	for i := range n {
+		s := awkward[i%len(awkward)]
+		var bin []byte
+		switch i % 3 {
+		case 0:
+			bin = []byte{0, 0xff, '\'', '\n'}
+		case 1:
+			bin = []byte{}
+		}
+		num := []byte(fmt.Sprint(i - 5))
+		f := []string{"1.5", "-2e-07", "1e+20", "0", "3"}[i%5]
+		var odd []byte
+		if i%4 != 0 {
+			odd = []byte(awkward[(i*7)%len(awkward)])
+		}
+		rows = append(rows, [][]byte{[]byte(awkward[(i/3)%len(awkward)]), num, []byte(s), bin, []byte(f), odd})
+	}
+	return rows
+}
+
+// TestCanonRowsLikeRowReader: on streams as our dumper writes them, the
+// canonical reader returns exactly the rows of the general one.
+func TestCanonRowsLikeRowReader(t *testing.T) {
+	name := dumpers.DataStream("t")
+	for _, n := range []int{0, 1, 2, 3, 50, 200} {
+		for _, per := range []int{1, 2, 7, 1000} {
+			for _, keys := range [][]string{{"id"}, {"k", "id"}, {"it's `odd`", "id"}} {
+				stream := canonStream("t", canonCols, canonRowsFor(n), per)
+				want, err := readRows(newRowReader(name, bytes.NewReader(stream), keys))
+				if err != nil {
+					t.Fatalf("rowReader: %v", err)
+				}
+				if len(want) != n {
+					t.Fatalf("rowReader read %d rows of %d", len(want), n)
+				}
+				got, err := readRows(newCanonRows(name, &smallReads{r: bytes.NewReader(stream)}, keys, newChecker(name)))
+				if err != nil {
+					t.Fatalf("%d rows, %d per statement, key %q: %v", n, per, keys, err)
+				}
+				sameRows(t, fmt.Sprintf("%d rows, %d per statement, key %q", n, per, keys), got, want)
+			}
+		}
+	}
+}
+
+// smallReads returns at most 7 bytes per Read, so rows and headers straddle
+// every refill.
+type smallReads struct{ r io.Reader }
+
+func (s *smallReads) Read(p []byte) (int, error) { return s.r.Read(p[:min(len(p), 7)]) }
+
+// TestCanonRowsRefuses: every way out of the dumper's layout is errNotCanonical
+// (the general reader takes over), never a different reading of the rows.
+func TestCanonRowsRefuses(t *testing.T) {
+	name := dumpers.DataStream("t")
+	head := "INSERT INTO `t` (`id`,`s`) VALUES\n"
+	for _, tc := range []struct{ name, stream string }{
+		{"backslash escape hides a row", head + "(1,'x\\'),\n(2,'),\n(3,'),\n(4,'z');\n"},
+		{"comment", head + "(1,'a') /* x */;\n"},
+		{"line comment", head + "(1,'a'),\n-- x\n(2,'b');\n"},
+		{"double quotes", head + "(1,\"a\");\n"},
+		{"space between rows", head + "(1,'a'), (2,'b');\n"},
+		{"lower-case null", head + "(1,null);\n"},
+		{"expression", head + "(1,1+1);\n"},
+		{"function", head + "(1,CONCAT('a'));\n"},
+		{"subquery", head + "(1,(SELECT 1));\n"},
+		{"too few values", head + "(1);\n"},
+		{"too many values", head + "(1,'a',2);\n"},
+		{"no final newline", head + "(1,'a');"},
+		{"truncated", head + "(1,'a'),\n"},
+		{"unterminated string", head + "(1,'a);\n"},
+		{"second statement differs", head + "(1,'a');\nINSERT INTO `t` (`s`,`id`) VALUES\n(2,'b');\n"},
+		{"other statement", head + "(1,'a');\nDELETE FROM t;\n"},
+		{"delimiter line", head + "(1,'a');\nDELIMITER ;;\n"},
+		{"lower-case header", "insert into `t` (`id`,`s`) VALUES\n(1,'a');\n"},
+		{"unquoted name", "INSERT INTO t (`id`,`s`) VALUES\n(1,'a');\n"},
+		{"odd hex", head + "(1,X'414');\n"},
+		{"hex without digits", head + "(1,0x);\n"},
+		{"two signs", head + "(--1,'a');\n"},
+		{"exponent without digits", head + "(1e,'a');\n"},
+		{"other introducer", head + "(1,_binary 'a');\n"},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			_, err := readRows(newCanonRows(name, strings.NewReader(tc.stream), []string{"id"}, newChecker(name)))
+			if !errors.Is(err, errNotCanonical) {
+				t.Fatalf("got %v, want errNotCanonical", err)
+			}
+		})
+	}
+	// The header is checked by the allow-list.
+	for _, s := range []string{
+		"INSERT INTO `other` (`id`,`s`) VALUES\n(1,'a');\n",
+		"INSERT INTO `__synco_installed` (`id`,`s`) VALUES\n(1,'a');\n",
+	} {
+		n := name
+		if strings.Contains(s, RecordTable) {
+			n = dumpers.DataStream(RecordTable)
+		}
+		_, err := readRows(newCanonRows(n, strings.NewReader(s), []string{"id"}, newChecker(n)))
+		if !errors.Is(err, dumpers.ErrRefused) {
+			t.Errorf("%q: got %v, want ErrRefused", s, err)
+		}
+	}
+}
+
+// FuzzCanonRows: whatever the canonical reader reads to its end, the general
+// reader (the splitter, the allow-list on every statement, the lexer) reads too,
+// as the same rows. This is the argument of canonRows' doc, tested.
+func FuzzCanonRows(f *testing.F) {
+	f.Add(canonStream("t", canonCols, canonRowsFor(20), 3))
+	f.Add([]byte("INSERT INTO `t` (`id`,`s`) VALUES\n(1,'a'),\n(-2.5e+3,_utf8mb4 X'41'),\n(0x1F,X''),\n(NULL,'it''s\n;');\nINSERT INTO `t` (`id`,`s`) VALUES\n(3,'c');\n"))
+	f.Add([]byte("INSERT INTO `t` (`id`,`s`) VALUES\n(1,'x\\'),\n(2,'),\n(3,'),\n(4,'z');\n"))
+	name := dumpers.DataStream("t")
+	f.Fuzz(func(t *testing.T, stream []byte) {
+		for _, keys := range [][]string{{"id"}, {"s", "id"}} {
+			got, err := readRows(newCanonRows(name, bytes.NewReader(stream), keys, newChecker(name)))
+			if err != nil {
+				if !errors.Is(err, errNotCanonical) && !errors.Is(err, errDeltaShape) && !errors.Is(err, dumpers.ErrRefused) {
+					t.Fatalf("canonRows: unexpected error %v", err)
+				}
+				continue
+			}
+			want, err := readRows(newRowReader(name, bytes.NewReader(stream), keys))
+			if err != nil {
+				t.Fatalf("canonRows read %q, the general reader refuses it: %v", stream, err)
+			}
+			sameRows(t, "canonical vs general", got, want)
+		}
+	})
+}
