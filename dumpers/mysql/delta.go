@@ -51,6 +51,16 @@ const (
 //     of the dump's shape that pass the same allow-list as an import), then the
 //     changed AUTO_INCREMENT values are set and the fingerprint recorded.
 //
+// The streams of a changed table are read in one pass over their bytes when
+// they are exactly in the layout our dumper writes (canonRows: a grammar
+// stricter than the allow-list's, so such a stream would pass it statement by
+// statement; its header is checked by the allow-list itself). A stream that
+// leaves that layout anywhere — an older dumper's, a hand-made or a hostile
+// one — is read again from its start by the general readers (rowReader: the
+// statement splitter, the allow-list on every statement, the lexer), as an
+// import reads it. Either way, only rows and keys taken from the streams reach
+// the server, in statements that are checked once more just before they run.
+//
 // Otherwise, and for a changed table that is not InnoDB, has no primary key or
 // has triggers (MariaDB cannot keep them from firing), or when the old stream is
 // gone from the cache or the difference is large (deltaLimit), the whole dump is

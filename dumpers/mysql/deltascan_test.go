@@ -218,3 +218,40 @@ func FuzzCanonRows(f *testing.F) {
 		}
 	})
 }
+
+// BenchmarkDeltaReaders compares the canonical and the general reader on a
+// stream of content-like rows.
+func BenchmarkDeltaReaders(b *testing.B) {
+	cols := []column{{name: "id", kind: kindNumber}, {name: "title", kind: kindString}, {name: "body", kind: kindString}, {name: "blob", kind: kindBinary}}
+	var rows [][][]byte
+	for i := range 5000 {
+		body := strings.Repeat("Lorem ipsum dolor sit amet, it's a \"test\"\n", 40+i%50)
+		rows = append(rows, [][]byte{[]byte(fmt.Sprint(i)), []byte("A title"), []byte(body), {1, 2, 3, byte(i)}})
+	}
+	stream := canonStream("t", cols, rows, 200)
+	name := dumpers.DataStream("t")
+	for _, tc := range []struct {
+		name string
+		r    func() delta.Reader
+	}{
+		{"canonical", func() delta.Reader {
+			return newCanonRows(name, bytes.NewReader(stream), []string{"id"}, newChecker(name))
+		}},
+		{"general", func() delta.Reader { return newRowReader(name, bytes.NewReader(stream), []string{"id"}) }},
+	} {
+		b.Run(tc.name, func(b *testing.B) {
+			b.SetBytes(int64(len(stream)))
+			for b.Loop() {
+				r := tc.r()
+				for {
+					if _, err := r.Next(); err != nil {
+						if err != io.EOF {
+							b.Fatal(err)
+						}
+						break
+					}
+				}
+			}
+		})
+	}
+}
