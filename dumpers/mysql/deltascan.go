@@ -58,6 +58,7 @@ type canonRows struct {
 	header []byte // first without "\n" (as rowReader.header)
 	inStmt bool   // the next row belongs to the current statement
 	key    []byte
+	passed int64 // bytes SkipSame passed over
 }
 
 type span struct{ from, to int }
@@ -102,25 +103,10 @@ func (cr *canonRows) fill() error {
 func (cr *canonRows) Next() (delta.Row, error) {
 	for {
 		s := cr.buf[cr.off:cr.end]
-		if !cr.inStmt {
-			if len(s) == 0 && cr.eof {
-				return delta.Row{}, io.EOF
-			}
-			n, err := cr.readHeader(s)
-			if err == errMore {
-				if err := cr.fill(); err != nil {
-					return delta.Row{}, cr.shapeErr(err)
-				}
-				continue
-			}
-			if err != nil {
-				return delta.Row{}, err
-			}
-			cr.off += n
-			cr.inStmt = true
-			continue
+		if !cr.inStmt && len(s) == 0 && cr.eof {
+			return delta.Row{}, io.EOF
 		}
-		n, err := cr.row(s)
+		n, line, err := cr.elem(s)
 		if err == errMore {
 			if err := cr.fill(); err != nil {
 				return delta.Row{}, cr.shapeErr(err)
@@ -130,18 +116,9 @@ func (cr *canonRows) Next() (delta.Row, error) {
 		if err != nil {
 			return delta.Row{}, cr.shapeErr(err)
 		}
-		line := s[:n]
-		switch {
-		case len(s) < n+2:
-			if err := cr.fill(); err != nil {
-				return delta.Row{}, cr.shapeErr(err)
-			}
+		cr.off += n
+		if line < 0 {
 			continue
-		case s[n] == ',' && s[n+1] == '\n':
-		case s[n] == ';' && s[n+1] == '\n':
-			cr.inStmt = false
-		default:
-			return delta.Row{}, cr.shapeErr(errNotCanonical)
 		}
 		cr.key = cr.key[:0]
 		for i, sp := range cr.spans {
@@ -150,9 +127,100 @@ func (cr *canonRows) Next() (delta.Row, error) {
 			}
 			cr.key = append(cr.key, s[sp.from:sp.to]...)
 		}
-		cr.off += n + 2
-		return delta.Row{Key: cr.key, Line: line}, nil
+		return delta.Row{Key: cr.key, Line: s[:line]}, nil
 	}
+}
+
+// elem reads the element at the start of s: a statement's header, or a row and
+// the ",\n" or ";\n" after it. It returns the bytes it takes and the length of
+// the row (-1 for a header); errMore when s ends before the element does.
+func (cr *canonRows) elem(s []byte) (n, line int, err error) {
+	if !cr.inStmt {
+		n, err := cr.readHeader(s)
+		if err != nil {
+			return 0, 0, err
+		}
+		cr.inStmt = true
+		return n, -1, nil
+	}
+	line, err = cr.row(s)
+	if err != nil {
+		return 0, 0, err
+	}
+	switch {
+	case len(s) < line+2:
+		return 0, 0, errMore
+	case s[line] == ',' && s[line+1] == '\n':
+	case s[line] == ';' && s[line+1] == '\n':
+		cr.inStmt = false
+	default:
+		return 0, 0, errNotCanonical
+	}
+	return line + 2, line, nil
+}
+
+// SkipSame implements delta.Skipper for two canonRows: the new stream's
+// elements (headers, rows) that are the same bytes as the old stream's from
+// where both stand are read (so they are checked as Next checks them) but not
+// returned, and the old stream is moved past them unread: the same bytes in
+// the same state (both between rows of statements with the same header, or
+// both before a header) are the same rows.
+func (cr *canonRows) SkipSame(old delta.Reader) error {
+	o, ok := old.(*canonRows)
+	if !ok || o.first == nil || cr.first == nil || o.inStmt != cr.inStmt || !bytes.Equal(o.first, cr.first) {
+		return nil
+	}
+	for {
+		a, b := o.buf[o.off:o.end], cr.buf[cr.off:cr.end]
+		m := min(len(a), len(b))
+		c := commonPrefix(a[:m], b[:m])
+		k := 0
+		for {
+			n, _, err := cr.elem(b[k:c])
+			if err == errMore {
+				break
+			}
+			if err != nil {
+				return cr.shapeErr(err)
+			}
+			k += n
+		}
+		o.off, cr.off, o.inStmt = o.off+k, cr.off+k, cr.inStmt
+		cr.passed += int64(k)
+		if c < m {
+			return nil // they differ within the next element
+		}
+		if len(a) == m {
+			if o.eof {
+				return nil
+			}
+			if err := o.fill(); err != nil {
+				return &delta.OldError{Err: err}
+			}
+		}
+		if len(b) == m {
+			if cr.eof {
+				return nil
+			}
+			if err := cr.fill(); err != nil {
+				return err
+			}
+		}
+	}
+}
+
+// commonPrefix is the length of the longest common prefix of a and b.
+func commonPrefix(a, b []byte) int {
+	n := min(len(a), len(b))
+	i := 0
+	const block = 256
+	for i+block <= n && bytes.Equal(a[i:i+block], b[i:i+block]) {
+		i += block
+	}
+	for i < n && a[i] == b[i] {
+		i++
+	}
+	return i
 }
 
 func (cr *canonRows) shapeErr(err error) error {

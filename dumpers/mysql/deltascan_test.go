@@ -255,3 +255,128 @@ func BenchmarkDeltaReaders(b *testing.B) {
 		})
 	}
 }
+
+// mergeBoth computes the difference of two streams with the canonical readers
+// (which skip what they have in common) and with the general ones.
+func mergeBoth(t testing.TB, old, new []byte, keys []string) (canon, general *delta.Diff, cerr, gerr error) {
+	canon, _, cerr = mergeCanon(old, new, keys)
+	general, gerr = mergeGeneral(old, new, keys)
+	return
+}
+
+// mergeCanon also returns the bytes of new that were skipped.
+func mergeCanon(old, new []byte, keys []string) (*delta.Diff, int64, error) {
+	name := dumpers.DataStream("t")
+	n := newCanonRows(name, &smallReads{r: bytes.NewReader(new)}, keys, newChecker(name))
+	d, err := delta.Merge(newCanonRows(name, bytes.NewReader(old), keys, nil), n, 0)
+	return d, n.passed, err
+}
+
+func mergeGeneral(old, new []byte, keys []string) (*delta.Diff, error) {
+	name := dumpers.DataStream("t")
+	o := newRowReader(name, bytes.NewReader(old), keys)
+	o.ck = nil
+	return delta.Merge(o, newRowReader(name, bytes.NewReader(new), keys), 0)
+}
+
+func sameDiff(t testing.TB, a, b *delta.Diff) {
+	t.Helper()
+	eq := func(x, y [][]byte) bool {
+		if len(x) != len(y) {
+			return false
+		}
+		for i := range x {
+			if !bytes.Equal(x[i], y[i]) {
+				return false
+			}
+		}
+		return true
+	}
+	if !eq(a.Delete, b.Delete) || !eq(a.Insert, b.Insert) {
+		t.Fatalf("canonical diff -%d +%d, general -%d +%d:\n%q\n%q\n%q\n%q", len(a.Delete), len(a.Insert), len(b.Delete), len(b.Insert), a.Delete, a.Insert, b.Delete, b.Insert)
+	}
+}
+
+// TestCanonMergeLikeGeneral: with skipping of the common rows, the difference
+// is exactly the one the general readers find, for edits anywhere (first and
+// last row, runs of edits, statements that end elsewhere in the new stream).
+func TestCanonMergeLikeGeneral(t *testing.T) {
+	base := canonRowsFor(300)
+	edits := []struct {
+		name string
+		edit func(rows [][][]byte) [][][]byte
+	}{
+		{"none", func(r [][][]byte) [][][]byte { return r }},
+		{"first row", func(r [][][]byte) [][][]byte { r[0][2] = []byte("changed"); return r }},
+		{"last row", func(r [][][]byte) [][][]byte { r[len(r)-1][2] = []byte("changed"); return r }},
+		{"every 10th row", func(r [][][]byte) [][][]byte {
+			for i := 0; i < len(r); i += 10 {
+				r[i][3] = []byte("x")
+			}
+			return r
+		}},
+		{"a run", func(r [][][]byte) [][][]byte {
+			for i := 100; i < 140; i++ {
+				r[i][2] = append([]byte("longer "), r[i][2]...)
+			}
+			return r
+		}},
+		{"deletes", func(r [][][]byte) [][][]byte { return append(append(r[:5:5], r[9:150]...), r[151:]...) }},
+		{"inserts", func(r [][][]byte) [][][]byte {
+			x := [][]byte{[]byte("new"), []byte("7.5"), nil, nil, []byte("1"), nil}
+			return append(append(append(r[:50:50], x), r[50:]...), x)
+		}},
+		{"all", func(r [][][]byte) [][][]byte {
+			for i := range r {
+				r[i][4] = []byte("2")
+			}
+			return r
+		}},
+	}
+	for _, e := range edits {
+		for _, per := range [][2]int{{7, 7}, {7, 8}, {1000, 3}, {1, 1000}} {
+			for _, keys := range [][]string{{"id"}, {"k", "id"}} {
+				rows := make([][][]byte, len(base))
+				for i, r := range base {
+					rows[i] = append([][]byte(nil), r...)
+				}
+				old := canonStream("t", canonCols, base, per[0])
+				new := canonStream("t", canonCols, e.edit(rows), per[1])
+				c, passed, cerr := mergeCanon(old, new, keys)
+				g, gerr := mergeGeneral(old, new, keys)
+				if cerr != nil || gerr != nil {
+					t.Fatalf("%s %v %q: %v / %v", e.name, per, keys, cerr, gerr)
+				}
+				sameDiff(t, c, g)
+				if e.name == "none" && per[0] == per[1] && passed < int64(len(new))*9/10 {
+					t.Errorf("identical streams: %d of %d bytes passed over", passed, len(new))
+				}
+				if e.name == "a run" && per[0] == per[1] && passed < int64(len(new))/2 {
+					t.Errorf("one run of edits: %d of %d bytes passed over", passed, len(new))
+				}
+			}
+		}
+	}
+}
+
+// FuzzCanonMerge: whenever the canonical readers (skipping what the streams
+// have in common) find a difference, the general readers find the same one.
+func FuzzCanonMerge(f *testing.F) {
+	old := canonStream("t", canonCols[:3], [][][]byte{{[]byte("a"), []byte("1"), []byte("x")}, {[]byte("b"), []byte("2"), []byte("y\n(3,'z')")}, {[]byte("c"), []byte("3"), nil}}, 2)
+	f.Add(old, old)
+	f.Add(old, bytes.Replace(old, []byte("'y"), []byte("'w"), 1))
+	f.Add(old, bytes.Replace(old, []byte("'y"), []byte("'y\\"), 1))
+	f.Add(old, bytes.Replace(old, []byte("(3,'z')"), []byte("'),\n(3,'"), 1))
+	f.Fuzz(func(t *testing.T, old, new []byte) {
+		for _, keys := range [][]string{{"id"}, {"k", "id"}} {
+			c, g, cerr, gerr := mergeBoth(t, old, new, keys)
+			if cerr != nil {
+				continue
+			}
+			if gerr != nil {
+				t.Fatalf("canonical merge of %q and %q succeeds, the general one fails: %v", old, new, gerr)
+			}
+			sameDiff(t, c, g)
+		}
+	})
+}
