@@ -2,6 +2,7 @@ package mysql
 
 import (
 	"bytes"
+	"context"
 	"errors"
 	"fmt"
 	"io"
@@ -43,6 +44,7 @@ var errNotCanonical = errors.New("data stream not in the dumper's canonical layo
 // rows to insert are put into statements that pass the allow-list before they
 // run (tableDelta.inserts), the keys to delete into statements checkDelete checks.
 type canonRows struct {
+	ctx    context.Context // nil: not cancelled
 	name   string
 	ck     *checker // checks the first header; nil for the installed snapshot
 	r      io.Reader
@@ -72,6 +74,9 @@ func newCanonRows(name string, r io.Reader, keyCols []string, ck *checker) *cano
 
 // fill reads more of the stream, keeping buf[off:end] (moved to the front).
 func (cr *canonRows) fill() error {
+	if cr.ctx != nil && cr.ctx.Err() != nil {
+		return cr.ctx.Err()
+	}
 	if cr.eof {
 		return errNotCanonical
 	}
