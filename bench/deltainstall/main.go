@@ -7,10 +7,11 @@
 //
 // It dumps the source and installs it into target (full). Then, runs times: it
 // changes the source (pct % of the rows of every table with an integer primary
-// key `id` updated, scattered; a tenth of that deleted; in `log` as many rows
-// appended), dumps again and times, one right after the other, a full import of
-// the new dump into a scratch database and its delta install into target; after
-// the last run an install with no change. For each it reports wall time and CPU
+// key `id` updated: the last character of their first text column; a tenth of
+// that deleted; in `log` as many rows appended), dumps again and times, one
+// right after the other, a full import of the new dump into a scratch database
+// and its delta install into target; after the last run an install with no
+// change. For each it reports wall time and CPU
 // time (this process, and the database server's when it runs on this machine:
 // /proc/<pid>/stat of mariadbd or mysqld), and the medians over the runs. It
 // checks that target and scratch hold the same rows (CHECKSUM TABLE) and drops
@@ -173,11 +174,14 @@ func run(ctx context.Context, src, target string, pct, runs int, cpuprofile stri
 		_ = db.QueryRowContext(ctx, "SELECT COLUMN_NAME FROM information_schema.COLUMNS WHERE TABLE_SCHEMA = ? AND TABLE_NAME = ? AND DATA_TYPE IN ('varchar','text','mediumtext','longtext') ORDER BY ORDINAL_POSITION LIMIT 1", src, t).Scan(&textCol)
 		textCols = append(textCols, textCol)
 	}
+	seed := int(time.Now().UnixNano() % 26)
 	change := func(r int) error {
 		for i, t := range tables {
 			var qs []string
 			if textCols[i] != "" {
-				qs = append(qs, fmt.Sprintf("UPDATE `%s`.`%s` SET `%s` = CONCAT(`%s`, '!') WHERE id %% 100 < %d", src, t, textCols[i], textCols[i], pct))
+				// the last character becomes another letter: the length stays
+				c := textCols[i]
+				qs = append(qs, fmt.Sprintf("UPDATE `%s`.`%s` SET `%s` = CONCAT(LEFT(`%s`, GREATEST(CHAR_LENGTH(`%s`) - 1, 0)), CHAR(65 + %d)) WHERE id %% 100 < %d", src, t, c, c, c, (seed+r)%26, pct))
 			}
 			qs = append(qs, fmt.Sprintf("DELETE FROM `%s`.`%s` WHERE id %% 1000 BETWEEN %d AND %d", src, t, 500+r*pct, 500+r*pct+pct-1))
 			if t == "log" {
