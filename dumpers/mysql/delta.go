@@ -60,6 +60,11 @@ const (
 // statement splitter, the allow-list on every statement, the lexer), as an
 // import reads it. Either way, only rows and keys taken from the streams reach
 // the server, in statements that are checked once more just before they run.
+// Where both streams continue with the same bytes (most of a table after a small
+// change), the new stream's rows are read (and checked) but not compared, and
+// the old stream's are passed over (delta.Skipper). Two tables are compared at
+// a time, and each table's difference is applied as soon as it is known, in the
+// one transaction, while the next is computed.
 //
 // Otherwise, and for a changed table that is not InnoDB, has no primary key or
 // has triggers (MariaDB cannot keep them from firing), or when the old stream is
