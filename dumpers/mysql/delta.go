@@ -90,7 +90,7 @@ func Install(ctx context.Context, cfg *Config, src dumpers.Source, progress func
 		return dumpers.Installed{}, fmt.Errorf("import: %w", err)
 	}
 	defer srv.db.Close()
-	d := &deltaInstall{db: srv.db, target: cfg.Database, src: src, re: re, refs: refs, progress: progress}
+	d := &deltaInstall{db: srv.db, mariadb: srv.mariadb, target: cfg.Database, src: src, re: re, refs: refs, progress: progress}
 	inst, reason, err := d.try(ctx)
 	if err != nil {
 		return inst, fmt.Errorf("import into %s: %w", cfg.Database, err)
@@ -116,6 +116,7 @@ func Install(ctx context.Context, cfg *Config, src dumpers.Source, progress func
 
 type deltaInstall struct {
 	db       *sql.DB
+	mariadb  bool
 	target   string
 	src      dumpers.Source
 	re       dumpers.Reopener
@@ -141,7 +142,7 @@ func (d *deltaInstall) recordFull(ctx context.Context) error {
 	if err := tx.Commit(); err != nil {
 		return err
 	}
-	fp, err := settledFingerprint(ctx, d.db, d.target, checksumLimit)
+	fp, err := settledFingerprint(ctx, d.db, d.target, checksumLimit, d.mariadb)
 	if err != nil {
 		return err
 	}
@@ -507,7 +508,7 @@ func (d *deltaInstall) apply(ctx context.Context, rec *record, tds []*tableDelta
 			return inst, "", &dumpers.CleanupError{Err: fmt.Errorf("set AUTO_INCREMENT of %s: %w", t, err)}
 		}
 	}
-	fp, err := settledFingerprint(cctx, d.db, d.target, deltaChecksumLimit)
+	fp, err := settledFingerprint(cctx, d.db, d.target, deltaChecksumLimit, d.mariadb)
 	if err == nil {
 		err = writeFingerprint(cctx, c, d.target, fp)
 	}
