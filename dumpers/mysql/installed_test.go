@@ -31,7 +31,7 @@ func TestChecksumsWithin(t *testing.T) {
 	for _, q := range []string{
 		"CREATE DATABASE `" + name + "`",
 		"CREATE TABLE `" + name + "`.t (id INT PRIMARY KEY, s VARCHAR(100)) ENGINE=InnoDB",
-		"INSERT INTO `" + name + "`.t SELECT seq, REPEAT('x', 100) FROM `"+name+"`.seq_1_to_300000",
+		"INSERT INTO `" + name + "`.t SELECT seq, REPEAT('x', 100) FROM `" + name + "`.seq_1_to_300000",
 	} {
 		if _, err := srv.db.ExecContext(t.Context(), q); err != nil {
 			t.Fatalf("%s: %v", q, err)

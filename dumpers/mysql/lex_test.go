@@ -7,7 +7,7 @@ import (
 )
 
 // TestLexHexAndBitStrings: X'…' and B'…' end at the next quote, as the server
-// reads them (X'41''42' is two literals, and X'41\' ends at its second quote);
+// reads them (X'41”42' is two literals, and X'41\' ends at its second quote);
 // N'…' is a string with escapes and doubled quotes.
 func TestLexHexAndBitStrings(t *testing.T) {
 	for _, tc := range []struct {
