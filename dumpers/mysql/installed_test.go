@@ -23,13 +23,16 @@ func TestChecksumsWithin(t *testing.T) {
 	if err != nil {
 		testenv.Require(t, "MariaDB/MySQL at root@127.0.0.1:3306", err)
 	}
-	defer srv.db.Close()
+	t.Cleanup(func() { srv.db.Close() })
 	if !srv.mariadb {
 		t.Skip("max_statement_time is MariaDB's")
 	}
 	name := fmt.Sprintf("h_cksum_%d", time.Now().UnixNano())
+	if _, err := srv.db.ExecContext(t.Context(), "CREATE DATABASE `"+name+"`"); err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { _, _ = srv.db.Exec("DROP DATABASE `" + name + "`") })
 	for _, q := range []string{
-		"CREATE DATABASE `" + name + "`",
 		"CREATE TABLE `" + name + "`.t (id INT PRIMARY KEY, s VARCHAR(100)) ENGINE=InnoDB",
 		"INSERT INTO `" + name + "`.t SELECT seq, REPEAT('x', 100) FROM `" + name + "`.seq_1_to_300000",
 	} {
@@ -37,7 +40,6 @@ func TestChecksumsWithin(t *testing.T) {
 			t.Fatalf("%s: %v", q, err)
 		}
 	}
-	defer srv.db.Exec("DROP DATABASE `" + name + "`")
 	_, err = checksumsWithin(t.Context(), srv.db, name, []string{"t"}, 0.001)
 	var me *driver.MySQLError
 	if !errors.As(err, &me) || me.Number != erStatementTimeout {
