@@ -50,6 +50,17 @@ type Reader interface {
 	Next() (Row, error)
 }
 
+// Skipper is a Reader of the new snapshot that can pass over rows it has in
+// common with the old snapshot's Reader byte for byte. Merge calls SkipSame when
+// nothing is pending (every row read so far is matched): if both streams
+// continue with the same rows, byte for byte, SkipSame moves both readers past
+// them; Merge would have read them in lock-step and found each equal to its
+// partner, so the difference is the same. Errors of the old reader come back
+// as *OldError.
+type Skipper interface {
+	SkipSame(old Reader) error
+}
+
 // Diff is the difference from an old snapshot to a new one: delete the rows with
 // the keys Delete (old keys), then insert the rows Insert (new lines). A row whose
 // key stayed and whose content changed is in both.
@@ -100,7 +111,13 @@ type merger struct {
 }
 
 func (m *merger) run(old, new Reader) error {
+	sk, _ := new.(Skipper)
 	for !m.o.eof || !m.n.eof {
+		if sk != nil && !m.o.eof && !m.n.eof && len(m.o.queue) == 0 && len(m.n.queue) == 0 {
+			if err := sk.SkipSame(old); err != nil {
+				return err
+			}
+		}
 		var or, nr Row
 		var okO, okN bool
 		if !m.o.eof {
@@ -187,6 +204,9 @@ func (m *merger) flushAll() { m.flushOld(); m.flushNew() }
 
 // flushOld deletes every pending old row.
 func (m *merger) flushOld() {
+	if len(m.o.queue) == 0 {
+		return
+	}
 	for _, e := range m.o.queue {
 		m.d.Delete = append(m.d.Delete, e.key)
 		m.d.bytes += len(e.key)
@@ -198,6 +218,9 @@ func (m *merger) flushOld() {
 
 // flushNew inserts every pending new row.
 func (m *merger) flushNew() {
+	if len(m.n.queue) == 0 {
+		return
+	}
 	for _, e := range m.n.queue {
 		m.d.Insert = append(m.d.Insert, e.line)
 		m.d.bytes += len(e.line)

@@ -149,3 +149,68 @@ func TestMergeTellsWhichSideFailed(t *testing.T) {
 		t.Errorf("new side failed: %v, want the error itself", err)
 	}
 }
+
+// skipping is a new-side reader that passes over the rows both sides have next
+// in common, as delta.Skipper allows; calls counts them, passed counts the rows.
+type skipping struct {
+	rows
+	calls, passed int
+}
+
+func (s *skipping) SkipSame(old delta.Reader) error {
+	o := old.(*rows)
+	s.calls++
+	for len(*o) > 0 && len(s.rows) > 0 && string((*o)[0].Key) == string(s.rows[0].Key) && string((*o)[0].Line) == string(s.rows[0].Line) {
+		*o, s.rows = (*o)[1:], s.rows[1:]
+		s.passed++
+	}
+	return nil
+}
+
+// TestMergeSkipper: a Skipper gives the same difference; it is asked only when
+// nothing is pending.
+func TestMergeSkipper(t *testing.T) {
+	r := rand.New(rand.NewPCG(3, 4))
+	passed := 0
+	for round := range 300 {
+		old := map[int]string{}
+		for i := range r.IntN(300) {
+			old[i*2] = "a"
+		}
+		neu := map[int]string{}
+		for k, v := range old {
+			neu[k] = v
+		}
+		for range r.IntN(10) {
+			k := r.IntN(600)
+			switch r.IntN(3) {
+			case 0:
+				delete(neu, k)
+			case 1:
+				neu[k] = "c"
+			case 2:
+				for j := range r.IntN(20) {
+					neu[k+j] = "b"
+				}
+			}
+		}
+		o1, n1 := table(old), table(neu)
+		want, err := delta.Merge(&o1, &n1, 0)
+		if err != nil {
+			t.Fatal(err)
+		}
+		o2 := table(old)
+		n2 := &skipping{rows: table(neu)}
+		got, err := delta.Merge(&o2, n2, 0)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if fmt.Sprint(got.Delete, got.Insert) != fmt.Sprint(want.Delete, want.Insert) {
+			t.Fatalf("round %d: with a Skipper -%q +%q, without -%q +%q", round, got.Delete, got.Insert, want.Delete, want.Insert)
+		}
+		passed += n2.passed
+	}
+	if passed == 0 {
+		t.Fatal("the Skipper was never used")
+	}
+}

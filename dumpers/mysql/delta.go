@@ -51,6 +51,21 @@ const (
 //     of the dump's shape that pass the same allow-list as an import), then the
 //     changed AUTO_INCREMENT values are set and the fingerprint recorded.
 //
+// The streams of a changed table are read in one pass over their bytes when
+// they are exactly in the layout our dumper writes (canonRows: a grammar
+// stricter than the allow-list's, so such a stream would pass it statement by
+// statement; its header is checked by the allow-list itself). A stream that
+// leaves that layout anywhere — an older dumper's, a hand-made or a hostile
+// one — is read again from its start by the general readers (rowReader: the
+// statement splitter, the allow-list on every statement, the lexer), as an
+// import reads it. Either way, only rows and keys taken from the streams reach
+// the server, in statements that are checked once more just before they run.
+// Where both streams continue with the same bytes (most of a table after a small
+// change), the new stream's rows are read (and checked) but not compared, and
+// the old stream's are passed over (delta.Skipper). Two tables are compared at
+// a time, and each table's difference is applied as soon as it is known, in the
+// one transaction, while the next is computed.
+//
 // Otherwise, and for a changed table that is not InnoDB, has no primary key or
 // has triggers (MariaDB cannot keep them from firing), or when the old stream is
 // gone from the cache or the difference is large (deltaLimit), the whole dump is
@@ -75,7 +90,7 @@ func Install(ctx context.Context, cfg *Config, src dumpers.Source, progress func
 		return dumpers.Installed{}, fmt.Errorf("import: %w", err)
 	}
 	defer srv.db.Close()
-	d := &deltaInstall{db: srv.db, target: cfg.Database, src: src, re: re, refs: refs, progress: progress}
+	d := &deltaInstall{db: srv.db, mariadb: srv.mariadb, target: cfg.Database, src: src, re: re, refs: refs, progress: progress}
 	inst, reason, err := d.try(ctx)
 	if err != nil {
 		return inst, fmt.Errorf("import into %s: %w", cfg.Database, err)
@@ -101,6 +116,7 @@ func Install(ctx context.Context, cfg *Config, src dumpers.Source, progress func
 
 type deltaInstall struct {
 	db       *sql.DB
+	mariadb  bool
 	target   string
 	src      dumpers.Source
 	re       dumpers.Reopener
@@ -126,7 +142,7 @@ func (d *deltaInstall) recordFull(ctx context.Context) error {
 	if err := tx.Commit(); err != nil {
 		return err
 	}
-	fp, err := settledFingerprint(ctx, d.db, d.target)
+	fp, err := settledFingerprint(ctx, d.db, d.target, checksumLimit, d.mariadb)
 	if err != nil {
 		return err
 	}
@@ -189,12 +205,16 @@ func (d *deltaInstall) try(ctx context.Context) (dumpers.Installed, string, erro
 	if len(changed) == 0 && len(autoInc) == 0 {
 		return dumpers.Installed{Mode: "unchanged"}, "", nil
 	}
-	tds, reason, err := d.diffs(ctx, rec, changed)
-	if err != nil || reason != "" {
-		return dumpers.Installed{}, reason, err
+	tds := make([]*tableDelta, len(changed))
+	for i, n := range changed {
+		table, _ := dumpers.TableOf(n)
+		keyCols, reason, err := d.tableInfo(ctx, table)
+		if err != nil || reason != "" {
+			return dumpers.Installed{}, reason, err
+		}
+		tds[i] = &tableDelta{stream: n, table: table, keyCols: keyCols}
 	}
-	inst, err := d.apply(ctx, tds, autoInc)
-	return inst, "", err
+	return d.apply(ctx, rec, tds, autoInc)
 }
 
 // compareSchema compares the old and the new schema.sql statement by statement
@@ -276,50 +296,26 @@ func schemaStatements(r io.Reader, check bool) ([][]byte, map[string]string, err
 	}
 }
 
-// diffs checks the changed tables and computes their differences, two tables at
-// a time. The old streams are not checked against the allow-list again: they
-// passed it when they were installed, Reopen checks them against the recorded
-// hash, and only their keys are used (in DELETEs that checkDelete checks).
-func (d *deltaInstall) diffs(ctx context.Context, rec *record, changed []string) ([]*tableDelta, string, error) {
-	tds := make([]*tableDelta, len(changed))
-	for i, n := range changed {
-		table, _ := dumpers.TableOf(n)
-		keyCols, reason, err := d.tableInfo(ctx, table)
-		if err != nil || reason != "" {
-			return nil, reason, err
-		}
-		tds[i] = &tableDelta{stream: n, table: table, keyCols: keyCols}
+// diff computes the difference of one changed table (td.diff, td.header), or
+// says why a full import is needed.
+func (d *deltaInstall) diff(ctx context.Context, rec *record, td *tableDelta, budget *atomic.Int64) (string, error) {
+	reason, err := d.diffWith(ctx, rec, td, budget, true)
+	if errors.Is(err, errNotCanonical) {
+		// not exactly as our dumper writes it: the general readers
+		generalDiffs.Add(1)
+		reason, err = d.diffWith(ctx, rec, td, budget, false)
 	}
-	var budget atomic.Int64
-	budget.Store(int64(deltaLimit))
-	reasons := make([]string, len(changed))
-	g, gctx := errgroup.WithContext(ctx)
-	g.SetLimit(2)
-	for i, td := range tds {
-		g.Go(func() error {
-			var err error
-			reasons[i], err = d.diff(gctx, rec, td, &budget)
-			if reasons[i] != "" && err == nil {
-				err = errFallback
-			}
-			return err
-		})
-	}
-	if err := g.Wait(); err != nil && !errors.Is(err, errFallback) {
-		return nil, "", err
-	}
-	for _, r := range reasons {
-		if r != "" {
-			return nil, r, nil
-		}
-	}
-	return tds, "", nil
+	return reason, err
 }
 
-// errFallback stops the other diffs when one found that a full import is needed.
-var errFallback = errors.New("full import needed")
+// generalDiffs counts the tables whose difference the general readers computed
+// (for tests: a dump of ours never needs them).
+var generalDiffs atomic.Int64
 
-func (d *deltaInstall) diff(ctx context.Context, rec *record, td *tableDelta, budget *atomic.Int64) (string, error) {
+// diffWith computes the difference of one table with the canonical readers
+// (canonRows; errNotCanonical when a stream is not in their layout) or the
+// general ones (rowReader).
+func (d *deltaInstall) diffWith(ctx context.Context, rec *record, td *tableDelta, budget *atomic.Int64, canonical bool) (string, error) {
 	old, err := d.re.Reopen(ctx, rec.refs[td.stream])
 	if err != nil {
 		if ctx.Err() != nil {
@@ -333,14 +329,26 @@ func (d *deltaInstall) diff(ctx context.Context, rec *record, td *tableDelta, bu
 		return "", fmt.Errorf("open stream %s: %w", td.stream, err)
 	}
 	defer nr.Close()
-	oldRows := newRowReader(td.stream, old, td.keyCols)
-	oldRows.ck = nil
-	newRows := newRowReader(td.stream, nr, td.keyCols)
+	var oldRows, newRows delta.Reader
+	var header func() []byte
+	if canonical {
+		o, n := newCanonRows(td.stream, old, td.keyCols, nil), newCanonRows(td.stream, nr, td.keyCols, newChecker(td.stream))
+		o.ctx, n.ctx = ctx, ctx
+		oldRows, newRows = o, n
+		header = func() []byte { return orBytes(n.header, o.header) }
+	} else {
+		o, n := newRowReader(td.stream, old, td.keyCols), newRowReader(td.stream, nr, td.keyCols)
+		o.ck = nil
+		oldRows, newRows = o, n
+		header = func() []byte { return orBytes(n.header, o.header) }
+	}
 	td.diff, err = delta.Merge(oldRows, newRows, int(budget.Load()))
 	switch {
 	case err == nil:
 	case ctx.Err() != nil:
 		return "", ctx.Err()
+	case canonical && errors.Is(err, errNotCanonical):
+		return "", err
 	case errors.Is(err, delta.ErrTooLarge):
 		return "too many rows changed for a delta install", nil
 	case errors.As(err, new(*delta.OldError)) || errors.Is(err, errDeltaShape):
@@ -351,11 +359,16 @@ func (d *deltaInstall) diff(ctx context.Context, rec *record, td *tableDelta, bu
 	if budget.Add(-int64(td.diff.Bytes())) < 0 {
 		return "too many rows changed for a delta install", nil
 	}
-	td.header = newRows.header
-	if td.header == nil {
-		td.header = oldRows.header
-	}
+	td.header = header()
 	return "", nil
+}
+
+// orBytes returns a, or b when a is nil.
+func orBytes(a, b []byte) []byte {
+	if a == nil {
+		return b
+	}
+	return a
 }
 
 // tableInfo returns the primary-key columns of a changed table, or why it needs
@@ -401,42 +414,85 @@ func (d *deltaInstall) tableInfo(ctx context.Context, table string) ([]string, s
 	return cols, "", nil
 }
 
-// apply runs the differences in one transaction, with the record's new refs,
-// then sets changed AUTO_INCREMENT values and records the fingerprint.
-func (d *deltaInstall) apply(ctx context.Context, tds []*tableDelta, autoInc map[string]string) (dumpers.Installed, error) {
+// apply computes the differences of the changed tables, two at a time, and
+// runs each in one transaction as soon as it is known (the server works on one
+// table while the next is computed), with the record's new refs; then it sets
+// changed AUTO_INCREMENT values and records the fingerprint. It returns a reason
+// when a full import is needed instead (the transaction is then rolled back:
+// nothing changed).
+//
+// The old streams are not checked against the allow-list again: they passed it
+// when they were installed, Reopen checks them against the recorded hash, and
+// only their keys are used (in DELETEs that checkDelete checks).
+func (d *deltaInstall) apply(ctx context.Context, rec *record, tds []*tableDelta, autoInc map[string]string) (dumpers.Installed, string, error) {
 	inst := dumpers.Installed{Mode: "delta"}
 	c, err := connOn(ctx, d.db, d.target)
 	if err != nil {
-		return inst, err
+		return inst, "", err
 	}
 	defer c.Close()
 	tx, err := c.BeginTx(ctx, nil)
 	if err != nil {
-		return inst, fmt.Errorf("begin: %w", err)
+		return inst, "", fmt.Errorf("begin: %w", err)
 	}
 	defer tx.Rollback()
-	for _, td := range tds {
+
+	type result struct {
+		td     *tableDelta
+		reason string
+		err    error
+	}
+	dctx, stop := context.WithCancel(ctx)
+	results := make(chan result, len(tds))
+	done := make(chan struct{})
+	defer func() { stop(); <-done }() // no diff outlives apply
+	go func() {
+		defer close(done)
+		var budget atomic.Int64
+		budget.Store(int64(deltaLimit))
+		var g errgroup.Group
+		g.SetLimit(2)
+		for _, td := range tds {
+			g.Go(func() error {
+				r := result{td: td}
+				if r.err = dctx.Err(); r.err == nil {
+					r.reason, r.err = d.diff(dctx, rec, td, &budget)
+				}
+				results <- r
+				return nil
+			})
+		}
+		_ = g.Wait()
+	}()
+	for range tds {
+		r := <-results
+		if r.err != nil || r.reason != "" {
+			return inst, r.reason, r.err
+		}
+		td := r.td
 		if td.diff.Empty() {
 			continue
 		}
 		inst.Tables = append(inst.Tables, td.table)
 		if err := td.deletes(ctx, tx); err != nil {
-			return inst, err
+			return inst, "", err
 		}
 		if err := td.inserts(ctx, tx); err != nil {
-			return inst, err
+			return inst, "", err
 		}
 		inst.Deleted += int64(len(td.diff.Delete))
 		inst.Inserted += int64(len(td.diff.Insert))
 		if d.progress != nil {
 			d.progress(dumpers.Progress{Table: td.table, Rows: int64(len(td.diff.Insert)), Done: true})
 		}
+		td.diff = nil // applied: its memory can go
 	}
+	slices.Sort(inst.Tables)
 	if err := writeRefs(ctx, tx, d.target, d.refs); err != nil {
-		return inst, err
+		return inst, "", err
 	}
 	if err := tx.Commit(); err != nil {
-		return inst, fmt.Errorf("commit: %w", err)
+		return inst, "", fmt.Errorf("commit: %w", err)
 	}
 	// After the commit the target holds the new snapshot; what follows may not be
 	// interrupted halfway (the record has no fingerprint until its end: the next
@@ -449,17 +505,17 @@ func (d *deltaInstall) apply(ctx context.Context, tds []*tableDelta, autoInc map
 			continue
 		}
 		if _, err := c.ExecContext(cctx, "ALTER TABLE "+quoteIdent(t)+" AUTO_INCREMENT = "+strconv.FormatUint(n, 10)); err != nil {
-			return inst, &dumpers.CleanupError{Err: fmt.Errorf("set AUTO_INCREMENT of %s: %w", t, err)}
+			return inst, "", &dumpers.CleanupError{Err: fmt.Errorf("set AUTO_INCREMENT of %s: %w", t, err)}
 		}
 	}
-	fp, err := settledFingerprint(cctx, d.db, d.target)
+	fp, err := settledFingerprint(cctx, d.db, d.target, deltaChecksumLimit, d.mariadb)
 	if err == nil {
 		err = writeFingerprint(cctx, c, d.target, fp)
 	}
 	if err != nil {
-		return inst, &dumpers.CleanupError{Err: fmt.Errorf("record what was installed (the next install will be a full one): %w", err)}
+		return inst, "", &dumpers.CleanupError{Err: fmt.Errorf("record what was installed (the next install will be a full one): %w", err)}
 	}
-	return inst, nil
+	return inst, "", nil
 }
 
 // deletes removes the rows of Delete, deleteBatch keys per statement. The keys

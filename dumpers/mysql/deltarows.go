@@ -76,7 +76,11 @@ func (rr *rowReader) parse(st []byte) error {
 	tok() // (
 	var cols [][]byte
 	for {
-		c := tok()
+		c, ok := l.next()
+		if !ok {
+			// only an old stream (not checked again) can end here
+			return fmt.Errorf("stream %s statement %d: %w", rr.name, rr.n, errDeltaShape)
+		}
 		cols = append(cols, st[c.pos:c.end])
 		if t := tok(); p(t, ')') {
 			break

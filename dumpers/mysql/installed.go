@@ -6,10 +6,14 @@ import (
 	"crypto/sha256"
 	"database/sql"
 	"encoding/hex"
+	"errors"
 	"fmt"
 	"slices"
+	"strconv"
 	"strings"
 	"time"
+
+	driver "github.com/go-sql-driver/mysql"
 
 	"synco/dumpers"
 )
@@ -140,11 +144,17 @@ func settle(ctx context.Context, db *sql.DB, target string) error {
 }
 
 // checksumLimit bounds the size (data and indexes) of the tables that
-// settledFingerprint checksums instead of waiting. CHECKSUM TABLE reads every
-// row; a few tens of MB take tens of milliseconds when they were just written
-// (they are in the buffer pool), against the half second a wait costs on
-// average.
+// settledFingerprint checksums instead of waiting, after a full import. CHECKSUM
+// TABLE reads every row; a few tens of MB take tens of milliseconds when they
+// were just written (they are in the buffer pool), against the half second a
+// wait costs on average.
 const checksumLimit = 64 << 20
+
+// deltaChecksumLimit is checksumLimit after a delta install. It touched a few
+// rows of the tables it changed: unless the database fits the buffer pool, most
+// of their pages are not there, and CHECKSUM TABLE reads them from disk (30 MB
+// took 0.3–0.5 s here), now and again at the next install.
+const deltaChecksumLimit = 16 << 20
 
 // settledFingerprint is the fingerprint to record right after an install.
 // Change times have a resolution of one second, so a local edit later in the
@@ -152,8 +162,12 @@ const checksumLimit = 64 << 20
 // waiting for that second to end (settle), the tables changed in it are also
 // described by their CHECKSUM TABLE, which the next install computes again
 // (currentFingerprint): an edit after the checksum changes it. When those
-// tables are larger than checksumLimit, it waits as settle does.
-func settledFingerprint(ctx context.Context, db *sql.DB, target string) (string, error) {
+// tables are larger than limit (bytes of data and indexes), it waits as settle
+// does. On MariaDB (bounded) the checksums may take at most the rest of that
+// second (max_statement_time): when they would take longer, the second is over
+// by then and the fingerprint alone is taken again, so recording costs the
+// shorter of the two.
+func settledFingerprint(ctx context.Context, db *sql.DB, target string, limit int64, bounded bool) (string, error) {
 	// The second is read before the fingerprint: a table whose change time in
 	// the fingerprint is in it or later is checksummed.
 	var now string
@@ -186,18 +200,34 @@ func settledFingerprint(ctx context.Context, db *sql.DB, target string) (string,
 	if len(busy) == 0 {
 		return fp, nil
 	}
-	if size > checksumLimit {
+	if size > limit {
 		if err := settle(ctx, db, target); err != nil {
 			return "", err
 		}
 		return fingerprint(ctx, db, target)
 	}
-	sums, err := checksums(ctx, db, target, busy)
+	within := 0.0
+	if bounded {
+		if err := db.QueryRowContext(ctx, "SELECT 1.01 - MICROSECOND(NOW(6)) / 1e6").Scan(&within); err != nil {
+			return "", fmt.Errorf("fingerprint %s: %w", target, err)
+		}
+	}
+	sums, err := checksumsWithin(ctx, db, target, busy, within)
+	var me *driver.MySQLError
+	if errors.As(err, &me) && me.Number == erStatementTimeout {
+		if err := settle(ctx, db, target); err != nil {
+			return "", err
+		}
+		return fingerprint(ctx, db, target)
+	}
 	if err != nil {
 		return "", err
 	}
 	return fp + sums, nil
 }
+
+// erStatementTimeout: MariaDB's max_statement_time was exceeded.
+const erStatementTimeout = 1969
 
 // currentFingerprint is target's fingerprint now, to compare with rec, a
 // recorded one: with the checksums of the tables rec has checksums of, if the
@@ -233,6 +263,11 @@ const checksumKind = "checksum"
 // checksums returns a fingerprint line per table with its CHECKSUM TABLE (NULL
 // for a table that does not exist).
 func checksums(ctx context.Context, db *sql.DB, target string, tables []string) (string, error) {
+	return checksumsWithin(ctx, db, target, tables, 0)
+}
+
+// checksumsWithin is checksums in at most seconds (MariaDB; 0: no limit).
+func checksumsWithin(ctx context.Context, db *sql.DB, target string, tables []string, seconds float64) (string, error) {
 	if len(tables) == 0 {
 		return "", nil
 	}
@@ -240,7 +275,11 @@ func checksums(ctx context.Context, db *sql.DB, target string, tables []string) 
 	for i, t := range tables {
 		q[i] = quoteIdent(target) + "." + quoteIdent(t)
 	}
-	rows, err := db.QueryContext(ctx, "CHECKSUM TABLE "+strings.Join(q, ", "))
+	stmt := "CHECKSUM TABLE " + strings.Join(q, ", ")
+	if seconds > 0 {
+		stmt = "SET STATEMENT max_statement_time = " + strconv.FormatFloat(seconds, 'f', 3, 64) + " FOR " + stmt
+	}
+	rows, err := db.QueryContext(ctx, stmt)
 	if err != nil {
 		return "", fmt.Errorf("fingerprint %s: checksum: %w", target, err)
 	}

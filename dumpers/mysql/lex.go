@@ -202,7 +202,18 @@ func (l *lexer) word() (token, bool) {
 	}
 	w := s[start:l.i]
 	afterDot := l.prev == tPunct && l.prevByte == '.'
-	if len(w) == 1 && l.i < n && s[l.i] == '\'' && strings.ContainsRune("xXbBnN", rune(w[0])) {
+	if len(w) == 1 && l.i < n && s[l.i] == '\'' && strings.ContainsRune("xXbB", rune(w[0])) {
+		// X'…' and B'…' end at the next quote: the server reads neither
+		// escapes nor doubled quotes in them (X'41''42' is X'41' then '42')
+		k := bytes.IndexByte(s[l.i+1:], '\'')
+		if k < 0 {
+			l.err = "unterminated quoted string or name"
+			return token{}, false
+		}
+		l.i += 1 + k + 1
+		return l.emit(tString, start), true
+	}
+	if len(w) == 1 && l.i < n && s[l.i] == '\'' && (w[0] == 'n' || w[0] == 'N') {
 		return l.quotedFrom(start, l.i, tString, '\'')
 	}
 	if afterDot || !isDigit(w[0]) {

@@ -1,0 +1,56 @@
+package mysql
+
+import (
+	"errors"
+	"fmt"
+	"testing"
+	"time"
+
+	driver "github.com/go-sql-driver/mysql"
+
+	"synco/internal/testenv"
+)
+
+// TestChecksumsWithin: on MariaDB a checksum that would take longer than its
+// time is interrupted (ER 1969), which settledFingerprint takes as "the second
+// is over": it then records the plain fingerprint.
+func TestChecksumsWithin(t *testing.T) {
+	cfg, err := ParseDSN("mysql://root@127.0.0.1:3306/")
+	if err != nil {
+		t.Fatal(err)
+	}
+	srv, err := open(t.Context(), cfg)
+	if err != nil {
+		testenv.Require(t, "MariaDB/MySQL at root@127.0.0.1:3306", err)
+	}
+	t.Cleanup(func() { srv.db.Close() })
+	if !srv.mariadb {
+		t.Skip("max_statement_time is MariaDB's")
+	}
+	name := fmt.Sprintf("h_cksum_%d", time.Now().UnixNano())
+	if _, err := srv.db.ExecContext(t.Context(), "CREATE DATABASE `"+name+"`"); err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { _, _ = srv.db.Exec("DROP DATABASE `" + name + "`") })
+	for _, q := range []string{
+		"CREATE TABLE `" + name + "`.t (id INT PRIMARY KEY, s VARCHAR(100)) ENGINE=InnoDB",
+		"INSERT INTO `" + name + "`.t SELECT seq, REPEAT('x', 100) FROM `" + name + "`.seq_1_to_300000",
+	} {
+		if _, err := srv.db.ExecContext(t.Context(), q); err != nil {
+			t.Fatalf("%s: %v", q, err)
+		}
+	}
+	_, err = checksumsWithin(t.Context(), srv.db, name, []string{"t"}, 0.001)
+	var me *driver.MySQLError
+	if !errors.As(err, &me) || me.Number != erStatementTimeout {
+		t.Fatalf("checksum of 300,000 rows in 1 ms: %v, want error %d", err, erStatementTimeout)
+	}
+	sum, err := checksumsWithin(t.Context(), srv.db, name, []string{"t"}, 60)
+	if err != nil || sum == "" {
+		t.Fatalf("checksum within a minute: %q, %v", sum, err)
+	}
+	fp, err := settledFingerprint(t.Context(), srv.db, name, 64<<20, true)
+	if err != nil || fp == "" {
+		t.Fatalf("settled fingerprint: %q, %v", fp, err)
+	}
+}
