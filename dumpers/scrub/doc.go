@@ -8,8 +8,9 @@
 //	name         "First Last" from short lists       not unique
 //	first_name   a first name                        not unique
 //	last_name    a last name                         not unique
-//	phone        digits (and letters) replaced, the rest kept: same shape and length
-//	ip           IPv4 → 10.x.y.z, else 2001:db8::…   IPv4 unique up to 2^24 addresses
+//	phone        same shape and length; digits and letters replaced (9 digits or more:
+//	             leading 0/00 kept, "+49 17x…"-like head, last 8 digits keyed)
+//	ip           IPv4 → 10.x.y.z, else 2001:db8:x:y:z::  24 / 48 keyed bits
 //	address      "<n> <street>"                      not unique
 //	text         lorem ipsum of the same length (line breaks kept)
 //	hash         32 hex digits                       unique
