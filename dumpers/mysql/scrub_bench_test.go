@@ -178,8 +178,13 @@ func realRows(r *rand.Rand, text func(int) string, raw func(...any) []sql.RawByt
 	users := benchTable{t: &table{name: "wp_users", columns: cols("ID int", "user_login varchar(60)", "user_pass varchar(255)",
 		"user_nicename varchar(50)", "user_email varchar(100)", "user_url varchar(100)", "display_name varchar(250)")}}
 	meta := benchTable{t: &table{name: "wp_usermeta", columns: cols("umeta_id int", "user_id int", "meta_key varchar(255)", "meta_value longtext")}}
+	const itoa64 = "./0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz"
 	for i, p := range ps {
-		users.rows = append(users.rows, raw(i+1, p.Login, "$P$B"+text(30), p.Nicename, p.Email, "", p.Display))
+		pass := []byte("$P$B" + strings.Repeat(".", 30)) // phpass: salt and hash
+		for j := 4; j < len(pass); j++ {
+			pass[j] = itoa64[r.IntN(64)]
+		}
+		users.rows = append(users.rows, raw(i+1, p.Login, string(pass), p.Nicename, p.Email, "", p.Display))
 		for j, kv := range [][2]string{{"first_name", p.First}, {"last_name", p.Last}, {"nickname", p.Login},
 			{"billing_phone", p.Phone}, {"billing_address_1", p.Street}, {"billing_postcode", p.Postcode}, {"billing_city", p.City},
 			{"wp_capabilities", `a:1:{s:8:"customer";b:1;}`}} {
