@@ -264,15 +264,20 @@ func (g *Gen) streetAddress() string {
 }
 
 // ascii is a name as people write it in e-mail addresses: lower case, umlauts
-// spelled out, no accents, no spaces or hyphens.
+// spelled out, no accents, nothing but letters and digits.
 func ascii(s string) string {
-	return translit.Replace(strings.ToLower(s))
+	return strings.Map(func(r rune) rune {
+		if r >= 'a' && r <= 'z' || r >= '0' && r <= '9' {
+			return r
+		}
+		return -1
+	}, translit.Replace(strings.ToLower(s)))
 }
 
 var translit = strings.NewReplacer("ä", "ae", "ö", "oe", "ü", "ue", "ß", "ss", "é", "e", "è", "e", "ê", "e", "á", "a",
 	"à", "a", "â", "a", "ç", "c", "ñ", "n", "ó", "o", "ò", "o", "ô", "o", "í", "i", "ì", "i", "ú", "u", "ł", "l", "ś", "s",
 	"ć", "c", "ń", "n", "ź", "z", "ż", "z", "ą", "a", "ę", "e", "ğ", "g", "ş", "s", "ı", "i", "č", "c", "š", "s", "ž", "z",
-	"ř", "r", "ý", "y", "ø", "o", "å", "a", "-", "", " ", "", "'", "")
+	"ř", "r", "ý", "y", "ø", "o", "å", "a", "ã", "a", "õ", "o", "ë", "e", "ï", "i")
 
 // nicename is WordPress's sanitize_title of a login: lower case, '@' dropped, dots
 // and other punctuation become dashes.

@@ -19,6 +19,11 @@ func TestPeople(t *testing.T) {
 			t.Fatalf("person %d: e-mail %q or login %q repeats", i, p.Email, p.Login)
 		}
 		emails[strings.ToLower(p.Email)], logins[strings.ToLower(p.Login)] = true, true
+		for _, c := range p.Email + p.Login + p.Nicename {
+			if c > 0x7f {
+				t.Fatalf("person %d: e-mail or login not ASCII: %+v", i, p)
+			}
+		}
 		if p.First == "" || p.Last == "" || p.Phone == "" || p.IP == "" || p.Street == "" || !strings.Contains(p.Email, "@") {
 			t.Fatalf("person %d incomplete: %+v", i, p)
 		}
