@@ -20,8 +20,9 @@
 //	password     a hash of LocalPassword in the framework's format (PasswordHash)
 //	keep         the value as it is (overrides an earlier rule)
 //
-// The fakes are deterministic: a keyed hash (BLAKE3, keyed with a secret of the
-// source's store) of the value picks them, so the same value gets the same fake in
+// The fakes are deterministic: a keyed hash (SipHash-2-4, a PRF made for short
+// inputs, keyed per rule with keys derived by BLAKE3 from a secret of the source's
+// store) of the value picks them, so the same value gets the same fake in
 // every table (joins by e-mail still match) and on every day (a scrubbed daily
 // publish changes as little as an unscrubbed one), and nobody without the store's
 // secret can tell which value a fake stands for or test a guess. Where a fake embeds
