@@ -121,6 +121,59 @@ $table_prefix = 'wp_';
 		p1.Round(time.Millisecond), cpu[true][0].Round(time.Millisecond), cpu[true][6].Round(time.Millisecond),
 		100*(p1.Seconds()/p0.Seconds()-1))
 
+	// Publish cost: CPU time (user + system) of synco-lite publish (dump, chunk,
+	// compress, seal; not the database server's), cold (a new store) and warm (the
+	// same store again, nothing changed), scrubbed and not, interleaved, medians.
+	rounds := 7
+	if n, err := strconv.Atoi(os.Getenv("SYNCO_BENCH_SCRUB_ROUNDS")); err == nil && n > 0 {
+		rounds = n
+	}
+	pubCPU := func(state string, scrubbed bool) time.Duration {
+		t.Helper()
+		www := t.TempDir()
+		srv := serveStatic(t, www)
+		args := []string{"publish", "--out", www, "--url", srv.url, "--state-dir", state}
+		if !scrubbed {
+			args = append(args, "--no-scrub")
+		}
+		p := &publisher{proc: startDir(t, proj, bin.lite, "", nil, args...)}
+		waitFor(t, 300*time.Second, "the publication", func() bool {
+			if p.exited() {
+				t.Fatalf("publish exited with %d\n%s", p.code, p.stderr.String())
+			}
+			return strings.Contains(p.stderr.String(), "serving until")
+		})
+		p.stop()
+		return p.cmd.ProcessState.UserTime() + p.cmd.ProcessState.SystemTime()
+	}
+	pub := map[bool][2][]time.Duration{}
+	for round := range rounds {
+		for _, sc := range []bool{round%2 == 1, round%2 == 0} {
+			state := t.TempDir()
+			c := pub[sc]
+			c[0] = append(c[0], pubCPU(state, sc))
+			c[1] = append(c[1], pubCPU(state, sc))
+			pub[sc] = c
+		}
+	}
+	for i, what := range []string{"cold", "warm"} {
+		var m [2]time.Duration
+		for j, sc := range []bool{false, true} {
+			v := slices.Clone(pub[sc][i])
+			slices.Sort(v)
+			m[j] = v[len(v)/2]
+			t.Logf("publish CPU, %s, scrubbed=%v, %d rounds: median %v [%v–%v]", what, sc, rounds, m[j].Round(time.Millisecond),
+				v[0].Round(time.Millisecond), v[len(v)-1].Round(time.Millisecond))
+		}
+		var ratios []float64 // per round: the two runs next to each other
+		for r := range rounds {
+			ratios = append(ratios, pub[true][i][r].Seconds()/pub[false][i][r].Seconds())
+		}
+		slices.Sort(ratios)
+		t.Logf("publish CPU, %s: scrubbed %+.1f %% (medians), %+.1f %% (median of the rounds' ratios, [%+.1f %% – %+.1f %%])", what,
+			100*(m[1].Seconds()/m[0].Seconds()-1), 100*(ratios[rounds/2]-1), 100*(ratios[0]-1), 100*(ratios[rounds-1]-1))
+	}
+
 	// What the scrubber itself does to a day-2 delta, independent of any chunker:
 	// the bytes of dump lines (rows) of day 2 that day 1 does not have.
 	dumpLines := func(rules *scrub.Rules) map[string]int {
