@@ -4,10 +4,14 @@ import (
 	"database/sql"
 	"fmt"
 	"math/rand/v2"
+	"os"
 	"strings"
 	"syscall"
 	"testing"
 
+	"github.com/klauspost/compress/zstd"
+
+	"synco/bench/gen/people"
 	"synco/dumpers/scrub"
 )
 
@@ -18,11 +22,14 @@ type benchTable struct {
 }
 
 // wordpressRows are the tables of e2e's scrub benchmark at 1/10 of its size: 5,000
-// users with four meta rows each, 10,000 comments, 2,000 posts. Its people have 8
-// first and 8 last names and comment twice on average; with unique, every person
-// has a name of their own and every comment is by a guest seen only once (no value
-// to fake repeats: the worst case for the scrubber).
-func wordpressRows(unique bool) []benchTable {
+// users, 10,000 comments, 2,000 posts. With data "wp", its first people: 8 first
+// and 8 last names, four meta rows per user, commenting twice on average; with
+// "unique", every person has a name of their own and every comment is by a guest
+// seen only once (no value to fake repeats: the worst case for the scrubber); with
+// "real", realistic people (bench/gen/people) in a WooCommerce shop's eight meta
+// rows per user, 70 % of the comments by users, 30 % by guests.
+func wordpressRows(data string) []benchTable {
+	unique := data == "unique"
 	r := rand.New(rand.NewPCG(3, 0x5eed))
 	firsts := []string{"Jolanda", "Bartholomäus", "Sieglinde", "Thorvald", "Kunigunde", "Leopoldine", "Ottokar", "Walburga"}
 	lasts := []string{"Quirrenbach", "Zwetschke", "Obermoser", "Pfeffersack", "Rautenstrauch", "Wimmelbach", "Haberkorn", "Glöckler"}
@@ -82,6 +89,9 @@ func wordpressRows(unique bool) []benchTable {
 	for i := range ps {
 		ps[i] = mk(i)
 	}
+	if data == "real" {
+		return realRows(r, text, raw, cols)
+	}
 	users := benchTable{t: &table{name: "wp_users", columns: cols("ID int", "user_login varchar(60)", "user_pass varchar(255)",
 		"user_nicename varchar(50)", "user_email varchar(100)", "user_url varchar(100)", "display_name varchar(250)")}}
 	meta := benchTable{t: &table{name: "wp_usermeta", columns: cols("umeta_id int", "user_id int", "meta_key varchar(255)", "meta_value longtext")}}
@@ -112,8 +122,9 @@ func wordpressRows(unique bool) []benchTable {
 // WordPress-shaped rows, without and with WordPress's default scrub rules. Bytes
 // per op are the unscrubbed rows' SQL text.
 func BenchmarkWriteRows(b *testing.B) {
-	b.Run("data=wp", func(b *testing.B) { benchWriteRows(b, wordpressRows(false)) })
-	b.Run("data=unique", func(b *testing.B) { benchWriteRows(b, wordpressRows(true)) })
+	for _, data := range []string{"wp", "unique", "real"} {
+		b.Run("data="+data, func(b *testing.B) { benchWriteRows(b, wordpressRows(data)) })
+	}
 }
 
 func benchWriteRows(b *testing.B, tables []benchTable) {
@@ -157,4 +168,86 @@ func cpuTime() int64 {
 	var ru syscall.Rusage
 	syscall.Getrusage(syscall.RUSAGE_SELF, &ru)
 	return ru.Utime.Nano() + ru.Stime.Nano()
+}
+
+// realRows are wordpressRows' tables with realistic people, laid out as in e2e's
+// scrub benchmark.
+func realRows(r *rand.Rand, text func(int) string, raw func(...any) []sql.RawBytes, cols func(...string) []column) []benchTable {
+	g := people.New(3)
+	ps := g.People(5000)
+	users := benchTable{t: &table{name: "wp_users", columns: cols("ID int", "user_login varchar(60)", "user_pass varchar(255)",
+		"user_nicename varchar(50)", "user_email varchar(100)", "user_url varchar(100)", "display_name varchar(250)")}}
+	meta := benchTable{t: &table{name: "wp_usermeta", columns: cols("umeta_id int", "user_id int", "meta_key varchar(255)", "meta_value longtext")}}
+	const itoa64 = "./0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz"
+	for i, p := range ps {
+		pass := []byte("$P$B" + strings.Repeat(".", 30)) // phpass: salt and hash
+		for j := 4; j < len(pass); j++ {
+			pass[j] = itoa64[r.IntN(64)]
+		}
+		users.rows = append(users.rows, raw(i+1, p.Login, string(pass), p.Nicename, p.Email, "", p.Display))
+		for j, kv := range [][2]string{{"first_name", p.First}, {"last_name", p.Last}, {"nickname", p.Login},
+			{"billing_phone", p.Phone}, {"billing_address_1", p.Street}, {"billing_postcode", p.Postcode}, {"billing_city", p.City},
+			{"wp_capabilities", `a:1:{s:8:"customer";b:1;}`}} {
+			meta.rows = append(meta.rows, raw(8*i+j+1, i+1, kv[0], kv[1]))
+		}
+	}
+	comments := benchTable{t: &table{name: "wp_comments", columns: cols("comment_ID int", "comment_post_ID int", "comment_author varchar(255)",
+		"comment_author_email varchar(100)", "comment_author_IP varchar(100)", "comment_content text", "comment_agent varchar(255)")}}
+	var guest people.Person
+	guestLeft := 0
+	for i := range 10000 {
+		p := ps[r.IntN(len(ps))]
+		if r.IntN(10) >= 7 {
+			if guestLeft == 0 {
+				guest, guestLeft = g.Person(), 1+r.IntN(3)
+			}
+			guestLeft--
+			p = guest
+		}
+		comments.rows = append(comments.rows, raw(i+1, 1+r.IntN(2000), p.First+" "+p.Last, p.Email, p.IP, text(100+r.IntN(400)),
+			fmt.Sprintf("Mozilla/5.0 (Windows NT 10.0; Win64; x64) Chrome/%d.0", 100+r.IntN(30))))
+	}
+	posts := benchTable{t: &table{name: "wp_posts", columns: cols("ID int", "post_title text", "post_content longtext")}}
+	for i := range 2000 {
+		posts.rows = append(posts.rows, raw(i+1, text(40), text(1000+r.IntN(2000))))
+	}
+	return []benchTable{users, meta, comments, posts}
+}
+
+// TestScrubSizes reports, per table of wordpressRows, the bytes of the rows and
+// their size compressed as the store compresses chunks (zstd fastest, all
+// literals entropy-coded) in 16 KiB pieces, about a chunk each: what fakes cost a
+// day-2 download when a table's chunks change. A measurement, not a test:
+// SYNCO_SCRUB_SIZES=1 runs it.
+func TestScrubSizes(t *testing.T) {
+	if os.Getenv("SYNCO_SCRUB_SIZES") == "" {
+		t.Skip("set SYNCO_SCRUB_SIZES=1 to report the compressed sizes of scrubbed rows")
+	}
+	specs, _ := scrub.Defaults("wordpress", "wp_")
+	enc, err := zstd.NewWriter(nil, zstd.WithEncoderLevel(zstd.SpeedFastest), zstd.WithEncoderCRC(false),
+		zstd.WithAllLitEntropyCompression(true), zstd.WithEncoderConcurrency(1))
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, data := range []string{"wp", "real"} {
+		var sum [2]int
+		for _, bt := range wordpressRows(data) {
+			var z [2]int
+			for k, rules := range []*scrub.Rules{nil, scrub.New([32]byte{1}, "wordpress", specs)} {
+				_, cols := dataQuery(bt.t, "")
+				sc := scrubTable(rules, bt.t)
+				scratch := make([][]byte, len(cols))
+				var b []byte
+				for _, r := range bt.rows {
+					b = append(appendRow(b, r, scratch, cols, sc), ",\n"...)
+				}
+				for p := b; len(p) > 0; p = p[min(len(p), 16<<10):] {
+					z[k] += len(enc.EncodeAll(p[:min(len(p), 16<<10)], nil))
+				}
+				sum[k] += z[k]
+			}
+			t.Logf("data=%s %s: compressed %d unscrubbed, %d scrubbed: %+.1f %%", data, bt.t.name, z[0], z[1], 100*(float64(z[1])/float64(z[0])-1))
+		}
+		t.Logf("data=%s all: compressed %d unscrubbed, %d scrubbed: %+.1f %%", data, sum[0], sum[1], 100*(float64(sum[1])/float64(sum[0])-1))
+	}
 }

@@ -8,8 +8,9 @@
 //	name         "First Last" from short lists       not unique
 //	first_name   a first name                        not unique
 //	last_name    a last name                         not unique
-//	phone        digits (and letters) replaced, the rest kept: same shape and length
-//	ip           IPv4 → 10.x.y.z, else 2001:db8::…   IPv4 unique up to 2^24 addresses
+//	phone        same shape and length; digits and letters replaced (9 digits or more:
+//	             leading 0/00 kept, "+49 17x…"-like head, last 8 digits keyed)
+//	ip           IPv4 → 10.x.y.z, else 2001:db8:x:y:z::  24 / 48 keyed bits
 //	address      "<n> <street>"                      not unique
 //	text         lorem ipsum of the same length (line breaks kept)
 //	hash         32 hex digits                       unique
@@ -19,8 +20,9 @@
 //	password     a hash of LocalPassword in the framework's format (PasswordHash)
 //	keep         the value as it is (overrides an earlier rule)
 //
-// The fakes are deterministic: a keyed hash (BLAKE3, keyed with a secret of the
-// source's store) of the value picks them, so the same value gets the same fake in
+// The fakes are deterministic: a keyed hash (SipHash-2-4, a PRF made for short
+// inputs, keyed per rule with keys derived by BLAKE3 from a secret of the source's
+// store) of the value picks them, so the same value gets the same fake in
 // every table (joins by e-mail still match) and on every day (a scrubbed daily
 // publish changes as little as an unscrubbed one), and nobody without the store's
 // secret can tell which value a fake stands for or test a guess. Where a fake embeds

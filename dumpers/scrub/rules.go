@@ -12,7 +12,7 @@ import (
 // Rules are the scrub rules of one dump and what they did. A Rules is safe for
 // concurrent use; each dumper goroutine gets its own Table.
 type Rules struct {
-	key       [32]byte
+	keys      *macKeys
 	framework string
 	specs     []Spec
 
@@ -26,7 +26,7 @@ type Rules struct {
 // for the store and unrelated for anyone without it. framework picks the password
 // rule's hash (PasswordHash).
 func New(key [32]byte, framework string, specs []Spec) *Rules {
-	return &Rules{key: key, framework: framework, specs: slices.Clone(specs),
+	return &Rules{keys: deriveMacKeys(&key), framework: framework, specs: slices.Clone(specs),
 		scrubbed: map[string]bool{}, warnings: map[string]Warning{}}
 }
 
@@ -192,7 +192,7 @@ func (r *Rules) Table(names []string, cols []Column) *Table {
 	if !active {
 		return nil
 	}
-	t.f = newFaker(&r.key)
+	t.f = newFaker(r.keys)
 	return t
 }
 

@@ -5,6 +5,7 @@ import (
 	"crypto/md5"
 	"encoding/json"
 	"fmt"
+	"net/netip"
 	"slices"
 	"strings"
 	"testing"
@@ -310,15 +311,17 @@ func TestLastMatchingSpecWins(t *testing.T) {
 
 // TestCachedFakesSame runs enough repeated and colliding values through one table
 // that its keyed-hash cache fills and evicts: every fake is what a fresh table (no
-// cache) makes of the value.
+// cache) makes of the value. The same value under the same rule in a text and a
+// numeric column takes 8 and 16 bytes of keyed hash: the cache keeps them apart.
 func TestCachedFakesSame(t *testing.T) {
-	sp := specs(t, "t.mail=email", "t.name=name", "t.ip=ip", "t.n=phone")
-	cols := []scrub.Column{{Name: "mail"}, {Name: "name"}, {Name: "ip"}, {Name: "n", Numeric: true}}
+	sp := specs(t, "t.mail=email", "t.name=name", "t.ip=ip", "t.n=phone", "t.ip2=ip", "t.ipn=ip")
+	cols := []scrub.Column{{Name: "mail"}, {Name: "name"}, {Name: "ip"}, {Name: "n", Numeric: true}, {Name: "ip2"}, {Name: "ipn", Numeric: true}}
 	r := scrub.New(key, "", sp)
 	tb := r.Table([]string{"t"}, cols)
 	for i := range 20000 {
 		j := i * 7919 % 6000 // repeats, in an order that makes slots collide
-		in := row(fmt.Sprintf("p%d@x.org", j), fmt.Sprintf("Name %d", j%300), fmt.Sprintf("10.0.%d.%d", j/250, j%250), fmt.Sprint(j))
+		in := row(fmt.Sprintf("p%d@x.org", j), fmt.Sprintf("Name %d", j%300), fmt.Sprintf("10.0.%d.%d", j/250, j%250), fmt.Sprint(j),
+			fmt.Sprint(100000000000+j), fmt.Sprint(100000000000+j))
 		if i%3 == 0 { // the same value in another case, and a long one past the cache
 			in[0] = []byte(strings.Repeat("X", 60) + fmt.Sprintf("P%d@X.ORG", j))
 		}
@@ -330,6 +333,63 @@ func TestCachedFakesSame(t *testing.T) {
 			if !bytes.Equal(got[c], want[c]) {
 				t.Fatalf("row %d column %d: %q with the cache, %q without", i, c, got[c], want[c])
 			}
+		}
+	}
+}
+
+// TestPhoneFakes: a phone fake keeps the shape (separators, length, a leading +,
+// the leading zeros of a long number), carries the head of a German mobile number
+// and 8 keyed digits; a short value (a postcode) gets all its digits keyed; no
+// digit run of the original is left beyond the kept zeros.
+func TestPhoneFakes(t *testing.T) {
+	tb := scrub.New(key, "", specs(t, "t.p=phone")).Table([]string{"t"}, []scrub.Column{{Name: "p"}})
+	for _, c := range []struct{ in, head string }{
+		{"+49 (30) 1234-5678", "+49 (1"},
+		{"0049 30 12345678", "0049 1"},
+		{"030/1234567", "01"},
+		{"+1 212 555 0188", "+4 91"},
+		{"+4930123456789", "+491"},
+		{"10115", ""},
+		{"01067", ""},
+	} {
+		v := row(c.in)
+		tb.Row(v)
+		out := string(v[0])
+		if len(out) != len(c.in) || out == c.in || !strings.HasPrefix(out, c.head) {
+			t.Errorf("%s → %s, want the shape and head %q", c.in, out, c.head)
+		}
+		for i := range len(out) {
+			if (out[i] >= '0' && out[i] <= '9') != (c.in[i] >= '0' && c.in[i] <= '9') {
+				t.Errorf("%s → %s: shape changed at %d", c.in, out, i)
+			}
+		}
+		if tail := c.in[len(c.in)-5:]; strings.HasSuffix(out, tail) {
+			t.Errorf("%s → %s: the last digits stayed", c.in, out)
+		}
+	}
+	// 9 digits and more: the last 8 keyed, so distinct numbers stay apart
+	seen := map[string]string{}
+	for i := range 2000 {
+		in := fmt.Sprintf("+49 176 %08d", 10000000+i*37)
+		v := row(in)
+		tb.Row(v)
+		if o, ok := seen[string(v[0])]; ok {
+			t.Fatalf("%s and %s both → %s", o, in, v[0])
+		}
+		seen[string(v[0])] = in
+	}
+}
+
+// TestIPv6Fakes: 48 keyed bits in 2001:db8::/32, written short.
+func TestIPv6Fakes(t *testing.T) {
+	tb := scrub.New(key, "", specs(t, "t.ip=ip")).Table([]string{"t"}, []scrub.Column{{Name: "ip"}})
+	for in, want := range map[string]string{"2a02:810d:4b3f:1c00:9d2:71ff:fe2a:33c1": "::", "2a00:1450::1/64": "::/128"} {
+		v := row(in)
+		tb.Row(v)
+		addr, _, _ := strings.Cut(string(v[0]), "/")
+		_, err := netip.ParseAddr(addr)
+		if err != nil || !strings.HasPrefix(string(v[0]), "2001:db8:") || !strings.HasSuffix(string(v[0]), want) || len(v[0]) > len("2001:db8:ffff:ffff:ffff::/128") {
+			t.Errorf("%s → %s (%v)", in, v[0], err)
 		}
 	}
 }
