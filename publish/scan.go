@@ -206,7 +206,7 @@ func (b *builder) small(ctx context.Context, f *os.File, size int64, class chunk
 	if _, ok := b.st.packs.Locate(id); !ok {
 		out := getBuf()
 		sealed := b.st.keys.SealWith((*out)[:0], id, data, chunkstore.DictID{}) // files: no dictionary
-		err := b.st.packs.Put(ctx, id, sealed) // copies sealed
+		err := b.st.packs.Put(ctx, id, sealed)                                  // copies sealed
 		putBuf(out, sealed)
 		if err != nil {
 			return nil, sum, 0, fmt.Errorf("store chunk: %w", err)
