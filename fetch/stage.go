@@ -46,7 +46,8 @@ type stage struct {
 	dir     string                    // relative to the target (p.root)
 	lock    *os.File                  // the target directory, flocked
 	created bool                      // the target did not exist before
-	at      map[chunkstore.ID][]place // where each chunk's plaintext goes
+	at      map[chunkstore.ID]place   // where each chunk's plaintext goes (its first place)
+	more    map[chunkstore.ID][]place // and its other places, if any (the same chunk in several files)
 	files   []*outFile
 	remote  []*outFile // KindRemote files, not made of chunks
 	parts   []*part
@@ -88,7 +89,7 @@ func (of *outFile) dir() string {
 // part is one signed stream of an output file, at base in it.
 type part struct {
 	out  *outFile
-	s    manifest.Stream
+	s    *manifest.Stream
 	offs []int64 // offset of each chunk in the file
 
 	mu   sync.Mutex
@@ -101,7 +102,7 @@ type part struct {
 // (ErrTargetLocked), creates the staging directory (removing ones left by
 // interrupted runs) and its subdirectories, and maps every chunk to its places.
 func (f *fetcher) newStage(root *manifest.Root, p *plan) (st *stage, err error) {
-	st = &stage{f: f, p: p, at: map[chunkstore.ID][]place{}}
+	st = &stage{f: f, p: p, at: map[chunkstore.ID]place{}, more: map[chunkstore.ID][]place{}}
 	if p.root == nil {
 		if _, err := os.Lstat(p.to); errors.Is(err, fs.ErrNotExist) {
 			st.created = true
@@ -162,12 +163,17 @@ func (f *fetcher) newStage(root *manifest.Root, p *plan) (st *stage, err error) 
 			continue
 		}
 		var base int64
-		for _, s := range o.parts {
+		for j := range o.parts {
+			s := &o.parts[j]
 			pt := &part{out: of, s: s, offs: make([]int64, len(s.Chunks)), got: make([]bool, len(s.Chunks)), left: len(s.Chunks)}
 			for i, r := range s.Chunks {
 				pt.offs[i] = base
 				base += int64(r.Len)
-				st.at[r.ID] = append(st.at[r.ID], place{pt, i})
+				if _, dup := st.at[r.ID]; dup {
+					st.more[r.ID] = append(st.more[r.ID], place{pt, i})
+				} else {
+					st.at[r.ID] = place{pt, i}
+				}
 			}
 			st.parts = append(st.parts, pt)
 		}
@@ -292,28 +298,43 @@ func (st *stage) newBatch(buf []byte) *batch {
 
 // deliver writes the verified plaintext of chunk id to every place it has.
 func (b *batch) deliver(id chunkstore.ID, plain []byte) error {
-	for _, pl := range b.st.at[id] {
-		pt := pl.p
-		if len(plain) != int(pt.s.Chunks[pl.i].Len) {
-			return fmt.Errorf("%s: %w", pt.s.Path, ErrTampered)
-		}
-		pt.mu.Lock()
-		dup := pt.got[pl.i]
-		pt.mu.Unlock()
-		if dup {
-			continue // delivered already (the same chunk twice)
-		}
-		if len(b.pend) > 0 && (b.of != pt.out || b.off+int64(len(b.buf)) != pt.offs[pl.i] || len(b.buf)+len(plain) > maxBatch) {
-			if err := b.flush(); err != nil {
-				return err
-			}
-		}
-		if len(b.pend) == 0 {
-			b.of, b.off = pt.out, pt.offs[pl.i]
-		}
-		b.buf = append(b.buf, plain...)
-		b.pend = append(b.pend, pl)
+	first, ok := b.st.at[id]
+	if !ok {
+		return nil
 	}
+	if err := b.add(first, plain); err != nil {
+		return err
+	}
+	for _, pl := range b.st.more[id] {
+		if err := b.add(pl, plain); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// add gathers plain for place pl.
+func (b *batch) add(pl place, plain []byte) error {
+	pt := pl.p
+	if len(plain) != int(pt.s.Chunks[pl.i].Len) {
+		return fmt.Errorf("%s: %w", pt.s.Path, ErrTampered)
+	}
+	pt.mu.Lock()
+	dup := pt.got[pl.i]
+	pt.mu.Unlock()
+	if dup {
+		return nil // delivered already (the same chunk twice)
+	}
+	if len(b.pend) > 0 && (b.of != pt.out || b.off+int64(len(b.buf)) != pt.offs[pl.i] || len(b.buf)+len(plain) > maxBatch) {
+		if err := b.flush(); err != nil {
+			return err
+		}
+	}
+	if len(b.pend) == 0 {
+		b.of, b.off = pt.out, pt.offs[pl.i]
+	}
+	b.buf = append(b.buf, plain...)
+	b.pend = append(b.pend, pl)
 	return nil
 }
 
@@ -343,7 +364,13 @@ func (b *batch) flush() error {
 }
 
 // wants reports whether chunk id goes into a staged file.
-func (st *stage) wants(id chunkstore.ID) bool { return st != nil && len(st.at[id]) > 0 }
+func (st *stage) wants(id chunkstore.ID) bool {
+	if st == nil {
+		return false
+	}
+	_, ok := st.at[id]
+	return ok
+}
 
 // landed records that place pl holds its chunk and finishes the file when that
 // was the last one.

@@ -165,9 +165,9 @@ func (p *plan) sameDump(o output, newHash func() hash.Hash) bool {
 // output is one entry written into the target: a published file or directory, or a
 // database dump as one .sql file made of its streams in load order.
 type output struct {
-	manifest.Stream                   // path, kind, mode, mtime, size of the result
-	parts           []manifest.Stream // signed streams whose concatenation it is
-	cur             current           // what the target had at its path when planned
+	*manifest.Stream                   // path, kind, mode, mtime, size of the result
+	parts            []manifest.Stream // signed streams whose concatenation it is
+	cur              current           // what the target had at its path when planned
 }
 
 // current is what was at a path of the target when the plan was made.
@@ -194,11 +194,12 @@ func newPlan(streams []manifest.Stream, dumps []*Dump, to string, created int64)
 			p.close()
 		}
 	}()
-	for _, s := range streams {
-		p.outputs = append(p.outputs, output{Stream: s, parts: []manifest.Stream{s}})
+	p.outputs = make([]output, 0, len(streams)+len(dumps))
+	for i := range streams { // pointing into streams: a file's stream is not copied
+		p.outputs = append(p.outputs, output{Stream: &streams[i], parts: streams[i : i+1 : i+1]})
 	}
 	for _, d := range dumps {
-		o := output{Stream: manifest.Stream{Path: d.Prefix + ".sql", Kind: manifest.KindFile, Mode: 0o600, MTime: created}, parts: d.parts}
+		o := output{Stream: &manifest.Stream{Path: d.Prefix + ".sql", Kind: manifest.KindFile, Mode: 0o600, MTime: created}, parts: d.parts}
 		for _, s := range d.parts {
 			o.Size += s.Size
 		}
@@ -351,7 +352,7 @@ func (f *fetcher) install(st *stage) error {
 	var dirs []manifest.Stream
 	for _, o := range p.outputs {
 		if o.Kind == manifest.KindDir {
-			dirs = append(dirs, o.Stream)
+			dirs = append(dirs, *o.Stream)
 		}
 	}
 	sort.Slice(dirs, func(i, j int) bool { return dirs[i].Path > dirs[j].Path })
