@@ -110,7 +110,7 @@ func Build(ctx context.Context, pub *Publication, in Inputs, workers int, progre
 		pub.progress(phase, done, total)
 	}
 	report("scanning")
-	files, err := b.scan(in)
+	files, ids, err := b.scan(in)
 	if err != nil {
 		return nil, err
 	}
@@ -135,7 +135,7 @@ func Build(ctx context.Context, pub *Publication, in Inputs, workers int, progre
 		g.Go(func() error { return b.dump(gctx, d) })
 	}
 	for i := range files {
-		g.Go(func() error { return b.file(gctx, &files[i]) })
+		g.Go(func() error { return b.file(gctx, &files[i], ids[i]) })
 	}
 	err = g.Wait()
 	close(stop)

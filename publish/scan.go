@@ -18,12 +18,24 @@ import (
 	"synco/manifest"
 )
 
+// fileID is what identifies a file's version beyond its size and mtime: its
+// inode and change time as the scan found them.
+type fileID struct {
+	ino, dev uint64
+	ctime    int64
+}
+
+func idOf(fi fs.FileInfo) fileID {
+	e := statOf(fi, 0)
+	return fileID{e.Ino, e.Dev, e.CTime}
+}
+
 // scan lists every entry to publish, in manifest order, with file sources in Hash's
-// place held by the path (resolved by file()).
-func (b *builder) scan(in Inputs) ([]manifest.Stream, error) {
-	var out []manifest.Stream
+// place held by the path (resolved by file()), and each file's fileID (ids[i]
+// for out[i]).
+func (b *builder) scan(in Inputs) (out []manifest.Stream, ids []fileID, err error) {
 	seen := map[string]bool{}
-	add := func(s manifest.Stream) error {
+	add := func(s manifest.Stream, id fileID) error {
 		if err := manifest.ValidPath(s.Path); err != nil {
 			return fmt.Errorf("publish %q: %w", s.Path, err)
 		}
@@ -35,19 +47,20 @@ func (b *builder) scan(in Inputs) ([]manifest.Stream, error) {
 		}
 		seen[s.Path] = true
 		out = append(out, s)
+		ids = append(ids, id)
 		return nil
 	}
 	sources := map[string]string{}
 	for _, sf := range in.Streams {
 		fi, err := os.Stat(sf.Path)
 		if err != nil {
-			return nil, fmt.Errorf("publish stream %s: %w", sf.Name, err)
+			return nil, nil, fmt.Errorf("publish stream %s: %w", sf.Name, err)
 		}
 		if !fi.Mode().IsRegular() {
-			return nil, fmt.Errorf("publish stream %s: %s is not a regular file", sf.Name, sf.Path)
+			return nil, nil, fmt.Errorf("publish stream %s: %s is not a regular file", sf.Name, sf.Path)
 		}
-		if err := add(fileStream(sf.Name, fi, sf.Class)); err != nil {
-			return nil, err
+		if err := add(fileStream(sf.Name, fi, sf.Class), idOf(fi)); err != nil {
+			return nil, nil, err
 		}
 		sources[sf.Name] = sf.Path
 		b.total.Add(uint64(fi.Size()))
@@ -68,7 +81,7 @@ func (b *builder) scan(in Inputs) ([]manifest.Stream, error) {
 			}
 			switch {
 			case fi.IsDir():
-				return add(manifest.Stream{Path: name, Kind: manifest.KindDir, Class: chunkstore.ClassFile, Mode: uint32(fi.Mode().Perm()), MTime: fi.ModTime().UnixNano()})
+				return add(manifest.Stream{Path: name, Kind: manifest.KindDir, Class: chunkstore.ClassFile, Mode: uint32(fi.Mode().Perm()), MTime: fi.ModTime().UnixNano()}, fileID{})
 			case fi.Mode().IsRegular() && fset.Skip != nil && fset.Skip(filepath.ToSlash(rel)):
 				b.res.Left++
 				return nil
@@ -81,35 +94,39 @@ func (b *builder) scan(in Inputs) ([]manifest.Stream, error) {
 						s.Kind, s.URL = manifest.KindRemote, u
 					}
 				}
-				return add(s)
+				return add(s, idOf(fi))
 			default:
 				b.res.Skipped = append(b.res.Skipped, p)
 				return nil
 			}
 		})
 		if err != nil {
-			return nil, fmt.Errorf("publish files %s: %w", fset.Name, err)
+			return nil, nil, fmt.Errorf("publish files %s: %w", fset.Name, err)
 		}
 	}
 	for _, d := range in.Dumps {
 		if reserved(d.Prefix) {
-			return nil, fmt.Errorf("publish database as %q: %w", d.Prefix, ErrReservedName)
+			return nil, nil, fmt.Errorf("publish database as %q: %w", d.Prefix, ErrReservedName)
 		}
 		if err := manifest.ValidPath(d.Prefix); err != nil || seen[d.Prefix] {
-			return nil, fmt.Errorf("publish database as %q: name is invalid or taken", d.Prefix)
+			return nil, nil, fmt.Errorf("publish database as %q: name is invalid or taken", d.Prefix)
 		}
 		seen[d.Prefix] = true
 	}
 	b.sources = sources
-	return out, nil
+	return out, ids, nil
 }
 
 func fileStream(name string, fi fs.FileInfo, class chunkstore.Class) manifest.Stream {
 	return manifest.Stream{Path: name, Kind: manifest.KindFile, Class: class, Mode: uint32(fi.Mode().Perm()), MTime: fi.ModTime().UnixNano(), Size: uint64(fi.Size())}
 }
 
-// file fills in s (a KindFile from scan) from the stat cache or by reading the file.
-func (b *builder) file(ctx context.Context, s *manifest.Stream) error {
+// file fills in s (a KindFile from scan, whose fileID is id) from the stat
+// cache or by reading the file. The scan's stat of the file is the version
+// matched against the stat cache (an unchanged file is not even opened) and
+// the one a read is checked against: a file that changed since is published
+// as read, and not cached.
+func (b *builder) file(ctx context.Context, s *manifest.Stream, id fileID) error {
 	if s.Kind == manifest.KindRemote {
 		return b.remote(s)
 	}
@@ -117,20 +134,8 @@ func (b *builder) file(ctx context.Context, s *manifest.Stream) error {
 		return nil
 	}
 	src := b.sources[s.Path]
-	f, err := os.Open(src)
-	if errors.Is(err, fs.ErrNotExist) {
-		return b.vanish(s, src) // deleted since the scan: a live upload directory
-	}
-	if err != nil {
-		return fmt.Errorf("read %s: %w", src, err)
-	}
-	defer f.Close()
-	fi, err := f.Stat()
-	if err != nil {
-		return fmt.Errorf("read %s: %w", src, err)
-	}
 	key := strconv.Itoa(int(s.Class)) + ":" + src
-	ent := statOf(fi, s.Class)
+	ent := statEntry{Class: s.Class, Size: int64(s.Size), MTime: s.MTime, CTime: id.ctime, Ino: id.ino, Dev: id.dev}
 	if old, ok := b.st.cache[key]; ok && old.sameFile(ent) && b.haveAll(old.Refs) {
 		s.Hash, s.Chunks, s.Size, s.MTime = old.Hash, old.Refs, uint64(old.Size), old.MTime
 		b.done.Add(uint64(old.Size))
@@ -142,6 +147,14 @@ func (b *builder) file(ctx context.Context, s *manifest.Stream) error {
 		b.mu.Unlock()
 		return nil
 	}
+	f, err := os.Open(src)
+	if errors.Is(err, fs.ErrNotExist) {
+		return b.vanish(s, src) // deleted since the scan: a live upload directory
+	}
+	if err != nil {
+		return fmt.Errorf("read %s: %w", src, err)
+	}
+	defer f.Close()
 	// The file's last version, whose chunks a changed chunk may be a splice of:
 	// what was published at the same path (the source may be another directory,
 	// e.g. a new release's), else what was read from the same source file.
@@ -152,8 +165,8 @@ func (b *builder) file(ctx context.Context, s *manifest.Stream) error {
 	var refs []manifest.Ref
 	var hash chunkstore.ID
 	var n uint64
-	if fi.Size() < int64(s.Class.Params().Min) && len(prev) == 0 {
-		refs, hash, n, err = b.small(ctx, f, fi.Size(), s.Class)
+	if ent.Size < int64(s.Class.Params().Min) && len(prev) == 0 {
+		refs, hash, n, err = b.small(ctx, f, ent.Size, s.Class)
 	} else {
 		refs, hash, n, err = b.stream(ctx, f, s.Class, s.Path, prev)
 	}
@@ -176,8 +189,8 @@ func (b *builder) file(ctx context.Context, s *manifest.Stream) error {
 // chunk, which is one chunk (as Split would cut it), in the calling goroutine:
 // most files of an upload directory are small, and a sealer (goroutines,
 // channels, a chunker) per file made a publish of 100,000 small files 3× as
-// slow as tar | zstd. size is the file's size when opened; a file that grew
-// since is read as a stream.
+// slow as tar | zstd. size is the file's size when scanned; one of another
+// size now is read as a stream.
 func (b *builder) small(ctx context.Context, f *os.File, size int64, class chunkstore.Class) ([]manifest.Ref, chunkstore.ID, uint64, error) {
 	var sum chunkstore.ID
 	if err := ctx.Err(); err != nil {
@@ -205,8 +218,9 @@ func (b *builder) small(ctx context.Context, f *os.File, size int64, class chunk
 	id := b.st.keys.ID(data)
 	if _, ok := b.st.packs.Locate(id); !ok {
 		out := getBuf()
-		sealed := b.st.keys.SealWith((*out)[:0], id, data, chunkstore.DictID{}) // files: no dictionary
-		err := b.st.packs.Put(ctx, id, sealed)                                  // copies sealed
+		// Files are sealed without a dictionary.
+		sealed := b.st.keys.SealWith((*out)[:0], id, data, chunkstore.DictID{})
+		err := b.st.packs.Put(ctx, id, sealed) // copies sealed
 		putBuf(out, sealed)
 		if err != nil {
 			return nil, sum, 0, fmt.Errorf("store chunk: %w", err)
