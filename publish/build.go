@@ -181,15 +181,16 @@ type builder struct {
 	sem         chan struct{} // bounds the chunks being sealed at once: 2 per worker (measured: CPU use 150 → 177 % on 2 cores, with the pools)
 	done, total atomic.Uint64
 
-	sources  map[string]string // manifest path → source file
-	mu       sync.Mutex
-	streams  []manifest.Stream
-	cacheOut map[string]statEntry
-	lastRefs map[string][]manifest.Ref // published path → its chunks in the last run (from the stat cache)
-	sealed   map[chunkstore.ID]bool    // chunks put in this run (guarded by mu)
-	variants []manifest.Variant        // splices put in this run (guarded by mu)
-	dbChunks baseIndex                 // this run's database chunks, the next run's bases
-	vanished map[string]bool           // files deleted between scan and read (guarded by mu)
-	res      *Result
-	gate     *dictGate // a store's first publish: database chunks wait for the dictionary; nil: the store has one
+	streamSrc map[string]string // a stream's manifest path → its source file
+	fileSets  []FileSet         // the sources of the other files (source)
+	mu        sync.Mutex
+	streams   []manifest.Stream
+	cacheOut  map[string]statEntry
+	lastRefs  map[string][]manifest.Ref // published path → its chunks in the last run (from the stat cache)
+	sealed    map[chunkstore.ID]bool    // chunks put in this run (guarded by mu)
+	variants  []manifest.Variant        // splices put in this run (guarded by mu)
+	dbChunks  baseIndex                 // this run's database chunks, the next run's bases
+	vanished  map[string]bool           // files deleted between scan and read (guarded by mu)
+	res       *Result
+	gate      *dictGate // a store's first publish: database chunks wait for the dictionary; nil: the store has one
 }

@@ -12,11 +12,30 @@ import (
 	"path/filepath"
 	"slices"
 	"strconv"
+	"strings"
 	"syscall"
 
 	"synco/chunkstore"
 	"synco/manifest"
 )
+
+// source is the file published as name: a stream's, or one in a file set
+// (its path is not kept per file: derived from the set's directory).
+func (b *builder) source(name string) string {
+	if src, ok := b.streamSrc[name]; ok {
+		return src
+	}
+	var set *FileSet
+	for i, fs := range b.fileSets { // the longest name that holds it
+		if strings.HasPrefix(name, fs.Name+"/") && (set == nil || len(fs.Name) > len(set.Name)) {
+			set = &b.fileSets[i]
+		}
+	}
+	if set == nil {
+		return ""
+	}
+	return filepath.Join(set.Dir, filepath.FromSlash(name[len(set.Name)+1:]))
+}
 
 // fileID is what identifies a file's version beyond its size and mtime: its
 // inode and change time as the scan found them.
@@ -50,7 +69,7 @@ func (b *builder) scan(in Inputs) (out []manifest.Stream, ids []fileID, err erro
 		ids = append(ids, id)
 		return nil
 	}
-	sources := map[string]string{}
+	b.streamSrc = map[string]string{}
 	for _, sf := range in.Streams {
 		fi, err := os.Stat(sf.Path)
 		if err != nil {
@@ -62,7 +81,7 @@ func (b *builder) scan(in Inputs) (out []manifest.Stream, ids []fileID, err erro
 		if err := add(fileStream(sf.Name, fi, sf.Class), idOf(fi)); err != nil {
 			return nil, nil, err
 		}
-		sources[sf.Name] = sf.Path
+		b.streamSrc[sf.Name] = sf.Path
 		b.total.Add(uint64(fi.Size()))
 	}
 	for _, fset := range in.FileSets {
@@ -86,7 +105,6 @@ func (b *builder) scan(in Inputs) (out []manifest.Stream, ids []fileID, err erro
 				b.res.Left++
 				return nil
 			case fi.Mode().IsRegular():
-				sources[name] = p
 				b.total.Add(uint64(fi.Size()))
 				s := fileStream(name, fi, chunkstore.ClassFile)
 				if fset.Public != nil {
@@ -113,7 +131,7 @@ func (b *builder) scan(in Inputs) (out []manifest.Stream, ids []fileID, err erro
 		}
 		seen[d.Prefix] = true
 	}
-	b.sources = sources
+	b.fileSets = in.FileSets
 	return out, ids, nil
 }
 
@@ -133,7 +151,7 @@ func (b *builder) file(ctx context.Context, s *manifest.Stream, id fileID) error
 	if s.Kind != manifest.KindFile {
 		return nil
 	}
-	src := b.sources[s.Path]
+	src := b.source(s.Path)
 	key := strconv.Itoa(int(s.Class)) + ":" + src
 	ent := statEntry{Class: s.Class, Size: int64(s.Size), MTime: s.MTime, CTime: id.ctime, Ino: id.ino, Dev: id.dev}
 	if old, ok := b.st.cache[key]; ok && old.sameFile(ent) && b.haveAll(old.Refs) {
@@ -249,7 +267,7 @@ func (b *builder) vanish(s *manifest.Stream, src string) error {
 
 // remote hashes a file published by URL (it is read, but neither chunked nor sealed).
 func (b *builder) remote(s *manifest.Stream) error {
-	src := b.sources[s.Path]
+	src := b.source(s.Path)
 	f, err := os.Open(src)
 	if errors.Is(err, fs.ErrNotExist) {
 		return b.vanish(s, src)
