@@ -3,6 +3,7 @@ package publish
 import (
 	"context"
 	"fmt"
+	"slices"
 	"sync"
 	"sync/atomic"
 	"time"
@@ -143,11 +144,10 @@ func Build(ctx context.Context, pub *Publication, in Inputs, workers int, progre
 	if err != nil {
 		return nil, err
 	}
-	for _, f := range files {
-		if !b.vanished[f.Path] {
-			b.streams = append(b.streams, f)
-		}
-	}
+	// The files' streams become the manifest's without a copy (the finish
+	// sorts them all).
+	files = slices.DeleteFunc(files, func(f manifest.Stream) bool { return b.vanished[f.Path] })
+	b.streams = append(files, b.streams...)
 	b.res.DictTrained = b.gate != nil && b.gate.trained
 	if err := b.dictStream(ctx); err != nil {
 		return nil, err
