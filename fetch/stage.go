@@ -137,6 +137,25 @@ func (f *fetcher) newStage(root *manifest.Root, p *plan) (st *stage, err error) 
 			made.cleanup()
 		}
 	}()
+	// One allocation each for the files, their parts and the parts' chunk
+	// offsets and flags, not four per file: a fetch of many small files
+	// spent its memory and collector time on them.
+	var nFiles, nParts, nChunks int
+	for _, o := range p.outputs {
+		if o.Kind == manifest.KindFile || o.Kind == manifest.KindRemote {
+			nFiles++
+		}
+		if o.Kind == manifest.KindFile {
+			nParts += len(o.parts)
+			for _, s := range o.parts {
+				nChunks += len(s.Chunks)
+			}
+		}
+	}
+	files, parts := make([]outFile, nFiles), make([]part, nParts)
+	offs, got := make([]int64, nChunks), make([]bool, nChunks)
+	st.files, st.parts = make([]*outFile, 0, nFiles), make([]*part, 0, nParts)
+	st.at = make(map[chunkstore.ID]place, nChunks)
 	dirs, staged := map[string]bool{}, map[string]bool{} // in the target, in staging
 	for _, o := range p.outputs {
 		if o.Kind == manifest.KindDir {
@@ -155,7 +174,8 @@ func (f *fetcher) newStage(root *manifest.Root, p *plan) (st *stage, err error) 
 				staged[d] = true
 			}
 		}
-		of := &outFile{st: st, o: o, direct: !o.cur.exists, left: len(o.parts)}
+		of := &files[len(st.files)]
+		of.st, of.o, of.direct, of.left = st, o, !o.cur.exists, len(o.parts)
 		st.files = append(st.files, of)
 		st.total += int64(o.Size)
 		if o.Kind == manifest.KindRemote {
@@ -165,7 +185,10 @@ func (f *fetcher) newStage(root *manifest.Root, p *plan) (st *stage, err error) 
 		var base int64
 		for j := range o.parts {
 			s := &o.parts[j]
-			pt := &part{out: of, s: s, offs: make([]int64, len(s.Chunks)), got: make([]bool, len(s.Chunks)), left: len(s.Chunks)}
+			n := len(s.Chunks)
+			pt := &parts[len(st.parts)]
+			pt.out, pt.s, pt.left = of, s, n
+			pt.offs, pt.got, offs, got = offs[:n:n], got[:n:n], offs[n:], got[n:]
 			for i, r := range s.Chunks {
 				pt.offs[i] = base
 				base += int64(r.Len)
