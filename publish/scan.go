@@ -226,9 +226,7 @@ func (b *builder) small(ctx context.Context, f *os.File, size int64, class chunk
 		return b.stream(ctx, io.MultiReader(bytes.NewReader(data[:n]), f), class, "", nil)
 	}
 	data = data[:n]
-	h := b.st.keys.StreamHash()
-	h.Write(data)
-	copy(sum[:], h.Sum(nil))
+	sum = b.st.keys.StreamSum(data)
 	b.done.Add(uint64(n))
 	if n == 0 {
 		return nil, sum, 0, nil
