@@ -23,48 +23,84 @@ const maxOpenDirs = 128
 type dirs struct {
 	root *os.Root
 	mu   sync.Mutex
+	top  *dirHandle            // the target itself (opened on first use, never evicted)
 	m    map[string]*dirHandle // by target-relative slash path
 	tick uint64
 }
 
+// dirHandle is an open directory: as a root for what has no system call of
+// its own here, and as a file whose descriptor creating and timing a file in
+// it use (dirs_unix.go: one system call each, no more).
 type dirHandle struct {
 	r    *os.Root
+	f    *os.File // the directory; nil where not used (dirs_other.go)
 	refs int
 	used uint64
 }
 
 func newDirs(root *os.Root) *dirs { return &dirs{root: root, m: map[string]*dirHandle{}} }
 
+// openDir opens r's directory as a handle.
+func openDir(r *os.Root, owned bool) (*dirHandle, error) {
+	f, err := dirFile(r)
+	if err != nil {
+		if owned {
+			r.Close()
+		}
+		return nil, err
+	}
+	return &dirHandle{r: r, f: f}, nil
+}
+
 // get returns the directory dir (slash path relative to the target, "." for
 // the target), held open until the matching put.
-func (d *dirs) get(dir string) (*os.Root, error) {
-	if dir == "." {
-		return d.root, nil
-	}
+func (d *dirs) get(dir string) (*dirHandle, error) {
 	d.mu.Lock()
 	defer d.mu.Unlock()
+	if dir == "." {
+		if d.top == nil {
+			h, err := openDir(d.root, false)
+			if err != nil {
+				return nil, err
+			}
+			d.top = h
+		}
+		return d.top, nil
+	}
 	d.tick++
 	if h, ok := d.m[dir]; ok {
 		h.refs++
 		h.used = d.tick
-		return h.r, nil
+		return h, nil
 	}
 	r, err := d.root.OpenRoot(filepath.FromSlash(dir))
+	if err != nil {
+		return nil, err
+	}
+	h, err := openDir(r, true)
 	if err != nil {
 		return nil, err
 	}
 	if len(d.m) >= maxOpenDirs {
 		d.evict()
 	}
-	d.m[dir] = &dirHandle{r: r, refs: 1, used: d.tick}
-	return r, nil
+	h.refs, h.used = 1, d.tick
+	d.m[dir] = h
+	return h, nil
+}
+
+// close closes the handle (not the target's root).
+func (h *dirHandle) close(owned bool) {
+	if h.f != nil {
+		h.f.Close()
+	}
+	if owned {
+		h.r.Close()
+	}
 }
 
 // put releases a directory get returned.
 func (d *dirs) put(dir string) {
-	if dir == "." {
-		return
-	}
 	d.mu.Lock()
 	if h, ok := d.m[dir]; ok {
 		h.refs--
@@ -86,7 +122,7 @@ func (d *dirs) evict() {
 	}
 	slices.SortFunc(unused, func(a, b idle) int { return cmp.Compare(a.used, b.used) })
 	for _, u := range unused[:(len(unused)+1)/2] {
-		d.m[u.dir].r.Close()
+		d.m[u.dir].close(true)
 		delete(d.m, u.dir)
 	}
 }
@@ -98,7 +134,7 @@ func (d *dirs) forget(dir string) {
 	defer d.mu.Unlock()
 	for k, h := range d.m {
 		if (k == dir || len(k) > len(dir) && k[:len(dir)] == dir && k[len(dir)] == '/') && h.refs == 0 {
-			h.r.Close()
+			h.close(true)
 			delete(d.m, k)
 		}
 	}
@@ -112,7 +148,11 @@ func (d *dirs) close() {
 	d.mu.Lock()
 	defer d.mu.Unlock()
 	for k, h := range d.m {
-		h.r.Close()
+		h.close(true)
 		delete(d.m, k)
+	}
+	if d.top != nil {
+		d.top.close(false)
+		d.top = nil
 	}
 }

@@ -465,12 +465,12 @@ func (of *outFile) open(st *stage) (*os.File, error) {
 // with of.mu held.
 func (of *outFile) create(st *stage) (*os.File, error) {
 	dir := of.dir()
-	r, err := st.p.dirs.get(dir)
+	h, err := st.p.dirs.get(dir)
 	if err != nil {
 		return nil, err
 	}
 	// The umask takes its bits off the published mode.
-	f, err := r.OpenFile(path.Base(of.o.Path), os.O_CREATE|os.O_EXCL|os.O_WRONLY, fs.FileMode(of.o.Mode&0o777))
+	f, err := createIn(h, path.Base(of.o.Path), fs.FileMode(of.o.Mode&0o777))
 	if err != nil {
 		st.p.dirs.put(dir)
 		return nil, err
@@ -489,9 +489,9 @@ func (st *stage) finishFile(of *outFile) error {
 	mt := time.Unix(0, of.o.MTime)
 	hook("chtimes", of.o.Path)
 	of.mu.Lock()
-	r, rerr := st.p.dirs.get(of.in) // held already: no system call
+	h, rerr := st.p.dirs.get(of.in) // held already: no system call
 	if rerr == nil {
-		err = r.Chtimes(path.Base(of.o.Path), mt, mt)
+		err = chtimesIn(h, path.Base(of.o.Path), mt)
 		st.p.dirs.put(of.in)
 	}
 	err = confined("write", of.o.Path, errors.Join(rerr, err))

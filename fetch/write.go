@@ -257,9 +257,9 @@ func (p *plan) checkTarget(o *output, isDir map[string]bool) error {
 		var fi fs.FileInfo
 		var err error
 		if last { // in its directory, held open: one lstat
-			var r *os.Root
-			if r, err = p.dirs.get(dir); err == nil {
-				fi, err = r.Lstat(path.Base(rel))
+			var h *dirHandle
+			if h, err = p.dirs.get(dir); err == nil {
+				fi, err = h.r.Lstat(path.Base(rel))
 				p.dirs.put(dir)
 			}
 		} else {
