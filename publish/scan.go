@@ -1,7 +1,6 @@
 package publish
 
 import (
-	"bytes"
 	"context"
 	"errors"
 	"fmt"
@@ -165,6 +164,20 @@ func (b *builder) file(ctx context.Context, s *manifest.Stream, id fileID) error
 		b.mu.Unlock()
 		return nil
 	}
+	// The file's last version, whose chunks a changed chunk may be a splice of:
+	// what was published at the same path (the source may be another directory,
+	// e.g. a new release's), else what was read from the same source file.
+	prev, ok := b.lastRefs[s.Path]
+	if !ok {
+		prev = b.st.cache[key].Refs
+	}
+	if ent.Size < int64(s.Class.Params().Min) && len(prev) == 0 {
+		done, err := b.small(ctx, s, src, key, ent)
+		if done || err != nil {
+			return err
+		}
+		// Of another size than scanned: read it as a stream.
+	}
 	f, err := os.Open(src)
 	if errors.Is(err, fs.ErrNotExist) {
 		return b.vanish(s, src) // deleted since the scan: a live upload directory
@@ -173,82 +186,80 @@ func (b *builder) file(ctx context.Context, s *manifest.Stream, id fileID) error
 		return fmt.Errorf("read %s: %w", src, err)
 	}
 	defer f.Close()
-	// The file's last version, whose chunks a changed chunk may be a splice of:
-	// what was published at the same path (the source may be another directory,
-	// e.g. a new release's), else what was read from the same source file.
-	prev, ok := b.lastRefs[s.Path]
-	if !ok {
-		prev = b.st.cache[key].Refs
-	}
-	var refs []manifest.Ref
-	var hash chunkstore.ID
-	var n uint64
-	if ent.Size < int64(s.Class.Params().Min) && len(prev) == 0 {
-		refs, hash, n, err = b.small(ctx, f, ent.Size, s.Class)
-	} else {
-		refs, hash, n, err = b.stream(ctx, f, s.Class, s.Path, prev)
-	}
+	refs, hash, n, err := b.stream(ctx, f, s.Class, s.Path, prev)
 	if err != nil {
 		return fmt.Errorf("read %s: %w", src, err)
 	}
-	s.Hash, s.Chunks, s.Size = hash, refs, n
 	after, err := f.Stat() // the same file, read to its end: changed while we read it?
+	same := err == nil && statOf(after, s.Class).sameFile(ent)
+	b.read(s, key, ent, refs, hash, n, same)
+	return nil
+}
+
+// read records what was read of s (n bytes, as refs, hashing to hash), and
+// caches it under key if the file was as scanned (ent) until its end (same).
+func (b *builder) read(s *manifest.Stream, key string, ent statEntry, refs []manifest.Ref, hash chunkstore.ID, n uint64, same bool) {
+	s.Hash, s.Chunks, s.Size = hash, refs, n
 	b.mu.Lock()
 	b.res.Bytes += n
-	if err == nil && statOf(after, s.Class).sameFile(ent) && n == uint64(ent.Size) {
+	if same && n == uint64(ent.Size) {
 		ent.Hash, ent.Refs, ent.Path = hash, refs, s.Path
 		b.cacheOut[key] = ent
 	} // else: the file changed while we read it; publish what we read, cache nothing
 	b.mu.Unlock()
-	return nil
 }
 
-// small reads, hashes and seals a file shorter than its class's smallest
-// chunk, which is one chunk (as Split would cut it), in the calling goroutine:
-// most files of an upload directory are small, and a sealer (goroutines,
-// channels, a chunker) per file made a publish of 100,000 small files 3× as
-// slow as tar | zstd. size is the file's size when scanned; one of another
-// size now is read as a stream.
-func (b *builder) small(ctx context.Context, f *os.File, size int64, class chunkstore.Class) ([]manifest.Ref, chunkstore.ID, uint64, error) {
-	var sum chunkstore.ID
+// small reads, hashes and seals the file src of s, shorter than its class's
+// smallest chunk and so one chunk (as Split would cut it), in the calling
+// goroutine, with one read (readSmall): most files of an upload directory are
+// small, and a sealer (goroutines, channels, a chunker) per file made a
+// publish of 100,000 small files 3× as slow as tar | zstd. done is false if
+// the file holds another number of bytes than scanned (ent): the caller
+// reads it as a stream.
+func (b *builder) small(ctx context.Context, s *manifest.Stream, src, key string, ent statEntry) (done bool, err error) {
 	if err := ctx.Err(); err != nil {
-		return nil, sum, 0, err
+		return false, err
 	}
 	buf := getBuf()
 	defer func() { bufs.Put(buf) }()
-	data := slices.Grow((*buf)[:0], int(size)+1)[:size+1]
-	*buf = data[:0]
-	n, err := f.Read(data) // one read: a regular file reads short only at its end
-	if err != nil && !errors.Is(err, io.EOF) {
-		return nil, sum, 0, err
+	*buf = slices.Grow((*buf)[:0], int(ent.Size)+1)
+	data, after, ok, err := readSmall(src, ent.Size, (*buf)[:ent.Size+1])
+	if errors.Is(err, fs.ErrNotExist) {
+		return true, b.vanish(s, src) // deleted since the scan: a live upload directory
 	}
-	if int64(n) != size { // grown or shrunk since it was opened
-		return b.stream(ctx, io.MultiReader(bytes.NewReader(data[:n]), f), class, "", nil)
+	if err != nil {
+		return false, fmt.Errorf("read %s: %w", src, err)
 	}
-	data = data[:n]
-	sum = b.st.keys.StreamSum(data)
-	b.done.Add(uint64(n))
-	if n == 0 {
-		return nil, sum, 0, nil
+	if !ok {
+		return false, nil
 	}
-	id := b.st.keys.ID(data)
-	if _, ok := b.st.packs.Locate(id); !ok {
-		out := getBuf()
-		// Files are sealed without a dictionary.
-		sealed := b.st.keys.SealWith((*out)[:0], id, data, chunkstore.DictID{})
-		err := b.st.packs.Put(ctx, id, sealed) // copies sealed
-		putBuf(out, sealed)
-		if err != nil {
-			return nil, sum, 0, fmt.Errorf("store chunk: %w", err)
+	sum := b.st.keys.StreamSum(data)
+	n := uint64(len(data))
+	b.done.Add(n)
+	var refs []manifest.Ref
+	if n > 0 {
+		id := b.st.keys.ID(data)
+		if _, ok := b.st.packs.Locate(id); !ok {
+			out := getBuf()
+			// Files are sealed without a dictionary.
+			sealed := b.st.keys.SealWith((*out)[:0], id, data, chunkstore.DictID{})
+			err := b.st.packs.Put(ctx, id, sealed) // copies sealed
+			putBuf(out, sealed)
+			if err != nil {
+				return false, fmt.Errorf("read %s: store chunk: %w", src, err)
+			}
+			b.mu.Lock()
+			if !b.sealed[id] {
+				b.sealed[id] = true
+				b.res.NewChunks++
+			}
+			b.mu.Unlock()
 		}
-		b.mu.Lock()
-		if !b.sealed[id] {
-			b.sealed[id] = true
-			b.res.NewChunks++
-		}
-		b.mu.Unlock()
+		refs = []manifest.Ref{{ID: id, Len: uint32(n)}}
 	}
-	return []manifest.Ref{{ID: id, Len: uint32(n)}}, sum, uint64(n), nil
+	after.Class = ent.Class
+	b.read(s, key, ent, refs, sum, n, after.sameFile(ent))
+	return true, nil
 }
 
 // vanish leaves out a file that was deleted after the scan listed it.
