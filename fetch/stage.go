@@ -66,7 +66,7 @@ type place struct {
 
 type outFile struct {
 	st *stage
-	o  output
+	o  *output // in st.p.outputs
 
 	mu     sync.Mutex
 	direct bool     // written in place: nothing was there (else staged)
@@ -157,7 +157,8 @@ func (f *fetcher) newStage(root *manifest.Root, p *plan) (st *stage, err error) 
 	st.files, st.parts = make([]*outFile, 0, nFiles), make([]*part, 0, nParts)
 	st.at = make(map[chunkstore.ID]place, nChunks)
 	dirs, staged := map[string]bool{}, map[string]bool{} // in the target, in staging
-	for _, o := range p.outputs {
+	for i := range p.outputs {
+		o := &p.outputs[i]
 		if o.Kind == manifest.KindDir {
 			for d := o.Path; d != "." && !dirs[d]; d = path.Dir(d) {
 				dirs[d] = true
