@@ -100,7 +100,8 @@ type part struct {
 
 // newStage creates the target if needed and locks it against another fetch
 // (ErrTargetLocked), creates the staging directory (removing ones left by
-// interrupted runs) and its subdirectories, and maps every chunk to its places.
+// interrupted runs) and the subdirectories staged files need, creates the
+// target's directories, and maps every chunk to its places.
 func (f *fetcher) newStage(root *manifest.Root, p *plan) (st *stage, err error) {
 	st = &stage{f: f, p: p, at: map[chunkstore.ID]place{}, more: map[chunkstore.ID][]place{}}
 	if p.root == nil {
