@@ -190,7 +190,7 @@ func (b *bench) run(maxSize, runs int, straceRun bool, only string) error {
 			if _, err := runSh("strace -c -f -o " + out + " sh -c 'curl -sf http://" + httpAddr + "/tar/small | tar -C " + to + " -xf -'"); err != nil {
 				return err
 			}
-			fmt.Printf("syscalls per file, fetch curl|tar x: %.2f\n", float64(straceTotal(out))/float64(b.n))
+			fmt.Printf("syscalls per file, fetch curl|tar x: %s\n", perFile(out, b.n))
 		}
 		os.RemoveAll(to)
 		if doPub {
@@ -198,7 +198,7 @@ func (b *bench) run(maxSize, runs int, straceRun bool, only string) error {
 			if _, err := runSh("strace -c -f -o " + out + " sh -c 'tar -C " + src + " -cf - . | zstd -q -3 -T1 >/dev/null'"); err != nil {
 				return err
 			}
-			fmt.Printf("syscalls per file, publish tar|zstd: %.2f\n", float64(straceTotal(out))/float64(b.n))
+			fmt.Printf("syscalls per file, publish tar|zstd: %s\n", perFile(out, b.n))
 		}
 	}
 	return nil
@@ -322,7 +322,7 @@ func (b *bench) synco(bd build, check, doPub, doFetch bool, wrap []string) error
 		if wrap == nil {
 			b.add("fetch "+bd.name, s)
 		} else {
-			fmt.Printf("syscalls per file, fetch %s: %.2f\n", bd.name, float64(straceTotal(fetchTrace))/float64(b.n))
+			fmt.Printf("syscalls per file, fetch %s: %s\n", bd.name, perFile(fetchTrace, b.n))
 		}
 		if check {
 			if err := sh("diff -r -q " + filepath.Join(b.tree, "small") + " " + filepath.Join(to, "small")); err != nil {
@@ -332,7 +332,7 @@ func (b *bench) synco(bd build, check, doPub, doFetch bool, wrap []string) error
 	}
 	stop()
 	if wrap != nil && doPub {
-		fmt.Printf("syscalls per file, publish %s: %.2f\n", bd.name, float64(straceTotal(pubTrace))/float64(b.n))
+		fmt.Printf("syscalls per file, publish %s: %s\n", bd.name, perFile(pubTrace, b.n))
 	}
 	return nil
 }
@@ -432,18 +432,41 @@ func childPid(pid int) int {
 	return 0
 }
 
-// straceTotal is the total of calls in an strace -c summary.
-func straceTotal(file string) int64 {
+// runtimeCalls are the system calls of the Go runtime's scheduling, signals
+// and memory (strace inflates them), left out of the I/O count.
+var runtimeCalls = map[string]bool{"futex": true, "nanosleep": true, "epoll_pwait": true, "sched_yield": true,
+	"madvise": true, "rt_sigreturn": true, "tgkill": true, "getpid": true, "mmap": true, "munmap": true,
+	"rt_sigprocmask": true, "sigaltstack": true, "clone": true, "clone3": true, "gettid": true,
+	"sched_getaffinity": true, "rt_sigaction": true}
+
+// straceTotal is the total of calls in an strace -c summary, and of those
+// that are not the runtime's.
+func straceTotal(file string) (total, io int64) {
 	b, err := os.ReadFile(file)
 	if err != nil {
-		return 0
+		return 0, 0
 	}
 	for line := range strings.Lines(string(b)) {
-		f := strings.Fields(line)
-		if len(f) >= 4 && f[len(f)-1] == "total" {
-			n, _ := strconv.ParseInt(f[3], 10, 64) // % time, seconds, usecs/call, calls[, errors] total
-			return n
+		f := strings.Fields(line) // % time, seconds, usecs/call, calls[, errors] syscall
+		if len(f) < 5 {
+			continue
+		}
+		n, err := strconv.ParseInt(f[3], 10, 64)
+		if err != nil {
+			continue
+		}
+		switch name := f[len(f)-1]; {
+		case name == "total":
+			return n, io
+		case !runtimeCalls[name]:
+			io += n
 		}
 	}
-	return 0
+	return 0, 0
+}
+
+// perFile formats an strace summary's counts per file.
+func perFile(file string, n int) string {
+	total, io := straceTotal(file)
+	return fmt.Sprintf("%.2f (I/O %.2f)", float64(total)/float64(n), float64(io)/float64(n))
 }
