@@ -25,8 +25,9 @@ type Keys struct {
 	idKey, sealKey, streamKey [32]byte
 	spliceKey                 [32]byte // keys SpliceID
 
-	aead   cipher.AEAD
-	hashes sync.Pool // *blake3.Hasher keyed with idKey
+	aead    cipher.AEAD
+	hashes  sync.Pool // *blake3.Hasher keyed with idKey
+	streams sync.Pool // *blake3.Hasher keyed with streamKey (StreamSum)
 
 	nonce func(b []byte) // fills a nonce; tests fix it, nil means crypto/rand
 
@@ -47,6 +48,7 @@ func NewKeys(readKey [32]byte) *Keys {
 	}
 	k.aead = aead
 	k.hashes.New = func() any { return mustKeyed(k.idKey) }
+	k.streams.New = func() any { return mustKeyed(k.streamKey) }
 	return k
 }
 
@@ -65,6 +67,19 @@ func (k *Keys) ID(plain []byte) ID {
 // stream key, which differs from the ID key so a one-chunk stream's hash is
 // not its chunk's ID.
 func (k *Keys) StreamHash() hash.Hash { return mustKeyed(k.streamKey) }
+
+// StreamSum is the StreamHash of a whole stream given in one piece, without
+// allocating a hash (a BLAKE3 hasher is 8 KiB: one per small file was most of
+// what a publish of many small files allocated).
+func (k *Keys) StreamSum(plain []byte) ID {
+	h := k.streams.Get().(*blake3.Hasher)
+	h.Reset()
+	_, _ = h.Write(plain)
+	var sum ID
+	h.Sum(sum[:0])
+	k.streams.Put(h)
+	return sum
+}
 
 func (k *Keys) readNonce(b []byte) {
 	if k.nonce != nil {

@@ -139,6 +139,11 @@ func TestVectors(t *testing.T) {
 			if got := hex.EncodeToString(h.Sum(nil)); got != c.StreamHash {
 				t.Errorf("StreamHash = %s, want %s", got, c.StreamHash)
 			}
+			for range 2 { // pooled: the second one reuses the first's hasher
+				if got := k.StreamSum(plain).String(); got != c.StreamHash {
+					t.Errorf("StreamSum = %s, want %s", got, c.StreamHash)
+				}
+			}
 			if f := flagOf(sealed, plain, c.DictID != ""); f != c.Flag {
 				t.Errorf("flag = %d, want %d", f, c.Flag)
 			}

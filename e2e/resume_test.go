@@ -26,7 +26,8 @@ func outPublication(t *testing.T, src string, serverArgs ...string) (*publisher,
 }
 
 // TestResumeAfterKill kills fetches with SIGKILL part way through a throttled
-// download, at several points, and checks that nothing partial appears in --to, that
+// download, at several points, and checks that nothing partial that looks complete
+// appears in --to (requireNoPartial), that
 // the last run completes, and that it downloads only what the killed runs did not
 // keep. Counted in bytes, not time: each run is killed once the cache grew by its
 // share of the publication (what a kill cannot take back), and the last run must

@@ -219,8 +219,10 @@ func requireSameTree(t *testing.T, want, got string) {
 }
 
 // requireNoPartial checks what an interrupted fetch left in to: nothing but the
-// hidden staging directory and files (and their directories) that are complete
-// copies of the source. It returns the names of the complete files.
+// hidden staging directory, files (and their directories) that are complete
+// copies of the source, and new files a killed fetch was writing in place,
+// which must not look complete: not the source's modification time (the next
+// fetch rewrites them). It returns the names of the complete files.
 func requireNoPartial(t *testing.T, src, to string) (complete []string) {
 	t.Helper()
 	err := filepath.WalkDir(to, func(p string, d fs.DirEntry, err error) error {
@@ -241,7 +243,11 @@ func requireNoPartial(t *testing.T, src, to string) (complete []string) {
 				t.Errorf("%s: directory in --to that is not in the source", rel)
 			}
 		case !sameContent(filepath.Join(src, rel), p):
-			t.Errorf("%s: partial or wrong file in --to after an interrupted fetch", rel)
+			si, err1 := os.Stat(filepath.Join(src, rel))
+			gi, err2 := d.Info()
+			if err1 != nil || err2 != nil || gi.ModTime().Equal(si.ModTime()) {
+				t.Errorf("%s: partial or wrong file in --to after an interrupted fetch, and it looks complete", rel)
+			}
 		default:
 			complete = append(complete, rel)
 		}

@@ -1,7 +1,8 @@
 // Package fetch is the destination side of synco: it reads a publication through its
 // token, downloads the chunks its cache lacks with few coalesced range requests,
 // verifies everything against the signed root, and writes the streams into a target
-// directory without ever leaving a half-written file there.
+// directory without ever leaving a half-written version of a file it replaces there
+// (new files are written in place and taken back if the fetch fails: stage.go).
 //
 // It reads through a Remote: HTTP(S) from the token's URL by default
 // (*httpsrv.Client), a publish --out directory (DirRemote), or any other

@@ -136,37 +136,56 @@ func TestFetchSymlinkSwapAtEachStep(t *testing.T) {
 		}
 		return "" // the target itself: it is held open, a swap of its name changes nothing
 	}
+	// again: a first fetch, then a changed file (written in staging, then
+	// renamed over the old one) and a file the source does not have; else a
+	// cold fetch (new files are written in place).
+	inTarget := func(to, rel string) string { // "" for the target itself, or a directory not made yet
+		if rel == "" {
+			return ""
+		}
+		if _, err := os.Lstat(filepath.Join(to, rel)); err != nil {
+			return ""
+		}
+		return filepath.Join(to, rel)
+	}
 	for _, tc := range []struct {
 		op     string
+		again  bool
 		victim func(to, rel string) string // the directory to swap for the symlink; "" for none yet
 	}{
-		{"stagedir", func(to, rel string) string {
+		{"stagedir", true, func(to, rel string) string {
 			if parent(rel) == "" {
 				return ""
 			}
 			return staged(to, parent(rel))
 		}},
-		{"open", func(to, rel string) string { return staged(to, parent(rel)) }},
-		{"chtimes", func(to, rel string) string { return staged(to, parent(rel)) }},
-		{"mkdir", func(to, rel string) string { return filepath.Join(to, "files") }},
-		{"rename", func(to, rel string) string {
+		{"open", true, func(to, rel string) string { return staged(to, parent(rel)) }},
+		{"chtimes", true, func(to, rel string) string { return staged(to, parent(rel)) }},
+		{"open", false, func(to, rel string) string { return inTarget(to, parent(rel)) }},
+		{"chtimes", false, func(to, rel string) string { return inTarget(to, parent(rel)) }},
+		{"mkdir", false, func(to, rel string) string { return inTarget(to, parent(rel)) }},
+		{"mkdir", true, func(to, rel string) string { return filepath.Join(to, "files") }},
+		{"rename", true, func(to, rel string) string {
 			if parent(rel) == "" {
 				return ""
 			}
 			return filepath.Join(to, parent(rel))
 		}},
-		{"dirmode", func(to, rel string) string { return filepath.Join(to, rel) }},
-		{"delete", func(to, rel string) string { return filepath.Join(to, parent(rel)) }},
+		{"dirmode", true, func(to, rel string) string { return filepath.Join(to, rel) }},
+		{"delete", true, func(to, rel string) string { return filepath.Join(to, parent(rel)) }},
 	} {
-		t.Run(tc.op, func(t *testing.T) {
+		name := tc.op
+		if tc.again {
+			name += "-again"
+		}
+		t.Run(name, func(t *testing.T) {
 			outside := t.TempDir()
 			os.Chmod(outside, 0o751)
 			decoy := filepath.Join(t.TempDir(), "decoy")
 			os.Symlink(outside, decoy)
 			to := filepath.Join(t.TempDir(), "out")
 			opt := options(t, src, to, nil)
-			if tc.op == "delete" || tc.op == "mkdir" || tc.op == "dirmode" {
-				// A first fetch, then a file the source does not have.
+			if tc.again {
 				if _, err := fetch.Run(t.Context(), opt); err != nil {
 					t.Fatal(err)
 				}

@@ -8,6 +8,7 @@ import (
 	"os"
 	"path"
 	"path/filepath"
+	"slices"
 	"sort"
 	"strconv"
 	"strings"
@@ -27,8 +28,18 @@ import (
 // its signed length on the way, and the offsets come from the signed lengths,
 // so the staged stream is the signed one without hashing it again (the
 // stream hash is checked where a stream is not made of chunks: remote files,
-// the manifest). A file is finished (mode, mtime, closed) when its last stream
-// is complete. Nothing leaves the staging directory before every stream is.
+// the manifest). A file is finished (mtime, closed) when its last stream is
+// complete.
+//
+// A file goes straight to its place in the target when nothing was there
+// (created with O_EXCL: never over anything), else into the staging directory,
+// moved over the old file only once every stream is complete. So the target
+// never holds a half-written version of a file it had; a new file is visible
+// while it is written, with another mtime than the published one until it is
+// complete (a later fetch does not take a leftover for an unchanged file), and
+// a fetch that fails removes the new files and directories it made: the
+// target is as it was. (Measured on 100,000 small files: staging and renaming
+// them cost 32 % of a cold fetch's CPU.)
 type stage struct {
 	f       *fetcher
 	p       *plan
@@ -42,6 +53,9 @@ type stage struct {
 	parts   []*part
 	written atomic.Int64
 	total   int64
+	made    []string // directories of the target this fetch created, parents first
+	// installed: every file is in place; cleanup keeps the new ones.
+	installed bool
 }
 
 // place is chunk i of a stream.
@@ -51,20 +65,31 @@ type place struct {
 }
 
 type outFile struct {
-	st   *stage
-	o    output
-	path string // in staging, relative to the target
+	st *stage
+	o  *output // in st.p.outputs
 
-	mu   sync.Mutex
-	f    *os.File
-	left int // streams not yet verified
-	err  error
+	mu     sync.Mutex
+	direct bool     // written in place: nothing was there (else staged)
+	made   bool     // created in place by this fetch
+	f      *os.File // while open
+	in     string   // f's directory (relative to the target; held open in p.dirs)
+	left   int      // streams not yet verified
+	err    error
+}
+
+// dir is the directory the file is written in, relative to the target.
+func (of *outFile) dir() string {
+	d := path.Dir(of.o.Path)
+	if of.direct {
+		return d
+	}
+	return path.Join(of.st.dir, d)
 }
 
 // part is one signed stream of an output file, at base in it.
 type part struct {
 	out  *outFile
-	s    manifest.Stream
+	s    *manifest.Stream
 	offs []int64 // offset of each chunk in the file
 
 	mu   sync.Mutex
@@ -75,7 +100,8 @@ type part struct {
 
 // newStage creates the target if needed and locks it against another fetch
 // (ErrTargetLocked), creates the staging directory (removing ones left by
-// interrupted runs) and its subdirectories, and maps every chunk to its places.
+// interrupted runs) and the subdirectories staged files need, creates the
+// target's directories, and maps every chunk to its places.
 func (f *fetcher) newStage(root *manifest.Root, p *plan) (st *stage, err error) {
 	st = &stage{f: f, p: p, at: make([]place, len(f.locs.ls))}
 	if p.root == nil {
@@ -85,10 +111,12 @@ func (f *fetcher) newStage(root *manifest.Root, p *plan) (st *stage, err error) 
 		if err := os.MkdirAll(p.to, 0o755); err != nil {
 			return nil, fmt.Errorf("create %s: %w", p.to, err)
 		}
-		if p.root, err = os.OpenRoot(p.to); err != nil {
+		root, err := os.OpenRoot(p.to)
+		if err != nil {
 			st.cleanup()
 			return nil, fmt.Errorf("open target: %w", err)
 		}
+		p.setRoot(root)
 	}
 	if st.lock, err = lockTarget(p.root); err != nil {
 		st.cleanup()
@@ -110,15 +138,45 @@ func (f *fetcher) newStage(root *manifest.Root, p *plan) (st *stage, err error) 
 			made.cleanup()
 		}
 	}()
-	dirs := map[string]bool{}
+	// One allocation each for the files, their parts and the parts' chunk
+	// offsets and flags, not four per file: a fetch of many small files
+	// spent its memory and collector time on them.
+	var nFiles, nParts, nChunks int
 	for _, o := range p.outputs {
+		if o.Kind == manifest.KindFile || o.Kind == manifest.KindRemote {
+			nFiles++
+		}
+		if o.Kind == manifest.KindFile {
+			nParts += len(o.parts)
+			for _, s := range o.parts {
+				nChunks += len(s.Chunks)
+			}
+		}
+	}
+	files, parts := make([]outFile, nFiles), make([]part, nParts)
+	offs, got := make([]int64, nChunks), make([]bool, nChunks)
+	st.files, st.parts = make([]*outFile, 0, nFiles), make([]*part, 0, nParts)
+	dirs, staged := map[string]bool{}, map[string]bool{} // in the target, in staging
+	for i := range p.outputs {
+		o := &p.outputs[i]
+		if o.Kind == manifest.KindDir {
+			for d := o.Path; d != "." && !dirs[d]; d = path.Dir(d) {
+				dirs[d] = true
+			}
+		}
 		if o.Kind != manifest.KindFile && o.Kind != manifest.KindRemote {
 			continue
 		}
 		for d := path.Dir(o.Path); d != "." && !dirs[d]; d = path.Dir(d) {
 			dirs[d] = true
 		}
-		of := &outFile{st: st, o: o, path: filepath.Join(st.dir, filepath.FromSlash(o.Path)), left: len(o.parts)}
+		if o.cur.exists {
+			for d := path.Dir(o.Path); d != "." && !staged[d]; d = path.Dir(d) {
+				staged[d] = true
+			}
+		}
+		of := &files[len(st.files)]
+		of.st, of.o, of.direct, of.left = st, o, !o.cur.exists, len(o.parts)
 		st.files = append(st.files, of)
 		st.total += int64(o.Size)
 		if o.Kind == manifest.KindRemote {
@@ -126,8 +184,12 @@ func (f *fetcher) newStage(root *manifest.Root, p *plan) (st *stage, err error) 
 			continue
 		}
 		var base int64
-		for _, s := range o.parts {
-			pt := &part{out: of, s: s, offs: make([]int64, len(s.Chunks)), got: make([]bool, len(s.Chunks)), left: len(s.Chunks)}
+		for j := range o.parts {
+			s := &o.parts[j]
+			n := len(s.Chunks)
+			pt := &parts[len(st.parts)]
+			pt.out, pt.s, pt.left = of, s, n
+			pt.offs, pt.got, offs, got = offs[:n:n], got[:n:n], offs[n:], got[n:]
 			for i, r := range s.Chunks {
 				pt.offs[i] = base
 				base += int64(r.Len)
@@ -136,12 +198,19 @@ func (f *fetcher) newStage(root *manifest.Root, p *plan) (st *stage, err error) 
 			st.parts = append(st.parts, pt)
 		}
 	}
-	sorted := make([]string, 0, len(dirs))
-	for d := range dirs {
-		sorted = append(sorted, d)
+	// The target's directories: made now (new files go straight into them),
+	// removed again if the fetch fails. Their published modes and times are
+	// set once the files are in (install).
+	for _, d := range sortedKeys(dirs) { // parents first
+		hook("mkdir", d)
+		err := p.root.Mkdir(filepath.FromSlash(d), 0o755)
+		if err == nil {
+			st.made = append(st.made, d)
+		} else if !errors.Is(err, fs.ErrExist) { // one that is not a directory fails later, confined
+			return nil, confined("create directory", d, err)
+		}
 	}
-	sort.Strings(sorted) // parents first
-	for _, d := range sorted {
+	for _, d := range sortedKeys(staged) {
 		hook("stagedir", d)
 		if err := p.root.Mkdir(filepath.Join(st.dir, filepath.FromSlash(d)), 0o700); err != nil {
 			return nil, confined("create staging directory", d, err)
@@ -164,6 +233,16 @@ func (f *fetcher) newStage(root *manifest.Root, p *plan) (st *stage, err error) 
 		}
 	}
 	return st, nil
+}
+
+// sortedKeys returns the keys of set, sorted (a directory before those in it).
+func sortedKeys(set map[string]bool) []string {
+	keys := make([]string, 0, len(set))
+	for k := range set {
+		keys = append(keys, k)
+	}
+	sort.Strings(keys)
+	return keys
 }
 
 // removeStaging removes the staging directories in the target.
@@ -240,27 +319,35 @@ func (st *stage) newBatch(buf []byte) *batch {
 // deliver writes the verified plaintext of chunk id to every place it has.
 func (b *batch) deliver(id chunkstore.ID, plain []byte) error {
 	for pl := range b.st.places(id) {
-		pt := pl.p
-		if len(plain) != int(pt.s.Chunks[pl.i].Len) {
-			return fmt.Errorf("%s: %w", pt.s.Path, ErrTampered)
+		if err := b.add(pl, plain); err != nil {
+			return err
 		}
-		pt.mu.Lock()
-		dup := pt.got[pl.i]
-		pt.mu.Unlock()
-		if dup {
-			continue // delivered already (the same chunk twice)
-		}
-		if len(b.pend) > 0 && (b.of != pt.out || b.off+int64(len(b.buf)) != pt.offs[pl.i] || len(b.buf)+len(plain) > maxBatch) {
-			if err := b.flush(); err != nil {
-				return err
-			}
-		}
-		if len(b.pend) == 0 {
-			b.of, b.off = pt.out, pt.offs[pl.i]
-		}
-		b.buf = append(b.buf, plain...)
-		b.pend = append(b.pend, pl)
 	}
+	return nil
+}
+
+// add gathers plain for place pl.
+func (b *batch) add(pl place, plain []byte) error {
+	pt := pl.p
+	if len(plain) != int(pt.s.Chunks[pl.i].Len) {
+		return fmt.Errorf("%s: %w", pt.s.Path, ErrTampered)
+	}
+	pt.mu.Lock()
+	dup := pt.got[pl.i]
+	pt.mu.Unlock()
+	if dup {
+		return nil // delivered already (the same chunk twice)
+	}
+	if len(b.pend) > 0 && (b.of != pt.out || b.off+int64(len(b.buf)) != pt.offs[pl.i] || len(b.buf)+len(plain) > maxBatch) {
+		if err := b.flush(); err != nil {
+			return err
+		}
+	}
+	if len(b.pend) == 0 {
+		b.of, b.off = pt.out, pt.offs[pl.i]
+	}
+	b.buf = append(b.buf, plain...)
+	b.pend = append(b.pend, pl)
 	return nil
 }
 
@@ -374,17 +461,43 @@ func (pt *part) complete() error {
 	return nil
 }
 
-// open creates the staged file on first use.
+// open creates the file on first use: in place if nothing was at its path
+// when planned, else (or if something appeared there since) in staging.
 func (of *outFile) open(st *stage) (*os.File, error) {
 	of.mu.Lock()
 	defer of.mu.Unlock()
 	if of.f == nil && of.err == nil {
 		hook("open", of.o.Path)
-		// The umask takes its bits off the published mode.
-		of.f, of.err = st.p.root.OpenFile(of.path, os.O_CREATE|os.O_EXCL|os.O_RDWR, fs.FileMode(of.o.Mode&0o777))
+		of.f, of.err = of.create(st)
+		if errors.Is(of.err, fs.ErrExist) && of.direct {
+			of.direct = false // not ours to replace before the fetch is complete
+			staging := filepath.Join(st.dir, filepath.FromSlash(path.Dir(of.o.Path)))
+			if of.err = st.p.root.MkdirAll(staging, 0o700); of.err == nil {
+				of.f, of.err = of.create(st)
+			}
+		}
+		of.made = of.err == nil && of.direct
 		of.err = confined("write", of.o.Path, of.err)
 	}
 	return of.f, of.err
+}
+
+// create creates the file in of.dir(), held open while the file is. It runs
+// with of.mu held.
+func (of *outFile) create(st *stage) (*os.File, error) {
+	dir := of.dir()
+	h, err := st.p.dirs.get(dir)
+	if err != nil {
+		return nil, err
+	}
+	// The umask takes its bits off the published mode.
+	f, err := createIn(h, path.Base(of.o.Path), fs.FileMode(of.o.Mode&0o777))
+	if err != nil {
+		st.p.dirs.put(dir)
+		return nil, err
+	}
+	of.in = dir
+	return f, nil
 }
 
 // finishFile sets the verified file's mtime and closes it. (Its mode is the
@@ -396,10 +509,16 @@ func (st *stage) finishFile(of *outFile) error {
 	}
 	mt := time.Unix(0, of.o.MTime)
 	hook("chtimes", of.o.Path)
-	err = confined("write", of.o.Path, st.p.root.Chtimes(of.path, mt, mt))
-	err = errors.Join(err, fd.Close())
 	of.mu.Lock()
+	h, rerr := st.p.dirs.get(of.in) // held already: no system call
+	if rerr == nil {
+		err = chtimesIn(h, path.Base(of.o.Path), mt)
+		st.p.dirs.put(of.in)
+	}
+	err = confined("write", of.o.Path, errors.Join(rerr, err))
+	err = errors.Join(err, fd.Close())
 	of.f = nil
+	st.p.dirs.put(of.in)
 	of.mu.Unlock()
 	if err != nil {
 		return err
@@ -431,10 +550,23 @@ func (st *stage) cleanup() {
 		if of.f != nil {
 			of.f.Close()
 			of.f = nil
+			st.p.dirs.put(of.in)
 		}
 		of.mu.Unlock()
 	}
+	if !st.installed { // take back what the fetch added to the target
+		for _, of := range st.files {
+			if of.made {
+				st.p.root.Remove(filepath.FromSlash(of.o.Path))
+			}
+		}
+		for _, d := range slices.Backward(st.made) {
+			st.p.dirs.forget(d)
+			st.p.root.Remove(filepath.FromSlash(d)) // only if empty: never what was there
+		}
+	}
 	if st.dir != "" {
+		st.p.dirs.forget(st.dir)
 		st.p.root.RemoveAll(st.dir)
 	}
 	if st.lock != nil {

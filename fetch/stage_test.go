@@ -46,8 +46,8 @@ func TestBatchDeliver(t *testing.T) {
 	if err := st.complete(); err != nil {
 		t.Fatal(err)
 	}
-	if b, err := os.ReadFile(filepath.Join(st.p.to, st.dir, "f")); err != nil || string(b) != "chunk-abbchunk-a" {
-		t.Fatalf("staged file = %q, %v", b, err)
+	if b, err := os.ReadFile(filepath.Join(st.p.to, "f")); err != nil || string(b) != "chunk-abbchunk-a" { // new: written in place
+		t.Fatalf("written file = %q, %v", b, err)
 	}
 
 	for _, tc := range []struct {

@@ -38,6 +38,7 @@ const stagingPrefix = ".synco-tmp-"
 type plan struct {
 	to        string
 	root      *os.Root // of to; nil until to exists
+	dirs      *dirs    // directories of root held open; nil while root is
 	umask     fs.FileMode
 	outputs   []output
 	unchanged []string // files already in the target as published (not written again)
@@ -46,8 +47,14 @@ type plan struct {
 // close closes the plan's root.
 func (p *plan) close() {
 	if p != nil && p.root != nil {
+		p.dirs.close()
 		p.root.Close()
 	}
+}
+
+// setRoot makes root the plan's target.
+func (p *plan) setRoot(root *os.Root) {
+	p.root, p.dirs = root, newDirs(root)
 }
 
 // lstat is os.Lstat of the target-relative slash path rel; fs.ErrNotExist
@@ -115,14 +122,12 @@ func (p *plan) skipUnchanged(newHash func() hash.Hash) int {
 	kept := p.outputs[:0]
 	for _, o := range p.outputs {
 		if (o.Kind == manifest.KindFile || o.Kind == manifest.KindRemote) && len(o.parts) == 1 { // not a dump's .sql (made of several)
-			fi, err := p.lstat(o.Path)
-			if err == nil && fi.Mode().IsRegular() && fi.Size() == int64(o.Size) &&
-				fi.ModTime().UnixNano() == o.MTime && fi.Mode().Perm() == p.fileMode(o.Mode) {
+			if c := o.cur; c.regular && c.size == int64(o.Size) && c.mtime == o.MTime && c.perm == p.fileMode(o.Mode) {
 				p.unchanged = append(p.unchanged, o.Path)
 				continue
 			}
 		}
-		if len(o.parts) > 1 && newHash != nil && p.sameDump(o, newHash) {
+		if len(o.parts) > 1 && o.cur.exists && newHash != nil && p.sameDump(o, newHash) {
 			p.unchanged = append(p.unchanged, o.Path)
 			continue
 		}
@@ -160,8 +165,16 @@ func (p *plan) sameDump(o output, newHash func() hash.Hash) bool {
 // output is one entry written into the target: a published file or directory, or a
 // database dump as one .sql file made of its streams in load order.
 type output struct {
-	manifest.Stream                   // path, kind, mode, mtime, size of the result
-	parts           []manifest.Stream // signed streams whose concatenation it is
+	*manifest.Stream                   // path, kind, mode, mtime, size of the result
+	parts            []manifest.Stream // signed streams whose concatenation it is
+	cur              current           // what the target had at its path when planned
+}
+
+// current is what was at a path of the target when the plan was made.
+type current struct {
+	exists, regular bool
+	perm            fs.FileMode
+	size, mtime     int64
 }
 
 // newPlan validates every path against the target directory before anything is
@@ -171,9 +184,9 @@ type output struct {
 // the whole database). The caller closes the plan.
 func newPlan(streams []manifest.Stream, dumps []*Dump, to string, created int64) (p *plan, err error) {
 	p = &plan{to: to, umask: umask()}
-	if p.root, err = os.OpenRoot(to); errors.Is(err, fs.ErrNotExist) {
-		p.root = nil
-	} else if err != nil {
+	if root, err := os.OpenRoot(to); err == nil {
+		p.setRoot(root)
+	} else if !errors.Is(err, fs.ErrNotExist) {
 		return nil, fmt.Errorf("open target: %w", err)
 	}
 	defer func() {
@@ -181,11 +194,12 @@ func newPlan(streams []manifest.Stream, dumps []*Dump, to string, created int64)
 			p.close()
 		}
 	}()
-	for _, s := range streams {
-		p.outputs = append(p.outputs, output{Stream: s, parts: []manifest.Stream{s}})
+	p.outputs = make([]output, 0, len(streams)+len(dumps))
+	for i := range streams { // pointing into streams: a file's stream is not copied
+		p.outputs = append(p.outputs, output{Stream: &streams[i], parts: streams[i : i+1 : i+1]})
 	}
 	for _, d := range dumps {
-		o := output{Stream: manifest.Stream{Path: d.Prefix + ".sql", Kind: manifest.KindFile, Mode: 0o600, MTime: created}, parts: d.parts}
+		o := output{Stream: &manifest.Stream{Path: d.Prefix + ".sql", Kind: manifest.KindFile, Mode: 0o600, MTime: created}, parts: d.parts}
 		for _, s := range d.parts {
 			o.Size += s.Size
 		}
@@ -201,13 +215,15 @@ func newPlan(streams []manifest.Stream, dumps []*Dump, to string, created int64)
 		}
 		kinds[o.Path] = o.Kind
 	}
-	for _, o := range p.outputs {
+	isDir := map[string]bool{} // directories of the target checked: true if one is there
+	for i := range p.outputs {
+		o := &p.outputs[i]
 		for dir := path.Dir(o.Path); dir != "."; dir = path.Dir(dir) {
 			if k, ok := kinds[dir]; ok && k != manifest.KindDir {
 				return nil, fmt.Errorf("%w: %q is a file and a directory", ErrUnsafePath, dir)
 			}
 		}
-		if err := p.checkTarget(o.Stream); err != nil {
+		if err := p.checkTarget(o, isDir); err != nil {
 			return nil, err
 		}
 	}
@@ -215,20 +231,49 @@ func newPlan(streams []manifest.Stream, dumps []*Dump, to string, created int64)
 }
 
 // checkTarget refuses existing symlinks or files where the target tree needs a
-// directory, and a directory where it needs a file.
-func (p *plan) checkTarget(s manifest.Stream) error {
-	elems := strings.Split(s.Path, "/")
-	for i := range elems {
-		rel := strings.Join(elems[:i+1], "/")
+// directory, and a directory where it needs a file, and records in o.cur what
+// is at o's path. isDir caches the directories checked (false: there is none).
+func (p *plan) checkTarget(o *output, isDir map[string]bool) error {
+	if p.root == nil {
+		return nil
+	}
+	s := o.Stream
+	dir := "."
+	for i := 0; i <= len(s.Path); i++ {
+		if i < len(s.Path) && s.Path[i] != '/' {
+			continue
+		}
+		rel, last := s.Path[:i], i == len(s.Path)
+		if !last {
+			if there, ok := isDir[rel]; ok {
+				if !there {
+					return nil // nothing beneath a missing directory
+				}
+				dir = rel
+				continue
+			}
+		}
 		cur := filepath.Join(p.to, filepath.FromSlash(rel))
-		fi, err := p.lstat(rel)
+		var fi fs.FileInfo
+		var err error
+		if last { // in its directory, held open: one lstat
+			var h *dirHandle
+			if h, err = p.dirs.get(dir); err == nil {
+				fi, err = h.r.Lstat(path.Base(rel))
+				p.dirs.put(dir)
+			}
+		} else {
+			fi, err = p.lstat(rel)
+		}
 		if errors.Is(err, fs.ErrNotExist) {
+			if !last {
+				isDir[rel] = false
+			}
 			return nil
 		}
 		if err != nil {
 			return fmt.Errorf("check %s: %w", cur, err)
 		}
-		last := i == len(elems)-1
 		switch {
 		case last && s.Kind != manifest.KindDir && fi.IsDir():
 			return fmt.Errorf("%w: %s is a directory, the source has a file there", ErrUnsafePath, cur)
@@ -237,13 +282,20 @@ func (p *plan) checkTarget(s manifest.Stream) error {
 		case !last && !fi.IsDir(), last && s.Kind == manifest.KindDir && !fi.IsDir():
 			return fmt.Errorf("%w: %s is not a directory", ErrUnsafePath, cur)
 		}
+		if last {
+			o.cur = current{exists: true, regular: fi.Mode().IsRegular(), perm: fi.Mode().Perm(), size: fi.Size(), mtime: fi.ModTime().UnixNano()}
+		} else {
+			isDir[rel] = true
+			dir = rel
+		}
 	}
 	return nil
 }
 
 // write installs the staged files once every stream in them was delivered and
 // verified against its signed hash. On failure the caller's stage.cleanup
-// removes the staging directory and the target is as it was.
+// removes the staging directory and what the fetch added to the target: the
+// target is as it was.
 func (f *fetcher) write(ctx context.Context, st *stage) error {
 	f.report(Progress{Phase: "write"})
 	if err := st.complete(); err != nil {
@@ -252,7 +304,11 @@ func (f *fetcher) write(ctx context.Context, st *stage) error {
 	if err := ctx.Err(); err != nil {
 		return err
 	}
-	return f.install(st.dir, st.p)
+	if err := f.install(st); err != nil {
+		return err
+	}
+	st.installed = true
+	return nil
 }
 
 func (f *fetcher) addWritten(n int64) {
@@ -262,40 +318,16 @@ func (f *fetcher) addWritten(n int64) {
 	f.mu.Unlock()
 }
 
-// install moves the verified files from staging (a directory in the target)
-// into the target (each parent directory is created once, renames run in
-// parallel) and then applies directory modes and times, deepest first
-// (creating entries changes a dir's mtime).
-func (f *fetcher) install(staging string, p *plan) error {
-	var dirs []manifest.Stream
-	made := map[string]bool{}
-	mkdir := func(dir string) error {
-		if made[dir] {
-			return nil
-		}
-		hook("mkdir", dir)
-		if err := p.root.MkdirAll(filepath.FromSlash(dir), 0o755); err != nil {
-			return confined("install", dir, err)
-		}
-		for ; dir != "." && !made[dir]; dir = path.Dir(dir) {
-			made[dir] = true
-		}
-		return nil
-	}
-	var files []manifest.Stream
-	for _, o := range p.outputs {
-		s := o.Stream
-		switch s.Kind {
-		case manifest.KindDir:
-			if err := mkdir(s.Path); err != nil {
-				return err
-			}
-			dirs = append(dirs, s)
-		case manifest.KindFile, manifest.KindRemote:
-			if err := mkdir(path.Dir(s.Path)); err != nil {
-				return err
-			}
-			files = append(files, s)
+// install moves the verified files that replace one in the target from
+// staging into place (renames run in parallel; the new files are in place
+// already, and every directory exists) and then applies directory modes and
+// times, deepest first (creating entries changes a dir's mtime).
+func (f *fetcher) install(st *stage) error {
+	p := st.p
+	var files []*outFile
+	for _, of := range st.files {
+		if !of.direct {
+			files = append(files, of)
 		}
 	}
 	var g errgroup.Group
@@ -304,11 +336,11 @@ func (f *fetcher) install(staging string, p *plan) error {
 	for i := 0; i < len(files); i += batch {
 		part := files[i:min(i+batch, len(files))]
 		g.Go(func() error {
-			for _, s := range part {
-				hook("rename", s.Path)
-				rel := filepath.FromSlash(s.Path)
-				if err := p.root.Rename(filepath.Join(staging, rel), rel); err != nil {
-					return confined("install", s.Path, err)
+			for _, of := range part {
+				hook("rename", of.o.Path)
+				rel := filepath.FromSlash(of.o.Path)
+				if err := p.root.Rename(filepath.Join(st.dir, rel), rel); err != nil {
+					return confined("install", of.o.Path, err)
 				}
 			}
 			return nil
@@ -316,6 +348,12 @@ func (f *fetcher) install(staging string, p *plan) error {
 	}
 	if err := g.Wait(); err != nil {
 		return err
+	}
+	var dirs []manifest.Stream
+	for _, o := range p.outputs {
+		if o.Kind == manifest.KindDir {
+			dirs = append(dirs, *o.Stream)
+		}
 	}
 	sort.Slice(dirs, func(i, j int) bool { return dirs[i].Path > dirs[j].Path })
 	for _, d := range dirs {

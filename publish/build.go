@@ -3,6 +3,7 @@ package publish
 import (
 	"context"
 	"fmt"
+	"slices"
 	"sync"
 	"sync/atomic"
 	"time"
@@ -116,7 +117,7 @@ func Build(ctx context.Context, pub *Publication, in Inputs, workers int, progre
 		pub.progress(phase, done, total)
 	}
 	report("scanning")
-	files, err := b.scan(in)
+	files, ids, err := b.scan(in)
 	if err != nil {
 		return nil, err
 	}
@@ -144,7 +145,7 @@ func Build(ctx context.Context, pub *Publication, in Inputs, workers int, progre
 		g.Go(func() error { return b.dump(gctx, d) })
 	}
 	for i := range files {
-		g.Go(func() error { return b.file(gctx, &files[i]) })
+		g.Go(func() error { return b.file(gctx, &files[i], ids[i]) })
 	}
 	err = g.Wait()
 	b.st.packs.OnFull(nil)
@@ -156,11 +157,10 @@ func Build(ctx context.Context, pub *Publication, in Inputs, workers int, progre
 	if err != nil {
 		return nil, err
 	}
-	for _, f := range files {
-		if !b.vanished[f.Path] {
-			b.streams = append(b.streams, f)
-		}
-	}
+	// The files' streams become the manifest's without a copy (the finish
+	// sorts them all).
+	files = slices.DeleteFunc(files, func(f manifest.Stream) bool { return b.vanished[f.Path] })
+	b.streams = append(files, b.streams...)
 	b.res.DictTrained = b.gate != nil && b.gate.trained
 	if err := b.dictStream(ctx); err != nil {
 		return nil, err
@@ -196,16 +196,17 @@ type builder struct {
 	dumping     atomic.Int32 // dumps still running
 	newChunks   atomic.Int64 // chunks put in this run (Result.NewChunks)
 
-	sources  map[string]string // manifest path → source file
-	mu       sync.Mutex
-	streams  []manifest.Stream
-	cacheOut map[string]statEntry
-	lastRefs map[string][]manifest.Ref // published path → its chunks in the last run (from the stat cache)
-	variants []manifest.Variant        // splices put in this run (guarded by mu)
-	dbChunks baseLog                   // this run's database chunks, the next run's bases
-	vanished map[string]bool           // files deleted between scan and read (guarded by mu)
-	res      *Result
-	gate     *dictGate // a store's first publish: database chunks wait for the dictionary; nil: the store has one
+	streamSrc map[string]string // a stream's manifest path → its source file
+	fileSets  []FileSet         // the sources of the other files (source)
+	mu        sync.Mutex
+	streams   []manifest.Stream
+	cacheOut  map[string]statEntry
+	lastRefs  map[string][]manifest.Ref // published path → its chunks in the last run (from the stat cache)
+	variants  []manifest.Variant        // splices put in this run (guarded by mu)
+	dbChunks  baseLog                   // this run's database chunks, the next run's bases
+	vanished  map[string]bool           // files deleted between scan and read (guarded by mu)
+	res       *Result
+	gate      *dictGate // a store's first publish: database chunks wait for the dictionary; nil: the store has one
 }
 
 // carried returns the chunks of the database streams, if this publish took

@@ -167,7 +167,10 @@ func (f *fileGen) dirTimes(n int) map[string]time.Time {
 	return dirs
 }
 
-func genSmallFiles(out string, seed uint64, n int) (int64, error) {
+func genSmallFiles(out string, seed uint64, n, maxSize int) (int64, error) {
+	if maxSize < 1<<10 {
+		return 0, fmt.Errorf("-maxsize must be at least 1024")
+	}
 	f := &fileGen{seed: seed, v: newVocab(seed, 6000)}
 	base := time.Date(2025, 1, 1, 0, 0, 0, 0, time.UTC)
 	var total int64
@@ -180,7 +183,7 @@ func genSmallFiles(out string, seed uint64, n int) (int64, error) {
 		}
 		spec := fileSpec{
 			path:  filepath.Join(fmt.Sprintf("d%03d", i/100), fmt.Sprintf("%s-%05d%s", f.v.words[r.IntN(len(f.v.words))], i, ext)),
-			data:  f.content(r, text, 1024+r.IntN(15<<10+1)),
+			data:  f.content(r, text, 1024+r.IntN(maxSize-1024+1)),
 			mtime: base.Add(time.Duration(i) * time.Minute),
 		}
 		if err := writeFile(out, spec); err != nil {

@@ -5,7 +5,7 @@
 //
 //	gen sql -day 1|2 -size 300MB -out FILE
 //	gen files -day 1|2 -out DIR [-n 2500]
-//	gen smallfiles -n 10000 -out DIR
+//	gen smallfiles -n 10000 -out DIR [-maxsize 16384]
 package main
 
 import (
@@ -27,18 +27,19 @@ func main() {
 	size := fs.String("size", "300MB", "approximate dump size (sql)")
 	out := fs.String("out", "", "output file (sql) or directory")
 	n := fs.Int("n", 0, "number of files (default 2500 for files, 10000 for smallfiles)")
+	maxSize := fs.Int("maxsize", 16<<10, "smallfiles: largest file in bytes (sizes are uniform from 1 KiB)")
 	_ = fs.Parse(os.Args[2:])
 	if *out == "" {
 		fmt.Fprintln(os.Stderr, "gen: -out is required")
 		os.Exit(2)
 	}
-	if err := run(os.Args[1], *out, *seed, *day, *size, *n); err != nil {
+	if err := run(os.Args[1], *out, *seed, *day, *size, *n, *maxSize); err != nil {
 		fmt.Fprintln(os.Stderr, "gen:", err)
 		os.Exit(1)
 	}
 }
 
-func run(cmd, out string, seed uint64, day int, size string, n int) error {
+func run(cmd, out string, seed uint64, day int, size string, n, maxSize int) error {
 	if day != 1 && day != 2 {
 		return fmt.Errorf("-day must be 1 or 2")
 	}
@@ -68,7 +69,7 @@ func run(cmd, out string, seed uint64, day int, size string, n int) error {
 		if n == 0 {
 			n = 10000
 		}
-		bytes, err := genSmallFiles(out, seed, n)
+		bytes, err := genSmallFiles(out, seed, n, maxSize)
 		fmt.Fprintf(os.Stderr, "gen: %d files, %d bytes\n", n, bytes)
 		return err
 	}
