@@ -34,8 +34,10 @@ type FetchCmd struct {
 
 func (c *FetchCmd) Help() string {
 	return `Downloads only the chunks missing from the local cache, verifies every byte against what
-the source signed, and writes the files into --to: new files appear only after all of
-them are complete and verified. Interrupted? Run the same command again.
+the source signed, and writes the files into --to: a file that replaces one appears only
+after all of them are complete and verified; a new one is written in place, and a fetch
+that fails or is interrupted removes the new files again. Interrupted? Run the same
+command again.
 
 Examples:
   synco fetch synco1abc… --to ./sync
