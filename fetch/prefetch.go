@@ -56,9 +56,11 @@ type prefetcher struct {
 }
 
 type aheadPack struct {
-	size int64
-	done chan struct{}
-	err  error // set before done is closed
+	size    int64
+	done    chan struct{}
+	err     error // set before done is closed
+	started bool  // the download began (guarded by prefetcher.mu)
+	dropped bool  // a read came first: it goes to the network (guarded by prefetcher.mu)
 }
 
 // coldCache reports whether the cache has never recorded a publication of the
@@ -113,6 +115,13 @@ func (p *prefetcher) add(list []manifest.FinishedPack) {
 			select {
 			case p.sem <- struct{}{}:
 				defer func() { <-p.sem }()
+				p.mu.Lock()
+				a.started = !a.dropped
+				p.mu.Unlock()
+				if !a.started {
+					a.err = errDropped
+					return
+				}
 				a.err = p.download(fp.Name, a.size)
 			case <-p.ctx.Done():
 				a.err = p.ctx.Err()
@@ -142,11 +151,20 @@ func (p *prefetcher) download(name string, size int64) error {
 	return err
 }
 
+// errDropped is the error of a pack that was read before its download began.
+var errDropped = errors.New("fetch: read before its download ahead began")
+
 // Range serves a range of a pack downloaded ahead from its file (after waiting
-// for a download under way), anything else from the Remote below.
+// for a download under way), anything else from the Remote below. A pack whose
+// download has not begun yet is not downloaded ahead any more: the plan reads
+// it with its own parallel requests.
 func (p *prefetcher) Range(ctx context.Context, pack string, off, n int64) (io.ReadCloser, error) {
 	p.mu.Lock()
 	a := p.packs[pack]
+	if a != nil && !a.started {
+		a.dropped = true
+		a = nil
+	}
 	p.mu.Unlock()
 	if a != nil && off >= 0 && n > 0 && off+n <= a.size {
 		select {
