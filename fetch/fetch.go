@@ -160,8 +160,9 @@ type Stats struct {
 	FilesUnchanged int   `json:"files_unchanged"`
 	BytesWritten   int64 `json:"bytes_written"`
 	DurationMS     int64 `json:"duration_ms"`
-	// AheadBytes are the bytes of BytesDownloaded that came while the source
-	// was still building (Options.Ahead).
+	// AheadBytes are the bytes of BytesDownloaded downloaded ahead
+	// (Options.Ahead): packs the source listed as finished before it was
+	// ready; their downloads may end after that.
 	AheadBytes int64 `json:"bytes_ahead,omitempty"`
 	// Dumps are the publication's database dumps, with whether they were scrubbed.
 	Dumps []Dump `json:"dumps,omitempty"`

@@ -136,12 +136,12 @@ func (s fetchSummary) lines() []string {
 	elapsed := time.Duration(st.DurationMS) * time.Millisecond
 	l := fmt.Sprintf("%s: done in %s: downloaded %s", s.prog, cli.FormatLeft(elapsed), cli.FormatSize(st.BytesDownloaded))
 	if st.AheadBytes > 0 {
-		// The bytes that came while the source prepared are not the download
-		// phase's: its rate is of the rest.
-		l += fmt.Sprintf(" (%s of it while the source was still preparing)", cli.FormatSize(st.AheadBytes))
-		if r, ok := speed(st.BytesDownloaded-st.AheadBytes, s.download, 0); ok {
-			l += ", the rest at " + r
+		// Downloading ahead began before the download phase and may go on in
+		// it: the rate is over the whole fetch.
+		if r, ok := speed(st.BytesDownloaded, 0, elapsed); ok {
+			l += " at " + r
 		}
+		l += fmt.Sprintf(" (%s of it ahead, in packs the source finished before it was ready)", cli.FormatSize(st.AheadBytes))
 	} else if r, ok := speed(st.BytesDownloaded, s.download, elapsed); ok {
 		l += " at " + r
 	}
