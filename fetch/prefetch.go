@@ -2,7 +2,6 @@ package fetch
 
 import (
 	"context"
-	"encoding/hex"
 	"errors"
 	"fmt"
 	"io"
@@ -12,8 +11,6 @@ import (
 	"sync"
 	"sync/atomic"
 	"time"
-
-	"github.com/zeebo/blake3"
 
 	"synco/manifest"
 )
@@ -69,8 +66,7 @@ func coldCache(opt Options) bool {
 	if opt.Cache == nil {
 		return false
 	}
-	sum := blake3.Sum256(opt.Token.SignPub)
-	_, err := os.Stat(filepath.Join(opt.Cache.Root(), seenDir, hex.EncodeToString(sum[:16])))
+	_, err := os.Stat(seenPath(opt))
 	return errors.Is(err, os.ErrNotExist)
 }
 
@@ -141,7 +137,7 @@ func (p *prefetcher) download(name string, size int64) error {
 	if err != nil {
 		return err
 	}
-	n, err := io.Copy(f, &countReader{r: body, n: &p.bytes})
+	n, err := io.Copy(f, &countingReader{ReadCloser: body, n: &p.bytes})
 	if cerr := f.Close(); err == nil {
 		err = cerr
 	}
@@ -186,16 +182,4 @@ func (p *prefetcher) close() {
 	p.cancel()
 	p.wg.Wait()
 	os.RemoveAll(p.dir)
-}
-
-// countReader adds what it reads to n.
-type countReader struct {
-	r io.Reader
-	n *atomic.Int64
-}
-
-func (c *countReader) Read(b []byte) (int, error) {
-	k, err := c.r.Read(b)
-	c.n.Add(int64(k))
-	return k, err
 }

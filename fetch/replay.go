@@ -24,6 +24,12 @@ var ErrReplay = errors.New("fetch: the source offers an older publication than o
 // Ready root fetched from it.
 const seenDir = "seen"
 
+// seenPath is the record of the token's store in opt.Cache.
+func seenPath(opt Options) string {
+	sum := blake3.Sum256(opt.Token.SignPub)
+	return filepath.Join(opt.Cache.Root(), seenDir, hex.EncodeToString(sum[:16]))
+}
+
 // checkRoot refuses a root that is not the token's publication (manifest.ErrRootAuth):
 // every publication of a store shares its keys, so the signature alone does not
 // tell them apart.
@@ -40,8 +46,7 @@ func (f *fetcher) checkFresh(root *manifest.Root) error {
 	if f.opt.Cache == nil {
 		return nil
 	}
-	sum := blake3.Sum256(f.opt.Token.SignPub)
-	path := filepath.Join(f.opt.Cache.Root(), seenDir, hex.EncodeToString(sum[:16]))
+	path := seenPath(f.opt)
 	if b, err := os.ReadFile(path); err == nil {
 		if seen, err := strconv.ParseInt(strings.TrimSpace(string(b)), 10, 64); err == nil && root.Created < seen {
 			return ErrReplay
