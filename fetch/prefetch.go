@@ -12,6 +12,7 @@ import (
 	"sync/atomic"
 	"time"
 
+	"synco/chunkstore"
 	"synco/manifest"
 )
 
@@ -26,6 +27,12 @@ import (
 // untrusted as the network). A destination that has chunks of the store does not
 // do this: it needs only the changed chunks of the new packs, often as splices,
 // and a whole pack would be more bytes, not fewer.
+
+// maxAheadPack bounds the size of a pack downloaded ahead: a pack is closed at
+// chunkstore.PackTarget, so it is shorter than that plus one sealed chunk. A
+// root listing a larger one (a hostile or broken source: these bytes are
+// written before anything verifies them) does not get it downloaded ahead.
+const maxAheadPack = chunkstore.PackTarget + chunkstore.MaxSealedSize
 
 // prefetchParallel is how many packs are downloaded ahead at once.
 const prefetchParallel = 2
@@ -99,7 +106,7 @@ func (p *prefetcher) add(list []manifest.FinishedPack) {
 	p.mu.Lock()
 	defer p.mu.Unlock()
 	for _, fp := range list {
-		if _, ok := p.packs[fp.Name]; ok || p.ctx.Err() != nil {
+		if _, ok := p.packs[fp.Name]; ok || p.ctx.Err() != nil || fp.Size > maxAheadPack {
 			continue
 		}
 		a := &aheadPack{size: int64(fp.Size), done: make(chan struct{})}
