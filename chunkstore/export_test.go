@@ -38,8 +38,10 @@ func SetPackSync(t interface{ Cleanup(func()) }, fn func(*os.File) error) {
 func Crash(p *PackStore) {
 	p.mu.Lock()
 	defer p.mu.Unlock()
-	if p.cur != nil {
-		p.cur.f.Close()
+	for _, c := range p.cur {
+		if c != nil {
+			c.f.Close()
+		}
 	}
 	p.lock.Close()
 	p.closed = true

@@ -44,7 +44,8 @@ type Loc struct {
 // Pack names are 32 random lowercase hex digits. Chunks put since the store
 // was opened or last committed go to new packs, so the chunks of one run are
 // adjacent and a reader can fetch them with few range requests; a pack is
-// closed at PackTarget bytes. Commit makes them durable. Uncommitted packs are
+// closed at PackTarget bytes. Chunks put with PutAside go to packs of their
+// own (see there). Commit makes them durable. Uncommitted packs are
 // removed by Close, and by the next OpenPackStore after a crash.
 //
 // Prune drops what no publication uses any more, so the store does not grow with
@@ -61,17 +62,18 @@ type PackStore struct {
 	index     idTable
 	packs     []string // names by pack number
 	byName    map[string]uint32
-	committed int // packs[:committed] are committed
-	cur       *packWriter
-	syncing   []*packSync // finished packs being fsynced in the background
-	dirty     bool        // index differs from the file
+	committed int                // packs[:committed] are committed
+	cur       [lanes]*packWriter // the pack each lane appends to; nil: none yet
+	syncing   []*packSync        // finished packs being fsynced in the background
+	dirty     bool               // index differs from the file
 	onFull    func(name, path string, size int64)
 }
 
 // OnFull makes the store call f (nil: nothing) with the name, file and size of
 // each pack it closes because it reached PackTarget from now on: its bytes are
 // final (written, perhaps not yet fsynced; PackPath names it only once
-// committed). f runs with the store locked: it must not call the store.
+// committed). Packs of PutAside are not reported. f runs with the store
+// locked: it must not call the store.
 func (p *PackStore) OnFull(f func(name, path string, size int64)) {
 	p.mu.Lock()
 	p.onFull = f
@@ -234,13 +236,15 @@ func (p *PackStore) get(ctx context.Context, id ID) ([]byte, error) {
 		p.mu.Unlock()
 		return nil, ErrNotFound
 	}
-	if c := p.cur; c != nil && c.num == e.pack && c.flushed < int64(e.off)+int64(e.len) {
-		if err := c.w.Flush(); err != nil {
-			p.err = err
-			p.mu.Unlock()
-			return nil, err
+	for _, c := range p.cur {
+		if c != nil && c.num == e.pack && c.flushed < int64(e.off)+int64(e.len) {
+			if err := c.w.Flush(); err != nil {
+				p.err = err
+				p.mu.Unlock()
+				return nil, err
+			}
+			c.flushed = c.size
 		}
-		c.flushed = c.size
 	}
 	path := filepath.Join(p.packDir, p.packs[e.pack])
 	p.mu.Unlock()
@@ -257,6 +261,14 @@ func (p *PackStore) get(ctx context.Context, id ID) ([]byte, error) {
 	return b, nil
 }
 
+// Lanes: each appends to packs of its own, so a run's chunks of either kind
+// stay adjacent.
+const (
+	laneMain  = iota // Put, PutNew
+	laneAside        // PutAside
+	lanes
+)
+
 // Put appends sealed to the current pack unless the store holds id. sealed
 // must not exceed MaxSealedSize. After a write error every later Put and
 // Commit fails: close the store and open it again.
@@ -268,13 +280,26 @@ func (p *PackStore) Put(ctx context.Context, id ID, sealed []byte) error {
 // PutNew is Put that also reports whether the store lacked id (and now holds
 // it): a caller counting what it added needs no set of its own.
 func (p *PackStore) PutNew(ctx context.Context, id ID, sealed []byte) (added bool, err error) {
-	if added, err = p.put(ctx, id, sealed); err != nil {
+	return p.putLane(ctx, id, sealed, laneMain)
+}
+
+// PutAside is PutNew into packs that hold only chunks put with PutAside, and
+// that OnFull does not report: chunks only some readers want (publish: the
+// whole form of a chunk that also has a splice), kept out of the packs every
+// reader wants whole.
+func (p *PackStore) PutAside(ctx context.Context, id ID, sealed []byte) (added bool, err error) {
+	return p.putLane(ctx, id, sealed, laneAside)
+}
+
+func (p *PackStore) putLane(ctx context.Context, id ID, sealed []byte, lane int) (bool, error) {
+	added, err := p.put(ctx, id, sealed, lane)
+	if err != nil {
 		return false, fmt.Errorf("put chunk %s: %w", id, err)
 	}
 	return added, nil
 }
 
-func (p *PackStore) put(ctx context.Context, id ID, sealed []byte) (bool, error) {
+func (p *PackStore) put(ctx context.Context, id ID, sealed []byte, lane int) (bool, error) {
 	if err := ctx.Err(); err != nil {
 		return false, err
 	}
@@ -291,12 +316,12 @@ func (p *PackStore) put(ctx context.Context, id ID, sealed []byte) (bool, error)
 	case p.err != nil:
 		return false, p.err
 	}
-	if p.cur == nil {
-		if err := p.newPack(); err != nil {
+	if p.cur[lane] == nil {
+		if err := p.newPack(lane); err != nil {
 			return false, err
 		}
 	}
-	c := p.cur
+	c := p.cur[lane]
 	if _, err := c.w.Write(sealed); err != nil {
 		p.err = fmt.Errorf("write pack %s: %w", p.packs[c.num], err)
 		return false, p.err
@@ -305,10 +330,10 @@ func (p *PackStore) put(ctx context.Context, id ID, sealed []byte) (bool, error)
 	p.dirty = true
 	c.size += int64(len(sealed))
 	if c.size >= p.target {
-		if err := p.finishPack(); err != nil {
+		if err := p.finishPack(lane); err != nil {
 			return true, err
 		}
-		if p.onFull != nil {
+		if p.onFull != nil && lane == laneMain {
 			name := p.packs[c.num]
 			p.onFull(name, filepath.Join(p.packDir, name), c.size)
 		}
@@ -316,7 +341,7 @@ func (p *PackStore) put(ctx context.Context, id ID, sealed []byte) (bool, error)
 	return true, nil
 }
 
-func (p *PackStore) newPack() error {
+func (p *PackStore) newPack(lane int) error {
 	var rnd [packNameBytes]byte
 	_, _ = rand.Read(rnd[:]) // never fails
 	name := hex.EncodeToString(rnd[:])
@@ -327,15 +352,15 @@ func (p *PackStore) newPack() error {
 	n := uint32(len(p.packs))
 	p.packs = append(p.packs, name)
 	p.byName[name] = n
-	p.cur = &packWriter{num: n, f: f, w: bufio.NewWriterSize(f, packBufSize)}
+	p.cur[lane] = &packWriter{num: n, f: f, w: bufio.NewWriterSize(f, packBufSize)}
 	return nil
 }
 
-// finishPack flushes the current pack and starts fsyncing and closing it in
-// the background; Commit waits for that.
-func (p *PackStore) finishPack() error {
-	c := p.cur
-	p.cur = nil
+// finishPack flushes the lane's current pack and starts fsyncing and closing
+// it in the background; Commit waits for that.
+func (p *PackStore) finishPack(lane int) error {
+	c := p.cur[lane]
+	p.cur[lane] = nil
 	name := p.packs[c.num]
 	if err := c.w.Flush(); err != nil {
 		c.f.Close()
@@ -412,8 +437,11 @@ func (p *PackStore) commit() error {
 	if p.err != nil {
 		return p.err
 	}
-	if p.cur != nil {
-		if err := p.finishPack(); err != nil {
+	for lane, c := range p.cur {
+		if c == nil {
+			continue
+		}
+		if err := p.finishPack(lane); err != nil {
 			return err
 		}
 	}
@@ -479,9 +507,11 @@ func (p *PackStore) Close() error {
 	}
 	p.closed = true
 	var errs []error
-	if p.cur != nil {
-		errs = append(errs, p.cur.f.Close())
-		p.cur = nil
+	for lane, c := range p.cur {
+		if c != nil {
+			errs = append(errs, c.f.Close())
+			p.cur[lane] = nil
+		}
 	}
 	_ = p.waitSyncs() // the uncommitted packs are removed below, whatever their fsync did
 	for _, name := range p.packs[p.committed:] {

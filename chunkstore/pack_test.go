@@ -335,3 +335,75 @@ func TestPackStoreContents(t *testing.T) {
 		t.Errorf("Contents lists %d chunks, want the %d committed ones", total, seen)
 	}
 }
+
+// TestPutAside: chunks put aside go to packs of their own, which OnFull does not
+// report; both kinds are readable before and after Commit and survive a reopen;
+// a chunk the store holds is not put again in either lane.
+func TestPutAside(t *testing.T) {
+	dir := t.TempDir()
+	p := openPack(t, dir)
+	chunkstore.SetPackTarget(p, 5000)
+	var full []string
+	p.OnFull(func(name, _ string, _ int64) { full = append(full, name) })
+	k := testKeys()
+	main, aside := map[chunkstore.ID][]byte{}, map[chunkstore.ID][]byte{}
+	for i := range 12 {
+		plain := sqlDump(7000+uint64(i), 2000)
+		id := k.ID(plain)
+		b := k.Seal(nil, id, plain)
+		put, m := p.PutNew, main
+		if i%3 == 0 {
+			put, m = p.PutAside, aside
+		}
+		if added, err := put(t.Context(), id, b); err != nil || !added {
+			t.Fatalf("put %d: added %v, %v", i, added, err)
+		}
+		m[id] = b
+		if got, err := p.Get(t.Context(), id); err != nil || !bytes.Equal(got, b) {
+			t.Fatalf("get %d before commit: %v", i, err)
+		}
+	}
+	for id, b := range main {
+		if added, err := p.PutAside(t.Context(), id, b); err != nil || added {
+			t.Fatalf("PutAside of a held chunk: added %v, %v", added, err)
+		}
+		break
+	}
+	if len(full) == 0 {
+		t.Fatal("no main pack reported full: the test would not cover OnFull")
+	}
+	if err := p.Commit(); err != nil {
+		t.Fatal(err)
+	}
+	p.Close()
+	p = openPack(t, dir)
+	contents, err := p.Contents()
+	if err != nil {
+		t.Fatal(err)
+	}
+	lane := map[string]string{}
+	for name, entries := range contents {
+		for _, e := range entries {
+			kind := "main"
+			if _, ok := aside[e.ID]; ok {
+				kind = "aside"
+			} else if _, ok := main[e.ID]; !ok {
+				t.Fatalf("pack %s holds an unknown chunk", name)
+			}
+			if lane[name] != "" && lane[name] != kind {
+				t.Fatalf("pack %s holds chunks of both lanes", name)
+			}
+			lane[name] = kind
+		}
+	}
+	for _, name := range full {
+		if lane[name] != "main" {
+			t.Errorf("OnFull reported pack %s of lane %q", name, lane[name])
+		}
+	}
+	for id, b := range aside {
+		if got, err := p.Get(t.Context(), id); err != nil || !bytes.Equal(got, b) {
+			t.Fatalf("aside chunk after reopen: %v", err)
+		}
+	}
+}

@@ -73,7 +73,7 @@ func (p *PackStore) Prune(ctx context.Context, live func(ID) bool) (PruneStats, 
 		p.mu.Lock()
 		p.index.del(id)
 		p.mu.Unlock()
-		if _, err := p.put(ctx, id, sealed); err != nil {
+		if _, err := p.put(ctx, id, sealed, laneMain); err != nil {
 			return st, fmt.Errorf("prune pack store: move chunk %s: %w", id, err)
 		}
 		st.Moved++
@@ -107,8 +107,10 @@ func (p *PackStore) Prune(ctx context.Context, live func(ID) bool) (PruneStats, 
 			e.pack = renum[e.pack]
 		}
 	}
-	if p.cur != nil {
-		p.cur.num = renum[p.cur.num]
+	for _, c := range p.cur {
+		if c != nil {
+			c.num = renum[c.num]
+		}
 	}
 	p.committed -= len(doomed)
 	p.packs = packs

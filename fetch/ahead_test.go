@@ -101,21 +101,69 @@ func TestDownloadAhead(t *testing.T) {
 		}
 	}
 
-	// Warm: the same cache, a new publication of the same store.
+	// Warm: the same cache, a new publication of the same store: bytes edited
+	// in place in two files (their chunks come as splices, the whole chunks go
+	// to packs listed only at Ready) and a new file (a finished pack). The fetch
+	// downloads that pack ahead and not the whole forms of the spliced chunks.
+	for _, n := range []string{"a.bin", "b.bin"} {
+		for off := 0; off < len(files[n]); off += 1 << 20 {
+			files[n][off] ^= 0xff
+		}
+	}
+	files["d.bin"] = make([]byte, 9<<20)
+	crand.Read(files["d.bin"])
+	writeTree(t, dir, files)
 	pub2, err := publish.NewPublication(st)
 	if err != nil {
 		t.Fatal(err)
 	}
 	tok2, _ := serve(t, st, pub2)
-	if _, err := publish.Build(t.Context(), pub2, publish.Inputs{FileSets: []publish.FileSet{{Name: "files", Dir: dir}}}, 2, nil); err != nil {
-		t.Fatal(err)
+	release2 := make(chan struct{})
+	var once2 sync.Once
+	slowDump.Run = func(ctx context.Context, sink dumpers.Sink) error {
+		w, err := sink.Create(ctx, dumpers.SchemaStream)
+		if err != nil {
+			return err
+		}
+		w.Write([]byte("CREATE TABLE t (id int);\n"))
+		select {
+		case <-release2:
+		case <-time.After(30 * time.Second):
+		case <-ctx.Done():
+		}
+		return w.Close()
 	}
-	opt.Token, opt.Progress, opt.Remote = tok2, nil, nil
+	go func() {
+		_, err := publish.Build(context.Background(), pub2, publish.Inputs{
+			FileSets: []publish.FileSet{{Name: "files", Dir: dir}},
+			Dumps:    []publish.Dump{slowDump},
+		}, 2, nil)
+		built <- err
+	}()
+	opt.Token, opt.Remote = tok2, nil
+	opt.Progress = func(p fetch.Progress) {
+		if p.Phase == "waiting" && p.Ahead >= 8<<20 {
+			once2.Do(func() { close(release2) })
+		}
+	}
 	again, err := fetch.Run(t.Context(), opt)
 	if err != nil {
 		t.Fatal(err)
 	}
-	if again.AheadBytes != 0 {
-		t.Errorf("a warm cache downloaded %d bytes ahead", again.AheadBytes)
+	if err := <-built; err != nil {
+		t.Fatal(err)
+	}
+	t.Logf("warm: %d bytes, %d ahead, %d spliced", again.BytesDownloaded, again.AheadBytes, again.ChunksSpliced)
+	if again.AheadBytes < 8<<20 || again.ChunksSpliced == 0 {
+		t.Fatalf("warm cache: %d bytes downloaded ahead, %d chunks spliced; want ≥ 1 pack and splices", again.AheadBytes, again.ChunksSpliced)
+	}
+	if again.BytesDownloaded > 11<<20 {
+		t.Errorf("warm cache: downloaded %d bytes for a new 9 MiB file and splices", again.BytesDownloaded)
+	}
+	for n, b := range files {
+		got, err := os.ReadFile(filepath.Join(to, "files", n))
+		if err != nil || string(got) != string(b) {
+			t.Fatalf("day 2: %s differs after the fetch (%v)", n, err)
+		}
 	}
 }

@@ -99,10 +99,10 @@ type Options struct {
 	// the wait alive however long it takes. Zero: 5 minutes.
 	StallAfter time.Duration
 	Progress   func(Progress) // optional
-	// Ahead lets a fetch whose cache holds nothing of the store download the
-	// packs the source lists as finished while it still builds (see
-	// prefetch.go). Set it when the whole publication will be fetched (no
-	// table or file-set selection that would leave most of it unread).
+	// Ahead lets a fetch with a Cache download the packs the source lists as
+	// finished while it still builds (see prefetch.go). Set it when the whole
+	// publication will be fetched (no table or file-set selection that would
+	// leave most of it unread).
 	Ahead bool
 
 	// Import and Delete are Run's selection (Selection.Import, Selection.Delete),
@@ -270,7 +270,7 @@ func open(ctx context.Context, opt Options) (*Publication, error) {
 		f.report(Progress{Phase: "retrying", Attempt: attempt, Reason: retryReason(err)})
 	}
 	f.remote = retry
-	if opt.Ahead && coldCache(opt) {
+	if opt.Ahead && opt.Cache != nil {
 		if pre, err := newPrefetcher(opt.Cache.Root(), retry); err == nil {
 			f.ahead, f.remote = pre, pre
 		} // else: fetch as without

@@ -52,8 +52,8 @@ type Root struct {
 	ManifestSize uint64
 	ManifestHash chunkstore.ID // keyed stream hash of the whole encoded manifest
 	// Finished lists, while Initializing, packs the source has finished sealing
-	// into: their bytes are final and already served, so a destination with an
-	// empty cache may download them before the manifest exists (SPEC "Root").
+	// into: their bytes are final and already served, so a destination may
+	// download them before the manifest exists (SPEC "Root").
 	// At most MaxFinished; never in another state.
 	Finished []FinishedPack
 }

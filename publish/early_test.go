@@ -8,6 +8,7 @@ import (
 	"sync"
 	"testing"
 
+	"synco/chunkstore"
 	"synco/manifest"
 	"synco/publish"
 )
@@ -121,5 +122,47 @@ func buildEarly(t *testing.T, state, dir string, splices bool) {
 		if size < publish.PackTargetForTest || !wholeAtReady[name] {
 			t.Errorf("finished pack %s (%d bytes): whole in the Ready publication %v", name, size, wholeAtReady[name])
 		}
+	}
+	if splices {
+		checkSplicedAside(t, state, finished)
+	}
+}
+
+// checkSplicedAside checks that no pack listed before Ready holds a chunk that
+// also has a splice (a destination that synced last time wants every finished
+// pack whole), and that such chunks exist in the store.
+func checkSplicedAside(t *testing.T, state string, finished map[string]uint64) {
+	st, err := publish.OpenState(state)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer st.Close()
+	k := chunkstore.NewKeys(st.Token("").ReadKey)
+	contents, err := st.Packs().Contents()
+	if err != nil {
+		t.Fatal(err)
+	}
+	var ids []chunkstore.ID
+	where := map[chunkstore.ID]string{}
+	for name, entries := range contents {
+		for _, e := range entries {
+			ids = append(ids, e.ID)
+			where[e.ID] = name
+		}
+	}
+	spliced := 0
+	for _, id := range ids {
+		for _, base := range ids {
+			if _, ok := where[k.SpliceID(id, base)]; !ok || id == base {
+				continue
+			}
+			spliced++
+			if _, early := finished[where[id]]; early {
+				t.Errorf("chunk %s has a splice but is in pack %s, listed before Ready", id, where[id])
+			}
+		}
+	}
+	if spliced == 0 {
+		t.Fatal("no chunk with a splice in the store: the test would not cover them")
 	}
 }

@@ -116,11 +116,14 @@ func (p *Publication) progress(phase string, done, total uint64) error {
 }
 
 // serveEarly hands the finished packs to every target, whole, and lists them in
-// the root (manifest.Root.Finished): a destination with nothing cached may
-// download them while the build goes on. Every chunk a build seals into a new
-// pack belongs to this publication (a stream's, a splice's, the dictionary's),
-// so the whole pack is what its Ready view will expose. A pack a target does
-// not take is simply not listed (it comes after Ready as usual). p.mu is held.
+// the root (manifest.Root.Finished): a destination may download them while the
+// build goes on. Every chunk a build seals into a new pack belongs to this
+// publication (a stream's, a splice's, the dictionary's), so the whole pack is
+// what its Ready view will expose. The packs reported full hold no chunk that
+// also has a splice (those go aside, chunkstore.PackStore.PutAside, and are
+// served at Ready): a destination that synced last time wants all of them as
+// much as one with nothing cached. A pack a target does not take is simply not
+// listed (it comes after Ready as usual). p.mu is held.
 func (p *Publication) serveEarly(full []fullPack) {
 	for _, fp := range full {
 		if len(p.root.Finished) >= manifest.MaxFinished {

@@ -112,7 +112,7 @@ func (c *FetchCmd) Run(env *cli.Env) error {
 }
 
 // fetchesAll reports whether the fetch will read the whole publication (then a
-// cold cache may download finished packs while the source builds: fetch.Options.Ahead).
+// fetch may download finished packs while the source builds: fetch.Options.Ahead).
 // synco pull's --only is the agent's selection: what it publishes is fetched whole.
 func (c *FetchCmd) fetchesAll() bool {
 	return !c.DryRun && len(c.Tables) == 0 && len(c.ExcludeTables) == 0 && len(c.FileSet) == 0 && (c.Only == "" || c.pull != nil)
