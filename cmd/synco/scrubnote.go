@@ -3,6 +3,8 @@ package main
 import (
 	"fmt"
 	"io"
+	"slices"
+	"strings"
 
 	"synco/cmd/internal/cli"
 	"synco/fetch"
@@ -12,7 +14,18 @@ import (
 func scrubNote(d fetch.Dump) string {
 	switch d.Scrub {
 	case "on":
-		return fmt.Sprintf("scrubbed at the source: personal data in %d columns replaced by fakes (password: synco)", len(d.Scrubbed))
+		if len(d.Scrubbed) == 0 {
+			return "scrubbing was on at the source, but no column of this database has a rule: its data came as it is (synco-lite's output lists the columns that look personal)"
+		}
+		cols := "columns"
+		if len(d.Scrubbed) == 1 {
+			cols = "column"
+		}
+		note := fmt.Sprintf("scrubbed at the source: personal data in %d %s replaced by fakes", len(d.Scrubbed), cols)
+		if slices.ContainsFunc(d.Scrubbed, func(c string) bool { return strings.HasSuffix(c, "=password") }) {
+			note += ` (passwords: "synco")`
+		}
+		return note
 	case "off":
 		return "WARNING: NOT scrubbed at the source: it holds the production personal data (e-mail addresses, names, IP addresses, password hashes) as they are"
 	}
