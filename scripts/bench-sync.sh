@@ -97,7 +97,7 @@ summary() {
 if [[ ${1:-} == --summary ]]; then summary "${2:-$RES}"; exit; fi
 rm -rf "$RAW" "$W"
 mkdir -p "$BIN" "$DATA" "$RAW" "$W"
-printf 'block\trate\trun\tday\tmethod\tms\tup\tdown\tconns\tok\n' >"$RES"
+printf 'block\trate\trun\tday\tmethod\tms\tup\tdown\tconns\tok\tserver_cpu\tsynco_cpu\n' >"$RES"
 
 # ---------------------------------------------------------------- cleanup
 PIDS=()
@@ -307,8 +307,8 @@ run_pf() { # block logprefix
 		sleep 0.01
 	done
 	local rc=0
-	(cd "$L" && SYNCO_TOKEN=$(awk '{print $3}' "$tok") exec "$BIN/synco" fetch --yes --delete --json --cache "$W/cache/$b.pf") \
-		>"$2.json" 2>"$2.log" || rc=$?
+	(cd "$L" && SYNCO_TOKEN=$(awk '{print $3}' "$tok") exec /usr/bin/time -f '%U %S' -o "$2.cpu" \
+		"$BIN/synco" fetch --yes --delete --json --cache "$W/cache/$b.pf") >"$2.json" 2>"$2.log" || rc=$?
 	kill -INT "$PUB"
 	wait "$PUB" || true
 	PUB=
@@ -316,8 +316,8 @@ run_pf() { # block logprefix
 }
 run_pull() {
 	local b=$1
-	(cd "$W/local/$b.pull" && SYNCO_SSH=$SSH exec "$BIN/synco" pull "bench-src:$W/src/$b" --yes --delete --json \
-		--remote-dir "$W/remote/$b.pull" --cache "$W/cache/$b.pull") >"$2.json" 2>"$2.log"
+	(cd "$W/local/$b.pull" && SYNCO_SSH=$SSH exec /usr/bin/time -f '%U %S' -o "$2.cpu" "$BIN/synco" pull "bench-src:$W/src/$b" \
+		--yes --delete --json --remote-dir "$W/remote/$b.pull" --cache "$W/cache/$b.pull") >"$2.json" 2>"$2.log"
 }
 run_ddev() {
 	local b=$1 db=${TAG}_$1_l_ddev L=$W/local/$1.ddev
@@ -338,11 +338,22 @@ run_tar() {
 	$SSH bench-src "tar -C $W/src/$1/wp-content/uploads -cf - ." 2>"$2.log" | tar -C "$W/local/$1.tar/wp-content/uploads" -xf -
 }
 
-# measure block rate run day method [check]: one timed sync, one row of results.
+# server_cpu: CPU seconds the database server has used so far (user + system).
+server_cpu() {
+	local pid
+	pid=$(pgrep -o -x mariadbd || pgrep -o -x mysqld || true)
+	[[ -n $pid ]] || { echo 0; return; }
+	awk -v hz="$(getconf CLK_TCK)" '{ print ($14 + $15) / hz }' "/proc/$pid/stat"
+}
+
+# measure block rate run day method [check]: one timed sync, one row of results
+# (with the CPU seconds of the database server and, for synco, of the local
+# synco process: the install's work is split between the two).
 measure() {
-	local b=$1 rate=$2 run=$3 day=$4 m=$5 check=${6:-} pre post t0 ms ok=- lp
+	local b=$1 rate=$2 run=$3 day=$4 m=$5 check=${6:-} pre post t0 ms ok=- lp srv0 srv cpu=-
 	lp=$RAW/$b.$rate.r$run.d$day.$m
 	pre=$(link_stats)
+	srv0=$(server_cpu)
 	t0=$(now_ms)
 	if ! "run_$m" "$b" "$lp"; then
 		echo "FAILED: $b $rate run $run day $day $m (logs $lp.*)" >&2
@@ -350,6 +361,8 @@ measure() {
 		ok=FAILED
 	fi
 	ms=$(($(now_ms) - t0))
+	srv=$(awk -v a="$srv0" -v b="$(server_cpu)" 'BEGIN { printf "%.1f", b - a }')
+	[[ -s $lp.cpu ]] && cpu=$(awk 'END { printf "%.1f", $1 + $2 }' "$lp.cpu")
 	for _ in $(seq 100); do [[ $(link_stats) == *active=0* ]] && break; sleep 0.05; done
 	post=$(link_stats)
 	if [[ -n $check && $ok == - ]]; then
@@ -366,9 +379,9 @@ measure() {
 	fi
 	read -r up down conns < <(awk -v a="$pre" -v b="$post" 'BEGIN{
 		split(a, x, /[ =]/); split(b, y, /[ =]/); print y[2]-x[2], y[4]-x[4], y[6]-x[6] }')
-	printf '%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\n' "$b" "$rate" "$run" "$day" "$m" "$ms" "$up" "$down" "$conns" "$ok" >>"$RES"
-	printf '  %-5s %-7s run %s day %s %-4s %7.2f s  down %6.1f MB  up %5.1f MB  %s\n' "$b" "$rate" "$run" "$day" "$m" \
-		"$(awk -v x="$ms" 'BEGIN{print x/1000}')" "$(awk -v x="$down" 'BEGIN{print x/1e6}')" "$(awk -v x="$up" 'BEGIN{print x/1e6}')" "$ok" >&2
+	printf '%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\n' "$b" "$rate" "$run" "$day" "$m" "$ms" "$up" "$down" "$conns" "$ok" "$srv" "$cpu" >>"$RES"
+	printf '  %-5s %-7s run %s day %s %-4s %7.2f s  down %6.1f MB  up %5.1f MB  cpu: server %5s s, synco %5s s  %s\n' "$b" "$rate" "$run" "$day" "$m" \
+		"$(awk -v x="$ms" 'BEGIN{print x/1000}')" "$(awk -v x="$down" 'BEGIN{print x/1e6}')" "$(awk -v x="$up" 'BEGIN{print x/1e6}')" "$srv" "$cpu" "$ok" >&2
 }
 
 # rotate the method list by N so each method runs first, middle and last.
