@@ -188,6 +188,7 @@ type fetcher struct {
 	downloaded  atomic.Int64 // chunks fetched
 	remoteBytes atomic.Int64 // body bytes of remote files
 	ahead       *prefetcher  // downloads finished packs while the source builds; nil: off
+	recent      recent       // plaintexts chunk read last
 }
 
 // Run fetches the publication named by opt.Token into opt.To: Open, Plan with
@@ -734,10 +735,14 @@ const maxManifestPrealloc = 256 << 20
 
 // chunk returns the verified plaintext of a cached chunk.
 func (f *fetcher) chunk(ctx context.Context, id chunkstore.ID) ([]byte, error) {
+	if plain, ok := f.recent.get(id); ok {
+		return plain, nil
+	}
 	sealed, err := f.opt.Cache.Get(ctx, id)
 	if err == nil {
 		var plain []byte
 		if plain, err = f.keys.Open(nil, id, sealed); err == nil {
+			f.recent.add(id, plain)
 			return plain, nil
 		}
 	}
