@@ -12,7 +12,7 @@
 # over ssh/docker/kubectl stdio as HTTP/2 without TLS. It costs synco-lite ≈0.36 MB.
 #
 # synco-lite compiles the packages in cmd/synco-lite/noinline.txt without inlining
-# (code that runs once per command, connection or table: −0.68 MB; the size guard in
+# (code that runs once per command, connection or table: −0.64 MB; the size guard in
 # cmd/synco-lite/link_test.go builds it the same way). scripts/build.sh --lite-flags
 # prints those go build flags for other scripts.
 set -euo pipefail
