@@ -1,11 +1,91 @@
 package main
 
 import (
+	"bufio"
+	"compress/gzip"
+	"io"
 	"os"
 	"os/exec"
+	"path/filepath"
 	"strings"
 	"testing"
 )
+
+// maxSize is the DESIGN.md target for synco-lite, linux/amd64, stripped:
+// "≤ the original's 10.9 MB now; ≤ 8 MB stretch".
+const maxSize = 10_900_000
+
+// TestSize builds synco-lite as scripts/build.sh releases it (linux/amd64,
+// static, stripped, noinline.txt) and fails above maxSize: a new dependency or
+// a reflection call that keeps dead code alive shows here, not on a server. The
+// size and its gzip -1 (what synco pull uploads) are logged for -v.
+func TestSize(t *testing.T) {
+	if testing.Short() {
+		t.Skip("links synco-lite")
+	}
+	patterns, err := noinline("noinline.txt")
+	if err != nil {
+		t.Fatal(err)
+	}
+	out := filepath.Join(t.TempDir(), "synco-lite")
+	args := []string{"build", "-trimpath", "-ldflags=-s -w", "-o", out}
+	for _, p := range patterns {
+		args = append(args, "-gcflags="+p+"=-l")
+	}
+	cmd := exec.Command("go", append(args, ".")...)
+	cmd.Env = append(os.Environ(), "CGO_ENABLED=0", "GOOS=linux", "GOARCH=amd64")
+	if b, err := cmd.CombinedOutput(); err != nil {
+		t.Fatalf("go build: %v\n%.2000s", err, b)
+	}
+	fi, err := os.Stat(out)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Logf("synco-lite linux/amd64 stripped: %d bytes, gzip -1: %d bytes", fi.Size(), gzipSize(t, out))
+	if fi.Size() > maxSize {
+		t.Errorf("synco-lite is %d bytes, over the %d of DESIGN.md: see bench/RESULTS.md \"synco-lite size\" for how to find what grew (go tool nm -size -sort size of an unstripped build)", fi.Size(), maxSize)
+	}
+}
+
+// noinline reads the package patterns of noinline.txt as scripts/build.sh
+// does: one a line, # to the end of a line is a comment.
+func noinline(name string) ([]string, error) {
+	f, err := os.Open(name)
+	if err != nil {
+		return nil, err
+	}
+	defer f.Close()
+	var patterns []string
+	sc := bufio.NewScanner(f)
+	for sc.Scan() {
+		line, _, _ := strings.Cut(sc.Text(), "#")
+		if p := strings.Join(strings.Fields(line), ""); p != "" {
+			patterns = append(patterns, p)
+		}
+	}
+	return patterns, sc.Err()
+}
+
+func gzipSize(t *testing.T, name string) int64 {
+	f, err := os.Open(name)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer f.Close()
+	var n countWriter
+	zw, _ := gzip.NewWriterLevel(&n, gzip.BestSpeed)
+	if _, err := io.Copy(zw, f); err != nil {
+		t.Fatal(err)
+	}
+	if err := zw.Close(); err != nil {
+		t.Fatal(err)
+	}
+	return int64(n)
+}
+
+type countWriter int64
+
+func (c *countWriter) Write(p []byte) (int, error) { *c += countWriter(len(p)); return len(p), nil }
 
 // TestNoReflectMethodLookup guards synco-lite's size. A reachable reflect call
 // that looks methods up by a computed name (Value.MethodByName(name),

@@ -3,7 +3,7 @@ package kong
 import (
 	"bytes"
 	"fmt"
-	"go/doc"
+	"go/doc/comment"
 	"io"
 	"strings"
 )
@@ -428,7 +428,7 @@ func (h *helpWriter) Write(w io.Writer) error {
 
 func (h *helpWriter) Wrap(text string) {
 	w := bytes.NewBuffer(nil)
-	doc.ToText(w, strings.TrimSpace(text), "", "    ", h.width) //nolint:staticcheck // cross-package links not possible
+	toText(w, strings.TrimSpace(text), "", "    ", h.width) //nolint:staticcheck // cross-package links not possible
 	for _, line := range strings.Split(strings.TrimSpace(w.String()), "\n") {
 		h.Print(line)
 	}
@@ -483,7 +483,7 @@ func writeTwoColumns(w *helpWriter, rows [][2]string) {
 
 	for _, row := range rows {
 		buf := bytes.NewBuffer(nil)
-		doc.ToText(buf, row[1], "", strings.Repeat(" ", defaultIndent), w.width-leftSize-defaultColumnPadding) //nolint:staticcheck // cross-package links not possible
+		toText(buf, row[1], "", strings.Repeat(" ", defaultIndent), w.width-leftSize-defaultColumnPadding) //nolint:staticcheck // cross-package links not possible
 		lines := strings.Split(strings.TrimRight(buf.String(), "\n"), "\n")
 
 		line := fmt.Sprintf("%-*s", leftSize, row[0])
@@ -584,4 +584,17 @@ func formatEnvs(envs []string) string {
 	}
 
 	return strings.Join(formatted, ", ")
+}
+
+// toText is go/doc.ToText(w, text, prefix, codePrefix, width) without linking
+// go/doc, go/ast and go/token (synco patch, see SYNCO-PATCH.md): the parser is
+// the one of ToText's empty go/doc.Package, whose lookups find nothing (its
+// Name is "").
+func toText(w io.Writer, text, prefix, codePrefix string, width int) {
+	p := &comment.Parser{
+		LookupPackage: func(name string) (string, bool) { return "", name == "" },
+		LookupSym:     func(recv, name string) bool { return false },
+	}
+	pr := &comment.Printer{TextPrefix: prefix, TextCodePrefix: codePrefix, TextWidth: width}
+	w.Write(pr.Text(p.Parse(text)))
 }
