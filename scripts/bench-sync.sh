@@ -130,9 +130,12 @@ free_port() { # a port nothing listens on, and not handed out before (sets PORT)
 # ---------------------------------------------------------------- build, data
 log "build"
 cd "$ROOT"
-# synco and synco-lite as scripts/build.sh makes them (static, stripped): synco pull
+# synco and synco-lite as scripts/build.sh makes them (static, stripped, synco-lite's
+# cold packages without inlining): synco pull
 # uploads the synco-lite next to synco, so its size counts on day 1.
-CGO_ENABLED=0 go build -trimpath -ldflags="-s -w" -o "$BIN/" ./cmd/synco ./cmd/synco-lite
+CGO_ENABLED=0 go build -trimpath -ldflags="-s -w" -o "$BIN/" ./cmd/synco
+mapfile -t LITE_FLAGS < <("$ROOT/scripts/build.sh" --lite-flags)
+CGO_ENABLED=0 go build -trimpath "${LITE_FLAGS[@]}" -ldflags="-s -w" -o "$BIN/" ./cmd/synco-lite
 go build -o "$BIN/" ./bench/gen ./bench/ratelimit
 command -v rsync >/dev/null || DEBIAN_FRONTEND=noninteractive apt-get install -y --no-install-recommends rsync >&2
 
