@@ -190,7 +190,9 @@ func TestPullSSH(t *testing.T) {
 			t.Parallel()
 			p := sourceProject(t, kind, "127.0.0.1:3306")
 			remoteDir, cache := t.TempDir(), t.TempDir()
-			env := []string{"SYNCO_SSH=" + sshCmd}
+			// ssh through a wrapper that counts the connections.
+			runs := filepath.Join(t.TempDir(), "ssh-runs")
+			env := []string{"SYNCO_SSH=sh -c 'echo run >> " + runs + "; exec " + sshCmd + ` "$@"' ssh`}
 			args := []string{host + ":" + p.src, "--yes", "--json", "--remote-dir", remoteDir, "--cache", cache}
 
 			first := pull(t, p.local, env, args...).must(t)
@@ -208,6 +210,9 @@ func TestPullSSH(t *testing.T) {
 				t.Errorf("pull showed the token:\n%s", first.stderr)
 			}
 			noAgentLeft(t, remoteDir)
+			// Probe, upload and start in one ssh connection (each costs ≈ 10 round
+			// trips and a fork of sshd), not three.
+			wantRuns(t, runs, 1)
 
 			// A day later: one row and one file changed.
 			if _, err := mariadb(t).Exec("UPDATE " + p.srcDB + "." + p.table + " SET body = 'edited' WHERE id = 7"); err != nil {
@@ -227,7 +232,20 @@ func TestPullSSH(t *testing.T) {
 			}
 			t.Logf("first pull %d bytes, second %d bytes", s1.BytesDownloaded, s2.BytesDownloaded)
 			noAgentLeft(t, remoteDir)
+			wantRuns(t, runs, 2) // probe and start in one connection, not two
 		})
+	}
+}
+
+// wantRuns checks that the file runs has n lines (ssh connections so far).
+func wantRuns(t *testing.T, runs string, n int) {
+	t.Helper()
+	b, err := os.ReadFile(runs)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got := strings.Count(string(b), "run\n"); got != n {
+		t.Errorf("synco pull opened %d ssh connections so far, want %d", got, n)
 	}
 }
 

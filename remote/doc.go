@@ -6,10 +6,17 @@
 // The destination side:
 //
 //	ch, _ := remote.ParseSource("deploy@prod:/var/www/app", "")
-//	p, _ := remote.Probe(ctx, ch, remoteDir, version)     // uname -s -m, $HOME, the installed agent's hash
-//	n, _ := remote.Install(ctx, ch, &p, binary)            // only when the hash differs: n bytes uploaded
-//	s, _ := remote.Start(ctx, ch, p, args)                 // runs "synco-lite agent …", reads its hello, opens HTTP/2
-//	fetch with s.Token and s.Transport, then s.Close(ctx)  // explicit end, grace period, kill
+//	s, _ := remote.Open(ctx, ch, remote.Options{Base: remoteDir, Version: version, Agent: find, Path: path})
+//	fetch with s.Token and s.Transport, then s.Close()  // explicit end, grace period, kill
+//
+// Open runs the channel program once: a script that probes the source (uname -s -m,
+// $HOME, the installed agent's hash, gzip), then reads the destination's answer on
+// its stdin — "start", or "install SIZE SHA256 HOW" and the agent's bytes — and
+// runs "synco-lite agent …", whose hello and HTTP/2 connection follow on the same
+// stdin and stdout. Every run of the channel program costs: over ssh a connection
+// (key exchange, authentication, a fork of sshd: ≈ 10 round trips), over kubectl a
+// round through the API server. Probe, Install and Start (StartHTTP) do the same
+// in three runs.
 //
 // The source side (synco-lite agent) calls WriteHello and Serve on its standard input
 // and output.
@@ -23,6 +30,13 @@
 // the fetch is a stream of it. A GET of EndPath asks the agent to stop: it answers,
 // stops serving, and exits. The agent also exits when the connection ends or stays
 // idle, so it never relies on end-of-file of its standard input alone.
+//
+// With Open, the probe's lines come first on stdout ("synco-probe-2", the system,
+// the machine, the base directory, the installed agent's SHA-256 or "none", "gzip"
+// or "-"; after up to 64 KiB of anything), and stdin carries the destination's
+// answer line (and the upload) before the client preface; the destination writes
+// nothing more until it has read the hello, so the script's read and head -c never
+// take bytes meant for the agent (busybox's head reads ahead through stdio).
 //
 // With StartHTTP (synco pull --http) the hello is the same, but the token's URL is
 // the agent's HTTP server (agent --http --listen --url) and nothing else follows on

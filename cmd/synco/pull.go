@@ -114,38 +114,27 @@ func (c *PullCmd) Run(env *cli.Env) error {
 	}
 	fmt.Fprintf(w, "%s: source: %s, %s\n", prog, ch, cli.Clean(orHome(ch.Path)))
 
-	p, err := remote.Probe(env.Ctx, ch, c.RemoteDir, agentVersion())
-	if err != nil {
-		return err
-	}
-	bin, err := findAgent(p.OS, p.Arch)
-	if err != nil {
-		return err
-	}
-	uploaded, err := remote.Install(env.Ctx, ch, &p, bin)
-	if err != nil {
-		return err
-	}
-	if uploaded > 0 {
-		fmt.Fprintf(w, "%s: uploaded synco-lite for %s/%s (%s) into %s\n", prog, p.OS, p.Arch, cli.FormatSize(uploaded), cli.Clean(p.Dir()))
-	}
 	path := ch.Path
 	if path == "" {
 		path = "."
 	}
-	args := []string{"--state-dir", p.StateDir(path), "--dir", path}
+	o := remote.Options{Base: c.RemoteDir, Version: agentVersion(), Agent: findAgent, Path: path}
 	if c.Only != "" {
-		args = append(args, "--only", c.Only) // the source then dumps or reads only that
+		o.Args = []string{"--only", c.Only} // the source then dumps or reads only that
 	}
-	var s *remote.Session
 	if base != "" {
 		fmt.Fprintf(w, "%s: the data comes over HTTP from %s\n", prog, cli.Clean(base))
-		s, err = remote.StartHTTP(env.Ctx, ch, p, args, fmt.Sprintf("0.0.0.0:%d", c.HTTP), base)
-	} else {
-		s, err = remote.Start(env.Ctx, ch, p, args)
+		o.Listen, o.URL = fmt.Sprintf("0.0.0.0:%d", c.HTTP), base
 	}
+	// One run of the channel program probes the source, uploads synco-lite when
+	// it is not there yet, and starts it.
+	s, err := remote.Open(env.Ctx, ch, o)
 	if err != nil {
 		return err
+	}
+	uploaded, p := s.Uploaded, s.Platform
+	if uploaded > 0 {
+		fmt.Fprintf(w, "%s: uploaded synco-lite for %s/%s (%s) into %s\n", prog, p.OS, p.Arch, cli.FormatSize(uploaded), cli.Clean(p.Dir()))
 	}
 	defer s.Close()
 	pl := &pulled{token: s.Token, uploaded: uploaded}
