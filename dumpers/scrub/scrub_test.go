@@ -440,3 +440,15 @@ func cleanBytes(v []byte) bool {
 	}
 	return utf8.Valid(v)
 }
+
+// TestConstEmpty: const: with an empty value writes an empty string, not NULL.
+func TestConstEmpty(t *testing.T) {
+	tb := scrub.New(key, "", specs(t, "t.c=const:")).Table([]string{"t"}, []scrub.Column{{Name: "c"}})
+	for _, v := range []any{"x", nil, ""} {
+		vals := row(v)
+		tb.Row(vals)
+		if vals[0] == nil || len(vals[0]) != 0 {
+			t.Fatalf("const: of %v = %q (nil: %v), want an empty string", v, vals[0], vals[0] == nil)
+		}
+	}
+}
