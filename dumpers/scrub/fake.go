@@ -74,14 +74,8 @@ func (f *faker) mac16(k Kind, value []byte) []byte {
 // result, without allocating. It is valid until the next call (it may be v).
 func (f *faker) folded(v []byte) []byte {
 	// most values are ASCII, lower case already, without surrounding space: v
-	if n := len(v); n > 0 && !asciiSpace[v[0]] && !asciiSpace[v[n-1]] {
-		i := 0
-		for i < n && v[i] < utf8.RuneSelf && (v[i] < 'A' || v[i] > 'Z') {
-			i++
-		}
-		if i == n {
-			return v
-		}
+	if n := len(v); n > 0 && !asciiSpace[v[0]] && !asciiSpace[v[n-1]] && asciiLower(v) {
+		return v
 	}
 	v = bytes.TrimSpace(v)
 	f.low = f.low[:0]
@@ -100,6 +94,26 @@ func (f *faker) folded(v []byte) []byte {
 		i += n
 	}
 	return f.low
+}
+
+// asciiLower reports whether v is ASCII without upper-case letters, 8 bytes at a
+// time: for a byte b below 0x80, b+0x3f reaches 0x80 from 'A' on and b+0x25 from
+// 'Z'+1 on (and neither carries into the next byte).
+func asciiLower(v []byte) bool {
+	const hi = 0x8080808080808080
+	for len(v) >= 8 {
+		w := binary.LittleEndian.Uint64(v)
+		if w&hi != 0 || (w+0x3f3f3f3f3f3f3f3f)&^(w+0x2525252525252525)&hi != 0 {
+			return false
+		}
+		v = v[8:]
+	}
+	for _, c := range v {
+		if c >= utf8.RuneSelf || 'A' <= c && c <= 'Z' {
+			return false
+		}
+	}
+	return true
 }
 
 // asciiSpace are the ASCII bytes bytes.TrimSpace trims.
@@ -256,7 +270,14 @@ func (f *faker) ip(b, v []byte) []byte {
 		addr, suffix = v[:i], true
 	}
 	h := f.mac(IP, addr)
-	if a, ok := parseAddr(addr); ok && a.Is4() || !ok && bytes.IndexByte(v, ':') < 0 {
+	// IPv4, or not an address and no colon in the value; an address with a colon
+	// is never IPv4 (netip: ::ffff:1.2.3.4 is not Is4)
+	v4 := bytes.IndexByte(v, ':') < 0
+	if !v4 && bytes.IndexByte(addr, ':') < 0 {
+		a, ok := parseAddr(addr)
+		v4 = ok && a.Is4()
+	}
+	if v4 {
 		b = append(b, "10."...) // as netip.Addr.AppendTo writes 10.h0.h1.h2
 		b = appendByte(append(appendByte(append(appendByte(b, h[0]), '.'), h[1]), '.'), h[2])
 		if suffix {
@@ -264,14 +285,29 @@ func (f *faker) ip(b, v []byte) []byte {
 		}
 		return b
 	}
-	var a16 [16]byte // 2001:db8:xxxx:xxxx:xxxx:: – 48 keyed bits
-	copy(a16[:], []byte{0x20, 0x01, 0x0d, 0xb8})
-	copy(a16[4:], h[:6])
-	b = netip.AddrFrom16(a16).AppendTo(b)
+	b = appendIPv6(b, h)
 	if suffix {
 		b = append(b, "/128"...)
 	}
 	return b
+}
+
+// appendIPv6 appends 2001:db8:xxxx:xxxx:xxxx:: with the first 6 bytes of h as
+// netip writes it.
+func appendIPv6(b, h []byte) []byte {
+	g := [3]uint16{binary.BigEndian.Uint16(h), binary.BigEndian.Uint16(h[2:]), binary.BigEndian.Uint16(h[4:])}
+	if g[0] == 0 || g[1] == 0 || g[2] == 0 { // another run of zeros: netip picks
+		var a16 [16]byte
+		copy(a16[:], []byte{0x20, 0x01, 0x0d, 0xb8})
+		copy(a16[4:], h[:6])
+		return netip.AddrFrom16(a16).AppendTo(b)
+	}
+	// the zeros at the end are the only run: 2001:db8:g0:g1:g2::
+	b = append(b, "2001:db8:"...)
+	for _, x := range g {
+		b = append(strconv.AppendUint(b, uint64(x), 16), ':')
+	}
+	return append(b, ':')
 }
 
 // appendByte appends c in decimal.

@@ -234,10 +234,54 @@ type picker struct {
 }
 
 // litIndex maps the values of one key column to the last candidate whose literal
-// condition on that column they meet.
+// condition on that column they meet. The conditions are kept by length and
+// compared one by one: a handful of short strings (WordPress's meta keys), faster
+// to go through than a map is to hash and probe.
 type litIndex struct {
-	key  int
-	last map[string]int
+	key   int
+	byLen [][]litKey     // conditions of fewer than maxLitLen bytes, by length
+	long  map[string]int // the longer ones
+}
+
+type litKey struct {
+	s string
+	j int
+}
+
+const maxLitLen = 64
+
+func (l *litIndex) add(s string, j int) {
+	if len(s) >= maxLitLen {
+		if l.long == nil {
+			l.long = map[string]int{}
+		}
+		l.long[s] = j
+		return
+	}
+	if len(s) >= len(l.byLen) {
+		l.byLen = append(l.byLen, make([][]litKey, len(s)+1-len(l.byLen))...)
+	}
+	for i, e := range l.byLen[len(s)] {
+		if e.s == s {
+			l.byLen[len(s)][i].j = j
+			return
+		}
+	}
+	l.byLen[len(s)] = append(l.byLen[len(s)], litKey{s, j})
+}
+
+// find is the candidate whose literal condition k meets.
+func (l *litIndex) find(k []byte) (int, bool) {
+	if n := len(k); n < len(l.byLen) {
+		for _, e := range l.byLen[n] {
+			if e.s == string(k) {
+				return e.j, true
+			}
+		}
+		return 0, false
+	}
+	j, ok := l.long[string(k)]
+	return j, ok
 }
 
 func newPicker(plans []cand) picker {
@@ -249,10 +293,10 @@ func newPicker(plans []cand) picker {
 		case c.literal:
 			k := slices.IndexFunc(p.lits, func(l litIndex) bool { return l.key == c.key })
 			if k < 0 {
-				p.lits = append(p.lits, litIndex{key: c.key, last: map[string]int{}})
+				p.lits = append(p.lits, litIndex{key: c.key})
 				k = len(p.lits) - 1
 			}
-			p.lits[k].last[c.glob] = j
+			p.lits[k].add(c.glob, j)
 		default:
 			p.globs = append(p.globs, j)
 		}
@@ -266,9 +310,10 @@ func (p *picker) pick(plans []cand, vals [][]byte) int {
 		return p.always
 	}
 	best := -1
-	for _, l := range p.lits {
+	for i := range p.lits {
+		l := &p.lits[i]
 		if k := vals[l.key]; k != nil {
-			if j, ok := l.last[string(k)]; ok && j > best {
+			if j, ok := l.find(k); ok && j > best {
 				best = j
 			}
 		}

@@ -452,3 +452,21 @@ func TestConstEmpty(t *testing.T) {
 		}
 	}
 }
+
+// TestLiteralConditions: literal key conditions of every length (past 64 bytes
+// too), repeated ones (the last wins) and values that differ from one only in
+// their last byte or length.
+func TestLiteralConditions(t *testing.T) {
+	long := strings.Repeat("k", 70)
+	r := scrub.New(key, "", specs(t, "t.v[k=a]=const:a", "t.v[k=ab]=const:ab", "t.v[k=ac]=const:ac", "t.v[k="+long+"]=const:long",
+		"t.v[k="+long+"x]=const:longx", "t.v[k=ab]=const:ab2"))
+	tb := r.Table([]string{"t"}, []scrub.Column{{Name: "k"}, {Name: "v"}})
+	for k, want := range map[string]string{"a": "a", "ab": "ab2", "ac": "ac", "ad": "value", "abc": "value", "": "value",
+		long: "long", long + "x": "longx", long + "y": "value", long[1:]: "value"} {
+		v := row(k, "value")
+		tb.Row(v)
+		if string(v[1]) != want {
+			t.Errorf("k=%q: %q, want %q", k, v[1], want)
+		}
+	}
+}
