@@ -45,7 +45,8 @@ func (d *discard) Close() error { return nil }
 // WordPress scrub defaults, and what a destination downloads on day 2 after 1 %
 // of the rows changed. It is a measurement, not a test: SYNCO_BENCH_SCRUB=1 runs it.
 // SYNCO_BENCH_SCRUB_DATA=old: the first, repetitive people; SYNCO_BENCH_SCRUB_ROUNDS:
-// publish rounds (7); SYNCO_BENCH_SCRUB_BASE: another synco-lite build whose
+// publish rounds (7); SYNCO_BENCH_SCRUB_WARM: warm publishes per round (1);
+// SYNCO_BENCH_SCRUB_BASE: another synco-lite build whose
 // publishes run in the same rounds; SYNCO_BENCH_SCRUB_STORES: stores of the day-2
 // measurement (5; 0 leaves it out).
 func TestScrubBenchmark(t *testing.T) {
@@ -134,6 +135,10 @@ $table_prefix = 'wp_';
 	if n, err := strconv.Atoi(os.Getenv("SYNCO_BENCH_SCRUB_ROUNDS")); err == nil && n > 0 {
 		rounds = n
 	}
+	warms := 1 // warm publishes per round and variant
+	if n, err := strconv.Atoi(os.Getenv("SYNCO_BENCH_SCRUB_WARM")); err == nil && n > 0 {
+		warms = n
+	}
 	builds := []struct{ name, bin string }{{"this build", bin.lite}}
 	if b := os.Getenv("SYNCO_BENCH_SCRUB_BASE"); b != "" {
 		builds = append(builds, struct{ name, bin string }{"base " + filepath.Base(b), b})
@@ -171,27 +176,30 @@ $table_prefix = 'wp_';
 			state := t.TempDir()
 			c := pub[v]
 			c[0] = append(c[0], pubCPU(builds[v.build].bin, state, v.scrubbed))
-			c[1] = append(c[1], pubCPU(builds[v.build].bin, state, v.scrubbed))
+			for range warms {
+				c[1] = append(c[1], pubCPU(builds[v.build].bin, state, v.scrubbed))
+			}
 			pub[v] = c
 		}
 	}
 	for b, build := range builds {
 		for i, what := range []string{"cold", "warm"} {
 			var m [2]time.Duration
+			n := len(pub[variant{b, false}][i]) // runs: rounds, or rounds × warms
 			for j, sc := range []bool{false, true} {
 				v := slices.Clone(pub[variant{b, sc}][i])
 				slices.Sort(v)
 				m[j] = v[len(v)/2]
-				t.Logf("%s: publish CPU, %s, scrubbed=%v, %d rounds: median %v [%v–%v]", build.name, what, sc, rounds, m[j].Round(time.Millisecond),
+				t.Logf("%s: publish CPU, %s, scrubbed=%v, %d runs: median %v [%v–%v]", build.name, what, sc, n, m[j].Round(time.Millisecond),
 					v[0].Round(time.Millisecond), v[len(v)-1].Round(time.Millisecond))
 			}
-			var ratios []float64 // per round: the two runs next to each other
-			for r := range rounds {
+			var ratios []float64 // per round: the runs next to each other
+			for r := range n {
 				ratios = append(ratios, pub[variant{b, true}][i][r].Seconds()/pub[variant{b, false}][i][r].Seconds())
 			}
 			slices.Sort(ratios)
 			t.Logf("%s: publish CPU, %s: scrubbed %+.1f %% (medians), %+.1f %% (median of the rounds' ratios, [%+.1f %% – %+.1f %%])", build.name, what,
-				100*(m[1].Seconds()/m[0].Seconds()-1), 100*(ratios[rounds/2]-1), 100*(ratios[0]-1), 100*(ratios[rounds-1]-1))
+				100*(m[1].Seconds()/m[0].Seconds()-1), 100*(ratios[n/2]-1), 100*(ratios[0]-1), 100*(ratios[n-1]-1))
 		}
 	}
 	stores := 5
