@@ -324,7 +324,7 @@ func TestFakesWithoutHistory(t *testing.T) {
 		j := i * 7919 % 6000 // repeats, in an order that makes slots collide
 		in := row(fmt.Sprintf("p%d@x.org", j), fmt.Sprintf("Name %d", j%300), fmt.Sprintf("10.0.%d.%d", j/250, j%250), fmt.Sprint(j),
 			fmt.Sprint(100000000000+j), fmt.Sprint(100000000000+j))
-		if i%3 == 0 { // the same value in another case, and a long one past the cache
+		if i%3 == 0 { // the same value in another case, and a long one
 			in[0] = []byte(strings.Repeat("X", 60) + fmt.Sprintf("P%d@X.ORG", j))
 		}
 		got := slices.Clone(in)
