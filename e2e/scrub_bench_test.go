@@ -44,6 +44,11 @@ func (d *discard) Close() error { return nil }
 // meta, 100,000 comments, 20,000 posts): dump throughput with and without the
 // WordPress scrub defaults, and what a destination downloads on day 2 after 1 %
 // of the rows changed. It is a measurement, not a test: SYNCO_BENCH_SCRUB=1 runs it.
+// SYNCO_BENCH_SCRUB_DATA=old: the first, repetitive people; SYNCO_BENCH_SCRUB_ROUNDS:
+// publish rounds (7); SYNCO_BENCH_SCRUB_WARM: warm publishes per round (1);
+// SYNCO_BENCH_SCRUB_BASE: another synco-lite build whose
+// publishes run in the same rounds; SYNCO_BENCH_SCRUB_STORES: stores of the day-2
+// measurement (5; 0 leaves it out).
 func TestScrubBenchmark(t *testing.T) {
 	if os.Getenv("SYNCO_BENCH_SCRUB") == "" {
 		t.Skip("set SYNCO_BENCH_SCRUB=1 to run the scrub benchmark")
@@ -124,11 +129,21 @@ $table_prefix = 'wp_';
 	// Publish cost: CPU time (user + system) of synco-lite publish (dump, chunk,
 	// compress, seal; not the database server's), cold (a new store) and warm (the
 	// same store again, nothing changed), scrubbed and not, interleaved, medians.
+	// SYNCO_BENCH_SCRUB_BASE names another build of synco-lite (the one to compare
+	// with): its publishes run in the same rounds, in alternating order.
 	rounds := 7
 	if n, err := strconv.Atoi(os.Getenv("SYNCO_BENCH_SCRUB_ROUNDS")); err == nil && n > 0 {
 		rounds = n
 	}
-	pubCPU := func(state string, scrubbed bool) time.Duration {
+	warms := 1 // warm publishes per round and variant
+	if n, err := strconv.Atoi(os.Getenv("SYNCO_BENCH_SCRUB_WARM")); err == nil && n > 0 {
+		warms = n
+	}
+	builds := []struct{ name, bin string }{{"this build", bin.lite}}
+	if b := os.Getenv("SYNCO_BENCH_SCRUB_BASE"); b != "" {
+		builds = append(builds, struct{ name, bin string }{"base " + filepath.Base(b), b})
+	}
+	pubCPU := func(lite, state string, scrubbed bool) time.Duration {
 		t.Helper()
 		www := t.TempDir()
 		srv := serveStatic(t, www)
@@ -136,7 +151,7 @@ $table_prefix = 'wp_';
 		if !scrubbed {
 			args = append(args, "--no-scrub")
 		}
-		p := &publisher{proc: startDir(t, proj, bin.lite, "", nil, args...)}
+		p := &publisher{proc: startDir(t, proj, lite, "", nil, args...)}
 		waitFor(t, 300*time.Second, "the publication", func() bool {
 			if p.exited() {
 				t.Fatalf("publish exited with %d\n%s", p.code, p.stderr.String())
@@ -146,32 +161,53 @@ $table_prefix = 'wp_';
 		p.stop()
 		return p.cmd.ProcessState.UserTime() + p.cmd.ProcessState.SystemTime()
 	}
-	pub := map[bool][2][]time.Duration{}
+	type variant struct {
+		build    int
+		scrubbed bool
+	}
+	pub := map[variant][2][]time.Duration{} // cold, warm: one per round
 	for round := range rounds {
-		for _, sc := range []bool{round%2 == 1, round%2 == 0} {
+		var order []variant
+		for k := range builds {
+			b := (k + round) % len(builds)
+			order = append(order, variant{b, round%2 == 1}, variant{b, round%2 == 0})
+		}
+		for _, v := range order {
 			state := t.TempDir()
-			c := pub[sc]
-			c[0] = append(c[0], pubCPU(state, sc))
-			c[1] = append(c[1], pubCPU(state, sc))
-			pub[sc] = c
+			c := pub[v]
+			c[0] = append(c[0], pubCPU(builds[v.build].bin, state, v.scrubbed))
+			for range warms {
+				c[1] = append(c[1], pubCPU(builds[v.build].bin, state, v.scrubbed))
+			}
+			pub[v] = c
 		}
 	}
-	for i, what := range []string{"cold", "warm"} {
-		var m [2]time.Duration
-		for j, sc := range []bool{false, true} {
-			v := slices.Clone(pub[sc][i])
-			slices.Sort(v)
-			m[j] = v[len(v)/2]
-			t.Logf("publish CPU, %s, scrubbed=%v, %d rounds: median %v [%v–%v]", what, sc, rounds, m[j].Round(time.Millisecond),
-				v[0].Round(time.Millisecond), v[len(v)-1].Round(time.Millisecond))
+	for b, build := range builds {
+		for i, what := range []string{"cold", "warm"} {
+			var m [2]time.Duration
+			n := len(pub[variant{b, false}][i]) // runs: rounds, or rounds × warms
+			for j, sc := range []bool{false, true} {
+				v := slices.Clone(pub[variant{b, sc}][i])
+				slices.Sort(v)
+				m[j] = v[len(v)/2]
+				t.Logf("%s: publish CPU, %s, scrubbed=%v, %d runs: median %v [%v–%v]", build.name, what, sc, n, m[j].Round(time.Millisecond),
+					v[0].Round(time.Millisecond), v[len(v)-1].Round(time.Millisecond))
+			}
+			var ratios []float64 // per round: the runs next to each other
+			for r := range n {
+				ratios = append(ratios, pub[variant{b, true}][i][r].Seconds()/pub[variant{b, false}][i][r].Seconds())
+			}
+			slices.Sort(ratios)
+			t.Logf("%s: publish CPU, %s: scrubbed %+.1f %% (medians), %+.1f %% (median of the rounds' ratios, [%+.1f %% – %+.1f %%])", build.name, what,
+				100*(m[1].Seconds()/m[0].Seconds()-1), 100*(ratios[n/2]-1), 100*(ratios[0]-1), 100*(ratios[n-1]-1))
 		}
-		var ratios []float64 // per round: the two runs next to each other
-		for r := range rounds {
-			ratios = append(ratios, pub[true][i][r].Seconds()/pub[false][i][r].Seconds())
-		}
-		slices.Sort(ratios)
-		t.Logf("publish CPU, %s: scrubbed %+.1f %% (medians), %+.1f %% (median of the rounds' ratios, [%+.1f %% – %+.1f %%])", what,
-			100*(m[1].Seconds()/m[0].Seconds()-1), 100*(ratios[rounds/2]-1), 100*(ratios[0]-1), 100*(ratios[rounds-1]-1))
+	}
+	stores := 5
+	if n, err := strconv.Atoi(os.Getenv("SYNCO_BENCH_SCRUB_STORES")); err == nil && n >= 0 {
+		stores = n
+	}
+	if stores == 0 {
+		return // SYNCO_BENCH_SCRUB_STORES=0: no day-2 measurement
 	}
 
 	// What the scrubber itself does to a day-2 delta, independent of any chunker:
@@ -245,10 +281,6 @@ $table_prefix = 'wp_';
 	// 1 % more comments), scrubbed and not, each with stores new stores (a store's
 	// secret chunker polynomial and scrub key are its own): the same edits on the
 	// same data, the spread of the stores shows the chunker's share.
-	stores := 5
-	if n, err := strconv.Atoi(os.Getenv("SYNCO_BENCH_SCRUB_STORES")); err == nil && n > 0 {
-		stores = n
-	}
 	type result struct {
 		day   [2]stats
 		ready [2]time.Duration

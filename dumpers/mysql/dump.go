@@ -142,21 +142,37 @@ func appendRow(b []byte, vals []sql.RawBytes, scratch [][]byte, cols []column, s
 	for i, v := range vals {
 		scratch[i] = v
 	}
+	var clean []bool
 	if sc != nil {
 		sc.Row(scratch)
+		clean = sc.Clean()
 	}
 	b = append(b, '(')
 	for i, v := range scratch {
 		if i > 0 {
 			b = append(b, ',')
 		}
-		if k := cols[i].kind; sc != nil && k == kindNumber && !isNumber(v) {
-			b = appendString(b, v) // a rule's constant: the server converts it
-			continue
+		k := cols[i].kind
+		if sc != nil && v != nil && !sameBytes(v, vals[i]) { // a fake or a rule's constant
+			if k == kindNumber && !isNumber(v) {
+				k = kindString // the server converts it
+			}
+			if k == kindString && clean[i] {
+				// needs no escaping: what appendString writes, without looking
+				b = append(b, '\'')
+				b = append(b, v...)
+				b = append(b, '\'')
+				continue
+			}
 		}
-		b = appendValue(b, v, cols[i].kind)
+		b = appendValue(b, v, k)
 	}
 	return append(b, ')')
+}
+
+// sameBytes reports whether a and b are the same bytes in memory (both empty: yes).
+func sameBytes(a, b []byte) bool {
+	return len(a) == len(b) && (len(a) == 0 || &a[0] == &b[0])
 }
 
 func writeStream(ctx context.Context, sink dumpers.Sink, name string, b []byte) error {
@@ -257,6 +273,9 @@ func dumpTable(ctx context.Context, c *sql.Conn, sink dumpers.Sink, t *table, wh
 			return fmt.Errorf("read table %s: %w", t.name, err)
 		}
 		row = appendRow(row[:0], vals, scrubbed, cols, sc)
+		if sc != nil && !sc.Active() {
+			sc = nil // nothing to scrub, the sample is done
+		}
 		if len(stmt) > 0 && len(stmt)+len(row)+2 > stmtMax {
 			if err := flush(); err != nil {
 				return err

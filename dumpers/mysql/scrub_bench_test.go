@@ -251,3 +251,70 @@ func TestScrubSizes(t *testing.T) {
 		t.Logf("data=%s all: compressed %d unscrubbed, %d scrubbed: %+.1f %%", data, sum[0], sum[1], 100*(float64(sum[1])/float64(sum[0])-1))
 	}
 }
+
+// TestAppendRowScrubbed: a scrubbed row is written as it was before fakes that need
+// no escaping skipped appendString (appendRowRef), for the bench's rows and for
+// values and constants that need escaping, in text and numeric columns.
+func TestAppendRowScrubbed(t *testing.T) {
+	specs, _ := scrub.Defaults("wordpress", "wp_")
+	hostile := benchTable{t: &table{name: "t", columns: []column{{name: "n", kind: kindNumber}, {name: "q", kind: kindString},
+		{name: "p", kind: kindString}, {name: "x", kind: kindString}, {name: "c", kind: kindString}, {name: "k", kind: kindNumber},
+		{name: "e", kind: kindString}, {name: "b", kind: kindBinary}}}}
+	for _, v := range []string{"O'Brien", `back\slash`, "cr\r\nlf", "nul\x00", "ctrl-z\x1a", "bad\xffutf8", "Grüße", "", "12", "+49 (30) 'x'\\"} {
+		hostile.rows = append(hostile.rows, []sql.RawBytes{[]byte("7"), []byte(v), []byte(v), []byte(v), []byte(v), []byte(v), []byte(v), []byte(v)})
+	}
+	hostile.rows = append(hostile.rows, make([]sql.RawBytes, 8)) // NULLs
+	specs = append(specs, spec(t, "t.q=name"), spec(t, "t.p=phone"), spec(t, "t.x=text"), spec(t, "t.c=const:it's"),
+		spec(t, "t.k=const:x"), spec(t, "t.e=empty"), spec(t, "t.b=email"), spec(t, "t.n=ip"))
+	for _, data := range []string{"wp", "unique", "real", "hostile"} {
+		tables := []benchTable{hostile}
+		if data != "hostile" {
+			tables = wordpressRows(data)
+		}
+		rules := scrub.New([32]byte{1}, "wordpress", specs)
+		ref := scrub.New([32]byte{1}, "wordpress", specs)
+		for _, bt := range tables {
+			_, cols := dataQuery(bt.t, "")
+			sc, scRef := scrubTable(rules, bt.t), scrubTable(ref, bt.t)
+			scratch := make([][]byte, len(cols))
+			for i, r := range bt.rows {
+				got := string(appendRow(nil, r, scratch, cols, sc))
+				want := string(appendRowRef(nil, r, scratch, cols, scRef))
+				if got != want {
+					t.Fatalf("%s row %d:\n got %s\nwant %s", bt.t.name, i, got, want)
+				}
+			}
+		}
+	}
+}
+
+func spec(t *testing.T, s string) scrub.Spec {
+	t.Helper()
+	sp, err := scrub.ParseSpec(s)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return sp
+}
+
+// appendRowRef is appendRow as it was before Clean: every value through appendValue.
+func appendRowRef(b []byte, vals []sql.RawBytes, scratch [][]byte, cols []column, sc *scrub.Table) []byte {
+	for i, v := range vals {
+		scratch[i] = v
+	}
+	if sc != nil {
+		sc.Row(scratch)
+	}
+	b = append(b, '(')
+	for i, v := range scratch {
+		if i > 0 {
+			b = append(b, ',')
+		}
+		if k := cols[i].kind; sc != nil && k == kindNumber && !isNumber(v) {
+			b = appendString(b, v)
+			continue
+		}
+		b = appendValue(b, v, cols[i].kind)
+	}
+	return append(b, ')')
+}

@@ -118,6 +118,7 @@ func (c *copyScrubber) row(out, line []byte) []byte {
 		}
 	}
 	c.t.Row(c.vals)
+	clean := c.t.Clean()
 	for i, v := range c.vals {
 		if i > 0 {
 			out = append(out, '\t')
@@ -127,6 +128,8 @@ func (c *copyScrubber) row(out, line []byte) []byte {
 			out = append(out, c.raw[i]...)
 		case v == nil:
 			out = append(out, `\N`...)
+		case clean[i]: // a fake without control characters or backslashes
+			out = append(out, v...)
 		default:
 			out = escapeCopy(out, v)
 		}

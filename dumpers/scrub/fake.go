@@ -3,7 +3,6 @@ package scrub
 import (
 	"bytes"
 	"encoding/binary"
-	"hash/maphash"
 	"net/netip"
 	"strconv"
 	"unicode"
@@ -22,36 +21,16 @@ import (
 // SipHash is a PRF made for short inputs: names, addresses and e-mails cost one
 // SipHash each, about a sixth of a keyed BLAKE3 (BenchmarkMAC). Fakes that need
 // more than 64 bits (hash, phone, digits) take a second SipHash with a second key.
-// The keyed hash of a short value is also remembered (a direct-mapped cache):
-// names, commenters' addresses and IPs repeat.
+// Nothing is cached: a SipHash of a name or an e-mail address (≈ 18 ns) costs less
+// than looking it up in a cache of the last few thousand values did (the keyed
+// BLAKE3 of before needed one), on realistic and on repetitive data alike
+// (bench/RESULTS.md, "Scrubbing").
 type faker struct {
-	keys  *macKeys
-	sum   [16]byte
-	low   []byte // a lower-cased value
-	head  []byte // a phone fake's leading digits
-	macs  int    // keyed hashes so far: the cache comes after cacheAfter
-	cache []macSlot
-	seed  maphash.Seed
+	keys *macKeys
+	sum  [16]byte
+	low  []byte // a lower-cased value
+	head []byte // a phone fake's leading digits
 }
-
-const (
-	cacheSlots = 2048 // a power of two; 2048 × 80 bytes
-	cacheAfter = 512  // a table with fewer values to fake never allocates the cache
-	cacheMax   = 54   // longest value cached
-)
-
-// macSlot is one remembered keyed hash: of value val[:n] in domain dom (a kind,
-// | wide for 16 bytes).
-type macSlot struct {
-	sum uint64 // maphash of the value, 0: empty
-	dom Kind
-	n   uint8
-	val [cacheMax]byte
-	mac [16]byte
-}
-
-// wide marks a 16-byte keyed hash in a cache slot's domain.
-const wide Kind = 0x80
 
 // macKeys are a store's SipHash keys: per rule kind, two 128-bit keys (k0, k1 of
 // each), the second for the fakes that need 16 bytes.
@@ -77,46 +56,27 @@ func newFaker(keys *macKeys) *faker {
 // mac is the keyed hash (8 bytes) of value in the domain of the rule kind: two
 // rules never give related outputs for the same value. It is valid until the next
 // call.
-func (f *faker) mac(k Kind, value []byte) []byte { return f.keyed(k, value, 0) }
-
-// mac16 is mac with 16 bytes; its first 8 are mac's.
-func (f *faker) mac16(k Kind, value []byte) []byte { return f.keyed(k, value, wide) }
-
-func (f *faker) keyed(k Kind, value []byte, w Kind) []byte {
-	n := 8
-	if w == wide {
-		n = 16
-	}
-	var slot *macSlot
-	if len(value) <= cacheMax {
-		if f.cache == nil {
-			if f.macs++; f.macs > cacheAfter {
-				f.cache, f.seed = make([]macSlot, cacheSlots), maphash.MakeSeed()
-			}
-		}
-		if f.cache != nil {
-			sum := maphash.Bytes(f.seed, value) | 1
-			slot = &f.cache[(sum^uint64(k|w))&(cacheSlots-1)]
-			if slot.sum == sum && slot.dom == k|w && int(slot.n) == len(value) && string(slot.val[:slot.n]) == string(value) {
-				return slot.mac[:n]
-			}
-			slot.sum, slot.dom, slot.n = sum, k|w, uint8(copy(slot.val[:], value))
-		}
-	}
+func (f *faker) mac(k Kind, value []byte) []byte {
 	ks := &f.keys[k]
 	binary.LittleEndian.PutUint64(f.sum[:], siphash.Hash(ks[0], ks[1], value))
-	if w == wide {
-		binary.LittleEndian.PutUint64(f.sum[8:], siphash.Hash(ks[2], ks[3], value))
-	}
-	if slot != nil {
-		slot.mac = f.sum
-	}
-	return f.sum[:n]
+	return f.sum[:8]
+}
+
+// mac16 is mac with 16 bytes; its first 8 are mac's.
+func (f *faker) mac16(k Kind, value []byte) []byte {
+	ks := &f.keys[k]
+	binary.LittleEndian.PutUint64(f.sum[:], siphash.Hash(ks[0], ks[1], value))
+	binary.LittleEndian.PutUint64(f.sum[8:], siphash.Hash(ks[2], ks[3], value))
+	return f.sum[:16]
 }
 
 // folded is v without surrounding white space, lower-cased: bytes.ToLower's
-// result, without allocating. It is valid until the next call.
+// result, without allocating. It is valid until the next call (it may be v).
 func (f *faker) folded(v []byte) []byte {
+	// most values are ASCII, lower case already, without surrounding space: v
+	if n := len(v); n > 0 && !asciiSpace[v[0]] && !asciiSpace[v[n-1]] && asciiLower(v) {
+		return v
+	}
 	v = bytes.TrimSpace(v)
 	f.low = f.low[:0]
 	for i := 0; i < len(v); {
@@ -136,6 +96,29 @@ func (f *faker) folded(v []byte) []byte {
 	return f.low
 }
 
+// asciiLower reports whether v is ASCII without upper-case letters, 8 bytes at a
+// time: for a byte b below 0x80, b+0x3f reaches 0x80 from 'A' on and b+0x25 from
+// 'Z'+1 on (and neither carries into the next byte).
+func asciiLower(v []byte) bool {
+	const hi = 0x8080808080808080
+	for len(v) >= 8 {
+		w := binary.LittleEndian.Uint64(v)
+		if w&hi != 0 || (w+0x3f3f3f3f3f3f3f3f)&^(w+0x2525252525252525)&hi != 0 {
+			return false
+		}
+		v = v[8:]
+	}
+	for _, c := range v {
+		if c >= utf8.RuneSelf || 'A' <= c && c <= 'Z' {
+			return false
+		}
+	}
+	return true
+}
+
+// asciiSpace are the ASCII bytes bytes.TrimSpace trims.
+var asciiSpace = [256]bool{'\t': true, '\n': true, '\v': true, '\f': true, '\r': true, ' ': true}
+
 const base32Lower = "abcdefghijklmnopqrstuvwxyz234567"
 
 // b32 appends n base-32 characters of h (5 bits each; n ≤ 12 from 8 bytes, ≤ 24
@@ -154,41 +137,42 @@ func b32(b []byte, h []byte, n int) []byte {
 
 // appendFake appends the fake of one non-NULL, non-empty scalar value to b for a
 // value rule (not keep, null, empty, const or password). numeric says the column
-// holds numbers: value rules then write digits.
-func (f *faker) appendFake(b []byte, k Kind, v []byte, numeric bool) []byte {
+// holds numbers: value rules then write digits. clean: the fake needs no escaping
+// (isClean); only fakes that keep characters of the value may not be.
+func (f *faker) appendFake(b []byte, k Kind, v []byte, numeric bool) (_ []byte, clean bool) {
 	if numeric {
-		return f.digits(b, k, v)
+		return f.digits(b, k, v), false
 	}
 	switch k {
 	case Email:
 		// e-mail addresses compare case-insensitively in practice (and in MySQL's
 		// default collations): Anna@X and anna@x get the same fake, so joins hold.
 		h := f.mac(Email, f.folded(v))
-		return append(b32(append(b, 'u'), h, 10), "@example.invalid"...)
+		return append(b32(append(b, 'u'), h, 10), "@example.invalid"...), true
 	case Username:
 		h := f.mac(Username, f.folded(v))
-		return b32(append(b, "user"...), h, 10)
+		return b32(append(b, "user"...), h, 10), true
 	case Name:
 		h := f.mac(Name, v)
 		b = append(b, firstNames[h[0]%byte(len(firstNames))]...)
 		b = append(b, ' ')
-		return append(b, lastNames[h[1]%byte(len(lastNames))]...)
+		return append(b, lastNames[h[1]%byte(len(lastNames))]...), true
 	case FirstName:
 		h := f.mac(FirstName, v)
-		return append(b, firstNames[h[0]%byte(len(firstNames))]...)
+		return append(b, firstNames[h[0]%byte(len(firstNames))]...), true
 	case LastName:
 		h := f.mac(LastName, v)
-		return append(b, lastNames[h[0]%byte(len(lastNames))]...)
+		return append(b, lastNames[h[0]%byte(len(lastNames))]...), true
 	case Phone:
 		return f.phone(b, v)
 	case IP:
-		return f.ip(b, v)
+		return f.ip(b, v), true
 	case Address:
 		h := f.mac(Address, v)
 		n := 1 + binary.LittleEndian.Uint16(h)%199
 		b = strconv.AppendUint(b, uint64(n), 10)
 		b = append(b, ' ')
-		return append(b, streets[h[2]%byte(len(streets))]...)
+		return append(b, streets[h[2]%byte(len(streets))]...), true
 	case Text:
 		return f.text(b, v)
 	case Hash:
@@ -197,9 +181,9 @@ func (f *faker) appendFake(b []byte, k Kind, v []byte, numeric bool) []byte {
 		for i := range 16 {
 			b = append(b, hex[h[i]>>4], hex[h[i]&15])
 		}
-		return b
+		return b, true
 	}
-	return append(b, v...)
+	return append(b, v...), false
 }
 
 // phone keeps the value's shape (length, separators, a leading +) and replaces
@@ -210,8 +194,9 @@ func (f *faker) appendFake(b []byte, k Kind, v []byte, numeric bool) []byte {
 // country code and a mobile code) the keyed hash picks, so fakes carry about 29
 // bits, as much as a real number, and look like one (+49 176…, 0151…).
 // A shorter value (a postcode, an extension) gets all its digits keyed.
-func (f *faker) phone(b, v []byte) []byte {
+func (f *faker) phone(b, v []byte) (_ []byte, clean bool) {
 	h := f.mac16(Phone, v)
+	clean = true
 	digits := 0
 	for _, c := range v {
 		if c >= '0' && c <= '9' {
@@ -255,13 +240,15 @@ func (f *faker) phone(b, v []byte) []byte {
 		case c >= 'A' && c <= 'Z':
 			c = 'A' + k%26
 		default:
+			// a separator stays: clean if printable ASCII other than a quote or backslash
+			clean = clean && c >= ' ' && c < 0x7f && c != '\'' && c != '"' && c != '\\'
 			b = append(b, c)
 			continue
 		}
 		b = append(b, c)
 		j++
 	}
-	return b
+	return b, clean
 }
 
 // intlPrefixes and nationalPrefixes are the leading digits of phone fakes, after
@@ -283,21 +270,55 @@ func (f *faker) ip(b, v []byte) []byte {
 		addr, suffix = v[:i], true
 	}
 	h := f.mac(IP, addr)
-	if a, ok := parseAddr(addr); ok && a.Is4() || !ok && bytes.IndexByte(v, ':') < 0 {
-		b = netip.AddrFrom4([4]byte{10, h[0], h[1], h[2]}).AppendTo(b)
+	// IPv4, or not an address and no colon in the value; an address with a colon
+	// is never IPv4 (netip: ::ffff:1.2.3.4 is not Is4)
+	v4 := bytes.IndexByte(v, ':') < 0
+	if !v4 && bytes.IndexByte(addr, ':') < 0 {
+		a, ok := parseAddr(addr)
+		v4 = ok && a.Is4()
+	}
+	if v4 {
+		b = append(b, "10."...) // as netip.Addr.AppendTo writes 10.h0.h1.h2
+		b = appendByte(append(appendByte(append(appendByte(b, h[0]), '.'), h[1]), '.'), h[2])
 		if suffix {
 			b = append(b, "/32"...)
 		}
 		return b
 	}
-	var a16 [16]byte // 2001:db8:xxxx:xxxx:xxxx:: – 48 keyed bits
-	copy(a16[:], []byte{0x20, 0x01, 0x0d, 0xb8})
-	copy(a16[4:], h[:6])
-	b = netip.AddrFrom16(a16).AppendTo(b)
+	b = appendIPv6(b, h)
 	if suffix {
 		b = append(b, "/128"...)
 	}
 	return b
+}
+
+// appendIPv6 appends 2001:db8:xxxx:xxxx:xxxx:: with the first 6 bytes of h as
+// netip writes it.
+func appendIPv6(b, h []byte) []byte {
+	g := [3]uint16{binary.BigEndian.Uint16(h), binary.BigEndian.Uint16(h[2:]), binary.BigEndian.Uint16(h[4:])}
+	if g[0] == 0 || g[1] == 0 || g[2] == 0 { // another run of zeros: netip picks
+		var a16 [16]byte
+		copy(a16[:], []byte{0x20, 0x01, 0x0d, 0xb8})
+		copy(a16[4:], h[:6])
+		return netip.AddrFrom16(a16).AppendTo(b)
+	}
+	// the zeros at the end are the only run: 2001:db8:g0:g1:g2::
+	b = append(b, "2001:db8:"...)
+	for _, x := range g {
+		b = append(strconv.AppendUint(b, uint64(x), 16), ':')
+	}
+	return append(b, ':')
+}
+
+// appendByte appends c in decimal.
+func appendByte(b []byte, c byte) []byte {
+	switch {
+	case c >= 100:
+		return append(b, '0'+c/100, '0'+c/10%10, '0'+c%10)
+	case c >= 10:
+		return append(b, '0'+c/10, '0'+c%10)
+	}
+	return append(b, '0'+c)
 }
 
 // parseAddr is netip.ParseAddr of v, without allocating for a dotted IPv4 address.
@@ -327,9 +348,10 @@ func parseAddr(v []byte) (netip.Addr, bool) {
 
 // text is lorem ipsum of the value's length in characters, starting at a keyed
 // place, with the value's line breaks kept.
-func (f *faker) text(b, v []byte) []byte {
+func (f *faker) text(b, v []byte) (_ []byte, clean bool) {
 	h := f.mac(Text, v)
 	pos := int(binary.LittleEndian.Uint32(h) % uint32(len(lorem)))
+	clean = true
 	for len(v) > 0 {
 		c, n := v[0], 1
 		if c >= utf8.RuneSelf {
@@ -338,12 +360,13 @@ func (f *faker) text(b, v []byte) []byte {
 		v = v[n:]
 		if c == '\n' || c == '\r' {
 			b = append(b, c)
+			clean = false
 			continue
 		}
 		b = append(b, lorem[pos])
 		pos = (pos + 1) % len(lorem)
 	}
-	return b
+	return b, clean
 }
 
 // digits replaces each digit of a number with a keyed one (the first stays

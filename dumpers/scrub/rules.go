@@ -98,8 +98,12 @@ type Table struct {
 	plans [][]cand // per column: the specs that may apply, in spec order
 	picks []picker // per column: which of plans[i] applies to a row
 	pick  []int    // per column, for the current row: index into plans[i], -1 none
-	f     *faker
-	buf   []byte // the fakes of the current row
+	// active are the columns with candidates, in order: the only ones Row goes
+	// through once the sample is done.
+	active []int
+	clean  []bool // per column, for the current row: Row wrote a fake that needs no escaping
+	f      *faker
+	buf    []byte // the fakes of the current row
 
 	sample     int    // rows left to sample
 	sampleCols []bool // columns sampled for e-mail-like values
@@ -116,7 +120,7 @@ func (r *Rules) Table(names []string, cols []Column) *Table {
 		return nil
 	}
 	t := &Table{r: r, name: names[0], cols: cols, plans: make([][]cand, len(cols)), picks: make([]picker, len(cols)), pick: make([]int, len(cols)),
-		sample: sampleRows, sampleCols: make([]bool, len(cols)), keyCol: make([]int, len(cols)), need: make([]bool, len(cols))}
+		clean: make([]bool, len(cols)), sample: sampleRows, sampleCols: make([]bool, len(cols)), keyCol: make([]int, len(cols)), need: make([]bool, len(cols))}
 	lower := make([]string, len(cols))
 	for i, c := range cols {
 		lower[i] = strings.ToLower(c.Name)
@@ -143,17 +147,22 @@ func (r *Rules) Table(names []string, cols []Column) *Table {
 		}
 		for i, c := range lower {
 			if ok, _ := path.Match(colGlob, c); ok {
+				fixed := fixedValue(r.framework, s.Rule)
 				t.plans[i] = append(t.plans[i], cand{key: key, glob: s.KeyGlob, rule: s.Rule, spec: s,
-					literal: !strings.ContainsAny(s.KeyGlob, `*?[\`)})
+					literal: !strings.ContainsAny(s.KeyGlob, `*?[\`), fixed: fixed, clean: isClean(fixed)})
 			}
 		}
 	}
 	active := false
 	for i, c := range cols {
 		t.keyCol[i] = -1
+		t.pick[i] = -1
 		t.plans[i] = effective(t.plans[i])
 		plans := t.plans[i]
 		t.picks[i] = newPicker(plans)
+		if len(plans) > 0 {
+			t.active = append(t.active, i)
+		}
 		covered := false // a rule (even keep) applies to every row
 		for _, p := range plans {
 			t.need[i] = true
@@ -225,10 +234,54 @@ type picker struct {
 }
 
 // litIndex maps the values of one key column to the last candidate whose literal
-// condition on that column they meet.
+// condition on that column they meet. The conditions are kept by length and
+// compared one by one: a handful of short strings (WordPress's meta keys), faster
+// to go through than a map is to hash and probe.
 type litIndex struct {
-	key  int
-	last map[string]int
+	key   int
+	byLen [][]litKey     // conditions of fewer than maxLitLen bytes, by length
+	long  map[string]int // the longer ones
+}
+
+type litKey struct {
+	s string
+	j int
+}
+
+const maxLitLen = 64
+
+func (l *litIndex) add(s string, j int) {
+	if len(s) >= maxLitLen {
+		if l.long == nil {
+			l.long = map[string]int{}
+		}
+		l.long[s] = j
+		return
+	}
+	if len(s) >= len(l.byLen) {
+		l.byLen = append(l.byLen, make([][]litKey, len(s)+1-len(l.byLen))...)
+	}
+	for i, e := range l.byLen[len(s)] {
+		if e.s == s {
+			l.byLen[len(s)][i].j = j
+			return
+		}
+	}
+	l.byLen[len(s)] = append(l.byLen[len(s)], litKey{s, j})
+}
+
+// find is the candidate whose literal condition k meets.
+func (l *litIndex) find(k []byte) (int, bool) {
+	if n := len(k); n < len(l.byLen) {
+		for _, e := range l.byLen[n] {
+			if e.s == string(k) {
+				return e.j, true
+			}
+		}
+		return 0, false
+	}
+	j, ok := l.long[string(k)]
+	return j, ok
 }
 
 func newPicker(plans []cand) picker {
@@ -240,10 +293,10 @@ func newPicker(plans []cand) picker {
 		case c.literal:
 			k := slices.IndexFunc(p.lits, func(l litIndex) bool { return l.key == c.key })
 			if k < 0 {
-				p.lits = append(p.lits, litIndex{key: c.key, last: map[string]int{}})
+				p.lits = append(p.lits, litIndex{key: c.key})
 				k = len(p.lits) - 1
 			}
-			p.lits[k].last[c.glob] = j
+			p.lits[k].add(c.glob, j)
 		default:
 			p.globs = append(p.globs, j)
 		}
@@ -253,10 +306,14 @@ func newPicker(plans []cand) picker {
 
 // pick is the index of the candidate of plans that applies to vals, -1 none.
 func (p *picker) pick(plans []cand, vals [][]byte) int {
+	if len(p.lits) == 0 && len(p.globs) == 0 {
+		return p.always
+	}
 	best := -1
-	for _, l := range p.lits {
+	for i := range p.lits {
+		l := &p.lits[i]
 		if k := vals[l.key]; k != nil {
-			if j, ok := l.last[string(k)]; ok && j > best {
+			if j, ok := l.find(k); ok && j > best {
 				best = j
 			}
 		}
@@ -283,21 +340,13 @@ type cand struct {
 	literal bool   // glob has no wildcards: compared as a string
 	rule    Rule
 	spec    Spec
+	fixed   []byte // what const and password write, nil for other rules
+	clean   bool   // fixed needs no escaping (isClean)
 }
 
 // Active reports whether Row may still change or look at anything: false once no
 // rule applies and the sample is done, so a caller can stop decoding rows.
-func (t *Table) Active() bool {
-	if t.sample > 0 {
-		return true
-	}
-	for _, p := range t.plans {
-		if len(p) > 0 {
-			return true
-		}
-	}
-	return false
-}
+func (t *Table) Active() bool { return t.sample > 0 || len(t.active) > 0 }
 
 // Needs reports which columns Row reads or writes; the others may be passed as
 // anything (a caller that decodes values can skip them).
@@ -308,71 +357,108 @@ func (t *Table) Needs() []bool { return t.need }
 // of Row, not to be modified; the others are left as they are.
 func (t *Table) Row(vals [][]byte) {
 	t.buf = t.buf[:0]
-	for i, plans := range t.plans {
-		t.pick[i] = -1
-		if len(plans) > 0 {
-			t.pick[i] = t.picks[i].pick(plans, vals)
-		}
+	// every candidate is picked on the row as it came: a key column may be
+	// scrubbed itself
+	for _, i := range t.active {
+		t.pick[i] = t.picks[i].pick(t.plans[i], vals)
 	}
 	if t.sample > 0 {
-		t.sample--
-		for i, ok := range t.sampleCols {
-			if ok && t.pick[i] < 0 && looksEmail(vals[i]) {
-				w := Warning{Table: t.name, Column: t.cols[i].Name, Why: "values look like e-mail addresses"}
-				if k := t.keyCol[i]; k >= 0 {
-					w.Why = "values look like e-mail addresses where " + t.cols[k].Name + "=" + clip(vals[k], 40)
-				}
-				t.r.warn(w)
-			}
-		}
+		t.sampleRow(vals)
 	}
-	for i, j := range t.pick {
-		if j >= 0 {
-			vals[i] = t.apply(t.plans[i][j].rule, vals[i], t.cols[i], 0)
+	for _, i := range t.active {
+		t.clean[i] = false
+		if j := t.pick[i]; j >= 0 {
+			vals[i], t.clean[i] = t.apply(&t.plans[i][j], vals[i], t.cols[i], 0)
 		}
 	}
 }
 
-// apply is rule r on one value of column c.
-func (t *Table) apply(r Rule, v []byte, c Column, depth int) []byte {
-	switch {
+// Clean reports, per column, whether the value Row last wrote there is a fake
+// that needs no escaping: valid UTF-8 without control characters, quotes or
+// backslashes (isClean), so that a writer may put it between quotes as it is. A
+// value Row left alone, or one it could not vouch for, is not clean.
+func (t *Table) Clean() []bool { return t.clean }
+
+// sampleRow warns about the columns no candidate applies to whose value in vals
+// looks like an e-mail address.
+func (t *Table) sampleRow(vals [][]byte) {
+	t.sample--
+	for i, ok := range t.sampleCols {
+		if ok && t.pick[i] < 0 && looksEmail(vals[i]) {
+			w := Warning{Table: t.name, Column: t.cols[i].Name, Why: "values look like e-mail addresses"}
+			if k := t.keyCol[i]; k >= 0 {
+				w.Why = "values look like e-mail addresses where " + t.cols[k].Name + "=" + clip(vals[k], 40)
+			}
+			t.r.warn(w)
+		}
+	}
+}
+
+// apply is candidate p's rule on one value of column c; clean: the result is a
+// fake that needs no escaping (isClean).
+func (t *Table) apply(p *cand, v []byte, c Column, depth int) (out []byte, clean bool) {
+	switch r := p.rule; {
 	case r.Kind == Keep:
-		return v
+		return v, false
 	case v == nil && r.Kind != Const, r.Kind == Null:
-		return nil
+		return nil, false
 	case r.Kind == Empty:
-		return []byte{}
-	case r.Kind == Const:
-		return t.put(r.Value)
-	case r.Kind == Password:
-		return t.put(PasswordHash(t.r.framework))
+		return []byte{}, true
+	case r.Kind == Const, r.Kind == Password:
+		return t.put(p.fixed), p.clean
 	case len(v) == 0:
-		return v
+		return v, false
 	}
 	if !c.Numeric && depth < 4 && mayNest(v) {
 		if out, ok := nested(v, func(s []byte) []byte {
 			if len(s) == 0 {
 				return s
 			}
-			return t.apply(r, s, Column{}, depth+1)
-		}); ok {
+			out, _ := t.apply(p, s, Column{}, depth+1)
 			return out
+		}); ok {
+			return out, false
 		}
 	}
 	start := len(t.buf)
-	t.buf = t.f.appendFake(t.buf, r.Kind, v, c.Numeric)
-	out := t.buf[start:len(t.buf):len(t.buf)]
+	t.buf, clean = t.f.appendFake(t.buf, p.rule.Kind, v, c.Numeric)
+	out = t.buf[start:len(t.buf):len(t.buf)]
 	if c.MaxLen > 0 && len(out) > c.MaxLen && utf8.RuneCount(out) > c.MaxLen {
-		out = truncate(out, c.MaxLen)
+		out = truncate(out, c.MaxLen) // at a character: still clean if it was
 	}
-	return out
+	return out, clean
 }
 
-// put appends s to the row's buffer and returns it there.
-func (t *Table) put(s string) []byte {
+// put appends s to the row's buffer and returns it there (not nil: not NULL).
+func (t *Table) put(s []byte) []byte {
+	if len(s) == 0 {
+		return []byte{}
+	}
 	start := len(t.buf)
 	t.buf = append(t.buf, s...)
 	return t.buf[start:len(t.buf):len(t.buf)]
+}
+
+// fixedValue is what rule r writes whatever the value (const, password), else nil.
+func fixedValue(framework string, r Rule) []byte {
+	switch r.Kind {
+	case Const:
+		return []byte(r.Value)
+	case Password:
+		return []byte(PasswordHash(framework))
+	}
+	return nil
+}
+
+// isClean reports whether v needs no escaping anywhere a dumper writes it: valid
+// UTF-8 without control characters (C0, DEL), quotes or backslashes.
+func isClean(v []byte) bool {
+	for _, c := range v {
+		if c < ' ' || c == 0x7f || c == '\'' || c == '"' || c == '\\' {
+			return false
+		}
+	}
+	return utf8.Valid(v)
 }
 
 // truncate cuts b to n characters.
