@@ -14,7 +14,7 @@ import (
 	"runtime"
 	"strings"
 
-	"github.com/klauspost/compress/gzip"
+	"compress/gzip"
 )
 
 // Options says what Open runs on the source.
@@ -32,6 +32,10 @@ type Options struct {
 	// Listen and URL: serve over HTTP as StartHTTP does (both set), else over
 	// the channel as Start does.
 	Listen, URL string
+	// Compress compresses the agent for the upload (nil: compress/gzip at
+	// BestSpeed). A caller passes a faster one (synco: klauspost's gzip) from
+	// outside this package, which synco-lite links too: not in its binary.
+	Compress func([]byte) ([]byte, error)
 }
 
 // sessionScript probes the source, then reads one line from stdin: "start", or
@@ -211,7 +215,7 @@ func (s *Session) handshake(br *bufio.Reader, o Options, local <-chan *agentFile
 	if af.err != nil {
 		return "", af.err
 	}
-	body, size, sum, how, err := af.upload(p)
+	body, size, sum, how, err := af.upload(p, o.Compress)
 	if err != nil {
 		return "", err
 	}
@@ -295,33 +299,37 @@ func readAgent(find func(goos, goarch string) (string, error), goos, goarch stri
 }
 
 // upload is nil when p.Sum already is the agent's hash, else what to send
-// (compressed when p.Gzip, how "gzip", else "raw") and its size.
-func (a *agentFile) upload(p Platform) (body io.Reader, size int64, sum, how string, err error) {
+// (compressed by compress, or compressAgent when nil, when p.Gzip: how "gzip",
+// else "raw") and its size.
+func (a *agentFile) upload(p Platform, compress func([]byte) ([]byte, error)) (body io.Reader, size int64, sum, how string, err error) {
 	if p.Sum == a.sum {
 		return nil, 0, a.sum, "", nil
 	}
 	if !p.Gzip {
 		return bytes.NewReader(a.b), int64(len(a.b)), a.sum, "raw", nil
 	}
-	z, err := compressAgent(a.b)
+	if compress == nil {
+		compress = compressAgent
+	}
+	z, err := compress(a.b)
 	if err != nil {
-		return nil, 0, "", "", err
+		return nil, 0, "", "", fmt.Errorf("compress the agent: %w", err)
 	}
 	return bytes.NewReader(z), int64(len(z)), a.sum, "gzip", nil
 }
 
-// compressAgent gzips an agent binary for the upload: klauspost's level 3,
-// measured on the 11.5 MB synco-lite: 5.16 MB in ≈ 85 ms, where the standard
-// library's BestSpeed took ≈ 250 ms for 5.35 MB; the upload waits for it.
+// compressAgent gzips an agent binary for the upload with the standard
+// library at BestSpeed (≈ 250 ms and 5.35 MB for the 11.5 MB synco-lite;
+// Options.Compress may do better).
 func compressAgent(b []byte) ([]byte, error) {
 	var z bytes.Buffer
-	zw, err := gzip.NewWriterLevel(&z, 3)
+	zw, err := gzip.NewWriterLevel(&z, gzip.BestSpeed)
 	if err != nil {
 		return nil, err
 	}
 	zw.Write(b) // a bytes.Buffer does not fail
 	if err := zw.Close(); err != nil {
-		return nil, fmt.Errorf("compress the agent: %w", err)
+		return nil, err
 	}
 	return z.Bytes(), nil
 }
