@@ -198,7 +198,7 @@ func Install(ctx context.Context, ch Channel, p *Platform, path string) (int64, 
 		if err != nil {
 			return 0, fmt.Errorf("read %s: %w", path, err)
 		}
-		z, err := compressAgent(b)
+		z, err := compressAgent(b, nil)
 		if err != nil {
 			return 0, err
 		}
@@ -283,15 +283,25 @@ func Start(ctx context.Context, ch Channel, p Platform, args []string) (*Session
 	if err != nil {
 		return nil, err
 	}
+	if err := s.dialAgent(ctx, ch, br); err != nil {
+		return nil, err
+	}
+	return s, nil
+}
+
+// dialAgent speaks HTTP/2 to the agent over the channel, br reading its stdout
+// past its hello; on failure the session is killed.
+func (s *Session) dialAgent(ctx context.Context, ch Channel, br *bufio.Reader) error {
 	s.conn = NewConn(readCloser{br, s.stdout}, s.stdin)
+	var err error
 	if s.Transport, err = Dial(ctx, s.conn, nil); err != nil {
 		s.kill()
 		if ctx.Err() != nil {
-			return nil, ctx.Err()
+			return ctx.Err()
 		}
-		return nil, &Error{Kind: ErrAgent, Channel: ch.String(), Stderr: s.stderr.String() + "\n" + err.Error(), Code: -1}
+		return &Error{Kind: ErrAgent, Channel: ch.String(), Stderr: s.stderr.String() + "\n" + err.Error(), Code: -1}
 	}
-	return s, nil
+	return nil
 }
 
 // launch runs the agent with args and reads its hello, whose token's URL must

@@ -32,10 +32,11 @@ type Options struct {
 	// Listen and URL: serve over HTTP as StartHTTP does (both set), else over
 	// the channel as Start does.
 	Listen, URL string
-	// Compress compresses the agent for the upload (nil: compress/gzip at
-	// BestSpeed). A caller passes a faster one (synco: klauspost's gzip) from
-	// outside this package, which synco-lite links too: not in its binary.
-	Compress func([]byte) ([]byte, error)
+	// Gzip makes the gzip writer that compresses the agent for the upload
+	// (nil: compress/gzip at BestSpeed). A caller passes a faster one (synco:
+	// klauspost's) from outside this package, which synco-lite links too: not
+	// in its binary.
+	Gzip func(io.Writer) (io.WriteCloser, error)
 }
 
 // sessionScript probes the source, then reads one line from stdin: "start", or
@@ -123,13 +124,8 @@ func Open(ctx context.Context, ch Channel, o Options) (*Session, error) {
 		}
 		return s, nil
 	}
-	s.conn = NewConn(readCloser{br, s.stdout}, s.stdin)
-	if s.Transport, err = Dial(ctx, s.conn, nil); err != nil {
-		s.kill()
-		if ctx.Err() != nil {
-			return nil, ctx.Err()
-		}
-		return nil, &Error{Kind: ErrAgent, Channel: ch.String(), Stderr: s.stderr.String() + "\n" + err.Error(), Code: -1}
+	if err := s.dialAgent(ctx, ch, br); err != nil {
+		return nil, err
 	}
 	return s, nil
 }
@@ -215,7 +211,7 @@ func (s *Session) handshake(br *bufio.Reader, o Options, local <-chan *agentFile
 	if af.err != nil {
 		return "", af.err
 	}
-	body, size, sum, how, err := af.upload(p, o.Compress)
+	body, size, sum, how, err := af.upload(p, o.Gzip)
 	if err != nil {
 		return "", err
 	}
@@ -299,37 +295,37 @@ func readAgent(find func(goos, goarch string) (string, error), goos, goarch stri
 }
 
 // upload is nil when p.Sum already is the agent's hash, else what to send
-// (compressed by compress, or compressAgent when nil, when p.Gzip: how "gzip",
-// else "raw") and its size.
-func (a *agentFile) upload(p Platform, compress func([]byte) ([]byte, error)) (body io.Reader, size int64, sum, how string, err error) {
+// (compressed by compressAgent with gz when p.Gzip: how "gzip", else "raw")
+// and its size.
+func (a *agentFile) upload(p Platform, gz func(io.Writer) (io.WriteCloser, error)) (body io.Reader, size int64, sum, how string, err error) {
 	if p.Sum == a.sum {
 		return nil, 0, a.sum, "", nil
 	}
 	if !p.Gzip {
 		return bytes.NewReader(a.b), int64(len(a.b)), a.sum, "raw", nil
 	}
-	if compress == nil {
-		compress = compressAgent
-	}
-	z, err := compress(a.b)
+	z, err := compressAgent(a.b, gz)
 	if err != nil {
-		return nil, 0, "", "", fmt.Errorf("compress the agent: %w", err)
+		return nil, 0, "", "", err
 	}
 	return bytes.NewReader(z), int64(len(z)), a.sum, "gzip", nil
 }
 
-// compressAgent gzips an agent binary for the upload with the standard
-// library at BestSpeed (≈ 250 ms and 5.35 MB for the 11.5 MB synco-lite;
-// Options.Compress may do better).
-func compressAgent(b []byte) ([]byte, error) {
-	var z bytes.Buffer
-	zw, err := gzip.NewWriterLevel(&z, gzip.BestSpeed)
-	if err != nil {
-		return nil, err
+// compressAgent gzips an agent binary for the upload with the writer gz makes,
+// or with the standard library at BestSpeed when gz is nil (≈ 250 ms and
+// 5.35 MB for the 11.5 MB synco-lite; Options.Gzip may do better).
+func compressAgent(b []byte, gz func(io.Writer) (io.WriteCloser, error)) ([]byte, error) {
+	if gz == nil {
+		gz = func(w io.Writer) (io.WriteCloser, error) { return gzip.NewWriterLevel(w, gzip.BestSpeed) }
 	}
-	zw.Write(b) // a bytes.Buffer does not fail
-	if err := zw.Close(); err != nil {
-		return nil, err
+	var z bytes.Buffer
+	zw, err := gz(&z)
+	if err == nil {
+		zw.Write(b) // a bytes.Buffer does not fail
+		err = zw.Close()
+	}
+	if err != nil {
+		return nil, fmt.Errorf("compress the agent: %w", err)
 	}
 	return z.Bytes(), nil
 }
