@@ -1,6 +1,7 @@
 package engines_test
 
 import (
+	"context"
 	"errors"
 	"fmt"
 	"math/rand/v2"
@@ -45,7 +46,8 @@ func TestEngines(t *testing.T) {
 		if _, err := admin.Column(t.Context(), "CREATE DATABASE "+name); err != nil {
 			t.Fatal(err)
 		}
-		t.Cleanup(func() { admin.Column(t.Context(), "DROP DATABASE IF EXISTS "+name) })
+		// Not t.Context(): it is cancelled before the cleanups run (the databases were left behind).
+		t.Cleanup(func() { admin.Column(context.Background(), "DROP DATABASE IF EXISTS "+name) })
 		if ok, err := e.Exists(t.Context()); err != nil || !ok {
 			t.Errorf("%s: created %s does not exist: %v", e.Name(), name, err)
 		}
