@@ -1,6 +1,7 @@
 package fetch_test
 
 import (
+	"bytes"
 	"context"
 	crand "crypto/rand"
 	"os"
@@ -41,29 +42,7 @@ func TestDownloadAhead(t *testing.T) {
 	}
 	tok, _ := serve(t, st, pub)
 
-	release := make(chan struct{})
-	var once sync.Once
-	slowDump := publish.Dump{Prefix: "db", Engine: "mysql", Run: func(ctx context.Context, sink dumpers.Sink) error {
-		w, err := sink.Create(ctx, dumpers.SchemaStream)
-		if err != nil {
-			return err
-		}
-		w.Write([]byte("CREATE TABLE t (id int);\n"))
-		select { // the source keeps building until the fetch downloaded ahead
-		case <-release:
-		case <-time.After(30 * time.Second):
-		case <-ctx.Done():
-		}
-		return w.Close()
-	}}
-	built := make(chan error, 1)
-	go func() {
-		_, err := publish.Build(context.Background(), pub, publish.Inputs{
-			FileSets: []publish.FileSet{{Name: "files", Dir: dir}},
-			Dumps:    []publish.Dump{slowDump},
-		}, 2, nil)
-		built <- err
-	}()
+	release, built := buildHeld(pub, dir)
 
 	to := filepath.Join(t.TempDir(), "out")
 	opt := options(t, &source{token: tok}, to, nil)
@@ -72,7 +51,7 @@ func TestDownloadAhead(t *testing.T) {
 	opt.Progress = func(p fetch.Progress) {
 		if p.Phase == "waiting" && p.Ahead >= 16<<20 {
 			sawAhead = true
-			once.Do(func() { close(release) })
+			release()
 		}
 	}
 	stats, err := fetch.Run(t.Context(), opt)
@@ -88,12 +67,7 @@ func TestDownloadAhead(t *testing.T) {
 	if stats.BytesDownloaded > 30<<20 {
 		t.Errorf("downloaded %d bytes for ≈ 27 MiB: the packs downloaded ahead were downloaded again", stats.BytesDownloaded)
 	}
-	for n, b := range files {
-		got, err := os.ReadFile(filepath.Join(to, "files", n))
-		if err != nil || string(got) != string(b) {
-			t.Fatalf("%s: differs after the fetch (%v)", n, err)
-		}
-	}
+	checkFiles(t, filepath.Join(to, "files"), files)
 	ents, _ := os.ReadDir(opt.Cache.Root())
 	for _, e := range ents {
 		if strings.HasPrefix(e.Name(), "ahead-") {
@@ -118,32 +92,11 @@ func TestDownloadAhead(t *testing.T) {
 		t.Fatal(err)
 	}
 	tok2, _ := serve(t, st, pub2)
-	release2 := make(chan struct{})
-	var once2 sync.Once
-	slowDump.Run = func(ctx context.Context, sink dumpers.Sink) error {
-		w, err := sink.Create(ctx, dumpers.SchemaStream)
-		if err != nil {
-			return err
-		}
-		w.Write([]byte("CREATE TABLE t (id int);\n"))
-		select {
-		case <-release2:
-		case <-time.After(30 * time.Second):
-		case <-ctx.Done():
-		}
-		return w.Close()
-	}
-	go func() {
-		_, err := publish.Build(context.Background(), pub2, publish.Inputs{
-			FileSets: []publish.FileSet{{Name: "files", Dir: dir}},
-			Dumps:    []publish.Dump{slowDump},
-		}, 2, nil)
-		built <- err
-	}()
+	release, built = buildHeld(pub2, dir)
 	opt.Token, opt.Remote = tok2, nil
 	opt.Progress = func(p fetch.Progress) {
 		if p.Phase == "waiting" && p.Ahead >= 8<<20 {
-			once2.Do(func() { close(release2) })
+			release()
 		}
 	}
 	again, err := fetch.Run(t.Context(), opt)
@@ -160,10 +113,46 @@ func TestDownloadAhead(t *testing.T) {
 	if again.BytesDownloaded > 11<<20 {
 		t.Errorf("warm cache: downloaded %d bytes for a new 9 MiB file and splices", again.BytesDownloaded)
 	}
+	checkFiles(t, filepath.Join(to, "files"), files)
+}
+
+// buildHeld builds pub from the files in dir and a database dump that holds
+// the build until release is called (or 30 s passed): the source keeps
+// building while a fetch downloads ahead. built gets the build's error.
+func buildHeld(pub *publish.Publication, dir string) (release func(), built <-chan error) {
+	held := make(chan struct{})
+	var once sync.Once
+	slowDump := publish.Dump{Prefix: "db", Engine: "mysql", Run: func(ctx context.Context, sink dumpers.Sink) error {
+		w, err := sink.Create(ctx, dumpers.SchemaStream)
+		if err != nil {
+			return err
+		}
+		w.Write([]byte("CREATE TABLE t (id int);\n"))
+		select {
+		case <-held:
+		case <-time.After(30 * time.Second):
+		case <-ctx.Done():
+		}
+		return w.Close()
+	}}
+	done := make(chan error, 1)
+	go func() {
+		_, err := publish.Build(context.Background(), pub, publish.Inputs{
+			FileSets: []publish.FileSet{{Name: "files", Dir: dir}},
+			Dumps:    []publish.Dump{slowDump},
+		}, 2, nil)
+		done <- err
+	}()
+	return func() { once.Do(func() { close(held) }) }, done
+}
+
+// checkFiles checks that dir holds files, byte for byte.
+func checkFiles(t *testing.T, dir string, files map[string][]byte) {
+	t.Helper()
 	for n, b := range files {
-		got, err := os.ReadFile(filepath.Join(to, "files", n))
-		if err != nil || string(got) != string(b) {
-			t.Fatalf("day 2: %s differs after the fetch (%v)", n, err)
+		got, err := os.ReadFile(filepath.Join(dir, n))
+		if err != nil || !bytes.Equal(got, b) {
+			t.Fatalf("%s differs after the fetch (%v)", n, err)
 		}
 	}
 }
