@@ -5,12 +5,15 @@ package testenv
 
 import (
 	"os"
+	"os/exec"
 	"path/filepath"
+	"strings"
 	"testing"
 )
 
 // RealData returns the directory shared/realdata/<name> (e.g. "sakila"), found from
-// $SYNCO_REALDATA or by walking up from the working directory. Without it the test
+// $SYNCO_REALDATA or by walking up from the working directory (or from the local
+// repository this checkout was cloned from). Without it the test
 // is skipped with a message, or fails when CI=true: a missing data set must never
 // turn a round-trip test into a silent pass.
 func RealData(t testing.TB, name string) string {
@@ -22,16 +25,26 @@ func RealData(t testing.TB, name string) string {
 	if err != nil {
 		t.Fatal(err)
 	}
-	for d := wd; ; d = filepath.Dir(d) {
-		p := filepath.Join(d, "shared", "realdata", name)
-		if fi, err := os.Stat(p); err == nil && fi.IsDir() {
-			return p
-		}
-		if filepath.Dir(d) == d {
-			break
+	// Above the working directory, or above the repository this checkout was
+	// cloned from when that is a local directory (a clean clone in /tmp).
+	starts := []string{wd}
+	if out, err := exec.Command("git", "-C", wd, "config", "--get", "remote.origin.url").Output(); err == nil {
+		if origin := strings.TrimSpace(string(out)); filepath.IsAbs(origin) {
+			starts = append(starts, origin)
 		}
 	}
-	msg := "shared/realdata/" + name + " not found above " + wd + " (set SYNCO_REALDATA to the realdata directory)"
+	for _, start := range starts {
+		for d := start; ; d = filepath.Dir(d) {
+			p := filepath.Join(d, "shared", "realdata", name)
+			if fi, err := os.Stat(p); err == nil && fi.IsDir() {
+				return p
+			}
+			if filepath.Dir(d) == d {
+				break
+			}
+		}
+	}
+	msg := "shared/realdata/" + name + " not found above " + strings.Join(starts, " or ") + " (set SYNCO_REALDATA to the realdata directory)"
 	if os.Getenv("CI") == "true" {
 		t.Fatal(msg)
 	}
