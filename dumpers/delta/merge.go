@@ -94,25 +94,78 @@ func (s *side) add(r Row) {
 // the bytes held (pending rows and the diff); <= 0 means no cap. Errors: those of
 // the new reader, those of the old one as *OldError, ErrTooLarge.
 func Merge(old, new Reader, limit int) (*Diff, error) {
+	var d *Diff
+	err := MergeParts(old, new, limit, 0, func(p *Diff) error { d = p; return nil })
+	if d == nil {
+		d = &Diff{}
+	}
+	return d, err
+}
+
+// MergeParts is Merge handing the difference over in parts as it goes, so that a
+// caller can apply one part while the next is computed: fn gets a part as soon
+// as it holds at least part bytes, and the rest at the end; it is not called with
+// an empty part. part <= 0 means one part at the end. limit caps the bytes held
+// (pending rows and the part being built) and the bytes of all parts together;
+// <= 0 means no cap.
+//
+// Applying the parts in order, each one's deletes before its inserts, gives
+// the same result as applying Merge's one Diff, provided two keys that collide
+// in the target (equal under its collation, not byte for byte) are in the
+// same place of both streams' order: rows go into a part only where both
+// streams stood at one key k (every pending row before k), so the rows of a
+// part are before k and those of later parts after it, and a delete and an
+// insert that collide are in the same part. Otherwise (a target
+// whose collation orders keys differently from the source's) an insert can
+// meet a row a later part deletes: the engine then sees a duplicate key, and
+// must fall back.
+//
+// An error of fn stops the merge and is returned as it is.
+func MergeParts(old, new Reader, limit, part int, fn func(*Diff) error) error {
 	m := &merger{
 		d:     &Diff{},
 		limit: limit,
+		part:  part,
+		emit:  fn,
 		o:     side{byKey: map[string]*entry{}},
 		n:     side{byKey: map[string]*entry{}},
 	}
-	return m.d, m.run(old, new)
+	if err := m.run(old, new); err != nil {
+		return err
+	}
+	if m.d.Empty() {
+		return nil
+	}
+	return fn(m.d)
 }
 
 type merger struct {
-	d       *Diff
+	d       *Diff // the part being built
 	limit   int
+	part    int
+	emit    func(*Diff) error
+	total   int // bytes of the parts handed over
 	o, n    side
 	pending int // bytes in the pending sets
+}
+
+// handOver gives the part built so far to emit when it is big enough.
+func (m *merger) handOver() error {
+	if m.part <= 0 || m.d.bytes < m.part {
+		return nil
+	}
+	m.total += m.d.bytes
+	d := m.d
+	m.d = &Diff{}
+	return m.emit(d)
 }
 
 func (m *merger) run(old, new Reader) error {
 	sk, _ := new.(Skipper)
 	for !m.o.eof || !m.n.eof {
+		if err := m.handOver(); err != nil {
+			return err
+		}
 		if sk != nil && !m.o.eof && !m.n.eof && len(m.o.queue) == 0 && len(m.n.queue) == 0 {
 			if err := sk.SkipSame(old); err != nil {
 				return err
@@ -177,12 +230,12 @@ func (m *merger) run(old, new Reader) error {
 				}
 			}
 		}
-		if m.limit > 0 && m.pending+m.d.bytes > m.limit {
+		if m.limit > 0 && m.total+m.pending+m.d.bytes > m.limit {
 			return ErrTooLarge
 		}
 	}
 	m.flushAll()
-	if m.limit > 0 && m.d.bytes > m.limit {
+	if m.limit > 0 && m.total+m.d.bytes > m.limit {
 		return ErrTooLarge
 	}
 	return nil

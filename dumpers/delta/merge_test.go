@@ -4,8 +4,10 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"maps"
 	"math/rand/v2"
 	"slices"
+	"strings"
 	"testing"
 
 	"synco/dumpers/delta"
@@ -108,6 +110,152 @@ func TestMergeRandom(t *testing.T) {
 		if len(d.Insert) != changed {
 			t.Fatalf("round %d: %d inserts for %d changed rows", round, len(d.Insert), changed)
 		}
+	}
+}
+
+// TestMergePartsRandom: the parts, applied one after the other (each one's
+// deletes first), give the new table — no insert meets a row a later part
+// deletes — and together are Merge's difference.
+func TestMergePartsRandom(t *testing.T) {
+	r := rand.New(rand.NewPCG(3, 4))
+	multi := 0
+	for round := range 500 {
+		old := map[int]string{}
+		for range r.IntN(300) {
+			old[r.IntN(600)] = fmt.Sprint(r.IntN(3))
+		}
+		neu := maps.Clone(old)
+		for range r.IntN(60) {
+			k := r.IntN(600)
+			switch r.IntN(4) {
+			case 0:
+				delete(neu, k)
+			case 1:
+				neu[k] = fmt.Sprint(r.IntN(3))
+			case 2: // a block insert
+				for j := range r.IntN(30) {
+					neu[k+j] = "b"
+				}
+			case 3: // a block delete
+				for j := range r.IntN(30) {
+					delete(neu, k+j)
+				}
+			}
+		}
+		o, n := table(old), table(neu)
+		whole, err := delta.Merge(&o, &n, 0)
+		if err != nil {
+			t.Fatal(err)
+		}
+		part := 1 + r.IntN(64)
+		o, n = table(old), table(neu)
+		got, parts := old, 0
+		var dels, ins [][]byte
+		err = delta.MergeParts(&o, &n, 0, part, func(d *delta.Diff) error {
+			if d.Empty() {
+				t.Fatalf("round %d: an empty part", round)
+			}
+			parts++
+			got = apply(t, got, d)
+			dels, ins = append(dels, d.Delete...), append(ins, d.Insert...)
+			return nil
+		})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if fmt.Sprint(got) != fmt.Sprint(neu) {
+			t.Fatalf("round %d: got %v want %v", round, got, neu)
+		}
+		if fmt.Sprint(dels) != fmt.Sprint(whole.Delete) || fmt.Sprint(ins) != fmt.Sprint(whole.Insert) {
+			t.Fatalf("round %d: the parts are not Merge's difference", round)
+		}
+		if parts > 1 {
+			multi++
+		}
+	}
+	if multi < 100 {
+		t.Fatalf("only %d of 500 rounds came in more than one part", multi)
+	}
+}
+
+// TestMergePartsCollidingKeys: keys the target holds equal (here: without
+// regard to case) and the streams order as it does: a delete and the insert it
+// collides with are never in parts that would put the insert first.
+func TestMergePartsCollidingKeys(t *testing.T) {
+	r := rand.New(rand.NewPCG(5, 6))
+	words := func(m map[string]string) rows {
+		keys := slices.SortedFunc(maps.Keys(m), func(a, b string) int { return strings.Compare(strings.ToLower(a), strings.ToLower(b)) })
+		var out rows
+		for _, k := range keys {
+			out = append(out, delta.Row{Key: []byte(k), Line: []byte(k + "=" + m[k])})
+		}
+		return out
+	}
+	for round := range 300 {
+		old := map[string]string{}
+		for range r.IntN(100) {
+			old[fmt.Sprintf("k%03d", r.IntN(300))] = "v"
+		}
+		neu := map[string]string{}
+		for k, v := range old {
+			switch r.IntN(8) {
+			case 0:
+				k = strings.ToUpper(k) // the same row for the target, other bytes
+			case 1:
+				v = "w"
+			case 2:
+				continue
+			}
+			neu[k] = v
+		}
+		held := map[string]bool{} // the target, by folded key
+		for k := range old {
+			held[strings.ToLower(k)] = true
+		}
+		o, n := words(old), words(neu)
+		err := delta.MergeParts(&o, &n, 0, 1+r.IntN(20), func(d *delta.Diff) error {
+			for _, k := range d.Delete {
+				if !held[strings.ToLower(string(k))] {
+					return fmt.Errorf("delete of missing %s", k)
+				}
+				delete(held, strings.ToLower(string(k)))
+			}
+			for _, l := range d.Insert {
+				k, _, _ := strings.Cut(string(l), "=")
+				if held[strings.ToLower(k)] {
+					return fmt.Errorf("insert of %s meets a row still there", k)
+				}
+				held[strings.ToLower(k)] = true
+			}
+			return nil
+		})
+		if err != nil {
+			t.Fatalf("round %d: %v", round, err)
+		}
+		if len(held) != len(neu) {
+			t.Fatalf("round %d: %d rows, want %d", round, len(held), len(neu))
+		}
+	}
+}
+
+// TestMergePartsLimit: the limit counts the parts handed over, not only the
+// one being built; an error of fn stops the merge.
+func TestMergePartsLimit(t *testing.T) {
+	old, neu := map[int]string{}, map[int]string{}
+	for i := range 1000 {
+		old[i] = "a"
+		neu[i] = "b"
+	}
+	o, n := table(old), table(neu)
+	parts := 0
+	err := delta.MergeParts(&o, &n, 5000, 100, func(*delta.Diff) error { parts++; return nil })
+	if !errors.Is(err, delta.ErrTooLarge) || parts < 2 {
+		t.Fatalf("err %v after %d parts, want ErrTooLarge after several", err, parts)
+	}
+	stop := errors.New("stop")
+	o, n = table(old), table(neu)
+	if err := delta.MergeParts(&o, &n, 0, 100, func(*delta.Diff) error { return stop }); err != stop {
+		t.Fatalf("err %v, want fn's", err)
 	}
 }
 

@@ -3,3 +3,16 @@ package mysql
 // GeneralDiffs is the number of table differences computed by the general
 // readers (rowReader) instead of the canonical ones (canonRows) so far.
 func GeneralDiffs() int64 { return generalDiffs.Load() }
+
+// SetDeltaPart sets the size of the parts a delta applies at once, for a test.
+func SetDeltaPart(n int) (restore func()) {
+	old := deltaPart
+	deltaPart = n
+	return func() { deltaPart = old }
+}
+
+// SetRefsHook makes writeRefs call fn first, for a test.
+func SetRefsHook(fn func() error) (restore func()) {
+	testHookRefs = fn
+	return func() { testHookRefs = nil }
+}

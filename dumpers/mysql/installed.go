@@ -74,13 +74,30 @@ type execer interface {
 	ExecContext(ctx context.Context, q string, args ...any) (sql.Result, error)
 }
 
-// writeRefs replaces the refs of the record (creating the table) and removes
-// its fingerprint: until writeFingerprint, the record proves nothing.
-func writeRefs(ctx context.Context, ex execer, target string, refs map[string]dumpers.StreamRef) error {
+// createRecord creates the record table if it is missing. It must run before
+// the transaction that writes the refs, not in it: CREATE TABLE, even one that
+// finds the table there, commits the open transaction first.
+func createRecord(ctx context.Context, ex execer, target string) error {
 	tbl := quoteIdent(target) + "." + quoteIdent(RecordTable)
 	if _, err := ex.ExecContext(ctx, "CREATE TABLE IF NOT EXISTS "+tbl+
 		" (name VARBINARY(1024) NOT NULL PRIMARY KEY, hash VARBINARY(32) NOT NULL, loc LONGBLOB NOT NULL) ENGINE=InnoDB"); err != nil {
 		return fmt.Errorf("create the install record: %w", err)
+	}
+	return nil
+}
+
+// testHookRefs, when set (by tests), runs as writeRefs starts: an error from it
+// is a failure while the record is written.
+var testHookRefs func() error
+
+// writeRefs replaces the refs of the record (created by createRecord) and
+// removes its fingerprint: until writeFingerprint, the record proves nothing.
+func writeRefs(ctx context.Context, ex execer, target string, refs map[string]dumpers.StreamRef) error {
+	tbl := quoteIdent(target) + "." + quoteIdent(RecordTable)
+	if testHookRefs != nil {
+		if err := testHookRefs(); err != nil {
+			return err
+		}
 	}
 	if _, err := ex.ExecContext(ctx, "DELETE FROM "+tbl); err != nil {
 		return fmt.Errorf("write the install record: %w", err)
