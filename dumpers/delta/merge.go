@@ -31,6 +31,11 @@ import (
 // limit; a full import is the better choice.
 var ErrTooLarge = errors.New("delta: difference too large")
 
+// ErrDisjoint: the two snapshots had no key in common in their first rows
+// (Parts.Disjoint): the table was most likely rewritten (a cache), and
+// replacing all its rows is cheaper than holding them to compare.
+var ErrDisjoint = errors.New("delta: the snapshots share no rows")
+
 // OldError is an error reading the old snapshot (the installed one, read back from
 // a cache): a reason to fall back to a full import rather than a failure.
 type OldError struct{ Err error }
@@ -95,19 +100,30 @@ func (s *side) add(r Row) {
 // the new reader, those of the old one as *OldError, ErrTooLarge.
 func Merge(old, new Reader, limit int) (*Diff, error) {
 	var d *Diff
-	err := MergeParts(old, new, limit, 0, func(p *Diff) error { d = p; return nil })
+	err := MergeParts(old, new, Parts{Limit: limit}, func(p *Diff) error { d = p; return nil })
 	if d == nil {
 		d = &Diff{}
 	}
 	return d, err
 }
 
+// Parts says how MergeParts hands a difference over.
+type Parts struct {
+	// Size: a part is handed over once it holds this many bytes (keys and
+	// rows); <= 0: one part at the end.
+	Size int
+	// Limit caps the bytes held (pending rows and the part being built) and
+	// those of all parts together (ErrTooLarge); <= 0: no cap.
+	Limit int
+	// Disjoint > 0: ErrDisjoint once the rows read from both sides hold more
+	// than this many bytes and not one key matched (rows of both sides read).
+	Disjoint int
+}
+
 // MergeParts is Merge handing the difference over in parts as it goes, so that a
 // caller can apply one part while the next is computed: fn gets a part as soon
-// as it holds at least part bytes, and the rest at the end; it is not called with
-// an empty part. part <= 0 means one part at the end. limit caps the bytes held
-// (pending rows and the part being built) and the bytes of all parts together;
-// <= 0 means no cap.
+// as it holds at least p.Size bytes, and the rest at the end; it is not called
+// with an empty part.
 //
 // Applying the parts in order, each one's deletes before its inserts, gives
 // the same result as applying Merge's one Diff, provided two keys that collide
@@ -121,14 +137,15 @@ func Merge(old, new Reader, limit int) (*Diff, error) {
 // must fall back.
 //
 // An error of fn stops the merge and is returned as it is.
-func MergeParts(old, new Reader, limit, part int, fn func(*Diff) error) error {
+func MergeParts(old, new Reader, p Parts, fn func(*Diff) error) error {
 	m := &merger{
-		d:     &Diff{},
-		limit: limit,
-		part:  part,
-		emit:  fn,
-		o:     side{byKey: map[string]*entry{}},
-		n:     side{byKey: map[string]*entry{}},
+		d:        &Diff{},
+		limit:    p.Limit,
+		part:     p.Size,
+		disjoint: p.Disjoint,
+		emit:     fn,
+		o:        side{byKey: map[string]*entry{}},
+		n:        side{byKey: map[string]*entry{}},
 	}
 	if err := m.run(old, new); err != nil {
 		return err
@@ -140,13 +157,15 @@ func MergeParts(old, new Reader, limit, part int, fn func(*Diff) error) error {
 }
 
 type merger struct {
-	d       *Diff // the part being built
-	limit   int
-	part    int
-	emit    func(*Diff) error
-	total   int // bytes of the parts handed over
-	o, n    side
-	pending int // bytes in the pending sets
+	d        *Diff // the part being built
+	limit    int
+	part     int
+	disjoint int
+	emit     func(*Diff) error
+	total    int // bytes of the parts handed over
+	o, n     side
+	pending  int  // bytes in the pending sets
+	matched  bool // a key was found on both sides
 }
 
 // handOver gives the part built so far to emit when it is big enough.
@@ -196,6 +215,7 @@ func (m *merger) run(old, new Reader) error {
 			}
 		}
 		if okO && okN && bytes.Equal(or.Key, nr.Key) {
+			m.matched = true
 			m.flushAll()
 			if !bytes.Equal(or.Line, nr.Line) {
 				m.del(or.Key)
@@ -205,6 +225,7 @@ func (m *merger) run(old, new Reader) error {
 			if okO {
 				if e := m.n.byKey[string(or.Key)]; e != nil {
 					// new is past this key: every old row pending is before it
+					m.matched = true
 					m.flushOld()
 					m.flushNewBefore(e)
 					if !bytes.Equal(or.Line, e.line) {
@@ -218,6 +239,7 @@ func (m *merger) run(old, new Reader) error {
 			}
 			if okN {
 				if e := m.o.byKey[string(nr.Key)]; e != nil {
+					m.matched = true
 					m.flushNew()
 					m.flushOldBefore(e)
 					if !bytes.Equal(nr.Line, e.line) {
@@ -232,6 +254,9 @@ func (m *merger) run(old, new Reader) error {
 		}
 		if m.limit > 0 && m.total+m.pending+m.d.bytes > m.limit {
 			return ErrTooLarge
+		}
+		if m.disjoint > 0 && !m.matched && m.pending > m.disjoint && len(m.o.queue) > 0 && len(m.n.queue) > 0 {
+			return ErrDisjoint
 		}
 	}
 	m.flushAll()

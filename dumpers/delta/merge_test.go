@@ -151,7 +151,7 @@ func TestMergePartsRandom(t *testing.T) {
 		o, n = table(old), table(neu)
 		got, parts := old, 0
 		var dels, ins [][]byte
-		err = delta.MergeParts(&o, &n, 0, part, func(d *delta.Diff) error {
+		err = delta.MergeParts(&o, &n, delta.Parts{Size: part}, func(d *delta.Diff) error {
 			if d.Empty() {
 				t.Fatalf("round %d: an empty part", round)
 			}
@@ -213,7 +213,7 @@ func TestMergePartsCollidingKeys(t *testing.T) {
 			held[strings.ToLower(k)] = true
 		}
 		o, n := words(old), words(neu)
-		err := delta.MergeParts(&o, &n, 0, 1+r.IntN(20), func(d *delta.Diff) error {
+		err := delta.MergeParts(&o, &n, delta.Parts{Size: 1 + r.IntN(20)}, func(d *delta.Diff) error {
 			for _, k := range d.Delete {
 				if !held[strings.ToLower(string(k))] {
 					return fmt.Errorf("delete of missing %s", k)
@@ -248,14 +248,49 @@ func TestMergePartsLimit(t *testing.T) {
 	}
 	o, n := table(old), table(neu)
 	parts := 0
-	err := delta.MergeParts(&o, &n, 5000, 100, func(*delta.Diff) error { parts++; return nil })
+	err := delta.MergeParts(&o, &n, delta.Parts{Limit: 5000, Size: 100}, func(*delta.Diff) error { parts++; return nil })
 	if !errors.Is(err, delta.ErrTooLarge) || parts < 2 {
 		t.Fatalf("err %v after %d parts, want ErrTooLarge after several", err, parts)
 	}
 	stop := errors.New("stop")
 	o, n = table(old), table(neu)
-	if err := delta.MergeParts(&o, &n, 0, 100, func(*delta.Diff) error { return stop }); err != stop {
+	if err := delta.MergeParts(&o, &n, delta.Parts{Size: 100}, func(*delta.Diff) error { return stop }); err != stop {
 		t.Fatalf("err %v, want fn's", err)
+	}
+}
+
+// TestMergeDisjoint: snapshots without a common key in their first rows give
+// ErrDisjoint once those hold Disjoint bytes; one common key early, or a
+// block of new rows before the old ones that is shorter than that, does not.
+func TestMergeDisjoint(t *testing.T) {
+	rewritten, kept := map[int]string{}, map[int]string{}
+	for i := range 1000 {
+		rewritten[i] = "a"
+		kept[1000+i] = "b"
+	}
+	o, n := table(rewritten), table(kept)
+	err := delta.MergeParts(&o, &n, delta.Parts{Disjoint: 2000}, func(*delta.Diff) error { return nil })
+	if !errors.Is(err, delta.ErrDisjoint) {
+		t.Fatalf("rewritten table: %v, want ErrDisjoint", err)
+	}
+	if len(o) < 800 {
+		t.Fatalf("read %d old rows before giving up, want ≈ 2000 bytes' worth", 1000-len(o))
+	}
+	kept[0] = "a" // the first row is common
+	o, n = table(rewritten), table(kept)
+	if err := delta.MergeParts(&o, &n, delta.Parts{Disjoint: 2000}, func(*delta.Diff) error { return nil }); err != nil {
+		t.Fatalf("one common key: %v", err)
+	}
+	front := map[int]string{}
+	for i := range 1000 {
+		front[i] = "a"
+		if i < 50 {
+			front[-1-i] = "new" // 50 new rows before the old ones
+		}
+	}
+	o, n = table(rewritten), table(front)
+	if err := delta.MergeParts(&o, &n, delta.Parts{Disjoint: 2000}, func(*delta.Diff) error { return nil }); err != nil {
+		t.Fatalf("new rows in front: %v", err)
 	}
 }
 

@@ -65,7 +65,10 @@ const (
 // the server, in statements that are checked once more just before they run.
 // Where both streams continue with the same bytes (most of a table after a small
 // change), the new stream's rows are read (and checked) but not compared, and
-// the old stream's are passed over (delta.Skipper). Several tables are compared
+// the old stream's are passed over (delta.Skipper). A table whose snapshots
+// have no key in common in their first rows (rewriteAt: a cache filled anew)
+// is emptied and the new stream's rows inserted (rewrite), without holding both
+// snapshots to compare them. Several tables are compared
 // at a time, and their differences are applied part by part as they are computed
 // (delta.MergeParts), in the one transaction. Parts of a table run in order,
 // each one's deletes first; a row that meets a key still there (only when the
@@ -166,14 +169,17 @@ type tableDelta struct {
 	// may take a unique value another row gives up further on.
 	whole bool
 	ck    *checker // of the INSERTs the delta runs
-	stmts         int      // INSERTs checked so far
+	stmts int      // INSERTs checked so far
 }
 
 // deltaPart is how much of a table's difference (bytes of keys and rows) is
 // handed to the transaction at once: it applies one part while the next is
-// computed. On the 470 MB bench's day 2, waiting for a whole table's
-// difference before applying any of it left the server idle for the first
-// 0.7–1.2 s of the install.
+// computed. On the 470 MB bench's day 2 (1–3 MB of difference in most tables),
+// waiting for a whole table's difference before applying any of it left the
+// server idle for the first 0.7–1.2 s of the install. A table whose keys all
+// changed (a rewritten cache) still comes in one part, at its end: the merge
+// cannot tell earlier that a key will not come (it does not know the
+// collation's order).
 var deltaPart = 256 << 10
 
 // diffParallel is how many tables are compared at once. More than the two a
@@ -181,17 +187,19 @@ var deltaPart = 256 << 10
 // yields its difference only at its end, and meanwhile the parts of the others
 // keep the server busy (they wait in line for it, computed ahead by at most
 // the parts channel).
-const diffParallel = 3
+const diffParallel = 4
 
-// tablePart is a part of a table's difference (diff), or the end of it (end;
-// reason or err when the table needs a full import or failed).
+// tablePart is a part of a table's difference (diff), the order to delete
+// all its rows (rewrite), or the end of it (end; reason or err when the table
+// needs a full import or failed).
 type tablePart struct {
-	td     *tableDelta
-	diff   *delta.Diff
-	header []byte // the dump's "INSERT INTO `t` (…) VALUES", for diff's inserts
-	end    bool
-	reason string
-	err    error
+	td      *tableDelta
+	diff    *delta.Diff
+	header  []byte // the dump's "INSERT INTO `t` (…) VALUES", for diff's inserts
+	rewrite bool
+	end     bool
+	reason  string
+	err     error
 }
 
 // try applies the dump as a delta. It returns a reason when a full import is
@@ -396,7 +404,7 @@ func (d *deltaInstall) diffWith(ctx context.Context, rec *record, td *tableDelta
 	if td.whole {
 		part = 0
 	}
-	err = delta.MergeParts(oldRows, newRows, int(budget.Load()), part, func(p *delta.Diff) error {
+	err = delta.MergeParts(oldRows, newRows, delta.Parts{Limit: int(budget.Load()), Size: part, Disjoint: rewriteAt}, func(p *delta.Diff) error {
 		if budget.Add(-int64(p.Bytes())) < 0 {
 			return errTooMuch
 		}
@@ -408,6 +416,11 @@ func (d *deltaInstall) diffWith(ctx context.Context, rec *record, td *tableDelta
 		return "", ctx.Err()
 	case canonical && errors.Is(err, errNotCanonical):
 		return "", err
+	case errors.Is(err, delta.ErrDisjoint):
+		old.Close()
+		nr.Close()
+		rewrites.Add(1)
+		return d.rewrite(ctx, td, canonical, send)
 	case errors.Is(err, delta.ErrTooLarge) || errors.Is(err, errTooMuch):
 		return "too many rows changed for a delta install", nil
 	case errors.As(err, new(*delta.OldError)) || errors.Is(err, errDeltaShape):
@@ -416,6 +429,61 @@ func (d *deltaInstall) diffWith(ctx context.Context, rec *record, td *tableDelta
 		return "", err
 	}
 	return "", nil
+}
+
+// rewriteAt is when a table whose two snapshots have not one key in common is
+// taken for rewritten: once their first rows hold this many bytes (both sides).
+var rewriteAt = 16 << 20
+
+// rewrites counts the tables rewritten (for tests).
+var rewrites atomic.Int64
+
+// rewrite replaces every row of a table whose snapshots share no rows (a cache
+// that was filled anew): the transaction deletes them all (tablePart.rewrite),
+// then inserts the new stream's rows, read (and checked) again from its start,
+// in parts. Holding both snapshots to compare them would take their size in
+// memory and their whole reading before the server could start; the result is
+// the same (every old row deleted, every new one inserted).
+func (d *deltaInstall) rewrite(ctx context.Context, td *tableDelta, canonical bool, send func(tablePart) error) (string, error) {
+	nr, err := d.src.Open(ctx, td.stream)
+	if err != nil {
+		return "", fmt.Errorf("open stream %s: %w", td.stream, err)
+	}
+	defer nr.Close()
+	var rows delta.Reader
+	var header func() []byte
+	if canonical {
+		n := newCanonRows(td.stream, nr, td.keyCols, newChecker(td.stream))
+		n.ctx = ctx
+		rows, header = n, func() []byte { return n.header }
+	} else {
+		n := newRowReader(td.stream, nr, td.keyCols)
+		rows, header = n, func() []byte { return n.header }
+	}
+	if err := send(tablePart{td: td, rewrite: true}); err != nil {
+		return "", err
+	}
+	p, size := &delta.Diff{}, 0
+	for {
+		r, err := rows.Next()
+		if err == io.EOF {
+			break
+		}
+		if err != nil {
+			return "", err
+		}
+		p.Insert = append(p.Insert, bytes.Clone(r.Line))
+		if size += len(r.Line); size >= deltaPart {
+			if err := send(tablePart{td: td, diff: p, header: header()}); err != nil {
+				return "", err
+			}
+			p, size = &delta.Diff{}, 0
+		}
+	}
+	if len(p.Insert) == 0 {
+		return "", nil
+	}
+	return "", send(tablePart{td: td, diff: p, header: header()})
 }
 
 // orBytes returns a, or b when a is nil.
@@ -562,6 +630,15 @@ func (d *deltaInstall) apply(ctx context.Context, rec *record, tds []*tableDelta
 		if !changed[td] {
 			changed[td] = true
 			inst.Tables = append(inst.Tables, td.table)
+		}
+		if p.rewrite {
+			res, err := tx.ExecContext(ctx, "DELETE FROM "+quoteIdent(td.table))
+			if err != nil {
+				return inst, "", fmt.Errorf("delta of %s: delete rows: %w", td.table, err)
+			}
+			n, _ := res.RowsAffected()
+			inst.Deleted += n
+			continue
 		}
 		if err := td.deletes(ctx, tx, p.diff.Delete); err != nil {
 			return inst, "", err

@@ -16,3 +16,13 @@ func SetRefsHook(fn func() error) (restore func()) {
 	testHookRefs = fn
 	return func() { testHookRefs = nil }
 }
+
+// SetRewriteAt sets when a table without common keys is rewritten, for a test.
+func SetRewriteAt(n int) (restore func()) {
+	old := rewriteAt
+	rewriteAt = n
+	return func() { rewriteAt = old }
+}
+
+// Rewrites is the number of tables a delta rewrote so far.
+func Rewrites() int64 { return rewrites.Load() }

@@ -458,3 +458,40 @@ func TestDeltaRecordFailureLeavesPrevious(t *testing.T) {
 	}
 	equalMaps(t, "delta after a failed one", reference(t, v2), withoutRecord(checksums(t, db, target)))
 }
+
+// TestDeltaRewrittenTable: a table refilled with new keys (a cache) is emptied
+// and filled from the new stream within the delta's transaction, in parts; the
+// other tables' changes are applied as differences; and a failure after that
+// (while the record is written) still leaves the previous snapshot.
+func TestDeltaRewrittenTable(t *testing.T) {
+	defer mysql.SetRewriteAt(200)()
+	defer mysql.SetDeltaPart(100)()
+	db := server(t)
+	src, exec := deltaSource(t)
+	target, h := installed(t, src)
+	want := checksums(t, db, target)
+	exec("DELETE FROM c")
+	for i := 1; i <= 200; i++ {
+		exec("INSERT INTO c VALUES (CONCAT('new', " + itoa(i) + "), " + itoa(i) + ", 'w')")
+	}
+	exec("UPDATE t SET s = 'x' WHERE id = 2")
+	v2 := dump(t, src, dumpers.Options{})
+
+	broken := errors.New("record write failed")
+	restore := mysql.SetRefsHook(func() error { return broken })
+	rewrites := mysql.Rewrites()
+	if _, err := mysql.Install(t.Context(), cfgFor(t, target), h.Source(v2), nil); !errors.Is(err, broken) {
+		t.Fatalf("install: %v, want the record's failure", err)
+	}
+	restore()
+	if mysql.Rewrites() == rewrites {
+		t.Fatal("the table was not rewritten")
+	}
+	equalMaps(t, "after a failed rewrite", want, checksums(t, db, target))
+
+	inst := install(t, target, h.Source(v2))
+	if inst.Mode != "delta" || inst.Deleted != 301 || inst.Inserted != 201 {
+		t.Fatalf("install: %+v, want a delta deleting 300 + 1 rows, inserting 200 + 1", inst)
+	}
+	equalMaps(t, "rewritten table vs full import", reference(t, v2), withoutRecord(checksums(t, db, target)))
+}
