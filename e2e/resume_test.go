@@ -136,6 +136,14 @@ func TestKillAtTimes(t *testing.T) {
 	requireSameTree(t, src, cold)
 	requireNoStaging(t, cold)
 
+	// A killed fetch may have written a file whole while the chunks it wrote
+	// it from were still in its cache writer's buffer (up to 50 ms); the last
+	// fetch into cold then had no reason to read them. A fetch into a new
+	// directory puts every chunk into the cache: from there, no kill may cost
+	// a download.
+	if s := mustFetch(t, pub.token, filepath.Join(t.TempDir(), "fill"), cache); s.ChunksDownloaded > 0 {
+		t.Logf("%d chunks were not cached after the killed cold fetches", s.ChunksDownloaded)
+	}
 	warm := filepath.Join(t.TempDir(), "sync")
 	killAt(warm, 5*ms, 10*ms, 15*ms, 20*ms, 25*ms, 30*ms, 40*ms, 50*ms, 70*ms)
 	if s := mustFetch(t, pub.token, warm, cache); s.ChunksDownloaded != 0 {
