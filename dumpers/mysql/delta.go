@@ -11,11 +11,11 @@ import (
 	"slices"
 	"strconv"
 	"strings"
+	"sync"
 	"sync/atomic"
 	"time"
 
 	driver "github.com/go-sql-driver/mysql"
-	"golang.org/x/sync/errgroup"
 
 	"synco/dumpers"
 	"synco/dumpers/delta"
@@ -49,7 +49,9 @@ const (
 //   - no data stream changed: nothing is done (no statement that writes);
 //   - else each changed table's old stream (read again through src) is merged with
 //     the new one (package delta) into the rows to delete and to insert, and these
-//     are applied in ONE transaction with the record's new refs (deletes first, as
+//     are applied in ONE transaction with the record's new refs — spread over two
+//     connections when the delta changes several tables, one XA branch each,
+//     committed by two-phase commit (deltatx.go) — (deletes first, as
 //     DELETE … WHERE key IN (<the dump's literals>); inserts as INSERT statements
 //     of the dump's shape that pass the same allow-list as an import), then the
 //     changed AUTO_INCREMENT values are set and the fingerprint recorded.
@@ -130,6 +132,7 @@ type deltaInstall struct {
 	re       dumpers.Reopener
 	refs     map[string]dumpers.StreamRef // of the new dump
 	progress func(dumpers.Progress)
+	xa       bool // the server lets a delta apply on several connections (deltatx.go)
 }
 
 // recordFull records a full install: refs, then the fingerprint.
@@ -210,6 +213,9 @@ func (d *deltaInstall) try(ctx context.Context) (dumpers.Installed, string, erro
 		return dumpers.Installed{}, "", err
 	}
 	defer unlock()
+	if d.xa, err = recoverBranches(ctx, d.db, d.target); err != nil {
+		return dumpers.Installed{}, "", err
+	}
 	rec, err := readRecord(ctx, d.db, d.target)
 	if err != nil {
 		return dumpers.Installed{}, "", err
@@ -552,117 +558,135 @@ func (d *deltaInstall) keyInfo(ctx context.Context, table string) ([]string, str
 }
 
 // apply computes the differences of the changed tables, diffParallel at a time, and
-// runs them in one transaction part by part as they are known (the server
-// works on one part while the next is computed), with the record's new refs;
-// then it sets changed AUTO_INCREMENT values and records the fingerprint. It
-// returns a reason when a full import is needed instead (the transaction is
-// then rolled back: nothing changed).
+// runs them part by part as they are known (the server works on one part while
+// the next is computed) in the delta's transaction — on up to maxBranches
+// connections, each table on one of them, made one by XA (deltatx.go) — with
+// the record's new refs; then it sets changed AUTO_INCREMENT values and
+// records the fingerprint. It returns a reason when a full import is needed
+// instead (the transaction is then rolled back: nothing changed).
 //
 // The old streams are not checked against the allow-list again: they passed it
 // when they were installed, Reopen checks them against the recorded hash, and
 // only their keys are used (in DELETEs that checkDelete checks).
 func (d *deltaInstall) apply(ctx context.Context, rec *record, tds []*tableDelta, autoInc map[string]string) (dumpers.Installed, string, error) {
 	inst := dumpers.Installed{Mode: "delta"}
-	c, err := connOn(ctx, d.db, d.target)
+	if err := createRecord(ctx, d.db, d.target); err != nil {
+		return inst, "", err
+	}
+	n := 1
+	if d.xa {
+		n = min(len(tds), maxBranches)
+	}
+	g, err := beginGroup(ctx, d.db, d.target, n)
 	if err != nil {
 		return inst, "", err
 	}
-	defer c.Close()
-	if err := createRecord(ctx, c, d.target); err != nil {
-		return inst, "", err
-	}
-	tx, err := c.BeginTx(ctx, nil)
-	if err != nil {
-		return inst, "", fmt.Errorf("begin: %w", err)
-	}
-	defer tx.Rollback()
+	defer g.rollback()
+	c := g.conns[0]
 
-	dctx, stop := context.WithCancel(ctx)
-	parts := make(chan tablePart, 2) // bounds the parts computed ahead of the server
-	done := make(chan struct{})
-	defer func() { stop(); <-done }() // no diff outlives apply
+	gctx, cancel := context.WithCancelCause(ctx)
+	defer cancel(nil)
+	var progress sync.Mutex
+	ws := make([]*applier, n)
+	for i := range ws {
+		ws[i] = &applier{ex: g.branch(i), in: make(chan tablePart, 2), progress: func(p dumpers.Progress) {
+			if d.progress != nil {
+				progress.Lock()
+				defer progress.Unlock()
+				d.progress(p)
+			}
+		}}
+	}
+	var bindMu sync.Mutex
+	bound := map[*tableDelta]*applier{}
 	send := func(p tablePart) error {
+		bindMu.Lock()
+		w := bound[p.td]
+		if w == nil { // the branch with the least work queued so far
+			w = ws[0]
+			for _, o := range ws[1:] {
+				if o.queued.Load() < w.queued.Load() {
+					w = o
+				}
+			}
+			bound[p.td] = w
+		}
+		bindMu.Unlock()
+		if p.diff != nil {
+			w.queued.Add(int64(p.diff.Bytes()))
+		}
 		select {
-		case parts <- p:
+		case w.in <- p:
 			return nil
-		case <-dctx.Done():
-			return dctx.Err()
+		case <-gctx.Done():
+			return gctx.Err()
 		}
 	}
-	go func() {
-		defer close(done)
-		var budget atomic.Int64
-		budget.Store(int64(deltaLimit))
-		var g errgroup.Group
-		g.SetLimit(diffParallel)
-		for _, td := range tds {
-			g.Go(func() error {
-				end := tablePart{td: td, end: true}
-				if end.err = dctx.Err(); end.err == nil {
-					end.reason, end.err = d.diff(dctx, rec, td, &budget, send)
-				}
-				_ = send(end)
-				return nil
-			})
-		}
-		_ = g.Wait()
-	}()
-	changed := map[*tableDelta]bool{}
-	inserted := map[*tableDelta]int64{}
-	for left := len(tds); left > 0; {
-		var p tablePart
-		select {
-		case p = <-parts:
-		case <-ctx.Done():
-			return inst, "", ctx.Err()
-		}
-		td := p.td
-		if p.end {
-			if p.err != nil || p.reason != "" {
-				return inst, p.reason, p.err
+	var appliers, merges sync.WaitGroup
+	for _, w := range ws {
+		appliers.Go(func() {
+			if err := w.run(gctx); err != nil {
+				cancel(err)
 			}
-			left--
-			if d.progress != nil && changed[td] {
-				d.progress(dumpers.Progress{Table: td.table, Rows: inserted[td], Done: true})
+		})
+	}
+	var budget atomic.Int64
+	budget.Store(int64(deltaLimit))
+	sem := make(chan struct{}, diffParallel)
+	for _, td := range tds {
+		merges.Go(func() {
+			select {
+			case sem <- struct{}{}:
+			case <-gctx.Done():
+				return
 			}
-			continue
-		}
-		if !changed[td] {
-			changed[td] = true
-			inst.Tables = append(inst.Tables, td.table)
-		}
-		if p.rewrite {
-			res, err := tx.ExecContext(ctx, "DELETE FROM "+quoteIdent(td.table))
+			defer func() { <-sem }()
+			reason, err := d.diff(gctx, rec, td, &budget, send)
+			if err == nil && reason != "" {
+				err = fallback(reason)
+			}
+			if err == nil {
+				err = send(tablePart{td: td, end: true})
+			}
 			if err != nil {
-				return inst, "", fmt.Errorf("delta of %s: delete rows: %w", td.table, err)
+				cancel(err)
 			}
-			n, _ := res.RowsAffected()
-			inst.Deleted += n
-			continue
+		})
+	}
+	merges.Wait()
+	for _, w := range ws {
+		close(w.in)
+	}
+	appliers.Wait()
+	if err := context.Cause(gctx); err != nil {
+		var fb fallback
+		if errors.As(err, &fb) {
+			return inst, string(fb), nil
 		}
-		if err := td.deletes(ctx, tx, p.diff.Delete); err != nil {
-			return inst, "", err
-		}
-		reason, err := td.inserts(ctx, tx, p.header, p.diff.Insert)
-		if err != nil || reason != "" {
-			return inst, reason, err
-		}
-		inst.Deleted += int64(len(p.diff.Delete))
-		inst.Inserted += int64(len(p.diff.Insert))
-		inserted[td] += int64(len(p.diff.Insert))
+		return inst, "", err
+	}
+	for _, w := range ws {
+		inst.Tables = append(inst.Tables, w.tables...)
+		inst.Deleted += w.deleted
+		inst.Inserted += w.inserted
 	}
 	slices.Sort(inst.Tables)
-	if err := writeRefs(ctx, tx, d.target, d.refs); err != nil {
+	if err := writeRefs(ctx, g.branch(0), d.target, d.refs); err != nil {
 		return inst, "", err
 	}
-	if err := tx.Commit(); err != nil {
-		return inst, "", fmt.Errorf("commit: %w", err)
+	if g.gtrid != "" {
+		if err := writeGroup(ctx, g.branch(0), d.target, g.gtrid); err != nil {
+			return inst, "", err
+		}
+	}
+	if err := g.commit(ctx); err != nil {
+		return inst, "", err
 	}
 	// After the commit the target holds the new snapshot; what follows may not be
 	// interrupted halfway (the record has no fingerprint until its end: the next
 	// install is a full one if it does not finish).
-	cctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), time.Minute)
-	defer cancel()
+	cctx, cancelPost := context.WithTimeout(context.WithoutCancel(ctx), time.Minute)
+	defer cancelPost()
 	for _, t := range slices.Sorted(maps.Keys(autoInc)) {
 		n, err := strconv.ParseUint(autoInc[t], 10, 64)
 		if err != nil {
@@ -682,10 +706,77 @@ func (d *deltaInstall) apply(ctx context.Context, rec *record, tds []*tableDelta
 	return inst, "", nil
 }
 
+// maxBranches is how many connections (XA branches) apply a delta at most.
+const maxBranches = 2
+
+// fallback is a reason for a full import, passed as an error between the
+// goroutines of apply.
+type fallback string
+
+func (f fallback) Error() string { return string(f) }
+
+// applier applies the parts of the tables bound to it on one branch of the
+// delta's transaction, each table's parts in order.
+type applier struct {
+	ex       execer
+	in       chan tablePart
+	queued   atomic.Int64 // bytes of parts sent to it so far
+	progress func(dumpers.Progress)
+
+	tables            []string
+	deleted, inserted int64
+}
+
+// run applies parts until in is closed; a reason for a full import comes back
+// as a fallback error.
+func (w *applier) run(ctx context.Context) error {
+	changed := map[*tableDelta]bool{}
+	inserted := map[*tableDelta]int64{}
+	for p := range w.in {
+		if ctx.Err() != nil {
+			return nil // the cause is set
+		}
+		td := p.td
+		if p.end {
+			if changed[td] {
+				w.progress(dumpers.Progress{Table: td.table, Rows: inserted[td], Done: true})
+			}
+			continue
+		}
+		if !changed[td] {
+			changed[td] = true
+			w.tables = append(w.tables, td.table)
+		}
+		if p.rewrite {
+			res, err := w.ex.ExecContext(ctx, "DELETE FROM "+quoteIdent(td.table))
+			if err != nil {
+				return fmt.Errorf("delta of %s: delete rows: %w", td.table, err)
+			}
+			n, _ := res.RowsAffected()
+			w.deleted += n
+			continue
+		}
+		if err := td.deletes(ctx, w.ex, p.diff.Delete); err != nil {
+			return err
+		}
+		reason, err := td.inserts(ctx, w.ex, p.header, p.diff.Insert)
+		if err != nil {
+			return err
+		}
+		if reason != "" {
+			return fallback(reason)
+		}
+		w.deleted += int64(len(p.diff.Delete))
+		w.inserted += int64(len(p.diff.Insert))
+		inserted[td] += int64(len(p.diff.Insert))
+	}
+	return nil
+}
+
 // deletes removes the rows with keys, deleteBatch keys per statement. The keys
 // are literals as the lexer delimited them in a stream the allow-list passed;
 // checkDelete checks the statement once more before it runs.
-func (td *tableDelta) deletes(ctx context.Context, tx *sql.Tx, keys [][]byte) error {
+func (td *tableDelta) deletes(ctx context.Context, tx execer, keys [][]byte) error {
 	cols := make([]string, len(td.keyCols))
 	for i, c := range td.keyCols {
 		cols[i] = quoteIdent(c)
@@ -755,7 +846,7 @@ func checkDelete(st []byte, head, cols, keys int) error {
 // the table still holds is a reason for a full import: a later part of the
 // difference deletes it, which only happens when the target's collation
 // orders keys otherwise than the source's (delta.MergeParts).
-func (td *tableDelta) inserts(ctx context.Context, tx *sql.Tx, header []byte, lines [][]byte) (string, error) {
+func (td *tableDelta) inserts(ctx context.Context, tx execer, header []byte, lines [][]byte) (string, error) {
 	if td.ck == nil {
 		td.ck = newChecker(td.stream)
 	}

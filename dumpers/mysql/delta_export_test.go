@@ -1,5 +1,12 @@
 package mysql
 
+import (
+	"context"
+	"database/sql"
+	"errors"
+	"strings"
+)
+
 // GeneralDiffs is the number of table differences computed by the general
 // readers (rowReader) instead of the canonical ones (canonRows) so far.
 func GeneralDiffs() int64 { return generalDiffs.Load() }
@@ -26,3 +33,39 @@ func SetRewriteAt(n int) (restore func()) {
 
 // Rewrites is the number of tables a delta rewrote so far.
 func Rewrites() int64 { return rewrites.Load() }
+
+// SetKillHook sets testHookKill, for a test.
+func SetKillHook(fn func(step string, i int) bool) (restore func()) {
+	testHookKill = fn
+	return func() { testHookKill = nil }
+}
+
+// RecoverBranches runs what an install runs first on target: it commits or
+// rolls back the XA branches a killed delta left prepared.
+func RecoverBranches(ctx context.Context, db *sql.DB, target string) error {
+	ok, err := recoverBranches(ctx, db, target)
+	if err == nil && !ok {
+		err = errors.New("XA RECOVER refused")
+	}
+	return err
+}
+
+// PreparedBranches lists the prepared XA branches of target's installs.
+func PreparedBranches(ctx context.Context, db *sql.DB, target string) (n int, err error) {
+	rows, err := db.QueryContext(ctx, "XA RECOVER")
+	if err != nil {
+		return 0, err
+	}
+	defer rows.Close()
+	for rows.Next() {
+		var f, g, b int
+		var data string
+		if err := rows.Scan(&f, &g, &b, &data); err != nil {
+			return 0, err
+		}
+		if strings.HasPrefix(data, xaPrefix+xaTag(target)) {
+			n++
+		}
+	}
+	return n, rows.Err()
+}

@@ -495,3 +495,51 @@ func TestDeltaRewrittenTable(t *testing.T) {
 	}
 	equalMaps(t, "rewritten table vs full import", reference(t, v2), withoutRecord(checksums(t, db, target)))
 }
+
+// TestDeltaBranchesKilled: a delta of two tables runs on two connections, one
+// XA branch each. Killed after the branch with the record committed and
+// before the other one did, the next install commits the other (the record
+// names their group); killed after one branch was prepared and before the
+// other was, it rolls the prepared one back. Either way the target then holds
+// one snapshot whole, and no prepared branch is left.
+func TestDeltaBranchesKilled(t *testing.T) {
+	for _, tc := range []struct {
+		step string
+		new  bool // the target holds the new snapshot after recovery
+	}{
+		{"commit", true},
+		{"prepare", false},
+	} {
+		t.Run(tc.step, func(t *testing.T) {
+			db := server(t)
+			src, exec := deltaSource(t)
+			target, h := installed(t, src)
+			old := checksums(t, db, target)
+			edit(exec)
+			v2 := dump(t, src, dumpers.Options{})
+			restore := mysql.SetKillHook(func(step string, i int) bool { return step == tc.step && i == 1 })
+			_, err := mysql.Install(t.Context(), cfgFor(t, target), h.Source(v2), nil)
+			restore()
+			if err == nil {
+				t.Fatal("install killed halfway returned no error")
+			}
+			if n, err := mysql.PreparedBranches(t.Context(), db, target); err != nil || n != 1 {
+				t.Fatalf("prepared branches after the kill: %d, %v; want 1", n, err)
+			}
+			if err := mysql.RecoverBranches(t.Context(), db, target); err != nil {
+				t.Fatal(err)
+			}
+			if n, err := mysql.PreparedBranches(t.Context(), db, target); err != nil || n != 0 {
+				t.Fatalf("prepared branches after recovery: %d, %v; want 0", n, err)
+			}
+			want := old
+			if tc.new {
+				want = reference(t, v2)
+			}
+			equalMaps(t, "after recovery", withoutRecord(want), withoutRecord(checksums(t, db, target)))
+			// and an install finishes the job
+			install(t, target, h.Source(v2))
+			equalMaps(t, "install after recovery", reference(t, v2), withoutRecord(checksums(t, db, target)))
+		})
+	}
+}

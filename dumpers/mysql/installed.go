@@ -58,6 +58,9 @@ func readRecord(ctx context.Context, db *sql.DB, target string) (*record, error)
 			rec.fp = string(loc)
 			continue
 		}
+		if name == groupRow {
+			continue
+		}
 		var ref dumpers.StreamRef
 		if len(hash) != len(ref.Hash) {
 			return nil, nil // not ours: no record
@@ -72,6 +75,16 @@ func readRecord(ctx context.Context, db *sql.DB, target string) (*record, error)
 // execer is a *sql.Tx or *sql.Conn.
 type execer interface {
 	ExecContext(ctx context.Context, q string, args ...any) (sql.Result, error)
+}
+
+// writeGroup records the XA group of the install (deltatx.go), in its first
+// branch, after writeRefs.
+func writeGroup(ctx context.Context, ex execer, target, gtrid string) error {
+	tbl := quoteIdent(target) + "." + quoteIdent(RecordTable)
+	if _, err := ex.ExecContext(ctx, "INSERT INTO "+tbl+" (name, hash, loc) VALUES (?, '', ?)", groupRow, gtrid); err != nil {
+		return fmt.Errorf("write the install record: %w", err)
+	}
+	return nil
 }
 
 // createRecord creates the record table if it is missing. It must run before
