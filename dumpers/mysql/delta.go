@@ -602,6 +602,10 @@ func (d *deltaInstall) apply(ctx context.Context, rec *record, tds []*tableDelta
 	send := func(p tablePart) error {
 		bindMu.Lock()
 		w := bound[p.td]
+		if w == nil && p.end {
+			bindMu.Unlock()
+			return nil // nothing changed in the table
+		}
 		if w == nil { // the branch with the least work queued so far
 			w = ws[0]
 			for _, o := range ws[1:] {
