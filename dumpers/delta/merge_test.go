@@ -65,6 +65,30 @@ func apply(t *testing.T, old map[int]string, d *delta.Diff) map[int]string {
 	return out
 }
 
+// randomEdit returns a copy of old with up to edits random deletes, value
+// changes, and blocks of inserts and deletes, on keys below keys.
+func randomEdit(r *rand.Rand, old map[int]string, keys, edits int) map[int]string {
+	neu := maps.Clone(old)
+	for range r.IntN(edits) {
+		k := r.IntN(keys)
+		switch r.IntN(4) {
+		case 0:
+			delete(neu, k)
+		case 1:
+			neu[k] = fmt.Sprint(r.IntN(3))
+		case 2: // a block insert
+			for j := range r.IntN(30) {
+				neu[k+j] = "b"
+			}
+		case 3: // a block delete
+			for j := range r.IntN(30) {
+				delete(neu, k+j)
+			}
+		}
+	}
+	return neu
+}
+
 func TestMergeRandom(t *testing.T) {
 	r := rand.New(rand.NewPCG(1, 2))
 	for round := range 500 {
@@ -73,24 +97,7 @@ func TestMergeRandom(t *testing.T) {
 		for range n {
 			old[r.IntN(400)] = fmt.Sprint(r.IntN(3))
 		}
-		neu := map[int]string{}
-		for k, v := range old {
-			neu[k] = v
-		}
-		edits := r.IntN(40)
-		for range edits {
-			k := r.IntN(400)
-			switch r.IntN(3) {
-			case 0:
-				delete(neu, k)
-			case 1:
-				neu[k] = fmt.Sprint(r.IntN(3))
-			case 2: // a block insert
-				for j := range r.IntN(30) {
-					neu[k+j] = "b"
-				}
-			}
-		}
+		neu := randomEdit(r, old, 400, 40)
 		o, nw := table(old), table(neu)
 		d, err := delta.Merge(&o, &nw, 0)
 		if err != nil {
@@ -124,24 +131,7 @@ func TestMergePartsRandom(t *testing.T) {
 		for range r.IntN(300) {
 			old[r.IntN(600)] = fmt.Sprint(r.IntN(3))
 		}
-		neu := maps.Clone(old)
-		for range r.IntN(60) {
-			k := r.IntN(600)
-			switch r.IntN(4) {
-			case 0:
-				delete(neu, k)
-			case 1:
-				neu[k] = fmt.Sprint(r.IntN(3))
-			case 2: // a block insert
-				for j := range r.IntN(30) {
-					neu[k+j] = "b"
-				}
-			case 3: // a block delete
-				for j := range r.IntN(30) {
-					delete(neu, k+j)
-				}
-			}
-		}
+		neu := randomEdit(r, old, 600, 60)
 		o, n := table(old), table(neu)
 		whole, err := delta.Merge(&o, &n, 0)
 		if err != nil {

@@ -231,12 +231,7 @@ func TestDeltaFallbacks(t *testing.T) {
 // applied (inside the transaction): the target must hold the previous snapshot,
 // and the next install is still a delta.
 func TestDeltaCancelledLeavesPrevious(t *testing.T) {
-	db := server(t)
-	src, exec := deltaSource(t)
-	target, h := installed(t, src)
-	want := checksums(t, db, target)
-	edit(exec)
-	v2 := dump(t, src, dumpers.Options{})
+	db, target, h, want, v2 := editedCase(t)
 	ctx, cancel := context.WithCancel(t.Context())
 	_, err := mysql.Install(ctx, cfgFor(t, target), h.Source(v2), func(p dumpers.Progress) {
 		if p.Done {
@@ -246,11 +241,30 @@ func TestDeltaCancelledLeavesPrevious(t *testing.T) {
 	if !errors.Is(err, context.Canceled) {
 		t.Fatalf("cancelled install: %v", err)
 	}
-	equalMaps(t, "after a cancelled delta", want, checksums(t, db, target))
+	previousKept(t, db, target, h, want, v2, "a cancelled delta")
+}
+
+// editedCase installs deltaSource into a new target, then edits the source:
+// it returns the target, its history, its checksums and the edited dump.
+func editedCase(t *testing.T) (db *sql.DB, target string, h *dumperstest.History, installedSums map[string]string, v2 *dumperstest.Mem) {
+	t.Helper()
+	db = server(t)
+	src, exec := deltaSource(t)
+	target, h = installed(t, src)
+	installedSums = checksums(t, db, target)
+	edit(exec)
+	return db, target, h, installedSums, dump(t, src, dumpers.Options{})
+}
+
+// previousKept checks that target holds want after a failed install (what),
+// and that the next install of v2 is a delta giving what a full import gives.
+func previousKept(t *testing.T, db *sql.DB, target string, h *dumperstest.History, want map[string]string, v2 *dumperstest.Mem, what string) {
+	t.Helper()
+	equalMaps(t, "after "+what, want, checksums(t, db, target))
 	if inst := install(t, target, h.Source(v2)); inst.Mode != "delta" {
-		t.Fatalf("install after the cancelled one: %+v", inst)
+		t.Fatalf("install after %s: %+v", what, inst)
 	}
-	equalMaps(t, "delta after a cancelled one", reference(t, v2), withoutRecord(checksums(t, db, target)))
+	equalMaps(t, "delta after "+what, reference(t, v2), withoutRecord(checksums(t, db, target)))
 }
 
 // TestDeltaHostileStream: a changed data stream with a row that tries to break out
@@ -439,12 +453,7 @@ func TestDeltaCollidingPartsFallBack(t *testing.T) {
 // after every row of the delta was applied, rolls them back too (the record
 // table is created before the transaction: CREATE TABLE would commit it).
 func TestDeltaRecordFailureLeavesPrevious(t *testing.T) {
-	db := server(t)
-	src, exec := deltaSource(t)
-	target, h := installed(t, src)
-	want := checksums(t, db, target)
-	edit(exec)
-	v2 := dump(t, src, dumpers.Options{})
+	db, target, h, want, v2 := editedCase(t)
 	broken := errors.New("record write failed")
 	restore := mysql.SetRefsHook(func() error { return broken })
 	_, err := mysql.Install(t.Context(), cfgFor(t, target), h.Source(v2), nil)
@@ -452,11 +461,7 @@ func TestDeltaRecordFailureLeavesPrevious(t *testing.T) {
 	if !errors.Is(err, broken) {
 		t.Fatalf("install: %v, want the record's failure", err)
 	}
-	equalMaps(t, "after a failure writing the record", want, checksums(t, db, target))
-	if inst := install(t, target, h.Source(v2)); inst.Mode != "delta" {
-		t.Fatalf("install after the failed one: %+v", inst)
-	}
-	equalMaps(t, "delta after a failed one", reference(t, v2), withoutRecord(checksums(t, db, target)))
+	previousKept(t, db, target, h, want, v2, "a failure writing the record")
 }
 
 // TestDeltaRewrittenTable: a table refilled with new keys (a cache) is emptied
@@ -511,12 +516,7 @@ func TestDeltaBranchesKilled(t *testing.T) {
 		{"prepare", false},
 	} {
 		t.Run(tc.step, func(t *testing.T) {
-			db := server(t)
-			src, exec := deltaSource(t)
-			target, h := installed(t, src)
-			old := checksums(t, db, target)
-			edit(exec)
-			v2 := dump(t, src, dumpers.Options{})
+			db, target, h, old, v2 := editedCase(t)
 			restore := mysql.SetKillHook(func(step string, i int) bool { return step == tc.step && i == 1 })
 			_, err := mysql.Install(t.Context(), cfgFor(t, target), h.Source(v2), nil)
 			restore()
