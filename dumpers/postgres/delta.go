@@ -171,8 +171,27 @@ type tableDelta struct {
 	qname  string   // quoted, schema-qualified (by the server)
 	keyCol []string // primary-key columns
 	qkey   []string // the same, quoted by the server
-	stmt   string   // the new stream's COPY statement
+	// whole: the table has a unique index besides the primary key, or an
+	// exclusion constraint: its difference is applied in one part (all
+	// deletes first), as a changed row may take a value another row gives up
+	// further on.
+	whole bool
+	keys  bool // the temporary table of keys to delete was made
+}
+
+// deltaPart is how much of a table's difference (bytes of keys and rows) is
+// applied at once, while the next part is computed (as in package mysql).
+var deltaPart = 256 << 10
+
+// tablePart is a part of a table's difference, or its end (end; reason or err
+// when a full import is needed or it failed).
+type tablePart struct {
+	td     *tableDelta
 	diff   *delta.Diff
+	stmt   string // the new stream's COPY statement, for diff's inserts
+	end    bool
+	reason string
+	err    error
 }
 
 // try applies the dump as a delta. It returns a reason when a full import is
@@ -265,44 +284,41 @@ func (d *deltaInstall) inTx(ctx context.Context, conn *pgconn.PgConn) (dumpers.I
 	if err != nil || reason != "" {
 		return dumpers.Installed{}, reason, err
 	}
-	if reason, err := d.diffs(ctx, rec, tds); err != nil || reason != "" {
-		return dumpers.Installed{}, reason, err
-	}
-	return d.apply(ctx, conn, tds, setvals, replica, was)
+	return d.apply(ctx, conn, rec, tds, setvals, replica, was)
 }
 
-// diffs computes the differences of the changed tables, two at a time.
-func (d *deltaInstall) diffs(ctx context.Context, rec *record, tds []*tableDelta) (string, error) {
+// diffs computes the differences of the changed tables, two at a time, and
+// hands them to send in parts, then each table's end; it returns when all
+// are done or one failed (then ctx is cancelled for the others).
+func (d *deltaInstall) diffs(ctx context.Context, rec *record, tds []*tableDelta, send func(tablePart) error) {
 	var budget atomic.Int64
 	budget.Store(int64(deltaLimit))
-	reasons := make([]string, len(tds))
 	g, gctx := errgroup.WithContext(ctx)
 	g.SetLimit(2)
-	for i, td := range tds {
+	for _, td := range tds {
 		g.Go(func() error {
-			var err error
-			reasons[i], err = d.diff(gctx, rec, td, &budget)
-			if reasons[i] != "" && err == nil {
-				err = errFallback
+			end := tablePart{td: td, end: true}
+			end.reason, end.err = d.diff(gctx, rec, td, &budget, send)
+			if err := send(end); err != nil {
+				return err
 			}
-			return err
+			if end.err != nil || end.reason != "" {
+				return errFallback // stop the others
+			}
+			return nil
 		})
 	}
-	if err := g.Wait(); err != nil && !errors.Is(err, errFallback) {
-		return "", err
-	}
-	for _, r := range reasons {
-		if r != "" {
-			return r, nil
-		}
-	}
-	return "", nil
+	_ = g.Wait()
 }
 
-// errFallback stops the other diffs when one found that a full import is needed.
+// errFallback stops the other diffs when one failed or found that a full
+// import is needed.
 var errFallback = errors.New("full import needed")
 
-func (d *deltaInstall) diff(ctx context.Context, rec *record, td *tableDelta, budget *atomic.Int64) (string, error) {
+// errTooMuch: the parts handed over so far exceed deltaLimit.
+var errTooMuch = errors.New("too many rows changed")
+
+func (d *deltaInstall) diff(ctx context.Context, rec *record, td *tableDelta, budget *atomic.Int64, send func(tablePart) error) (string, error) {
 	old, err := d.re.Reopen(ctx, rec.refs[td.stream])
 	if err != nil {
 		if ctx.Err() != nil {
@@ -318,12 +334,25 @@ func (d *deltaInstall) diff(ctx context.Context, rec *record, td *tableDelta, bu
 	defer nr.Close()
 	oldRows := newCopyRows(td.stream, old, td.keyCol)
 	newRows := newCopyRows(td.stream, nr, td.keyCol)
-	td.diff, err = delta.Merge(oldRows, newRows, int(budget.Load()))
+	part := deltaPart
+	if td.whole {
+		part = 0
+	}
+	err = delta.MergeParts(oldRows, newRows, delta.Parts{Limit: int(budget.Load()), Size: part}, func(p *delta.Diff) error {
+		if budget.Add(-int64(p.Bytes())) < 0 {
+			return errTooMuch
+		}
+		stmt := newRows.stmt
+		if stmt == "" { // the new stream has no rows and was never started
+			stmt = oldRows.stmt
+		}
+		return send(tablePart{td: td, diff: p, stmt: stmt})
+	})
 	switch {
 	case err == nil:
 	case ctx.Err() != nil:
 		return "", ctx.Err()
-	case errors.Is(err, delta.ErrTooLarge):
+	case errors.Is(err, delta.ErrTooLarge) || errors.Is(err, errTooMuch):
 		return "too many rows changed for a delta install", nil
 	case errors.As(err, new(*delta.OldError)):
 		return "the installed snapshot of " + td.qname + " could not be read again", nil
@@ -332,50 +361,84 @@ func (d *deltaInstall) diff(ctx context.Context, rec *record, td *tableDelta, bu
 	default:
 		return "", err
 	}
-	if budget.Add(-int64(td.diff.Bytes())) < 0 {
-		return "too many rows changed for a delta install", nil
-	}
-	td.stmt = newRows.stmt
-	if td.stmt == "" { // the new stream has no rows and was never started
-		td.stmt = oldRows.stmt
-	}
 	return "", nil
 }
 
-// apply runs the differences in the transaction conn has open, with
-// session_replication_role = replica when allowed (no trigger, no foreign-key
-// check fires: the snapshot is consistent as a whole), then sets the changed
-// sequences and writes the record with the fingerprint the database has
-// afterwards: counters are those of was plus this delta's rows.
-func (d *deltaInstall) apply(ctx context.Context, conn *pgconn.PgConn, tds []*tableDelta, setvals []string, replica bool, was *fingerprint) (dumpers.Installed, string, error) {
+// apply runs the differences in the transaction conn has open, part by part
+// as diffs computes them, with session_replication_role = replica when allowed
+// (no trigger, no foreign-key check fires: the snapshot is consistent as a
+// whole), then sets the changed sequences and writes the record with the
+// fingerprint the database has afterwards: counters are those of was plus this
+// delta's rows. A table's parts run in order, each one's deletes first; a row
+// that meets a key still there (a target collation that orders keys otherwise
+// than the source's, delta.MergeParts) is a reason for a full import.
+func (d *deltaInstall) apply(ctx context.Context, conn *pgconn.PgConn, rec *record, tds []*tableDelta, setvals []string, replica bool, was *fingerprint) (dumpers.Installed, string, error) {
 	inst := dumpers.Installed{Mode: "delta"}
 	if replica {
 		if err := exec(ctx, conn, "SET LOCAL session_replication_role = replica"); err != nil {
 			return inst, "", fmt.Errorf("set session_replication_role: %w", err)
 		}
 	}
-	for i, td := range tds {
-		if td.diff.Empty() {
-			continue
-		}
-		table := strings.TrimSuffix(strings.TrimPrefix(td.stream, dumpers.DataDir), ".sql")
-		inst.Tables = append(inst.Tables, table)
-		if reason, err := td.deletes(ctx, conn, i); err != nil || reason != "" {
-			return inst, reason, err
-		}
-		if err := td.inserts(ctx, conn); err != nil {
-			return inst, "", err
-		}
-		c := was.stats[td.stream]
-		c[0] += int64(len(td.diff.Insert))
-		c[2] += int64(len(td.diff.Delete))
-		was.stats[td.stream] = c
-		inst.Deleted += int64(len(td.diff.Delete))
-		inst.Inserted += int64(len(td.diff.Insert))
-		if d.progress != nil {
-			d.progress(dumpers.Progress{Table: table, Rows: int64(len(td.diff.Insert)), Done: true})
+	dctx, stop := context.WithCancel(ctx)
+	parts := make(chan tablePart, 2) // bounds the parts computed ahead of the server
+	done := make(chan struct{})
+	defer func() { stop(); <-done }() // no diff outlives apply
+	send := func(p tablePart) error {
+		select {
+		case parts <- p:
+			return nil
+		case <-dctx.Done():
+			return dctx.Err()
 		}
 	}
+	go func() {
+		defer close(done)
+		d.diffs(dctx, rec, tds, send)
+	}()
+	index := map[*tableDelta]int{}
+	for i, td := range tds {
+		index[td] = i
+	}
+	changed := map[*tableDelta]bool{}
+	inserted := map[*tableDelta]int64{}
+	for left := len(tds); left > 0; {
+		var p tablePart
+		select {
+		case p = <-parts:
+		case <-ctx.Done():
+			return inst, "", ctx.Err()
+		}
+		td := p.td
+		table := strings.TrimSuffix(strings.TrimPrefix(td.stream, dumpers.DataDir), ".sql")
+		if p.end {
+			if p.err != nil || p.reason != "" {
+				return inst, p.reason, p.err
+			}
+			left--
+			if d.progress != nil && changed[td] {
+				d.progress(dumpers.Progress{Table: table, Rows: inserted[td], Done: true})
+			}
+			continue
+		}
+		if !changed[td] {
+			changed[td] = true
+			inst.Tables = append(inst.Tables, table)
+		}
+		if reason, err := td.deletes(ctx, conn, index[td], p.diff.Delete); err != nil || reason != "" {
+			return inst, reason, err
+		}
+		if reason, err := td.inserts(ctx, conn, p.stmt, p.diff.Insert); err != nil || reason != "" {
+			return inst, reason, err
+		}
+		c := was.stats[td.stream]
+		c[0] += int64(len(p.diff.Insert))
+		c[2] += int64(len(p.diff.Delete))
+		was.stats[td.stream] = c
+		inst.Deleted += int64(len(p.diff.Delete))
+		inst.Inserted += int64(len(p.diff.Insert))
+		inserted[td] += int64(len(p.diff.Insert))
+	}
+	slices.Sort(inst.Tables)
 	for _, sv := range setvals {
 		seq, _ := setvalOf(sv)
 		// Sequences are not transactional, but a sequence restarted in this
@@ -403,25 +466,30 @@ func (d *deltaInstall) apply(ctx context.Context, conn *pgconn.PgConn, tds []*ta
 	return inst, "", nil
 }
 
-// deletes removes the rows of Delete: their keys, as the dump wrote them (COPY
-// text), are copied into a temporary table of the key columns, and one DELETE
-// joins it. It must delete exactly one row per key (else the database is not
-// the installed snapshot: a full import).
-func (td *tableDelta) deletes(ctx context.Context, conn *pgconn.PgConn, i int) (string, error) {
-	if len(td.diff.Delete) == 0 {
+// deletes removes the rows with keys: the keys, as the dump wrote them (COPY
+// text), are copied into a temporary table of the key columns (one per table,
+// emptied for each part), and one DELETE joins it. It must delete exactly one
+// row per key (else the database is not the installed snapshot: a full import).
+func (td *tableDelta) deletes(ctx context.Context, conn *pgconn.PgConn, i int, del [][]byte) (string, error) {
+	if len(del) == 0 {
 		return "", nil
 	}
 	keys := fmt.Sprintf("pg_temp.synco_keys_%d", i)
-	if err := exec(ctx, conn, "CREATE TEMPORARY TABLE "+keys+" ON COMMIT DROP AS SELECT "+strings.Join(td.qkey, ", ")+
-		" FROM "+td.qname+" WITH NO DATA"); err != nil {
+	if !td.keys {
+		if err := exec(ctx, conn, "CREATE TEMPORARY TABLE "+keys+" ON COMMIT DROP AS SELECT "+strings.Join(td.qkey, ", ")+
+			" FROM "+td.qname+" WITH NO DATA"); err != nil {
+			return "", fmt.Errorf("delta of %s: %w", td.qname, err)
+		}
+		td.keys = true
+	} else if err := exec(ctx, conn, "TRUNCATE "+keys); err != nil {
 		return "", fmt.Errorf("delta of %s: %w", td.qname, err)
 	}
-	tag, err := conn.CopyFrom(ctx, &linesReader{lines: td.diff.Delete}, "COPY "+keys+" ("+strings.Join(td.qkey, ", ")+") FROM STDIN")
+	tag, err := conn.CopyFrom(ctx, &linesReader{lines: del}, "COPY "+keys+" ("+strings.Join(td.qkey, ", ")+") FROM STDIN")
 	if err != nil {
 		return "", fmt.Errorf("delta of %s: copy the keys to delete: %w", td.qname, err)
 	}
-	if tag.RowsAffected() != int64(len(td.diff.Delete)) {
-		return "", fmt.Errorf("delta of %s: %d keys to delete, %d copied: %w", td.qname, len(td.diff.Delete), tag.RowsAffected(), dumpers.ErrRefused)
+	if tag.RowsAffected() != int64(len(del)) {
+		return "", fmt.Errorf("delta of %s: %d keys to delete, %d copied: %w", td.qname, len(del), tag.RowsAffected(), dumpers.ErrRefused)
 	}
 	on := make([]string, len(td.qkey))
 	for j, k := range td.qkey {
@@ -431,26 +499,31 @@ func (td *tableDelta) deletes(ctx context.Context, conn *pgconn.PgConn, i int) (
 	if res.Err != nil {
 		return "", fmt.Errorf("delta of %s: delete rows: %w", td.qname, res.Err)
 	}
-	if n := res.CommandTag.RowsAffected(); n != int64(len(td.diff.Delete)) {
-		return fmt.Sprintf("table %s does not hold the installed snapshot (%d of %d rows to delete found)", td.qname, n, len(td.diff.Delete)), nil
+	if n := res.CommandTag.RowsAffected(); n != int64(len(del)) {
+		return fmt.Sprintf("table %s does not hold the installed snapshot (%d of %d rows to delete found)", td.qname, n, len(del)), nil
 	}
 	return "", nil
 }
 
-// inserts copies the rows of Insert in, as the dump wrote them, with the new
-// stream's COPY statement (which the allow-list passed).
-func (td *tableDelta) inserts(ctx context.Context, conn *pgconn.PgConn) error {
-	if len(td.diff.Insert) == 0 {
-		return nil
+// inserts copies the rows lines in, as the dump wrote them, with the new
+// stream's COPY statement stmt (which the allow-list passed). A row whose key
+// the table still holds is a reason for a full import (see apply).
+func (td *tableDelta) inserts(ctx context.Context, conn *pgconn.PgConn, stmt string, lines [][]byte) (string, error) {
+	if len(lines) == 0 {
+		return "", nil
 	}
-	tag, err := conn.CopyFrom(ctx, &linesReader{lines: td.diff.Insert}, td.stmt)
+	tag, err := conn.CopyFrom(ctx, &linesReader{lines: lines}, stmt)
+	var pe *pgconn.PgError
+	if errors.As(err, &pe) && pe.Code == "23505" { // unique_violation
+		return "rows of " + td.qname + " collide with rows still there (the local collation orders keys otherwise than the source's)", nil
+	}
 	if err != nil {
-		return fmt.Errorf("delta of %s: insert rows: %w", td.qname, err)
+		return "", fmt.Errorf("delta of %s: insert rows: %w", td.qname, err)
 	}
-	if tag.RowsAffected() != int64(len(td.diff.Insert)) {
-		return fmt.Errorf("delta of %s: %d rows to insert, %d copied: %w", td.qname, len(td.diff.Insert), tag.RowsAffected(), dumpers.ErrRefused)
+	if tag.RowsAffected() != int64(len(lines)) {
+		return "", fmt.Errorf("delta of %s: %d rows to insert, %d copied: %w", td.qname, len(lines), tag.RowsAffected(), dumpers.ErrRefused)
 	}
-	return nil
+	return "", nil
 }
 
 // linesReader reads lines, each followed by a newline.

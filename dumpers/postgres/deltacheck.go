@@ -221,6 +221,13 @@ func (d *deltaInstall) tables(ctx context.Context, conn *pgconn.PgConn, changed 
 		case calls > 0:
 			return nil, "table " + td.qname + " changed and its constraints, indexes or generated columns call functions of the dump (they would run as the importing user)", nil
 		}
+		var unique int
+		if err := queryRow(ctx, conn, `SELECT
+ (SELECT count(*) FROM pg_index WHERE indrelid = $1::oid AND indisunique AND NOT indisprimary) +
+ (SELECT count(*) FROM pg_constraint WHERE conrelid = $1::oid AND contype = 'x')`, []string{td.oid}, &unique); err != nil {
+			return nil, "", fmt.Errorf("table %s: %w", td.qname, err)
+		}
+		td.whole = unique > 0
 		tds = append(tds, td)
 	}
 	return tds, "", nil

@@ -172,6 +172,11 @@
 //     SEQUENCE … RESTART, which gives the sequence a new file in this transaction,
 //     so that setval too is rolled back on failure; and the record with its new
 //     fingerprint is written. Any failure or cancellation rolls it all back.
+//     The differences are applied part by part as they are computed
+//     (delta.MergeParts, 256 KiB), each part's deletes first; a table with a
+//     unique index besides its key, or an exclusion constraint, in one part; a
+//     row that meets a key still there (a target collation that orders keys
+//     otherwise than the source's) makes it a full import.
 //
 // A full import (ImportWithMode), with Installed.Reason, is done instead when:
 // there is no record, the fingerprint differs (a local change: the reason names

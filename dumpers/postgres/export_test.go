@@ -57,3 +57,10 @@ func CheckStatement(stmt string, data bool) (run string, refused string) {
 // SetBeforeDropBackup sets a hook called before the backup database of a swap
 // is dropped (tests that are not parallel only); nil removes it.
 func SetBeforeDropBackup(f func(backup string)) { beforeDropBackup = f }
+
+// SetDeltaPart sets the size of the parts a delta applies at once, for a test.
+func SetDeltaPart(n int) (restore func()) {
+	old := deltaPart
+	deltaPart = n
+	return func() { deltaPart = old }
+}
