@@ -4,7 +4,6 @@ import (
 	"context"
 	"database/sql"
 	"fmt"
-	"hash/fnv"
 	"io"
 	"sort"
 	"strings"
@@ -17,10 +16,11 @@ import (
 )
 
 // Statement size bounds of a data stream. A statement ends after a row once it
-// holds stmtMin bytes and the row's hash has its low 6 bits zero, or before a row
-// that would take it past stmtMax. Ending on row content rather than on size alone
-// keeps the statement boundaries (and so the chunks) of unchanged rows stable when
-// a row before them grows or shrinks.
+// holds stmtMin bytes and the row's key marks an end (endsStatement), or before a
+// row that would take it past stmtMax. Ending on row content rather than on size
+// alone keeps the statement boundaries (and so the chunks) of unchanged rows stable
+// when a row before them grows or shrinks; ending on the key alone keeps them where
+// they are when a row is updated.
 const (
 	stmtMin = 256 << 10
 	stmtMax = 1 << 20
@@ -267,7 +267,7 @@ func dumpTable(ctx context.Context, c *sql.Conn, sink dumpers.Sink, t *table, wh
 		stmt = stmt[:0]
 		return nil
 	}
-	h := fnv.New32a()
+	key := keyColumns(t, cols)
 	for rows.Next() {
 		if err := rows.Scan(ptrs...); err != nil {
 			return fmt.Errorf("read table %s: %w", t.name, err)
@@ -288,13 +288,9 @@ func dumpTable(ctx context.Context, c *sql.Conn, sink dumpers.Sink, t *table, wh
 		}
 		stmt = append(stmt, row...)
 		nrows++
-		if len(stmt) >= stmtMin {
-			h.Reset()
-			h.Write(row)
-			if h.Sum32()&63 == 0 {
-				if err := flush(); err != nil {
-					return err
-				}
+		if len(stmt) >= stmtMin && endsStatement(scrubbed, key) {
+			if err := flush(); err != nil {
+				return err
 			}
 		}
 	}
