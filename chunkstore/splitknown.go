@@ -1,10 +1,13 @@
 package chunkstore
 
 import (
+	"cmp"
 	"context"
+	"encoding/binary"
 	"errors"
 	"fmt"
 	"io"
+	"slices"
 )
 
 // Splitting a stream whose last version's chunks are known. restic/chunker
@@ -18,10 +21,11 @@ import (
 // warm publish's CPU (a 470 MB database, nothing changed). The chunks, and so
 // the calls of fn, are exactly Split's.
 
-// Known is a chunk of a stream's last version: its ID and length.
-type Known struct {
-	ID  ID
-	Len uint32
+// KnownChunks is the chunk list of a stream's last version: Len chunks, the
+// i-th with ID id and length n.
+type KnownChunks interface {
+	Len() int
+	At(i int) (id ID, n uint32)
 }
 
 // splitKnownBuf is the read buffer of SplitKnown: room for the chunker's
@@ -34,43 +38,44 @@ const splitKnownBuf = 2 << 20
 // the stream repeats its last version, a chunk is taken whole when its ID
 // proves it is the next known chunk; elsewhere the chunker cuts until a chunk
 // is one of known again. The stream's last known chunk is never taken whole:
-// the end of the stream may have cut it short. Errors are Split's.
-func (s *Splitter) SplitKnown(ctx context.Context, r io.Reader, class Class, known []Known, id func([]byte) ID, fn func(chunk []byte, id ID) error) error {
+// the end of the stream may have cut it short. Errors are Split's. Memory: the
+// read buffer (2 MiB) and, from the first chunk that is not the next known
+// one, an index of known (16 bytes a chunk).
+func (s *Splitter) SplitKnown(ctx context.Context, r io.Reader, class Class, known KnownChunks, id func([]byte) ID, fn func(chunk []byte, id ID) error) error {
 	prm := class.Params()
 	if prm.Max == 0 {
 		return fmt.Errorf("split: unknown stream class %d", uint8(class))
 	}
 	w := &window{r: r, buf: make([]byte, splitKnownBuf)}
-	var at map[ID]int // known chunk → its index; made at the first miss
-	k := 0            // the known chunk the stream is expected to go on with
+	var at *knownIndex // made at the first miss
+	k := 0             // the known chunk the stream is expected to go on with
 	for {
 		if err := ctx.Err(); err != nil {
 			return fmt.Errorf("split: %w", err)
 		}
-		if k < len(known)-1 && uint(known[k].Len) >= prm.Min && uint(known[k].Len) <= prm.Max {
-			n := int(known[k].Len)
-			if err := w.fill(n); err != nil {
-				return err
-			}
-			if w.end-w.pos >= int64(n) {
-				c := w.at(w.pos, n)
-				if cid := id(c); cid == known[k].ID {
-					if err := fn(c, cid); err != nil {
-						return err
+		if k < known.Len()-1 {
+			kid, kn := known.At(k)
+			if n := int(kn); uint(n) >= prm.Min && uint(n) <= prm.Max {
+				if err := w.fill(n); err != nil {
+					return err
+				}
+				if w.end-w.pos >= int64(n) {
+					c := w.at(w.pos, n)
+					if cid := id(c); cid == kid {
+						if err := fn(c, cid); err != nil {
+							return err
+						}
+						w.pos += int64(n)
+						k++
+						continue
 					}
-					w.pos += int64(n)
-					k++
-					continue
 				}
 			}
 		}
 		// Not the next known chunk: cut with a chunker from here until a chunk
 		// is a known one.
 		if at == nil {
-			at = make(map[ID]int, len(known))
-			for i := len(known) - 1; i >= 0; i-- {
-				at[known[i].ID] = i
-			}
+			at = indexKnown(known)
 		}
 		var err error
 		k, err = s.cutUntilKnown(ctx, w, prm, at, id, fn)
@@ -83,30 +88,94 @@ func (s *Splitter) SplitKnown(ctx context.Context, r io.Reader, class Class, kno
 // cutUntilKnown runs a fresh chunker from w.pos, a cut, and gives fn its
 // chunks until one is in at; it returns the index of the known chunk after
 // it, or -1 at the end of the stream.
-func (s *Splitter) cutUntilKnown(ctx context.Context, w *window, prm Params, at map[ID]int, id func([]byte) ID, fn func([]byte, ID) error) (int, error) {
-	v := &windowReader{w: w, pos: w.pos}
+//
+// The chunker reads 512 KiB ahead, a copy each time it starts, while a changed
+// region is mostly a chunk or two: it reads a window of cutAhead chunks of Max
+// bytes, cut short as if the stream ended there. A chunk that ends where the
+// window does may be cut short: it is cut again by a chunker reading a window
+// twice as long (the copies of a long changed region stay about as long as it).
+func (s *Splitter) cutUntilKnown(ctx context.Context, w *window, prm Params, at *knownIndex, id func([]byte) ID, fn func([]byte, ID) error) (int, error) {
+	ahead := int64(cutAhead * prm.Max)
+	for {
+		v := &windowReader{w: w, pos: w.pos, lim: w.pos + ahead}
+		i, again, err := s.cutIn(ctx, w, v, prm, at, id, fn)
+		if err != nil || !again {
+			return i, err
+		}
+		ahead = min(2*ahead, maxCutAhead)
+	}
+}
+
+// cutAhead is how many Max chunks cutUntilKnown's first window holds, and
+// maxCutAhead the most bytes a window holds (the chunker's own buffer).
+const (
+	cutAhead    = 2
+	maxCutAhead = 512 << 10
+)
+
+// cutIn is cutUntilKnown with one chunker reading v; it stops (again) before
+// a chunk that ends where v was cut short, or at v's end. (A chunk the chunker
+// returns before it reads v's end was cut by the content or Max.)
+func (s *Splitter) cutIn(ctx context.Context, w *window, v *windowReader, prm Params, at *knownIndex, id func([]byte) ID, fn func([]byte, ID) error) (next int, again bool, err error) {
 	st := s.chunker(v, prm)
 	defer s.put(st, prm)
 	for {
 		if err := ctx.Err(); err != nil {
-			return 0, fmt.Errorf("split: %w", err)
+			return 0, false, fmt.Errorf("split: %w", err)
 		}
 		c, err := st.c.Next(st.buf)
 		if errors.Is(err, io.EOF) {
-			return -1, nil
+			return -1, v.cut, nil // the stream's end, or v's
 		}
 		if err != nil {
-			return 0, err // a read error, wrapped by fill
+			return 0, false, err // a read error, wrapped by more
+		}
+		if v.cut && w.pos+int64(c.Length) == v.lim {
+			return 0, true, nil // cut short, or not: cut it again
 		}
 		cid := id(c.Data)
 		if err := fn(c.Data, cid); err != nil {
-			return 0, err
+			return 0, false, err
 		}
 		w.pos += int64(c.Length)
-		if i, ok := at[cid]; ok {
-			return i + 1, nil
+		if i, ok := at.find(cid); ok {
+			return i + 1, false, nil
 		}
 	}
+}
+
+// knownIndex finds a chunk in a known list: the list's positions sorted by
+// their IDs' first 8 bytes (16 bytes a chunk; a map took ≈ 80).
+type knownIndex struct {
+	known KnownChunks
+	keys  []knownKey
+}
+
+type knownKey struct {
+	prefix uint64
+	i      uint32
+}
+
+func indexKnown(known KnownChunks) *knownIndex {
+	x := &knownIndex{known: known, keys: make([]knownKey, known.Len())}
+	for i := range x.keys {
+		id, _ := known.At(i)
+		x.keys[i] = knownKey{binary.LittleEndian.Uint64(id[:]), uint32(i)}
+	}
+	slices.SortFunc(x.keys, func(a, b knownKey) int { return cmp.Or(cmp.Compare(a.prefix, b.prefix), cmp.Compare(a.i, b.i)) })
+	return x
+}
+
+// find returns the first position of id in the list.
+func (x *knownIndex) find(id ID) (int, bool) {
+	p := binary.LittleEndian.Uint64(id[:])
+	j, _ := slices.BinarySearchFunc(x.keys, p, func(k knownKey, p uint64) int { return cmp.Compare(k.prefix, p) })
+	for ; j < len(x.keys) && x.keys[j].prefix == p; j++ {
+		if kid, _ := x.known.At(int(x.keys[j].i)); kid == id {
+			return int(x.keys[j].i), true
+		}
+	}
+	return 0, false
 }
 
 // window holds the bytes of a stream from pos, the start of the next chunk,
@@ -158,16 +227,18 @@ func (w *window) more() {
 	}
 }
 
-// windowReader reads the stream from pos through a window; its bytes stay
-// in the window from the window's pos on.
+// windowReader reads the stream from pos to lim through a window; its bytes
+// stay in the window from the window's pos on. At lim it ends; cut says
+// whether the stream goes on after lim.
 type windowReader struct {
-	w   *window
-	pos int64
+	w        *window
+	pos, lim int64
+	cut      bool
 }
 
 func (r *windowReader) Read(p []byte) (int, error) {
 	w := r.w
-	for r.pos == w.end {
+	for r.pos == w.end && r.pos < r.lim {
 		if w.eof {
 			if w.err != nil {
 				return 0, w.err
@@ -176,7 +247,14 @@ func (r *windowReader) Read(p []byte) (int, error) {
 		}
 		w.more()
 	}
-	k := copy(p, w.buf[r.pos-w.off:w.end-w.off])
+	if r.pos == r.lim {
+		for w.end == r.lim && !w.eof {
+			w.more() // does the stream end here?
+		}
+		r.cut = w.end > r.lim || w.err != nil
+		return 0, io.EOF
+	}
+	k := copy(p[:min(int64(len(p)), r.lim-r.pos)], w.buf[r.pos-w.off:w.end-w.off])
 	r.pos += int64(k)
 	return k, nil
 }

@@ -68,16 +68,18 @@ func (b *builder) stream(ctx context.Context, r io.Reader, class chunkstore.Clas
 // version, for SplitKnown; nil for other streams, or without one (a file's
 // chunks are found in parallel by SplitParallel, and most files are not read
 // again at all).
-func knownChunks(class chunkstore.Class, prev []manifest.Ref) []chunkstore.Known {
+func knownChunks(class chunkstore.Class, prev []manifest.Ref) chunkstore.KnownChunks {
 	if class != chunkstore.ClassDB || len(prev) < 2 {
 		return nil
 	}
-	known := make([]chunkstore.Known, len(prev))
-	for i, r := range prev {
-		known[i] = chunkstore.Known{ID: r.ID, Len: r.Len}
-	}
-	return known
+	return refList(prev)
 }
+
+// refList is a chunk list as chunkstore.KnownChunks.
+type refList []manifest.Ref
+
+func (l refList) Len() int                         { return len(l) }
+func (l refList) At(i int) (chunkstore.ID, uint32) { return l[i].ID, l[i].Len }
 
 // A sealer seals the chunks of one stream in parallel (b.sem bounds the
 // sealing goroutines of all streams) and stores them in stream order, so a
