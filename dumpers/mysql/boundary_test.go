@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"slices"
 	"strconv"
+	"strings"
 	"testing"
 
 	"synco/dumpers"
@@ -91,4 +92,29 @@ func stmtRows(t *testing.T, data []byte) []int {
 		counts = append(counts, len(lines)-1)
 	}
 	return counts
+}
+
+// Rows that fill a statement past stmtMax start the next one; every row is
+// dumped once, in order.
+func TestStatementMax(t *testing.T) {
+	db := server(t)
+	name := newDB(t, db, "stmax")
+	mustExec(t, db, "CREATE TABLE `"+name+"`.t (id INT NOT NULL PRIMARY KEY, b LONGTEXT NOT NULL)")
+	mustExec(t, db, "INSERT INTO `"+name+"`.t SELECT seq, REPEAT(MD5(seq), 10000 + seq * 1000) FROM `"+name+"`.seq_1_to_12")
+	data := dump(t, name, dumpers.Options{}).Streams[dumpers.DataStream("t")]
+	stmts := bytes.Split(bytes.TrimSuffix(data, []byte(";\n")), []byte(";\n"))
+	var ids []string
+	for _, stmt := range stmts {
+		lines := bytes.Split(stmt, []byte("\n"))
+		if len(stmt)+2 > 1<<20 && len(lines) > 2 {
+			t.Errorf("a statement of %d rows, %d bytes", len(lines)-1, len(stmt)+2)
+		}
+		for _, row := range lines[1:] {
+			id, _, _ := bytes.Cut(row[1:], []byte(","))
+			ids = append(ids, string(id))
+		}
+	}
+	if want := strings.Fields("1 2 3 4 5 6 7 8 9 10 11 12"); !slices.Equal(ids, want) || len(stmts) < 4 {
+		t.Errorf("%d statements of rows %v", len(stmts), ids)
+	}
 }
