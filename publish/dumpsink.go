@@ -94,7 +94,7 @@ func (s *dumpSink) Create(_ context.Context, name string) (io.WriteCloser, error
 	s.writers = append(s.writers, pw)
 	s.mu.Unlock()
 	s.g.Go(func() error {
-		refs, hash, n, err := s.b.stream(ctx, pr, chunkstore.ClassDB, p, s.b.lastRefs[p])
+		refs, hash, n, err := s.b.stream(ctx, pr, chunkstore.ClassDB, p, nil)
 		if err != nil {
 			pr.CloseWithError(err) // unblocks the dumper's writes
 			return fmt.Errorf("stream %s: %w", name, err)

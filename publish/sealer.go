@@ -38,7 +38,7 @@ func (b *builder) stream(ctx context.Context, r io.Reader, class chunkstore.Clas
 		splitters = 1
 	}
 	var err error
-	if known := knownChunks(class, prev); known != nil {
+	if known := knownChunks(class, b.lastDB[path]); known != nil {
 		// A database stream repeats most of its last version: its chunks are
 		// proven by their IDs instead of found by the chunker (SplitKnown).
 		err = b.st.splitter.SplitKnown(ctx, r, class, known, b.st.keys.ID, func(c []byte, id chunkstore.ID) error {
@@ -64,15 +64,15 @@ func (b *builder) stream(ctx context.Context, r io.Reader, class chunkstore.Clas
 	return refs, sum, n, err
 }
 
-// knownChunks returns prev, the chunk list of a database stream's last
-// version, for SplitKnown; nil for other streams, or without one (a file's
-// chunks are found in parallel by SplitParallel, and most files are not read
-// again at all).
-func knownChunks(class chunkstore.Class, prev []manifest.Ref) chunkstore.KnownChunks {
-	if class != chunkstore.ClassDB || len(prev) < 2 {
+// knownChunks returns last, the chunk list of a database stream's last version
+// (builder.lastDB), for SplitKnown; nil for other streams, or without one (a
+// file's chunks are found in parallel by SplitParallel, and most files are not
+// read again at all).
+func knownChunks(class chunkstore.Class, last []manifest.Ref) chunkstore.KnownChunks {
+	if class != chunkstore.ClassDB || len(last) < 2 {
 		return nil
 	}
-	return refList(prev)
+	return refList(last)
 }
 
 // refList is a chunk list as chunkstore.KnownChunks.
