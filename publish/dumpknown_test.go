@@ -72,3 +72,32 @@ func dumpChunks(t *testing.T, state string, pub *publish.Publication) manifest.S
 	t.Fatal("no stream db/data/posts.sql")
 	return manifest.Stream{}
 }
+
+// TestDumpNotSplitByFileChunks: a dump stream at a path where the last publish
+// had a file (chunked as ClassFile) is not split by that file's chunks, whose
+// cuts a dump's chunker would not make.
+func TestDumpNotSplitByFileChunks(t *testing.T) {
+	data := sqlText(12, 2<<20)
+	files := t.TempDir()
+	os.MkdirAll(filepath.Join(files, "data"), 0o755)
+	if err := os.WriteFile(filepath.Join(files, "data", "posts.sql"), data, 0o644); err != nil {
+		t.Fatal(err)
+	}
+	state := t.TempDir()
+	build(t, state, publish.Inputs{FileSets: []publish.FileSet{{Name: "db", Dir: files}}})
+	_, pub := build(t, state, publish.Inputs{Dumps: []publish.Dump{dumpOf(map[string][]byte{"posts": data})}})
+	got := dumpChunks(t, state, pub)
+
+	cold := t.TempDir()
+	master, err := os.ReadFile(filepath.Join(state, "master"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(filepath.Join(cold, "master"), master, 0o600); err != nil {
+		t.Fatal(err)
+	}
+	_, pub = build(t, cold, publish.Inputs{Dumps: []publish.Dump{dumpOf(map[string][]byte{"posts": data})}})
+	if want := dumpChunks(t, cold, pub); !slices.Equal(got.Chunks, want.Chunks) {
+		t.Errorf("after a file at its path: %d chunks; cold: %d", len(got.Chunks), len(want.Chunks))
+	}
+}
