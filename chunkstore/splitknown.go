@@ -1,13 +1,11 @@
 package chunkstore
 
 import (
-	"cmp"
+	"bytes"
 	"context"
 	"encoding/binary"
-	"errors"
 	"fmt"
 	"io"
-	"slices"
 )
 
 // Splitting a stream whose last version's chunks are known. restic/chunker
@@ -34,39 +32,39 @@ const splitKnownBuf = 2 << 20
 
 // SplitKnown is Split for a stream whose last version was cut into known (in
 // stream order, by a Splitter with the same polynomial and class, into chunks
-// with IDs made by id). It gives fn each chunk with its ID, id(chunk). Where
+// with IDs made by k). It gives fn each chunk with its ID, k.ID(chunk). Where
 // the stream repeats its last version, a chunk is taken whole when its ID
 // proves it is the next known chunk; elsewhere the chunker cuts until a chunk
 // is one of known again. The stream's last known chunk is never taken whole:
 // the end of the stream may have cut it short. Errors are Split's. Memory: the
 // read buffer (2 MiB) and, from the first chunk that is not the next known
-// one, an index of known (16 bytes a chunk).
-func (s *Splitter) SplitKnown(ctx context.Context, r io.Reader, class Class, known KnownChunks, id func([]byte) ID, fn func(chunk []byte, id ID) error) error {
-	prm := class.Params()
-	if prm.Max == 0 {
-		return fmt.Errorf("split: unknown stream class %d", uint8(class))
+// one, an index of known (5–11 bytes a chunk).
+func (s *Splitter) SplitKnown(ctx context.Context, r io.Reader, class Class, known KnownChunks, k *Keys, fn func(chunk []byte, id ID) error) error {
+	prm, err := splitParams(class)
+	if err != nil {
+		return err
 	}
 	w := &window{r: r, buf: make([]byte, splitKnownBuf)}
 	var at *knownIndex // made at the first miss
-	k := 0             // the known chunk the stream is expected to go on with
+	next := 0          // the known chunk the stream is expected to go on with
 	for {
-		if err := ctx.Err(); err != nil {
-			return fmt.Errorf("split: %w", err)
+		if err := ctxErr(ctx); err != nil {
+			return err
 		}
-		if k < known.Len()-1 {
-			kid, kn := known.At(k)
+		if next < known.Len()-1 {
+			kid, kn := known.At(next)
 			if n := int(kn); uint(n) >= prm.Min && uint(n) <= prm.Max {
 				if err := w.fill(n); err != nil {
 					return err
 				}
 				if w.end-w.pos >= int64(n) {
 					c := w.at(w.pos, n)
-					if cid := id(c); cid == kid {
+					if cid := k.ID(c); cid == kid {
 						if err := fn(c, cid); err != nil {
 							return err
 						}
 						w.pos += int64(n)
-						k++
+						next++
 						continue
 					}
 				}
@@ -78,8 +76,8 @@ func (s *Splitter) SplitKnown(ctx context.Context, r io.Reader, class Class, kno
 			at = indexKnown(known)
 		}
 		var err error
-		k, err = s.cutUntilKnown(ctx, w, prm, at, id, fn)
-		if err != nil || k < 0 {
+		next, err = s.cutUntilKnown(ctx, w, prm, at, k, fn)
+		if err != nil || next < 0 {
 			return err
 		}
 	}
@@ -91,16 +89,46 @@ func (s *Splitter) SplitKnown(ctx context.Context, r io.Reader, class Class, kno
 //
 // The chunker reads 512 KiB ahead, a copy each time it starts, while a changed
 // region is mostly a chunk or two: it reads a window of cutAhead chunks of Max
-// bytes, cut short as if the stream ended there. A chunk that ends where the
-// window does may be cut short: it is cut again by a chunker reading a window
-// twice as long (the copies of a long changed region stay about as long as it).
-func (s *Splitter) cutUntilKnown(ctx context.Context, w *window, prm Params, at *knownIndex, id func([]byte) ID, fn func([]byte, ID) error) (int, error) {
+// bytes, cut short as if the stream ended there. A chunk the chunker returns
+// before it reads the window's end was cut by the content or Max; one that
+// ends there may be cut short: it is cut again from a window twice as long
+// (the copies of a long changed region stay about as long as it).
+func (s *Splitter) cutUntilKnown(ctx context.Context, w *window, prm Params, at *knownIndex, k *Keys, fn func([]byte, ID) error) (int, error) {
+	st := s.chunker(nil, prm)
+	defer s.put(st, prm)
 	ahead := int64(cutAhead * prm.Max)
 	for {
-		v := &windowReader{w: w, pos: w.pos, lim: w.pos + ahead}
-		i, again, err := s.cutIn(ctx, w, v, prm, at, id, fn)
-		if err != nil || !again {
-			return i, err
+		if err := w.fill(int(ahead)); err != nil {
+			return 0, err
+		}
+		lim := min(w.end, w.pos+ahead)
+		// The stream may go on after lim (or failed there: the bytes before a
+		// read error are split, the piece before it is not a chunk).
+		cut := lim < w.end || !w.eof || w.err != nil
+		st.c.ResetWithBoundaries(bytes.NewReader(w.at(w.pos, int(lim-w.pos))), s.pol, prm.Min, prm.Max)
+		st.c.SetAverageBits(prm.AvgBits)
+		for {
+			if err := ctxErr(ctx); err != nil {
+				return 0, err
+			}
+			c, err := st.c.Next(st.buf) // io.EOF at lim: a bytes.Reader fails no other way
+			if cut && (err != nil || w.pos+int64(c.Length) == lim) {
+				break
+			}
+			if err != nil {
+				return -1, nil
+			}
+			cid := k.ID(c.Data)
+			if err := fn(c.Data, cid); err != nil {
+				return 0, err
+			}
+			w.pos += int64(c.Length)
+			if i, ok := at.find(cid); ok {
+				return i + 1, nil
+			}
+		}
+		if lim == w.end && w.err != nil {
+			return 0, w.err
 		}
 		ahead = min(2*ahead, maxCutAhead)
 	}
@@ -113,69 +141,50 @@ const (
 	maxCutAhead = 512 << 10
 )
 
-// cutIn is cutUntilKnown with one chunker reading v; it stops (again) before
-// a chunk that ends where v was cut short, or at v's end. (A chunk the chunker
-// returns before it reads v's end was cut by the content or Max.)
-func (s *Splitter) cutIn(ctx context.Context, w *window, v *windowReader, prm Params, at *knownIndex, id func([]byte) ID, fn func([]byte, ID) error) (next int, again bool, err error) {
-	st := s.chunker(v, prm)
-	defer s.put(st, prm)
-	for {
-		if err := ctx.Err(); err != nil {
-			return 0, false, fmt.Errorf("split: %w", err)
-		}
-		c, err := st.c.Next(st.buf)
-		if errors.Is(err, io.EOF) {
-			return -1, v.cut, nil // the stream's end, or v's
-		}
-		if err != nil {
-			return 0, false, err // a read error, wrapped by more
-		}
-		if v.cut && w.pos+int64(c.Length) == v.lim {
-			return 0, true, nil // cut short, or not: cut it again
-		}
-		cid := id(c.Data)
-		if err := fn(c.Data, cid); err != nil {
-			return 0, false, err
-		}
-		w.pos += int64(c.Length)
-		if i, ok := at.find(cid); ok {
-			return i + 1, false, nil
-		}
-	}
-}
-
-// knownIndex finds a chunk in a known list: the list's positions sorted by
-// their IDs' first 8 bytes (16 bytes a chunk; a map took ≈ 80).
+// knownIndex finds a chunk in a known list: an open-addressing table (linear
+// probing, at most ¾ full) of positions in the list, found by the first 8
+// bytes of the ID (keyed hashes: uniform), as idTable does; 5–11 bytes a chunk.
 type knownIndex struct {
 	known KnownChunks
-	keys  []knownKey
-}
-
-type knownKey struct {
-	prefix uint64
-	i      uint32
+	slots []uint32 // position + 1; 0: free
 }
 
 func indexKnown(known KnownChunks) *knownIndex {
-	x := &knownIndex{known: known, keys: make([]knownKey, known.Len())}
-	for i := range x.keys {
-		id, _ := known.At(i)
-		x.keys[i] = knownKey{binary.LittleEndian.Uint64(id[:]), uint32(i)}
+	n := 8
+	for n < known.Len()*4/3+1 {
+		n *= 2
 	}
-	slices.SortFunc(x.keys, func(a, b knownKey) int { return cmp.Or(cmp.Compare(a.prefix, b.prefix), cmp.Compare(a.i, b.i)) })
+	x := &knownIndex{known: known, slots: make([]uint32, n)}
+	for i := range known.Len() {
+		id, _ := known.At(i)
+		if s, ok := x.slot(id); !ok {
+			x.slots[s] = uint32(i) + 1 // the first of equal chunks wins
+		}
+	}
 	return x
+}
+
+// slot returns the slot of id, or the free slot where it would go.
+func (x *knownIndex) slot(id ID) (int, bool) {
+	mask := len(x.slots) - 1
+	for s := int(binary.LittleEndian.Uint64(id[:8]) & uint64(mask)); ; s = (s + 1) & mask {
+		v := x.slots[s]
+		if v == 0 {
+			return s, false
+		}
+		if kid, _ := x.known.At(int(v - 1)); kid == id {
+			return s, true
+		}
+	}
 }
 
 // find returns the first position of id in the list.
 func (x *knownIndex) find(id ID) (int, bool) {
-	p := binary.LittleEndian.Uint64(id[:])
-	j, _ := slices.BinarySearchFunc(x.keys, p, func(k knownKey, p uint64) int { return cmp.Compare(k.prefix, p) })
-	for ; j < len(x.keys) && x.keys[j].prefix == p; j++ {
-		if kid, _ := x.known.At(int(x.keys[j].i)); kid == id {
-			return int(x.keys[j].i), true
-		}
+	s, ok := x.slot(id)
+	if !ok {
+		return 0, false
 	}
-	return 0, false
+	return int(x.slots[s] - 1), true
 }
 
 // window holds the bytes of a stream from pos, the start of the next chunk,
@@ -225,36 +234,4 @@ func (w *window) more() {
 	case err != nil:
 		w.eof, w.err = true, fmt.Errorf("split: read: %w", err)
 	}
-}
-
-// windowReader reads the stream from pos to lim through a window; its bytes
-// stay in the window from the window's pos on. At lim it ends; cut says
-// whether the stream goes on after lim.
-type windowReader struct {
-	w        *window
-	pos, lim int64
-	cut      bool
-}
-
-func (r *windowReader) Read(p []byte) (int, error) {
-	w := r.w
-	for r.pos == w.end && r.pos < r.lim {
-		if w.eof {
-			if w.err != nil {
-				return 0, w.err
-			}
-			return 0, io.EOF
-		}
-		w.more()
-	}
-	if r.pos == r.lim {
-		for w.end == r.lim && !w.eof {
-			w.more() // does the stream end here?
-		}
-		r.cut = w.end > r.lim || w.err != nil
-		return 0, io.EOF
-	}
-	k := copy(p[:min(int64(len(p)), r.lim-r.pos)], w.buf[r.pos-w.off:w.end-w.off])
-	r.pos += int64(k)
-	return k, nil
 }

@@ -19,7 +19,7 @@ import (
 func splitKnown(t *testing.T, s *chunkstore.Splitter, k *chunkstore.Keys, c chunkstore.Class, r io.Reader, known chunkstore.KnownChunks) [][]byte {
 	t.Helper()
 	var out [][]byte
-	err := s.SplitKnown(t.Context(), r, c, known, k.ID, func(b []byte, id chunkstore.ID) error {
+	err := s.SplitKnown(t.Context(), r, c, known, k, func(b []byte, id chunkstore.ID) error {
 		if id != k.ID(b) {
 			t.Fatalf("chunk %d: wrong ID", len(out))
 		}
@@ -177,7 +177,7 @@ func TestSplitKnownErrors(t *testing.T) {
 	// A read error after some bytes: the chunks before it, then the error.
 	r := io.MultiReader(bytes.NewReader(data[:seg/2]), iotest.ErrReader(boom))
 	var n int
-	err := s.SplitKnown(t.Context(), r, chunkstore.ClassDB, known, k.ID, func(b []byte, _ chunkstore.ID) error {
+	err := s.SplitKnown(t.Context(), r, chunkstore.ClassDB, known, k, func(b []byte, _ chunkstore.ID) error {
 		n += len(b)
 		return nil
 	})
@@ -186,7 +186,7 @@ func TestSplitKnownErrors(t *testing.T) {
 	}
 
 	// fn's error, unchanged.
-	err = s.SplitKnown(t.Context(), bytes.NewReader(data), chunkstore.ClassDB, known, k.ID, func([]byte, chunkstore.ID) error { return boom })
+	err = s.SplitKnown(t.Context(), bytes.NewReader(data), chunkstore.ClassDB, known, k, func([]byte, chunkstore.ID) error { return boom })
 	if err != boom {
 		t.Errorf("fn error: %v", err)
 	}
@@ -194,13 +194,13 @@ func TestSplitKnownErrors(t *testing.T) {
 	// A cancelled context.
 	ctx, cancel := context.WithCancel(t.Context())
 	cancel()
-	err = s.SplitKnown(ctx, bytes.NewReader(data), chunkstore.ClassDB, known, k.ID, func([]byte, chunkstore.ID) error { return nil })
+	err = s.SplitKnown(ctx, bytes.NewReader(data), chunkstore.ClassDB, known, k, func([]byte, chunkstore.ID) error { return nil })
 	if !errors.Is(err, context.Canceled) {
 		t.Errorf("cancelled: %v", err)
 	}
 
 	// An unknown class.
-	if err := s.SplitKnown(t.Context(), bytes.NewReader(data), 99, known, k.ID, func([]byte, chunkstore.ID) error { return nil }); err == nil {
+	if err := s.SplitKnown(t.Context(), bytes.NewReader(data), 99, known, k, func([]byte, chunkstore.ID) error { return nil }); err == nil {
 		t.Error("unknown class: no error")
 	}
 }
@@ -226,7 +226,7 @@ func BenchmarkSplitKnown(b *testing.B) {
 		b.Run(in.name, func(b *testing.B) {
 			b.SetBytes(int64(len(in.data)))
 			for b.Loop() {
-				err := s.SplitKnown(b.Context(), bytes.NewReader(in.data), chunkstore.ClassDB, known, k.ID, func([]byte, chunkstore.ID) error { return nil })
+				err := s.SplitKnown(b.Context(), bytes.NewReader(in.data), chunkstore.ClassDB, known, k, func([]byte, chunkstore.ID) error { return nil })
 				if err != nil {
 					b.Fatal(err)
 				}

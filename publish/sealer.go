@@ -38,10 +38,12 @@ func (b *builder) stream(ctx context.Context, r io.Reader, class chunkstore.Clas
 		splitters = 1
 	}
 	var err error
-	if known := knownChunks(class, b.lastDB[path]); known != nil {
+	if last := b.lastDB[path]; class == chunkstore.ClassDB && len(last) > 1 {
 		// A database stream repeats most of its last version: its chunks are
-		// proven by their IDs instead of found by the chunker (SplitKnown).
-		err = b.st.splitter.SplitKnown(ctx, r, class, known, b.st.keys.ID, func(c []byte, id chunkstore.ID) error {
+		// proven by their IDs instead of found by the chunker (SplitKnown). A
+		// file's are found in parallel (SplitParallel), and most files are not
+		// read again at all.
+		err = b.st.splitter.SplitKnown(ctx, r, class, &refList{last}, b.st.keys, func(c []byte, id chunkstore.ID) error {
 			h.Write(c)
 			n += uint64(len(c))
 			b.done.Add(uint64(len(c)))
@@ -64,22 +66,11 @@ func (b *builder) stream(ctx context.Context, r io.Reader, class chunkstore.Clas
 	return refs, sum, n, err
 }
 
-// knownChunks returns last, the chunk list of a database stream's last version
-// (builder.lastDB), for SplitKnown; nil for other streams, or without one (a
-// file's chunks are found in parallel by SplitParallel, and most files are not
-// read again at all).
-func knownChunks(class chunkstore.Class, last []manifest.Ref) chunkstore.KnownChunks {
-	if class != chunkstore.ClassDB || len(last) < 2 {
-		return nil
-	}
-	return refList(last)
-}
+// refList is a stream's chunk list as chunkstore.KnownChunks.
+type refList struct{ refs []manifest.Ref }
 
-// refList is a chunk list as chunkstore.KnownChunks.
-type refList []manifest.Ref
-
-func (l refList) Len() int                         { return len(l) }
-func (l refList) At(i int) (chunkstore.ID, uint32) { return l[i].ID, l[i].Len }
+func (l *refList) Len() int                         { return len(l.refs) }
+func (l *refList) At(i int) (chunkstore.ID, uint32) { return l.refs[i].ID, l.refs[i].Len }
 
 // A sealer seals the chunks of one stream in parallel (b.sem bounds the
 // sealing goroutines of all streams) and stores them in stream order, so a
@@ -195,25 +186,22 @@ func dropHeld(held []heldChunk) {
 // it is only recorded, here (in a warm publish most chunks are: a goroutine and
 // a copy each cost more than the lookup).
 func (s *sealer) queue(c []byte, off uint64, id *chunkstore.ID) error {
-	b := s.b
+	ref := manifest.Ref{Len: uint32(len(c))}
+	stored := false
 	if id != nil {
-		if _, ok := b.st.packs.Locate(*id); ok {
+		if _, stored = s.b.st.packs.Locate(*id); stored {
+			ref.ID = *id
 			if s.db {
-				b.dbChunks.add(*id, c)
+				s.b.dbChunks.add(*id, c)
 			}
-			s.mu.Lock()
-			s.refs = append(s.refs, manifest.Ref{ID: *id, Len: uint32(len(c))})
-			err := s.err
-			s.mu.Unlock()
-			return err
 		}
 	}
 	s.mu.Lock()
 	i := len(s.refs)
-	s.refs = append(s.refs, manifest.Ref{Len: uint32(len(c))})
+	s.refs = append(s.refs, ref)
 	err := s.err
 	s.mu.Unlock()
-	if err != nil {
+	if err != nil || stored {
 		return err
 	}
 	res := make(chan sealedChunk, 1)

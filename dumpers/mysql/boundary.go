@@ -4,9 +4,9 @@ package mysql
 // statement ended after the row whose whole text had an FNV-1a hash with its
 // low 6 bits zero: 9 % of a warm publish's CPU went into hashing rows, and an
 // update of a row could add or remove a boundary. Now the row's key decides:
-// the values of the columns the rows are ordered by (the primary key, or the
-// unique key readOrder picked; every column for a table without one), as
-// dumped (scrubbed), at most keyPrefix bytes of each.
+// the values of the columns of the key the rows are ordered by (the primary
+// key, or the unique key readOrder picked; every column for a table without
+// one), as dumped (scrubbed), at most keyPrefix bytes of each.
 //
 // Changing this rule changes the layout of every dump once: the first publish
 // after an upgrade re-sends about one chunk per statement.
@@ -16,18 +16,15 @@ package mysql
 // apart by its start and its length.
 const keyPrefix = 64
 
-// keyColumns returns the indexes in cols (the dumped columns) of t's row order
-// columns, or of every column if one of them is not dumped (a generated key).
+// keyColumns returns the indexes in cols (the dumped columns) of t's key
+// columns, or of every column if t has no key or a key column is not dumped
+// (generated).
 func keyColumns(t *table, cols []column) []int {
 	var key []int
-	for _, expr := range t.order {
-		i := -1
-		for j, c := range cols {
-			q := quoteIdent(c.name)
-			if expr == q || expr == "CAST("+q+" AS BINARY)" {
-				i = j
-				break
-			}
+	for _, name := range t.key {
+		i := len(cols) - 1
+		for i >= 0 && cols[i].name != name {
+			i--
 		}
 		if i < 0 {
 			key = nil
