@@ -51,15 +51,15 @@ func NewSplitter(pol chunker.Pol) *Splitter {
 // chunks. Split checks ctx before each chunk; it stops at the first error and
 // returns ctx's or r's error wrapped, or fn's error unchanged.
 func (s *Splitter) Split(ctx context.Context, r io.Reader, class Class, fn func(chunk []byte) error) error {
-	prm := class.Params()
-	if prm.Max == 0 {
-		return fmt.Errorf("split: unknown stream class %d", uint8(class))
+	prm, err := splitParams(class)
+	if err != nil {
+		return err
 	}
 	st := s.chunker(r, prm)
 	defer s.put(st, prm)
 	for {
-		if err := ctx.Err(); err != nil {
-			return fmt.Errorf("split: %w", err)
+		if err := ctxErr(ctx); err != nil {
+			return err
 		}
 		c, err := st.c.Next(st.buf)
 		if errors.Is(err, io.EOF) {
@@ -72,4 +72,21 @@ func (s *Splitter) Split(ctx context.Context, r io.Reader, class Class, fn func(
 			return err
 		}
 	}
+}
+
+// ctxErr is ctx's error, if it is done, as a splitter returns it.
+func ctxErr(ctx context.Context) error {
+	if err := ctx.Err(); err != nil {
+		return fmt.Errorf("split: %w", err)
+	}
+	return nil
+}
+
+// splitParams is class's Params, or an error for an unknown class.
+func splitParams(class Class) (Params, error) {
+	prm := class.Params()
+	if prm.Max == 0 {
+		return prm, fmt.Errorf("split: unknown stream class %d", uint8(class))
+	}
+	return prm, nil
 }

@@ -54,9 +54,9 @@ func (g *segment) end() int64 { return g.off + int64(len(g.data)) }
 // stream shorter than two segments (when r can tell: a file, a bytes.Reader),
 // or n < 2, is split by Split. It holds about n+2 segments.
 func (s *Splitter) SplitParallel(ctx context.Context, r io.Reader, class Class, n int, fn func(chunk []byte) error) error {
-	prm := class.Params()
-	if prm.Max == 0 {
-		return fmt.Errorf("split: unknown stream class %d", uint8(class))
+	prm, err := splitParams(class)
+	if err != nil {
+		return err
 	}
 	if size, ok := sizeOf(r); n < 2 || ok && size < 2*splitSegment {
 		// Small files are most files: reading each into a fresh segment buffer
@@ -215,8 +215,8 @@ func (j *joiner) run(ctx context.Context, cur *segment, n int, fn func([]byte) e
 			if c <= pos {
 				continue
 			}
-			if err := ctx.Err(); err != nil {
-				return fmt.Errorf("split: %w", err)
+			if err := ctxErr(ctx); err != nil {
+				return err
 			}
 			if err := fn(cur.data[pos-cur.off : c-cur.off]); err != nil {
 				return err
@@ -240,8 +240,8 @@ func (j *joiner) resync(ctx context.Context, pos int64, fn func([]byte) error) (
 	st := j.s.chunker(&streamReader{j: j, pos: pos}, j.prm)
 	defer j.s.put(st, j.prm)
 	for {
-		if err := ctx.Err(); err != nil {
-			return nil, 0, fmt.Errorf("split: %w", err)
+		if err := ctxErr(ctx); err != nil {
+			return nil, 0, err
 		}
 		c, err := st.c.Next(st.buf)
 		if errors.Is(err, io.EOF) {

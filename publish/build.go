@@ -97,6 +97,7 @@ func Build(ctx context.Context, pub *Publication, in Inputs, workers int, progre
 		sem:      make(chan struct{}, 2*workers),
 		cacheOut: map[string]statEntry{},
 		lastRefs: lastRefs(pub.state.cache),
+		lastDB:   lastDBRefs(pub.state.cache),
 		dbChunks: baseLog{dir: pub.state.dir},
 		res:      &Result{},
 	}
@@ -202,11 +203,25 @@ type builder struct {
 	streams   []manifest.Stream
 	cacheOut  map[string]statEntry
 	lastRefs  map[string][]manifest.Ref // published path → its chunks in the last run (from the stat cache)
+	lastDB    map[string][]manifest.Ref // the same for ClassDB streams only: what SplitKnown may split by
 	variants  []manifest.Variant        // splices put in this run (guarded by mu)
 	dbChunks  baseLog                   // this run's database chunks, the next run's bases
 	vanished  map[string]bool           // files deleted between scan and read (guarded by mu)
 	res       *Result
 	gate      *dictGate // a store's first publish: database chunks wait for the dictionary; nil: the store has one
+}
+
+// lastDBRefs indexes the ClassDB streams of the stat cache of the last run (dump
+// streams and --stream files) by published path: their chunk lists were cut with
+// ClassDB's parameters, which chunkstore.SplitKnown relies on.
+func lastDBRefs(cache map[string]statEntry) map[string][]manifest.Ref {
+	m := map[string][]manifest.Ref{}
+	for _, e := range cache {
+		if e.Path != "" && e.Class == chunkstore.ClassDB {
+			m[e.Path] = e.Refs
+		}
+	}
+	return m
 }
 
 // carried returns the chunks of the database streams, if this publish took

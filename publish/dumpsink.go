@@ -102,11 +102,17 @@ func (s *dumpSink) Create(_ context.Context, name string) (io.WriteCloser, error
 		s.b.mu.Lock()
 		defer s.b.mu.Unlock()
 		s.b.streams = append(s.b.streams, manifest.Stream{Path: p, Kind: manifest.KindDump, Class: chunkstore.ClassDB, Mode: 0o644, Size: n, Hash: hash, Chunks: refs})
+		// Its chunk list, for the next publish to split the stream by (SplitKnown):
+		// under a key no file's ("class:path") can be, found again by its Path.
+		s.b.cacheOut[dumpCacheKey+p] = statEntry{Class: chunkstore.ClassDB, Size: int64(n), Hash: hash, Refs: refs, Path: p}
 		s.b.res.Bytes += n
 		s.b.total.Add(n)
 		return nil
 	})
 	return pw, nil
 }
+
+// dumpCacheKey + a dump stream's path is its entry in the stat cache.
+const dumpCacheKey = "dump:"
 
 func isUnder(p, dir string) bool { return len(p) > len(dir)+1 && p[:len(dir)+1] == dir+"/" }

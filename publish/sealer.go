@@ -37,12 +37,26 @@ func (b *builder) stream(ctx context.Context, r io.Reader, class chunkstore.Clas
 	if _, pipe := r.(*io.PipeReader); pipe {
 		splitters = 1
 	}
-	err := b.st.splitter.SplitParallel(ctx, r, class, splitters, func(c []byte) error {
-		h.Write(c)
-		n += uint64(len(c))
-		b.done.Add(uint64(len(c)))
-		return s.add(c, n-uint64(len(c)))
-	})
+	var err error
+	if last := b.lastDB[path]; class == chunkstore.ClassDB && len(last) > 1 {
+		// A database stream repeats most of its last version: its chunks are
+		// proven by their IDs instead of found by the chunker (SplitKnown). A
+		// file's are found in parallel (SplitParallel), and most files are not
+		// read again at all.
+		err = b.st.splitter.SplitKnown(ctx, r, class, &refList{last}, b.st.keys, func(c []byte, id chunkstore.ID) error {
+			h.Write(c)
+			n += uint64(len(c))
+			b.done.Add(uint64(len(c)))
+			return s.add(c, n-uint64(len(c)), &id)
+		})
+	} else {
+		err = b.st.splitter.SplitParallel(ctx, r, class, splitters, func(c []byte) error {
+			h.Write(c)
+			n += uint64(len(c))
+			b.done.Add(uint64(len(c)))
+			return s.add(c, n-uint64(len(c)), nil)
+		})
+	}
 	refs, serr := s.close(err != nil)
 	if err == nil {
 		err = serr
@@ -51,6 +65,12 @@ func (b *builder) stream(ctx context.Context, r io.Reader, class chunkstore.Clas
 	copy(sum[:], h.Sum(nil))
 	return refs, sum, n, err
 }
+
+// refList is a stream's chunk list as chunkstore.KnownChunks.
+type refList struct{ refs []manifest.Ref }
+
+func (l *refList) Len() int                         { return len(l.refs) }
+func (l *refList) At(i int) (chunkstore.ID, uint32) { return l.refs[i].ID, l.refs[i].Len }
 
 // A sealer seals the chunks of one stream in parallel (b.sem bounds the
 // sealing goroutines of all streams) and stores them in stream order, so a
@@ -120,8 +140,8 @@ type heldChunk struct {
 
 // add seals chunk c, at offset off of the stream, in a goroutine of its own
 // and queues it to be stored; a gated stream's chunk may be held until the
-// dictionary is trained. c is copied.
-func (s *sealer) add(c []byte, off uint64) error {
+// dictionary is trained. c is copied. id, if not nil, is c's ID.
+func (s *sealer) add(c []byte, off uint64, id *chunkstore.ID) error {
 	if s.gated {
 		open, err := s.b.gate.hold(s.ctx, c)
 		if err != nil {
@@ -136,7 +156,7 @@ func (s *sealer) add(c []byte, off uint64) error {
 			return err
 		}
 	}
-	return s.queue(c, off)
+	return s.queue(c, off, id)
 }
 
 // ungate seals the held chunks with the dictionary the gate has trained, if any.
@@ -145,7 +165,7 @@ func (s *sealer) ungate() error {
 	held := s.held
 	s.held = nil
 	for i, h := range held {
-		err := s.queue(h.data, h.off)
+		err := s.queue(h.data, h.off, nil)
 		putBuf(h.buf, h.data)
 		if err != nil {
 			dropHeld(held[i+1:])
@@ -162,14 +182,26 @@ func dropHeld(held []heldChunk) {
 }
 
 // queue seals c, at offset off, in a goroutine of its own and queues it to be
-// stored. c is copied.
-func (s *sealer) queue(c []byte, off uint64) error {
+// stored. c is copied. id, if not nil, is c's ID: if the store has the chunk,
+// it is only recorded, here (in a warm publish most chunks are: a goroutine and
+// a copy each cost more than the lookup).
+func (s *sealer) queue(c []byte, off uint64, id *chunkstore.ID) error {
+	ref := manifest.Ref{Len: uint32(len(c))}
+	stored := false
+	if id != nil {
+		if _, stored = s.b.st.packs.Locate(*id); stored {
+			ref.ID = *id
+			if s.db {
+				s.b.dbChunks.add(*id, c)
+			}
+		}
+	}
 	s.mu.Lock()
 	i := len(s.refs)
-	s.refs = append(s.refs, manifest.Ref{Len: uint32(len(c))})
+	s.refs = append(s.refs, ref)
 	err := s.err
 	s.mu.Unlock()
-	if err != nil {
+	if err != nil || stored {
 		return err
 	}
 	res := make(chan sealedChunk, 1)
@@ -191,7 +223,7 @@ func (s *sealer) queue(c []byte, off uint64) error {
 		cands = s.prevAt(off)
 	}
 	go func() {
-		res <- s.seal(i, buf, data, cands)
+		res <- s.seal(i, buf, data, cands, id)
 		<-s.b.sem
 	}()
 	return nil
@@ -199,9 +231,15 @@ func (s *sealer) queue(c []byte, off uint64) error {
 
 // seal seals data (in buf) unless the store has it, and a splice of it
 // against one of cands (database streams: the bases of the chunk's content).
-func (s *sealer) seal(i int, buf *[]byte, data []byte, cands []chunkstore.ID) sealedChunk {
+// id, if not nil, is data's ID.
+func (s *sealer) seal(i int, buf *[]byte, data []byte, cands []chunkstore.ID, id *chunkstore.ID) sealedChunk {
 	b := s.b
-	r := sealedChunk{i: i, id: b.st.keys.ID(data)}
+	r := sealedChunk{i: i}
+	if id != nil {
+		r.id = *id
+	} else {
+		r.id = b.st.keys.ID(data)
+	}
 	if s.db {
 		b.dbChunks.add(r.id, data)
 	}

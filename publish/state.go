@@ -31,7 +31,8 @@ var ErrLocked = errors.New("publish: state directory is in use by another publis
 //	master       32 random bytes (0600); the read key, signing key and chunker
 //	             polynomial are derived from it, so tokens stay valid for the store
 //	packs/       chunkstore.PackStore
-//	files.cache  stat cache (statcache.go)
+//	files.cache  stat cache (statcache.go), and the chunk list of each dump stream of the
+//	             last publish (key "dump:"+path), which the next splits it by
 //	db-chunks    the last publish's database chunks (ID, first and last 8 bytes):
 //	             the bases of the next publish's splices (a cache: losing it only
 //	             costs one publish its splices)

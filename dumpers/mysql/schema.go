@@ -26,6 +26,7 @@ type table struct {
 	create  string // SHOW CREATE TABLE, AUTO_INCREMENT kept
 	columns []column
 	order   []string // ORDER BY expressions
+	key     []string // the columns of the unique key order is, if any
 	size    int64    // information_schema estimate, to start big tables first
 	noData  bool     // structure only
 	seqNext string   // MariaDB SEQUENCE: its next_not_cached_value ("" for tables)
@@ -182,8 +183,9 @@ func readOrder(ctx context.Context, q querier, t *table) error {
 			}
 		}
 	}
-	t.order = nil
+	t.order, t.key = nil, nil
 	if pick != nil {
+		t.key = pick.cols
 		for _, c := range pick.cols {
 			t.order = append(t.order, quoteIdent(c))
 		}

@@ -71,8 +71,12 @@ func openSnapshot(ctx context.Context, db *sql.DB, n int) (s *snapshot, err erro
 	return s, nil
 }
 
-// close ends the transactions and returns the connections.
+// close ends the transactions and returns the connections; safe on nil (what
+// openSnapshot returns when it fails before opening a worker connection).
 func (s *snapshot) close() {
+	if s == nil {
+		return
+	}
 	for _, c := range s.conns {
 		_, _ = c.ExecContext(context.Background(), "ROLLBACK")
 		c.Close()
