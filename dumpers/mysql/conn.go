@@ -152,6 +152,25 @@ func checkVersion(v string) error {
 	return nil
 }
 
+// durableXA reports whether server version v keeps a prepared XA transaction
+// when its client disconnects (MariaDB from 10.5, MySQL from 5.7.7; before,
+// the server rolled it back, and two-phase commit could not survive a kill).
+func durableXA(v string) bool {
+	v = strings.TrimPrefix(v, "5.5.5-")
+	m := versionRE.FindStringSubmatch(v)
+	if m == nil {
+		return false
+	}
+	major, _ := strconv.Atoi(m[1])
+	minor, _ := strconv.Atoi(m[2])
+	patch, _ := strconv.Atoi(m[3])
+	n := (major*1000+minor)*1000 + patch
+	if strings.Contains(strings.ToLower(v), "mariadb") {
+		return n >= 10005000
+	}
+	return n >= 5007007
+}
+
 // loadSQLMode is the sql_mode dumps are loaded under: the one mysqldump uses. No
 // STRICT (data that is in a table can always go back), no NO_BACKSLASH_ESCAPES
 // (SHOW CREATE output may use backslash escapes), no ANSI_QUOTES.

@@ -100,7 +100,7 @@ func Install(ctx context.Context, cfg *Config, src dumpers.Source, progress func
 		return dumpers.Installed{}, fmt.Errorf("import: %w", err)
 	}
 	defer srv.db.Close()
-	d := &deltaInstall{db: srv.db, mariadb: srv.mariadb, target: cfg.Database, src: src, re: re, refs: refs, progress: progress}
+	d := &deltaInstall{db: srv.db, mariadb: srv.mariadb, durableXA: durableXA(srv.version), target: cfg.Database, src: src, re: re, refs: refs, progress: progress}
 	inst, reason, err := d.try(ctx)
 	if err != nil {
 		return inst, fmt.Errorf("import into %s: %w", cfg.Database, err)
@@ -133,6 +133,8 @@ type deltaInstall struct {
 	refs     map[string]dumpers.StreamRef // of the new dump
 	progress func(dumpers.Progress)
 	xa       bool // the server lets a delta apply on several connections (deltatx.go)
+	// durableXA: the server keeps prepared XA branches across disconnects
+	durableXA bool
 }
 
 // recordFull records a full install: refs, then the fingerprint.
@@ -216,6 +218,7 @@ func (d *deltaInstall) try(ctx context.Context) (dumpers.Installed, string, erro
 	if d.xa, err = recoverBranches(ctx, d.db, d.target); err != nil {
 		return dumpers.Installed{}, "", err
 	}
+	d.xa = d.xa && d.durableXA
 	rec, err := readRecord(ctx, d.db, d.target)
 	if err != nil {
 		return dumpers.Installed{}, "", err

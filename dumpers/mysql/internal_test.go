@@ -169,3 +169,20 @@ func TestNotAMySQLServer(t *testing.T) {
 		t.Errorf("driver printed:\n%s", logged.String())
 	}
 }
+
+func TestDurableXA(t *testing.T) {
+	for v, want := range map[string]bool{
+		"10.11.19-MariaDB-0+deb12u1": true,
+		"5.5.5-10.5.0-MariaDB":       true,
+		"5.5.5-10.4.32-MariaDB":      false,
+		"10.3.39-MariaDB-0+deb10u1":  false,
+		"8.0.36":                     true,
+		"5.7.44-log":                 true,
+		"5.7.6-m16":                  false,
+		"not a version":              false,
+	} {
+		if got := durableXA(v); got != want {
+			t.Errorf("durableXA(%q) = %v, want %v", v, got, want)
+		}
+	}
+}
