@@ -94,9 +94,21 @@ func (f *fetcher) readMarker(ctx context.Context, s manifest.Stream, d *Dump) er
 
 // copyStream writes the verified content of s to w and checks its signed hash.
 func (f *fetcher) copyStream(ctx context.Context, w io.Writer, s manifest.Stream) error {
+	return f.copyArriving(ctx, w, s, nil)
+}
+
+// copyArriving is copyStream that waits for each chunk with wait (when not
+// nil) before it reads it from the cache: a stream is read as its chunks
+// arrive.
+func (f *fetcher) copyArriving(ctx context.Context, w io.Writer, s manifest.Stream, wait func(context.Context, chunkstore.ID) error) error {
 	h := f.keys.StreamHash()
 	var n uint64
 	for _, r := range s.Chunks {
+		if wait != nil {
+			if err := wait(ctx, r.ID); err != nil {
+				return err
+			}
+		}
 		plain, err := f.chunk(ctx, r.ID)
 		if err != nil {
 			return fmt.Errorf("%s: %w", s.Path, err)
@@ -113,8 +125,8 @@ func (f *fetcher) copyStream(ctx context.Context, w io.Writer, s manifest.Stream
 	return nil
 }
 
-// tracker tells which streams have all their chunks in the cache, so an import can
-// start on a stream while later ones are still downloading.
+// tracker tells when chunks are in the cache, so that an import can read a
+// stream as far as it has arrived while the rest is still downloading.
 type tracker struct {
 	mu      sync.Mutex
 	locs    *locTable
@@ -131,14 +143,26 @@ func newTracker(locs *locTable) *tracker {
 	return &tracker{locs: locs, waiting: make([]*waiter, len(locs.ls)), more: map[int32][]*waiter{}}
 }
 
-// watch returns a channel closed once every chunk of s not in have is cached.
-func (t *tracker) watch(s manifest.Stream, cached func(chunkstore.ID) bool) <-chan struct{} {
+// wait returns once chunk id is in the cache (cached tells whether it is
+// already), or ctx is done.
+func (t *tracker) wait(ctx context.Context, id chunkstore.ID, cached func(chunkstore.ID) bool) error {
+	ready := t.watch([]chunkstore.ID{id}, cached)
+	select {
+	case <-ready:
+		return nil
+	case <-ctx.Done():
+		return ctx.Err()
+	}
+}
+
+// watch returns a channel closed once every chunk of ids not cached yet is.
+func (t *tracker) watch(ids []chunkstore.ID, cached func(chunkstore.ID) bool) <-chan struct{} {
 	t.mu.Lock()
 	defer t.mu.Unlock()
 	w := &waiter{ready: make(chan struct{})}
-	for _, r := range s.Chunks {
-		i, ok := t.locs.find(r.ID)
-		if !ok || t.waits(i, w) || cached(r.ID) {
+	for _, id := range ids {
+		i, ok := t.locs.find(id)
+		if !ok || t.waits(i, w) || cached(id) {
 			continue
 		}
 		w.missing++
@@ -190,7 +214,7 @@ type dumpSource struct {
 	f     *fetcher
 	d     *Dump
 	read  *atomic.Int64 // bytes handed to the importer, for progress
-	ready map[string]<-chan struct{}
+	wait  func(context.Context, chunkstore.ID) error
 	parts map[string]manifest.Stream
 	names []string
 }
@@ -202,13 +226,8 @@ func (s *dumpSource) Open(ctx context.Context, name string) (io.ReadCloser, erro
 	if !ok {
 		return nil, fmt.Errorf("database dump %s: no stream %s", s.d.Prefix, name)
 	}
-	select {
-	case <-s.ready[name]:
-	case <-ctx.Done():
-		return nil, ctx.Err()
-	}
 	pr, pw := io.Pipe()
-	go func() { pw.CloseWithError(s.f.copyStream(ctx, countingWriter{pw, s.read}, st)) }()
+	go func() { pw.CloseWithError(s.f.copyArriving(ctx, countingWriter{pw, s.read}, st, s.wait)) }()
 	return pr, nil
 }
 

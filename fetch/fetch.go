@@ -586,16 +586,17 @@ func (f *fetcher) execute(ctx context.Context, pub *publication, w *work) error 
 
 // source returns the dumpers.Source of d, fed by the download as it goes.
 func (f *fetcher) source(ctx context.Context, d *Dump, t *tracker, imp *importProgress) *dumpSource {
-	src := &dumpSource{f: f, d: d, ready: map[string]<-chan struct{}{}, parts: map[string]manifest.Stream{}, read: &imp.done}
+	cached := func(id chunkstore.ID) bool {
+		ok, err := f.opt.Cache.Has(ctx, id)
+		return ok && err == nil
+	}
+	src := &dumpSource{f: f, d: d, parts: map[string]manifest.Stream{}, read: &imp.done,
+		wait: func(ctx context.Context, id chunkstore.ID) error { return t.wait(ctx, id, cached) }}
 	for _, s := range d.parts {
 		imp.total.Add(int64(s.Size))
 		name := strings.TrimPrefix(s.Path, d.Prefix+"/")
 		src.names = append(src.names, name)
 		src.parts[name] = s
-		src.ready[name] = t.watch(s, func(id chunkstore.ID) bool {
-			ok, err := f.opt.Cache.Has(ctx, id)
-			return ok && err == nil
-		})
 	}
 	return src
 }

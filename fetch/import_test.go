@@ -3,18 +3,22 @@ package fetch_test
 import (
 	"bytes"
 	"context"
+	"fmt"
 	"io"
+	"math/rand/v2"
 	"os"
 	"path/filepath"
 	"slices"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"testing"
 	"time"
 
 	"synco/chunkstore"
 	"synco/dumpers"
 	"synco/fetch"
+	"synco/httpsrv"
 	"synco/publish"
 )
 
@@ -199,5 +203,107 @@ func TestUnchangedDumpFileNotRewritten(t *testing.T) {
 	}
 	if got, _ := os.ReadFile(sql); !bytes.Equal(got, want) {
 		t.Error("the local change survived")
+	}
+}
+
+// gatedRemote holds the range requests of 1 MB or more that do not start at
+// the beginning of their pack until open is closed or wait has passed (then
+// held is set): packs hold chunks in the order they were sealed, so a big
+// stream's start comes and its rest waits. Smaller requests (the manifest,
+// the dump's marker) pass.
+type gatedRemote struct {
+	fetch.Remote
+	open  chan struct{}
+	wait  time.Duration
+	calls atomic.Int32
+	held  atomic.Bool
+}
+
+func (g *gatedRemote) Range(ctx context.Context, pack string, off, n int64) (io.ReadCloser, error) {
+	if n >= 1<<20 && off > 0 {
+		g.calls.Add(1)
+		select {
+		case <-g.open:
+		case <-time.After(g.wait):
+			g.held.Store(true)
+		case <-ctx.Done():
+			return nil, ctx.Err()
+		}
+	}
+	return g.Remote.Range(ctx, pack, off, n)
+}
+
+// TestImportReadsAsChunksArrive: an importer reads a stream as far as its
+// chunks have arrived, not only once all of them have (a delta install then
+// works while the rest of a big table downloads). The download is held after
+// its first request until the importer has read the stream's first bytes.
+func TestImportReadsAsChunksArrive(t *testing.T) {
+	r := rand.New(rand.NewPCG(1, 1))
+	var big strings.Builder
+	for big.Len() < 24<<20 { // ≈ 12 MB sealed: several range requests
+		fmt.Fprintf(&big, "INSERT INTO t VALUES (%d, '%x%x%x');\n", r.Uint64(), r.Uint64(), r.Uint64(), r.Uint64())
+	}
+	streams := map[string]string{dumpers.SchemaStream: "CREATE TABLE t (id INT);\n", dumpers.DataStream("t"): big.String()}
+	st, err := publish.OpenState(t.TempDir())
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer st.Close()
+	pub, _ := publish.NewPublication(st)
+	dump := publish.Dump{Prefix: "db", Engine: "mysql", Run: func(ctx context.Context, sink dumpers.Sink) error {
+		for _, name := range []string{dumpers.SchemaStream, dumpers.DataStream("t")} {
+			w, err := sink.Create(ctx, name)
+			if err != nil {
+				return err
+			}
+			io.WriteString(w, streams[name])
+			if err := w.Close(); err != nil {
+				return err
+			}
+		}
+		return nil
+	}}
+	if _, err := publish.Build(t.Context(), pub, publish.Inputs{Dumps: []publish.Dump{dump}}, 2, nil); err != nil {
+		t.Fatal(err)
+	}
+	token, stop := serve(t, st, pub)
+	defer stop()
+	client, err := httpsrv.NewClientWith(token.URL, httpsrv.ClientOptions{Parallel: 1})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer client.Close()
+	gate := &gatedRemote{Remote: client, open: make(chan struct{}), wait: 10 * time.Second}
+	cache, _ := chunkstore.OpenCache(filepath.Join(t.TempDir(), "c"))
+	var got []byte
+	_, err = fetch.Run(t.Context(), fetch.Options{
+		Token: token, Cache: cache, Parallel: 4, Remote: gate,
+		Import: func(ctx context.Context, d fetch.Dump, src dumpers.Source) error {
+			r, err := src.Open(ctx, dumpers.DataStream("t"))
+			if err != nil {
+				return err
+			}
+			defer r.Close()
+			first := make([]byte, 1024)
+			if _, err := io.ReadFull(r, first); err != nil {
+				return err
+			}
+			close(gate.open)
+			rest, err := io.ReadAll(r)
+			got = append(first, rest...)
+			return err
+		},
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if gate.calls.Load() == 0 {
+		t.Fatal("no range request was held: the test needs the stream in more than one")
+	}
+	if gate.held.Load() {
+		t.Error("the importer read nothing of the stream until every chunk of it had arrived")
+	}
+	if string(got) != streams[dumpers.DataStream("t")] {
+		t.Errorf("stream: got %d bytes, want %d", len(got), len(streams[dumpers.DataStream("t")]))
 	}
 }

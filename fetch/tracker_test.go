@@ -4,21 +4,14 @@ import (
 	"testing"
 
 	"synco/chunkstore"
-	"synco/manifest"
 )
 
-// A stream is ready once each of its chunks not cached at watch time was
-// cached, counting a chunk it has twice, or shares with another stream, once.
+// A list of chunks is ready once each of them not cached at watch time was
+// cached, counting a chunk it has twice, or shares with another list, once.
 func TestTracker(t *testing.T) {
 	a, b, c := chunkstore.ID{1}, chunkstore.ID{2}, chunkstore.ID{3}
 	tr := newTracker(&locTable{ls: []cloc{{id: a}, {id: b}, {id: c}}})
-	stream := func(ids ...chunkstore.ID) manifest.Stream {
-		var s manifest.Stream
-		for _, id := range ids {
-			s.Chunks = append(s.Chunks, manifest.Ref{ID: id})
-		}
-		return s
-	}
+	stream := func(ids ...chunkstore.ID) []chunkstore.ID { return ids }
 	isC := func(id chunkstore.ID) bool { return id == c }
 	one := tr.watch(stream(a, b, a, c), isC)
 	two := tr.watch(stream(b, b), isC)
