@@ -501,6 +501,26 @@ func TestDeltaRewrittenTable(t *testing.T) {
 	equalMaps(t, "rewritten table vs full import", reference(t, v2), withoutRecord(checksums(t, db, target)))
 }
 
+// TestDeltaCancelledWhilePreparing: Ctrl-C between the prepares of the two
+// branches rolls both back, the prepared one too; nothing is left prepared.
+func TestDeltaCancelledWhilePreparing(t *testing.T) {
+	db, target, h, want, v2 := editedCase(t)
+	ctx, cancel := context.WithCancel(t.Context())
+	defer mysql.SetKillHook(func(step string, i int) bool {
+		if step == "prepare" && i == 1 {
+			cancel()
+		}
+		return false
+	})()
+	if _, err := mysql.Install(ctx, cfgFor(t, target), h.Source(v2), nil); !errors.Is(err, context.Canceled) {
+		t.Fatalf("install: %v, want context.Canceled", err)
+	}
+	if n, err := mysql.PreparedBranches(t.Context(), db, target); err != nil || n != 0 {
+		t.Fatalf("prepared branches after a cancelled commit: %d, %v; want 0", n, err)
+	}
+	previousKept(t, db, target, h, want, v2, "a cancelled commit")
+}
+
 // TestDeltaBranchesKilled: a delta of two tables runs on two connections, one
 // XA branch each. Killed after the branch with the record committed and
 // before the other one did, the next install commits the other (the record

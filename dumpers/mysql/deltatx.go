@@ -41,6 +41,7 @@ func xaTag(target string) string {
 // txGroup is the transaction of a delta install: a plain one on one
 // connection, or an XA branch on each of several.
 type txGroup struct {
+	db    *sql.DB
 	conns []*sql.Conn
 	tx    *sql.Tx // the plain transaction; nil in XA mode
 	gtrid string  // XA: the global transaction ID ("" in plain mode)
@@ -63,7 +64,7 @@ func (g *txGroup) xid(i int) string {
 // beginGroup starts the transaction of a delta on n connections (XA when
 // n > 1), each set up as an import's.
 func beginGroup(ctx context.Context, db *sql.DB, target string, n int) (*txGroup, error) {
-	g := &txGroup{}
+	g := &txGroup{db: db}
 	for range n {
 		c, err := connOn(ctx, db, target)
 		if err != nil {
@@ -145,9 +146,13 @@ func (g *txGroup) rollback() {
 	defer cancel()
 	for i, c := range g.conns {
 		// XA END fails on a branch that ended already; XA ROLLBACK takes an
-		// ended or a prepared one.
+		// ended or a prepared one. A connection lost to a cancelled statement
+		// (the server rolls back its branch, unless it was prepared: any
+		// connection can roll that back).
 		_, _ = c.ExecContext(ctx, "XA END "+g.xid(i))
-		_, _ = c.ExecContext(ctx, "XA ROLLBACK "+g.xid(i))
+		if _, err := c.ExecContext(ctx, "XA ROLLBACK "+g.xid(i)); err != nil {
+			_, _ = g.db.ExecContext(ctx, "XA ROLLBACK "+g.xid(i))
+		}
 	}
 }
 
