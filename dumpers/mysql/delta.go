@@ -195,16 +195,14 @@ var deltaPart = 256 << 10
 const diffParallel = 4
 
 // tablePart is a part of a table's difference (diff), the order to delete
-// all its rows (rewrite), or the end of it (end; reason or err when the table
-// needs a full import or failed).
+// all its rows (rewrite), or the end of it (end: its applier reports the
+// table done).
 type tablePart struct {
 	td      *tableDelta
 	diff    *delta.Diff
 	header  []byte // the dump's "INSERT INTO `t` (…) VALUES", for diff's inserts
 	rewrite bool
 	end     bool
-	reason  string
-	err     error
 }
 
 // try applies the dump as a delta. It returns a reason when a full import is
