@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"math/rand/v2"
 	"os"
+	"runtime"
 	"sync"
 
 	"synco/chunkstore"
@@ -112,6 +113,7 @@ type dictGate struct {
 	late     bool
 	lateDict []byte
 	computed chan struct{} // closed when a training goroutine has its dictionary; nil: none started
+	tid      int           // the training goroutine's OS thread (idleThread), until computed
 }
 
 func newDictGate(st *State, dumps int) *dictGate {
@@ -125,9 +127,13 @@ func (g *dictGate) allEnded() bool { return g.producers == 0 && g.waiting >= g.a
 // openLate opens the gate without a dictionary for a dump that ended before it
 // was trained; trainLate trains it after Ready. g.mu is held.
 func (g *dictGate) openLate() {
-	if !g.opened() {
-		g.late = true
-		close(g.open)
+	if g.opened() {
+		return
+	}
+	g.late = true
+	close(g.open)
+	if g.tid != 0 { // the training under way is no longer awaited: it gets idle CPU only
+		idle(g.tid)
 	}
 }
 
@@ -284,6 +290,14 @@ func (g *dictGate) takeSamples() ([][]byte, bool) {
 // (late): then it keeps the dictionary for trainLate. Only a failure to save
 // the dictionary is an error; it is kept for those who wait for the gate.
 func (g *dictGate) trainAsync(samples [][]byte, enough bool) {
+	// Locked to its thread (which ends with it), at normal priority until the
+	// gate opens without it (openLate): then the destination's work comes first.
+	runtime.LockOSThread()
+	g.mu.Lock()
+	if g.tid = threadID(); g.late {
+		idle(g.tid)
+	}
+	g.mu.Unlock()
 	if beforeTrain != nil {
 		beforeTrain()
 	}
@@ -291,6 +305,7 @@ func (g *dictGate) trainAsync(samples [][]byte, enough bool) {
 	g.mu.Lock()
 	defer g.mu.Unlock()
 	defer close(g.computed)
+	g.tid = 0
 	if g.late {
 		g.lateDict = d
 		return
@@ -342,14 +357,20 @@ func (g *dictGate) trainLate() error {
 	if !late {
 		return nil
 	}
-	var d []byte
+	if computed == nil && enough {
+		c := make(chan struct{})
+		go func() {
+			defer close(c)
+			runtime.LockOSThread() // not unlocked: the thread ends with the goroutine
+			idle(threadID())
+			g.lateDict = trainDict(samples, enough)
+		}()
+		computed = c
+	}
 	if computed != nil {
 		<-computed
-		d = g.lateDict
-	} else {
-		d = trainDict(samples, enough)
 	}
-	return g.save(d)
+	return g.save(g.lateDict)
 }
 
 // streamPiece is the size of a sample streamSamples reads: about a database
