@@ -71,7 +71,8 @@ type Result struct {
 	NewChunks   int64                 // distinct chunks sealed in this run, manifest included (the rest were in the store)
 	Reused      int                   // files taken from the stat cache without reading them
 	Splices     int                   // new chunks also stored as a splice of the chunk they replaced
-	DictTrained bool                  // the store's dictionary was trained by this build (its database chunks are sealed with it)
+	DictTrained bool                  // the store's dictionary was trained by this build: before its first seal (its database chunks are sealed with it), or after Ready when the dump ended first (DictSealed false)
+	DictSealed  bool                  // this build's new database chunks are sealed with the store's dictionary
 	Left        int                   // files left out by a FileSet's Skip
 	Remote      int                   // files published by their public URL
 	Skipped     []string              // source entries left out (symlinks, devices, sockets, files deleted while publishing)
@@ -163,6 +164,7 @@ func Build(ctx context.Context, pub *Publication, in Inputs, workers int, progre
 	files = slices.DeleteFunc(files, func(f manifest.Stream) bool { return b.vanished[f.Path] })
 	b.streams = append(files, b.streams...)
 	b.res.DictTrained = b.gate != nil && b.gate.trained
+	b.res.DictSealed = b.st.dict != (chunkstore.DictID{})
 	if err := b.dictStream(ctx); err != nil {
 		return nil, err
 	}
@@ -181,6 +183,12 @@ func Build(ctx context.Context, pub *Publication, in Inputs, workers int, progre
 	}
 	if err := b.st.saveBases(&b.dbChunks, b.carried()); err != nil && b.res.StateErr == nil {
 		b.res.StateErr = fmt.Errorf("save database chunk lists: %w", err)
+	}
+	if b.gate != nil { // a dump that ended before the dictionary was trained: train it now
+		if err := b.gate.trainLate(); err != nil && b.res.StateErr == nil {
+			b.res.StateErr = err
+		}
+		b.res.DictTrained = b.gate.trained
 	}
 	for _, s := range b.streams {
 		if !reserved(s.Path) {

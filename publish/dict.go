@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"math/rand/v2"
 	"os"
+	"runtime"
 	"sync"
 
 	"synco/chunkstore"
@@ -44,6 +45,10 @@ const (
 
 var trainAhead int64 = trainAheadDefault // tests make it small
 
+// beforeTrain, if set, is called by a training goroutine before it trains
+// (tests hold the training back with it).
+var beforeTrain func()
+
 // sampler keeps a uniform random sample (reservoir) of the chunks it is shown.
 type sampler struct {
 	rng     *rand.Rand
@@ -73,15 +78,22 @@ func (s *sampler) add(c []byte) {
 
 // A dictGate holds back the database chunks of a store's first publish until
 // the store's dictionary is trained, so that they are all sealed with it. Each
-// database stream's sealer holds its chunks (hold) until the gate opens: when
-// trainAt bytes were held, or when every gated stream has ended and no dump
-// will start another (wait, produced), the goroutine that sees it trains on a
-// sample of what was held and opens the gate for all. A training started by
-// trainAt runs in a goroutine of its own while the streams go on being held, up
-// to trainAhead more bytes (then they wait for it), so the dump overlaps it;
-// later streams pass. Training on too little data (minDictData), or a failed
-// training, opens the gate with no dictionary: the chunks are sealed without, as
-// a store's chunks were before.
+// database stream's sealer holds its chunks (hold) until the gate opens. When
+// trainAt bytes were held, a goroutine trains on a sample of them while the
+// streams go on being held, up to trainAhead more bytes (then they wait for
+// it), so the dump overlaps the training; the gate opens with the dictionary
+// when it is trained.
+//
+// A dump that ends first — every gated stream ended and no dump will start
+// another (wait, produced, leave) while the training is under way or before
+// trainAt bytes came (a small database) — does not wait for the training: the
+// gate opens at once without a dictionary, the publication's chunks are sealed
+// without one (as a store's first publication was before bench/RESULTS.md run
+// 19: ≈ 8 % more bytes on its cold fetch) and it is Ready without waiting, and
+// the dictionary is trained, or its training finished, after Ready (trainLate)
+// for the store's next publications. Training on too little data
+// (minDictData), or a failed training, opens the gate with no dictionary: the
+// chunks are sealed without, as a store's chunks were before.
 type dictGate struct {
 	st *State
 
@@ -94,6 +106,14 @@ type dictGate struct {
 	open            chan struct{}
 	trained         bool  // a dictionary was trained (the store has it)
 	err             error // the training's failure, read once open is closed
+	// late: the gate opened without a dictionary before a training was done
+	// (or started); trainLate trains after Ready. A training under way then
+	// keeps its dictionary in lateDict instead of giving it to the store, and
+	// closes computed.
+	late     bool
+	lateDict []byte
+	computed chan struct{} // closed when a training goroutine has its dictionary; nil: none started
+	tid      int           // the training goroutine's OS thread (idleThread), until computed
 }
 
 func newDictGate(st *State, dumps int) *dictGate {
@@ -101,32 +121,41 @@ func newDictGate(st *State, dumps int) *dictGate {
 }
 
 // allEnded reports whether no gated stream can send more data: the gate must
-// train now or never open. g.mu is held.
+// open now or never. g.mu is held.
 func (g *dictGate) allEnded() bool { return g.producers == 0 && g.waiting >= g.active }
+
+// openLate opens the gate without a dictionary for a dump that ended before it
+// was trained; trainLate trains it after Ready. g.mu is held.
+func (g *dictGate) openLate() {
+	if g.opened() {
+		return
+	}
+	g.late = true
+	close(g.open)
+	if g.tid != 0 { // the training under way is no longer awaited: it gets idle CPU only
+		idle(g.tid)
+	}
+}
 
 // produced is called when a dump's dumper has returned: it starts no more
 // streams.
 func (g *dictGate) produced() error {
 	g.mu.Lock()
+	defer g.mu.Unlock()
 	g.producers--
-	if g.opened() || g.training || !g.allEnded() {
-		g.mu.Unlock()
-		return nil
+	if g.allEnded() { // its streams have all ended: they do not wait for a training
+		g.openLate()
 	}
-	g.training = true // its streams have all ended: train for them
-	g.mu.Unlock()
-	return g.train()
+	return nil
 }
 
-// settle waits for a training under way (a build that failed must not return
-// while it still writes to the store's state).
+// settle makes sure no training writes to the store's state once it returns:
+// a training under way keeps its dictionary for trainLate, which a build that
+// failed does not call (its saving happens under g.mu, so settle waits for it).
 func (g *dictGate) settle() {
 	g.mu.Lock()
-	training := g.training
-	g.mu.Unlock()
-	if training {
-		<-g.open
-	}
+	defer g.mu.Unlock()
+	g.openLate()
 }
 
 // opened reports whether the gate is open.
@@ -188,13 +217,15 @@ func (g *dictGate) hold(ctx context.Context, c []byte) (bool, error) {
 		return false, nil
 	}
 	g.training = true
+	samples, enough := g.takeSamples()
+	g.computed = make(chan struct{})
 	g.mu.Unlock()
-	go func() { _ = g.train() }() // its error is kept in g.err for every waiter
+	go g.trainAsync(samples, enough)
 	return false, nil
 }
 
 // wait is hold for a gated stream that ended: it returns when the gate is open,
-// training first if every gated stream has ended.
+// opening it without a dictionary if every gated stream has ended.
 func (g *dictGate) wait(ctx context.Context) error {
 	g.mu.Lock()
 	if g.opened() {
@@ -202,38 +233,39 @@ func (g *dictGate) wait(ctx context.Context) error {
 		return g.err
 	}
 	g.waiting++
-	if g.training || !g.allEnded() {
+	if g.allEnded() {
+		g.openLate()
 		g.mu.Unlock()
-		return g.await(ctx)
+		return nil
 	}
-	g.training = true
 	g.mu.Unlock()
-	return g.train()
+	return g.await(ctx)
 }
 
 // leave is wait for a gated stream that failed: it no longer holds anything.
 func (g *dictGate) leave() error {
 	g.mu.Lock()
+	defer g.mu.Unlock()
 	if g.opened() {
-		g.mu.Unlock()
 		return nil
 	}
 	g.active--
-	if g.training || g.waiting == 0 || !g.allEnded() {
-		g.mu.Unlock()
-		return nil
+	if g.waiting > 0 && g.allEnded() {
+		g.openLate() // the others have all ended: they do not wait
 	}
-	g.training = true // the others have all ended: train for them
-	g.mu.Unlock()
-	return g.train()
+	return nil
 }
 
 // trainNow trains on the preloaded samples before any stream is read.
 func (g *dictGate) trainNow() error {
 	g.mu.Lock()
+	defer g.mu.Unlock()
 	g.training = true
-	g.mu.Unlock()
-	return g.train()
+	samples, enough := g.takeSamples()
+	d := trainDict(samples, enough)
+	g.err = g.save(d)
+	close(g.open)
+	return g.err
 }
 
 func (g *dictGate) await(ctx context.Context) error {
@@ -245,32 +277,100 @@ func (g *dictGate) await(ctx context.Context) error {
 	}
 }
 
-// train gives the store its dictionary from the samples, if they stand for
-// enough data, and opens the gate. Only a failure to save the dictionary is an
-// error; it is also kept for those who wait for the gate.
-func (g *dictGate) train() error {
-	g.err = g.build()
-	close(g.open)
-	return g.err
-}
-
-func (g *dictGate) build() error {
-	g.mu.Lock()
+// takeSamples hands the sample over to a training, with whether it stands for
+// enough data to train on. g.mu is held.
+func (g *dictGate) takeSamples() ([][]byte, bool) {
 	samples, enough := g.sampler.samples, g.sampler.bytes >= minDictData
 	g.sampler = nil
+	return samples, enough
+}
+
+// trainAsync is the training started by trainAt bytes: it gives the store the
+// dictionary and opens the gate, unless the gate opened without it meanwhile
+// (late): then it keeps the dictionary for trainLate. Only a failure to save
+// the dictionary is an error; it is kept for those who wait for the gate.
+func (g *dictGate) trainAsync(samples [][]byte, enough bool) {
+	// Locked to its thread (which ends with it), at normal priority until the
+	// gate opens without it (openLate): then the destination's work comes first.
+	runtime.LockOSThread()
+	g.mu.Lock()
+	if g.tid = threadID(); g.late {
+		idle(g.tid)
+	}
 	g.mu.Unlock()
+	if beforeTrain != nil {
+		beforeTrain()
+	}
+	d := trainDict(samples, enough)
+	g.mu.Lock()
+	defer g.mu.Unlock()
+	defer close(g.computed)
+	g.tid = 0
+	if g.late {
+		g.lateDict = d
+		return
+	}
+	g.err = g.save(d)
+	close(g.open)
+}
+
+// trainDict trains a dictionary on samples that stand for enough data; nil if
+// they do not, or if training fails (too little or too uniform: sealing goes
+// on without).
+func trainDict(samples [][]byte, enough bool) []byte {
 	if !enough {
 		return nil
 	}
 	d, err := chunkstore.BuildDict(samples)
 	if err != nil {
-		return nil // too little or too uniform: sealing goes on without
+		return nil
+	}
+	return d
+}
+
+// save makes d, if any, the store's dictionary.
+func (g *dictGate) save(d []byte) error {
+	if d == nil {
+		return nil
 	}
 	if err := g.st.saveDict(d); err != nil {
 		return fmt.Errorf("train dictionary: %w", err)
 	}
 	g.trained = true
 	return nil
+}
+
+// trainLate is called after the publication is Ready: if the gate opened
+// without a dictionary because the dump ended first, it trains the store's
+// dictionary (or waits for the training under way) and saves it, for the
+// store's next publications. Their new database chunks are sealed with it and
+// they ship it (bench/RESULTS.md, "a small database's first sync").
+func (g *dictGate) trainLate() error {
+	g.mu.Lock()
+	late, computed := g.late, g.computed
+	var samples [][]byte
+	enough := false
+	if late && computed == nil && g.sampler != nil {
+		samples, enough = g.takeSamples()
+	}
+	g.mu.Unlock()
+	if !late {
+		return nil
+	}
+	if computed == nil && enough {
+		c := make(chan struct{})
+		go func() {
+			defer close(c)
+			runtime.LockOSThread() // not unlocked: the thread ends with the goroutine
+			idle(threadID())
+			g.lateDict = trainDict(samples, enough)
+		}()
+		computed = c
+	}
+	if computed != nil {
+		<-computed
+	}
+	return g.save(g.lateDict)
 }
 
 // streamPiece is the size of a sample streamSamples reads: about a database

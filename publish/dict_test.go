@@ -7,11 +7,14 @@ import (
 	"math/rand/v2"
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
 	"testing"
+	"time"
 
 	"synco/chunkstore"
 	"synco/dumpers"
+	"synco/manifest"
 	"synco/publish"
 )
 
@@ -191,65 +194,188 @@ func TestSelectRotatesADictionaryStore(t *testing.T) {
 }
 
 // TestFirstDumpSealedWithDictionary: a store's first publish of a database dump
-// (table streams through pipes, as the dumpers write them) trains the
-// dictionary on the dump's own chunks before it seals them, and seals every
-// table chunk with it: whether the dump is larger than what the gate holds back
-// (it trains when trainAt bytes arrived) or smaller (it trains when the dumper
-// has returned and every stream ended).
+// (table streams through pipes, as the dumpers write them) that is larger than
+// what the gate holds back trains the dictionary on the dump's own chunks when
+// trainAt bytes arrived, and seals every table chunk with it; here the streams
+// hold only 64 KiB more while it trains, then wait for it, so the dump cannot
+// end first.
 func TestFirstDumpSealedWithDictionary(t *testing.T) {
-	for name, size := range map[string]int{"large": 12 << 20, "small": 1500 << 10, "beyond-ahead": 12 << 20} {
+	defer publish.SetTrainAhead(64 << 10)()
+	state := t.TempDir()
+	res, _ := build(t, state, publish.Inputs{Dumps: []publish.Dump{dumpOf(threeTables(0, 12<<20))}})
+	if !res.DictTrained || !res.DictSealed {
+		t.Fatalf("first dump: dictionary trained %v, sealed with it %v", res.DictTrained, res.DictSealed)
+	}
+	if withDict, without := tableChunks(t, state); withDict < (12<<20)/(16<<10) || without != 0 {
+		t.Fatalf("table chunks: %d sealed with the dictionary, %d without", withDict, without)
+	}
+}
+
+// TestSmallFirstDumpReadyBeforeTraining: a store's first dump that ends before
+// its dictionary is trained — smaller than what the gate holds back (it trains
+// when trainAt bytes arrived), or ended while the training ran — does not wait
+// for it: its chunks are sealed without a dictionary, the publication does not
+// ship one (a cold fetch downloads no dictionary), and it is Ready before the
+// training is done. The dictionary is trained after Ready, from the same
+// chunks, and the next publish seals its new chunks with it and ships it.
+func TestSmallFirstDumpReadyBeforeTraining(t *testing.T) {
+	for name, size := range map[string]int{"small": 3 << 20, "ended-while-training": 12 << 20} {
 		t.Run(name, func(t *testing.T) {
-			if name == "beyond-ahead" {
-				// Streams hold only 64 KiB more while the dictionary trains,
-				// then wait for it: chunks held and chunks that waited are all
-				// sealed with it.
-				defer publish.SetTrainAhead(64 << 10)()
-			}
 			state := t.TempDir()
-			tables := map[string][]byte{}
-			for i, n := range []string{"posts", "users", "comments"} {
-				tables[n] = tableRows(uint64(i+1), size/3/70, nil, func(int) bool { return false })
-			}
-			res, _ := build(t, state, publish.Inputs{Dumps: []publish.Dump{dumpOf(tables)}})
-			if !res.DictTrained {
-				t.Fatal("no dictionary trained on the first dump")
-			}
-			st, err := publish.OpenState(state)
+			tables := threeTables(0, size)
+			s, err := publish.OpenSession(publish.SessionConfig{StateDir: state})
 			if err != nil {
 				t.Fatal(err)
 			}
-			k := chunkstore.NewKeys(st.Token("http://x/").ReadKey)
-			contents, err := st.Packs().Contents()
+			defer s.Close()
+			pub := s.Publication()
+			// A training goroutine (started by trainAt bytes) waits until the
+			// publication is Ready: the dump ends first. (Before, Ready waited for
+			// the training: the test's time limit ends the wait.)
+			readyFirst := make(chan bool, 1)
+			defer publish.SetBeforeTrain(func() {
+				limit := time.Now().Add(5 * time.Second)
+				for time.Now().Before(limit) {
+					if st, _ := pub.State(); st == manifest.StateReady {
+						readyFirst <- true
+						return
+					}
+					time.Sleep(2 * time.Millisecond)
+				}
+				readyFirst <- false
+			})()
+			res, err := s.Build(t.Context(), publish.Inputs{Dumps: []publish.Dump{dumpOf(tables)}}, 2, nil)
 			if err != nil {
 				t.Fatal(err)
+			}
+			if err := s.Close(); err != nil {
+				t.Fatal(err)
+			}
+			if name == "ended-while-training" {
+				select {
+				case ok := <-readyFirst:
+					if !ok {
+						t.Fatal("Ready waited for the training")
+					}
+				default:
+					t.Fatal("no training started by trainAt bytes: the test does not cover it")
+				}
+			}
+			if !res.DictTrained || res.DictSealed || res.StateErr != nil {
+				t.Fatalf("first dump: dictionary trained %v, sealed with it %v, state %v; want trained after Ready, not sealed", res.DictTrained, res.DictSealed, res.StateErr)
+			}
+			if withDict, without := tableChunks(t, state); withDict != 0 || without < size/(16<<10) {
+				t.Fatalf("table chunks: %d sealed with the dictionary, %d without", withDict, without)
+			}
+			if paths := streamPaths(t, pub); slices.ContainsFunc(paths, func(p string) bool { return strings.Contains(p, "zstd-dict") }) {
+				t.Fatalf("the first publication ships a dictionary nothing needs: %v", paths)
 			}
 			dicts, _ := filepath.Glob(filepath.Join(state, "zstd-dict-*"))
 			if len(dicts) != 1 {
-				t.Fatalf("dictionaries %v, want one", dicts)
+				t.Fatalf("dictionaries %v after Ready, want the one trained", dicts)
 			}
-			dict, _ := os.ReadFile(dicts[0])
-			withDict, without := 0, 0
-			for _, entries := range contents {
-				for _, e := range entries {
-					sealed, err := st.Packs().Get(t.Context(), e.ID)
-					if err != nil {
-						t.Fatal(err)
-					}
-					switch plain, err := k.Open(nil, e.ID, sealed); {
-					case errors.Is(err, chunkstore.ErrNoDict):
-						withDict++
-					case err != nil:
-						t.Fatal(err)
-					case bytes.Contains(dict, plain): // the dictionary's own stream
-					case bytes.Contains(plain, []byte("published")) || bytes.Contains(plain, []byte("editor")):
-						without++ // table rows sealed without the dictionary
-					}
-				}
+
+			// The next publish (new rows in one table) seals its new chunks with
+			// it and ships it.
+			tables["posts"] = append(tableRows(7, 20000, nil, func(int) bool { return false }), tables["posts"]...)
+			res2, pub2 := build(t, state, publish.Inputs{Dumps: []publish.Dump{dumpOf(tables)}})
+			if res2.DictTrained || !res2.DictSealed || res2.NewChunks == 0 {
+				t.Fatalf("second publish: %+v", res2.Result)
 			}
-			st.Close()
-			if withDict < size/(16<<10) || without != 0 {
-				t.Fatalf("table chunks: %d sealed with the dictionary, %d without", withDict, without)
+			if withDict, _ := tableChunks(t, state); withDict < 50 {
+				t.Fatalf("second publish: %d new table chunks sealed with the dictionary", withDict)
+			}
+			if paths := streamPaths(t, pub2); !slices.ContainsFunc(paths, func(p string) bool { return strings.Contains(p, "zstd-dict") }) {
+				t.Fatalf("the second publication does not ship its dictionary: %v", paths)
 			}
 		})
 	}
+}
+
+// threeTables is a dump of about size bytes in three tables.
+func threeTables(seed uint64, size int) map[string][]byte {
+	tables := map[string][]byte{}
+	for i, n := range []string{"posts", "users", "comments"} {
+		tables[n] = tableRows(seed+uint64(i+1), size/3/70, nil, func(int) bool { return false })
+	}
+	return tables
+}
+
+// tableChunks counts the table chunks (rows of tableRows) in the store, sealed
+// with its dictionary and without.
+func tableChunks(t *testing.T, state string) (withDict, without int) {
+	t.Helper()
+	st, err := publish.OpenState(state)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer st.Close()
+	k := chunkstore.NewKeys(st.Token("http://x/").ReadKey)
+	contents, err := st.Packs().Contents()
+	if err != nil {
+		t.Fatal(err)
+	}
+	var dict []byte
+	if dicts, _ := filepath.Glob(filepath.Join(state, "zstd-dict-*")); len(dicts) == 1 {
+		dict, _ = os.ReadFile(dicts[0])
+	}
+	for _, entries := range contents {
+		for _, e := range entries {
+			sealed, err := st.Packs().Get(t.Context(), e.ID)
+			if err != nil {
+				t.Fatal(err)
+			}
+			switch plain, err := k.Open(nil, e.ID, sealed); {
+			case errors.Is(err, chunkstore.ErrNoDict):
+				withDict++
+			case errors.Is(err, chunkstore.ErrCorrupt):
+				// a splice: stored under its splice ID, not the ID it authenticates
+			case err != nil:
+				t.Fatal(err)
+			case dict != nil && bytes.Contains(dict, plain): // the dictionary's own stream
+			case bytes.Contains(plain, []byte("published")) || bytes.Contains(plain, []byte("editor")):
+				without++ // table rows sealed without the dictionary
+			}
+		}
+	}
+	return withDict, without
+}
+
+// streamPaths reads the manifest of a Ready publication, as a fetch does, and
+// returns its streams' paths.
+func streamPaths(t *testing.T, pub *publish.Publication) []string {
+	t.Helper()
+	tok := pub.Token("")
+	root, err := manifest.OpenRoot(pub.Root(), tok.ReadKey, tok.SignPub)
+	if err != nil {
+		t.Fatalf("open root: %v", err)
+	}
+	k := chunkstore.NewKeys(tok.ReadKey)
+	var enc []byte
+	for _, l := range root.Manifest {
+		p, err := pub.OpenPack(l.Pack)
+		if err != nil {
+			t.Fatal(err)
+		}
+		sealed := make([]byte, l.SealedLen)
+		_, err = p.ReadAt(sealed, int64(l.Off))
+		p.Close()
+		if err != nil {
+			t.Fatal(err)
+		}
+		plain, err := k.Open(nil, l.ID, sealed)
+		if err != nil {
+			t.Fatalf("open manifest chunk: %v", err)
+		}
+		enc = append(enc, plain...)
+	}
+	m, err := manifest.Decode(enc)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var paths []string
+	for _, s := range m.Streams {
+		paths = append(paths, s.Path)
+	}
+	return paths
 }

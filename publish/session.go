@@ -36,7 +36,7 @@ type SessionConfig struct {
 //	defer s.Close()               // Failed if not Ready, serving stopped, targets removed
 //	s.Expose(dir) / s.Serve(…)    // where the destination reads it
 //	s.Publication().Token(url)    // for the destination
-//	res, err := s.Build(ctx, …)   // Ready, or Failed; then the dictionary is trained
+//	res, err := s.Build(ctx, …)   // Ready, or Failed
 //	s.Wait(ctx)                   // serve until ctx ends
 type Session struct {
 	cfg         SessionConfig
@@ -142,7 +142,8 @@ func (s *Session) Wait(ctx context.Context) error {
 // is marked Failed: with the error as its reason, or StoppedReason if ctx ended.
 // On success memory is given back to the system in the background (Close waits
 // for it): serving needs a fraction of what building took. (The store's
-// dictionary is trained within Build, before the first chunk is sealed.)
+// dictionary is trained within Build: before the first chunk is sealed, or
+// after Ready when the dump ended first, a small database's.)
 func (s *Session) Build(ctx context.Context, in Inputs, workers int, progress func(Progress)) (*Result, error) {
 	res, err := Build(ctx, s.pub, in, workers, progress)
 	if err != nil {

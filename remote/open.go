@@ -37,6 +37,14 @@ type Options struct {
 	// klauspost's) from outside this package, which synco-lite links too: not
 	// in its binary.
 	Gzip func(io.Writer) (io.WriteCloser, error)
+	// Offer sends the agent for this machine's platform (gzipped) at once, while
+	// the channel connects and the source's shell starts, instead of after the
+	// probe's answer: for a source that most likely lacks this agent (the
+	// caller has no record of having installed it there). The source keeps it
+	// if it runs on the same platform (`uname -s`/`uname -m`) and has gzip, and
+	// drops it otherwise (then the right one follows as without Offer). A
+	// source that has it already costs the upload.
+	Offer bool
 }
 
 // sessionScript probes the source, then reads one line from stdin: "start", or
@@ -47,8 +55,17 @@ type Options struct {
 // arguments. The destination sends nothing more until the agent's hello, so
 // nothing meant for the agent is consumed before it runs (busybox's head -c may
 // read ahead).
-const sessionScript = `echo synco-probe-2; uname -s; uname -m; b=$1; [ -n "$b" ] || b=${HOME%/}/.cache/synco-lite; echo "$b"; f=$b/$2/synco-lite; h=none; if [ -f "$f" ]; then ` + hashCmd + `; fi; echo "$h"; if command -v gzip >/dev/null 2>&1; then echo gzip; else echo -; fi; ` +
-	`read -r c n s z || exit 0; case $c in start) ;; ` +
+//
+// The line may also be "offer SIZE SHA256 HOW SYSTEM/MACHINE" (Options.Offer),
+// sent before the probe's lines were read: the script installs the agent that
+// follows as for install if the source's uname says SYSTEM/MACHINE, the base
+// is absolute and it can undo HOW (if the agent there has that SHA256 already, it skips the bytes and
+// starts it); otherwise it skips the bytes, prints "synco-declined" and reads
+// the line again (the destination, which decides the same from the probe,
+// sends it only after that line: nothing is read ahead).
+const sessionScript = `echo synco-probe-2; o=$(uname -s); m=$(uname -m); echo "$o"; echo "$m"; b=$1; [ -n "$b" ] || b=${HOME%/}/.cache/synco-lite; echo "$b"; f=$b/$2/synco-lite; h=none; if [ -f "$f" ]; then ` + hashCmd + `; fi; echo "$h"; g=-; if command -v gzip >/dev/null 2>&1; then g=gzip; fi; echo "$g"; ` +
+	`read -r c n s z p || exit 0; if [ "$c" = offer ]; then if [ "$p" = "$o/$m" ] && [ "${b#/}" != "$b" ] && { [ "$z" != gzip ] || [ "$g" = gzip ]; }; then c=install; if [ "$h" = "$s" ]; then head -c "$n" >/dev/null; c=start; fi; else head -c "$n" >/dev/null; echo synco-declined; read -r c n s z p || exit 0; fi; fi; ` +
+	`case $c in start) ;; ` +
 	`install) d=$b/$2; mkdir -p "$d" || exit 90; f=$d/.synco-lite.$$; if [ "$z" = gzip ]; then head -c "$n" | gzip -dc > "$f"; else head -c "$n" > "$f"; fi || { rm -f "$f"; echo "synco: the upload arrived damaged" >&2; exit 91; }; ` + hashCmd + `; if [ "$h" != "$s" ]; then rm -f "$f"; echo "synco: the upload arrived damaged" >&2; exit 91; fi; chmod 755 "$f" && mv -f "$f" "$d/synco-lite" || exit 90; f=$d/synco-lite; "$f" version >/dev/null || exit 92 ;; ` +
 	`*) exit 0 ;; esac; k=$3; shift 3; exec "$f" agent --state-dir "$b/state/$k" "$@"`
 
@@ -76,6 +93,10 @@ func Open(ctx context.Context, ch Channel, o Options) (*Session, error) {
 	// platform, the source's as a rule.
 	local := make(chan *agentFile, 1)
 	go func() { local <- readAgent(o.Agent, runtime.GOOS, runtime.GOARCH) }()
+	var off *offer
+	if o.Offer {
+		off = s.offer(local, o.Gzip)
+	}
 	br := bufio.NewReaderSize(s.stdout, 64<<10)
 	type result struct {
 		tok string
@@ -83,7 +104,7 @@ func Open(ctx context.Context, ch Channel, o Options) (*Session, error) {
 	}
 	got := make(chan result, 1)
 	go func() {
-		tok, err := s.handshake(br, o, local)
+		tok, err := s.handshake(br, o, local, off)
 		got <- result{tok, err}
 	}()
 	var r result
@@ -92,7 +113,7 @@ func Open(ctx context.Context, ch Channel, o Options) (*Session, error) {
 	case <-ctx.Done():
 		s.cmd.Process.Kill()
 		s.stdout.Close() // a child left behind may hold the pipe open: stop reading
-		s.stdin.Close()
+		s.stdin.Close()  // ends an offer's upload too
 		<-got
 		s.cmd.Wait()
 		return nil, ctx.Err()
@@ -185,10 +206,46 @@ func (s *Session) failure(probed bool) error {
 	return e
 }
 
+// An offer is the agent for this machine's platform sent before the probe was
+// read (Options.Offer).
+type offer struct {
+	done     chan struct{} // closed when the offer is sent (or was not)
+	af       *agentFile    // the local agent (as read from Open's local)
+	platform string        // this machine's uname words, SYSTEM/MACHINE ("": nothing offered)
+	size     int64         // the bytes offered
+	err      error         // writing failed: the script ended
+}
+
+// offer sends the local agent, gzipped, with an offer line in a goroutine, if
+// this machine's uname names the platform it is built for (not so, e.g., for an
+// amd64 build on an arm64 Mac).
+func (s *Session) offer(local <-chan *agentFile, gz func(io.Writer) (io.WriteCloser, error)) *offer {
+	off := &offer{done: make(chan struct{})}
+	go func() {
+		defer close(off.done)
+		off.af = <-local
+		sys, mach, ok := localUname()
+		if os, arch, known := PlatformOf(sys, mach); !ok || !known || os != runtime.GOOS || arch != runtime.GOARCH || off.af.err != nil {
+			return
+		}
+		z, err := compressAgent(off.af.b, gz)
+		if err != nil {
+			return // the answer after the probe compresses again and fails there
+		}
+		off.platform, off.size = sys+"/"+mach, int64(len(z))
+		if _, err := fmt.Fprintf(s.stdin, "offer %d %s gzip %s\n", len(z), off.af.sum, off.platform); err != nil {
+			off.err = err
+			return
+		}
+		_, off.err = s.stdin.Write(z)
+	}()
+	return off
+}
+
 // handshake reads the probe's lines from br, answers with start or install (and
-// the upload) and reads the agent's hello. An *ended is a failure Open
-// classifies once the channel program has exited.
-func (s *Session) handshake(br *bufio.Reader, o Options, local <-chan *agentFile) (string, error) {
+// the upload), unless an offer already did, and reads the agent's hello. An
+// *ended is a failure Open classifies once the channel program has exited.
+func (s *Session) handshake(br *bufio.Reader, o Options, local <-chan *agentFile, off *offer) (string, error) {
 	p, err := readProbe(br, o.Version)
 	if err != nil {
 		return "", &ended{}
@@ -198,6 +255,26 @@ func (s *Session) handshake(br *bufio.Reader, o Options, local <-chan *agentFile
 	p.OS, ok1 = goos[sysName]
 	p.Arch, ok2 = goarch[machine]
 	s.Platform = p
+	if off != nil {
+		<-off.done
+		if off.err != nil { // the script ended early: its exit code says why
+			return "", &ended{probed: true}
+		}
+		local = offered(off.af)
+		if off.platform != "" {
+			if off.platform == sysName+"/"+machine && strings.HasPrefix(p.Base, "/") && p.Gzip {
+				// Kept (installed, or skipped if the source has it already).
+				if p.Sum != off.af.sum {
+					s.Uploaded = off.size
+				}
+				s.Platform.Sum = off.af.sum
+				return s.hello(br)
+			}
+			if err := skipTo(br, "synco-declined"); err != nil {
+				return "", &ended{probed: true}
+			}
+		}
+	}
 	if !ok1 || !ok2 {
 		return "", &UnsupportedError{System: sysName, Machine: machine}
 	}
@@ -227,11 +304,40 @@ func (s *Session) handshake(br *bufio.Reader, o Options, local <-chan *agentFile
 		return "", &ended{probed: true}
 	}
 	s.Platform.Sum = sum
+	return s.hello(br)
+}
+
+// hello reads the agent's hello.
+func (s *Session) hello(br *bufio.Reader) (string, error) {
 	tok, err := ReadHello(br)
 	if err != nil {
 		return "", &ended{probed: true}
 	}
 	return tok, nil
+}
+
+// offered is a channel that gives af (the agent an offer read) once.
+func offered(af *agentFile) <-chan *agentFile {
+	c := make(chan *agentFile, 1)
+	c <- af
+	return c
+}
+
+// skipTo reads lines from br up to and including one that is want (after up
+// to maxGarbage of others).
+func skipTo(br *bufio.Reader, want string) error {
+	skipped := 0
+	for skipped <= maxGarbage {
+		l, err := br.ReadSlice('\n')
+		if err != nil && err != bufio.ErrBufferFull {
+			return err
+		}
+		skipped += len(l)
+		if strings.TrimSpace(string(l)) == want {
+			return nil
+		}
+	}
+	return ErrNoHello
 }
 
 // readProbe reads the lines of sessionScript's probe (after up to maxGarbage of

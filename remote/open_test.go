@@ -4,9 +4,11 @@ import (
 	"context"
 	"crypto/ed25519"
 	"errors"
+	"fmt"
 	"io"
 	"net/http"
 	"os"
+	"os/exec"
 	"path/filepath"
 	"strings"
 	"testing"
@@ -132,29 +134,31 @@ func TestOpenFailures(t *testing.T) {
 		{"garbage instead of the probe", "printf '%70000s' x; /bin/sh -c", "", nil, remote.ErrChannel},
 		{"agent fails", "/bin/sh -c", "", func(string, string) (string, error) { return failing, nil }, remote.ErrAgent},
 	} {
-		t.Run(tc.name, func(t *testing.T) {
-			base := tc.base
-			if base == "" {
-				base = t.TempDir()
-			}
-			agent := tc.agent
-			if agent == nil {
-				agent = func(string, string) (string, error) { return self, nil }
-			}
-			ch := remote.Channel{Kind: remote.Via, ViaCommand: tc.via}
-			start := time.Now()
-			s, err := remote.Open(t.Context(), ch, remote.Options{Base: base, Version: "v1", Path: "/srv/app", Agent: agent})
-			if err == nil {
-				s.Close()
-				t.Fatal("Open succeeded")
-			}
-			if !errors.Is(err, tc.want) {
-				t.Fatalf("Open: %v, want %v", err, tc.want)
-			}
-			if d := time.Since(start); d > remote.Grace {
-				t.Errorf("Open failed after %s", d)
-			}
-		})
+		for _, offer := range []bool{false, true} {
+			t.Run(fmt.Sprintf("%s, offer %v", tc.name, offer), func(t *testing.T) {
+				base := tc.base
+				if base == "" {
+					base = t.TempDir()
+				}
+				agent := tc.agent
+				if agent == nil {
+					agent = func(string, string) (string, error) { return self, nil }
+				}
+				ch := remote.Channel{Kind: remote.Via, ViaCommand: tc.via}
+				start := time.Now()
+				s, err := remote.Open(t.Context(), ch, remote.Options{Base: base, Version: "v1", Path: "/srv/app", Agent: agent, Offer: offer})
+				if err == nil {
+					s.Close()
+					t.Fatal("Open succeeded")
+				}
+				if !errors.Is(err, tc.want) {
+					t.Fatalf("Open: %v, want %v", err, tc.want)
+				}
+				if d := time.Since(start); d > remote.Grace {
+					t.Errorf("Open failed after %s", d)
+				}
+			})
+		}
 	}
 }
 
@@ -171,5 +175,63 @@ func TestOpenCancelledWhileAChildHoldsThePipes(t *testing.T) {
 	}
 	if d := time.Since(start); d > remote.Grace+5*time.Second {
 		t.Fatalf("Open returned after %s", d)
+	}
+}
+
+// TestOpenOffer: with Options.Offer the agent for this machine's platform goes
+// out with the connection, before the probe's answer, still in one run of the
+// channel program. The source installs it (first open), skips it when it has
+// that agent already (second), and declines it when it runs on another
+// platform, which then gets its own agent after the probe (third).
+func TestOpenOffer(t *testing.T) {
+	self, err := os.Executable()
+	if err != nil {
+		t.Fatal(err)
+	}
+	other := "aarch64"
+	if out, _ := exec.Command("uname", "-m").Output(); strings.TrimSpace(string(out)) == other {
+		other = "x86_64"
+	}
+	fakeUname := t.TempDir()
+	os.WriteFile(filepath.Join(fakeUname, "uname"), []byte("#!/bin/sh\ncase \"$1\" in -m) echo "+other+";; *) exec /bin/uname \"$@\";; esac\n"), 0o755)
+	base, otherBase := t.TempDir(), t.TempDir()
+	var asked []string
+	agent := func(goos, goarch string) (string, error) {
+		asked = append(asked, goos+"/"+goarch)
+		return self, nil
+	}
+	for i, tc := range []struct {
+		via        string
+		base       string
+		wantUpload bool
+		wantAsked  int // agents looked up
+	}{
+		{"/bin/sh -c", base, true, 1},
+		{"/bin/sh -c", base, false, 1},
+		{"env PATH=" + fakeUname + ":/usr/bin:/bin /bin/sh -c", otherBase, true, 2},
+	} {
+		asked = nil
+		ch := remote.Channel{Kind: remote.Via, ViaCommand: `sh -c 'echo run >> "$0"; exec ` + tc.via + ` "$1"' ` + filepath.Join(t.TempDir(), "runs")}
+		s, err := remote.Open(t.Context(), ch, remote.Options{Base: tc.base, Version: "v1", Path: "/srv/app", Agent: agent, Offer: true})
+		if err != nil {
+			t.Fatalf("open %d: %v", i, err)
+		}
+		if got := s.Uploaded > 0; got != tc.wantUpload {
+			t.Errorf("open %d uploaded %d bytes, want upload %v", i, s.Uploaded, tc.wantUpload)
+		}
+		if len(asked) != tc.wantAsked {
+			t.Errorf("open %d looked up agents %v, want %d", i, asked, tc.wantAsked)
+		}
+		resp, err := (&http.Client{Transport: s.Transport}).Get(s.Token.URL)
+		if err != nil {
+			t.Fatalf("open %d: %v", i, err)
+		}
+		resp.Body.Close()
+		s.Close()
+		got, err := os.ReadFile(filepath.Join(tc.base, "v1", "synco-lite"))
+		want, _ := os.ReadFile(self)
+		if err != nil || string(got) != string(want) {
+			t.Errorf("open %d: installed agent differs from the uploaded one (%v)", i, err)
+		}
 	}
 }

@@ -1,6 +1,8 @@
 package main
 
 import (
+	"crypto/sha256"
+	"encoding/hex"
 	"errors"
 	"fmt"
 	"io"
@@ -129,10 +131,20 @@ func (c *PullCmd) Run(env *cli.Env) error {
 		o.Listen, o.URL = fmt.Sprintf("0.0.0.0:%d", c.HTTP), base
 	}
 	// One run of the channel program probes the source, uploads synco-lite when
-	// it is not there yet, and starts it.
+	// it is not there yet, and starts it. Without a record of having installed
+	// this version there, the upload starts at once, with the connection.
+	record := agentRecord(c.Cache, ch, o.Base, o.Version)
+	if _, err := os.Stat(record); err != nil && record != "" {
+		o.Offer = true
+	}
 	s, err := remote.Open(env.Ctx, ch, o)
 	if err != nil {
 		return err
+	}
+	if o.Offer { // best effort: without it, the next pull offers the agent again
+		if os.MkdirAll(filepath.Dir(record), 0o700) == nil {
+			os.WriteFile(record, []byte(s.Platform.Sum+"\n"), 0o600)
+		}
 	}
 	uploaded, p := s.Uploaded, s.Platform
 	if uploaded > 0 {
@@ -332,3 +344,18 @@ func lastLines(s string, n int) string {
 // library's BestSpeed took ≈ 250 ms for 5.35 MB; a first pull's upload waits
 // for it. (Here, not in package remote: synco-lite links that one too.)
 func gzipAgent(w io.Writer) (io.WriteCloser, error) { return gzip.NewWriterLevel(w, 3) }
+
+// agentRecord is the file (under the chunk cache, or "" if there is none) that
+// records that this machine had agent version installed in base on the source
+// of ch: remote.Options.Offer is for sources without one.
+func agentRecord(cache string, ch remote.Channel, base, version string) string {
+	if cache == "" {
+		dir, err := os.UserCacheDir()
+		if err != nil {
+			return ""
+		}
+		cache = filepath.Join(dir, "synco")
+	}
+	h := sha256.Sum256([]byte(ch.String() + "\x00" + ch.ViaCommand + "\x00" + base + "\x00" + version))
+	return filepath.Join(cache, "agents", hex.EncodeToString(h[:12]))
+}
