@@ -1,0 +1,359 @@
+package mysql
+
+// The apply side of a delta install (delta.go): the parts of the changed
+// tables' differences run on the branches of the delta's transaction
+// (deltatx.go) as they are computed.
+
+import (
+	"bytes"
+	"context"
+	"errors"
+	"fmt"
+	"maps"
+	"slices"
+	"strconv"
+	"strings"
+	"sync"
+	"sync/atomic"
+	"time"
+
+	driver "github.com/go-sql-driver/mysql"
+
+	"synco/dumpers"
+)
+
+// apply computes the differences of the changed tables, diffParallel at a time, and
+// runs them part by part as they are known (the server works on one part while
+// the next is computed) in the delta's transaction — on up to maxBranches
+// connections, each table on one of them, made one by XA (deltatx.go) — with
+// the record's new refs; then it sets changed AUTO_INCREMENT values and
+// records the fingerprint. It returns a reason when a full import is needed
+// instead (the transaction is then rolled back: nothing changed).
+//
+// The old streams are not checked against the allow-list again: they passed it
+// when they were installed, Reopen checks them against the recorded hash, and
+// only their keys are used (in DELETEs that checkDelete checks).
+func (d *deltaInstall) apply(ctx context.Context, rec *record, tds []*tableDelta, autoInc map[string]string) (dumpers.Installed, string, error) {
+	inst := dumpers.Installed{Mode: "delta"}
+	if err := createRecord(ctx, d.db, d.target); err != nil {
+		return inst, "", err
+	}
+	n := 1
+	if d.xa {
+		n = min(len(tds), maxBranches)
+	}
+	g, err := beginGroup(ctx, d.db, d.target, n)
+	if err != nil {
+		return inst, "", err
+	}
+	defer g.rollback()
+	c := g.conns[0]
+
+	gctx, cancel := context.WithCancelCause(ctx)
+	defer cancel(nil)
+	var progress sync.Mutex
+	ws := make([]*applier, n)
+	for i := range ws {
+		ws[i] = &applier{ex: g.branch(i), in: make(chan tablePart, 2), progress: func(p dumpers.Progress) {
+			if d.progress != nil {
+				progress.Lock()
+				defer progress.Unlock()
+				d.progress(p)
+			}
+		}}
+	}
+	var bindMu sync.Mutex
+	bound := map[*tableDelta]*applier{}
+	send := func(p tablePart) error {
+		bindMu.Lock()
+		w := bound[p.td]
+		if w == nil && p.end {
+			bindMu.Unlock()
+			return nil // nothing changed in the table
+		}
+		if w == nil { // the branch with the least work queued so far
+			w = ws[0]
+			for _, o := range ws[1:] {
+				if o.queued.Load() < w.queued.Load() {
+					w = o
+				}
+			}
+			bound[p.td] = w
+		}
+		bindMu.Unlock()
+		if p.diff != nil {
+			w.queued.Add(int64(p.diff.Bytes()))
+		}
+		select {
+		case w.in <- p:
+			return nil
+		case <-gctx.Done():
+			return gctx.Err()
+		}
+	}
+	var appliers, merges sync.WaitGroup
+	for _, w := range ws {
+		appliers.Go(func() {
+			if err := w.run(gctx); err != nil {
+				cancel(err)
+			}
+		})
+	}
+	var budget atomic.Int64
+	budget.Store(int64(deltaLimit))
+	sem := make(chan struct{}, diffParallel)
+	for _, td := range tds {
+		merges.Go(func() {
+			select {
+			case sem <- struct{}{}:
+			case <-gctx.Done():
+				return
+			}
+			defer func() { <-sem }()
+			reason, err := d.diff(gctx, rec, td, &budget, send)
+			if err == nil && reason != "" {
+				err = fallback(reason)
+			}
+			if err == nil {
+				err = send(tablePart{td: td, end: true})
+			}
+			if err != nil {
+				cancel(err)
+			}
+		})
+	}
+	merges.Wait()
+	for _, w := range ws {
+		close(w.in)
+	}
+	appliers.Wait()
+	if err := context.Cause(gctx); err != nil {
+		var fb fallback
+		if errors.As(err, &fb) {
+			return inst, string(fb), nil
+		}
+		return inst, "", err
+	}
+	for _, w := range ws {
+		inst.Tables = append(inst.Tables, w.tables...)
+		inst.Deleted += w.deleted
+		inst.Inserted += w.inserted
+	}
+	slices.Sort(inst.Tables)
+	if err := writeRefs(ctx, g.branch(0), d.target, d.refs); err != nil {
+		return inst, "", err
+	}
+	if g.gtrid != "" {
+		if err := writeGroup(ctx, g.branch(0), d.target, g.gtrid); err != nil {
+			return inst, "", err
+		}
+	}
+	if err := g.commit(ctx); err != nil {
+		return inst, "", err
+	}
+	// After the commit the target holds the new snapshot; what follows may not be
+	// interrupted halfway (the record has no fingerprint until its end: the next
+	// install is a full one if it does not finish).
+	cctx, cancelPost := context.WithTimeout(context.WithoutCancel(ctx), time.Minute)
+	defer cancelPost()
+	for _, t := range slices.Sorted(maps.Keys(autoInc)) {
+		n, err := strconv.ParseUint(autoInc[t], 10, 64)
+		if err != nil {
+			continue
+		}
+		if _, err := c.ExecContext(cctx, "ALTER TABLE "+quoteIdent(t)+" AUTO_INCREMENT = "+strconv.FormatUint(n, 10)); err != nil {
+			return inst, "", &dumpers.CleanupError{Err: fmt.Errorf("set AUTO_INCREMENT of %s: %w", t, err)}
+		}
+	}
+	fp, err := settledFingerprint(cctx, d.db, d.target, deltaChecksumLimit, d.mariadb)
+	if err == nil {
+		err = writeFingerprint(cctx, c, d.target, fp)
+	}
+	if err != nil {
+		return inst, "", &dumpers.CleanupError{Err: fmt.Errorf("record what was installed (the next install will be a full one): %w", err)}
+	}
+	return inst, "", nil
+}
+
+// erDupEntry: MariaDB/MySQL's duplicate key error.
+const erDupEntry = 1062
+
+// maxBranches is how many connections (XA branches) apply a delta at most.
+const maxBranches = 2
+
+// fallback is a reason for a full import, passed as an error between the
+// goroutines of apply.
+type fallback string
+
+func (f fallback) Error() string { return string(f) }
+
+// applier applies the parts of the tables bound to it on one branch of the
+// delta's transaction, each table's parts in order.
+type applier struct {
+	ex       execer
+	in       chan tablePart
+	queued   atomic.Int64 // bytes of parts sent to it so far
+	progress func(dumpers.Progress)
+
+	tables            []string
+	deleted, inserted int64
+}
+
+// run applies parts until in is closed; a reason for a full import comes back
+// as a fallback error.
+func (w *applier) run(ctx context.Context) error {
+	changed := map[*tableDelta]bool{}
+	inserted := map[*tableDelta]int64{}
+	for p := range w.in {
+		if ctx.Err() != nil {
+			return nil // the cause is set
+		}
+		td := p.td
+		if p.end {
+			if changed[td] {
+				w.progress(dumpers.Progress{Table: td.table, Rows: inserted[td], Done: true})
+			}
+			continue
+		}
+		if !changed[td] {
+			changed[td] = true
+			w.tables = append(w.tables, td.table)
+		}
+		if p.rewrite {
+			res, err := w.ex.ExecContext(ctx, "DELETE FROM "+quoteIdent(td.table))
+			if err != nil {
+				return fmt.Errorf("delta of %s: delete rows: %w", td.table, err)
+			}
+			n, _ := res.RowsAffected()
+			w.deleted += n
+			continue
+		}
+		if err := td.deletes(ctx, w.ex, p.diff.Delete); err != nil {
+			return err
+		}
+		reason, err := td.inserts(ctx, w.ex, p.header, p.diff.Insert)
+		if err != nil {
+			return err
+		}
+		if reason != "" {
+			return fallback(reason)
+		}
+		w.deleted += int64(len(p.diff.Delete))
+		w.inserted += int64(len(p.diff.Insert))
+		inserted[td] += int64(len(p.diff.Insert))
+	}
+	return nil
+}
+
+// deletes removes the rows with keys, deleteBatch keys per statement. The keys
+// are literals as the lexer delimited them in a stream the allow-list passed;
+// checkDelete checks the statement once more before it runs.
+func (td *tableDelta) deletes(ctx context.Context, tx execer, keys [][]byte) error {
+	cols := make([]string, len(td.keyCols))
+	for i, c := range td.keyCols {
+		cols[i] = quoteIdent(c)
+	}
+	head := "DELETE FROM " + quoteIdent(td.table) + " WHERE "
+	if len(cols) == 1 {
+		head += cols[0] + " IN ("
+	} else {
+		head += "(" + strings.Join(cols, ",") + ") IN ("
+	}
+	for keys := range slices.Chunk(keys, deleteBatch) {
+		b := []byte(head)
+		for i, k := range keys {
+			if i > 0 {
+				b = append(b, ',')
+			}
+			if len(cols) > 1 {
+				b = append(b, '(')
+			}
+			b = append(b, k...)
+			if len(cols) > 1 {
+				b = append(b, ')')
+			}
+		}
+		b = append(b, ')')
+		if err := checkDelete(b, len(head), len(cols), len(keys)); err != nil {
+			return fmt.Errorf("delta of %s: %w", td.table, err)
+		}
+		if _, err := tx.ExecContext(ctx, string(b)); err != nil {
+			return fmt.Errorf("delta of %s: delete rows: %w", td.table, err)
+		}
+	}
+	return nil
+}
+
+// checkDelete: after the head we wrote, only literals (with sign or character
+// set introducer), commas and the parentheses of the row constructors, and
+// exactly keys × cols literals.
+func checkDelete(st []byte, head, cols, keys int) error {
+	l := &lexer{s: st[head:], backslash: true}
+	lits := 0
+	for {
+		t, ok := l.next()
+		if !ok {
+			break
+		}
+		s := l.s[t.pos:t.end]
+		switch {
+		case t.kind == tNumber || t.kind == tString:
+			lits++
+		case t.kind == tWord && (bytes.EqualFold(s, []byte("NULL"))):
+			lits++
+		case t.kind == tWord && s[0] == '_':
+		case t.kind == tPunct && (s[0] == ',' || s[0] == '(' || s[0] == ')' || s[0] == '-' || s[0] == '+'):
+		default:
+			return fmt.Errorf("generated DELETE holds %q: %w", stmtHead(s), dumpers.ErrRefused)
+		}
+	}
+	if l.err != "" || lits != cols*keys {
+		return fmt.Errorf("generated DELETE is malformed: %w", dumpers.ErrRefused)
+	}
+	return nil
+}
+
+// inserts adds the rows lines in statements of the dump's own shape (header
+// and rows), each checked by the allow-list as in an import. A row whose key
+// the table still holds is a reason for a full import: a later part of the
+// difference deletes it, which only happens when the target's collation
+// orders keys otherwise than the source's (delta.MergeParts).
+func (td *tableDelta) inserts(ctx context.Context, tx execer, header []byte, lines [][]byte) (string, error) {
+	if td.ck == nil {
+		td.ck = newChecker(td.stream)
+	}
+	var b []byte
+	flush := func() (string, error) {
+		td.stmts++
+		a, err := td.ck.check(td.stmts, b)
+		if err != nil {
+			return "", err
+		}
+		if _, err := tx.ExecContext(ctx, string(a.stmt)); err != nil {
+			var me *driver.MySQLError
+			if errors.As(err, &me) && me.Number == erDupEntry {
+				return "rows of " + quoteIdent(td.table) + " collide with rows still there (the local collation orders keys otherwise than the source's)", nil
+			}
+			return "", fmt.Errorf("delta of %s: insert rows: %w", td.table, err)
+		}
+		b = b[:0]
+		return "", nil
+	}
+	for _, line := range lines {
+		if len(b) == 0 {
+			b = append(append(b, header...), '\n')
+		} else {
+			b = append(b, ",\n"...)
+		}
+		b = append(b, line...)
+		if len(b) >= insertBatch {
+			if reason, err := flush(); err != nil || reason != "" {
+				return reason, err
+			}
+		}
+	}
+	if len(b) > 0 {
+		return flush()
+	}
+	return "", nil
+}
