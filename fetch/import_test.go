@@ -5,6 +5,7 @@ import (
 	"context"
 	"fmt"
 	"io"
+	"maps"
 	"math/rand/v2"
 	"os"
 	"path/filepath"
@@ -19,6 +20,7 @@ import (
 	"synco/dumpers"
 	"synco/fetch"
 	"synco/httpsrv"
+	"synco/manifest"
 	"synco/publish"
 )
 
@@ -32,36 +34,13 @@ func TestImportWhileDownloading(t *testing.T) {
 		dumpers.DataStream("t 2"): strings.Repeat("INSERT INTO `t 2` VALUES (2);\n", 100),
 		dumpers.PostStream:        "CREATE INDEX i ON t (id);\n",
 	}
-	st, err := publish.OpenState(t.TempDir())
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer st.Close()
-	pub, _ := publish.NewPublication(st)
-	dump := publish.Dump{Prefix: "db", Engine: "mysql", Run: func(ctx context.Context, sink dumpers.Sink) error {
-		for name, body := range streams {
-			w, err := sink.Create(ctx, name)
-			if err != nil {
-				return err
-			}
-			io.WriteString(w, body)
-			if err := w.Close(); err != nil {
-				return err
-			}
-		}
-		return nil
-	}}
-	if _, err := publish.Build(t.Context(), pub, publish.Inputs{Dumps: []publish.Dump{dump}}, 2, nil); err != nil {
-		t.Fatal(err)
-	}
-	token, stop := serve(t, st, pub)
-	defer stop()
+	token := servedDump(t, streams)
 	cache, _ := chunkstore.OpenCache(filepath.Join(t.TempDir(), "c"))
 
 	var mu sync.Mutex
 	got := map[string]string{}
 	var phases []fetch.Progress
-	_, err = fetch.Run(t.Context(), fetch.Options{
+	_, err := fetch.Run(t.Context(), fetch.Options{
 		Token: token, Cache: cache, Parallel: 2,
 		Progress: func(p fetch.Progress) { mu.Lock(); phases = append(phases, p); mu.Unlock() },
 		Import: func(ctx context.Context, d fetch.Dump, src dumpers.Source) error {
@@ -102,6 +81,36 @@ func TestImportWhileDownloading(t *testing.T) {
 	if !slices.ContainsFunc(phases, func(p fetch.Progress) bool { return p.Phase == "import" && p.Done == p.Total && p.Total > 0 }) {
 		t.Errorf("no complete \"import\" progress among %d reports", len(phases))
 	}
+}
+
+// servedDump publishes a MySQL dump "db" of streams (written in name order)
+// and serves it until the end of the test.
+func servedDump(t *testing.T, streams map[string]string) manifest.Token {
+	t.Helper()
+	st, err := publish.OpenState(t.TempDir())
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { st.Close() })
+	pub, _ := publish.NewPublication(st)
+	dump := publish.Dump{Prefix: "db", Engine: "mysql", Run: func(ctx context.Context, sink dumpers.Sink) error {
+		for _, name := range slices.Sorted(maps.Keys(streams)) {
+			w, err := sink.Create(ctx, name)
+			if err != nil {
+				return err
+			}
+			io.WriteString(w, streams[name])
+			if err := w.Close(); err != nil {
+				return err
+			}
+		}
+		return nil
+	}}
+	if _, err := publish.Build(t.Context(), pub, publish.Inputs{Dumps: []publish.Dump{dump}}, 2, nil); err != nil {
+		t.Fatal(err)
+	}
+	token, _ := serve(t, st, pub)
+	return token
 }
 
 // TestDumpOnlyFromDumpStreams publishes a file set shaped exactly like a database
@@ -145,33 +154,11 @@ func TestDumpOnlyFromDumpStreams(t *testing.T) {
 // alone by the next fetch of the same content (a daily fetch of an unchanged
 // database rewrites nothing), and rewritten when the local copy differs.
 func TestUnchangedDumpFileNotRewritten(t *testing.T) {
-	st, err := publish.OpenState(t.TempDir())
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer st.Close()
-	pub, _ := publish.NewPublication(st)
-	dump := publish.Dump{Prefix: "db", Engine: "mysql", Run: func(ctx context.Context, sink dumpers.Sink) error {
-		for name, body := range map[string]string{
-			dumpers.SchemaStream:    "CREATE TABLE t (id INT);\n",
-			dumpers.DataStream("t"): strings.Repeat("INSERT INTO t VALUES (1);\n", 5000),
-			dumpers.PostStream:      "",
-		} {
-			w, err := sink.Create(ctx, name)
-			if err != nil {
-				return err
-			}
-			io.WriteString(w, body)
-			if err := w.Close(); err != nil {
-				return err
-			}
-		}
-		return nil
-	}}
-	if _, err := publish.Build(t.Context(), pub, publish.Inputs{Dumps: []publish.Dump{dump}}, 2, nil); err != nil {
-		t.Fatal(err)
-	}
-	token, _ := serve(t, st, pub)
+	token := servedDump(t, map[string]string{
+		dumpers.SchemaStream:    "CREATE TABLE t (id INT);\n",
+		dumpers.DataStream("t"): strings.Repeat("INSERT INTO t VALUES (1);\n", 5000),
+		dumpers.PostStream:      "",
+	})
 	cache, _ := chunkstore.OpenCache(filepath.Join(t.TempDir(), "c"))
 	to := t.TempDir()
 	sql := filepath.Join(to, "db.sql")
@@ -244,30 +231,7 @@ func TestImportReadsAsChunksArrive(t *testing.T) {
 		fmt.Fprintf(&big, "INSERT INTO t VALUES (%d, '%x%x%x');\n", r.Uint64(), r.Uint64(), r.Uint64(), r.Uint64())
 	}
 	streams := map[string]string{dumpers.SchemaStream: "CREATE TABLE t (id INT);\n", dumpers.DataStream("t"): big.String()}
-	st, err := publish.OpenState(t.TempDir())
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer st.Close()
-	pub, _ := publish.NewPublication(st)
-	dump := publish.Dump{Prefix: "db", Engine: "mysql", Run: func(ctx context.Context, sink dumpers.Sink) error {
-		for _, name := range []string{dumpers.SchemaStream, dumpers.DataStream("t")} {
-			w, err := sink.Create(ctx, name)
-			if err != nil {
-				return err
-			}
-			io.WriteString(w, streams[name])
-			if err := w.Close(); err != nil {
-				return err
-			}
-		}
-		return nil
-	}}
-	if _, err := publish.Build(t.Context(), pub, publish.Inputs{Dumps: []publish.Dump{dump}}, 2, nil); err != nil {
-		t.Fatal(err)
-	}
-	token, stop := serve(t, st, pub)
-	defer stop()
+	token := servedDump(t, streams)
 	client, err := httpsrv.NewClientWith(token.URL, httpsrv.ClientOptions{Parallel: 1})
 	if err != nil {
 		t.Fatal(err)

@@ -39,6 +39,25 @@ func sqlText(seed uint64, n int) []byte {
 // chunks) are counted apart.
 func openAll(t *testing.T, stateDir string) (chunks, needDict, splices int) {
 	t.Helper()
+	eachChunk(t, stateDir, func(_ []byte, err error) {
+		switch {
+		case errors.Is(err, chunkstore.ErrNoDict):
+			needDict++
+		case errors.Is(err, chunkstore.ErrCorrupt):
+			splices++ // stored under its splice ID, not the ID it authenticates
+			return
+		case err != nil:
+			t.Fatal(err)
+		}
+		chunks++
+	})
+	return chunks, needDict, splices
+}
+
+// eachChunk opens every chunk stored in the state in stateDir with its keys
+// and no dictionary, and calls fn with what Open returned.
+func eachChunk(t *testing.T, stateDir string, fn func(plain []byte, err error)) {
+	t.Helper()
 	st, err := publish.OpenState(stateDir)
 	if err != nil {
 		t.Fatal(err)
@@ -55,19 +74,9 @@ func openAll(t *testing.T, stateDir string) (chunks, needDict, splices int) {
 			if err != nil {
 				t.Fatal(err)
 			}
-			switch _, err := k.Open(nil, e.ID, sealed); {
-			case errors.Is(err, chunkstore.ErrNoDict):
-				needDict++
-			case errors.Is(err, chunkstore.ErrCorrupt):
-				splices++ // stored under its splice ID, not the ID it authenticates
-				continue
-			case err != nil:
-				t.Fatal(err)
-			}
-			chunks++
+			fn(k.Open(nil, e.ID, sealed))
 		}
 	}
-	return chunks, needDict, splices
 }
 
 func TestDictTrainedOnceAndUsed(t *testing.T) {
@@ -305,39 +314,23 @@ func threeTables(seed uint64, size int) map[string][]byte {
 // with its dictionary and without.
 func tableChunks(t *testing.T, state string) (withDict, without int) {
 	t.Helper()
-	st, err := publish.OpenState(state)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer st.Close()
-	k := chunkstore.NewKeys(st.Token("http://x/").ReadKey)
-	contents, err := st.Packs().Contents()
-	if err != nil {
-		t.Fatal(err)
-	}
 	var dict []byte
 	if dicts, _ := filepath.Glob(filepath.Join(state, "zstd-dict-*")); len(dicts) == 1 {
 		dict, _ = os.ReadFile(dicts[0])
 	}
-	for _, entries := range contents {
-		for _, e := range entries {
-			sealed, err := st.Packs().Get(t.Context(), e.ID)
-			if err != nil {
-				t.Fatal(err)
-			}
-			switch plain, err := k.Open(nil, e.ID, sealed); {
-			case errors.Is(err, chunkstore.ErrNoDict):
-				withDict++
-			case errors.Is(err, chunkstore.ErrCorrupt):
-				// a splice: stored under its splice ID, not the ID it authenticates
-			case err != nil:
-				t.Fatal(err)
-			case dict != nil && bytes.Contains(dict, plain): // the dictionary's own stream
-			case bytes.Contains(plain, []byte("published")) || bytes.Contains(plain, []byte("editor")):
-				without++ // table rows sealed without the dictionary
-			}
+	eachChunk(t, state, func(plain []byte, err error) {
+		switch {
+		case errors.Is(err, chunkstore.ErrNoDict):
+			withDict++
+		case errors.Is(err, chunkstore.ErrCorrupt):
+			// a splice: stored under its splice ID, not the ID it authenticates
+		case err != nil:
+			t.Fatal(err)
+		case dict != nil && bytes.Contains(dict, plain): // the dictionary's own stream
+		case bytes.Contains(plain, []byte("published")) || bytes.Contains(plain, []byte("editor")):
+			without++ // table rows sealed without the dictionary
 		}
-	}
+	})
 	return withDict, without
 }
 

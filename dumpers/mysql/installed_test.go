@@ -15,15 +15,7 @@ import (
 // time is interrupted (ER 1969), which settledFingerprint takes as "the second
 // is over": it then records the plain fingerprint.
 func TestChecksumsWithin(t *testing.T) {
-	cfg, err := ParseDSN("mysql://root@127.0.0.1:3306/")
-	if err != nil {
-		t.Fatal(err)
-	}
-	srv, err := open(t.Context(), cfg)
-	if err != nil {
-		testenv.Require(t, "MariaDB/MySQL at root@127.0.0.1:3306", err)
-	}
-	t.Cleanup(func() { srv.db.Close() })
+	srv := testServer(t)
 	if !srv.mariadb {
 		t.Skip("max_statement_time is MariaDB's")
 	}
@@ -40,7 +32,7 @@ func TestChecksumsWithin(t *testing.T) {
 			t.Fatalf("%s: %v", q, err)
 		}
 	}
-	_, err = checksumsWithin(t.Context(), srv.db, name, []string{"t"}, 0.001)
+	_, err := checksumsWithin(t.Context(), srv.db, name, []string{"t"}, 0.001)
 	var me *driver.MySQLError
 	if !errors.As(err, &me) || me.Number != erStatementTimeout {
 		t.Fatalf("checksum of 300,000 rows in 1 ms: %v, want error %d", err, erStatementTimeout)
@@ -53,4 +45,20 @@ func TestChecksumsWithin(t *testing.T) {
 	if err != nil || fp == "" {
 		t.Fatalf("settled fingerprint: %q, %v", fp, err)
 	}
+}
+
+// testServer connects to the local server as root (the test is skipped, or
+// fails in CI, when there is none); closed at the end of the test.
+func testServer(t *testing.T) *server {
+	t.Helper()
+	cfg, err := ParseDSN("mysql://root@127.0.0.1:3306/")
+	if err != nil {
+		t.Fatal(err)
+	}
+	srv, err := open(t.Context(), cfg)
+	if err != nil {
+		testenv.Require(t, "MariaDB/MySQL at root@127.0.0.1:3306", err)
+	}
+	t.Cleanup(func() { srv.db.Close() })
+	return srv
 }
