@@ -83,8 +83,9 @@ func TestImportWhileDownloading(t *testing.T) {
 	}
 }
 
-// servedDump publishes a MySQL dump "db" of streams (written in name order)
-// and serves it until the end of the test.
+// servedDump publishes a MySQL dump "db" of streams (written in name order,
+// sealed by one worker: a stream's chunks lie in its pack in order) and serves
+// it until the end of the test.
 func servedDump(t *testing.T, streams map[string]string) manifest.Token {
 	t.Helper()
 	st, err := publish.OpenState(t.TempDir())
@@ -106,7 +107,7 @@ func servedDump(t *testing.T, streams map[string]string) manifest.Token {
 		}
 		return nil
 	}}
-	if _, err := publish.Build(t.Context(), pub, publish.Inputs{Dumps: []publish.Dump{dump}}, 2, nil); err != nil {
+	if _, err := publish.Build(t.Context(), pub, publish.Inputs{Dumps: []publish.Dump{dump}}, 1, nil); err != nil {
 		t.Fatal(err)
 	}
 	token, _ := serve(t, st, pub)
@@ -193,11 +194,10 @@ func TestUnchangedDumpFileNotRewritten(t *testing.T) {
 	}
 }
 
-// gatedRemote holds the range requests of 1 MB or more that do not start at
-// the beginning of their pack until open is closed or wait has passed (then
-// held is set): packs hold chunks in the order they were sealed, so a big
-// stream's start comes and its rest waits. Smaller requests (the manifest,
-// the dump's marker) pass.
+// gatedRemote holds the range requests of 256 KiB or more from 2 MB into their
+// pack on until open is closed or wait has passed (then held is set): a
+// stream sealed in order into one pack comes with its first request and its
+// rest waits. Smaller requests (the manifest, the dump's marker) pass.
 type gatedRemote struct {
 	fetch.Remote
 	open  chan struct{}
@@ -207,7 +207,7 @@ type gatedRemote struct {
 }
 
 func (g *gatedRemote) Range(ctx context.Context, pack string, off, n int64) (io.ReadCloser, error) {
-	if n >= 1<<20 && off > 0 {
+	if n >= 256<<10 && off >= 2<<20 {
 		g.calls.Add(1)
 		select {
 		case <-g.open:
@@ -227,7 +227,7 @@ func (g *gatedRemote) Range(ctx context.Context, pack string, off, n int64) (io.
 func TestImportReadsAsChunksArrive(t *testing.T) {
 	r := rand.New(rand.NewPCG(1, 1))
 	var big strings.Builder
-	for big.Len() < 24<<20 { // ≈ 12 MB sealed: several range requests
+	for big.Len() < 12<<20 { // ≈ 6 MB sealed: one pack, two range requests (at least 4 MB each, 2 in parallel)
 		fmt.Fprintf(&big, "INSERT INTO t VALUES (%d, '%x%x%x');\n", r.Uint64(), r.Uint64(), r.Uint64(), r.Uint64())
 	}
 	streams := map[string]string{dumpers.SchemaStream: "CREATE TABLE t (id INT);\n", dumpers.DataStream("t"): big.String()}
@@ -241,7 +241,7 @@ func TestImportReadsAsChunksArrive(t *testing.T) {
 	cache, _ := chunkstore.OpenCache(filepath.Join(t.TempDir(), "c"))
 	var got []byte
 	_, err = fetch.Run(t.Context(), fetch.Options{
-		Token: token, Cache: cache, Parallel: 4, Remote: gate,
+		Token: token, Cache: cache, Parallel: 2, Remote: gate,
 		Import: func(ctx context.Context, d fetch.Dump, src dumpers.Source) error {
 			r, err := src.Open(ctx, dumpers.DataStream("t"))
 			if err != nil {
@@ -262,7 +262,7 @@ func TestImportReadsAsChunksArrive(t *testing.T) {
 		t.Fatal(err)
 	}
 	if gate.calls.Load() == 0 {
-		t.Fatal("no range request was held: the test needs the stream in more than one")
+		t.Fatal("no range request was held: the test needs the stream in more than one, in one pack")
 	}
 	if gate.held.Load() {
 		t.Error("the importer read nothing of the stream until every chunk of it had arrived")
