@@ -80,10 +80,10 @@ func (d *deltaInstall) apply(ctx context.Context, rec *record, tds []*tableDelta
 			}
 			bound[p.td] = w
 		}
-		bindMu.Unlock()
 		if p.diff != nil {
 			w.queued.Add(int64(p.diff.Bytes()))
 		}
+		bindMu.Unlock()
 		select {
 		case w.in <- p:
 			return nil
