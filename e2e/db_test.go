@@ -203,11 +203,11 @@ func TestDatabasePostgres(t *testing.T) {
 	ctx := context.Background()
 	conn, err := pgx.Connect(ctx, "postgres://postgres@127.0.0.1:5432/postgres")
 	testenv.Require(t, "PostgreSQL on 127.0.0.1:5432", err)
-	defer conn.Close(ctx)
 	src, dst := dbName("synco_e2e_src"), dbName("synco_e2e_dst")
-	t.Cleanup(func() {
+	t.Cleanup(func() { // cleanups run after the function returns: conn is closed here, not deferred
 		conn.Exec(ctx, "DROP DATABASE IF EXISTS "+src+" WITH (FORCE)")
 		conn.Exec(ctx, "DROP DATABASE IF EXISTS "+dst+" WITH (FORCE)")
+		conn.Close(ctx)
 	})
 	if _, err := conn.Exec(ctx, "CREATE DATABASE "+src); err != nil {
 		t.Fatal(err)
