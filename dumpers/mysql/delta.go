@@ -17,7 +17,8 @@ import (
 )
 
 // deltaLimit caps the difference a delta install applies (the keys to delete
-// and the rows to insert, of all tables) and the rows a merge holds while
+// and the rows to insert, of all tables; a rewritten table's rows are not
+// counted: they are read from the new stream, not held) and the rows a merge holds while
 // looking for a common key; beyond it a full import is done (the transaction
 // is rolled back), which is then no slower anyway. A delta holds only a few
 // parts of the difference at a time (deltaPart).
@@ -389,19 +390,9 @@ func (d *deltaInstall) diffWith(ctx context.Context, rec *record, td *tableDelta
 		return "", fmt.Errorf("open stream %s: %w", td.stream, err)
 	}
 	defer nr.Close()
-	var oldRows, newRows delta.Reader
-	var header func() []byte
-	if canonical {
-		o, n := newCanonRows(td.stream, old, td.keyCols, nil), newCanonRows(td.stream, nr, td.keyCols, newChecker(td.stream))
-		o.ctx, n.ctx = ctx, ctx
-		oldRows, newRows = o, n
-		header = func() []byte { return orBytes(n.header, o.header) }
-	} else {
-		o, n := newRowReader(td.stream, old, td.keyCols), newRowReader(td.stream, nr, td.keyCols)
-		o.ck = nil
-		oldRows, newRows = o, n
-		header = func() []byte { return orBytes(n.header, o.header) }
-	}
+	oldRows, oldHeader := td.reader(ctx, old, canonical, false)
+	newRows, newHeader := td.reader(ctx, nr, canonical, true)
+	header := func() []byte { return orBytes(newHeader(), oldHeader()) }
 	part := deltaPart
 	if td.whole {
 		part = 0
@@ -452,16 +443,7 @@ func (d *deltaInstall) rewrite(ctx context.Context, td *tableDelta, canonical bo
 		return "", fmt.Errorf("open stream %s: %w", td.stream, err)
 	}
 	defer nr.Close()
-	var rows delta.Reader
-	var header func() []byte
-	if canonical {
-		n := newCanonRows(td.stream, nr, td.keyCols, newChecker(td.stream))
-		n.ctx = ctx
-		rows, header = n, func() []byte { return n.header }
-	} else {
-		n := newRowReader(td.stream, nr, td.keyCols)
-		rows, header = n, func() []byte { return n.header }
-	}
+	rows, header := td.reader(ctx, nr, canonical, true)
 	if err := send(tablePart{td: td, rewrite: true}); err != nil {
 		return "", err
 	}
@@ -486,6 +468,25 @@ func (d *deltaInstall) rewrite(ctx context.Context, td *tableDelta, canonical bo
 		return "", nil
 	}
 	return "", send(tablePart{td: td, diff: p, header: header()})
+}
+
+// reader reads the rows of a stream of td: in one pass when canonical
+// (canonRows), else with the general readers (rowReader); check: every
+// statement passes the allow-list (the new stream; the installed one passed it
+// when it was installed). header returns the statement header read so far.
+func (td *tableDelta) reader(ctx context.Context, r io.Reader, canonical, check bool) (rows delta.Reader, header func() []byte) {
+	var ck *checker
+	if check {
+		ck = newChecker(td.stream)
+	}
+	if canonical {
+		c := newCanonRows(td.stream, r, td.keyCols, ck)
+		c.ctx = ctx
+		return c, func() []byte { return c.header }
+	}
+	g := newRowReader(td.stream, r, td.keyCols)
+	g.ck = ck
+	return g, func() []byte { return g.header }
 }
 
 // orBytes returns a, or b when a is nil.
