@@ -3,6 +3,7 @@ package fetch
 import (
 	"bytes"
 	"context"
+	"errors"
 	"fmt"
 	"io"
 	"path"
@@ -97,19 +98,20 @@ func (f *fetcher) copyStream(ctx context.Context, w io.Writer, s manifest.Stream
 	return f.copyArriving(ctx, w, s, nil)
 }
 
-// copyArriving is copyStream that waits for each chunk with wait (when not
-// nil) before it reads it from the cache: a stream is read as its chunks
-// arrive.
+// copyArriving is copyStream that, when a chunk is not in the cache yet and
+// wait is not nil, waits for it with wait and reads it then: a stream is read
+// as its chunks arrive.
 func (f *fetcher) copyArriving(ctx context.Context, w io.Writer, s manifest.Stream, wait func(context.Context, chunkstore.ID) error) error {
 	h := f.keys.StreamHash()
 	var n uint64
 	for _, r := range s.Chunks {
-		if wait != nil {
+		plain, err := f.chunk(ctx, r.ID)
+		if wait != nil && errors.Is(err, chunkstore.ErrNotFound) {
 			if err := wait(ctx, r.ID); err != nil {
 				return err
 			}
+			plain, err = f.chunk(ctx, r.ID)
 		}
-		plain, err := f.chunk(ctx, r.ID)
 		if err != nil {
 			return fmt.Errorf("%s: %w", s.Path, err)
 		}
