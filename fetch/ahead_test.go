@@ -11,6 +11,7 @@ import (
 	"testing"
 	"time"
 
+	"synco/chunkstore"
 	"synco/dumpers"
 	"synco/fetch"
 	"synco/publish"
@@ -77,8 +78,9 @@ func TestDownloadAhead(t *testing.T) {
 
 	// Warm: the same cache, a new publication of the same store: bytes edited
 	// in place in two files (their chunks come as splices, the whole chunks go
-	// to packs listed only at Ready) and a new file (a finished pack). The fetch
-	// downloads that pack ahead and not the whole forms of the spliced chunks.
+	// to packs listed only at Ready) and a new file (finished packs: the run's
+	// first three hold 1 + 2 + 4 MiB, chunkstore.FirstPack). The fetch downloads
+	// them ahead and not the whole forms of the spliced chunks.
 	for _, n := range []string{"a.bin", "b.bin"} {
 		for off := 0; off < len(files[n]); off += 1 << 20 {
 			files[n][off] ^= 0xff
@@ -95,7 +97,7 @@ func TestDownloadAhead(t *testing.T) {
 	release, built = buildHeld(pub2, dir)
 	opt.Token, opt.Remote = tok2, nil
 	opt.Progress = func(p fetch.Progress) {
-		if p.Phase == "waiting" && p.Ahead >= 8<<20 {
+		if p.Phase == "waiting" && p.Ahead >= 7*chunkstore.FirstPack {
 			release()
 		}
 	}
@@ -107,8 +109,8 @@ func TestDownloadAhead(t *testing.T) {
 		t.Fatal(err)
 	}
 	t.Logf("warm: %d bytes, %d ahead, %d spliced", again.BytesDownloaded, again.AheadBytes, again.ChunksSpliced)
-	if again.AheadBytes < 8<<20 || again.ChunksSpliced == 0 {
-		t.Fatalf("warm cache: %d bytes downloaded ahead, %d chunks spliced; want ≥ 1 pack and splices", again.AheadBytes, again.ChunksSpliced)
+	if again.AheadBytes < 7*chunkstore.FirstPack || again.ChunksSpliced == 0 {
+		t.Fatalf("warm cache: %d bytes downloaded ahead, %d chunks spliced; want ≥ 3 packs and splices", again.AheadBytes, again.ChunksSpliced)
 	}
 	if again.BytesDownloaded > 11<<20 {
 		t.Errorf("warm cache: downloaded %d bytes for a new 9 MiB file and splices", again.BytesDownloaded)

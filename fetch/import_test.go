@@ -194,10 +194,11 @@ func TestUnchangedDumpFileNotRewritten(t *testing.T) {
 	}
 }
 
-// gatedRemote holds the range requests of 256 KiB or more from 2 MB into their
-// pack on until open is closed or wait has passed (then held is set): a
-// stream sealed in order into one pack comes with its first request and its
-// rest waits. Smaller requests (the manifest, the dump's marker) pass.
+// gatedRemote holds the range requests longer than the first pack of a run
+// (chunkstore.FirstPack and one database chunk, ≤ 64 KiB) until open is
+// closed or wait has passed (then held is set): a stream sealed in order comes
+// with the request of its first pack and its rest waits. Smaller requests (the
+// manifest, the dump's marker, the first pack) pass.
 type gatedRemote struct {
 	fetch.Remote
 	open  chan struct{}
@@ -207,7 +208,7 @@ type gatedRemote struct {
 }
 
 func (g *gatedRemote) Range(ctx context.Context, pack string, off, n int64) (io.ReadCloser, error) {
-	if n >= 256<<10 && off >= 2<<20 {
+	if n > chunkstore.FirstPack*3/2 {
 		g.calls.Add(1)
 		select {
 		case <-g.open:
@@ -227,7 +228,7 @@ func (g *gatedRemote) Range(ctx context.Context, pack string, off, n int64) (io.
 func TestImportReadsAsChunksArrive(t *testing.T) {
 	r := rand.New(rand.NewPCG(1, 1))
 	var big strings.Builder
-	for big.Len() < 12<<20 { // ≈ 6 MB sealed: one pack, two range requests (at least 4 MB each, 2 in parallel)
+	for big.Len() < 12<<20 { // ≈ 6 MB sealed: packs of 1, 2 and 3 MiB (chunkstore.FirstPack), a request each
 		fmt.Fprintf(&big, "INSERT INTO t VALUES (%d, '%x%x%x');\n", r.Uint64(), r.Uint64(), r.Uint64(), r.Uint64())
 	}
 	streams := map[string]string{dumpers.SchemaStream: "CREATE TABLE t (id INT);\n", dumpers.DataStream("t"): big.String()}
@@ -262,7 +263,7 @@ func TestImportReadsAsChunksArrive(t *testing.T) {
 		t.Fatal(err)
 	}
 	if gate.calls.Load() == 0 {
-		t.Fatal("no range request was held: the test needs the stream in more than one, in one pack")
+		t.Fatal("no range request was held: the test needs the stream in more than the first pack")
 	}
 	if gate.held.Load() {
 		t.Error("the importer read nothing of the stream until every chunk of it had arrived")

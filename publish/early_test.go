@@ -2,13 +2,17 @@ package publish_test
 
 import (
 	"bytes"
+	"context"
 	"crypto/rand"
+	"errors"
 	"os"
 	"path/filepath"
 	"sync"
 	"testing"
+	"time"
 
 	"synco/chunkstore"
+	"synco/dumpers"
 	"synco/manifest"
 	"synco/publish"
 )
@@ -119,7 +123,7 @@ func buildEarly(t *testing.T, state, dir string, splices bool) {
 		t.Fatalf("%d packs listed as finished before Ready, want ≥ %d", len(finished), want)
 	}
 	for name, size := range finished {
-		if size < publish.PackTargetForTest || !wholeAtReady[name] {
+		if size < publish.FirstPackForTest || !wholeAtReady[name] {
 			t.Errorf("finished pack %s (%d bytes): whole in the Ready publication %v", name, size, wholeAtReady[name])
 		}
 	}
@@ -164,5 +168,59 @@ func checkSplicedAside(t *testing.T, state string, finished map[string]uint64) {
 	}
 	if spliced == 0 {
 		t.Fatal("no chunk with a splice in the store: the test would not cover them")
+	}
+}
+
+// TestFilledPackListedAtOnce: a pack the build fills is listed in a root at
+// once, not at the next progress tick (here an hour away): a destination
+// downloading ahead waits for it with the link idle. The second publish's dump
+// (the first trained the dictionary, which holds a first dump's chunks back)
+// stays open until a root lists a finished pack, so only a listing while it
+// runs ends it.
+func TestFilledPackListedAtOnce(t *testing.T) {
+	defer publish.SetReportEvery(time.Hour)()
+	state := t.TempDir()
+	for day := 1; day <= 2; day++ {
+		s, err := publish.OpenSession(publish.SessionConfig{StateDir: state})
+		if err != nil {
+			t.Fatal(err)
+		}
+		rec := &rootRecorder{packs: map[string]int64{}}
+		if err := s.Expose(rec); err != nil {
+			t.Fatal(err)
+		}
+		tok := s.Publication().Token("")
+		listed := func() bool {
+			rec.mu.Lock()
+			defer rec.mu.Unlock()
+			for _, b := range rec.roots {
+				if r, err := manifest.OpenRoot(b, tok.ReadKey, tok.SignPub); err == nil && len(r.Finished) > 0 {
+					return true
+				}
+			}
+			return false
+		}
+		run := func(ctx context.Context, sink dumpers.Sink) error {
+			w, err := sink.Create(ctx, dumpers.DataStream("cache"))
+			if err != nil {
+				return err
+			}
+			b := make([]byte, 12<<20) // incompressible
+			rand.Read(b)
+			if _, err := w.Write(b); err != nil {
+				return err
+			}
+			for deadline := time.Now().Add(20 * time.Second); day == 2 && !listed(); time.Sleep(10 * time.Millisecond) {
+				if time.Now().After(deadline) {
+					return errors.New("no finished pack listed while the dump ran")
+				}
+			}
+			return w.Close()
+		}
+		_, err = s.Build(t.Context(), publish.Inputs{Dumps: []publish.Dump{{Prefix: "db", Engine: "mysql", Run: run}}}, 2, nil)
+		s.Close()
+		if err != nil {
+			t.Fatal(err)
+		}
 	}
 }

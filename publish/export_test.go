@@ -1,6 +1,10 @@
 package publish
 
-import "synco/chunkstore"
+import (
+	"time"
+
+	"synco/chunkstore"
+)
 
 // SetTrainAhead sets how much the dictionary gate holds while it trains, until
 // the test ends (restore).
@@ -10,8 +14,8 @@ func SetTrainAhead(n int64) (restore func()) {
 	return func() { trainAhead = old }
 }
 
-// PackTargetForTest is the size at which the store closes a pack.
-const PackTargetForTest = chunkstore.PackTarget
+// FirstPackForTest is the size at which the store closes the first pack of a run.
+const FirstPackForTest = chunkstore.FirstPack
 
 // SetBeforeTrain makes a training goroutine call f before it trains, until the
 // test ends (restore).
@@ -19,4 +23,12 @@ func SetBeforeTrain(f func()) (restore func()) {
 	old := beforeTrain
 	beforeTrain = f
 	return func() { beforeTrain = old }
+}
+
+// SetReportEvery sets how often a build reports its progress, until the test
+// ends (restore).
+func SetReportEvery(d time.Duration) (restore func()) {
+	old := reportEvery
+	reportEvery = d
+	return func() { reportEvery = old }
 }
