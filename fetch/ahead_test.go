@@ -68,6 +68,9 @@ func TestDownloadAhead(t *testing.T) {
 	if stats.BytesDownloaded > 30<<20 {
 		t.Errorf("downloaded %d bytes for ≈ 27 MiB: the packs downloaded ahead were downloaded again", stats.BytesDownloaded)
 	}
+	if stats.ManifestBytes == 0 || stats.ManifestBytes > 64<<10 { // four files: a few KB, whatever came ahead meanwhile
+		t.Errorf("manifest: %d bytes", stats.ManifestBytes)
+	}
 	checkFiles(t, filepath.Join(to, "files"), files)
 	ents, _ := os.ReadDir(opt.Cache.Root())
 	for _, e := range ents {
