@@ -29,7 +29,6 @@ package fetch
 
 import (
 	"bytes"
-	"cmp"
 	"context"
 	"errors"
 	"fmt"
@@ -514,18 +513,18 @@ func (f *fetcher) plan(pub *publication, sel Selection) (*work, error) {
 			return w, err
 		}
 	}
-	// Database streams first, so an import can start early.
+	// Database streams first (schema, data, post), so an import can start early.
 	seen := newBitset(len(f.locs.ls))
-	var streams []manifest.Stream
-	for _, d := range w.dumps {
-		streams = append(streams, d.parts...)
-	}
-	w.need = byPlace(streams, f.locs.find, seen, w.need)
 	addStream := func(s manifest.Stream) {
 		for _, r := range s.Chunks {
 			if i, ok := f.locs.find(r.ID); ok && seen.add(i) {
 				w.need = append(w.need, i)
 			}
+		}
+	}
+	for _, d := range w.dumps {
+		for _, s := range d.parts {
+			addStream(s)
 		}
 	}
 	if w.p != nil {
@@ -537,35 +536,6 @@ func (f *fetcher) plan(pub *publication, sel Selection) (*work, error) {
 		}
 	}
 	return w, nil
-}
-
-// byPlace appends to need the chunks of streams (their index by find) that
-// seen does not hold yet, in the order of their place in their stream, not
-// stream after stream: an importer reads the streams at once (a delta install
-// merges every changed table together), so what each one needs next comes
-// first. Stream after stream, the tables last in the manifest got their
-// changed chunks last, and their merges read most of their snapshots after the
-// download had ended.
-func byPlace(streams []manifest.Stream, find func(chunkstore.ID) (int32, bool), seen bitset, need []int32) []int32 {
-	type placed struct {
-		off uint64
-		i   int32
-	}
-	var all []placed
-	for _, s := range streams {
-		off := uint64(0)
-		for _, r := range s.Chunks {
-			if i, ok := find(r.ID); ok && seen.add(i) {
-				all = append(all, placed{off, i})
-			}
-			off += uint64(r.Len)
-		}
-	}
-	slices.SortStableFunc(all, func(a, b placed) int { return cmp.Compare(a.off, b.off) })
-	for _, p := range all {
-		need = append(need, p.i)
-	}
-	return need
 }
 
 // execute carries w out: downloads the chunks (verified plaintext goes

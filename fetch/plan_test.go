@@ -1,7 +1,6 @@
 package fetch
 
 import (
-	"slices"
 	"testing"
 
 	"synco/chunkstore"
@@ -49,38 +48,5 @@ func TestPlanSpansCoalesces(t *testing.T) {
 				}
 			}
 		}
-	}
-}
-
-// TestByPlace: the chunks of database streams are needed in the order of their
-// place in their stream, across streams (an importer reads them at once), each
-// once, and the ones seen before are left out.
-func TestByPlace(t *testing.T) {
-	id := func(n byte) chunkstore.ID { return chunkstore.ID{n} }
-	stream := func(lens ...uint32) manifest.Stream {
-		var s manifest.Stream
-		for _, l := range lens {
-			s.Chunks = append(s.Chunks, manifest.Ref{ID: id(byte(len(s.Chunks)*16 + int(l%16))), Len: l})
-		}
-		return s
-	}
-	a := stream(100, 100, 100, 100) // at 0, 100, 200, 300
-	b := stream(250, 10, 10)        // at 0, 250, 260
-	b.Chunks[2].ID = a.Chunks[3].ID // in both streams: needed once, at its place in the first
-	index := map[chunkstore.ID]int32{}
-	for _, s := range []manifest.Stream{a, b} {
-		for _, r := range s.Chunks {
-			if _, ok := index[r.ID]; !ok {
-				index[r.ID] = int32(len(index))
-			}
-		}
-	}
-	find := func(x chunkstore.ID) (int32, bool) { i, ok := index[x]; return i, ok }
-	seen := newBitset(len(index))
-	seen.add(index[a.Chunks[1].ID]) // already needed (or cached)
-	got := byPlace([]manifest.Stream{a, b}, find, seen, []int32{99})
-	want := []int32{99, index[a.Chunks[0].ID], index[b.Chunks[0].ID], index[a.Chunks[2].ID], index[b.Chunks[1].ID], index[a.Chunks[3].ID]}
-	if !slices.Equal(got, want) {
-		t.Fatalf("byPlace = %v, want %v", got, want)
 	}
 }
