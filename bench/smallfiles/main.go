@@ -57,6 +57,7 @@ func main() {
 	port := flag.Int("port", 18620, "first of three loopback ports")
 	straceFlag := flag.Bool("strace", false, "one more round under strace -c -f: system calls per file")
 	only := flag.String("only", "publish,fetch", "what to measure")
+	clean := flag.Bool("clean", true, "remove the trees earlier runs left in WORK/trash first (and wait for ext4 to settle)")
 	flag.Parse()
 	var builds []build
 	for _, b := range strings.Split(*bins, ",") {
@@ -70,7 +71,7 @@ func main() {
 		fail(errors.New("-bins is required"))
 	}
 	b := &bench{n: *n, work: *work, builds: builds, port: *port, res: map[string][]sample{}}
-	if err := b.run(*maxSize, *runs, *straceFlag, *only); err != nil {
+	if err := b.run(*maxSize, *runs, *straceFlag, *clean, *only); err != nil {
 		fail(err)
 	}
 }
@@ -99,7 +100,7 @@ func (b *bench) add(key string, s sample) {
 	fmt.Fprintf(os.Stderr, "  %-22s wall %7.3fs  cpu %7.3fs  rss %7.1f MB\n", key, s.wall.Seconds(), s.cpu.Seconds(), float64(s.rssKB)/1024)
 }
 
-func (b *bench) run(maxSize, runs int, straceRun bool, only string) error {
+func (b *bench) run(maxSize, runs int, straceRun, clean bool, only string) error {
 	b.tree = filepath.Join(b.work, fmt.Sprintf("small-%d-%d", b.n, maxSize))
 	if _, err := os.Stat(filepath.Join(b.tree, ".done")); err != nil {
 		os.RemoveAll(b.tree)
@@ -114,16 +115,15 @@ func (b *bench) run(maxSize, runs int, straceRun bool, only string) error {
 		}
 	}
 	// Trees of earlier invocations are deleted now, and then the bench waits
-	// for ext4 to let their inodes be used again (see discard).
-	if _, err := os.Stat(b.trash()); err == nil {
+	// for ext4 to let their inodes be used again (see discard); this run's
+	// are left for the next one (or rm -rf), so that deleting them does not
+	// slow down whatever else creates files here in the next minutes.
+	if _, err := os.Stat(b.trash()); err == nil && clean {
 		fmt.Fprintf(os.Stderr, "remove %s, then wait %v\n", b.trash(), settle)
 		os.RemoveAll(b.trash())
 		time.Sleep(settle)
 	}
-	defer func() {
-		fmt.Fprintf(os.Stderr, "remove %s\n", b.trash())
-		os.RemoveAll(b.trash())
-	}()
+	defer fmt.Fprintf(os.Stderr, "the trees written are in %s\n", b.trash())
 	src := filepath.Join(b.tree, "small")
 	// Warm the page cache: every side reads the tree from memory.
 	if err := sh("tar -C " + src + " -cf - . | cat >/dev/null"); err != nil {
