@@ -57,7 +57,7 @@ func main() {
 	port := flag.Int("port", 18620, "first of three loopback ports")
 	straceFlag := flag.Bool("strace", false, "one more round under strace -c -f: system calls per file")
 	only := flag.String("only", "publish,fetch", "what to measure")
-	clean := flag.Bool("clean", true, "remove the trees earlier runs left in WORK/trash first (and wait for ext4 to settle)")
+	clean := flag.Bool("clean", true, "remove the trees this run wrote (WORK/trash) when it is over")
 	flag.Parse()
 	var builds []build
 	for _, b := range strings.Split(*bins, ",") {
@@ -114,16 +114,23 @@ func (b *bench) run(maxSize, runs int, straceRun, clean bool, only string) error
 			return err
 		}
 	}
-	// Trees of earlier invocations are deleted now, and then the bench waits
-	// for ext4 to let their inodes be used again (see discard); this run's
-	// are left for the next one (or rm -rf), so that deleting them does not
-	// slow down whatever else creates files here in the next minutes.
-	if _, err := os.Stat(b.trash()); err == nil && clean {
+	// Trees left by an earlier invocation are deleted now, and then the
+	// bench waits for ext4 to let their inodes be used again (see discard);
+	// this run's when it is over (≈ 3 GB a round at 100,000 files: kept
+	// longer they fill the disk), unless -clean=false.
+	if _, err := os.Stat(b.trash()); err == nil {
 		fmt.Fprintf(os.Stderr, "remove %s, then wait %v\n", b.trash(), settle)
 		os.RemoveAll(b.trash())
 		time.Sleep(settle)
 	}
-	defer fmt.Fprintf(os.Stderr, "the trees written are in %s\n", b.trash())
+	defer func() {
+		if clean {
+			fmt.Fprintf(os.Stderr, "remove %s (file creation on this disk is slow for a few minutes now)\n", b.trash())
+			os.RemoveAll(b.trash())
+		} else {
+			fmt.Fprintf(os.Stderr, "the trees written are in %s (≈ 3 GB a round): remove them\n", b.trash())
+		}
+	}()
 	src := filepath.Join(b.tree, "small")
 	// Warm the page cache: every side reads the tree from memory.
 	if err := sh("tar -C " + src + " -cf - . | cat >/dev/null"); err != nil {
