@@ -56,3 +56,6 @@ const (
 
 // SizeOf is sizeOf: what SplitParallel knows of a reader's size.
 var SizeOf = sizeOf
+
+// HuffmanMayPay is huffmanMayPay.
+var HuffmanMayPay = huffmanMayPay

@@ -3,6 +3,7 @@ package chunkstore
 import (
 	"errors"
 	"fmt"
+	"math"
 	"slices"
 	"sync"
 
@@ -64,15 +65,24 @@ func decoderOptions() []zstd.DOption {
 }
 
 var (
-	encoder = sync.OnceValue(func() *zstd.Encoder {
-		e, err := zstd.NewWriter(nil, encoderOptions()...)
-		if err != nil {
-			panic("chunkstore: zstd encoder: " + err.Error()) // only on bad options
-		}
-		return e
+	encoder = sync.OnceValue(func() *zstd.Encoder { return newEncoder(encoderOptions()...) })
+	// encoderMatches is encoder with literals left raw in a block without
+	// matches, as the fastest level does by default: a block with matches
+	// comes out the same byte for byte, one without costs a copy instead of
+	// a Huffman table built and thrown away (see appendPayload).
+	encoderMatches = sync.OnceValue(func() *zstd.Encoder {
+		return newEncoder(append(encoderOptions(), zstd.WithAllLitEntropyCompression(false))...)
 	})
 	scratch sync.Pool // *[]byte for decrypted payloads
 )
+
+func newEncoder(opts ...zstd.EOption) *zstd.Encoder {
+	e, err := zstd.NewWriter(nil, opts...)
+	if err != nil {
+		panic("chunkstore: zstd encoder: " + err.Error()) // only on bad options
+	}
+	return e
+}
 
 // decoder is the shared zstd decoder. It is made on first use from Open, not in a
 // package variable's initializer, so that binaries that only seal (synco-lite) do
@@ -146,6 +156,22 @@ func (k *Keys) appendPayload(dst, plain []byte, dict DictID, op string) []byte {
 	if flag == flagDict {
 		dst = append(dst, dict[:]...)
 	}
+	if flag == flagZstd && len(plain) <= maxBlock {
+		// One block. With matches, encoderMatches makes the same frame as
+		// encoder; without, encoder entropy-codes the literals, which pays
+		// only where their byte frequencies are skewed (base64, text with no
+		// repeats), not in data that is already compressed: there its
+		// Huffman table was built for nothing, 80 % of the sealing of a
+		// random 4 KiB chunk (bench/RESULTS.md, "Small files").
+		dst = encoderMatches().EncodeAll(plain, dst)
+		if len(dst)-p-1 < len(plain) {
+			return dst
+		}
+		dst = dst[:p+1]
+		if !huffmanMayPay(plain) {
+			return append(append(dst[:p], flagRaw), plain...)
+		}
+	}
 	dst = enc.EncodeAll(plain, dst)
 	if len(dst)-p-1-extra >= len(plain)-extra {
 		dst = append(dst[:p], flagRaw)
@@ -153,6 +179,49 @@ func (k *Keys) appendPayload(dst, plain []byte, dict DictID, op string) []byte {
 	}
 	return dst
 }
+
+// maxBlock is the most a zstd block holds (klauspost's EncodeAll makes one
+// block of a chunk up to this size).
+const maxBlock = 128 << 10
+
+// huffmanMayPay reports whether Huffman coding b's bytes, each on its own,
+// could save more than hufMinGain bytes (before the cost of its table): an
+// upper bound of the gain is n·(8 − H₂)/8 bytes, H₂ = −log₂ Σ p² being the
+// collision entropy of b's byte frequencies, which is at most their Shannon
+// entropy, the bound of any Huffman code. Random bytes of any length give
+// ≈ 256/(8 ln 2) ≈ 46 (the frequencies of a sample are never quite even),
+// base64 n/4, text ≈ n/2.
+func huffmanMayPay(b []byte) bool {
+	if len(b) < 32 {
+		return false // zstd stores literals this short raw anyway
+	}
+	// Four tables: a run of one byte value does not wait on the same counter.
+	var c [4][256]uint32
+	i := 0
+	for ; i+4 <= len(b); i += 4 {
+		c[0][b[i]]++
+		c[1][b[i+1]]++
+		c[2][b[i+2]]++
+		c[3][b[i+3]]++
+	}
+	for ; i < len(b); i++ {
+		c[0][b[i]]++
+	}
+	var sq uint64
+	for v := range 256 {
+		n := uint64(c[0][v] + c[1][v] + c[2][v] + c[3][v])
+		sq += n * n
+	}
+	n := float64(len(b))
+	h2 := -math.Log2(float64(sq) / (n * n))
+	return n*(8-h2)/8 > hufMinGain
+}
+
+// hufMinGain is the gain below which huffmanMayPay says Huffman coding does
+// not pay: a zstd Huffman table of a near-uniform alphabet costs about as
+// much, and random data stays below it (measured on 3,000 random files of
+// 1–8 KiB: 32–61).
+const hufMinGain = 72
 
 // seal encrypts dst[p:] in place and appends the tag.
 func (k *Keys) seal(dst []byte, p int, nonce []byte, id ID) []byte {

@@ -301,10 +301,11 @@ func (f *fetcher) fetchSpan(ctx context.Context, s span, st *stage, arrived func
 			arrived(int64(l.sealedLen))
 		}
 		id := l.id
+		at, known := s.chunks[j], s.t == f.locs // id's index in f.locs
 		if v, ok := f.splices.Load(id); ok {
 			// A splice: the chunk is built from its base in the cache and kept
 			// there sealed as a chunk of its own.
-			id = v.(manifest.Variant).ID
+			id, known = v.(manifest.Variant).ID, false
 			if sealed, err = f.unsplice(ctx, b, v.(manifest.Variant), sealed); err != nil {
 				return cached, err
 			}
@@ -315,8 +316,11 @@ func (f *fetcher) fetchSpan(ctx context.Context, s span, st *stage, arrived func
 			}
 			b.plain = plain
 		}
-		if st.wants(id) {
-			if err := bt.deliver(id, b.plain); err != nil {
+		if st != nil && !known {
+			at, known = f.locs.find(id)
+		}
+		if known && st.wantsAt(at) {
+			if err := bt.deliverAt(at, b.plain); err != nil {
 				return cached, err
 			}
 		}

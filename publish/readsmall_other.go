@@ -6,6 +6,7 @@ import (
 	"errors"
 	"io"
 	"os"
+	"path/filepath"
 )
 
 // readSmall reads the file src, size bytes when it was scanned, into buf
@@ -29,4 +30,14 @@ func readSmall(src string, size int64, buf []byte) (data []byte, after statEntry
 		return nil, after, false, err
 	}
 	return buf[:n], statOf(fi, 0), true, nil
+}
+
+// lstatIn is the lstat of the entry name of the directory d (its path is
+// p), into st.
+func lstatIn(d *os.File, p, name string, st *entryStat) error {
+	fi, err := os.Lstat(filepath.Join(p, name))
+	if err == nil {
+		*st = entryOf(fi)
+	}
+	return err
 }

@@ -84,6 +84,7 @@ func (b *builder) scan(in Inputs) (out []manifest.Stream, ids []fileID, err erro
 		b.total.Add(uint64(fi.Size()))
 	}
 	for _, fset := range in.FileSets {
+		var w dirStatter
 		err := filepath.WalkDir(fset.Dir, func(p string, d fs.DirEntry, err error) error {
 			if err != nil {
 				return err
@@ -93,30 +94,31 @@ func (b *builder) scan(in Inputs) (out []manifest.Stream, ids []fileID, err erro
 				return err
 			}
 			name := path.Join(fset.Name, filepath.ToSlash(rel))
-			fi, err := d.Info()
+			st, err := w.lstat(p, d)
 			if err != nil {
 				return err
 			}
 			switch {
-			case fi.IsDir():
-				return add(manifest.Stream{Path: name, Kind: manifest.KindDir, Class: chunkstore.ClassFile, Mode: uint32(fi.Mode().Perm()), MTime: fi.ModTime().UnixNano()}, fileID{})
-			case fi.Mode().IsRegular() && fset.Skip != nil && fset.Skip(filepath.ToSlash(rel)):
+			case st.dir:
+				return add(manifest.Stream{Path: name, Kind: manifest.KindDir, Class: chunkstore.ClassFile, Mode: st.perm, MTime: st.mtime}, fileID{})
+			case st.regular && fset.Skip != nil && fset.Skip(filepath.ToSlash(rel)):
 				b.res.Left++
 				return nil
-			case fi.Mode().IsRegular():
-				b.total.Add(uint64(fi.Size()))
-				s := fileStream(name, fi, chunkstore.ClassFile)
+			case st.regular:
+				b.total.Add(uint64(st.size))
+				s := manifest.Stream{Path: name, Kind: manifest.KindFile, Class: chunkstore.ClassFile, Mode: st.perm, MTime: st.mtime, Size: uint64(st.size)}
 				if fset.Public != nil {
 					if u, ok := fset.Public(filepath.ToSlash(rel)); ok && manifest.ValidURL(u) == nil {
 						s.Kind, s.URL = manifest.KindRemote, u
 					}
 				}
-				return add(s, idOf(fi))
+				return add(s, st.id)
 			default:
 				b.res.Skipped = append(b.res.Skipped, p)
 				return nil
 			}
 		})
+		w.close()
 		if err != nil {
 			return nil, nil, fmt.Errorf("publish files %s: %w", fset.Name, err)
 		}
@@ -132,6 +134,59 @@ func (b *builder) scan(in Inputs) (out []manifest.Stream, ids []fileID, err erro
 	}
 	b.fileSets = in.FileSets
 	return out, ids, nil
+}
+
+// entryStat is what the scan keeps of an entry's lstat.
+type entryStat struct {
+	dir, regular bool
+	perm         uint32 // permission bits
+	size, mtime  int64
+	id           fileID
+}
+
+func entryOf(fi fs.FileInfo) entryStat {
+	e := statOf(fi, 0)
+	return entryStat{dir: fi.IsDir(), regular: fi.Mode().IsRegular(), perm: uint32(fi.Mode().Perm()), size: e.Size, mtime: e.MTime, id: fileID{e.Ino, e.Dev, e.CTime}}
+}
+
+// A dirStatter stats the entries of a walk on their directory's descriptor
+// (lstatIn), kept open while the walk is in that directory: the lstats of a
+// walk by whole paths were two thirds of the scan of 100,000 small files.
+type dirStatter struct {
+	dir string
+	d   *os.File
+}
+
+// lstat stats the entry d at path p.
+func (w *dirStatter) lstat(p string, d fs.DirEntry) (entryStat, error) {
+	dir, name := filepath.Split(p)
+	if name != "" && (w.d == nil || dir != w.dir) {
+		w.close()
+		open := dir
+		if open == "" {
+			open = "."
+		}
+		if f, err := os.Open(open); err == nil {
+			w.dir, w.d = dir, f
+		}
+	}
+	if name == "" || w.d == nil { // the top of a walk given as dir/, or a directory that cannot be opened
+		fi, err := d.Info()
+		if err != nil {
+			return entryStat{}, err
+		}
+		return entryOf(fi), nil
+	}
+	var st entryStat
+	err := lstatIn(w.d, dir, name, &st)
+	return st, err
+}
+
+func (w *dirStatter) close() {
+	if w.d != nil {
+		w.d.Close()
+		w.d = nil
+	}
 }
 
 func fileStream(name string, fi fs.FileInfo, class chunkstore.Class) manifest.Stream {

@@ -57,6 +57,7 @@ func main() {
 	port := flag.Int("port", 18620, "first of three loopback ports")
 	straceFlag := flag.Bool("strace", false, "one more round under strace -c -f: system calls per file")
 	only := flag.String("only", "publish,fetch", "what to measure")
+	clean := flag.Bool("clean", true, "remove the trees this run wrote (WORK/trash) when it is over")
 	flag.Parse()
 	var builds []build
 	for _, b := range strings.Split(*bins, ",") {
@@ -70,7 +71,7 @@ func main() {
 		fail(errors.New("-bins is required"))
 	}
 	b := &bench{n: *n, work: *work, builds: builds, port: *port, res: map[string][]sample{}}
-	if err := b.run(*maxSize, *runs, *straceFlag, *only); err != nil {
+	if err := b.run(*maxSize, *runs, *straceFlag, *clean, *only); err != nil {
 		fail(err)
 	}
 }
@@ -88,6 +89,7 @@ type bench struct {
 	port   int
 	res    map[string][]sample
 	order  []string
+	seq    int // of fresh paths
 }
 
 func (b *bench) add(key string, s sample) {
@@ -98,7 +100,7 @@ func (b *bench) add(key string, s sample) {
 	fmt.Fprintf(os.Stderr, "  %-22s wall %7.3fs  cpu %7.3fs  rss %7.1f MB\n", key, s.wall.Seconds(), s.cpu.Seconds(), float64(s.rssKB)/1024)
 }
 
-func (b *bench) run(maxSize, runs int, straceRun bool, only string) error {
+func (b *bench) run(maxSize, runs int, straceRun, clean bool, only string) error {
 	b.tree = filepath.Join(b.work, fmt.Sprintf("small-%d-%d", b.n, maxSize))
 	if _, err := os.Stat(filepath.Join(b.tree, ".done")); err != nil {
 		os.RemoveAll(b.tree)
@@ -112,6 +114,23 @@ func (b *bench) run(maxSize, runs int, straceRun bool, only string) error {
 			return err
 		}
 	}
+	// Trees left by an earlier invocation are deleted now, and then the
+	// bench waits for ext4 to let their inodes be used again (see discard);
+	// this run's when it is over (≈ 3 GB a round at 100,000 files: kept
+	// longer they fill the disk), unless -clean=false.
+	if _, err := os.Stat(b.trash()); err == nil {
+		fmt.Fprintf(os.Stderr, "remove %s, then wait %v\n", b.trash(), settle)
+		os.RemoveAll(b.trash())
+		time.Sleep(settle)
+	}
+	defer func() {
+		if clean {
+			fmt.Fprintf(os.Stderr, "remove %s (file creation on this disk is slow for a few minutes now)\n", b.trash())
+			os.RemoveAll(b.trash())
+		} else {
+			fmt.Fprintf(os.Stderr, "the trees written are in %s (≈ 3 GB a round): remove them\n", b.trash())
+		}
+	}()
 	src := filepath.Join(b.tree, "small")
 	// Warm the page cache: every side reads the tree from memory.
 	if err := sh("tar -C " + src + " -cf - . | cat >/dev/null"); err != nil {
@@ -144,8 +163,7 @@ func (b *bench) run(maxSize, runs int, straceRun bool, only string) error {
 					b.add("publish tar|zstd", s)
 				}
 				if doFetch {
-					to := filepath.Join(b.work, "to-tar")
-					os.RemoveAll(to)
+					to := b.fresh("to-tar")
 					os.MkdirAll(to, 0o755)
 					s, err := runSh("curl -sf http://" + httpAddr + "/tar/small | tar -C " + to + " -xf -")
 					if err != nil {
@@ -157,7 +175,7 @@ func (b *bench) run(maxSize, runs int, straceRun bool, only string) error {
 							return fmt.Errorf("untarred tree differs: %w", err)
 						}
 					}
-					os.RemoveAll(to)
+					b.discard(to)
 				}
 				continue
 			}
@@ -182,8 +200,7 @@ func (b *bench) run(maxSize, runs int, straceRun bool, only string) error {
 				}
 			}
 		}
-		to := filepath.Join(b.work, "to-tar")
-		os.RemoveAll(to)
+		to := b.fresh("to-tar")
 		os.MkdirAll(to, 0o755)
 		out := filepath.Join(b.work, "strace-tar-fetch.txt")
 		if doFetch {
@@ -192,7 +209,7 @@ func (b *bench) run(maxSize, runs int, straceRun bool, only string) error {
 			}
 			fmt.Printf("syscalls per file, fetch curl|tar x: %s\n", perFile(out, b.n))
 		}
-		os.RemoveAll(to)
+		b.discard(to)
 		if doPub {
 			out = filepath.Join(b.work, "strace-tar-publish.txt")
 			if _, err := runSh("strace -c -f -o " + out + " sh -c 'tar -C " + src + " -cf - . | zstd -q -3 -T1 >/dev/null'"); err != nil {
@@ -202,6 +219,39 @@ func (b *bench) run(maxSize, runs int, straceRun bool, only string) error {
 		}
 	}
 	return nil
+}
+
+// settle is how long ext4 without a journal keeps recently deleted inodes
+// from being used again (60 s, 360 s while their inode table block is dirty;
+// dirty blocks are written back after 30 s): see discard.
+const settle = 2 * time.Minute
+
+// trash is where discard puts the trees a round wrote.
+func (b *bench) trash() string { return filepath.Join(b.work, "trash") }
+
+// fresh returns a path in the work directory named for name that does not
+// exist yet.
+func (b *bench) fresh(name string) string {
+	b.seq++
+	return filepath.Join(b.work, fmt.Sprintf("%s-%d-%d", name, os.Getpid(), b.seq))
+}
+
+// discard moves dir into the trash, deleted only when the run is over. On
+// ext4 without a journal (this machine's root), a new inode is never one
+// deleted in the last 60–360 s, and the kernel finds a free one by checking
+// every recently deleted inode of the group in turn (recently_deleted): after
+// a round deleted 100,000 files, the next `tar x` of 100,000 files took
+// 30–60 s of system time instead of 3.5 s (perf: find_inode_bit →
+// recently_deleted, 80 % of its samples), and the fetch sides grew from
+// round to round.
+func (b *bench) discard(dir string) {
+	if _, err := os.Lstat(dir); err != nil {
+		return
+	}
+	os.MkdirAll(b.trash(), 0o755)
+	if os.Rename(dir, filepath.Join(b.trash(), filepath.Base(dir))) != nil {
+		os.RemoveAll(dir)
+	}
 }
 
 func (b *bench) buildNamed(name string) build {
@@ -217,15 +267,10 @@ func (b *bench) buildNamed(name string) build {
 // and fetches it cold with bd's synco; with wrap (strace), both run under it
 // and only the system call counts are reported.
 func (b *bench) synco(bd build, check, doPub, doFetch bool, wrap []string) error {
-	state := filepath.Join(b.work, "state-"+bd.name)
-	cache := filepath.Join(b.work, "cache-"+bd.name)
-	to := filepath.Join(b.work, "to-"+bd.name)
-	for _, d := range []string{state, cache, to} {
-		os.RemoveAll(d)
-	}
+	state, cache, to := b.fresh("state-"+bd.name), b.fresh("cache-"+bd.name), b.fresh("to-"+bd.name)
 	defer func() {
 		for _, d := range []string{state, cache, to} {
-			os.RemoveAll(d)
+			b.discard(d)
 		}
 	}()
 	url := fmt.Sprintf("http://127.0.0.1:%d", b.port)

@@ -62,7 +62,20 @@ func profile(args []string) error {
 		if pub, err = publish.NewPublication(st); err != nil {
 			return err
 		}
-		_, err = publish.Build(ctx, pub, publish.Inputs{FileSets: []publish.FileSet{{Name: "small", Dir: *tree}}}, runtime.NumCPU(), nil)
+		// When each phase began: what runs on one core shows as a phase
+		// whose wall time is near its CPU time.
+		last := ""
+		phases := func(p publish.Progress) {
+			if p.Phase != last {
+				last = p.Phase
+				fmt.Fprintf(os.Stderr, "%7.3fs %s\n", time.Since(t0).Seconds(), p.Phase)
+			}
+		}
+		var res *publish.Result
+		res, err = publish.Build(ctx, pub, publish.Inputs{FileSets: []publish.FileSet{{Name: "small", Dir: *tree}}}, runtime.NumCPU(), phases)
+		if err == nil {
+			fmt.Fprintf(os.Stderr, "%7.3fs ready\n", res.Ready.Sub(t0).Seconds())
+		}
 	case "fetch":
 		var tok manifest.Token
 		if tok, err = manifest.ParseToken(*token); err != nil {
