@@ -5,6 +5,7 @@ import (
 	"errors"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/jackc/pgx/v5"
 
@@ -13,9 +14,33 @@ import (
 	"synco/dumpers/postgres"
 )
 
-// loadRoles counts the throw-away roles on the server.
-func loadRoles(t *testing.T) int64 {
-	return count(t, dbConn(t, server(t)), `SELECT count(*) FROM pg_roles WHERE rolname ~ '^synco_load_[0-9a-f]{16}$'`)
+// loadRoles lists the throw-away roles on the server.
+func loadRoles(t *testing.T) map[string]bool {
+	roles := map[string]bool{}
+	for _, r := range rowsOf(t, dbConn(t, server(t)), `SELECT rolname::text FROM pg_roles WHERE rolname ~ '^synco_load_[0-9a-f]{16}$'`) {
+		roles[r] = true
+	}
+	return roles
+}
+
+// leftRoles returns the throw-away roles that are on the server and were not
+// in before, once those of imports running in other test packages (go test
+// runs packages side by side on the same server) had time to end: a role an
+// import left stays, a running import's is dropped within seconds.
+func leftRoles(t *testing.T, before map[string]bool) []string {
+	deadline := time.Now().Add(20 * time.Second)
+	for {
+		var left []string
+		for r := range loadRoles(t) {
+			if !before[r] {
+				left = append(left, r)
+			}
+		}
+		if len(left) == 0 || time.Now().After(deadline) {
+			return left
+		}
+		time.Sleep(200 * time.Millisecond)
+	}
 }
 
 // importer creates a login role with the given attributes, dropped at cleanup.
@@ -45,7 +70,7 @@ CREATE FUNCTION public.f() RETURNS int LANGUAGE sql SECURITY DEFINER AS $$ SELEC
 
 // TestLoadModes: the dump loads as a throw-away role when the importing user
 // may create roles, as the user otherwise; either way the imported objects
-// belong to the importing user and no role is left. Not parallel: it counts
+// belong to the importing user and no role is left. Not parallel: it compares
 // the server's throw-away roles.
 func TestLoadModes(t *testing.T) {
 	s := smallDump(t)
@@ -62,6 +87,7 @@ func TestLoadModes(t *testing.T) {
 		t.Run(tc.name, func(t *testing.T) {
 			dst := tc.cfg.WithDatabase("synco_test_mode_" + randSuffix())
 			t.Cleanup(func() { dropDB(dst.Database) })
+			before := loadRoles(t)
 			mode, err := postgres.ImportWithMode(t.Context(), dst, s, nil)
 			if err != nil {
 				t.Fatal(err)
@@ -79,8 +105,8 @@ func TestLoadModes(t *testing.T) {
 			if n := count(t, conn, "SELECT count(*) FROM pg_proc WHERE prosecdef"); n != 0 {
 				t.Error("SECURITY DEFINER function imported")
 			}
-			if n := loadRoles(t); n != 0 {
-				t.Errorf("%d throw-away roles left", n)
+			if left := leftRoles(t, before); len(left) != 0 {
+				t.Errorf("throw-away roles left: %v", left)
 			}
 		})
 	}
@@ -179,6 +205,7 @@ func TestCleanupError(t *testing.T) {
 	})
 	defer postgres.SetBeforeDropBackup(nil)
 	t.Cleanup(func() { dropDB(backup) })
+	before := loadRoles(t)
 	err := postgres.Import(t.Context(), dst, s, nil)
 	var ce *dumpers.CleanupError
 	if !errors.As(err, &ce) {
@@ -187,7 +214,7 @@ func TestCleanupError(t *testing.T) {
 	if n := count(t, dbConn(t, server(t).WithDatabase(dst.Database)), "SELECT count(*) FROM public.t"); n != 1 {
 		t.Errorf("new snapshot not in place: %d rows", n)
 	}
-	if n := loadRoles(t); n != 0 {
-		t.Errorf("%d throw-away roles left", n)
+	if left := leftRoles(t, before); len(left) != 0 {
+		t.Errorf("throw-away roles left: %v", left)
 	}
 }
