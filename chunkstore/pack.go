@@ -21,8 +21,10 @@ const PackTarget = 8 << 20
 // opened or last committed) is closed; each next one doubles, up to PackTarget.
 // A source serves a pack while it still publishes once the pack is closed
 // (OnFull), so a destination's first download starts after 1 MiB of new chunks
-// instead of 8: 0.5 s sooner on a day-2 publish of the 470 MB bench database,
-// with the link idle until then. The cost is three more packs a run.
+// instead of 8. On a day-2 publish of the 470 MB bench database, with the
+// listing of a closed pack at once (publish), the first download began 0.46–0.71 s
+// after the publish started instead of 1.21–1.65 s, the link idle until then.
+// The cost is three more packs a run.
 const FirstPack = 1 << 20
 
 const (
