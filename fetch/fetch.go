@@ -104,6 +104,11 @@ type Options struct {
 	// publication will be fetched (no table or file-set selection that would
 	// leave most of it unread).
 	Ahead bool
+	// Downloaded, if set, is called once in Run, when every chunk the plan
+	// needs is in the cache, verified: the source is not read again (the
+	// imports, the files and the deletions that may still run read the cache).
+	// synco pull ends its agent then, while the install goes on.
+	Downloaded func()
 
 	// Import and Delete are Run's selection (Selection.Import, Selection.Delete),
 	// as To is; Open does not use them.
@@ -568,6 +573,9 @@ func (f *fetcher) execute(ctx context.Context, pub *publication, w *work) error 
 	g.Go(func() error {
 		err := f.ensureInto(gctx, f.locs, w.need, "download", st)
 		close(downloaded)
+		if err == nil && f.opt.Downloaded != nil {
+			f.opt.Downloaded()
+		}
 		return err
 	})
 	g.Go(func() error { return f.fetchRemote(gctx, st) })

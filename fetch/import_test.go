@@ -3,6 +3,7 @@ package fetch_test
 import (
 	"bytes"
 	"context"
+	"errors"
 	"fmt"
 	"io"
 	"maps"
@@ -269,6 +270,79 @@ func TestImportReadsAsChunksArrive(t *testing.T) {
 		t.Error("the importer read nothing of the stream until every chunk of it had arrived")
 	}
 	if string(got) != streams[dumpers.DataStream("t")] {
+		t.Errorf("stream: got %d bytes, want %d", len(got), len(streams[dumpers.DataStream("t")]))
+	}
+}
+
+// endedRemote fails every range request made once ended is set: the source
+// is gone (synco pull ended its agent).
+type endedRemote struct {
+	fetch.Remote
+	ended atomic.Bool
+	after atomic.Int32 // requests made once ended
+}
+
+func (e *endedRemote) Range(ctx context.Context, pack string, off, n int64) (io.ReadCloser, error) {
+	if e.ended.Load() {
+		e.after.Add(1)
+		return nil, errors.New("the source has ended")
+	}
+	return e.Remote.Range(ctx, pack, off, n)
+}
+
+// TestDownloadedBeforeImportEnds: Options.Downloaded is called once, while the
+// import still runs, and the fetch reads nothing from the source after it (the
+// importer and the files read the cache).
+func TestDownloadedBeforeImportEnds(t *testing.T) {
+	streams := map[string]string{
+		dumpers.SchemaStream:    "CREATE TABLE t (id INT);\n",
+		dumpers.DataStream("t"): strings.Repeat("INSERT INTO t VALUES (1);\n", 20000),
+	}
+	token := servedDump(t, streams)
+	client, err := httpsrv.NewClientWith(token.URL, httpsrv.ClientOptions{Parallel: 1})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer client.Close()
+	src := &endedRemote{Remote: client}
+	cache, _ := chunkstore.OpenCache(filepath.Join(t.TempDir(), "c"))
+	downloaded := make(chan struct{})
+	var calls atomic.Int32
+	var got string
+	_, err = fetch.Run(t.Context(), fetch.Options{
+		Token: token, Cache: cache, Parallel: 2, Remote: src,
+		Downloaded: func() {
+			if calls.Add(1) == 1 {
+				src.ended.Store(true)
+				close(downloaded)
+			}
+		},
+		Import: func(ctx context.Context, d fetch.Dump, s dumpers.Source) error {
+			select { // the import ends only after the hook
+			case <-downloaded:
+			case <-time.After(10 * time.Second):
+				return errors.New("Downloaded not called while the import ran")
+			}
+			r, err := s.Open(ctx, dumpers.DataStream("t"))
+			if err != nil {
+				return err
+			}
+			defer r.Close()
+			b, err := io.ReadAll(r)
+			got = string(b)
+			return err
+		},
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if n := calls.Load(); n != 1 {
+		t.Errorf("Downloaded called %d times, want 1", n)
+	}
+	if n := src.after.Load(); n != 0 {
+		t.Errorf("%d requests to the source after Downloaded", n)
+	}
+	if got != streams[dumpers.DataStream("t")] {
 		t.Errorf("stream: got %d bytes, want %d", len(got), len(streams[dumpers.DataStream("t")]))
 	}
 }

@@ -81,6 +81,9 @@ func (c *FetchCmd) Run(env *cli.Env) error {
 	}
 	defer done()
 	opt.Ahead = c.fetchesAll()
+	if c.pull != nil {
+		opt.Downloaded = c.pull.end
+	}
 	view := newFetchView(cli.NewProgress(env.Stderr, env.Prog))
 	opt.Progress = view.report
 	pub, err := fetch.Open(env.Ctx, opt)

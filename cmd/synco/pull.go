@@ -15,6 +15,7 @@ import (
 	"slices"
 	"strconv"
 	"strings"
+	"sync/atomic"
 
 	"github.com/alecthomas/kong"
 	"github.com/klauspost/compress/gzip"
@@ -88,6 +89,7 @@ type pulled struct {
 	token     manifest.Token
 	transport http.RoundTripper
 	uploaded  int64
+	end       func() // ends the agent once the download is complete (fetch.Options.Downloaded)
 }
 
 // pullStats is synco pull --json.
@@ -151,7 +153,15 @@ func (c *PullCmd) Run(env *cli.Env) error {
 		fmt.Fprintf(w, "%s: uploaded synco-lite for %s/%s (%s) into %s\n", prog, p.OS, p.Arch, cli.FormatSize(uploaded), cli.Clean(p.Dir()))
 	}
 	defer s.Close()
-	pl := &pulled{token: s.Token, uploaded: uploaded}
+	// The agent is ended as soon as every chunk is in the cache: the install
+	// goes on meanwhile, and the wait for the agent to stop (the removal of what
+	// it published, a dictionary it still trains for the next publications)
+	// overlaps it instead of following it.
+	var ended atomic.Bool
+	pl := &pulled{token: s.Token, uploaded: uploaded, end: func() {
+		ended.Store(true)
+		go s.Close()
+	}}
 	if s.Transport != nil {
 		pl.transport = s.Transport
 	}
@@ -161,7 +171,7 @@ func (c *PullCmd) Run(env *cli.Env) error {
 		pull: pl,
 	}
 	err = fc.Run(env)
-	if err != nil && env.Ctx.Err() == nil && s.Exited() {
+	if err != nil && env.Ctx.Err() == nil && !ended.Load() && s.Exited() {
 		// The channel or the agent went away: what it said is the reason.
 		return fmt.Errorf("%w (the source's side ended: %s)", err, lastLines(s.Stderr(), 3))
 	}
