@@ -51,7 +51,8 @@ func (c *PullCmd) Help() string {
 	return `Runs synco-lite on the source through ssh, docker exec, kubectl exec or any command
 (--via), fetches what it publishes over that same channel (no port, no firewall
 rule: the data travels sealed over the channel's stdin and stdout), installs it as
-synco fetch does, and stops the source's side. synco-lite is uploaded to the source
+synco fetch does, and stops the source's side as soon as every chunk is downloaded
+(the install goes on locally meanwhile). synco-lite is uploaded to the source
 once per version (~/.cache/synco-lite/VERSION/, --remote-dir), and the source keeps
 its state between pulls, so daily pulls move only what changed. With --http the
 source serves the data on a port (0.0.0.0:8470 by default) and it comes over that
