@@ -75,7 +75,9 @@ func TestFinishedPacksServedEarly(t *testing.T) {
 	buildEarly(t, state, dir, true)
 }
 
-func buildEarly(t *testing.T, state, dir string, splices bool) {
+// recordedSession opens a session on state that exposes to a rootRecorder.
+func recordedSession(t *testing.T, state string) (*publish.Session, *rootRecorder) {
+	t.Helper()
 	s, err := publish.OpenSession(publish.SessionConfig{StateDir: state})
 	if err != nil {
 		t.Fatal(err)
@@ -84,6 +86,11 @@ func buildEarly(t *testing.T, state, dir string, splices bool) {
 	if err := s.Expose(rec); err != nil {
 		t.Fatal(err)
 	}
+	return s, rec
+}
+
+func buildEarly(t *testing.T, state, dir string, splices bool) {
+	s, rec := recordedSession(t, state)
 	res, err := s.Build(t.Context(), publish.Inputs{FileSets: []publish.FileSet{{Name: "up", Dir: dir}}}, 2, nil)
 	if err != nil {
 		t.Fatal(err)
@@ -181,14 +188,7 @@ func TestFilledPackListedAtOnce(t *testing.T) {
 	defer publish.SetReportEvery(time.Hour)()
 	state := t.TempDir()
 	for day := 1; day <= 2; day++ {
-		s, err := publish.OpenSession(publish.SessionConfig{StateDir: state})
-		if err != nil {
-			t.Fatal(err)
-		}
-		rec := &rootRecorder{packs: map[string]int64{}}
-		if err := s.Expose(rec); err != nil {
-			t.Fatal(err)
-		}
+		s, rec := recordedSession(t, state)
 		tok := s.Publication().Token("")
 		listed := func() bool {
 			rec.mu.Lock()
@@ -217,7 +217,7 @@ func TestFilledPackListedAtOnce(t *testing.T) {
 			}
 			return w.Close()
 		}
-		_, err = s.Build(t.Context(), publish.Inputs{Dumps: []publish.Dump{{Prefix: "db", Engine: "mysql", Run: run}}}, 2, nil)
+		_, err := s.Build(t.Context(), publish.Inputs{Dumps: []publish.Dump{{Prefix: "db", Engine: "mysql", Run: run}}}, 2, nil)
 		s.Close()
 		if err != nil {
 			t.Fatal(err)
