@@ -14,24 +14,28 @@ import (
 	"synco/dumpers/postgres"
 )
 
-// loadRoles lists the throw-away roles on the server.
-func loadRoles(t *testing.T) map[string]bool {
+// loadRoles lists the throw-away roles on the server, read over conn.
+func loadRoles(t *testing.T, conn *pgx.Conn) map[string]bool {
 	roles := map[string]bool{}
-	for _, r := range rowsOf(t, dbConn(t, server(t)), `SELECT rolname::text FROM pg_roles WHERE rolname ~ '^synco_load_[0-9a-f]{16}$'`) {
+	for _, r := range rowsOf(t, conn, `SELECT rolname::text FROM pg_roles WHERE rolname ~ '^synco_load_[0-9a-f]{16}$'`) {
 		roles[r] = true
 	}
 	return roles
 }
+
+// rolesNow lists the throw-away roles on the server.
+func rolesNow(t *testing.T) map[string]bool { return loadRoles(t, dbConn(t, server(t))) }
 
 // leftRoles returns the throw-away roles that are on the server and were not
 // in before, once those of imports running in other test packages (go test
 // runs packages side by side on the same server) had time to end: a role an
 // import left stays, a running import's is dropped within seconds.
 func leftRoles(t *testing.T, before map[string]bool) []string {
+	conn := dbConn(t, server(t)) // one connection for the whole wait
 	deadline := time.Now().Add(20 * time.Second)
 	for {
 		var left []string
-		for r := range loadRoles(t) {
+		for r := range loadRoles(t, conn) {
 			if !before[r] {
 				left = append(left, r)
 			}
@@ -87,7 +91,7 @@ func TestLoadModes(t *testing.T) {
 		t.Run(tc.name, func(t *testing.T) {
 			dst := tc.cfg.WithDatabase("synco_test_mode_" + randSuffix())
 			t.Cleanup(func() { dropDB(dst.Database) })
-			before := loadRoles(t)
+			before := rolesNow(t)
 			mode, err := postgres.ImportWithMode(t.Context(), dst, s, nil)
 			if err != nil {
 				t.Fatal(err)
@@ -205,7 +209,7 @@ func TestCleanupError(t *testing.T) {
 	})
 	defer postgres.SetBeforeDropBackup(nil)
 	t.Cleanup(func() { dropDB(backup) })
-	before := loadRoles(t)
+	before := rolesNow(t)
 	err := postgres.Import(t.Context(), dst, s, nil)
 	var ce *dumpers.CleanupError
 	if !errors.As(err, &ce) {
