@@ -137,7 +137,18 @@ CGO_ENABLED=0 go build -trimpath -ldflags="-s -w" -o "$BIN/" ./cmd/synco
 mapfile -t LITE_FLAGS < <("$ROOT/scripts/build.sh" --lite-flags)
 CGO_ENABLED=0 go build -trimpath "${LITE_FLAGS[@]}" -ldflags="-s -w" -o "$BIN/" ./cmd/synco-lite
 go build -o "$BIN/" ./bench/gen ./bench/ratelimit
-command -v rsync >/dev/null || DEBIAN_FRONTEND=noninteractive apt-get install -y --no-install-recommends rsync >&2
+# What the methods need, installed before the data is made (minutes): a fresh
+# machine may have no sshd, and the bench would fail after loading the data.
+need() { # command package
+	command -v "$1" >/dev/null || [[ -x /usr/sbin/$1 ]] && return
+	echo "bench-sync: installing $2" >&2
+	DEBIAN_FRONTEND=noninteractive apt-get install -y --no-install-recommends "$2" >&2 ||
+		{ apt-get update >&2 && DEBIAN_FRONTEND=noninteractive apt-get install -y --no-install-recommends "$2" >&2; } ||
+		{ echo "bench-sync: $1 is missing and $2 could not be installed" >&2; exit 1; }
+}
+need rsync rsync
+need sshd openssh-server
+need ssh openssh-client
 
 gen_sql() { # size day file: the generator's MySQL 8 dump, with a collation MariaDB knows
 	[[ -s $3 ]] && return
