@@ -186,3 +186,26 @@ func TestDurableXA(t *testing.T) {
 		}
 	}
 }
+
+// A table is bound to the branch rewriting no table, even when the other has
+// fewer bytes queued (a rewrite sends its table part after part as it
+// arrives), and otherwise to the one with the fewest bytes not applied yet, not
+// the fewest sent so far.
+func TestLeastBusy(t *testing.T) {
+	a, b := &applier{}, &applier{}
+	ws := []*applier{a, b}
+	b.queued.Store(8 << 20)
+	if w := leastBusy(ws); w != a {
+		t.Fatal("both idle of rewrites: want the one with fewer bytes queued")
+	}
+	a.rewrites.Add(1)
+	if w := leastBusy(ws); w != b {
+		t.Fatal("a rewrites a table: want the other branch, though it has more bytes queued")
+	}
+	a.rewrites.Add(-1)
+	a.queued.Store(1 << 20)
+	b.queued.Add(-(8 << 20)) // b applied what it had: nothing waits there
+	if w := leastBusy(ws); w != b {
+		t.Fatal("b applied its parts: want b, the branch with nothing waiting")
+	}
+}
