@@ -189,8 +189,9 @@ func TestDurableXA(t *testing.T) {
 
 // A table is bound to the branch rewriting no table, even when the other has
 // fewer bytes queued (a rewrite sends its table part after part as it
-// arrives), and otherwise to the one with the fewest bytes not applied yet, not
-// the fewest sent so far.
+// arrives); then to the one with fewer tables still open (one between two
+// parts has nothing queued); then to the one with the fewest bytes not applied
+// yet, not the fewest sent so far.
 func TestLeastBusy(t *testing.T) {
 	a, b := &applier{}, &applier{}
 	ws := []*applier{a, b}
@@ -199,13 +200,19 @@ func TestLeastBusy(t *testing.T) {
 		t.Fatal("both idle of rewrites: want the one with fewer bytes queued")
 	}
 	a.rewrites.Add(1)
+	a.open.Add(1)
 	if w := leastBusy(ws); w != b {
 		t.Fatal("a rewrites a table: want the other branch, though it has more bytes queued")
 	}
 	a.rewrites.Add(-1)
+	a.open.Add(-1)
 	a.queued.Store(1 << 20)
 	b.queued.Add(-(8 << 20)) // b applied what it had: nothing waits there
 	if w := leastBusy(ws); w != b {
 		t.Fatal("b applied its parts: want b, the branch with nothing waiting")
+	}
+	b.open.Add(1) // a table of b waits for its next part
+	if w := leastBusy(ws); w != a {
+		t.Fatal("b has a table open, a none: want a, though b has nothing queued")
 	}
 }
