@@ -31,6 +31,17 @@ type Reopener interface {
 	Reopen(ctx context.Context, ref StreamRef) (io.ReadCloser, error)
 }
 
+// Sharer is implemented by a Reopener that can tell, without reading them, how
+// much of a stream is made of pieces an earlier one also has (fetch: the
+// chunks they share). A delta install takes a table whose new stream shares
+// nothing with the installed one, and whose first rows share no key, for
+// rewritten sooner.
+type Sharer interface {
+	// Shared returns how many bytes of cur's content are in pieces that old
+	// also has, and cur's size; ok is false when a ref is not this source's.
+	Shared(old, cur StreamRef) (shared, size int64, ok bool)
+}
+
 // Installed says how an install went.
 type Installed struct {
 	// Mode is "full" (staged import and swap), "delta" (row changes applied in

@@ -58,6 +58,30 @@ func (s *dumpSource) Reopen(ctx context.Context, ref dumpers.StreamRef) (io.Read
 	return pr, nil
 }
 
+var _ dumpers.Sharer = (*dumpSource)(nil)
+
+// Shared returns the bytes of cur in chunks that old also has, and cur's size.
+func (s *dumpSource) Shared(old, cur dumpers.StreamRef) (shared, size int64, ok bool) {
+	o, err := decodeLoc(old.Loc)
+	if err != nil {
+		return 0, 0, false
+	}
+	c, err := decodeLoc(cur.Loc)
+	if err != nil {
+		return 0, 0, false
+	}
+	ids := make(map[chunkstore.ID]bool, len(o.Chunks))
+	for _, r := range o.Chunks {
+		ids[r.ID] = true
+	}
+	for _, r := range c.Chunks {
+		if ids[r.ID] {
+			shared += int64(r.Len)
+		}
+	}
+	return shared, int64(c.Size), true
+}
+
 // encodeLoc: size (8 bytes), then per chunk its ID (32) and length (4), big endian.
 func encodeLoc(st manifest.Stream) []byte {
 	b := make([]byte, 0, 8+36*len(st.Chunks))

@@ -69,3 +69,10 @@ func PreparedBranches(ctx context.Context, db *sql.DB, target string) (n int, er
 	}
 	return n, rows.Err()
 }
+
+// SetRewriteSoonAt sets rewriteSoonAt, for a test.
+func SetRewriteSoonAt(n int) (restore func()) {
+	old := rewriteSoonAt
+	rewriteSoonAt = n
+	return func() { rewriteSoonAt = old }
+}

@@ -501,6 +501,44 @@ func TestDeltaRewrittenTable(t *testing.T) {
 	equalMaps(t, "rewritten table vs full import", reference(t, v2), withoutRecord(checksums(t, db, target)))
 }
 
+// TestDeltaRewrittenSoon: a table whose new stream shares no piece with the
+// installed one (dumpers.Sharer) and whose first rows share no key is taken for
+// rewritten after rewriteSoonAt bytes of rows, not rewriteAt; one that lost its
+// first rows (a log whose oldest entries went) shares the pieces of the rest
+// and is not, though its first rows share no key either.
+func TestDeltaRewrittenSoon(t *testing.T) {
+	defer mysql.SetRewriteAt(1 << 30)()
+	defer mysql.SetRewriteSoonAt(200)()
+	db := server(t)
+	src, exec := deltaSource(t)
+	target, h := installed(t, src)
+
+	exec("DELETE FROM c WHERE k = 'k0'") // the first rows, 42 of them
+	v2 := dump(t, src, dumpers.Options{})
+	rewrites := mysql.Rewrites()
+	inst := install(t, target, h.Source(v2))
+	if inst.Mode != "delta" || inst.Deleted != 42 || inst.Inserted != 0 {
+		t.Fatalf("install: %+v, want a delta deleting 42 rows", inst)
+	}
+	if mysql.Rewrites() != rewrites {
+		t.Fatal("a table that lost its first rows was rewritten")
+	}
+
+	exec("DELETE FROM c")
+	for i := 1; i <= 200; i++ {
+		exec("INSERT INTO c VALUES (CONCAT('new', " + itoa(i) + "), " + itoa(i) + ", 'w')")
+	}
+	v3 := dump(t, src, dumpers.Options{})
+	inst = install(t, target, h.Source(v3))
+	if inst.Mode != "delta" || inst.Deleted != 258 || inst.Inserted != 200 {
+		t.Fatalf("install: %+v, want a delta deleting 258 rows, inserting 200", inst)
+	}
+	if mysql.Rewrites() == rewrites {
+		t.Fatal("a table filled anew was not rewritten before rewriteAt")
+	}
+	equalMaps(t, "rewritten table vs full import", reference(t, v3), withoutRecord(checksums(t, db, target)))
+}
+
 // TestDeltaCancelledWhilePreparing: Ctrl-C between the prepares of the two
 // branches rolls both back, the prepared one too; nothing is left prepared.
 func TestDeltaCancelledWhilePreparing(t *testing.T) {
