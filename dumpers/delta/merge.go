@@ -118,6 +118,12 @@ type Parts struct {
 	// Disjoint > 0: ErrDisjoint once the rows read from both sides hold more
 	// than this many bytes and not one key matched (rows of both sides read).
 	Disjoint int
+	// DeletesFirst: the parts handed over before the end hold deletes only,
+	// once their keys hold Size bytes; every insert comes in the last part.
+	// For a target that must see all deletes before any insert (a unique key
+	// besides the primary one: a changed row may take a value another row
+	// gives up further on), with the deletes applied while the merge goes on.
+	DeletesFirst bool
 }
 
 // MergeParts is Merge handing the difference over in parts as it goes, so that a
@@ -143,6 +149,7 @@ func MergeParts(old, new Reader, p Parts, fn func(*Diff) error) error {
 		limit:    p.Limit,
 		part:     p.Size,
 		disjoint: p.Disjoint,
+		delFirst: p.DeletesFirst,
 		emit:     fn,
 		o:        side{byKey: map[string]*entry{}},
 		n:        side{byKey: map[string]*entry{}},
@@ -166,6 +173,8 @@ type merger struct {
 	o, n     side
 	pending  int  // bytes in the pending sets
 	matched  bool // a key was found on both sides
+	delFirst bool // Parts.DeletesFirst
+	delBytes int  // bytes of the keys in d.Delete
 }
 
 // handOver gives the part built so far to emit when it is big enough.
@@ -173,9 +182,18 @@ func (m *merger) handOver() error {
 	if m.part <= 0 || m.d.bytes < m.part {
 		return nil
 	}
+	if m.delFirst {
+		if m.delBytes < m.part {
+			return nil
+		}
+		d := &Diff{Delete: m.d.Delete, bytes: m.delBytes}
+		m.total += m.delBytes
+		m.d.Delete, m.d.bytes, m.delBytes = nil, m.d.bytes-m.delBytes, 0
+		return m.emit(d)
+	}
 	m.total += m.d.bytes
 	d := m.d
-	m.d = &Diff{}
+	m.d, m.delBytes = &Diff{}, 0
 	return m.emit(d)
 }
 
@@ -270,6 +288,7 @@ func (m *merger) del(key []byte) {
 	k := bytes.Clone(key)
 	m.d.Delete = append(m.d.Delete, k)
 	m.d.bytes += len(k)
+	m.delBytes += len(k)
 }
 
 func (m *merger) ins(line []byte) {
@@ -288,6 +307,7 @@ func (m *merger) flushOld() {
 	for _, e := range m.o.queue {
 		m.d.Delete = append(m.d.Delete, e.key)
 		m.d.bytes += len(e.key)
+		m.delBytes += len(e.key)
 		m.pending -= len(e.key) + len(e.line)
 	}
 	m.o.queue = m.o.queue[:0]
@@ -321,6 +341,7 @@ func (m *merger) flushBefore(s *side, match *entry, old bool) {
 		if old {
 			m.d.Delete = append(m.d.Delete, e.key)
 			m.d.bytes += len(e.key)
+			m.delBytes += len(e.key)
 		} else {
 			m.d.Insert = append(m.d.Insert, e.line)
 			m.d.bytes += len(e.line)

@@ -168,6 +168,54 @@ func TestMergePartsRandom(t *testing.T) {
 	}
 }
 
+// TestMergePartsDeletesFirst: with DeletesFirst every part but the last holds
+// deletes only, the last one every insert; in order they are Merge's
+// difference, and the deletes come in more than one part.
+func TestMergePartsDeletesFirst(t *testing.T) {
+	r := rand.New(rand.NewPCG(5, 6))
+	early := 0
+	for round := range 300 {
+		old := map[int]string{}
+		for range r.IntN(300) {
+			old[r.IntN(600)] = fmt.Sprint(r.IntN(3))
+		}
+		neu := randomEdit(r, old, 600, 60)
+		o, n := table(old), table(neu)
+		whole, err := delta.Merge(&o, &n, 0)
+		if err != nil {
+			t.Fatal(err)
+		}
+		o, n = table(old), table(neu)
+		var parts []*delta.Diff
+		err = delta.MergeParts(&o, &n, delta.Parts{Size: 1 + r.IntN(16), DeletesFirst: true}, func(d *delta.Diff) error {
+			if d.Empty() {
+				t.Fatalf("round %d: an empty part", round)
+			}
+			parts = append(parts, d)
+			return nil
+		})
+		if err != nil {
+			t.Fatal(err)
+		}
+		var dels, ins [][]byte
+		for i, d := range parts {
+			if i < len(parts)-1 && len(d.Insert) > 0 {
+				t.Fatalf("round %d: part %d of %d holds inserts", round, i+1, len(parts))
+			}
+			dels, ins = append(dels, d.Delete...), append(ins, d.Insert...)
+		}
+		if fmt.Sprint(dels) != fmt.Sprint(whole.Delete) || fmt.Sprint(ins) != fmt.Sprint(whole.Insert) {
+			t.Fatalf("round %d: the parts are not Merge's difference", round)
+		}
+		if len(parts) > 2 {
+			early++
+		}
+	}
+	if early < 50 {
+		t.Fatalf("only %d of 300 rounds handed deletes over before the end", early)
+	}
+}
+
 // TestMergePartsCollidingKeys: keys the target holds equal (here: without
 // regard to case) and the streams order as it does: a delete and the insert it
 // collides with are never in parts that would put the insert first.

@@ -165,9 +165,11 @@ func (d *deltaInstall) recordFull(ctx context.Context) error {
 type tableDelta struct {
 	stream, table string
 	keyCols       []string
-	// whole: the table has a unique key besides the primary one, so its
-	// difference is applied in one part (all deletes first): a changed row
-	// may take a unique value another row gives up further on.
+	// whole: the table has a unique key besides the primary one, so every
+	// delete of its difference runs before any insert (a changed row may take
+	// a unique value another row gives up further on): the deletes in parts as
+	// the merge finds them, the inserts in one part at its end
+	// (delta.Parts.DeletesFirst).
 	whole bool
 	ck    *checker // of the INSERTs the delta runs
 	stmts int      // INSERTs checked so far
@@ -393,11 +395,7 @@ func (d *deltaInstall) diffWith(ctx context.Context, rec *record, td *tableDelta
 	oldRows, oldHeader := td.reader(ctx, old, canonical, false)
 	newRows, newHeader := td.reader(ctx, nr, canonical, true)
 	header := func() []byte { return orBytes(newHeader(), oldHeader()) }
-	part := deltaPart
-	if td.whole {
-		part = 0
-	}
-	err = delta.MergeParts(oldRows, newRows, delta.Parts{Limit: int(budget.Load()), Size: part, Disjoint: d.disjointAt(rec, td)}, func(p *delta.Diff) error {
+	err = delta.MergeParts(oldRows, newRows, delta.Parts{Limit: int(budget.Load()), Size: deltaPart, Disjoint: d.disjointAt(rec, td), DeletesFirst: td.whole}, func(p *delta.Diff) error {
 		if budget.Add(-int64(p.Bytes())) < 0 {
 			return errTooMuch
 		}
