@@ -120,6 +120,23 @@ func TestMergeRandom(t *testing.T) {
 	}
 }
 
+// randomPair is a random table of up to 300 rows, a random edit of it, and
+// Merge's difference between the two.
+func randomPair(t *testing.T, r *rand.Rand) (old, neu map[int]string, whole *delta.Diff) {
+	t.Helper()
+	old = map[int]string{}
+	for range r.IntN(300) {
+		old[r.IntN(600)] = fmt.Sprint(r.IntN(3))
+	}
+	neu = randomEdit(r, old, 600, 60)
+	o, n := table(old), table(neu)
+	whole, err := delta.Merge(&o, &n, 0)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return old, neu, whole
+}
+
 // TestMergePartsRandom: the parts, applied one after the other (each one's
 // deletes first), give the new table — no insert meets a row a later part
 // deletes — and together are Merge's difference.
@@ -127,21 +144,12 @@ func TestMergePartsRandom(t *testing.T) {
 	r := rand.New(rand.NewPCG(3, 4))
 	multi := 0
 	for round := range 500 {
-		old := map[int]string{}
-		for range r.IntN(300) {
-			old[r.IntN(600)] = fmt.Sprint(r.IntN(3))
-		}
-		neu := randomEdit(r, old, 600, 60)
-		o, n := table(old), table(neu)
-		whole, err := delta.Merge(&o, &n, 0)
-		if err != nil {
-			t.Fatal(err)
-		}
+		old, neu, whole := randomPair(t, r)
 		part := 1 + r.IntN(64)
-		o, n = table(old), table(neu)
+		o, n := table(old), table(neu)
 		got, parts := old, 0
 		var dels, ins [][]byte
-		err = delta.MergeParts(&o, &n, delta.Parts{Size: part}, func(d *delta.Diff) error {
+		err := delta.MergeParts(&o, &n, delta.Parts{Size: part}, func(d *delta.Diff) error {
 			if d.Empty() {
 				t.Fatalf("round %d: an empty part", round)
 			}
@@ -175,19 +183,10 @@ func TestMergePartsDeletesFirst(t *testing.T) {
 	r := rand.New(rand.NewPCG(5, 6))
 	early := 0
 	for round := range 300 {
-		old := map[int]string{}
-		for range r.IntN(300) {
-			old[r.IntN(600)] = fmt.Sprint(r.IntN(3))
-		}
-		neu := randomEdit(r, old, 600, 60)
+		old, neu, whole := randomPair(t, r)
 		o, n := table(old), table(neu)
-		whole, err := delta.Merge(&o, &n, 0)
-		if err != nil {
-			t.Fatal(err)
-		}
-		o, n = table(old), table(neu)
 		var parts []*delta.Diff
-		err = delta.MergeParts(&o, &n, delta.Parts{Size: 1 + r.IntN(16), DeletesFirst: true}, func(d *delta.Diff) error {
+		err := delta.MergeParts(&o, &n, delta.Parts{Size: 1 + r.IntN(16), DeletesFirst: true}, func(d *delta.Diff) error {
 			if d.Empty() {
 				t.Fatalf("round %d: an empty part", round)
 			}
