@@ -64,8 +64,8 @@ const (
 // Where both streams continue with the same bytes (most of a table after a small
 // change), the new stream's rows are read (and checked) but not compared, and
 // the old stream's are passed over (delta.Skipper). A table whose snapshots
-// have no key in common in their first rows (rewriteAt: a cache filled anew)
-// is emptied and the new stream's rows inserted (rewrite), without holding both
+// have no key in common in their first rows (rewriteAt; rewriteSoonAt when
+// they share no chunk either: a cache filled anew) is emptied and the new stream's rows inserted (rewrite), without holding both
 // snapshots to compare them. Several tables are compared
 // at a time, and their differences are applied part by part as they are computed
 // (delta.MergeParts), in the one transaction. Parts of a table run in order,

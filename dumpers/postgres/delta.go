@@ -172,9 +172,10 @@ type tableDelta struct {
 	keyCol []string // primary-key columns
 	qkey   []string // the same, quoted by the server
 	// whole: the table has a unique index besides the primary key, or an
-	// exclusion constraint: its difference is applied in one part (all
-	// deletes first), as a changed row may take a value another row gives up
-	// further on.
+	// exclusion constraint: every delete of its difference runs before any
+	// insert, as a changed row may take a value another row gives up further
+	// on — the deletes in parts as the merge finds them, the inserts in one
+	// part at its end (delta.Parts.DeletesFirst).
 	whole bool
 	keys  bool // the temporary table of keys to delete was made
 }
@@ -334,11 +335,7 @@ func (d *deltaInstall) diff(ctx context.Context, rec *record, td *tableDelta, bu
 	defer nr.Close()
 	oldRows := newCopyRows(td.stream, old, td.keyCol)
 	newRows := newCopyRows(td.stream, nr, td.keyCol)
-	part := deltaPart
-	if td.whole {
-		part = 0
-	}
-	err = delta.MergeParts(oldRows, newRows, delta.Parts{Limit: int(budget.Load()), Size: part}, func(p *delta.Diff) error {
+	err = delta.MergeParts(oldRows, newRows, delta.Parts{Limit: int(budget.Load()), Size: deltaPart, DeletesFirst: td.whole}, func(p *delta.Diff) error {
 		if budget.Add(-int64(p.Bytes())) < 0 {
 			return errTooMuch
 		}

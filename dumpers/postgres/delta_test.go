@@ -408,7 +408,8 @@ func TestDeltaWithoutReplicaRole(t *testing.T) {
 // TestDeltaInParts: a difference applied in many small parts (each one's
 // deletes first, the next computed meanwhile) gives what a full import gives,
 // keeps the counters the next install checks (it is a delta again), and a
-// table with a unique column whose values swap still goes in one part.
+// table with a unique column whose values swap still gets all its deletes
+// before any insert (delta.Parts.DeletesFirst: here in several parts).
 func TestDeltaInParts(t *testing.T) {
 	defer postgres.SetDeltaPart(16)()
 	src, exec := deltaSource(t)

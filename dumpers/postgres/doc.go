@@ -174,7 +174,8 @@
 //     fingerprint is written. Any failure or cancellation rolls it all back.
 //     The differences are applied part by part as they are computed
 //     (delta.MergeParts, 256 KiB), each part's deletes first; a table with a
-//     unique index besides its key, or an exclusion constraint, in one part; a
+//     unique index besides its key, or an exclusion constraint, gets all its
+//     deletes before any insert (its inserts in one part at the end); a
 //     row that meets a key still there (a target collation that orders keys
 //     otherwise than the source's) makes it a full import.
 //
