@@ -65,8 +65,9 @@ const (
 // change), the new stream's rows are read (and checked) but not compared, and
 // the old stream's are passed over (delta.Skipper). A table whose snapshots
 // have no key in common in their first rows (rewriteAt; rewriteSoonAt when
-// they share no chunk either: a cache filled anew) is emptied and the new stream's rows inserted (rewrite), without holding both
-// snapshots to compare them. Several tables are compared
+// they share no chunk either: a cache filled anew) is emptied and the new
+// stream's rows inserted (rewrite), without holding both snapshots to compare
+// them. Several tables are compared
 // at a time, and their differences are applied part by part as they are computed
 // (delta.MergeParts), in the one transaction. Parts of a table run in order,
 // each one's deletes first; a row that meets a key still there (only when the
@@ -427,10 +428,11 @@ func (d *deltaInstall) diffWith(ctx context.Context, rec *record, td *tableDelta
 var rewriteAt = 16 << 20
 
 // rewriteSoonAt is rewriteAt for a table whose new stream shares no chunk with
-// the installed one (dumpers.Sharer): every row that was there has changed or
-// gone, or the table was filled anew. A table that lost its first rows (a log
-// whose oldest entries were deleted) still shares the chunks of the rows it
-// kept, and waits for rewriteAt. On the 470 MB bench's day 2, reading 16 MB of
+// the installed one (dumpers.Sharer): no stretch of it is unchanged, as in a
+// table filled anew (one where a row of every chunk changed has common keys in
+// its first rows, and is merged as any other). A table that lost its first
+// rows (a log whose oldest entries were deleted) still shares the chunks of
+// the rows it kept, and waits for rewriteAt. On the 470 MB bench's day 2, reading 16 MB of
 // the cache table's two snapshots before its rewrite began took 0.25–1 s of a
 // critical path: its rewrite (emptying it, then 58 MB of inserts on one
 // connection) ended last.
