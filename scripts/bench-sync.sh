@@ -139,13 +139,8 @@ CGO_ENABLED=0 go build -trimpath "${LITE_FLAGS[@]}" -ldflags="-s -w" -o "$BIN/" 
 go build -o "$BIN/" ./bench/gen ./bench/ratelimit
 # What the methods need, installed before the data is made (minutes): a fresh
 # machine may have no sshd, and the bench would fail after loading the data.
-need() { # command package
-	command -v "$1" >/dev/null || [[ -x /usr/sbin/$1 ]] && return
-	echo "bench-sync: installing $2" >&2
-	DEBIAN_FRONTEND=noninteractive apt-get install -y --no-install-recommends "$2" >&2 ||
-		{ apt-get update >&2 && DEBIAN_FRONTEND=noninteractive apt-get install -y --no-install-recommends "$2" >&2; } ||
-		{ echo "bench-sync: $1 is missing and $2 could not be installed" >&2; exit 1; }
-}
+. "$ROOT/scripts/install-pkg.sh"
+need() { install_pkg "$1" "$2" || { echo "bench-sync: $1 is missing and $2 could not be installed" >&2; exit 1; }; }
 need rsync rsync
 need sshd openssh-server
 need ssh openssh-client

@@ -36,14 +36,7 @@ pull_services_stop() {
   rm -rf "$pull_services_dir" 2>/dev/null || true
 }
 
-pull_services_install() { # command package
-  command -v "$1" >/dev/null 2>&1 && return 0
-  [ -x "/usr/sbin/$1" ] && return 0
-  command -v apt-get >/dev/null 2>&1 || return 1
-  echo "pull-services: installing $2" >&2
-  DEBIAN_FRONTEND=noninteractive apt-get install -y --no-install-recommends "$2" >&2 ||
-    { apt-get update >&2 && DEBIAN_FRONTEND=noninteractive apt-get install -y --no-install-recommends "$2" >&2; }
-}
+. "$(dirname "${BASH_SOURCE[0]}")/install-pkg.sh"
 
 pull_services_free_port() {
   local p
@@ -56,7 +49,7 @@ pull_services_free_port() {
 
 pull_services_sshd() {
   local d=$pull_services_dir/ssh port
-  if ! pull_services_install sshd openssh-server || ! command -v ssh >/dev/null; then
+  if ! install_pkg sshd openssh-server || ! command -v ssh >/dev/null; then
     export SYNCO_TEST_SSH_SKIP="openssh-server could not be installed"
     return 0
   fi
@@ -111,7 +104,7 @@ EOF
 
 pull_services_dockerd() {
   local d=$pull_services_dir/docker
-  if ! pull_services_install dockerd docker.io || ! pull_services_install busybox busybox-static; then
+  if ! install_pkg dockerd docker.io || ! install_pkg busybox busybox-static; then
     export SYNCO_TEST_DOCKER_SKIP="docker.io or busybox-static could not be installed"
     return 0
   fi
