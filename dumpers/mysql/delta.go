@@ -171,9 +171,10 @@ type tableDelta struct {
 	// a unique value another row gives up further on): the deletes in parts as
 	// the merge finds them, the inserts in one part at its end
 	// (delta.Parts.DeletesFirst).
-	whole bool
-	ck    *checker // of the INSERTs the delta runs
-	stmts int      // INSERTs checked so far
+	whole    bool
+	disjoint int      // delta.Parts.Disjoint (disjointAt)
+	ck       *checker // of the INSERTs the delta runs
+	stmts    int      // INSERTs checked so far
 }
 
 // deltaPart is how much of a table's difference (bytes of keys and rows) is
@@ -266,7 +267,7 @@ func (d *deltaInstall) try(ctx context.Context) (dumpers.Installed, string, erro
 		if err != nil || reason != "" {
 			return dumpers.Installed{}, reason, err
 		}
-		tds[i] = &tableDelta{stream: n, table: table, keyCols: keyCols, whole: unique}
+		tds[i] = &tableDelta{stream: n, table: table, keyCols: keyCols, whole: unique, disjoint: d.disjointAt(rec, n)}
 	}
 	return d.apply(ctx, rec, tds, autoInc)
 }
@@ -396,7 +397,7 @@ func (d *deltaInstall) diffWith(ctx context.Context, rec *record, td *tableDelta
 	oldRows, oldHeader := td.reader(ctx, old, canonical, false)
 	newRows, newHeader := td.reader(ctx, nr, canonical, true)
 	header := func() []byte { return orBytes(newHeader(), oldHeader()) }
-	err = delta.MergeParts(oldRows, newRows, delta.Parts{Limit: int(budget.Load()), Size: deltaPart, Disjoint: d.disjointAt(rec, td), DeletesFirst: td.whole}, func(p *delta.Diff) error {
+	err = delta.MergeParts(oldRows, newRows, delta.Parts{Limit: int(budget.Load()), Size: deltaPart, Disjoint: td.disjoint, DeletesFirst: td.whole}, func(p *delta.Diff) error {
 		if budget.Add(-int64(p.Bytes())) < 0 {
 			return errTooMuch
 		}
@@ -438,14 +439,14 @@ var rewriteAt = 16 << 20
 // connection) ended last.
 var rewriteSoonAt = 256 << 10
 
-// disjointAt is delta.Parts.Disjoint for td: rewriteSoonAt when its new stream
-// shares nothing with the installed one, else rewriteAt.
-func (d *deltaInstall) disjointAt(rec *record, td *tableDelta) int {
+// disjointAt is delta.Parts.Disjoint for stream: rewriteSoonAt when its new
+// version shares nothing with the installed one, else rewriteAt.
+func (d *deltaInstall) disjointAt(rec *record, stream string) int {
 	sh, ok := d.re.(dumpers.Sharer)
 	if !ok {
 		return rewriteAt
 	}
-	shared, size, ok := sh.Shared(rec.refs[td.stream], d.refs[td.stream])
+	shared, size, ok := sh.Shared(rec.refs[stream], d.refs[stream])
 	if !ok || shared > 0 || size == 0 {
 		return rewriteAt
 	}
