@@ -76,6 +76,7 @@ func (d *deltaInstall) apply(ctx context.Context, rec *record, tds []*tableDelta
 			w = leastBusy(ws)
 			bound[p.td] = w
 			w.open.Add(1)
+			w.bound.Add(1)
 		}
 		if p.diff != nil {
 			w.queued.Add(int64(p.diff.Bytes()))
@@ -140,6 +141,7 @@ func (d *deltaInstall) apply(ctx context.Context, rec *record, tds []*tableDelta
 		inst.Inserted += w.inserted
 	}
 	slices.Sort(inst.Tables)
+	g.dropEmpty(ctx, func(i int) bool { return len(ws[i].tables) > 0 })
 	if err := writeRefs(ctx, g.branch(0), d.target, d.refs); err != nil {
 		return inst, "", err
 	}
@@ -195,6 +197,7 @@ type applier struct {
 	queued   atomic.Int64 // bytes of the parts sent to it and not applied yet
 	rewrites atomic.Int64 // tables it rewrites (tablePart.rewrite) whose end it has not reached
 	open     atomic.Int64 // tables bound to it whose end it has not reached
+	bound    atomic.Int64 // tables bound to it so far
 	progress func(dumpers.Progress)
 
 	tables            []string
@@ -204,7 +207,8 @@ type applier struct {
 // leastBusy is the applier a table that has its first part ready is bound to:
 // the one rewriting the fewest tables, then the one with the fewest tables
 // still open (more parts to come), then the one with the fewest bytes waiting
-// to be applied. What a branch has queued at one moment says little of what is
+// to be applied, then the one with the fewest tables so far (idle branches
+// share the tables, so that none stays empty when it need not). What a branch has queued at one moment says little of what is
 // to come: a rewrite (a cache table filled anew) inserts its whole table, part
 // after part as its stream arrives, and a table between two parts has nothing
 // queued. On the 470 MB bench's day 2, bound by the bytes sent so far, the
@@ -216,7 +220,8 @@ func leastBusy(ws []*applier) *applier {
 	for _, o := range ws[1:] {
 		if cmp.Or(cmp.Compare(o.rewrites.Load(), w.rewrites.Load()),
 			cmp.Compare(o.open.Load(), w.open.Load()),
-			cmp.Compare(o.queued.Load(), w.queued.Load())) < 0 {
+			cmp.Compare(o.queued.Load(), w.queued.Load()),
+			cmp.Compare(o.bound.Load(), w.bound.Load())) < 0 {
 			w = o
 		}
 	}

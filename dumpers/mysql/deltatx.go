@@ -92,6 +92,26 @@ func beginGroup(ctx context.Context, db *sql.DB, target string, n int) (*txGroup
 	return g, nil
 }
 
+// dropEmpty ends and rolls back the XA branches i > 0 for which used(i) is
+// false (no statement ran on them) and closes their connections; commit and
+// rollback pass them over. An empty branch must not be prepared: MariaDB lists
+// it in XA RECOVER once its connection is gone, but XA COMMIT then fails
+// (XA_RBROLLBACK), and recoverBranches could not finish a killed install.
+func (g *txGroup) dropEmpty(ctx context.Context, used func(i int) bool) {
+	if g.tx != nil {
+		return
+	}
+	for i, c := range g.conns {
+		if i == 0 || c == nil || used(i) {
+			continue
+		}
+		_, _ = c.ExecContext(ctx, "XA END "+g.xid(i))
+		_, _ = c.ExecContext(ctx, "XA ROLLBACK "+g.xid(i)) // nothing to undo
+		c.Close()
+		g.conns[i] = nil
+	}
+}
+
 // commit commits every branch: XA prepares them all, then commits branch 0
 // (the one with the record) and then the others.
 func (g *txGroup) commit(ctx context.Context) error {
@@ -103,6 +123,9 @@ func (g *txGroup) commit(ctx context.Context) error {
 		return nil
 	}
 	for i, c := range g.conns {
+		if c == nil {
+			continue // dropped: empty
+		}
 		if _, err := c.ExecContext(ctx, "XA END "+g.xid(i)); err != nil {
 			return fmt.Errorf("commit: end branch %d: %w", i, err)
 		}
@@ -120,6 +143,9 @@ func (g *txGroup) commit(ctx context.Context) error {
 	cctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), time.Minute)
 	defer cancel()
 	for i, c := range g.conns {
+		if c == nil {
+			continue
+		}
 		if killedAt("commit", i) {
 			return errKilled
 		}
@@ -145,6 +171,9 @@ func (g *txGroup) rollback() {
 	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
 	defer cancel()
 	for i, c := range g.conns {
+		if c == nil {
+			continue
+		}
 		// XA END fails on a branch that ended already; XA ROLLBACK takes an
 		// ended or a prepared one. A connection lost to a cancelled statement
 		// (the server rolls back its branch, unless it was prepared: any
@@ -158,7 +187,9 @@ func (g *txGroup) rollback() {
 
 func (g *txGroup) close() {
 	for _, c := range g.conns {
-		c.Close()
+		if c != nil {
+			c.Close()
+		}
 	}
 	g.conns = nil
 }

@@ -62,3 +62,49 @@ func testServer(t *testing.T) *server {
 	t.Cleanup(func() { srv.db.Close() })
 	return srv
 }
+
+// TestEmptyBranchDropped: a delta's branch on which no statement ran is not
+// prepared (dropEmpty). Prepared, it would be listed in XA RECOVER once its
+// connection is gone, and its XA COMMIT fail (XA_RBROLLBACK): an install
+// killed before committing it could not be finished by the next one.
+func TestEmptyBranchDropped(t *testing.T) {
+	srv := testServer(t)
+	ctx := t.Context()
+	name := fmt.Sprintf("h_xaempty_%d", time.Now().UnixNano())
+	if _, err := srv.db.ExecContext(ctx, "CREATE DATABASE `"+name+"`"); err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { _, _ = srv.db.Exec("DROP DATABASE `" + name + "`") })
+	if _, err := srv.db.ExecContext(ctx, "CREATE TABLE `"+name+"`.t (id INT PRIMARY KEY) ENGINE=InnoDB"); err != nil {
+		t.Fatal(err)
+	}
+	if err := createRecord(ctx, srv.db, name); err != nil {
+		t.Fatal(err)
+	}
+	g, err := beginGroup(ctx, srv.db, name, 2)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer g.rollback()
+	if _, err := g.branch(0).ExecContext(ctx, "INSERT INTO t VALUES (1)"); err != nil {
+		t.Fatal(err)
+	}
+	if err := writeGroup(ctx, g.branch(0), name, g.gtrid); err != nil {
+		t.Fatal(err)
+	}
+	g.dropEmpty(ctx, func(i int) bool { return i == 0 })
+	// Killed before branch 1's commit: there must be no branch 1 to commit.
+	testHookKill = func(step string, i int) bool { return step == "commit" && i == 1 }
+	err = g.commit(ctx)
+	testHookKill = nil
+	if err != nil {
+		t.Fatalf("commit: %v; the empty branch was prepared", err)
+	}
+	if n, err := PreparedBranches(ctx, srv.db, name); err != nil || n != 0 {
+		t.Fatalf("prepared branches left: %d, %v", n, err)
+	}
+	var n int
+	if err := srv.db.QueryRowContext(ctx, "SELECT COUNT(*) FROM `"+name+"`.t").Scan(&n); err != nil || n != 1 {
+		t.Fatalf("after the commit: %d rows, %v; want 1", n, err)
+	}
+}

@@ -215,4 +215,10 @@ func TestLeastBusy(t *testing.T) {
 	if w := leastBusy(ws); w != a {
 		t.Fatal("b has a table open, a none: want a, though b has nothing queued")
 	}
+	b.open.Add(-1)
+	a.queued.Store(0)
+	a.bound.Add(1) // both idle: a had a table, b none
+	if w := leastBusy(ws); w != b {
+		t.Fatal("both idle: want b, the branch with no table so far")
+	}
 }
