@@ -19,7 +19,11 @@ func installedNote(db string, inst dumpers.Installed) string {
 	if inst.Mode == "unchanged" {
 		return "the database is unchanged since the last install: nothing to do in " + db
 	}
-	return fmt.Sprintf("delta install into %s: %d table(s) changed, %d row(s) removed, %d added (an updated row counts in both)", db, len(inst.Tables), inst.Deleted, inst.Inserted)
+	s := fmt.Sprintf("delta install into %s: %d table(s) changed, %d row(s) removed, %d added (an updated row counts in both)", db, len(inst.Tables), inst.Deleted, inst.Inserted)
+	if inst.Replaced > 0 {
+		s += fmt.Sprintf("; %d of the tables had every row replaced, and were loaded anew (their old rows are not counted)", inst.Replaced)
+	}
+	return s
 }
 
 // loadedAs says as which account a dump was loaded (docs/security.md).

@@ -65,9 +65,11 @@ const (
 // change), the new stream's rows are read (and checked) but not compared, and
 // the old stream's are passed over (delta.Skipper). A table whose snapshots
 // have no key in common in their first rows (rewriteAt; rewriteSoonAt when
-// they share no chunk either: a cache filled anew) is emptied and the new
-// stream's rows inserted (rewrite), without holding both snapshots to compare
-// them. Several tables are compared
+// they share no chunk either: a cache filled anew) gets the new stream's rows
+// without holding both snapshots to compare them (rewrite): loaded into a
+// staging table beside it, outside the transaction, and moved in its place
+// between the prepares and the commits (deltastage.go); a table with foreign
+// keys is emptied and refilled in the transaction. Several tables are compared
 // at a time, and their differences are applied part by part as they are computed
 // (delta.MergeParts), in the one transaction. Parts of a table run in order,
 // each one's deletes first; a row that meets a key still there (only when the
@@ -172,9 +174,10 @@ type tableDelta struct {
 	// the merge finds them, the inserts in one part at its end
 	// (delta.Parts.DeletesFirst).
 	whole    bool
-	disjoint int      // delta.Parts.Disjoint (disjointAt)
-	ck       *checker // of the INSERTs the delta runs
-	stmts    int      // INSERTs checked so far
+	disjoint int         // delta.Parts.Disjoint (disjointAt)
+	staged   *tableStage // rewritten into a staging table (deltastage.go); nil: in place
+	ck       *checker    // of the INSERTs the delta runs
+	stmts    int         // INSERTs checked so far
 }
 
 // deltaPart is how much of a table's difference (bytes of keys and rows) is
@@ -226,6 +229,14 @@ func (d *deltaInstall) try(ctx context.Context) (dumpers.Installed, string, erro
 	}
 	if rec == nil || rec.fp == "" {
 		return dumpers.Installed{}, "no record of an earlier install", nil
+	}
+	// Staged and replaced tables of a killed delta (deltastage.go), before
+	// they could count as local changes; not a table of the snapshot named so.
+	if err := reclaimTables(ctx, d.db, d.target, func(table string) bool {
+		_, ok := rec.refs[dumpers.DataStream(table)]
+		return ok
+	}); err != nil {
+		return dumpers.Installed{}, "", err
 	}
 	if !slices.Equal(slices.Sorted(maps.Keys(rec.refs)), slices.Sorted(maps.Keys(d.refs))) {
 		return dumpers.Installed{}, "tables were added or removed at the source", nil
@@ -327,28 +338,59 @@ func schemaStatements(r io.Reader, check bool) ([][]byte, map[string]string, err
 				return nil, nil, err
 			}
 		}
-		toks, lerr := lexAll(st, true, false)
-		if lerr != "" {
-			return nil, nil, fmt.Errorf("read stream %s: %s", dumpers.SchemaStream, lerr)
+		v, err := autoIncOption(st)
+		if err != nil {
+			return nil, nil, fmt.Errorf("read stream %s: %w", dumpers.SchemaStream, err)
 		}
-		v := &stmtView{s: st, toks: toks}
-		if v.word(0, "CREATE") && v.word(1, "TABLE") && v.isName(2) {
-			depth := 0
-			for j := 3; j+2 < len(toks); j++ {
-				switch {
-				case v.punct(j, '('):
-					depth++
-				case v.punct(j, ')'):
-					depth--
-				case depth == 0 && v.word(j, "AUTO_INCREMENT") && v.punct(j+1, '=') && toks[j+2].kind == tNumber:
-					inc[v.name(2)] = string(v.text(j + 2))
-					st = append(bytes.Clone(st[:toks[j].pos]), st[toks[j+2].end:]...)
-					j = len(toks)
-				}
-			}
+		if v.at >= 0 {
+			inc[v.name(2)] = string(v.text(v.at + 2))
+			st = append(bytes.Clone(st[:v.toks[v.at].pos]), st[v.toks[v.at+2].end:]...)
 		}
 		out = append(out, st)
 	}
+}
+
+// incView is a statement with the token index of its CREATE TABLE's
+// AUTO_INCREMENT = n table option (at; -1: none).
+type incView struct {
+	*stmtView
+	at int
+}
+
+// autoIncOption finds the AUTO_INCREMENT = n table option of a CREATE TABLE
+// statement.
+func autoIncOption(st []byte) (incView, error) {
+	toks, lerr := lexAll(st, true, false)
+	if lerr != "" {
+		return incView{}, errors.New(lerr)
+	}
+	v := incView{&stmtView{s: st, toks: toks}, -1}
+	if !v.word(0, "CREATE") || !v.word(1, "TABLE") || !v.isName(2) {
+		return v, nil
+	}
+	depth := 0
+	for j := 3; j+2 < len(toks); j++ {
+		switch {
+		case v.punct(j, '('):
+			depth++
+		case v.punct(j, ')'):
+			depth--
+		case depth == 0 && v.word(j, "AUTO_INCREMENT") && v.punct(j+1, '=') && toks[j+2].kind == tNumber:
+			v.at = j
+			return v, nil
+		}
+	}
+	return v, nil
+}
+
+// autoIncOf returns the AUTO_INCREMENT table option of a CREATE TABLE
+// statement (as SHOW CREATE TABLE gives it).
+func autoIncOf(st []byte) (string, bool) {
+	v, err := autoIncOption(st)
+	if err != nil || v.at < 0 {
+		return "", false
+	}
+	return string(v.text(v.at + 2)), true
 }
 
 // diff computes the difference of one changed table and hands it to send in
@@ -457,11 +499,12 @@ func (d *deltaInstall) disjointAt(rec *record, stream string) int {
 var rewrites atomic.Int64
 
 // rewrite replaces every row of a table whose snapshots share no rows (a cache
-// that was filled anew): the transaction deletes them all (tablePart.rewrite),
-// then inserts the new stream's rows, read (and checked) again from its start,
-// in parts. Holding both snapshots to compare them would take their size in
-// memory and their whole reading before the server could start; the result is
-// the same (every old row deleted, every new one inserted).
+// that was filled anew): tablePart.rewrite tells the applier to stage the
+// table (or to delete its rows in the transaction), then the new stream's
+// rows, read (and checked) again from its start, come in parts. Holding both
+// snapshots to compare them would take their size in memory and their whole
+// reading before the server could start; the result is the same (every old
+// row gone, every new one inserted).
 func (d *deltaInstall) rewrite(ctx context.Context, td *tableDelta, canonical bool, send func(tablePart) error) (string, error) {
 	nr, err := d.src.Open(ctx, td.stream)
 	if err != nil {

@@ -76,3 +76,9 @@ func SetRewriteSoonAt(n int) (restore func()) {
 	rewriteSoonAt = n
 	return func() { rewriteSoonAt = old }
 }
+
+// SetSwapHook makes the move of staged tables in place fail with fn's error.
+func SetSwapHook(fn func() error) (restore func()) {
+	testHookSwap = fn
+	return func() { testHookSwap = nil }
+}

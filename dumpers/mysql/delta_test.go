@@ -464,23 +464,32 @@ func TestDeltaRecordFailureLeavesPrevious(t *testing.T) {
 	previousKept(t, db, target, h, want, v2, "a failure writing the record")
 }
 
-// TestDeltaRewrittenTable: a table refilled with new keys (a cache) is emptied
-// and filled from the new stream within the delta's transaction, in parts; the
-// other tables' changes are applied as differences; and a failure after that
-// (while the record is written) still leaves the previous snapshot.
-func TestDeltaRewrittenTable(t *testing.T) {
-	defer mysql.SetRewriteAt(200)()
-	defer mysql.SetDeltaPart(100)()
-	db := server(t)
+// rewrittenCase installs deltaSource into a new target, then refills table c
+// with new keys (a cache) and edits a row of t: it returns the target, its
+// history, its checksums and the new dump.
+func rewrittenCase(t *testing.T) (db *sql.DB, target string, h *dumperstest.History, installedSums map[string]string, v2 *dumperstest.Mem) {
+	t.Helper()
+	db = server(t)
 	src, exec := deltaSource(t)
-	target, h := installed(t, src)
-	want := checksums(t, db, target)
+	target, h = installed(t, src)
+	installedSums = checksums(t, db, target)
 	exec("DELETE FROM c")
 	for i := 1; i <= 200; i++ {
 		exec("INSERT INTO c VALUES (CONCAT('new', " + itoa(i) + "), " + itoa(i) + ", 'w')")
 	}
 	exec("UPDATE t SET s = 'x' WHERE id = 2")
-	v2 := dump(t, src, dumpers.Options{})
+	return db, target, h, installedSums, dump(t, src, dumpers.Options{})
+}
+
+// TestDeltaRewrittenTable: a table refilled with new keys (a cache) is loaded
+// into a staging table from the new stream, in parts, and moved in its place;
+// the other tables' changes are applied as differences; and a failure after
+// that (while the record is written) still leaves the previous snapshot, with
+// no staging table left.
+func TestDeltaRewrittenTable(t *testing.T) {
+	defer mysql.SetRewriteAt(200)()
+	defer mysql.SetDeltaPart(100)()
+	db, target, h, want, v2 := rewrittenCase(t)
 
 	broken := errors.New("record write failed")
 	restore := mysql.SetRefsHook(func() error { return broken })
@@ -495,8 +504,8 @@ func TestDeltaRewrittenTable(t *testing.T) {
 	equalMaps(t, "after a failed rewrite", want, checksums(t, db, target))
 
 	inst := install(t, target, h.Source(v2))
-	if inst.Mode != "delta" || inst.Deleted != 301 || inst.Inserted != 201 {
-		t.Fatalf("install: %+v, want a delta deleting 300 + 1 rows, inserting 200 + 1", inst)
+	if inst.Mode != "delta" || inst.Deleted != 1 || inst.Inserted != 201 || inst.Replaced != 1 {
+		t.Fatalf("install: %+v, want a delta replacing a table of 200 rows, deleting 1 row and inserting 200 + 1", inst)
 	}
 	equalMaps(t, "rewritten table vs full import", reference(t, v2), withoutRecord(checksums(t, db, target)))
 }
@@ -530,8 +539,8 @@ func TestDeltaRewrittenSoon(t *testing.T) {
 	}
 	v3 := dump(t, src, dumpers.Options{})
 	inst = install(t, target, h.Source(v3))
-	if inst.Mode != "delta" || inst.Deleted != 258 || inst.Inserted != 200 {
-		t.Fatalf("install: %+v, want a delta deleting 258 rows, inserting 200", inst)
+	if inst.Mode != "delta" || inst.Inserted != 200 || inst.Replaced != 1 {
+		t.Fatalf("install: %+v, want a delta replacing a table of 200 rows", inst)
 	}
 	if mysql.Rewrites() == rewrites {
 		t.Fatal("a table filled anew was not rewritten before rewriteAt")
@@ -600,4 +609,145 @@ func TestDeltaBranchesKilled(t *testing.T) {
 			equalMaps(t, "install after recovery", reference(t, v2), withoutRecord(checksums(t, db, target)))
 		})
 	}
+}
+
+// TestDeltaRewriteKilled: an install killed while its rewritten table is
+// staged (before the rename) leaves the previous snapshot once recovered; one
+// killed after the rename and before any commit leaves the new rows of the
+// rewritten table with the old ones of the rest, which the next install sees
+// (the table's creation time changed) and mends with a full import. Either way
+// no staged or replaced table is left after the next install.
+func TestDeltaRewriteKilled(t *testing.T) {
+	defer mysql.SetRewriteAt(200)()
+	for _, tc := range []struct {
+		step string
+		full bool // the next install is a full one
+	}{
+		{"between", false},
+		{"commit", true},
+	} {
+		t.Run(tc.step, func(t *testing.T) {
+			db, target, h, old, v2 := rewrittenCase(t)
+			restore := mysql.SetKillHook(func(step string, i int) bool { return step == tc.step && i == 0 })
+			_, err := mysql.Install(t.Context(), cfgFor(t, target), h.Source(v2), nil)
+			restore()
+			if err == nil {
+				t.Fatal("install killed halfway returned no error")
+			}
+			if err := mysql.RecoverBranches(t.Context(), db, target); err != nil {
+				t.Fatal(err)
+			}
+			if !tc.full {
+				equalMaps(t, "after recovery", withoutRecord(old), withoutRecord(checksums(t, db, target)))
+			}
+			inst := install(t, target, h.Source(v2))
+			if (inst.Mode == "full") != tc.full {
+				t.Fatalf("install after the kill: %+v, want full = %v", inst, tc.full)
+			}
+			equalMaps(t, "install after the kill", reference(t, v2), withoutRecord(checksums(t, db, target)))
+		})
+	}
+}
+
+// TestDeltaStagedLeftover: tables named as a killed install's staged ones are
+// dropped before the target is compared with the record, so the install is
+// still a delta; a table of the snapshot named so is kept.
+func TestDeltaStagedLeftover(t *testing.T) {
+	db := server(t)
+	src, exec := deltaSource(t)
+	exec("CREATE TABLE `__synco_0badc0de_keep` (k INT PRIMARY KEY) ENGINE=InnoDB; INSERT INTO `__synco_0badc0de_keep` VALUES (1)")
+	target, h := installed(t, src)
+	edit(exec)
+	v2 := dump(t, src, dumpers.Options{})
+	mustExec(t, db, "CREATE TABLE `"+target+"`.`__synco_0badc0de_c` (k INT)")
+	mustExec(t, db, "CREATE TABLE `"+target+"`.`__synco_old_0badc0de_c` (k INT)")
+	if inst := install(t, target, h.Source(v2)); inst.Mode != "delta" {
+		t.Fatalf("install: %+v, want a delta", inst)
+	}
+	equalMaps(t, "delta", reference(t, v2), withoutRecord(checksums(t, db, target)))
+}
+
+// TestDeltaRewriteNotStaged: tables with foreign keys (parent and child) that
+// are refilled with new keys are emptied in the transaction, not staged (CREATE
+// TABLE … LIKE copies no foreign key, and a renamed parent takes its
+// children's keys along); the result is a full import's.
+func TestDeltaRewriteNotStaged(t *testing.T) {
+	defer mysql.SetRewriteAt(100)()
+	db := server(t)
+	src := newDB(t, db, "dsrc")
+	exec := func(q string) { t.Helper(); mustExec(t, db, "USE `"+src+"`; "+q) }
+	exec("CREATE TABLE p (id INT PRIMARY KEY, v VARCHAR(20)) ENGINE=InnoDB")
+	exec("CREATE TABLE ch (k VARCHAR(20) PRIMARY KEY, pid INT, FOREIGN KEY (pid) REFERENCES p (id)) ENGINE=InnoDB")
+	for i := 1; i <= 50; i++ {
+		exec("INSERT INTO p VALUES (" + itoa(i) + ", 'v')")
+		exec("INSERT INTO ch VALUES (CONCAT('k', " + itoa(i) + "), " + itoa(i) + ")")
+	}
+	target, h := installed(t, src)
+	exec("SET FOREIGN_KEY_CHECKS = 0; DELETE FROM ch; DELETE FROM p")
+	for i := 1; i <= 50; i++ {
+		exec("INSERT INTO p VALUES (" + itoa(1000+i) + ", 'w')")
+		exec("INSERT INTO ch VALUES (CONCAT('n', " + itoa(i) + "), " + itoa(1000+i) + ")")
+	}
+	v2 := dump(t, src, dumpers.Options{})
+	rewrites := mysql.Rewrites()
+	inst := install(t, target, h.Source(v2))
+	if inst.Mode != "delta" || inst.Replaced != 0 || inst.Deleted != 100 || inst.Inserted != 100 {
+		t.Fatalf("install: %+v, want a delta emptying both tables (100 rows) and inserting 100", inst)
+	}
+	if mysql.Rewrites()-rewrites != 2 {
+		t.Fatalf("%d tables rewritten, want 2", mysql.Rewrites()-rewrites)
+	}
+	equalMaps(t, "rewritten tables with foreign keys", reference(t, v2), withoutRecord(checksums(t, db, target)))
+}
+
+// TestDeltaStagedAutoIncrement: a staged table keeps the AUTO_INCREMENT of the
+// table it replaces, as a full import gives it (CREATE TABLE … LIKE starts at 1).
+func TestDeltaStagedAutoIncrement(t *testing.T) {
+	defer mysql.SetRewriteAt(100)()
+	db := server(t)
+	src := newDB(t, db, "dsrc")
+	exec := func(q string) { t.Helper(); mustExec(t, db, "USE `"+src+"`; "+q) }
+	exec("CREATE TABLE a (id INT AUTO_INCREMENT PRIMARY KEY, v VARCHAR(20)) ENGINE=InnoDB")
+	for i := 1; i <= 100; i++ {
+		exec("INSERT INTO a (v) VALUES ('v')")
+	}
+	exec("DELETE FROM a WHERE id > 40") // AUTO_INCREMENT stays 101
+	target, h := installed(t, src)
+	exec("DELETE FROM a")
+	for i := 41; i <= 80; i++ {
+		exec("INSERT INTO a VALUES (" + itoa(i) + ", 'w')")
+	}
+	v2 := dump(t, src, dumpers.Options{})
+	inst := install(t, target, h.Source(v2))
+	if inst.Mode != "delta" || inst.Replaced != 1 {
+		t.Fatalf("install: %+v, want a delta replacing the table", inst)
+	}
+	ref := newDB(t, db, "dref")
+	if err := mysql.Import(t.Context(), cfgFor(t, ref), v2, nil); err != nil {
+		t.Fatal(err)
+	}
+	autoInc := func(name string) int64 {
+		t.Helper()
+		var n int64
+		if err := db.QueryRowContext(t.Context(), "SELECT AUTO_INCREMENT FROM information_schema.TABLES WHERE TABLE_SCHEMA = ? AND TABLE_NAME = 'a'", name).Scan(&n); err != nil {
+			t.Fatal(err)
+		}
+		return n
+	}
+	if got, want := autoInc(target), autoInc(ref); got != want || want != 101 {
+		t.Fatalf("AUTO_INCREMENT %d after the delta, %d after a full import; want 101", got, want)
+	}
+}
+
+// TestDeltaSwapFails: when the staged table cannot be moved in place, nothing
+// is committed and a full import follows; no staged table is left.
+func TestDeltaSwapFails(t *testing.T) {
+	defer mysql.SetRewriteAt(200)()
+	db, target, h, _, v2 := rewrittenCase(t)
+	defer mysql.SetSwapHook(func() error { return errors.New("rename refused") })()
+	inst := install(t, target, h.Source(v2))
+	if inst.Mode != "full" || !strings.Contains(inst.Reason, "rename refused") {
+		t.Fatalf("install: %+v, want a full import after the failed move", inst)
+	}
+	equalMaps(t, "full import after a failed move", reference(t, v2), withoutRecord(checksums(t, db, target)))
 }

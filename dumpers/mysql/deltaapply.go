@@ -8,6 +8,7 @@ import (
 	"bytes"
 	"cmp"
 	"context"
+	"database/sql"
 	"errors"
 	"fmt"
 	"maps"
@@ -53,9 +54,15 @@ func (d *deltaInstall) apply(ctx context.Context, rec *record, tds []*tableDelta
 	gctx, cancel := context.WithCancelCause(ctx)
 	defer cancel(nil)
 	var progress sync.Mutex
+	st := newStager(d.db, d.target)
+	defer func() {
+		if !st.swapped {
+			_ = st.drop() // best effort: the next install reclaims what is left
+		}
+	}()
 	ws := make([]*applier, n)
 	for i := range ws {
-		ws[i] = &applier{ex: g.branch(i), in: make(chan tablePart, 2), progress: func(p dumpers.Progress) {
+		ws[i] = &applier{ex: &usedExec{ex: g.branch(i)}, st: st, db: d.db, target: d.target, in: make(chan tablePart, 2), progress: func(p dumpers.Progress) {
 			if d.progress != nil {
 				progress.Lock()
 				defer progress.Unlock()
@@ -139,9 +146,10 @@ func (d *deltaInstall) apply(ctx context.Context, rec *record, tds []*tableDelta
 		inst.Tables = append(inst.Tables, w.tables...)
 		inst.Deleted += w.deleted
 		inst.Inserted += w.inserted
+		inst.Replaced += w.replaced
 	}
 	slices.Sort(inst.Tables)
-	g.dropEmpty(ctx, func(i int) bool { return len(ws[i].tables) > 0 })
+	g.dropEmpty(ctx, func(i int) bool { return ws[i].ex.used })
 	if err := writeRefs(ctx, g.branch(0), d.target, d.refs); err != nil {
 		return inst, "", err
 	}
@@ -150,7 +158,19 @@ func (d *deltaInstall) apply(ctx context.Context, rec *record, tds []*tableDelta
 			return inst, "", err
 		}
 	}
-	if err := g.commit(ctx); err != nil {
+	err = g.commit(ctx, st.swap)
+	if err != nil && g.tx != nil && st.swapped {
+		// The plain transaction did not commit: the previous tables go back.
+		uctx, cancelUnswap := context.WithTimeout(context.WithoutCancel(ctx), time.Minute)
+		defer cancelUnswap()
+		if uerr := st.unswap(uctx); uerr != nil {
+			err = errors.Join(err, uerr)
+		}
+	}
+	if se := (*swapError)(nil); errors.As(err, &se) {
+		return inst, se.Error(), nil // rolled back: a full import instead
+	}
+	if err != nil {
 		return inst, "", err
 	}
 	// After the commit the target holds the new snapshot; what follows may not be
@@ -166,6 +186,9 @@ func (d *deltaInstall) apply(ctx context.Context, rec *record, tds []*tableDelta
 		if _, err := c.ExecContext(cctx, "ALTER TABLE "+quoteIdent(t)+" AUTO_INCREMENT = "+strconv.FormatUint(n, 10)); err != nil {
 			return inst, "", &dumpers.CleanupError{Err: fmt.Errorf("set AUTO_INCREMENT of %s: %w", t, err)}
 		}
+	}
+	if err := st.drop(); err != nil {
+		return inst, "", &dumpers.CleanupError{Err: fmt.Errorf("%w (the next install will be a full one)", err)}
 	}
 	fp, err := settledFingerprint(cctx, d.db, d.target, deltaChecksumLimit, d.mariadb)
 	if err == nil {
@@ -192,7 +215,11 @@ func (f fallback) Error() string { return string(f) }
 // applier applies the parts of the tables bound to it on one branch of the
 // delta's transaction, each table's parts in order.
 type applier struct {
-	ex       execer
+	ex       *usedExec // its branch of the transaction
+	st       *stager
+	db       *sql.DB
+	target   string
+	sc       *sql.Conn // staging: its connection outside the transaction (nil: none yet)
 	in       chan tablePart
 	queued   atomic.Int64 // bytes of the parts sent to it and not applied yet
 	rewrites atomic.Int64 // tables it rewrites (tablePart.rewrite) whose end it has not reached
@@ -202,6 +229,18 @@ type applier struct {
 
 	tables            []string
 	deleted, inserted int64
+	replaced          int
+}
+
+// usedExec is an execer that notes whether a statement ran on it.
+type usedExec struct {
+	ex   execer
+	used bool
+}
+
+func (u *usedExec) ExecContext(ctx context.Context, q string, args ...any) (sql.Result, error) {
+	u.used = true
+	return u.ex.ExecContext(ctx, q, args...)
 }
 
 // leastBusy is the applier a table that has its first part ready is bound to:
@@ -234,6 +273,11 @@ func (w *applier) run(ctx context.Context) error {
 	changed := map[*tableDelta]bool{}
 	rewritten := map[*tableDelta]bool{}
 	inserted := map[*tableDelta]int64{}
+	defer func() {
+		if w.sc != nil {
+			w.sc.Close()
+		}
+	}()
 	for p := range w.in {
 		if ctx.Err() != nil {
 			return nil // the cause is set
@@ -255,6 +299,13 @@ func (w *applier) run(ctx context.Context) error {
 		}
 		if p.rewrite {
 			rewritten[td] = true
+			ok, err := w.stage(ctx, td)
+			if err != nil {
+				return err
+			}
+			if ok {
+				continue
+			}
 			res, err := w.ex.ExecContext(ctx, "DELETE FROM "+quoteIdent(td.table))
 			if err != nil {
 				return fmt.Errorf("delta of %s: delete rows: %w", td.table, err)
@@ -263,10 +314,14 @@ func (w *applier) run(ctx context.Context) error {
 			w.deleted += n
 			continue
 		}
-		if err := td.deletes(ctx, w.ex, p.diff.Delete); err != nil {
+		var ex execer = w.ex
+		if td.staged != nil {
+			ex = w.sc
+		}
+		if err := td.deletes(ctx, ex, p.diff.Delete); err != nil {
 			return err
 		}
-		reason, err := td.inserts(ctx, w.ex, p.header, p.diff.Insert)
+		reason, err := td.inserts(ctx, ex, p.header, p.diff.Insert)
 		if err != nil {
 			return err
 		}
@@ -279,6 +334,26 @@ func (w *applier) run(ctx context.Context) error {
 		w.queued.Add(-int64(p.diff.Bytes()))
 	}
 	return nil
+}
+
+// stage makes the staging table of a rewritten table (deltastage.go) on the
+// applier's staging connection; false when the table is to be emptied in the
+// transaction instead.
+func (w *applier) stage(ctx context.Context, td *tableDelta) (bool, error) {
+	if w.sc == nil {
+		c, err := connOn(ctx, w.db, w.target)
+		if err != nil {
+			return false, err
+		}
+		w.sc = c
+	}
+	name, err := w.st.create(ctx, w.sc, td.table)
+	if err != nil || name == "" {
+		return false, err
+	}
+	td.staged = w.st.ts
+	w.replaced++
+	return true, nil
 }
 
 // deletes removes the rows with keys, deleteBatch keys per statement. The keys
@@ -364,6 +439,9 @@ func (td *tableDelta) inserts(ctx context.Context, tx execer, header []byte, lin
 		a, err := td.ck.check(td.stmts, b)
 		if err != nil {
 			return "", err
+		}
+		if td.staged != nil {
+			a.stmt = td.staged.rewriteInsert(a.stmt)
 		}
 		if _, err := tx.ExecContext(ctx, string(a.stmt)); err != nil {
 			var me *driver.MySQLError

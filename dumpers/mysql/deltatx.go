@@ -113,9 +113,14 @@ func (g *txGroup) dropEmpty(ctx context.Context, used func(i int) bool) {
 }
 
 // commit commits every branch: XA prepares them all, then commits branch 0
-// (the one with the record) and then the others.
-func (g *txGroup) commit(ctx context.Context) error {
+// (the one with the record) and then the others. between runs right before
+// the first commit (after the prepares); when it fails, nothing is committed
+// (the caller's rollback rolls the branches back).
+func (g *txGroup) commit(ctx context.Context, between func(context.Context) error) error {
 	if g.tx != nil {
+		if err := between(ctx); err != nil {
+			return err
+		}
 		g.ended = true
 		if err := g.tx.Commit(); err != nil {
 			return fmt.Errorf("commit: %w", err)
@@ -136,6 +141,13 @@ func (g *txGroup) commit(ctx context.Context) error {
 		if _, err := c.ExecContext(ctx, "XA PREPARE "+g.xid(i)); err != nil {
 			return fmt.Errorf("commit: prepare branch %d: %w", i, err)
 		}
+	}
+	if killedAt("between", 0) {
+		g.ended = true
+		return errKilled
+	}
+	if err := between(ctx); err != nil {
+		return err
 	}
 	// Prepared: from here the install goes through, whatever happens to this
 	// process (recoverBranches finishes it).
@@ -195,7 +207,7 @@ func (g *txGroup) close() {
 }
 
 // testHookKill, when set (by tests), is asked before each XA step of commit
-// ("prepare", "commit") of branch i: true stops the install there as if the
+// ("prepare", "between" (i = 0), "commit") of branch i: true stops the install there as if the
 // process were killed (nothing rolled back; the connections close).
 var testHookKill func(step string, i int) bool
 

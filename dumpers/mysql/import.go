@@ -67,7 +67,7 @@ func importInto(ctx context.Context, db *sql.DB, cfg *Config, src dumpers.Source
 	if err := reclaim(ctx, db, cfg.Database); err != nil {
 		return err
 	}
-	if err := reclaimTables(ctx, db, cfg.Database); err != nil {
+	if err := reclaimTables(ctx, db, cfg.Database, nil); err != nil {
 		return err
 	}
 	im := &importer{db: db, loader: db, src: src, target: cfg.Database, progress: progress,

@@ -1,6 +1,7 @@
 package mysql
 
 import (
+	"context"
 	"errors"
 	"fmt"
 	"testing"
@@ -95,7 +96,7 @@ func TestEmptyBranchDropped(t *testing.T) {
 	g.dropEmpty(ctx, func(i int) bool { return i == 0 })
 	// Killed before branch 1's commit: there must be no branch 1 to commit.
 	testHookKill = func(step string, i int) bool { return step == "commit" && i == 1 }
-	err = g.commit(ctx)
+	err = g.commit(ctx, func(context.Context) error { return nil })
 	testHookKill = nil
 	if err != nil {
 		t.Fatalf("commit: %v; the empty branch was prepared", err)

@@ -94,9 +94,10 @@ func reclaim(ctx context.Context, db *sql.DB, target string) error {
 var leftoverTableRE = regexp.MustCompile(`^__synco_(old_)?[0-9a-f]{8}_`)
 
 // reclaimTables drops the tables that an import of target staging in the target
-// (StageTables) left behind when it was killed: names of exactly our pattern, under
-// the target's lock.
-func reclaimTables(ctx context.Context, db *sql.DB, target string) error {
+// (StageTables) or a delta install (deltastage.go) left behind when it was
+// killed: names of exactly our pattern, under the target's lock, except those
+// keep reports true for (nil: none).
+func reclaimTables(ctx context.Context, db *sql.DB, target string, keep func(table string) bool) error {
 	rows, err := db.QueryContext(ctx, `SELECT TABLE_NAME FROM information_schema.TABLES
 		WHERE TABLE_SCHEMA = ? AND TABLE_TYPE <> 'VIEW' AND TABLE_NAME LIKE '\_\_synco\_%'`, target)
 	if err != nil {
@@ -109,7 +110,7 @@ func reclaimTables(ctx context.Context, db *sql.DB, target string) error {
 			rows.Close()
 			return fmt.Errorf("list tables of %s: %w", target, err)
 		}
-		if leftoverTableRE.MatchString(n) {
+		if leftoverTableRE.MatchString(n) && (keep == nil || !keep(n)) {
 			left = append(left, qualified(target, n))
 		}
 	}
