@@ -12,6 +12,8 @@ import (
 	"strings"
 	"sync/atomic"
 
+	"golang.org/x/sync/errgroup"
+
 	"synco/dumpers"
 	"synco/dumpers/delta"
 )
@@ -271,14 +273,31 @@ func (d *deltaInstall) try(ctx context.Context) (dumpers.Installed, string, erro
 	if len(changed) == 0 && len(autoInc) == 0 {
 		return dumpers.Installed{Mode: "unchanged"}, "", nil
 	}
+	// The tables' information_schema queries, a few at a time: one after the
+	// other, 6 tables took 0.16 s of the 470 MB bench's day 2.
 	tds := make([]*tableDelta, len(changed))
+	reasons := make([]string, len(changed))
+	var g errgroup.Group
+	g.SetLimit(4)
 	for i, n := range changed {
-		table, _ := dumpers.TableOf(n)
-		keyCols, unique, reason, err := d.tableInfo(ctx, table)
-		if err != nil || reason != "" {
-			return dumpers.Installed{}, reason, err
+		g.Go(func() error {
+			table, _ := dumpers.TableOf(n)
+			keyCols, unique, reason, err := d.tableInfo(ctx, table)
+			if err != nil || reason != "" {
+				reasons[i] = reason
+				return err
+			}
+			tds[i] = &tableDelta{stream: n, table: table, keyCols: keyCols, whole: unique, disjoint: d.disjointAt(rec, n)}
+			return nil
+		})
+	}
+	if err := g.Wait(); err != nil {
+		return dumpers.Installed{}, "", err
+	}
+	for _, r := range reasons {
+		if r != "" {
+			return dumpers.Installed{}, r, nil
 		}
-		tds[i] = &tableDelta{stream: n, table: table, keyCols: keyCols, whole: unique, disjoint: d.disjointAt(rec, n)}
 	}
 	return d.apply(ctx, rec, tds, autoInc)
 }
