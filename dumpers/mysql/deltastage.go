@@ -116,22 +116,12 @@ func (s *stager) swap(ctx context.Context) error {
 	if len(tables) == 0 {
 		return nil
 	}
-	var b strings.Builder
-	b.WriteString("RENAME TABLE ")
-	for i, t := range tables {
-		if i > 0 {
-			b.WriteString(", ")
-		}
-		fmt.Fprintf(&b, "%s TO %s, %s TO %s",
-			qualified(s.target, t), qualified(s.target, prefixed(s.ts.backup, t)),
-			qualified(s.target, s.ts.staged(t)), qualified(s.target, t))
-	}
-	err := error(nil)
+	var err error
 	if testHookSwap != nil {
 		err = testHookSwap()
 	}
 	if err == nil {
-		_, err = s.db.ExecContext(ctx, b.String())
+		_, err = s.db.ExecContext(ctx, s.renames(tables, false))
 	}
 	if err != nil {
 		if ctx.Err() != nil {
@@ -145,23 +135,31 @@ func (s *stager) swap(ctx context.Context) error {
 	return nil
 }
 
-// testHookSwap, when set (by tests), fails swap with its error.
-var testHookSwap func() error
-
-// unswap moves the tables back (after a swap whose commit failed).
-func (s *stager) unswap(ctx context.Context) error {
-	tables := s.staged()
+// renames is the RENAME TABLE statement that moves each of tables to its old
+// name and its staged table in its place, or back (after a swap).
+func (s *stager) renames(tables []string, back bool) string {
 	var b strings.Builder
 	b.WriteString("RENAME TABLE ")
 	for i, t := range tables {
 		if i > 0 {
 			b.WriteString(", ")
 		}
-		fmt.Fprintf(&b, "%s TO %s, %s TO %s",
-			qualified(s.target, t), qualified(s.target, s.ts.staged(t)),
-			qualified(s.target, prefixed(s.ts.backup, t)), qualified(s.target, t))
+		live, old, staged := qualified(s.target, t), qualified(s.target, prefixed(s.ts.backup, t)), qualified(s.target, s.ts.staged(t))
+		if back {
+			fmt.Fprintf(&b, "%s TO %s, %s TO %s", live, staged, old, live)
+		} else {
+			fmt.Fprintf(&b, "%s TO %s, %s TO %s", live, old, staged, live)
+		}
 	}
-	if _, err := s.db.ExecContext(ctx, b.String()); err != nil {
+	return b.String()
+}
+
+// testHookSwap, when set (by tests), fails swap with its error.
+var testHookSwap func() error
+
+// unswap moves the tables back (after a swap whose commit failed).
+func (s *stager) unswap(ctx context.Context) error {
+	if _, err := s.db.ExecContext(ctx, s.renames(s.staged(), true)); err != nil {
 		return fmt.Errorf("move the tables back: %w", err)
 	}
 	s.mu.Lock()
