@@ -207,8 +207,9 @@ func (g *txGroup) close() {
 }
 
 // testHookKill, when set (by tests), is asked before each XA step of commit
-// ("prepare", "between" (i = 0), "commit") of branch i: true stops the install there as if the
-// process were killed (nothing rolled back; the connections close).
+// ("prepare", "between" (i = 0: the swap of staged tables), "commit") of
+// branch i: true stops the install there as if the process were killed
+// (nothing rolled back; the connections close).
 var testHookKill func(step string, i int) bool
 
 var errKilled = errors.New("the install stopped here (test)")
