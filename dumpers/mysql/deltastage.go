@@ -110,7 +110,9 @@ func (s *stager) staged() []string {
 	return s.tables
 }
 
-// swap moves every staged table in place of its table, in one statement.
+// swap moves every staged table in place of its table, in one statement. It
+// runs to its end even if ctx is cancelled meanwhile (the commits that follow
+// do too): a RENAME cut off by Ctrl-C could have taken effect unseen.
 func (s *stager) swap(ctx context.Context) error {
 	tables := s.staged()
 	if len(tables) == 0 {
@@ -121,12 +123,11 @@ func (s *stager) swap(ctx context.Context) error {
 		err = testHookSwap()
 	}
 	if err == nil {
-		_, err = s.db.ExecContext(ctx, s.renames(tables, false))
+		sctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), time.Minute)
+		defer cancel()
+		_, err = s.db.ExecContext(sctx, s.renames(tables, false))
 	}
 	if err != nil {
-		if ctx.Err() != nil {
-			return ctx.Err()
-		}
 		return &swapError{fmt.Errorf("the tables loaded anew could not be moved in place of the rewritten ones: %w", err)}
 	}
 	s.mu.Lock()
