@@ -751,3 +751,30 @@ func TestDeltaSwapFails(t *testing.T) {
 	}
 	equalMaps(t, "full import after a failed move", reference(t, v2), withoutRecord(checksums(t, db, target)))
 }
+
+// TestDeltaStagedOddName: a rewritten table whose name (the source's) holds a
+// backtick and is too long for the staging prefix is staged under a hashed
+// name and swapped in; the rows are a full import's.
+func TestDeltaStagedOddName(t *testing.T) {
+	defer mysql.SetRewriteAt(100)()
+	db := server(t)
+	src := newDB(t, db, "dsrc")
+	name := "odd`" + strings.Repeat("n", 56) // 60 characters
+	q := "`" + strings.ReplaceAll(name, "`", "``") + "`"
+	exec := func(s string) { t.Helper(); mustExec(t, db, "USE `"+src+"`; "+s) }
+	exec("CREATE TABLE " + q + " (k VARCHAR(20) PRIMARY KEY, v VARCHAR(20)) ENGINE=InnoDB")
+	for i := 1; i <= 50; i++ {
+		exec("INSERT INTO " + q + " VALUES (CONCAT('k', " + itoa(i) + "), 'v')")
+	}
+	target, h := installed(t, src)
+	exec("DELETE FROM " + q)
+	for i := 1; i <= 50; i++ {
+		exec("INSERT INTO " + q + " VALUES (CONCAT('n', " + itoa(i) + "), 'w')")
+	}
+	v2 := dump(t, src, dumpers.Options{})
+	inst := install(t, target, h.Source(v2))
+	if inst.Mode != "delta" || inst.Replaced != 1 {
+		t.Fatalf("install: %+v, want a delta replacing the table", inst)
+	}
+	equalMaps(t, "staged table with an odd name", reference(t, v2), withoutRecord(checksums(t, db, target)))
+}
