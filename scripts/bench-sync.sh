@@ -193,9 +193,16 @@ setup_block() { # block sqlprefix filesdir|""
 	wpconfig "$W/src/$b" "${TAG}_$b"
 	rmdir "$W/src/$b/wp-content/uploads"
 	mkdir -p "$W/src/$b.files"
-	for d in 1 2; do
-		if [[ -n $3 ]]; then cp -a "$3.day$d" "$W/src/$b.files/d$d"; else mkdir -p "$W/src/$b.files/d$d"; fi
-	done
+	# Day 2's tree hard-links the files day 1 already had unchanged, so they
+	# keep their inode and change time as on a real server, where a day's
+	# uploads change in place (a full copy would make the publisher re-read
+	# every file; rsync's size-and-mtime check would not notice).
+	if [[ -n $3 ]]; then
+		cp -a "$3.day1" "$W/src/$b.files/d1"
+		rsync -a --link-dest="$W/src/$b.files/d1" "$3.day2/" "$W/src/$b.files/d2/"
+	else
+		mkdir -p "$W/src/$b.files/d1" "$W/src/$b.files/d2"
+	fi
 	DAY[$b]=0
 }
 set_day() { # block day
