@@ -36,6 +36,7 @@ set -euo pipefail
 
 ROOT=$(cd "$(dirname "$0")/.." && pwd)
 OUT=${BENCH_OUT:-$ROOT/bench/out/sync}
+[[ $OUT == /* ]] || OUT=$PWD/$OUT # the script changes directory; rsync --link-dest needs it absolute
 SIZE=${BENCH_SYNC_SIZE:-200MB}
 NFILES=${BENCH_SYNC_FILES:-400}
 SMALL=${BENCH_SMALL_SIZE-30MB}
