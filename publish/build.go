@@ -63,6 +63,12 @@ type Progress struct {
 	Done, Total uint64
 }
 
+// PhaseDict is the phase Build reports after Ready while it trains the store's
+// compression dictionary for its next publications (the dump of a first
+// publication ended before the dictionary was trained: a small database). It
+// returns when that is done, whatever ctx does.
+const PhaseDict = "training the dictionary for the next publish"
+
 // Result summarises a build.
 type Result struct {
 	Streams     int                   // files, directories and dump streams
@@ -211,6 +217,9 @@ func Build(ctx context.Context, pub *Publication, in Inputs, workers int, progre
 		b.res.StateErr = fmt.Errorf("save database chunk lists: %w", err)
 	}
 	if b.gate != nil { // a dump that ended before the dictionary was trained: train it now
+		if b.gate.isLate() && progress != nil {
+			progress(Progress{Phase: PhaseDict})
+		}
 		if err := b.gate.trainLate(); err != nil && b.res.StateErr == nil {
 			b.res.StateErr = err
 		}

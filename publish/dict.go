@@ -340,6 +340,14 @@ func (g *dictGate) save(d []byte) error {
 	return nil
 }
 
+// isLate reports whether the gate opened without a dictionary: trainLate then
+// trains one, or waits for the training under way.
+func (g *dictGate) isLate() bool {
+	g.mu.Lock()
+	defer g.mu.Unlock()
+	return g.late
+}
+
 // trainLate is called after the publication is Ready: if the gate opened
 // without a dictionary because the dump ended first, it trains the store's
 // dictionary (or waits for the training under way) and saves it, for the

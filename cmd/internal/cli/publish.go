@@ -281,12 +281,27 @@ func (c *PublishCmd) Run(env *Env) error {
 
 	bar := newBar(stderr, prog, "publishing")
 	start := time.Now()
-	res, err := s.Build(ctx, in, c.workers(), func(p publish.Progress) { bar.set(p.Done, p.Total) })
+	built := make(chan struct{})
+	var noticed <-chan struct{}
+	res, err := s.Build(ctx, in, c.workers(), func(p publish.Progress) {
+		if p.Phase != publish.PhaseDict {
+			bar.set(p.Done, p.Total)
+			return
+		}
+		noticed = noticeStop(ctx, built, func() {
+			bar.finish()
+			fmt.Fprintf(stderr, "%s: stopping as soon as the compression dictionary for the next publish is trained\n", prog)
+		})
+	})
+	close(built)
+	if noticed != nil {
+		<-noticed
+	}
 	bar.finish()
 	if err != nil {
 		return err
 	}
-	c.summarize(env, res, start)
+	c.summarize(env, res, start, ctx.Err() != nil)
 	wait := ctx
 	if c.Once {
 		var cancel context.CancelFunc
@@ -404,8 +419,31 @@ func (c *PublishCmd) expose(ctx context.Context, env *Env, s *publish.Session) (
 	return strings.TrimSuffix(u, "/") + "/" + prefix, certPin, nil
 }
 
-// summarize reports a build and how the publication is served.
-func (c *PublishCmd) summarize(env *Env, res *publish.Result, start time.Time) {
+// noticeStop says why a stop waits (say), if ctx ends before built is closed:
+// Build trains the dictionary for the next publish after Ready, and finishes
+// that whatever ctx does (a pull's agent needs it). The channel it returns is
+// closed once it is done.
+func noticeStop(ctx context.Context, built <-chan struct{}, say func()) <-chan struct{} {
+	done := make(chan struct{})
+	go func() {
+		defer close(done)
+		select {
+		case <-ctx.Done():
+			select {
+			case <-built: // returned meanwhile: nothing to explain
+			default:
+				say()
+			}
+		case <-built:
+		}
+	}()
+	return done
+}
+
+// summarize reports a build and how the publication is served; stopped: the
+// publisher was stopped meanwhile (while the dictionary was trained after
+// Ready), so it serves no more.
+func (c *PublishCmd) summarize(env *Env, res *publish.Result, start time.Time, stopped bool) {
 	prog, stderr := env.Prog, env.Stderr
 	reportScrub(stderr, prog, c.rules)
 	if c.scrubPlan != nil && c.scrubPlan.off {
@@ -432,6 +470,7 @@ func (c *PublishCmd) summarize(env *Env, res *publish.Result, start time.Time) {
 		fmt.Fprintf(stderr, "%s: HTTPS only, with a certificate made for this run; the token pins it\n", prog)
 	}
 	switch {
+	case stopped:
 	case c.TTL > 0:
 		fmt.Fprintf(stderr, "%s: serving until Ctrl-C or for %s; then everything published is removed\n", prog, c.TTL)
 	default:
