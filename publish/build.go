@@ -218,7 +218,8 @@ func Build(ctx context.Context, pub *Publication, in Inputs, workers int, progre
 	}
 	if b.gate != nil { // a dump that ended before the dictionary was trained: train it now
 		if b.gate.isLate() && progress != nil {
-			progress(Progress{Phase: PhaseDict})
+			total := b.total.Load() // all published
+			progress(Progress{PhaseDict, total, total})
 		}
 		if err := b.gate.trainLate(); err != nil && b.res.StateErr == nil {
 			b.res.StateErr = err
