@@ -22,13 +22,13 @@ func TestNoticeStop(t *testing.T) {
 		done := noticeStop(ctx, built, func() { said = true })
 		if stopFirst {
 			stop()
-			time.Sleep(20 * time.Millisecond)
+			<-done // before Build returns
 			close(built)
 		} else {
 			close(built)
 			stop()
+			<-done
 		}
-		<-done
 		return said
 	}
 	if !run(true) {
