@@ -65,8 +65,8 @@ type Progress struct {
 
 // PhaseDict is the phase Build reports after Ready while it trains the store's
 // compression dictionary for its next publications (the dump of a first
-// publication ended before the dictionary was trained: a small database). It
-// returns when that is done, whatever ctx does.
+// publication ended before the dictionary was trained: a small database).
+// Build returns when that is done, whatever ctx does.
 const PhaseDict = "training the dictionary for the next publish"
 
 // Result summarises a build.
