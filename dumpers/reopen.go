@@ -42,6 +42,17 @@ type Sharer interface {
 	Shared(old, cur StreamRef) (shared, size int64, ok bool)
 }
 
+// SharesNothing tells whether re knows (Sharer) that the non-empty stream cur
+// has no piece in common with old: a table filled anew, not edited.
+func SharesNothing(re Reopener, old, cur StreamRef) bool {
+	sh, ok := re.(Sharer)
+	if !ok {
+		return false
+	}
+	shared, size, ok := sh.Shared(old, cur)
+	return ok && shared == 0 && size > 0
+}
+
 // Installed says how an install went.
 type Installed struct {
 	// Mode is "full" (staged import and swap), "delta" (row changes applied in

@@ -1,14 +1,15 @@
 // Command pgdeltainstall measures a PostgreSQL delta install against a full
 // import (issue 15 §1) on a database made by dbbench load:
 //
-//	pgdeltainstall -src NAME -target NAME [-pct 1]
+//	pgdeltainstall -src NAME -target NAME [-pct 1] [-rewrite TABLE]
 //
 // It dumps the source, installs it into target (full), changes pct % of the rows
 // of every table with an integer primary key id at the source (an update of a
-// text column), dumps again and times: a full import of the new dump into a
-// scratch database, its delta install into target, and an install with no
-// change. It checks that target and scratch hold the same rows (md5 of every
-// table's rows) and drops scratch.
+// text column), gives every row of the rewrite table a new key (as a cache
+// filled anew: its dump shares no row with the last one), dumps again and
+// times: a full import of the new dump into a scratch database, its delta
+// install into target, and an install with no change. It checks that target
+// and scratch hold the same rows (md5 of every table's rows) and drops scratch.
 package main
 
 import (
@@ -32,8 +33,9 @@ func main() {
 	src := flag.String("src", "", "source database (dbbench load)")
 	target := flag.String("target", "", "target database (dropped and recreated)")
 	pct := flag.Int("pct", 1, "percent of rows changed")
+	rewrite := flag.String("rewrite", "", "a table whose every row gets a new key (text primary key id), e.g. cache")
 	flag.Parse()
-	if err := run(context.Background(), *src, *target, *pct); err != nil {
+	if err := run(context.Background(), *src, *target, *pct, *rewrite); err != nil {
 		fmt.Fprintln(os.Stderr, "pgdeltainstall:", err)
 		os.Exit(1)
 	}
@@ -76,7 +78,7 @@ func connect(ctx context.Context, db string) (*pgx.Conn, error) {
 	return pgx.Connect(ctx, server+db+"?sslmode=disable")
 }
 
-func run(ctx context.Context, src, target string, pct int) error {
+func run(ctx context.Context, src, target string, pct int, rewrite string) error {
 	admin, err := connect(ctx, "postgres")
 	if err != nil {
 		return err
@@ -134,6 +136,12 @@ func run(ctx context.Context, src, target string, pct int) error {
 	for _, t := range tables {
 		q := fmt.Sprintf("UPDATE %s SET %s = %s || '!' WHERE id %% 100 < %d", t.table, t.col, t.col, pct)
 		if _, err := sc.Exec(ctx, q); err != nil {
+			return fmt.Errorf("%s: %w", q, err)
+		}
+	}
+	if rewrite != "" {
+		q := "UPDATE " + pgx.Identifier{"public", rewrite}.Sanitize() + " SET id = md5(id || $1)"
+		if _, err := sc.Exec(ctx, q, time.Now().String()); err != nil {
 			return fmt.Errorf("%s: %w", q, err)
 		}
 	}

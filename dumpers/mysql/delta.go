@@ -503,15 +503,10 @@ var rewriteSoonAt = 256 << 10
 // disjointAt is delta.Parts.Disjoint for stream: rewriteSoonAt when its new
 // version shares nothing with the installed one, else rewriteAt.
 func (d *deltaInstall) disjointAt(rec *record, stream string) int {
-	sh, ok := d.re.(dumpers.Sharer)
-	if !ok {
-		return rewriteAt
+	if dumpers.SharesNothing(d.re, rec.refs[stream], d.refs[stream]) {
+		return min(rewriteSoonAt, rewriteAt)
 	}
-	shared, size, ok := sh.Shared(rec.refs[stream], d.refs[stream])
-	if !ok || shared > 0 || size == 0 {
-		return rewriteAt
-	}
-	return min(rewriteSoonAt, rewriteAt)
+	return rewriteAt
 }
 
 // rewrites counts the tables rewritten (for tests).

@@ -1,6 +1,7 @@
 package postgres
 
 import (
+	"bytes"
 	"context"
 	"errors"
 	"fmt"
@@ -187,12 +188,15 @@ var deltaPart = 256 << 10
 // tablePart is a part of a table's difference, or its end (end; reason or err
 // when a full import is needed or it failed).
 type tablePart struct {
-	td     *tableDelta
-	diff   *delta.Diff
-	stmt   string // the new stream's COPY statement, for diff's inserts
-	end    bool
-	reason string
-	err    error
+	td   *tableDelta
+	diff *delta.Diff
+	stmt string // the new stream's COPY statement, for diff's inserts
+	// rewrite: every row of the table goes, before the parts that follow
+	// insert the new stream's rows (a table filled anew, diff.rewrite).
+	rewrite bool
+	end     bool
+	reason  string
+	err     error
 }
 
 // try applies the dump as a delta. It returns a reason when a full import is
@@ -335,7 +339,11 @@ func (d *deltaInstall) diff(ctx context.Context, rec *record, td *tableDelta, bu
 	defer nr.Close()
 	oldRows := newCopyRows(td.stream, old, td.keyCol)
 	newRows := newCopyRows(td.stream, nr, td.keyCol)
-	err = delta.MergeParts(oldRows, newRows, delta.Parts{Limit: int(budget.Load()), Size: deltaPart, DeletesFirst: td.whole}, func(p *delta.Diff) error {
+	disjoint := rewriteAt
+	if dumpers.SharesNothing(d.re, rec.refs[td.stream], d.refs[td.stream]) {
+		disjoint = min(rewriteSoonAt, rewriteAt)
+	}
+	err = delta.MergeParts(oldRows, newRows, delta.Parts{Limit: int(budget.Load()), Size: deltaPart, Disjoint: disjoint, DeletesFirst: td.whole}, func(p *delta.Diff) error {
 		if budget.Add(-int64(p.Bytes())) < 0 {
 			return errTooMuch
 		}
@@ -349,6 +357,11 @@ func (d *deltaInstall) diff(ctx context.Context, rec *record, td *tableDelta, bu
 	case err == nil:
 	case ctx.Err() != nil:
 		return "", ctx.Err()
+	case errors.Is(err, delta.ErrDisjoint):
+		old.Close()
+		nr.Close()
+		rewrites.Add(1)
+		return d.rewrite(ctx, td, send)
 	case errors.Is(err, delta.ErrTooLarge) || errors.Is(err, errTooMuch):
 		return "too many rows changed for a delta install", nil
 	case errors.As(err, new(*delta.OldError)):
@@ -359,6 +372,63 @@ func (d *deltaInstall) diff(ctx context.Context, rec *record, td *tableDelta, bu
 		return "", err
 	}
 	return "", nil
+}
+
+// rewriteAt is when a table whose two snapshots have not one key in common is
+// taken for rewritten: once their first rows hold this many bytes (both sides).
+// rewriteSoonAt is the same for a table whose new stream shares no chunk with
+// the installed one (dumpers.SharesNothing): no stretch of it is unchanged, as
+// in a table filled anew; one that lost its first rows (a log whose oldest
+// entries were deleted) still shares the chunks of the rest and waits for
+// rewriteAt. As in package mysql.
+var rewriteAt, rewriteSoonAt = 16 << 20, 256 << 10
+
+// rewrites counts the tables rewritten (for tests).
+var rewrites atomic.Int64
+
+// rewrite replaces every row of a table whose snapshots share no rows (a cache
+// that was filled anew): tablePart.rewrite tells apply to delete every row of
+// the table, then the new stream's rows, read (and checked) again from its
+// start, come in parts. Comparing the two snapshots would hold both in memory
+// (a cache bigger than half of deltaLimit made the whole install a full
+// import) and apply nothing before both were read; the result is the same.
+func (d *deltaInstall) rewrite(ctx context.Context, td *tableDelta, send func(tablePart) error) (string, error) {
+	nr, err := d.src.Open(ctx, td.stream)
+	if err != nil {
+		return "", fmt.Errorf("open stream %s: %w", td.stream, err)
+	}
+	defer nr.Close()
+	rows := newCopyRows(td.stream, nr, td.keyCol)
+	if err := send(tablePart{td: td, rewrite: true}); err != nil {
+		return "", err
+	}
+	p, size := &delta.Diff{}, 0
+	flush := func() error {
+		if len(p.Insert) == 0 {
+			return nil
+		}
+		err := send(tablePart{td: td, diff: p, stmt: rows.stmt})
+		p, size = &delta.Diff{}, 0
+		return err
+	}
+	for {
+		r, err := rows.Next()
+		if err == io.EOF {
+			return "", flush()
+		}
+		if errors.Is(err, errDeltaShape) {
+			return "the data of " + td.qname + " is not in the dumper's shape", nil
+		}
+		if err != nil {
+			return "", err
+		}
+		p.Insert = append(p.Insert, bytes.Clone(r.Line))
+		if size += len(r.Line); size >= deltaPart {
+			if err := flush(); err != nil {
+				return "", err
+			}
+		}
+	}
 }
 
 // apply runs the differences in the transaction conn has open, part by part
@@ -420,6 +490,18 @@ func (d *deltaInstall) apply(ctx context.Context, conn *pgconn.PgConn, rec *reco
 		if !changed[td] {
 			changed[td] = true
 			inst.Tables = append(inst.Tables, table)
+		}
+		if p.rewrite {
+			res := conn.ExecParams(ctx, "DELETE FROM ONLY "+td.qname, nil, nil, nil, nil).Read()
+			if res.Err != nil {
+				return inst, "", fmt.Errorf("delta of %s: delete rows: %w", td.qname, res.Err)
+			}
+			n := res.CommandTag.RowsAffected()
+			c := was.stats[td.stream]
+			c[2] += n
+			was.stats[td.stream] = c
+			inst.Deleted += n
+			continue
 		}
 		if reason, err := td.deletes(ctx, conn, index[td], p.diff.Delete); err != nil || reason != "" {
 			return inst, reason, err

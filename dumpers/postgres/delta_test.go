@@ -428,3 +428,61 @@ func TestDeltaInParts(t *testing.T) {
 	}
 	equalSums(t, "second delta in parts vs full import", reference(t, v3), checksums(t, target))
 }
+
+// TestDeltaRewrittenTable: a table refilled with new keys (a cache) is emptied
+// and loaded from the new stream in parts, in the delta's transaction, once
+// rewriteSoonAt bytes of its rows share no key (its new stream shares no piece
+// with the installed one), while the other tables' changes are applied as
+// differences; the next install is a delta again. A table that lost its first
+// rows shares the pieces of the rest and is merged, not rewritten. A rewritten
+// stream refused after its rows were deleted leaves the previous snapshot.
+func TestDeltaRewrittenTable(t *testing.T) {
+	defer postgres.SetRewriteAt(1 << 30)()
+	defer postgres.SetRewriteSoonAt(200)()
+	defer postgres.SetDeltaPart(100)()
+	src, exec := deltaSource(t)
+	target, h := installed(t, src)
+
+	exec("DELETE FROM public.c WHERE k = 'k0'") // its first rows, 42 of them
+	v2 := dump(t, src, dumpers.Options{})
+	rewrites := postgres.Rewrites()
+	if inst := install(t, target, h.Source(v2)); inst.Mode != "delta" || inst.Deleted != 42 || inst.Inserted != 0 {
+		t.Fatalf("install: %+v, want a delta deleting 42 rows", inst)
+	}
+	if postgres.Rewrites() != rewrites {
+		t.Fatal("a table that lost its first rows was rewritten")
+	}
+
+	exec(`DELETE FROM public.c; INSERT INTO public.c SELECT 'new' || i, i, 'w' FROM generate_series(1, 200) i;
+UPDATE public.t SET s = 'x' WHERE id = 2`)
+	v3 := dump(t, src, dumpers.Options{})
+	inst := install(t, target, h.Source(v3))
+	if inst.Mode != "delta" || inst.Deleted != 258+1 || inst.Inserted != 200+1 {
+		t.Fatalf("install: %+v, want a delta deleting 258 + 1 rows and inserting 200 + 1", inst)
+	}
+	if postgres.Rewrites() == rewrites {
+		t.Fatal("a table filled anew was not rewritten")
+	}
+	equalSums(t, "rewritten table vs full import", reference(t, v3), checksums(t, target))
+
+	exec("UPDATE public.c SET v = 'again' WHERE i < 5")
+	v4 := dump(t, src, dumpers.Options{})
+	if inst := install(t, target, h.Source(v4)); inst.Mode != "delta" || inst.Inserted != 4 {
+		t.Fatalf("install after a rewrite: %+v, want a delta of 4 rows", inst)
+	}
+	want := checksums(t, target)
+
+	exec("DELETE FROM public.c; INSERT INTO public.c SELECT 'newer' || i, i, 'w' FROM generate_series(1, 200) i")
+	m := dump(t, src, dumpers.Options{})
+	data := dumpers.DataStream("public.c")
+	m.Streams[data] = []byte(strings.Replace(string(m.Streams[data]), "\\.\n", "\\.\nDROP TABLE public.same;\n", 1))
+	rewrites = postgres.Rewrites()
+	quiet(t, target)
+	if _, _, err := postgres.Install(t.Context(), target, h.Source(m), nil); !errors.Is(err, dumpers.ErrRefused) {
+		t.Fatalf("rewrite with a statement after its rows: %v, want ErrRefused", err)
+	}
+	if postgres.Rewrites() == rewrites {
+		t.Fatal("the hostile table was not rewritten: the test misses its point")
+	}
+	equalSums(t, "after a refused rewrite", want, checksums(t, target))
+}

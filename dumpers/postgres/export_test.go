@@ -64,3 +64,20 @@ func SetDeltaPart(n int) (restore func()) {
 	deltaPart = n
 	return func() { deltaPart = old }
 }
+
+// SetRewriteAt sets rewriteAt, for a test.
+func SetRewriteAt(n int) (restore func()) {
+	old := rewriteAt
+	rewriteAt = n
+	return func() { rewriteAt = old }
+}
+
+// SetRewriteSoonAt sets rewriteSoonAt, for a test.
+func SetRewriteSoonAt(n int) (restore func()) {
+	old := rewriteSoonAt
+	rewriteSoonAt = n
+	return func() { rewriteSoonAt = old }
+}
+
+// Rewrites counts the tables a delta rewrote.
+func Rewrites() int64 { return rewrites.Load() }
