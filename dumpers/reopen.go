@@ -65,7 +65,8 @@ type Installed struct {
 	// updated row counts once in both).
 	Tables            []string
 	Deleted, Inserted int64
-	// Replaced counts the Tables whose every row a delta replaced by moving a
-	// table loaded anew in their place: their old rows are not in Deleted.
+	// Replaced counts the Tables whose every row a delta replaced by loading
+	// them anew (MariaDB/MySQL: a staged table moved in their place;
+	// PostgreSQL: emptied by TRUNCATE): their old rows are not in Deleted.
 	Replaced int
 }

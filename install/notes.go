@@ -21,7 +21,7 @@ func installedNote(db string, inst dumpers.Installed) string {
 	}
 	s := fmt.Sprintf("delta install into %s: %d table(s) changed, %d row(s) removed, %d added (an updated row counts in both)", db, len(inst.Tables), inst.Deleted, inst.Inserted)
 	if inst.Replaced > 0 {
-		s += fmt.Sprintf("; tables whose every row changed, loaded anew and swapped in: %d (their old rows are not counted as removed)", inst.Replaced)
+		s += fmt.Sprintf("; tables whose every row changed, loaded anew: %d (their old rows are not counted as removed)", inst.Replaced)
 	}
 	return s
 }

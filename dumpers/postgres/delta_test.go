@@ -433,7 +433,9 @@ func TestDeltaInParts(t *testing.T) {
 // and loaded from the new stream in parts, in the delta's transaction, once
 // rewriteSoonAt bytes of its rows share no key (its new stream shares no piece
 // with the installed one), while the other tables' changes are applied as
-// differences; the next install is a delta again. A table that lost its first
+// differences; the next install is a delta again (the change counters are
+// what the delta expected). It is emptied by TRUNCATE, or by DELETE when
+// another table's foreign key references it. A table that lost its first
 // rows shares the pieces of the rest and is merged, not rewritten. A rewritten
 // stream refused after its rows were deleted leaves the previous snapshot.
 func TestDeltaRewrittenTable(t *testing.T) {
@@ -441,6 +443,10 @@ func TestDeltaRewrittenTable(t *testing.T) {
 	defer postgres.SetRewriteSoonAt(200)()
 	defer postgres.SetDeltaPart(100)()
 	src, exec := deltaSource(t)
+	exec(`CREATE TABLE public.p (id text COLLATE "C" PRIMARY KEY);
+CREATE TABLE public.r (id int PRIMARY KEY, p_id text REFERENCES public.p (id) ON UPDATE CASCADE);
+INSERT INTO public.p SELECT 'p' || i FROM generate_series(10, 59) i;
+INSERT INTO public.r SELECT i, 'p' || (10 + i) FROM generate_series(1, 20) i`)
 	target, h := installed(t, src)
 
 	exec("DELETE FROM public.c WHERE k = 'k0'") // its first rows, 42 of them
@@ -454,22 +460,25 @@ func TestDeltaRewrittenTable(t *testing.T) {
 	}
 
 	exec(`DELETE FROM public.c; INSERT INTO public.c SELECT 'new' || i, i, 'w' FROM generate_series(1, 200) i;
+UPDATE public.p SET id = 'n' || id;
 UPDATE public.t SET s = 'x' WHERE id = 2`)
 	v3 := dump(t, src, dumpers.Options{})
 	inst := install(t, target, h.Source(v3))
-	if inst.Mode != "delta" || inst.Deleted != 258+1 || inst.Inserted != 200+1 {
-		t.Fatalf("install: %+v, want a delta deleting 258 + 1 rows and inserting 200 + 1", inst)
+	// c truncated; p (r references it) deleted, 50 rows; r's 20 rows, t's 1 changed
+	if inst.Mode != "delta" || inst.Replaced != 1 || inst.Deleted != 50+20+1 || inst.Inserted != 200+50+20+1 {
+		t.Fatalf("install: %+v, want a delta replacing 1 table, deleting 50 + 20 + 1 rows and inserting 200 + 50 + 20 + 1", inst)
 	}
 	if postgres.Rewrites() == rewrites {
 		t.Fatal("a table filled anew was not rewritten")
 	}
 	equalSums(t, "rewritten table vs full import", reference(t, v3), checksums(t, target))
 
-	exec("UPDATE public.c SET v = 'again' WHERE i < 5")
+	exec("UPDATE public.c SET v = 'again' WHERE i < 5; UPDATE public.p SET id = id || '!' WHERE id = 'np10'")
 	v4 := dump(t, src, dumpers.Options{})
-	if inst := install(t, target, h.Source(v4)); inst.Mode != "delta" || inst.Inserted != 4 {
-		t.Fatalf("install after a rewrite: %+v, want a delta of 4 rows", inst)
+	if inst := install(t, target, h.Source(v4)); inst.Mode != "delta" || inst.Deleted != 4+1 || inst.Inserted != 4+1 {
+		t.Fatalf("install after a rewrite: %+v, want a delta of 4 + 1 rows", inst)
 	}
+	equalSums(t, "delta after a rewrite vs full import", reference(t, v4), checksums(t, target))
 	want := checksums(t, target)
 
 	exec("DELETE FROM public.c; INSERT INTO public.c SELECT 'newer' || i, i, 'w' FROM generate_series(1, 200) i")
