@@ -165,8 +165,8 @@ func run(ctx context.Context, src, target string, pct int, rewrite string) error
 		return err
 	}
 	dt := time.Since(t0)
-	fmt.Printf("full import of the new dump: %v\n%s install %s(%d tables, -%d +%d rows): %v = %.1f %% of the full import\n",
-		full.Round(time.Millisecond), inst.Mode, inst.Reason, len(inst.Tables), inst.Deleted, inst.Inserted, dt.Round(time.Millisecond), 100*dt.Seconds()/full.Seconds())
+	fmt.Printf("full import of the new dump: %v\n%s install %s(%d tables, %d emptied at once, -%d +%d rows): %v = %.1f %% of the full import\n",
+		full.Round(time.Millisecond), inst.Mode, inst.Reason, len(inst.Tables), inst.Replaced, inst.Deleted, inst.Inserted, dt.Round(time.Millisecond), 100*dt.Seconds()/full.Seconds())
 	t0 = time.Now()
 	inst, _, err = postgres.Install(ctx, cfg(target), s2, nil)
 	if err != nil {

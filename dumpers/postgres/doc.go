@@ -178,6 +178,14 @@
 //     deletes before any insert (its inserts in one part at the end); a
 //     row that meets a key still there (a target collation that orders keys
 //     otherwise than the source's) makes it a full import.
+//   - a table filled anew (a cache: its first rows, 16 MB of both snapshots, or
+//     256 KiB when its new stream shares no chunk with the installed one, share
+//     no key) is not compared: in the same transaction it is emptied, by
+//     TRUNCATE ONLY (no dead rows left; the counters then count only what
+//     follows it), or by DELETE FROM ONLY when another table's foreign key
+//     references it (TRUNCATE refuses that), and the new stream's rows are
+//     read again from its start and copied in, in parts. Holding both
+//     snapshots to compare them made a cache bigger than 128 MB a full import.
 //
 // A full import (ImportWithMode), with Installed.Reason, is done instead when:
 // there is no record, the fingerprint differs (a local change: the reason names
