@@ -18,7 +18,11 @@
 // (inuse) each time the live heap reaches a new high by 10 %: what holds memory
 // per chunk at the peak.
 //
-//	memory profile -in dump.sql -work DIR -out PREFIX
+//	memory profile -in dump.sql -work DIR -out PREFIX [-day2 day2.sql]
+//
+// With -day2, the first dump is published and fetched unprofiled, then the
+// day-2 dump is published into the same store and fetched into the same cache,
+// profiled: a daily sync holds the last run's state besides this one's.
 package main
 
 import (
@@ -253,57 +257,75 @@ func profileCmd(args []string) error {
 	in := fs.String("in", "", "dump to publish")
 	work := fs.String("work", "", "work directory")
 	out := fs.String("out", "heap", "profile file prefix")
+	day2 := fs.String("day2", "", "a day-2 dump: publish and fetch -in unprofiled, then this one profiled")
 	_ = fs.Parse(args)
 	if *in == "" || *work == "" {
 		return errors.New("-in and -work are required")
 	}
 	ctx := context.Background()
-	state, pubDir := filepath.Join(*work, "pstate"), filepath.Join(*work, "ppub")
-	os.RemoveAll(pubDir)
-	s, err := publish.OpenSession(publish.SessionConfig{StateDir: state, Keep: true})
-	if err != nil {
-		return err
-	}
-	dir, err := publish.NewDir(pubDir)
-	if err != nil {
-		return err
-	}
-	if err := s.Expose(dir); err != nil {
-		return err
-	}
-	tok := s.Publication().Token("http://unused.invalid/")
-	stop := sample(*out + "-publish")
-	res, err := s.Build(ctx, publish.Inputs{Streams: []publish.StreamFile{{Name: "db.sql", Path: *in, Class: chunkstore.ClassDB}}}, 2, nil)
-	peak := stop()
-	if err != nil {
-		return err
-	}
-	fmt.Printf("publish: %d chunks, peak live heap %.1f MiB, %.0f B/chunk\n", res.Chunks, float64(peak)/(1<<20), float64(peak)/float64(res.Chunks))
-	s.Close()
-	runtime.GC()
+	state, cacheDir := filepath.Join(*work, "pstate"), filepath.Join(*work, "pcache")
+	os.RemoveAll(state)
+	os.RemoveAll(cacheDir)
+	day := func(dump, prefix string) error {
+		pubDir := filepath.Join(*work, "ppub")
+		os.RemoveAll(pubDir)
+		s, err := publish.OpenSession(publish.SessionConfig{StateDir: state, Keep: true})
+		if err != nil {
+			return err
+		}
+		defer s.Close()
+		dir, err := publish.NewDir(pubDir)
+		if err != nil {
+			return err
+		}
+		if err := s.Expose(dir); err != nil {
+			return err
+		}
+		tok := s.Publication().Token("http://unused.invalid/")
+		stop := sample(prefix, "-publish")
+		res, err := s.Build(ctx, publish.Inputs{Streams: []publish.StreamFile{{Name: "db.sql", Path: dump, Class: chunkstore.ClassDB}}}, 2, nil)
+		peak := stop()
+		if err != nil {
+			return err
+		}
+		fmt.Printf("publish %s: %d chunks, peak live heap %.1f MiB, %.0f B/chunk\n", dump, res.Chunks, float64(peak)/(1<<20), float64(peak)/float64(res.Chunks))
+		s.Close()
+		runtime.GC()
 
-	cache, err := chunkstore.OpenCache(filepath.Join(*work, "pcache"))
-	if err != nil {
+		cache, err := chunkstore.OpenCache(cacheDir)
+		if err != nil {
+			return err
+		}
+		to := filepath.Join(*work, "pto")
+		os.RemoveAll(to)
+		stop = sample(prefix, "-fetch")
+		st, err := fetch.Run(ctx, fetch.Options{Token: tok, To: to, Cache: cache, Remote: fetch.DirRemote(pubDir)})
+		peak = stop()
+		if err != nil {
+			return err
+		}
+		fmt.Printf("fetch %s: %d chunks, peak live heap %.1f MiB, %.0f B/chunk\n", dump, st.ChunksTotal, float64(peak)/(1<<20), float64(peak)/float64(st.ChunksTotal))
+		os.RemoveAll(to)
+		runtime.GC()
+		return nil
+	}
+	if *day2 == "" {
+		return day(*in, *out)
+	}
+	if err := day(*in, ""); err != nil {
 		return err
 	}
-	to := filepath.Join(*work, "pto")
-	os.RemoveAll(to)
-	stop = sample(*out + "-fetch")
-	st, err := fetch.Run(ctx, fetch.Options{Token: tok, To: to, Cache: cache, Remote: fetch.DirRemote(pubDir)})
-	peak = stop()
-	if err != nil {
-		return err
-	}
-	fmt.Printf("fetch: %d chunks, peak live heap %.1f MiB, %.0f B/chunk\n", st.ChunksTotal, float64(peak)/(1<<20), float64(peak)/float64(st.ChunksTotal))
-	os.RemoveAll(to)
 	_ = manifest.Version
-	return nil
+	return day(*day2, *out)
 }
 
 // sample watches the live heap (as the last GC marked it) and writes a heap
-// profile to prefix.pb.gz each time it grows by 10 % over the last one
-// written. stop returns the highest live heap seen.
-func sample(prefix string) (stop func() uint64) {
+// profile to prefix+side.pb.gz (prefix "": none) each time it grows by 10 %
+// over the last one written. stop returns the highest live heap seen.
+func sample(prefix, side string) (stop func() uint64) {
+	if prefix != "" {
+		prefix += side
+	}
 	runtime.MemProfileRate = 64 << 10
 	var peak atomic.Uint64
 	done, stopped := make(chan struct{}), make(chan struct{})
@@ -324,7 +346,7 @@ func sample(prefix string) (stop func() uint64) {
 			if v > peak.Load() {
 				peak.Store(v)
 			}
-			if v > last+last/10 {
+			if prefix != "" && v > last+last/10 {
 				last = v
 				if f, err := os.Create(prefix + ".pb.gz"); err == nil {
 					pprof.Lookup("heap").WriteTo(f, 0)
