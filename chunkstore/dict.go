@@ -7,8 +7,9 @@ import (
 	"slices"
 	"sync"
 
-	"github.com/klauspost/compress/dict"
 	"github.com/klauspost/compress/zstd"
+
+	"synco/third_party/zdict"
 )
 
 // ErrNoDict is returned (wrapped, never as a *CorruptError) by Keys.Open for
@@ -68,7 +69,7 @@ func BuildDict(samples [][]byte) ([]byte, error) {
 	if total < 4*DictSize {
 		return nil, errDictTooSmall
 	}
-	b, err := dict.BuildZstdDict(in, dict.Options{
+	b, err := zdict.BuildZstdDict(in, zdict.Options{
 		MaxDictSize: DictSize,
 		HashBytes:   6,
 		ZstdLevel:   zstdLevel,
