@@ -3,13 +3,14 @@
 // (github.com/klauspost/compress/dict) against synco's patched copy
 // (third_party/zdict), alternated, on the same samples:
 //
-//	dicttrain -dsn mysql://root@127.0.0.1:3306/DB|postgres://… [-runs 3]
+//	dicttrain -dsn mysql://root@127.0.0.1:3306/DB|postgres://… [-runs 3] [-only cache]
 //
 // It dumps the database with synco's dumper, cuts every table stream into
 // ClassDB chunks, takes 128 of the first 8 MiB of chunks (the tables in turn,
 // as a dump that runs them at once delivers them; a uniform sample, as the
 // publish's reservoir takes), cut to chunkstore.DictSampleSize, and trains on
-// them. Per run it prints each builder's time and what every chunk of the dump
+// them. -only keeps the streams whose name holds a string: a cache table of
+// random blobs alone is the worst case of upstream's builder. Per run it prints each builder's time and what every chunk of the dump
 // seals to with its dictionary (zstd at the level and options chunkstore
 // seals with), as a share of sealing without one.
 package main
@@ -39,14 +40,15 @@ import (
 func main() {
 	dsn := flag.String("dsn", "", "database to dump (mysql://… or postgres://…)")
 	runs := flag.Int("runs", 3, "trainings of each builder")
+	only := flag.String("only", "", "only the streams whose name holds this")
 	flag.Parse()
-	if err := run(context.Background(), *dsn, *runs); err != nil {
+	if err := run(context.Background(), *dsn, *runs, *only); err != nil {
 		fmt.Fprintln(os.Stderr, "dicttrain:", err)
 		os.Exit(1)
 	}
 }
 
-func run(ctx context.Context, dsn string, runs int) error {
+func run(ctx context.Context, dsn string, runs int, only string) error {
 	m := dumperstest.NewMem()
 	switch {
 	case strings.HasPrefix(dsn, "postgres://"):
@@ -91,8 +93,10 @@ func run(ctx context.Context, dsn string, runs int) error {
 		if err != nil {
 			return err
 		}
-		tables = append(tables, cs)
-		raw += len(m.Streams[name])
+		if strings.Contains(name, only) {
+			tables = append(tables, cs)
+			raw += len(m.Streams[name])
+		}
 	}
 	var first [][]byte
 	for i, n := 0, 0; n < 8<<20; i++ {
