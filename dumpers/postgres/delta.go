@@ -192,7 +192,7 @@ type tablePart struct {
 	diff *delta.Diff
 	stmt string // the new stream's COPY statement, for diff's inserts
 	// rewrite: every row of the table goes, before the parts that follow
-	// insert the new stream's rows (a table filled anew, diff.rewrite).
+	// insert the new stream's rows (a table filled anew: deltaInstall.rewrite).
 	rewrite bool
 	end     bool
 	reason  string
