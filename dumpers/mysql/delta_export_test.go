@@ -82,3 +82,6 @@ func SetSwapHook(fn func() error) (restore func()) {
 	testHookSwap = fn
 	return func() { testHookSwap = nil }
 }
+
+// XAPrefix is how the global transaction IDs of target's installs start.
+func XAPrefix(target string) string { return xaPrefix + xaTag(target) + "-" }

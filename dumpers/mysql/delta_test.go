@@ -7,6 +7,7 @@ import (
 	"strconv"
 	"strings"
 	"testing"
+	"time"
 
 	"synco/dumpers"
 	"synco/dumpers/dumperstest"
@@ -777,4 +778,49 @@ func TestDeltaStagedOddName(t *testing.T) {
 		t.Fatalf("install: %+v, want a delta replacing the table", inst)
 	}
 	equalMaps(t, "staged table with an odd name", reference(t, v2), withoutRecord(checksums(t, db, target)))
+}
+
+// TestRecoverBranchAttached: XA RECOVER lists a branch still attached to the
+// connection of an install that was killed before the server saw that
+// connection end, and no other connection can roll it back until then
+// (XAER_NOTA). Recovery waits for the connection's end instead of failing the
+// install (seen once in CI, right after a killed install).
+func TestRecoverBranchAttached(t *testing.T) {
+	db := server(t)
+	target := newDB(t, db, "xatt")
+	mustExec(t, db, "CREATE TABLE `"+target+"`.t (k INT PRIMARY KEY) ENGINE=InnoDB")
+	own := server(t) // the killed install's pool
+	own.SetMaxIdleConns(0)
+	conn, err := own.Conn(t.Context())
+	if err != nil {
+		t.Fatal(err)
+	}
+	xid := "'" + mysql.XAPrefix(target) + "ATTACHED0000','1'"
+	for _, q := range []string{"XA START " + xid, "INSERT INTO `" + target + "`.t VALUES (1)", "XA END " + xid, "XA PREPARE " + xid} {
+		if _, err := conn.ExecContext(t.Context(), q); err != nil {
+			conn.Close()
+			t.Fatalf("%s: %v", q, err)
+		}
+	}
+	closed := make(chan struct{})
+	t.Cleanup(func() { // before the database is dropped: a prepared branch holds its locks
+		<-closed
+		_, _ = db.Exec("XA ROLLBACK " + xid)
+	})
+	go func() {
+		defer close(closed)
+		time.Sleep(300 * time.Millisecond)
+		conn.Close() // no idle connection is kept: the socket closes
+	}()
+	err = mysql.RecoverBranches(t.Context(), db, target)
+	<-closed
+	if err != nil {
+		t.Fatalf("recover a branch whose connection ends 300 ms later: %v", err)
+	}
+	if n, err := mysql.PreparedBranches(t.Context(), db, target); err != nil || n != 0 {
+		t.Fatalf("prepared branches after recovery: %d, %v; want 0", n, err)
+	}
+	if n := queryInt(t, db, "SELECT COUNT(*) FROM `"+target+"`.t"); n != 0 {
+		t.Errorf("%d rows: the branch was committed, not rolled back", n)
+	}
 }

@@ -222,7 +222,37 @@ func killedAt(step string, i int) bool { return testHookKill != nil && testHookK
 // any other prepared branch of target's installs (the install did not get
 // that far). It reports false when the server does not let it look (XA
 // RECOVER refused): then a delta must not use XA.
+//
+// XA RECOVER also lists a branch still attached to the connection of an
+// install that was just killed, before the server has seen that connection
+// end; no other connection can commit or roll it back until then (XAER_NOTA).
+// Such a branch is tried again, for up to recoverWait (the install lock keeps
+// a live install of target from holding one).
 func recoverBranches(ctx context.Context, db *sql.DB, target string) (bool, error) {
+	wait, deadline := 20*time.Millisecond, time.Now().Add(recoverWait)
+	for {
+		ok, err := recoverOnce(ctx, db, target)
+		if !serverErr(err, erXANotA) || time.Now().After(deadline) {
+			return ok, err
+		}
+		select {
+		case <-ctx.Done():
+			return false, ctx.Err()
+		case <-time.After(wait):
+		}
+		wait = min(2*wait, time.Second)
+	}
+}
+
+// recoverWait is how long recoverBranches waits for the connection of a
+// killed install to end (a server sees a closed socket at once, a vanished
+// client only when its socket times out).
+var recoverWait = 10 * time.Second
+
+// erXANotA: XAER_NOTA, no such branch (or one attached to another connection).
+const erXANotA = 1397
+
+func recoverOnce(ctx context.Context, db *sql.DB, target string) (bool, error) {
 	rows, err := db.QueryContext(ctx, "XA RECOVER")
 	if err != nil {
 		return false, nil
@@ -261,6 +291,9 @@ func recoverBranches(ctx context.Context, db *sql.DB, target string) (bool, erro
 		}
 		// plainID: nothing to quote.
 		if _, err := db.ExecContext(ctx, "XA "+verb+" '"+b.gtrid+"','"+b.bqual+"'"); err != nil {
+			if serverErr(err, erXANotA) {
+				err = fmt.Errorf("%w (a killed install's transaction, still attached to its connection: try again once the server has seen that connection end)", err)
+			}
 			return false, fmt.Errorf("recover prepared transactions: %s %s: %w", strings.ToLower(verb), b.gtrid, err)
 		}
 	}
