@@ -77,6 +77,18 @@ const (
 // each one's deletes first; a row that meets a key still there (only when the
 // target orders keys otherwise than the source) makes it a full import.
 //
+// A local application may write while the delta runs. Just before the commit
+// (after the XA prepares), the target's fingerprint without the delta's own,
+// uncommitted rows must still be the recorded one, and no session may be
+// waiting for a lock of the delta on the target's tables (it would commit
+// right after the delta, in the second of its commit, where no change time
+// shows it): else the transaction is rolled back and the dump imported whole.
+// After the commit, the tables the delta did not touch are recorded as they
+// were when it started (keepUntouched), so that a change to one of them from
+// then on makes the next install a full one. What is left unseen is a change
+// to a touched table committed in the milliseconds between that check and the
+// commit's fingerprint, by a session that did not wait for the delta's locks.
+//
 // Otherwise, and for a changed table that is not InnoDB, has no primary key or
 // has triggers (MariaDB cannot keep them from firing), or when the old stream is
 // gone from the cache or the difference is large (deltaLimit), the whole dump is

@@ -85,3 +85,9 @@ func SetSwapHook(fn func() error) (restore func()) {
 
 // XAPrefix is how the global transaction IDs of target's installs start.
 func XAPrefix(target string) string { return xaPrefix + xaTag(target) + "-" }
+
+// SetMeanwhileHook sets testHookMeanwhile, for a test.
+func SetMeanwhileHook(fn func(step string)) (restore func()) {
+	testHookMeanwhile = fn
+	return func() { testHookMeanwhile = nil }
+}

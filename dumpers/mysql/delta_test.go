@@ -824,3 +824,100 @@ func TestRecoverBranchAttached(t *testing.T) {
 		t.Errorf("%d rows: the branch was committed, not rolled back", n)
 	}
 }
+
+// A local application that writes while a delta is installed (before the
+// delta changes a table: it would wait for the delta's locks there, see
+// TestDeltaWriterWaiting): before the delta commits, what is committed must still be what was recorded (else a
+// full import, whose result the edit does not survive); after the commit, a
+// change to a table the delta did not touch is recorded as a change, so the
+// next install is a full one. On the code that recorded the target as it
+// found it after the commit, the edit became part of the snapshot.
+func TestDeltaEditWhileInstalling(t *testing.T) {
+	db := server(t)
+	for _, tc := range []struct {
+		name, step, edit string
+		reason           string // of this install's fallback; "": it stays a delta
+	}{
+		{"untouched table before the commit", "commit", "UPDATE %s.same SET v = 99 WHERE id = 1", "`same` changed locally while the delta was installed"},
+		{"changed table while the delta runs", "start", "UPDATE %s.t SET s = 'local' WHERE id = 200", "`t` changed locally while the delta was installed"},
+		{"table added before the commit", "commit", "CREATE TABLE %s.extra (id INT PRIMARY KEY)", "`extra` changed locally while the delta was installed"},
+		{"untouched table after the commit", "committed", "UPDATE %s.same SET v = 99 WHERE id = 1", ""},
+		{"table added after the commit", "committed", "CREATE TABLE %s.extra (id INT PRIMARY KEY)", ""},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			src, exec := deltaSource(t)
+			target, h := installed(t, src)
+			edit(exec)
+			v2 := dump(t, src, dumpers.Options{})
+			if tc.step != "committed" {
+				// Past the second of the last install's last change: an edit
+				// in that second moves no change time (a checksum of the
+				// tables changed in it shows it, at the next install).
+				time.Sleep(time.Second)
+			}
+			var edited bool
+			defer mysql.SetMeanwhileHook(func(step string) {
+				if step == tc.step && !edited {
+					edited = true
+					mustExec(t, db, strings.ReplaceAll(tc.edit, "%s", "`"+target+"`"))
+				}
+			})()
+			inst := install(t, target, h.Source(v2))
+			if !edited {
+				t.Fatalf("the hook did not run: %+v", inst)
+			}
+			if tc.reason != "" {
+				if inst.Mode != "full" || !strings.Contains(inst.Reason, tc.reason) {
+					t.Fatalf("install with a local edit before its commit: %+v, want a full import: %s", inst, tc.reason)
+				}
+				equalMaps(t, "full import after an edit meanwhile", reference(t, v2), withoutRecord(checksums(t, db, target)))
+				return
+			}
+			if inst.Mode != "delta" {
+				t.Fatalf("install: %+v, want a delta", inst)
+			}
+			exec("UPDATE t SET s = 'x' WHERE id = 2")
+			v3 := dump(t, src, dumpers.Options{})
+			inst = install(t, target, h.Source(v3))
+			if inst.Mode != "full" || !strings.Contains(inst.Reason, "changed locally since the last install") {
+				t.Fatalf("install after a local edit right after the last one: %+v, want a full import", inst)
+			}
+			equalMaps(t, "full import after an edit meanwhile", reference(t, v3), withoutRecord(checksums(t, db, target)))
+		})
+	}
+}
+
+// A local write that waits for a lock the delta holds would commit right after
+// it, in the second of its commit, where no change time shows it: the delta
+// sees the wait before it commits and rolls back for a full import instead.
+func TestDeltaWriterWaiting(t *testing.T) {
+	db := server(t)
+	src, exec := deltaSource(t)
+	target, h := installed(t, src)
+	edit(exec)
+	v2 := dump(t, src, dumpers.Options{})
+	done := make(chan error, 1)
+	defer mysql.SetMeanwhileHook(func(step string) {
+		if step != "commit" {
+			return
+		}
+		go func() { // row 3 is changed by the delta: the update waits for its commit
+			_, err := db.ExecContext(context.Background(), "UPDATE `"+target+"`.t SET s = 'local' WHERE id = 3")
+			done <- err
+		}()
+		for range 50 { // InnoDB refreshes these tables when not read for 100 ms
+			time.Sleep(150 * time.Millisecond)
+			if queryString(t, db, "SELECT COUNT(*) FROM information_schema.INNODB_TRX WHERE trx_state = 'LOCK WAIT'") != "0" {
+				return
+			}
+		}
+		t.Error("the local update did not wait for the delta's lock: " + queryString(t, db, "SELECT GROUP_CONCAT(CONCAT_WS(' ', ID, COMMAND, STATE, LEFT(INFO, 60)) SEPARATOR ' | ') FROM information_schema.PROCESSLIST") + " TRX: " + queryString(t, db, "SELECT GROUP_CONCAT(CONCAT_WS(' ', trx_id, trx_state, trx_mysql_thread_id, LEFT(trx_query, 40)) SEPARATOR ' | ') FROM information_schema.INNODB_TRX") + " W: " + queryString(t, db, "SELECT COUNT(*) FROM information_schema.INNODB_LOCK_WAITS"))
+	})()
+	inst := install(t, target, h.Source(v2))
+	if err := <-done; err != nil {
+		t.Fatalf("local update: %v", err)
+	}
+	if inst.Mode != "full" || !strings.Contains(inst.Reason, "table `t` is being changed locally") {
+		t.Fatalf("install while a local write waited: %+v, want a full import", inst)
+	}
+}

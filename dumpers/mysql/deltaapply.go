@@ -40,6 +40,9 @@ func (d *deltaInstall) apply(ctx context.Context, rec *record, tds []*tableDelta
 	if err := createRecord(ctx, d.db, d.target); err != nil {
 		return inst, "", err
 	}
+	if testHookMeanwhile != nil {
+		testHookMeanwhile("start")
+	}
 	n := 1
 	if d.xa {
 		n = min(len(tds), maxBranches)
@@ -158,7 +161,29 @@ func (d *deltaInstall) apply(ctx context.Context, rec *record, tds []*tableDelta
 			return inst, "", err
 		}
 	}
-	err = g.commit(ctx, st.swap)
+	// Just before the commit, what is committed must still be what was
+	// recorded: a local edit while the delta ran (an application still
+	// writing) would otherwise be recorded as part of the snapshot.
+	err = g.commit(ctx, func(ctx context.Context) error {
+		if testHookMeanwhile != nil {
+			testHookMeanwhile("commit")
+		}
+		staged := map[string]bool{}
+		for _, t := range st.staged() {
+			staged[st.ts.staged(t)] = true
+		}
+		what, err := changedMeanwhile(ctx, d.db, d.target, rec.fp, func(t string) bool { return staged[t] })
+		if err != nil {
+			return err
+		}
+		if what != "" {
+			return fallback(what + " changed locally while the delta was installed")
+		}
+		if t := writerWaiting(ctx, d.db, d.target); t != "" {
+			return fallback("table " + t + " is being changed locally while the delta is installed")
+		}
+		return st.swap(ctx)
+	})
 	if err != nil && g.tx != nil && st.swapped {
 		// The plain transaction did not commit: the previous tables go back.
 		uctx, cancelUnswap := context.WithTimeout(context.WithoutCancel(ctx), time.Minute)
@@ -170,6 +195,9 @@ func (d *deltaInstall) apply(ctx context.Context, rec *record, tds []*tableDelta
 	if se := (*swapError)(nil); errors.As(err, &se) {
 		return inst, se.Error(), nil // rolled back: a full import instead
 	}
+	if fb := fallback(""); errors.As(err, &fb) {
+		return inst, string(fb), nil // rolled back: a full import instead
+	}
 	if err != nil {
 		return inst, "", err
 	}
@@ -178,6 +206,10 @@ func (d *deltaInstall) apply(ctx context.Context, rec *record, tds []*tableDelta
 	// install is a full one if it does not finish).
 	cctx, cancelPost := context.WithTimeout(context.WithoutCancel(ctx), time.Minute)
 	defer cancelPost()
+	touched := map[string]bool{} // the tables whose change times the delta moved
+	for _, t := range slices.Concat(inst.Tables, st.staged(), slices.Collect(maps.Keys(autoInc))) {
+		touched[t] = true
+	}
 	for _, t := range slices.Sorted(maps.Keys(autoInc)) {
 		n, err := strconv.ParseUint(autoInc[t], 10, 64)
 		if err != nil {
@@ -190,9 +222,12 @@ func (d *deltaInstall) apply(ctx context.Context, rec *record, tds []*tableDelta
 	if err := st.drop(); err != nil {
 		return inst, "", &dumpers.CleanupError{Err: fmt.Errorf("%w (the next install will be a full one)", err)}
 	}
+	if testHookMeanwhile != nil {
+		testHookMeanwhile("committed")
+	}
 	fp, err := settledFingerprint(cctx, d.db, d.target, deltaChecksumLimit, d.mariadb)
 	if err == nil {
-		err = writeFingerprint(cctx, c, d.target, fp)
+		err = writeFingerprint(cctx, c, d.target, keepUntouched(rec.fp, fp, touched))
 	}
 	if err != nil {
 		return inst, "", &dumpers.CleanupError{Err: fmt.Errorf("record what was installed (the next install will be a full one): %w", err)}

@@ -311,3 +311,8 @@ func plainID(b []byte) bool {
 	}
 	return true
 }
+
+// testHookMeanwhile, when set (by tests), runs as a delta starts to apply
+// ("start"), just before it checks that nothing else changed the target
+// ("commit") and right after its commit ("committed").
+var testHookMeanwhile func(step string)

@@ -385,6 +385,115 @@ func fingerprint(ctx context.Context, q interface {
 	return b.String(), nil
 }
 
+// fpLines splits a fingerprint into its lines (each with its "\n"), leaving
+// out the checksum lines when base is set.
+func fpLines(fp string, base bool) []string {
+	var out []string
+	for _, l := range strings.SplitAfter(fp, "\n") {
+		if l != "" && !(base && strings.HasPrefix(l, checksumKind+" ")) {
+			out = append(out, l)
+		}
+	}
+	return out
+}
+
+// fpKey is the object a fingerprint line describes (kind and hex name), and
+// the table it names ("" for other kinds).
+func fpKey(l string) (key, table string) {
+	key, _, _ = strings.Cut(l, "\t")
+	kind, h, _ := strings.Cut(key, " ")
+	if kind == "table" {
+		n, _ := hex.DecodeString(h)
+		table = string(n)
+	}
+	return key, table
+}
+
+// changedMeanwhile names an object of target that another session changed
+// since the delta started from the recorded fingerprint was, or "": it runs
+// just before the delta's commit, when what is committed must still be what
+// was recorded. The delta's own rows are not committed yet (InnoDB moves a
+// table's change time at the commit), its staged tables (skip) are left out.
+// Only the few milliseconds of the commits follow it; a change in them is
+// as one right after the install (settledFingerprint, keepUntouched).
+func changedMeanwhile(ctx context.Context, db *sql.DB, target, was string, skip func(table string) bool) (string, error) {
+	now, err := fingerprint(ctx, db, target)
+	if err != nil {
+		return "", err
+	}
+	var kept strings.Builder
+	for _, l := range fpLines(now, false) {
+		if _, t := fpKey(l); t == "" || !skip(t) {
+			kept.WriteString(l)
+		}
+	}
+	if base := strings.Join(fpLines(was, true), ""); kept.String() != base {
+		return fingerprintDiff(base, kept.String()), nil
+	}
+	return "", nil
+}
+
+// writerWaiting names a table of target that another session waits to
+// write, or "": a lock the delta holds keeps it waiting, and it would commit
+// right after the delta, unseen (in the second of the delta's commit). It
+// reads InnoDB's lock waits (MariaDB; the PROCESS privilege): where they
+// cannot be read, it says "".
+func writerWaiting(ctx context.Context, db *sql.DB, target string) string {
+	var table string
+	prefix := quoteIdent(target) + "."
+	err := db.QueryRowContext(ctx, "SELECT l.lock_table FROM information_schema.INNODB_LOCK_WAITS w JOIN information_schema.INNODB_LOCKS l ON l.lock_id = w.requested_lock_id WHERE LEFT(l.lock_table, CHAR_LENGTH(?)) = ? LIMIT 1", prefix, prefix).Scan(&table)
+	if err != nil {
+		return ""
+	}
+	return strings.TrimPrefix(table, prefix)
+}
+
+// keepUntouched is the fingerprint to record after a delta that changed only
+// the tables touched: every other object is recorded as it was when the delta
+// started (was), with the checksum was had of it, not as it is now, so that a
+// change another session made to it while the delta ran, or since, shows at
+// the next install; an object that appeared meanwhile is left out, one that
+// disappeared kept.
+func keepUntouched(was, now string, touched map[string]bool) string {
+	before := map[string]string{}
+	for _, l := range fpLines(was, true) {
+		k, _ := fpKey(l)
+		before[k] = l
+	}
+	isTouched := func(l string) bool {
+		if k, _ := fpKey(l); strings.HasPrefix(k, checksumKind+" ") {
+			n, _ := hex.DecodeString(strings.TrimPrefix(k, checksumKind+" "))
+			return touched[string(n)]
+		}
+		_, t := fpKey(l)
+		return t != "" && touched[t]
+	}
+	var b, sums strings.Builder
+	seen := map[string]bool{}
+	for _, l := range fpLines(now, false) {
+		k, _ := fpKey(l)
+		seen[k] = true
+		switch {
+		case isTouched(l) && strings.HasPrefix(l, checksumKind+" "):
+			sums.WriteString(l)
+		case isTouched(l):
+			b.WriteString(l)
+		case before[k] != "":
+			b.WriteString(before[k])
+		}
+	}
+	for _, l := range fpLines(was, false) {
+		switch k, _ := fpKey(l); {
+		case isTouched(l):
+		case strings.HasPrefix(l, checksumKind+" "):
+			sums.WriteString(l)
+		case !seen[k]:
+			b.WriteString(l)
+		}
+	}
+	return b.String() + sums.String()
+}
+
 // fingerprintDiff names the first object that differs between two fingerprints.
 func fingerprintDiff(was, now string) string {
 	a, b := strings.Split(was, "\n"), strings.Split(now, "\n")
