@@ -86,8 +86,10 @@ const (
 // After the commit, the tables the delta did not touch are recorded as they
 // were when it started (keepUntouched), so that a change to one of them from
 // then on makes the next install a full one. What is left unseen is a change
-// to a touched table committed in the milliseconds between that check and the
-// commit's fingerprint, by a session that did not wait for the delta's locks.
+// to a touched table committed after that check and before the record
+// (settledFingerprint: milliseconds when the tables changed in the commit's
+// second are checksummed, up to the end of that second when it waits), by a
+// session that did not wait for the delta's locks.
 //
 // Otherwise, and for a changed table that is not InnoDB, has no primary key or
 // has triggers (MariaDB cannot keep them from firing), or when the old stream is
