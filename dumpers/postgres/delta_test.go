@@ -495,3 +495,43 @@ UPDATE public.t SET s = 'x' WHERE id = 2`)
 	}
 	equalSums(t, "after a refused rewrite", want, checksums(t, target))
 }
+
+// A local application that writes while a delta is installed: the change
+// counters the delta records are the ones it started from plus its own
+// changes, so the edit shows at the next install, which is a full one.
+func TestDeltaEditWhileInstalling(t *testing.T) {
+	src, exec := deltaSource(t)
+	for _, tc := range []struct{ name, edit, reason string }{
+		{"untouched table", "UPDATE public.same SET v = 99 WHERE id = 1", "public.same changed locally"},
+		{"changed table", "UPDATE public.t SET s = 'local' WHERE id = 200", "public.t changed locally"},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			target, h := installed(t, src)
+			exec("UPDATE public.t SET s = 'x' WHERE id = 2")
+			v2 := dump(t, src, dumpers.Options{})
+			quiet(t, target)
+			edited := false
+			inst, _, err := postgres.Install(t.Context(), target, h.Source(v2), func(dumpers.Progress) {
+				if edited {
+					return
+				}
+				edited = true // while the delta's transaction is open
+				conn := dbConn(t, target)
+				defer conn.Close(t.Context())
+				if _, err := conn.Exec(t.Context(), tc.edit); err != nil {
+					t.Error(err)
+				}
+			})
+			if err != nil || inst.Mode != "delta" || !edited {
+				t.Fatalf("install: %+v, %v (edited: %v)", inst, err, edited)
+			}
+			exec("UPDATE public.t SET s = 'y' WHERE id = 2")
+			v3 := dump(t, src, dumpers.Options{})
+			inst = install(t, target, h.Source(v3))
+			if inst.Mode != "full" || !strings.Contains(inst.Reason, tc.reason) {
+				t.Fatalf("install after an edit while the last one ran: %+v, want a full import: %s", inst, tc.reason)
+			}
+			equalSums(t, "full import after an edit meanwhile", reference(t, v3), checksums(t, target))
+		})
+	}
+}
