@@ -921,3 +921,23 @@ func TestDeltaWriterWaiting(t *testing.T) {
 		t.Fatalf("install while a local write waited: %+v, want a full import", inst)
 	}
 }
+
+// A table loaded anew beside its table and swapped in replaces it whole: a
+// local write to the table it replaces while the delta runs is lost, as in a
+// full import, and is no reason for one.
+func TestDeltaRewrittenTableWrittenMeanwhile(t *testing.T) {
+	defer mysql.SetRewriteAt(200)()
+	defer mysql.SetDeltaPart(100)()
+	db, target, h, _, v2 := rewrittenCase(t)
+	time.Sleep(time.Second) // past the second of the last install (see TestDeltaEditWhileInstalling)
+	defer mysql.SetMeanwhileHook(func(step string) {
+		if step == "commit" {
+			mustExec(t, db, "INSERT INTO `"+target+"`.c VALUES ('local', 1, 'meanwhile')")
+		}
+	})()
+	inst := install(t, target, h.Source(v2))
+	if inst.Mode != "delta" || inst.Replaced != 1 {
+		t.Fatalf("install: %+v, want a delta replacing a table", inst)
+	}
+	equalMaps(t, "rewritten table vs full import", reference(t, v2), withoutRecord(checksums(t, db, target)))
+}

@@ -168,9 +168,11 @@ func (d *deltaInstall) apply(ctx context.Context, rec *record, tds []*tableDelta
 		if testHookMeanwhile != nil {
 			testHookMeanwhile("commit")
 		}
+		// A staged table replaces its table whole: a local write to the
+		// table it replaces is lost as in a full import.
 		staged := map[string]bool{}
 		for _, t := range st.staged() {
-			staged[st.ts.staged(t)] = true
+			staged[t], staged[st.ts.staged(t)] = true, true
 		}
 		what, err := changedMeanwhile(ctx, d.db, d.target, rec.fp, func(t string) bool { return staged[t] })
 		if err != nil {

@@ -413,7 +413,8 @@ func fpKey(l string) (key, table string) {
 // since the delta started from the recorded fingerprint was, or "": it runs
 // just before the delta's commit, when what is committed must still be what
 // was recorded. The delta's own rows are not committed yet (InnoDB moves a
-// table's change time at the commit), its staged tables (skip) are left out.
+// table's change time at the commit); its staged tables, and the tables they
+// replace whole, are left out (skip).
 // Only the few milliseconds of the commits follow it; a change in them is
 // as one right after the install (settledFingerprint, keepUntouched).
 func changedMeanwhile(ctx context.Context, db *sql.DB, target, was string, skip func(table string) bool) (string, error) {
@@ -421,14 +422,17 @@ func changedMeanwhile(ctx context.Context, db *sql.DB, target, was string, skip 
 	if err != nil {
 		return "", err
 	}
-	var kept strings.Builder
-	for _, l := range fpLines(now, false) {
-		if _, t := fpKey(l); t == "" || !skip(t) {
-			kept.WriteString(l)
+	kept := func(lines []string) string {
+		var b strings.Builder
+		for _, l := range lines {
+			if _, t := fpKey(l); t == "" || !skip(t) {
+				b.WriteString(l)
+			}
 		}
+		return b.String()
 	}
-	if base := strings.Join(fpLines(was, true), ""); kept.String() != base {
-		return fingerprintDiff(base, kept.String()), nil
+	if a, b := kept(fpLines(was, true)), kept(fpLines(now, false)); a != b {
+		return fingerprintDiff(a, b), nil
 	}
 	return "", nil
 }
