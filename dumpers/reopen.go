@@ -69,4 +69,8 @@ type Installed struct {
 	// them anew (MariaDB/MySQL: a staged table moved in their place;
 	// PostgreSQL: emptied by TRUNCATE): their old rows are not in Deleted.
 	Replaced int
+	// Verified counts the tables whose rows were compared with the installed
+	// ones, because the server had forgotten when they changed (MariaDB after
+	// a restart: dumpers/mysql, verify.go).
+	Verified int
 }

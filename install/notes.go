@@ -16,12 +16,17 @@ type Note struct {
 
 // installedNote says what a delta or no-change install did.
 func installedNote(db string, inst dumpers.Installed) string {
+	var s string
 	if inst.Mode == "unchanged" {
-		return "the database is unchanged since the last install: nothing to do in " + db
+		s = "the database is unchanged since the last install: nothing to do in " + db
+	} else {
+		s = fmt.Sprintf("delta install into %s: %d table(s) changed, %d row(s) removed, %d added (an updated row counts in both)", db, len(inst.Tables), inst.Deleted, inst.Inserted)
 	}
-	s := fmt.Sprintf("delta install into %s: %d table(s) changed, %d row(s) removed, %d added (an updated row counts in both)", db, len(inst.Tables), inst.Deleted, inst.Inserted)
 	if inst.Replaced > 0 {
 		s += fmt.Sprintf("; tables whose every row changed, loaded anew: %d (their old rows are not counted as removed)", inst.Replaced)
+	}
+	if inst.Verified > 0 {
+		s += fmt.Sprintf("; %d table(s) compared row by row with the last install, since the server had forgotten when they changed (a restart)", inst.Verified)
 	}
 	return s
 }

@@ -261,8 +261,24 @@ func (d *deltaInstall) try(ctx context.Context) (dumpers.Installed, string, erro
 	if err != nil {
 		return dumpers.Installed{}, "", err
 	}
+	verified := 0
+	if tables, was := lostTimes(rec.fp, fp); len(tables) > 0 {
+		// Tables whose change times are lost are proven by their rows
+		// (verify.go), if all else is as recorded.
+		if fp, err = currentFingerprint(ctx, d.db, d.target, was); err != nil {
+			return dumpers.Installed{}, "", err
+		}
+		if fp != was {
+			return dumpers.Installed{}, fingerprintDiff(was, fp) + " changed locally since the last install", nil
+		}
+		reason, n, err := d.verifyRows(ctx, rec, tables)
+		if err != nil || reason != "" {
+			return dumpers.Installed{}, reason, err
+		}
+		rec.fp, verified = was, n
+	}
 	if fp != rec.fp {
-		return dumpers.Installed{}, fingerprintDiff(rec.fp, fp) + " changed locally since the last install (or the server restarted: MariaDB forgets when InnoDB tables changed)", nil
+		return dumpers.Installed{}, fingerprintDiff(rec.fp, fp) + " changed locally since the last install", nil
 	}
 	if rec.refs[dumpers.PostStream].Hash != d.refs[dumpers.PostStream].Hash {
 		return dumpers.Installed{}, "views, routines, triggers or events changed at the source", nil
@@ -285,7 +301,7 @@ func (d *deltaInstall) try(ctx context.Context) (dumpers.Installed, string, erro
 		}
 	}
 	if len(changed) == 0 && len(autoInc) == 0 {
-		return dumpers.Installed{Mode: "unchanged"}, "", nil
+		return dumpers.Installed{Mode: "unchanged", Verified: verified}, "", nil
 	}
 	// The tables' information_schema queries, a few at a time: one after the
 	// other, 6 tables took 0.16 s of the 470 MB bench's day 2.
@@ -313,7 +329,9 @@ func (d *deltaInstall) try(ctx context.Context) (dumpers.Installed, string, erro
 			return dumpers.Installed{}, r, nil
 		}
 	}
-	return d.apply(ctx, rec, tds, autoInc)
+	inst, reason, err := d.apply(ctx, rec, tds, autoInc)
+	inst.Verified = verified
+	return inst, reason, err
 }
 
 // compareSchema compares the old and the new schema.sql statement by statement
