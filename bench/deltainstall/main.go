@@ -1,9 +1,12 @@
 // Command deltainstall measures a delta install against a full import (issue 15
 // §1) on a database made by dbbench load:
 //
-//	deltainstall -src NAME -target NAME [-pct 1] [-runs 3] [-cpuprofile FILE]
+//	deltainstall -src NAME -target NAME [-pct 1] [-runs 3] [-cpuprofile FILE] [-restart CMD]
 //
-// (-cpuprofile: a profile of each delta install, FILE.1, FILE.2, …)
+// (-cpuprofile: a profile of each delta install, FILE.1, FILE.2, …; -restart: a
+// shell command that restarts the database server, run before each full import
+// and each delta install, which then finds every table's change time lost and
+// compares the tables with the installed snapshot row by row)
 //
 // It dumps the source and installs it into target (full). Then, runs times: it
 // changes the source (pct % of the rows of every table with an integer primary
@@ -26,6 +29,7 @@ import (
 	"fmt"
 	"io"
 	"os"
+	"os/exec"
 	"path/filepath"
 	"runtime/pprof"
 	"slices"
@@ -47,11 +51,34 @@ func main() {
 	pct := flag.Int("pct", 1, "percent of rows changed")
 	runs := flag.Int("runs", 3, "changes, each timed as a full import and a delta install")
 	cpuprofile := flag.String("cpuprofile", "", "write a CPU profile of each delta install to FILE.<run>")
+	flag.StringVar(&restartCmd, "restart", "", "shell command that restarts the database server, run before each full import and delta install")
 	flag.Parse()
 	if err := run(context.Background(), *src, *target, *pct, *runs, *cpuprofile); err != nil {
 		fmt.Fprintln(os.Stderr, "deltainstall:", err)
 		os.Exit(1)
 	}
+}
+
+// restartCmd restarts the server (-restart); "" for none.
+var restartCmd string
+
+// restart runs restartCmd, waits until the server answers and sets up the
+// session of db again.
+func restart(ctx context.Context, db *sql.DB) error {
+	if restartCmd == "" {
+		return nil
+	}
+	if out, err := exec.CommandContext(ctx, "sh", "-c", restartCmd).CombinedOutput(); err != nil {
+		return fmt.Errorf("restart: %v: %s", err, out)
+	}
+	var err error
+	for range 600 {
+		if _, err = db.ExecContext(ctx, "SET SESSION foreign_key_checks = 0"); err == nil {
+			return nil
+		}
+		time.Sleep(100 * time.Millisecond)
+	}
+	return fmt.Errorf("restart: the server does not answer: %w", err)
 }
 
 func cfg(name string) *mysql.Config {
@@ -211,8 +238,14 @@ func run(ctx context.Context, src, target string, pct, runs int, cpuprofile stri
 		if _, err := db.ExecContext(ctx, "DROP DATABASE IF EXISTS `"+scratch+"`"); err != nil {
 			return err
 		}
+		if err := restart(ctx, db); err != nil {
+			return err
+		}
 		full, err := measure(func() error { return mysql.Import(ctx, cfg(scratch), v2, nil) })
 		if err != nil {
+			return err
+		}
+		if err := restart(ctx, db); err != nil {
 			return err
 		}
 		s2 = cached(h.Source(v2))
@@ -234,18 +267,21 @@ func run(ctx context.Context, src, target string, pct, runs int, cpuprofile stri
 		if err := same(ctx, db, tables, target, scratch); err != nil {
 			return err
 		}
-		fmt.Printf("run %d (dump %.1f MB): full import %v | %s install (%d tables, -%d +%d rows) %v | %.1f %% of the full import's wall time, %.1f %% of its CPU\n",
-			r, float64(size(v2))/1e6, full, inst.Mode, len(inst.Tables), inst.Deleted, inst.Inserted, d,
+		fmt.Printf("run %d (dump %.1f MB): full import %v | %s install (%d tables, -%d +%d rows, %d compared row by row) %v | %.1f %% of the full import's wall time, %.1f %% of its CPU\n",
+			r, float64(size(v2))/1e6, full, inst.Mode, len(inst.Tables), inst.Deleted, inst.Inserted, inst.Verified, d,
 			100*d.wall.Seconds()/full.wall.Seconds(), 100*(d.cpu+max(d.server, 0)).Seconds()/(full.cpu+max(full.server, 0)).Seconds())
 		fullW, fullC = append(fullW, full.wall), append(fullC, full.cpu+max(full.server, 0))
 		deltaW, deltaC = append(deltaW, d.wall), append(deltaC, d.cpu+max(d.server, 0))
 		ratio = append(ratio, time.Duration(1e6*d.wall.Seconds()/full.wall.Seconds()))
 	}
+	if err := restart(ctx, db); err != nil {
+		return err
+	}
 	none, err := measure(func() (err error) { inst, err = mysql.Install(ctx, cfg(target), s2, nil); return err })
 	if err != nil {
 		return err
 	}
-	fmt.Printf("no-change install (%s): %v\n", inst.Mode, none)
+	fmt.Printf("no-change install (%s, %d tables compared row by row): %v\n", inst.Mode, inst.Verified, none)
 	fmt.Printf("medians of %d runs: full import %v wall, %v CPU (client + server) | delta install %v wall, %v CPU | delta/full %.1f %% (median of the runs' ratios)\n",
 		runs, median(fullW).Round(time.Millisecond), median(fullC).Round(time.Millisecond), median(deltaW).Round(time.Millisecond), median(deltaC).Round(time.Millisecond),
 		float64(median(ratio))/1e4)
