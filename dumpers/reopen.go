@@ -73,4 +73,8 @@ type Installed struct {
 	// ones, because the server had forgotten when they changed (MariaDB after
 	// a restart: dumpers/mysql, verify.go).
 	Verified int
+	// Local counts the tables changed locally since the last install that the
+	// delta brought back to the new dump's rows by their difference (read
+	// from the target, not from the installed snapshot).
+	Local int
 }

@@ -25,6 +25,9 @@ func installedNote(db string, inst dumpers.Installed) string {
 	if inst.Replaced > 0 {
 		s += fmt.Sprintf("; tables whose every row changed, loaded anew: %d (their old rows are not counted as removed)", inst.Replaced)
 	}
+	if inst.Local > 0 {
+		s += fmt.Sprintf("; %d table(s) changed locally since the last install were brought back to the published rows", inst.Local)
+	}
 	if inst.Verified > 0 {
 		s += fmt.Sprintf("; %d table(s) compared row by row with the last install, since the server had forgotten when they changed (a restart)", inst.Verified)
 	}

@@ -2,6 +2,7 @@ package mysql
 
 import (
 	"bytes"
+	"cmp"
 	"context"
 	"database/sql"
 	"errors"
@@ -90,6 +91,11 @@ const (
 // (settledFingerprint: milliseconds when the tables changed in the commit's
 // second are checksummed, up to the end of that second when it waits), by a
 // session that did not wait for the delta's locks.
+//
+// A table written locally since the last install, or whose change time the
+// server forgot (a restart), its structure unchanged, is handled by its rows
+// (verify.go): compared with the installed snapshot, or merged with the rows
+// it holds now instead of with the snapshot.
 //
 // Otherwise, and for a changed table that is not InnoDB, has no primary key or
 // has triggers (MariaDB cannot keep them from firing), or when the old stream is
@@ -192,8 +198,12 @@ type tableDelta struct {
 	whole    bool
 	disjoint int         // delta.Parts.Disjoint (disjointAt)
 	staged   *tableStage // rewritten into a staging table (deltastage.go); nil: in place
-	ck       *checker    // of the INSERTs the delta runs
-	stmts    int         // INSERTs checked so far
+	// local: changed locally since the last install (verify.go), its old rows
+	// are read from the target, not the installed snapshot; noNew: the new
+	// dump has no data stream for it (no rows).
+	local, noNew bool
+	ck           *checker // of the INSERTs the delta runs
+	stmts        int      // INSERTs checked so far
 }
 
 // deltaPart is how much of a table's difference (bytes of keys and rows) is
@@ -261,21 +271,36 @@ func (d *deltaInstall) try(ctx context.Context) (dumpers.Installed, string, erro
 	if err != nil {
 		return dumpers.Installed{}, "", err
 	}
-	verified := 0
-	if tables, was := lostTimes(rec.fp, fp); len(tables) > 0 {
-		// Tables whose change times are lost are proven by their rows
-		// (verify.go), if all else is as recorded.
+	// Tables that lost their change times (a restart), or were written
+	// locally without a change of structure, are taken care of by their rows
+	// (verify.go), if all else is as recorded.
+	var inst dumpers.Installed
+	var local []string
+	lost, written, was := localChanges(rec.fp, fp)
+	if len(written) > 0 {
+		// A write later in the second of a table's last change would not
+		// move its change time (see settle).
+		if err := settle(ctx, d.db, d.target); err != nil {
+			return dumpers.Installed{}, "", err
+		}
+		if fp, err = currentFingerprint(ctx, d.db, d.target, rec.fp); err != nil {
+			return dumpers.Installed{}, "", err
+		}
+		lost, written, was = localChanges(rec.fp, fp)
+	}
+	if len(lost)+len(written) > 0 {
 		if fp, err = currentFingerprint(ctx, d.db, d.target, was); err != nil {
 			return dumpers.Installed{}, "", err
 		}
 		if fp != was {
 			return dumpers.Installed{}, fingerprintDiff(was, fp) + " changed locally since the last install", nil
 		}
-		reason, n, err := d.verifyRows(ctx, rec, tables)
+		differ, n, reason, err := d.verifyRows(ctx, rec, lost)
 		if err != nil || reason != "" {
 			return dumpers.Installed{}, reason, err
 		}
-		rec.fp, verified = was, n
+		local = append(differ, written...)
+		rec.fp, inst.Verified, inst.Local = was, n, len(local)
 	}
 	if fp != rec.fp {
 		return dumpers.Installed{}, fingerprintDiff(rec.fp, fp) + " changed locally since the last install", nil
@@ -295,13 +320,29 @@ func (d *deltaInstall) try(ctx context.Context) (dumpers.Installed, string, erro
 		autoInc = ai
 	}
 	var changed []string
+	isLocal := map[string]bool{}
+	for _, t := range local {
+		isLocal[dumpers.DataStream(t)] = true
+	}
 	for _, n := range d.src.Names() {
-		if _, ok := dumpers.TableOf(n); ok && rec.refs[n].Hash != d.refs[n].Hash {
+		if _, ok := dumpers.TableOf(n); ok && (rec.refs[n].Hash != d.refs[n].Hash || isLocal[n]) {
 			changed = append(changed, n)
+			delete(isLocal, n)
 		}
 	}
+	changed = append(changed, slices.Sorted(maps.Keys(isLocal))...) // rows where the source has none
+	if len(local) > 0 {
+		// A full import gives a table the source's AUTO_INCREMENT; local
+		// inserts moved it.
+		ai, err := d.autoIncOf(ctx, local)
+		if err != nil {
+			return dumpers.Installed{}, "", err
+		}
+		autoInc = mergeMaps(autoInc, ai)
+	}
 	if len(changed) == 0 && len(autoInc) == 0 {
-		return dumpers.Installed{Mode: "unchanged", Verified: verified}, "", nil
+		inst.Mode = "unchanged"
+		return inst, "", nil
 	}
 	// The tables' information_schema queries, a few at a time: one after the
 	// other, 6 tables took 0.16 s of the 470 MB bench's day 2.
@@ -317,7 +358,9 @@ func (d *deltaInstall) try(ctx context.Context) (dumpers.Installed, string, erro
 				reasons[i] = reason
 				return err
 			}
-			tds[i] = &tableDelta{stream: n, table: table, keyCols: keyCols, whole: unique, disjoint: d.disjointAt(rec, n)}
+			_, hasNew := d.refs[n]
+			tds[i] = &tableDelta{stream: n, table: table, keyCols: keyCols, whole: unique, disjoint: d.disjointAt(rec, n),
+				local: slices.Contains(local, table), noNew: !hasNew}
 			return nil
 		})
 	}
@@ -329,9 +372,38 @@ func (d *deltaInstall) try(ctx context.Context) (dumpers.Installed, string, erro
 			return dumpers.Installed{}, r, nil
 		}
 	}
-	inst, reason, err := d.apply(ctx, rec, tds, autoInc)
-	inst.Verified = verified
-	return inst, reason, err
+	applied, reason, err := d.apply(ctx, rec, tds, autoInc)
+	applied.Verified, applied.Local = inst.Verified, inst.Local
+	return applied, reason, err
+}
+
+// autoIncOf returns the AUTO_INCREMENT the new dump gives each of tables: its
+// schema.sql's table option, or 1 (InnoDB then takes the next value after the
+// rows' largest).
+func (d *deltaInstall) autoIncOf(ctx context.Context, tables []string) (map[string]string, error) {
+	r, err := d.src.Open(ctx, dumpers.SchemaStream)
+	if err != nil {
+		return nil, fmt.Errorf("open stream %s: %w", dumpers.SchemaStream, err)
+	}
+	_, inc, err := schemaStatements(r, true)
+	r.Close()
+	if err != nil {
+		return nil, err
+	}
+	out := map[string]string{}
+	for _, t := range tables {
+		out[t] = cmp.Or(inc[t], "1")
+	}
+	return out, nil
+}
+
+// mergeMaps returns a with b's entries added (a may be nil).
+func mergeMaps(a, b map[string]string) map[string]string {
+	if a == nil {
+		a = map[string]string{}
+	}
+	maps.Copy(a, b)
+	return a
 }
 
 // compareSchema compares the old and the new schema.sql statement by statement
@@ -474,17 +546,20 @@ var errTooMuch = errors.New("too many rows changed")
 // (canonRows; errNotCanonical when a stream is not in their layout) or the
 // general ones (rowReader), and hands it to send in parts of deltaPart bytes.
 func (d *deltaInstall) diffWith(ctx context.Context, rec *record, td *tableDelta, budget *atomic.Int64, canonical bool, send func(tablePart) error) (string, error) {
-	old, err := d.re.Reopen(ctx, rec.refs[td.stream])
-	if err != nil {
+	var old io.ReadCloser
+	var err error
+	if td.local {
+		old = d.localRows(ctx, td.table)
+	} else if old, err = d.re.Reopen(ctx, rec.refs[td.stream]); err != nil {
 		if ctx.Err() != nil {
 			return "", ctx.Err()
 		}
 		return "the cache no longer holds the installed snapshot", nil
 	}
 	defer old.Close()
-	nr, err := d.src.Open(ctx, td.stream)
+	nr, err := d.openNew(ctx, td)
 	if err != nil {
-		return "", fmt.Errorf("open stream %s: %w", td.stream, err)
+		return "", err
 	}
 	defer nr.Close()
 	oldRows, oldHeader := td.reader(ctx, old, canonical, false)
@@ -515,6 +590,18 @@ func (d *deltaInstall) diffWith(ctx context.Context, rec *record, td *tableDelta
 		return "", err
 	}
 	return "", nil
+}
+
+// openNew opens the new data stream of td (empty when the new dump has none).
+func (d *deltaInstall) openNew(ctx context.Context, td *tableDelta) (io.ReadCloser, error) {
+	if td.noNew {
+		return io.NopCloser(strings.NewReader("")), nil
+	}
+	r, err := d.src.Open(ctx, td.stream)
+	if err != nil {
+		return nil, fmt.Errorf("open stream %s: %w", td.stream, err)
+	}
+	return r, nil
 }
 
 // rewriteAt is when a table whose two snapshots have not one key in common is
@@ -552,9 +639,9 @@ var rewrites atomic.Int64
 // reading before the server could start; the result is the same (every old
 // row gone, every new one inserted).
 func (d *deltaInstall) rewrite(ctx context.Context, td *tableDelta, canonical bool, send func(tablePart) error) (string, error) {
-	nr, err := d.src.Open(ctx, td.stream)
+	nr, err := d.openNew(ctx, td)
 	if err != nil {
-		return "", fmt.Errorf("open stream %s: %w", td.stream, err)
+		return "", err
 	}
 	defer nr.Close()
 	rows, header := td.reader(ctx, nr, canonical, true)

@@ -4,6 +4,7 @@ import (
 	"context"
 	"database/sql"
 	"errors"
+	"slices"
 	"strconv"
 	"strings"
 	"testing"
@@ -140,22 +141,58 @@ func installed(t *testing.T, src string) (string, *dumperstest.History) {
 	return target, h
 }
 
-func TestDeltaLocalEditFallsBack(t *testing.T) {
+// A developer's edits since the last install: a table written locally, its
+// structure unchanged, is brought back to the new dump's rows by the
+// difference with the rows it holds now (read from the target, not the
+// installed snapshot), also one the source did not change, or has no rows of
+// (structure only); its AUTO_INCREMENT is the source's again. A change of
+// structure (TRUNCATE and ALTER move CREATE_TIME) is a full import.
+func TestDeltaLocalEdit(t *testing.T) {
 	db := server(t)
-	src, exec := deltaSource(t)
-	target, h := installed(t, src)
-	mustExec(t, db, "UPDATE `"+target+"`.same SET v = 99 WHERE id = 1") // a developer's edit
-	edit(exec)
-	v2 := dump(t, src, dumpers.Options{})
-	inst := install(t, target, h.Source(v2))
-	if inst.Mode != "full" || !strings.Contains(inst.Reason, "`same` changed locally") {
-		t.Fatalf("install after a local edit: %+v", inst)
-	}
-	equalMaps(t, "full import after a local edit", reference(t, v2), withoutRecord(checksums(t, db, target)))
-	// and the record is valid again: the next change is a delta
-	exec("UPDATE t SET s = 'x' WHERE id = 2")
-	if inst := install(t, target, h.Source(dump(t, src, dumpers.Options{}))); inst.Mode != "delta" {
-		t.Fatalf("install after the fallback: %+v", inst)
+	for _, tc := range []struct {
+		name, edit, reason string // reason: a full import, naming the table
+		table              string // brought back by a delta
+		structureOnly      bool
+	}{
+		{"update", "UPDATE %s.same SET v = 99 WHERE id = 1", "", "same", false},
+		{"insert", "INSERT INTO %s.t (s, n) VALUES ('local', 123456)", "", "t", false},
+		{"delete", "DELETE FROM %s.c WHERE i < 10", "", "c", false},
+		{"rows in a table dumped without its rows", "INSERT INTO %s.same VALUES (3, 3)", "", "same", true},
+		{"truncate", "TRUNCATE %s.same", "`same` changed locally", "", false},
+		{"new column", "ALTER TABLE %s.same ADD COLUMN w INT", "`same` changed locally", "", false},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			src, exec := deltaSource(t)
+			opt := dumpers.Options{}
+			if tc.structureOnly {
+				opt.StructureOnly = []string{"same"}
+			}
+			h := dumperstest.NewHistory()
+			target := newDB(t, db, "dtgt")
+			install(t, target, h.Source(dump(t, src, opt)))
+			time.Sleep(time.Second)                                            // past the second of the install (TestDeltaEditInTheSecondOfTheInstall)
+			mustExec(t, db, strings.ReplaceAll(tc.edit, "%s", "`"+target+"`")) // a developer's edit
+			exec("UPDATE t SET s = 'x' WHERE id = 2")
+			v2 := dump(t, src, opt)
+			inst := install(t, target, h.Source(v2))
+			if tc.reason != "" {
+				if inst.Mode != "full" || !strings.Contains(inst.Reason, tc.reason) {
+					t.Fatalf("install after a local change of structure: %+v, want a full import: %s", inst, tc.reason)
+				}
+			} else if inst.Mode != "delta" || inst.Local != 1 || !slices.Contains(inst.Tables, tc.table) {
+				t.Fatalf("install after a local edit: %+v, want a delta bringing back %s", inst, tc.table)
+			}
+			equalMaps(t, "install after a local edit vs full import", reference(t, v2), withoutRecord(checksums(t, db, target)))
+			ai := "SELECT AUTO_INCREMENT FROM information_schema.TABLES WHERE TABLE_SCHEMA = ? AND TABLE_NAME = 't'"
+			if a, b := queryString(t, db, ai, target), queryString(t, db, ai, src); a != b {
+				t.Errorf("AUTO_INCREMENT %s, source %s", a, b)
+			}
+			// and the record is valid again: the next change is a delta of the source's change alone
+			exec("UPDATE t SET s = 'y' WHERE id = 2")
+			if inst := install(t, target, h.Source(dump(t, src, opt))); inst.Mode != "delta" || inst.Local != 0 {
+				t.Fatalf("install after that: %+v", inst)
+			}
+		})
 	}
 }
 
@@ -879,8 +916,12 @@ func TestDeltaEditWhileInstalling(t *testing.T) {
 			exec("UPDATE t SET s = 'x' WHERE id = 2")
 			v3 := dump(t, src, dumpers.Options{})
 			inst = install(t, target, h.Source(v3))
-			if inst.Mode != "full" || !strings.Contains(inst.Reason, "changed locally since the last install") {
-				t.Fatalf("install after a local edit right after the last one: %+v, want a full import", inst)
+			// The edit is seen: a full import (a new table; or an edit in the
+			// second of the last commit, seen by a checksum), or a delta that
+			// brings the table back (TestDeltaLocalEdit).
+			full := inst.Mode == "full" && strings.Contains(inst.Reason, "changed locally since the last install")
+			if !full && (inst.Mode != "delta" || inst.Local != 1 || !slices.Contains(inst.Tables, "same")) {
+				t.Fatalf("install after a local edit right after the last one: %+v, want it seen", inst)
 			}
 			equalMaps(t, "full import after an edit meanwhile", reference(t, v3), withoutRecord(checksums(t, db, target)))
 		})

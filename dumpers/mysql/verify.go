@@ -16,162 +16,210 @@ import (
 	"synco/dumpers"
 )
 
-// Tables proven by their rows. MariaDB keeps InnoDB's UPDATE_TIME in memory
-// only: after a server restart — a laptop's, or a container's that ddev or
-// docker compose stopped overnight — every table's is NULL until it is written
-// again, and so is a table's that InnoDB evicted from its dictionary cache. A
-// NULL change time proves nothing: a table may have been written and then have
-// lost its time. Such a table (a base table whose fingerprint line is the
-// recorded one but for a NULL change time) is dumped as the source dumps it —
-// this package's dumper, the same session settings — and its data stream
-// compared byte for byte with the installed one, read again from the cache
-// (dumpers.Reopener); the dump stops at the first byte that differs. Equal, the
-// table holds the installed rows, and the delta goes on from the fingerprint
-// read now: a write after the dump gives the table a change time, which the
-// check before the commit sees (changedMeanwhile). This reads the tables once
-// (our dump took a quarter to a third of our import's time, bench/RESULTS.md
-// "Databases"), where a full import rewrote them all.
+// Tables taken care of by their rows. The fingerprint proves a table
+// unchanged by its change time, and two things defeat that:
 //
-// It needs the dump of a table to be byte for byte what the source's was:
-// the same dumper version, and a server that gives the values back as the
+//   - MariaDB keeps InnoDB's UPDATE_TIME in memory only: after a server restart
+//     (a laptop's, or a container's that ddev or docker compose stopped
+//     overnight) every table's is NULL until it is written again, and so is a
+//     table's that InnoDB evicted from its dictionary cache. A NULL change time
+//     proves nothing: the table may have been written, then lost its time.
+//   - A local write (a developer's edit, a local application's cache or
+//     sessions) moves the time: the table is not the installed one any more.
+//
+// Before, either made the install a full import. Now, a base table whose
+// fingerprint line is the recorded one but for its change time (so its
+// structure is the installed one: CREATE_TIME moves with any DDL) is handled
+// by its rows. One that lost its time is dumped as the source dumps it — this
+// package's dumper, the same session settings — and its data stream compared
+// byte for byte with the installed one, read again from the cache
+// (dumpers.Reopener), the dump stopped at the first byte that differs; equal,
+// nothing is left to do for it. One that differs, or was written, is "local":
+// the delta merges the new dump's rows with the rows it holds now (a dump of it
+// read as it goes, localRows) instead of with the installed snapshot, and so
+// brings it back to the new dump, whether or not the source changed it. Then
+// the delta goes on from the fingerprint read now: a write after it gives the
+// table another change time, which the check before the commit sees
+// (changedMeanwhile); a table written in the current second is first let out of
+// it (settle). Comparing reads the tables once (our dump took a quarter to a
+// third of our import's time, bench/RESULTS.md "Databases"; 0.7 s for 282 MB
+// where a full import took 4.3 s, "After a restart of MariaDB"), where a full
+// import rewrote them all.
+//
+// It relies on a table's dump being byte for byte what the source's was: the
+// same dumper version, and a server that gives the values back as the
 // source's did (the same engine and major version, as a development copy
-// usually has). Otherwise the rows differ and the install is a full one, as
-// before. An empty table (its change time NULL since the import that created
-// it) costs one query.
+// usually has; TestInstalledDumpsAsInstalled). Otherwise the compared rows
+// differ, and a local table's rows are replaced by their difference — more
+// work, the same result. An empty table (its change time NULL since the
+// import that created it) costs one query.
 
 // lostTime matches the end of a base table's fingerprint line: its change time.
 var lostTime = regexp.MustCompile(` (-|\d{4}-\d\d-\d\d \d\d:\d\d:\d\d(\.\d+)?)$`)
 
-// lostTimes returns the base tables whose change time is NULL in now, a
-// current fingerprint, and whose line is otherwise the one of the recorded
-// fingerprint rec; and rec with those tables' lines as they are in now and
-// without their checksum lines: the fingerprint to compare with the target
-// once their rows are proven.
-func lostTimes(rec, now string) (tables []string, was string) {
+// localChanges compares now, a current fingerprint, with the recorded one,
+// rec. Of the base tables whose line is the recorded one but for their change
+// time, lost are those whose time is NULL now, written those with another
+// time (a local write, after which the table keeps its structure: CREATE_TIME
+// moves with any DDL, TRUNCATE included). was is rec with those tables' lines
+// as they are in now and without their checksum lines: the fingerprint to
+// compare with the target once their rows are taken care of.
+func localChanges(rec, now string) (lost, written []string, was string) {
 	recLine := map[string]string{}
 	for _, l := range fpLines(rec, true) {
 		k, _ := fpKey(l)
 		recLine[k] = l
 	}
-	lost := map[string]string{}
+	local := map[string]string{}
 	for _, l := range fpLines(now, true) {
 		k, t := fpKey(l)
 		_, what, _ := strings.Cut(strings.TrimSuffix(l, "\n"), "\t")
 		r, ok := recLine[k]
-		if t == "" || !ok || !strings.HasPrefix(what, "BASE TABLE ") || !strings.HasSuffix(what, " -") {
+		if t == "" || !ok || !strings.HasPrefix(what, "BASE TABLE ") {
 			continue
 		}
 		_, rwhat, _ := strings.Cut(strings.TrimSuffix(r, "\n"), "\t")
-		if m := lostTime.FindStringIndex(rwhat); m != nil && rwhat[:m[0]] == what[:len(what)-2] {
-			tables = append(tables, t)
-			lost[k] = l
+		m, n := lostTime.FindStringIndex(rwhat), lostTime.FindStringIndex(what)
+		if m == nil || n == nil || rwhat[:m[0]] != what[:n[0]] {
+			continue
 		}
+		switch {
+		case strings.HasSuffix(what, " -"):
+			lost = append(lost, t)
+		case what != rwhat:
+			written = append(written, t)
+		default:
+			continue
+		}
+		local[k] = l
 	}
 	var b, sums strings.Builder
 	for _, l := range fpLines(rec, false) {
 		k, _ := fpKey(l)
 		if strings.HasPrefix(k, checksumKind+" ") {
 			n, _ := hex.DecodeString(strings.TrimPrefix(k, checksumKind+" "))
-			if lost[tableKey(string(n))] == "" {
+			if local[tableKey(string(n))] == "" {
 				sums.WriteString(l)
 			}
 			continue
 		}
-		if nl := lost[k]; nl != "" {
+		if nl := local[k]; nl != "" {
 			l = nl
 		}
 		b.WriteString(l)
 	}
-	return tables, b.String() + sums.String()
+	return lost, written, b.String() + sums.String()
 }
 
 // tableKey is the fingerprint key of table's line.
 func tableKey(table string) string { return "table " + hex.EncodeToString([]byte(table)) }
 
-// errDiffers stops the other tables' dumps once one differs.
+// errDiffers: a table's rows differ from the installed ones.
 var errDiffers = errors.New("rows differ from the installed ones")
 
 // verifyRows dumps tables (verifyParallel at a time) and compares each one's
-// data stream with the installed one; it returns a reason when one differs or
-// cannot be compared, and how many tables had rows to compare.
-func (d *deltaInstall) verifyRows(ctx context.Context, rec *record, tables []string) (string, int, error) {
-	reasons := make([]string, len(tables))
-	var compared atomic.Int64
+// data stream with the installed one. It returns the tables that differ, how
+// many had rows and the installed ones, and a reason when the installed
+// snapshot cannot be read again.
+func (d *deltaInstall) verifyRows(ctx context.Context, rec *record, tables []string) (differ []string, equal int, reason string, err error) {
+	results := make([]error, len(tables))
+	var rows atomic.Int64
 	g, gctx := errgroup.WithContext(ctx)
 	g.SetLimit(verifyParallel)
 	for i, name := range tables {
 		g.Go(func() error {
-			reason, rows, err := d.verifyTable(gctx, rec, name)
-			if err == nil && reason != "" {
-				reasons[i], err = reason, errDiffers
+			had, err := d.verifyTable(gctx, rec, name)
+			if had && err == nil {
+				rows.Add(1)
 			}
-			if rows {
-				compared.Add(1)
+			if errors.Is(err, errDiffers) || errors.Is(err, errNoSnapshot) {
+				results[i], err = err, nil
 			}
 			return err
 		})
 	}
-	err := g.Wait()
-	for _, r := range reasons {
-		if r != "" {
-			return r, 0, nil
+	if err := g.Wait(); err != nil {
+		return nil, 0, "", fmt.Errorf("compare the tables with the installed ones: %w", err)
+	}
+	for i, r := range results {
+		switch {
+		case errors.Is(r, errNoSnapshot):
+			return nil, 0, "the cache no longer holds the installed snapshot", nil
+		case r != nil:
+			differ = append(differ, tables[i])
 		}
 	}
-	if err != nil {
-		return "", 0, fmt.Errorf("compare the tables with the installed ones: %w", err)
-	}
-	return "", int(compared.Load()), nil
+	return differ, int(rows.Load()), "", nil
 }
 
 // verifyParallel is how many tables verifyRows dumps at once (the dumper's
 // default).
 const verifyParallel = 4
 
-// verifyTable dumps table and compares it with its installed data stream
-// (rows: there was one to compare; a table installed empty costs one query).
-func (d *deltaInstall) verifyTable(ctx context.Context, rec *record, name string) (reason string, rows bool, err error) {
-	differs := fmt.Sprintf("table %s changed locally since the last install (its rows differ from the installed ones; MariaDB had forgotten when it changed, after a restart of the server)", quoteIdent(name))
+// verifyTable dumps table and compares it with its installed data stream:
+// errDiffers when they differ (rows: there was one to compare; a table
+// installed empty costs one query).
+func (d *deltaInstall) verifyTable(ctx context.Context, rec *record, name string) (rows bool, err error) {
 	want, wanted := rec.refs[dumpers.DataStream(name)]
 	if !wanted {
 		var any bool
 		if err := d.db.QueryRowContext(ctx, "SELECT EXISTS (SELECT 1 FROM "+quoteIdent(d.target)+"."+quoteIdent(name)+")").Scan(&any); err != nil {
-			return "", false, err
+			return false, err
 		}
 		if any {
-			return differs, false, nil
+			return false, errDiffers
 		}
-		return "", false, nil
+		return false, nil
 	}
+	sink := &compareSink{re: d.re, want: want}
+	if err := d.dumpTable(ctx, name, sink); err != nil {
+		return true, err
+	}
+	if !sink.created { // no rows now
+		return true, errDiffers
+	}
+	return true, nil
+}
+
+// dumpTable dumps table of the target into sink, as the source's dumper does.
+func (d *deltaInstall) dumpTable(ctx context.Context, name string, sink dumpers.Sink) error {
 	c, err := d.db.Conn(ctx)
 	if err != nil {
-		return "", true, err
+		return err
 	}
 	defer c.Close()
 	if _, err := c.ExecContext(ctx, "USE "+quoteIdent(d.target)); err != nil {
-		return "", true, err
+		return err
 	}
 	if err := setupSession(ctx, c, ""); err != nil {
-		return "", true, err
+		return err
 	}
 	t := &table{name: name}
 	if err := readTable(ctx, c, t); err != nil {
-		return "", true, err
+		return err
 	}
-	sink := &compareSink{re: d.re, want: want}
 	var total atomic.Int64
-	err = dumpTable(ctx, c, sink, t, "", nil, &total, func(dumpers.Progress) {})
-	switch {
-	case errors.Is(err, errDiffers):
-		return differs, true, nil
-	case errors.Is(err, errNoSnapshot):
-		return "the cache no longer holds the installed snapshot", true, nil
-	case err != nil:
-		return "", true, err
-	case !sink.created: // no rows now
-		return differs, true, nil
-	}
-	return "", true, nil
+	return dumpTable(ctx, c, sink, t, "", nil, &total, func(dumpers.Progress) {})
 }
+
+// localRows is a reader of the rows table holds now, dumped as the source's
+// dumper does: the old stream of a table changed locally.
+func (d *deltaInstall) localRows(ctx context.Context, name string) io.ReadCloser {
+	pr, pw := io.Pipe()
+	go func() {
+		pw.CloseWithError(d.dumpTable(ctx, name, pipeSink{pw}))
+	}()
+	return pr
+}
+
+// pipeSink hands the one data stream of a table's dump to a pipe.
+type pipeSink struct{ w *io.PipeWriter }
+
+func (s pipeSink) Create(context.Context, string) (io.WriteCloser, error) { return nopCloser{s.w}, nil }
+
+type nopCloser struct{ io.Writer }
+
+func (nopCloser) Close() error { return nil }
 
 // errNoSnapshot: the installed stream cannot be read again from the cache.
 var errNoSnapshot = errors.New("the installed stream is gone")
