@@ -1,12 +1,13 @@
 // Command deltainstall measures a delta install against a full import (issue 15
 // §1) on a database made by dbbench load:
 //
-//	deltainstall -src NAME -target NAME [-pct 1] [-runs 3] [-cpuprofile FILE] [-restart CMD]
+//	deltainstall -src NAME -target NAME [-pct 1] [-runs 3] [-cpuprofile FILE] [-restart CMD] [-local SQL]
 //
 // (-cpuprofile: a profile of each delta install, FILE.1, FILE.2, …; -restart: a
 // shell command that restarts the database server, run before each full import
 // and each delta install, which then finds every table's change time lost and
-// compares the tables with the installed snapshot row by row)
+// compares the tables with the installed snapshot row by row; -local: SQL run
+// on the target before each delta install, "%s" its name, a developer's edit)
 //
 // It dumps the source and installs it into target (full). Then, runs times: it
 // changes the source (pct % of the rows of every table with an integer primary
@@ -52,6 +53,7 @@ func main() {
 	runs := flag.Int("runs", 3, "changes, each timed as a full import and a delta install")
 	cpuprofile := flag.String("cpuprofile", "", "write a CPU profile of each delta install to FILE.<run>")
 	flag.StringVar(&restartCmd, "restart", "", "shell command that restarts the database server, run before each full import and delta install")
+	flag.StringVar(&localSQL, "local", "", "SQL run on the target before each delta install, a local edit (%s: the target's name)")
 	flag.Parse()
 	if err := run(context.Background(), *src, *target, *pct, *runs, *cpuprofile); err != nil {
 		fmt.Fprintln(os.Stderr, "deltainstall:", err)
@@ -61,6 +63,9 @@ func main() {
 
 // restartCmd restarts the server (-restart); "" for none.
 var restartCmd string
+
+// localSQL is a local edit of the target (-local); "" for none.
+var localSQL string
 
 // restart runs restartCmd, waits until the server answers and sets up the
 // session of db again.
@@ -248,6 +253,12 @@ func run(ctx context.Context, src, target string, pct, runs int, cpuprofile stri
 		if err := restart(ctx, db); err != nil {
 			return err
 		}
+		if localSQL != "" {
+			time.Sleep(time.Second) // past the second of the last install's commit
+			if _, err := db.ExecContext(ctx, strings.ReplaceAll(localSQL, "%s", target)); err != nil {
+				return fmt.Errorf("-local: %w", err)
+			}
+		}
 		s2 = cached(h.Source(v2))
 		var prof *os.File
 		if cpuprofile != "" {
@@ -267,8 +278,8 @@ func run(ctx context.Context, src, target string, pct, runs int, cpuprofile stri
 		if err := same(ctx, db, tables, target, scratch); err != nil {
 			return err
 		}
-		fmt.Printf("run %d (dump %.1f MB): full import %v | %s install (%d tables, -%d +%d rows, %d compared row by row) %v | %.1f %% of the full import's wall time, %.1f %% of its CPU\n",
-			r, float64(size(v2))/1e6, full, inst.Mode, len(inst.Tables), inst.Deleted, inst.Inserted, inst.Verified, d,
+		fmt.Printf("run %d (dump %.1f MB): full import %v | %s install (%d tables, -%d +%d rows, %d compared row by row, %d brought back) %v | %.1f %% of the full import's wall time, %.1f %% of its CPU\n",
+			r, float64(size(v2))/1e6, full, inst.Mode, len(inst.Tables), inst.Deleted, inst.Inserted, inst.Verified, inst.Local, d,
 			100*d.wall.Seconds()/full.wall.Seconds(), 100*(d.cpu+max(d.server, 0)).Seconds()/(full.cpu+max(full.server, 0)).Seconds())
 		fullW, fullC = append(fullW, full.wall), append(fullC, full.cpu+max(full.server, 0))
 		deltaW, deltaC = append(deltaW, d.wall), append(deltaC, d.cpu+max(d.server, 0))
