@@ -179,6 +179,10 @@ type tableDelta struct {
 	// part at its end (delta.Parts.DeletesFirst).
 	whole bool
 	keys  bool // the temporary table of keys to delete was made
+	// local: changed locally since the last install (local.go), its old rows
+	// are read from the target, not the installed snapshot; noNew: the new
+	// dump has no data stream for it (no rows).
+	local, noNew bool
 }
 
 // deltaPart is how much of a table's difference (bytes of keys and rows) is
@@ -258,8 +262,17 @@ func (d *deltaInstall) inTx(ctx context.Context, conn *pgconn.PgConn) (dumpers.I
 	if err != nil {
 		return dumpers.Installed{}, "", err
 	}
+	var inst dumpers.Installed
+	var local, localSeqs []string
 	if a, b := was.String(), now.String(); a != b {
-		return dumpers.Installed{}, fingerprintDiff(a, b) + " changed locally since the last install (or an install was interrupted, or the statistics were reset)", nil
+		var ok bool
+		if local, localSeqs, ok = localChanges(was, now); !ok {
+			return dumpers.Installed{}, fingerprintDiff(a, b) + " changed locally since the last install (or an install was interrupted, or the statistics were reset)", nil
+		}
+		// Tables and sequences changed locally (local.go): from the
+		// counters and values they have now.
+		was = now
+		inst.Local = len(local)
 	}
 	if rec.refs[dumpers.SchemaStream].Hash != d.refs[dumpers.SchemaStream].Hash {
 		return dumpers.Installed{}, "table definitions changed at the source", nil
@@ -272,14 +285,29 @@ func (d *deltaInstall) inTx(ctx context.Context, conn *pgconn.PgConn) (dumpers.I
 			return dumpers.Installed{}, reason, err
 		}
 	}
+	if len(localSeqs) > 0 {
+		// The new dump's value of every sequence (setval leaves an
+		// unchanged one as it is).
+		all, reason, err := d.newSetvals(ctx)
+		if err != nil || reason != "" {
+			return dumpers.Installed{}, reason, err
+		}
+		setvals = all
+	}
 	var changed []string
 	for _, n := range d.src.Names() {
-		if _, ok := dumpers.TableOf(n); ok && rec.refs[n].Hash != d.refs[n].Hash {
+		if _, ok := dumpers.TableOf(n); ok && (rec.refs[n].Hash != d.refs[n].Hash || slices.Contains(local, n)) {
 			changed = append(changed, n)
 		}
 	}
+	for _, n := range local {
+		if _, ok := d.refs[n]; !ok {
+			changed = append(changed, n) // rows where the new dump has none
+		}
+	}
 	if len(changed) == 0 && len(setvals) == 0 {
-		return dumpers.Installed{Mode: "unchanged"}, "", nil
+		inst.Mode = "unchanged"
+		return inst, "", nil
 	}
 	replica, err := mayReplica(ctx, conn)
 	if err != nil {
@@ -289,7 +317,32 @@ func (d *deltaInstall) inTx(ctx context.Context, conn *pgconn.PgConn) (dumpers.I
 	if err != nil || reason != "" {
 		return dumpers.Installed{}, reason, err
 	}
-	return d.apply(ctx, conn, rec, tds, setvals, replica, was)
+	for _, td := range tds {
+		_, has := d.refs[td.stream]
+		td.local, td.noNew = slices.Contains(local, td.stream), !has
+	}
+	applied, reason, err := d.apply(ctx, conn, rec, tds, setvals, replica, was)
+	applied.Local = inst.Local
+	return applied, reason, err
+}
+
+// newSetvals returns the setval statement of every sequence in the new dump's
+// post.sql (checked).
+func (d *deltaInstall) newSetvals(ctx context.Context) ([]string, string, error) {
+	r, err := d.src.Open(ctx, dumpers.PostStream)
+	if err != nil {
+		return nil, "", fmt.Errorf("open stream %s: %w", dumpers.PostStream, err)
+	}
+	_, set, err := postStatements(r, true)
+	r.Close()
+	if err != nil {
+		return nil, "", err
+	}
+	var out []string
+	for _, n := range slices.Sorted(maps.Keys(set)) {
+		out = append(out, set[n])
+	}
+	return out, "", nil
 }
 
 // diffs computes the differences of the changed tables, two at a time, and
@@ -324,21 +377,25 @@ var errFallback = errors.New("full import needed")
 var errTooMuch = errors.New("too many rows changed")
 
 func (d *deltaInstall) diff(ctx context.Context, rec *record, td *tableDelta, budget *atomic.Int64, send func(tablePart) error) (string, error) {
-	old, err := d.re.Reopen(ctx, rec.refs[td.stream])
-	if err != nil {
+	var old io.ReadCloser
+	var err error
+	if td.local {
+		old = d.localRows(ctx, td.stream)
+	} else if old, err = d.re.Reopen(ctx, rec.refs[td.stream]); err != nil {
 		if ctx.Err() != nil {
 			return "", ctx.Err()
 		}
 		return "the cache no longer holds the installed snapshot", nil
 	}
 	defer old.Close()
-	nr, err := d.src.Open(ctx, td.stream)
+	nr, err := d.openNew(ctx, td)
 	if err != nil {
 		return "", fmt.Errorf("open stream %s: %w", td.stream, err)
 	}
 	defer nr.Close()
 	oldRows := newCopyRows(td.stream, old, td.keyCol)
 	newRows := newCopyRows(td.stream, nr, td.keyCol)
+	oldRows.empty, newRows.empty = td.local, td.noNew
 	disjoint := rewriteAt
 	if dumpers.SharesNothing(d.re, rec.refs[td.stream], d.refs[td.stream]) {
 		disjoint = min(rewriteSoonAt, rewriteAt)
@@ -393,12 +450,13 @@ var rewrites atomic.Int64
 // (a cache bigger than half of deltaLimit made the whole install a full
 // import) and apply nothing before both were read; the result is the same.
 func (d *deltaInstall) rewrite(ctx context.Context, td *tableDelta, send func(tablePart) error) (string, error) {
-	nr, err := d.src.Open(ctx, td.stream)
+	nr, err := d.openNew(ctx, td)
 	if err != nil {
 		return "", fmt.Errorf("open stream %s: %w", td.stream, err)
 	}
 	defer nr.Close()
 	rows := newCopyRows(td.stream, nr, td.keyCol)
+	rows.empty = td.noNew
 	if err := send(tablePart{td: td, rewrite: true}); err != nil {
 		return "", err
 	}

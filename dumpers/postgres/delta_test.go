@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"maps"
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -209,33 +210,60 @@ func TestDeltaInstall(t *testing.T) {
 	equalSums(t, "second delta vs full import", reference(t, v4), checksums(t, target))
 }
 
-func TestDeltaLocalEditFallsBack(t *testing.T) {
-	src, exec := deltaSource(t)
-	for _, tc := range []struct{ name, edit, reason string }{
-		{"update", "UPDATE public.same SET v = 99 WHERE id = 1", "public.same changed locally"},
-		{"truncate", "TRUNCATE public.same", "public.same changed locally"},
-		{"nextval", "SELECT nextval('public.free_seq')", "public.free_seq changed locally"},
-		{"new column", "ALTER TABLE public.same ADD COLUMN w int", "public.same changed locally"},
-		{"trigger disabled", "ALTER TABLE public.t DISABLE TRIGGER audit", "public.t.audit changed locally"},
+// A developer's edits since the last install: a table whose counters alone
+// moved is brought back to the new dump's rows by the difference with the rows
+// it holds now (read from the target, not the installed snapshot), also one
+// the source did not change or has no rows of; a sequence whose value alone
+// moved gets the new dump's. A change of structure or of the table's file
+// (TRUNCATE), or a trigger disabled, is a full import.
+func TestDeltaLocalEdit(t *testing.T) {
+	for _, tc := range []struct {
+		name, edit, reason string // reason: a full import
+		table              string // brought back by a delta ("": none, a sequence)
+		structureOnly      bool
+	}{
+		{"update", "UPDATE public.same SET v = 99 WHERE id = 1", "", "data/public.same.sql", false},
+		{"insert", "INSERT INTO public.same VALUES (9, 9)", "", "data/public.same.sql", false},
+		{"insert firing a trigger", "INSERT INTO public.t (s, n) VALUES ('local', 123456)", "public.audit changed and has no primary key", "", false},
+		{"delete", "DELETE FROM public.c WHERE i < 10", "", "data/public.c.sql", false},
+		{"rows in a table dumped without its rows", "INSERT INTO public.same VALUES (3, 3)", "", "data/public.same.sql", true},
+		{"nextval", "SELECT nextval('public.free_seq')", "", "", false},
+		{"truncate", "TRUNCATE public.same", "public.same changed locally", "", false},
+		{"new column", "ALTER TABLE public.same ADD COLUMN w int", "public.same changed locally", "", false},
+		{"trigger disabled", "ALTER TABLE public.t DISABLE TRIGGER audit", "public.t.audit changed locally", "", false},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
-			target, h := installed(t, src)
+			src, exec := deltaSource(t)
+			opt := dumpers.Options{}
+			if tc.structureOnly {
+				opt.StructureOnly = []string{"public.same"}
+			}
+			h := dumperstest.NewHistory()
+			target := newDB(t, "dtgt")
+			if inst := install(t, target, h.Source(dump(t, src, opt))); inst.Mode != "full" {
+				t.Fatalf("first install: %+v", inst)
+			}
 			conn := dbConn(t, target)
 			if _, err := conn.Exec(t.Context(), tc.edit); err != nil { // a developer's edit
 				t.Fatal(err)
 			}
 			conn.Close(t.Context())
 			exec("UPDATE public.t SET s = 'x' WHERE id = 2")
-			v2 := dump(t, src, dumpers.Options{})
+			v2 := dump(t, src, opt)
 			inst := install(t, target, h.Source(v2))
-			if inst.Mode != "full" || !strings.Contains(inst.Reason, tc.reason) {
-				t.Fatalf("install after a local edit: %+v", inst)
+			switch {
+			case tc.reason != "":
+				if inst.Mode != "full" || !strings.Contains(inst.Reason, tc.reason) {
+					t.Fatalf("install after a local change: %+v, want a full import: %s", inst, tc.reason)
+				}
+			case inst.Mode != "delta" || (tc.table != "") != (inst.Local == 1) || (tc.table != "" && !slices.Contains(inst.Tables, strings.TrimSuffix(strings.TrimPrefix(tc.table, "data/"), ".sql"))):
+				t.Fatalf("install after a local edit: %+v, want a delta bringing back %q", inst, tc.table)
 			}
-			equalSums(t, "full import after a local edit", reference(t, v2), checksums(t, target))
-			// and the record is valid again: the next change is a delta
+			equalSums(t, "install after a local edit vs full import", reference(t, v2), checksums(t, target))
+			// and the record is valid again: the next change is a delta of the source's change alone
 			exec("UPDATE public.t SET s = 'y' WHERE id = 2")
-			if inst := install(t, target, h.Source(dump(t, src, dumpers.Options{}))); inst.Mode != "delta" {
-				t.Fatalf("install after the fallback: %+v", inst)
+			if inst := install(t, target, h.Source(dump(t, src, opt))); inst.Mode != "delta" || inst.Local != 0 {
+				t.Fatalf("install after that: %+v", inst)
 			}
 		})
 	}
@@ -498,12 +526,13 @@ UPDATE public.t SET s = 'x' WHERE id = 2`)
 
 // A local application that writes while a delta is installed: the change
 // counters the delta records are the ones it started from plus its own
-// changes, so the edit shows at the next install, which is a full one.
+// changes, so the edit shows at the next install, which brings the table back
+// (TestDeltaLocalEdit).
 func TestDeltaEditWhileInstalling(t *testing.T) {
 	src, exec := deltaSource(t)
-	for _, tc := range []struct{ name, edit, reason string }{
-		{"untouched table", "UPDATE public.same SET v = 99 WHERE id = 1", "public.same changed locally"},
-		{"changed table", "UPDATE public.t SET s = 'local' WHERE id = 200", "public.t changed locally"},
+	for _, tc := range []struct{ name, edit, table string }{
+		{"untouched table", "UPDATE public.same SET v = 99 WHERE id = 1", "public.same"},
+		{"changed table", "UPDATE public.t SET s = 'local' WHERE id = 200", "public.t"},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			target, h := installed(t, src)
@@ -528,8 +557,8 @@ func TestDeltaEditWhileInstalling(t *testing.T) {
 			exec("UPDATE public.t SET s = 'y' WHERE id = 2")
 			v3 := dump(t, src, dumpers.Options{})
 			inst = install(t, target, h.Source(v3))
-			if inst.Mode != "full" || !strings.Contains(inst.Reason, tc.reason) {
-				t.Fatalf("install after an edit while the last one ran: %+v, want a full import: %s", inst, tc.reason)
+			if inst.Mode != "delta" || inst.Local != 1 || !slices.Contains(inst.Tables, tc.table) {
+				t.Fatalf("install after an edit while the last one ran: %+v, want a delta bringing back %s", inst, tc.table)
 			}
 			equalSums(t, "full import after an edit meanwhile", reference(t, v3), checksums(t, target))
 		})

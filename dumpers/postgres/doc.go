@@ -151,7 +151,14 @@
 // (at most 11 s) when another session of the target went idle that recently;
 // sessions in a statement or transaction are concurrent with the install, as
 // with any import. A cancelled delta moves the counters too (rolled-back rows
-// count): the next install is a full one.
+// count): the next install brings the tables whose counters moved back (below).
+//
+// A table whose counters alone moved (written locally, its structure and file
+// as installed) and a sequence whose value alone moved do not make a full
+// import (local.go): the table's old rows are read from the target (a dump of
+// it by this package's dumper) instead of from the installed snapshot, so the
+// delta brings it back to the new dump whether or not the source changed it,
+// and every sequence gets the new dump's value.
 //
 // Next install: when the fingerprint matches, the same streams make up the dump,
 // schema.sql is unchanged and post.sql differs at most in setval values:
