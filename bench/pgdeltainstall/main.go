@@ -1,14 +1,15 @@
 // Command pgdeltainstall measures a PostgreSQL delta install against a full
 // import (issue 15 §1) on a database made by dbbench load:
 //
-//	pgdeltainstall -src NAME -target NAME [-pct 1] [-rewrite TABLE]
+//	pgdeltainstall -src NAME -target NAME [-pct 1] [-rewrite TABLE] [-local SQL]
 //
 // It dumps the source, installs it into target (full), changes pct % of the rows
 // of every table with an integer primary key id at the source (an update of a
 // text column), gives every row of the rewrite table a new key (as a cache
 // filled anew: its dump shares no row with the last one), dumps again and
 // times: a full import of the new dump into a scratch database, its delta
-// install into target, and an install with no change. It checks that target
+// install into target (after -local, SQL run on target: a developer's edit), and
+// an install with no change. It checks that target
 // and scratch hold the same rows (md5 of every table's rows) and drops scratch.
 package main
 
@@ -29,11 +30,15 @@ import (
 
 const server = "postgres://postgres@127.0.0.1:5432/"
 
+// localSQL is a local edit of the target (-local); "" for none.
+var localSQL string
+
 func main() {
 	src := flag.String("src", "", "source database (dbbench load)")
 	target := flag.String("target", "", "target database (dropped and recreated)")
 	pct := flag.Int("pct", 1, "percent of rows changed")
 	rewrite := flag.String("rewrite", "", "a table whose every row gets a new key (text primary key id), e.g. cache")
+	flag.StringVar(&localSQL, "local", "", "SQL run on the target before the delta install, a developer's edit")
 	flag.Parse()
 	if err := run(context.Background(), *src, *target, *pct, *rewrite); err != nil {
 		fmt.Fprintln(os.Stderr, "pgdeltainstall:", err)
@@ -159,14 +164,26 @@ func run(ctx context.Context, src, target string, pct int, rewrite string) error
 	}
 	full := time.Since(t0)
 	s2 := withRefs(h.Source(v2))
+	if localSQL != "" {
+		tc, err := connect(ctx, target)
+		if err != nil {
+			return err
+		}
+		_, err = tc.Exec(ctx, localSQL)
+		tc.Close(ctx)
+		if err != nil {
+			return fmt.Errorf("-local: %w", err)
+		}
+		time.Sleep(time.Second) // its counters reach the statistics
+	}
 	t0 = time.Now()
 	inst, _, err = postgres.Install(ctx, cfg(target), s2, nil)
 	if err != nil {
 		return err
 	}
 	dt := time.Since(t0)
-	fmt.Printf("full import of the new dump: %v\n%s install %s(%d tables, %d emptied at once, -%d +%d rows): %v = %.1f %% of the full import\n",
-		full.Round(time.Millisecond), inst.Mode, inst.Reason, len(inst.Tables), inst.Replaced, inst.Deleted, inst.Inserted, dt.Round(time.Millisecond), 100*dt.Seconds()/full.Seconds())
+	fmt.Printf("full import of the new dump: %v\n%s install %s(%d tables, %d emptied at once, %d brought back, -%d +%d rows): %v = %.1f %% of the full import\n",
+		full.Round(time.Millisecond), inst.Mode, inst.Reason, len(inst.Tables), inst.Replaced, inst.Local, inst.Deleted, inst.Inserted, dt.Round(time.Millisecond), 100*dt.Seconds()/full.Seconds())
 	t0 = time.Now()
 	inst, _, err = postgres.Install(ctx, cfg(target), s2, nil)
 	if err != nil {
