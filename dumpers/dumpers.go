@@ -61,6 +61,19 @@ type Sink interface {
 	Create(ctx context.Context, name string) (io.WriteCloser, error)
 }
 
+// WriterSink is a Sink that writes every stream to W, one after the other
+// (closing a stream does not close W): the one data stream of a table's dump,
+// into a pipe.
+type WriterSink struct{ W io.Writer }
+
+func (s WriterSink) Create(context.Context, string) (io.WriteCloser, error) {
+	return nopCloser{s.W}, nil
+}
+
+type nopCloser struct{ io.Writer }
+
+func (nopCloser) Close() error { return nil }
+
 // Source gives an importer the streams of a dump. Names lists every stream of the
 // dump (known from the manifest before any bytes arrive); Open may block until the
 // stream is available, which lets an import start while chunks are still arriving.

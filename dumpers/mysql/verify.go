@@ -207,19 +207,10 @@ func (d *deltaInstall) dumpTable(ctx context.Context, name string, sink dumpers.
 func (d *deltaInstall) localRows(ctx context.Context, name string) io.ReadCloser {
 	pr, pw := io.Pipe()
 	go func() {
-		pw.CloseWithError(d.dumpTable(ctx, name, pipeSink{pw}))
+		pw.CloseWithError(d.dumpTable(ctx, name, dumpers.WriterSink{W: pw}))
 	}()
 	return pr
 }
-
-// pipeSink hands the one data stream of a table's dump to a pipe.
-type pipeSink struct{ w *io.PipeWriter }
-
-func (s pipeSink) Create(context.Context, string) (io.WriteCloser, error) { return nopCloser{s.w}, nil }
-
-type nopCloser struct{ io.Writer }
-
-func (nopCloser) Close() error { return nil }
 
 // errNoSnapshot: the installed stream cannot be read again from the cache.
 var errNoSnapshot = errors.New("the installed stream is gone")

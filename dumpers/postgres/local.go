@@ -78,7 +78,7 @@ func catLines(cat string) map[string]string {
 func (d *deltaInstall) localRows(ctx context.Context, stream string) io.ReadCloser {
 	pr, pw := io.Pipe()
 	go func() {
-		pw.CloseWithError(d.dumpLocal(ctx, stream, pipeSink{pw}))
+		pw.CloseWithError(d.dumpLocal(ctx, stream, dumpers.WriterSink{W: pw}))
 	}()
 	return pr
 }
@@ -101,15 +101,6 @@ func (d *deltaInstall) dumpLocal(ctx context.Context, stream string, sink dumper
 	}
 	return errors.New("table of " + stream + " not found")
 }
-
-// pipeSink hands the one data stream of a table's dump to a pipe.
-type pipeSink struct{ w *io.PipeWriter }
-
-func (s pipeSink) Create(context.Context, string) (io.WriteCloser, error) { return nopCloser{s.w}, nil }
-
-type nopCloser struct{ io.Writer }
-
-func (nopCloser) Close() error { return nil }
 
 // openNew opens the new data stream of td (empty when the new dump has none).
 func (d *deltaInstall) openNew(ctx context.Context, td *tableDelta) (io.ReadCloser, error) {
