@@ -91,3 +91,11 @@ func SetMeanwhileHook(fn func(step string)) (restore func()) {
 	testHookMeanwhile = fn
 	return func() { testHookMeanwhile = nil }
 }
+
+// SetEmptyBatch sets how many tables installed empty are asked for a row in
+// one query, for a test.
+func SetEmptyBatch(n int) (restore func()) {
+	old := emptyBatch
+	emptyBatch = n
+	return func() { emptyBatch = old }
+}

@@ -51,8 +51,8 @@ import (
 // source's did (the same engine and major version, as a development copy
 // usually has; TestInstalledDumpsAsInstalled). Otherwise the compared rows
 // differ, and a local table's rows are replaced by their difference — more
-// work, the same result. An empty table (its change time NULL since the
-// import that created it) costs one query.
+// work, the same result. Tables installed empty (their change time NULL since
+// the import that created them) are asked for a row, 200 to a query.
 
 // lostTime matches the end of a base table's fingerprint line: its change time.
 var lostTime = regexp.MustCompile(` (-|\d{4}-\d\d-\d\d \d\d:\d\d:\d\d(\.\d+)?)$`)
@@ -122,14 +122,33 @@ var errDiffers = errors.New("rows differ from the installed ones")
 // many had rows and the installed ones, and a reason when the installed
 // snapshot cannot be read again.
 func (d *deltaInstall) verifyRows(ctx context.Context, rec *record, tables []string) (differ []string, equal int, reason string, err error) {
+	// Tables installed empty (most of those whose change time is NULL when
+	// the server did not restart) are checked many to a query.
+	var empty, dumped []string
+	for _, name := range tables {
+		if _, ok := rec.refs[dumpers.DataStream(name)]; ok {
+			dumped = append(dumped, name)
+		} else {
+			empty = append(empty, name)
+		}
+	}
+	for len(empty) > 0 {
+		n := min(len(empty), emptyBatch)
+		filled, err := d.withRows(ctx, empty[:n])
+		if err != nil {
+			return nil, 0, "", fmt.Errorf("compare the tables with the installed ones: %w", err)
+		}
+		differ, empty = append(differ, filled...), empty[n:]
+	}
+	tables = dumped
 	results := make([]error, len(tables))
 	var rows atomic.Int64
 	g, gctx := errgroup.WithContext(ctx)
 	g.SetLimit(verifyParallel)
 	for i, name := range tables {
 		g.Go(func() error {
-			had, err := d.verifyTable(gctx, rec, name)
-			if had && err == nil {
+			err := d.verifyTable(gctx, rec, name)
+			if err == nil {
 				rows.Add(1)
 			}
 			if errors.Is(err, errDiffers) || errors.Is(err, errNoSnapshot) {
@@ -156,29 +175,43 @@ func (d *deltaInstall) verifyRows(ctx context.Context, rec *record, tables []str
 // default).
 const verifyParallel = 4
 
-// verifyTable dumps table and compares it with its installed data stream:
-// errDiffers when they differ (rows: there was one to compare; a table
-// installed empty costs one query).
-func (d *deltaInstall) verifyTable(ctx context.Context, rec *record, name string) (rows bool, err error) {
-	want, wanted := rec.refs[dumpers.DataStream(name)]
-	if !wanted {
-		var any bool
-		if err := d.db.QueryRowContext(ctx, "SELECT EXISTS (SELECT 1 FROM "+quoteIdent(d.target)+"."+quoteIdent(name)+")").Scan(&any); err != nil {
-			return false, err
-		}
-		if any {
-			return false, errDiffers
-		}
-		return false, nil
+// emptyBatch is how many tables withRows asks about in one query.
+var emptyBatch = 200
+
+// withRows returns those of tables that hold a row.
+func (d *deltaInstall) withRows(ctx context.Context, tables []string) ([]string, error) {
+	q := make([]string, len(tables))
+	for i, t := range tables {
+		q[i] = "EXISTS (SELECT 1 FROM " + quoteIdent(d.target) + "." + quoteIdent(t) + ")"
 	}
-	sink := &compareSink{re: d.re, want: want}
+	got := make([]bool, len(tables))
+	ptrs := make([]any, len(tables))
+	for i := range got {
+		ptrs[i] = &got[i]
+	}
+	if err := d.db.QueryRowContext(ctx, "SELECT "+strings.Join(q, ", ")).Scan(ptrs...); err != nil {
+		return nil, err
+	}
+	var out []string
+	for i, t := range tables {
+		if got[i] {
+			out = append(out, t)
+		}
+	}
+	return out, nil
+}
+
+// verifyTable dumps table and compares it with its installed data stream
+// (there is one): errDiffers when they differ.
+func (d *deltaInstall) verifyTable(ctx context.Context, rec *record, name string) error {
+	sink := &compareSink{re: d.re, want: rec.refs[dumpers.DataStream(name)]}
 	if err := d.dumpTable(ctx, name, sink); err != nil {
-		return true, err
+		return err
 	}
 	if !sink.created { // no rows now
-		return true, errDiffers
+		return errDiffers
 	}
-	return true, nil
+	return nil
 }
 
 // dumpTable dumps table of the target into sink, as the source's dumper does.
