@@ -149,7 +149,7 @@ func TestDeltaAfterRestart(t *testing.T) {
 	edited, he := fresh("edited")
 	filled, hf := fresh("filled")
 	mustExec(t, ps.db, "UPDATE edited.same SET v = 7 WHERE id = 1") // a developer's edit (as long as the value it replaces), then a restart
-	mustExec(t, ps.db, "INSERT INTO filled.empty3 VALUES (1)")       // rows in a table installed empty
+	mustExec(t, ps.db, "INSERT INTO filled.empty3 VALUES (1)")      // rows in a table installed empty
 	ps.restart()
 	if n := queryString(t, ps.db, "SELECT COUNT(*) FROM information_schema.TABLES WHERE TABLE_SCHEMA = 'same' AND UPDATE_TIME IS NOT NULL AND TABLE_NAME <> ?", mysql.RecordTable); n != "0" {
 		t.Fatalf("%s tables kept their change time across the restart", n)
