@@ -1,7 +1,6 @@
 package mysql
 
 import (
-	"bytes"
 	"context"
 	"encoding/hex"
 	"errors"
@@ -114,9 +113,6 @@ func localChanges(rec, now string) (lost, written []string, was string) {
 // tableKey is the fingerprint key of table's line.
 func tableKey(table string) string { return "table " + hex.EncodeToString([]byte(table)) }
 
-// errDiffers: a table's rows differ from the installed ones.
-var errDiffers = errors.New("rows differ from the installed ones")
-
 // verifyRows dumps tables (verifyParallel at a time) and compares each one's
 // data stream with the installed one. It returns the tables that differ, how
 // many had rows and the installed ones, and a reason when the installed
@@ -151,7 +147,7 @@ func (d *deltaInstall) verifyRows(ctx context.Context, rec *record, tables []str
 			if err == nil {
 				rows.Add(1)
 			}
-			if errors.Is(err, errDiffers) || errors.Is(err, errNoSnapshot) {
+			if errors.Is(err, dumpers.ErrDiffers) || errors.Is(err, dumpers.ErrNoSnapshot) {
 				results[i], err = err, nil
 			}
 			return err
@@ -162,7 +158,7 @@ func (d *deltaInstall) verifyRows(ctx context.Context, rec *record, tables []str
 	}
 	for i, r := range results {
 		switch {
-		case errors.Is(r, errNoSnapshot):
+		case errors.Is(r, dumpers.ErrNoSnapshot):
 			return nil, 0, "the cache no longer holds the installed snapshot", nil
 		case r != nil:
 			differ = append(differ, tables[i])
@@ -202,14 +198,14 @@ func (d *deltaInstall) withRows(ctx context.Context, tables []string) ([]string,
 }
 
 // verifyTable dumps table and compares it with its installed data stream
-// (there is one): errDiffers when they differ.
+// (there is one): dumpers.ErrDiffers when they differ.
 func (d *deltaInstall) verifyTable(ctx context.Context, rec *record, name string) error {
-	sink := &compareSink{re: d.re, want: rec.refs[dumpers.DataStream(name)]}
+	sink := &dumpers.CompareSink{Re: d.re, Want: rec.refs[dumpers.DataStream(name)]}
 	if err := d.dumpTable(ctx, name, sink); err != nil {
 		return err
 	}
-	if !sink.created { // no rows now
-		return errDiffers
+	if !sink.Created { // no rows now
+		return dumpers.ErrDiffers
 	}
 	return nil
 }
@@ -243,64 +239,4 @@ func (d *deltaInstall) localRows(ctx context.Context, name string) io.ReadCloser
 		pw.CloseWithError(d.dumpTable(ctx, name, dumpers.WriterSink{W: pw}))
 	}()
 	return pr
-}
-
-// errNoSnapshot: the installed stream cannot be read again from the cache.
-var errNoSnapshot = errors.New("the installed stream is gone")
-
-// compareSink takes a table's data stream from dumpTable and compares it with
-// the installed one, want.
-type compareSink struct {
-	re      dumpers.Reopener
-	want    dumpers.StreamRef
-	created bool
-}
-
-func (s *compareSink) Create(ctx context.Context, name string) (io.WriteCloser, error) {
-	s.created = true
-	r, err := s.re.Reopen(ctx, s.want)
-	if err != nil {
-		if ctx.Err() != nil {
-			return nil, ctx.Err()
-		}
-		return nil, errNoSnapshot
-	}
-	return &compareWriter{r: r}, nil
-}
-
-// compareWriter compares what is written with r.
-type compareWriter struct {
-	r   io.ReadCloser
-	buf []byte
-}
-
-func (w *compareWriter) Write(p []byte) (int, error) {
-	if cap(w.buf) < len(p) {
-		w.buf = make([]byte, len(p))
-	}
-	b := w.buf[:len(p)]
-	if _, err := io.ReadFull(w.r, b); err != nil {
-		if errors.Is(err, io.EOF) || errors.Is(err, io.ErrUnexpectedEOF) {
-			return 0, errDiffers // more rows now
-		}
-		return 0, errNoSnapshot
-	}
-	if !bytes.Equal(b, p) {
-		return 0, errDiffers
-	}
-	return len(p), nil
-}
-
-// Close reports errDiffers when the installed stream goes on (fewer rows now).
-func (w *compareWriter) Close() error {
-	defer w.r.Close()
-	var one [1]byte
-	switch n, err := io.ReadFull(w.r, one[:]); {
-	case n > 0:
-		return errDiffers
-	case errors.Is(err, io.EOF):
-		return nil
-	default:
-		return errNoSnapshot
-	}
 }

@@ -99,6 +99,7 @@ type deltaInstall struct {
 	re       dumpers.Reopener
 	refs     map[string]dumpers.StreamRef // of the new dump
 	progress func(dumpers.Progress)
+	recorded bool // an install with nothing to do wrote the record (after a statistics reset)
 }
 
 // open connects to the target as an install session.
@@ -219,7 +220,7 @@ func (d *deltaInstall) try(ctx context.Context) (dumpers.Installed, string, erro
 		return dumpers.Installed{}, "", err
 	}
 	inst, reason, err := d.inTx(ctx, conn)
-	if err != nil || reason != "" || inst.Mode != "delta" {
+	if err != nil || reason != "" || (inst.Mode != "delta" && !d.recorded) {
 		if rerr := exec(context.WithoutCancel(ctx), conn, "ROLLBACK"); rerr != nil {
 			die(conn)
 		}
@@ -265,9 +266,16 @@ func (d *deltaInstall) inTx(ctx context.Context, conn *pgconn.PgConn) (dumpers.I
 	var inst dumpers.Installed
 	var local, localSeqs []string
 	if a, b := was.String(), now.String(); a != b {
-		var ok bool
-		if local, localSeqs, ok = localChanges(was, now); !ok {
-			return dumpers.Installed{}, fingerprintDiff(a, b) + " changed locally since the last install (or an install was interrupted, or the statistics were reset)", nil
+		var reset, ok bool
+		if local, localSeqs, reset, ok = localChanges(was, now); !ok {
+			return dumpers.Installed{}, fingerprintDiff(a, b) + " changed locally since the last install (or an install was interrupted)", nil
+		}
+		if reset { // the counters no longer tell: the rows do
+			differ, reason, err := d.differing(ctx, rec, local)
+			if err != nil || reason != "" {
+				return dumpers.Installed{}, reason, err
+			}
+			inst.Verified, local = len(local)-len(differ), differ
 		}
 		// Tables and sequences changed locally (local.go): from the
 		// counters and values they have now.
@@ -307,6 +315,14 @@ func (d *deltaInstall) inTx(ctx context.Context, conn *pgconn.PgConn) (dumpers.I
 	}
 	if len(changed) == 0 && len(setvals) == 0 {
 		inst.Mode = "unchanged"
+		if inst.Verified > 0 || inst.Local > 0 {
+			// The counters after a reset, so that the next install need
+			// not compare the rows again.
+			if err := writeRecord(ctx, conn, d.refs, now.String()); err != nil {
+				return dumpers.Installed{}, "", err
+			}
+			d.recorded = true
+		}
 		return inst, "", nil
 	}
 	replica, err := mayReplica(ctx, conn)
@@ -322,7 +338,7 @@ func (d *deltaInstall) inTx(ctx context.Context, conn *pgconn.PgConn) (dumpers.I
 		td.local, td.noNew = slices.Contains(local, td.stream), !has
 	}
 	applied, reason, err := d.apply(ctx, conn, rec, tds, setvals, replica, was)
-	applied.Local = inst.Local
+	applied.Local, applied.Verified = inst.Local, inst.Verified
 	return applied, reason, err
 }
 

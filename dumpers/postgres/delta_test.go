@@ -228,6 +228,8 @@ func TestDeltaLocalEdit(t *testing.T) {
 		{"delete", "DELETE FROM public.c WHERE i < 10", "", "data/public.c.sql", false},
 		{"rows in a table dumped without its rows", "INSERT INTO public.same VALUES (3, 3)", "", "data/public.same.sql", true},
 		{"nextval", "SELECT nextval('public.free_seq')", "", "", false},
+		{"statistics reset", "SELECT pg_stat_reset()", "", "", false},
+		{"edit, then statistics reset", "UPDATE public.same SET v = 99 WHERE id = 1; SELECT pg_stat_reset()", "", "data/public.same.sql", false},
 		{"truncate", "TRUNCATE public.same", "public.same changed locally", "", false},
 		{"new column", "ALTER TABLE public.same ADD COLUMN w int", "public.same changed locally", "", false},
 		{"trigger disabled", "ALTER TABLE public.t DISABLE TRIGGER audit", "public.t.audit changed locally", "", false},
@@ -563,4 +565,27 @@ func TestDeltaEditWhileInstalling(t *testing.T) {
 			equalSums(t, "full import after an edit meanwhile", reference(t, v3), checksums(t, target))
 		})
 	}
+}
+
+// After a reset of the statistics (pg_stat_reset; a crash or an immediate
+// shutdown of the server does the same), the counters no longer tell: every
+// table is compared with the installed snapshot by its rows; with nothing to
+// do, the install records the counters it found, and the next one compares
+// nothing.
+func TestDeltaStatsReset(t *testing.T) {
+	src, _ := deltaSource(t)
+	target, h := installed(t, src)
+	v1 := dump(t, src, dumpers.Options{})
+	conn := dbConn(t, target)
+	if _, err := conn.Exec(t.Context(), "SELECT pg_stat_reset()"); err != nil {
+		t.Fatal(err)
+	}
+	conn.Close(t.Context())
+	if inst := install(t, target, h.Source(v1)); inst.Mode != "unchanged" || inst.Verified != 5 || inst.Local != 0 {
+		t.Fatalf("install after a statistics reset: %+v, want unchanged, 5 tables compared", inst)
+	}
+	if inst := install(t, target, h.Source(v1)); inst.Mode != "unchanged" || inst.Verified != 0 {
+		t.Fatalf("install after that: %+v, want unchanged, nothing compared", inst)
+	}
+	equalSums(t, "after a statistics reset", reference(t, v1), checksums(t, target))
 }

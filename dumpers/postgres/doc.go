@@ -143,8 +143,9 @@
 // on PostgreSQL 15 and newer (statistics in shared memory, never dropped): every
 // row change is counted, committed or not. What the record holds are the
 // counters an install itself causes (rows loaded; for a delta, the recorded ones
-// plus its deletes and inserts), so a local change shows as a difference. A
-// stats reset, a crash (which resets statistics), counting turned off
+// plus its deletes and inserts), so a local change shows as a difference. After
+// a stats reset or a crash (which resets statistics) every table is compared
+// with the installed snapshot by its rows (local.go). Counting turned off
 // (track_counts), or PostgreSQL before 15 (statistics sent over UDP by a
 // collector, which may drop them) mean a full import, with the reason. A backend
 // may hold its counters back for up to 10 s after it went idle: Install waits

@@ -1,11 +1,15 @@
 package postgres
 
 import (
+	"bytes"
 	"context"
 	"errors"
+	"fmt"
 	"io"
 	"strings"
 	"sync/atomic"
+
+	"golang.org/x/sync/errgroup"
 
 	"synco/dumpers"
 )
@@ -21,7 +25,11 @@ import (
 // same transaction, whether or not the source changed it. Its counters are
 // recorded as read now plus the delta's rows: a write after that read shows at
 // the next install. A sequence whose value alone moved (a local insert took a
-// number) gets the new dump's value (its setval in post.sql).
+// number) gets the new dump's value (its setval in post.sql). When the
+// statistics were reset (pg_stat_reset, or a crash or an immediate shutdown of
+// the server), the counters no longer tell: every table is compared with the
+// installed snapshot by its rows (a dump of it, stopped at the first byte that
+// differs: dumpers.CompareSink), and those that differ are local.
 //
 // It relies on a table's dump being byte for byte what the source's was (the
 // same dumper version and a server that gives the values back alike;
@@ -29,38 +37,46 @@ import (
 // by their difference: more work, the same result.
 
 // localChanges compares the fingerprint now with the recorded one, was. It
-// returns the data streams of the tables whose counters alone moved and the
-// sequences whose value alone moved; ok is false when anything else differs.
-func localChanges(was, now *fingerprint) (tables, seqs []string, ok bool) {
+// returns the data streams of the tables whose counters alone moved (every
+// table's when the statistics were reset: reset) and the sequences whose value
+// alone moved; ok is false when anything else differs.
+func localChanges(was, now *fingerprint) (tables, seqs []string, reset, ok bool) {
 	a, b := catLines(was.cat), catLines(now.cat)
 	if len(a) != len(b) {
-		return nil, nil, false
+		return nil, nil, false, false
 	}
 	for k, l := range b {
 		if a[k] == l {
 			continue
 		}
+		if k == statsResetKey {
+			reset = true // every table's counters start again from 0
+			continue
+		}
 		// a sequence's line ends with its value
 		i, j := strings.LastIndexByte(a[k], ' '), strings.LastIndexByte(l, ' ')
 		if !strings.HasPrefix(k, "relation\t") || !strings.HasPrefix(l, "S ") || i < 0 || j < 0 || a[k][:i] != l[:j] {
-			return nil, nil, false
+			return nil, nil, false, false
 		}
 		seqs = append(seqs, k)
 	}
 	if len(was.stats) != len(now.stats) {
-		return nil, nil, false
+		return nil, nil, false, false
 	}
 	for n, c := range now.stats {
 		w, in := was.stats[n]
 		if !in {
-			return nil, nil, false
+			return nil, nil, false, false
 		}
-		if w != c {
+		if w != c || reset {
 			tables = append(tables, n)
 		}
 	}
-	return tables, seqs, true
+	return tables, seqs, reset, true
 }
+
+// statsResetKey is the catalog print's line of pg_stat_database.stats_reset.
+const statsResetKey = "stats reset\t"
 
 // catLines maps each line of a catalog print by its kind and name to its value.
 func catLines(cat string) map[string]string {
@@ -108,4 +124,67 @@ func (d *deltaInstall) openNew(ctx context.Context, td *tableDelta) (io.ReadClos
 		return io.NopCloser(strings.NewReader("")), nil
 	}
 	return d.src.Open(ctx, td.stream)
+}
+
+// differing returns those of tables (data streams) whose rows differ from the
+// installed ones (rec), compared verifyParallel at a time; reason is set when
+// the installed snapshot cannot be read again.
+func (d *deltaInstall) differing(ctx context.Context, rec *record, tables []string) (differ []string, reason string, err error) {
+	results := make([]error, len(tables))
+	g, gctx := errgroup.WithContext(ctx)
+	g.SetLimit(verifyParallel)
+	for i, n := range tables {
+		g.Go(func() error {
+			var err error
+			if _, installed := rec.refs[n]; installed {
+				err = d.dumpLocal(gctx, n, &dumpers.CompareSink{Re: d.re, Want: rec.refs[n]})
+			} else {
+				// installed empty: the dump must hold its COPY line and end alone
+				var rows rowsFound
+				if err = d.dumpLocal(gctx, n, dumpers.WriterSink{W: &rows}); err == nil && !rows.empty() {
+					err = dumpers.ErrDiffers
+				}
+			}
+			switch {
+			case errors.Is(err, dumpers.ErrDiffers) || errors.Is(err, dumpers.ErrNoSnapshot):
+			case err != nil:
+				return err
+			}
+			results[i] = err
+			return nil
+		})
+	}
+	if err := g.Wait(); err != nil {
+		return nil, "", fmt.Errorf("compare the tables with the installed ones: %w", err)
+	}
+	for i, r := range results {
+		switch {
+		case errors.Is(r, dumpers.ErrNoSnapshot):
+			return nil, "the cache no longer holds the installed snapshot", nil
+		case r != nil:
+			differ = append(differ, tables[i])
+		}
+	}
+	return differ, "", nil
+}
+
+// verifyParallel is how many tables differing dumps at once.
+const verifyParallel = 4
+
+// rowsFound takes the dump of a table installed empty: more than a COPY line
+// and the end of its data is a row (dumpers.ErrDiffers as soon as it cannot be
+// the dump of no row).
+type rowsFound struct{ b []byte }
+
+func (r *rowsFound) Write(p []byte) (int, error) {
+	r.b = append(r.b, p...)
+	if bytes.Count(r.b, []byte{'\n'}) > 2 || len(r.b) > 1<<20 {
+		return 0, dumpers.ErrDiffers
+	}
+	return len(p), nil
+}
+
+// empty reports whether the dump written was that of no row.
+func (r *rowsFound) empty() bool {
+	return bytes.Count(r.b, []byte{'\n'}) == 2 && bytes.HasPrefix(r.b, []byte("COPY ")) && bytes.HasSuffix(r.b, []byte("\n\\.\n"))
 }
