@@ -26,7 +26,7 @@ func installedNote(db string, inst dumpers.Installed) string {
 		s += fmt.Sprintf("; tables whose every row changed, loaded anew: %d (their old rows are not counted as removed)", inst.Replaced)
 	}
 	if inst.Local > 0 {
-		s += fmt.Sprintf("; %d table(s) changed locally since the last install were brought back to the published rows", inst.Local)
+		s += fmt.Sprintf("; %d table(s) changed locally since the last install were brought back to the published rows (the local edits are undone, as a full import would)", inst.Local)
 	}
 	if inst.Verified > 0 {
 		s += fmt.Sprintf("; %d table(s) compared row by row with the last install, since the server had forgotten when they changed (a restart)", inst.Verified)
