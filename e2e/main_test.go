@@ -14,6 +14,7 @@
 package e2e_test
 
 import (
+	"database/sql"
 	"flag"
 	"fmt"
 	"os"
@@ -51,7 +52,37 @@ func run(m *testing.M) int {
 	}
 	os.Setenv("XDG_CACHE_HOME", filepath.Join(tmp, "cache"))
 	os.Unsetenv("SYNCO_TOKEN")
-	return m.Run()
+	code := m.Run()
+	dropLoadingAccounts()
+	return code
+}
+
+// dropLoadingAccounts drops the MariaDB accounts that the imports of these
+// tests made to load their targets (dumpers/mysql, "Security"; one a target,
+// kept for the next import into it) once the target is gone: a test drops its
+// databases, and nothing of it stays on the server.
+func dropLoadingAccounts() {
+	root, err := sql.Open("mysql", "root@tcp(127.0.0.1:3306)/")
+	if err != nil {
+		return
+	}
+	defer root.Close()
+	rows, err := root.Query(`SELECT DISTINCT d.User, d.Host FROM mysql.db d WHERE d.User LIKE 'synco\_%' AND d.Db LIKE 'synco\\\\_e2e\\\\_%'
+ AND NOT EXISTS (SELECT 1 FROM information_schema.SCHEMATA s WHERE s.SCHEMA_NAME = REPLACE(d.Db, '\\_', '_'))`)
+	if err != nil {
+		return
+	}
+	var drop []string
+	for rows.Next() {
+		var u, h string
+		if rows.Scan(&u, &h) == nil {
+			drop = append(drop, "DROP USER IF EXISTS '"+u+"'@'"+h+"'")
+		}
+	}
+	rows.Close()
+	for _, q := range drop {
+		root.Exec(q)
+	}
 }
 
 // build compiles the binaries under test from the module root into dir.
