@@ -12,6 +12,7 @@ import (
 	"slices"
 	"strings"
 	"sync/atomic"
+	"time"
 
 	"golang.org/x/sync/errgroup"
 
@@ -83,7 +84,9 @@ const (
 // uncommitted rows must still be the recorded one, and no session may be
 // waiting for a lock of the delta on the target's tables (it would commit
 // right after the delta, in the second of its commit, where no change time
-// shows it): else the transaction is rolled back and the dump imported whole.
+// shows it): else the transaction is rolled back and the delta tried once more
+// (the table written then is local, verify.go); a second write meanwhile makes
+// it a full import.
 // After the commit, the tables the delta did not touch are recorded as they
 // were when it started (keepUntouched), so that a change to one of them from
 // then on makes the next install a full one. What is left unseen is a change
@@ -123,6 +126,20 @@ func Install(ctx context.Context, cfg *Config, src dumpers.Source, progress func
 	defer srv.db.Close()
 	d := &deltaInstall{db: srv.db, mariadb: srv.mariadb, durableXA: durableXA(srv.version), target: cfg.Database, src: src, re: re, refs: refs, progress: progress}
 	inst, reason, err := d.try(ctx)
+	if err == nil && reason != "" && d.meanwhile {
+		// Written locally while the delta ran: once more, the table written
+		// then being local now (verify.go). A second write meanwhile makes
+		// it a full import.
+		d.meanwhile = false
+		// InnoDB serves its lock waits from a copy refreshed when it was
+		// not read for 100 ms (writerWaiting): not the last try's again.
+		select {
+		case <-time.After(150 * time.Millisecond):
+			inst, reason, err = d.try(ctx)
+		case <-ctx.Done():
+			err = ctx.Err()
+		}
+	}
 	if err != nil {
 		return inst, fmt.Errorf("import into %s: %w", cfg.Database, err)
 	}
@@ -156,6 +173,9 @@ type deltaInstall struct {
 	xa       bool // the server lets a delta apply on several connections (deltatx.go)
 	// durableXA: the server keeps prepared XA branches across disconnects
 	durableXA bool
+	// meanwhile: the last try rolled back because the target was written
+	// while it ran (changedMeanwhile, writerWaiting)
+	meanwhile bool
 }
 
 // recordFull records a full install: refs, then the fingerprint.

@@ -864,22 +864,26 @@ func TestRecoverBranchAttached(t *testing.T) {
 
 // A local application that writes while a delta is installed (before the
 // delta changes a table: it would wait for the delta's locks there, see
-// TestDeltaWriterWaiting): before the delta commits, what is committed must still be what was recorded (else a
-// full import, whose result the edit does not survive); after the commit, a
-// change to a table the delta did not touch is recorded as a change, so the
-// next install is a full one. On the code that recorded the target as it
-// found it after the commit, the edit became part of the snapshot.
+// TestDeltaWriterWaiting): before the delta commits, what is committed must
+// still be what was recorded, else it rolls back and tries once more, the
+// table written then being local (TestDeltaLocalEdit): the edit does not
+// survive; after the commit, a change to a table the delta did not touch is
+// recorded as a change, so the next install sees it. On the code that
+// recorded the target as it found it after the commit, the edit became part of
+// the snapshot.
 func TestDeltaEditWhileInstalling(t *testing.T) {
 	db := server(t)
 	for _, tc := range []struct {
 		name, step, edit string
-		reason           string // of this install's fallback; "": it stays a delta
+		// reason: of this install's full import; local: a table this
+		// install, tried again, brought back; neither: the next install sees it
+		reason, local string
 	}{
-		{"untouched table before the commit", "commit", "UPDATE %s.same SET v = 99 WHERE id = 1", "`same` changed locally while the delta was installed"},
-		{"changed table while the delta runs", "start", "UPDATE %s.t SET s = 'local' WHERE id = 200", "`t` changed locally while the delta was installed"},
-		{"table added before the commit", "commit", "CREATE TABLE %s.extra (id INT PRIMARY KEY)", "`extra` changed locally while the delta was installed"},
-		{"untouched table after the commit", "committed", "UPDATE %s.same SET v = 99 WHERE id = 1", ""},
-		{"table added after the commit", "committed", "CREATE TABLE %s.extra (id INT PRIMARY KEY)", ""},
+		{"untouched table before the commit", "commit", "UPDATE %s.same SET v = 99 WHERE id = 1", "", "same"},
+		{"changed table while the delta runs", "start", "UPDATE %s.t SET s = 'local' WHERE id = 200", "", "t"},
+		{"table added before the commit", "commit", "CREATE TABLE %s.extra (id INT PRIMARY KEY)", "`extra` changed locally since the last install", ""},
+		{"untouched table after the commit", "committed", "UPDATE %s.same SET v = 99 WHERE id = 1", "", ""},
+		{"table added after the commit", "committed", "CREATE TABLE %s.extra (id INT PRIMARY KEY)", "", ""},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			src, exec := deltaSource(t)
@@ -903,11 +907,18 @@ func TestDeltaEditWhileInstalling(t *testing.T) {
 			if !edited {
 				t.Fatalf("the hook did not run: %+v", inst)
 			}
-			if tc.reason != "" {
+			switch {
+			case tc.reason != "":
 				if inst.Mode != "full" || !strings.Contains(inst.Reason, tc.reason) {
 					t.Fatalf("install with a local edit before its commit: %+v, want a full import: %s", inst, tc.reason)
 				}
-				equalMaps(t, "full import after an edit meanwhile", reference(t, v2), withoutRecord(checksums(t, db, target)))
+			case tc.local != "":
+				if inst.Mode != "delta" || inst.Local != 1 || !slices.Contains(inst.Tables, tc.local) {
+					t.Fatalf("install with a local edit before its commit: %+v, want a delta tried again, bringing back %s", inst, tc.local)
+				}
+			}
+			if tc.reason != "" || tc.local != "" {
+				equalMaps(t, "install after an edit meanwhile vs full import", reference(t, v2), withoutRecord(checksums(t, db, target)))
 				return
 			}
 			if inst.Mode != "delta" {
@@ -930,7 +941,8 @@ func TestDeltaEditWhileInstalling(t *testing.T) {
 
 // A local write that waits for a lock the delta holds would commit right after
 // it, in the second of its commit, where no change time shows it: the delta
-// sees the wait before it commits and rolls back for a full import instead.
+// sees the wait before it commits, rolls back, and tries once more, the table
+// written then being local.
 func TestDeltaWriterWaiting(t *testing.T) {
 	db := server(t)
 	src, exec := deltaSource(t)
@@ -938,10 +950,12 @@ func TestDeltaWriterWaiting(t *testing.T) {
 	edit(exec)
 	v2 := dump(t, src, dumpers.Options{})
 	done := make(chan error, 1)
+	started := false
 	defer mysql.SetMeanwhileHook(func(step string) {
-		if step != "commit" {
+		if step != "commit" || started {
 			return
 		}
+		started = true
 		go func() { // row 3 is changed by the delta: the update waits for its commit
 			_, err := db.ExecContext(context.Background(), "UPDATE `"+target+"`.t SET s = 'local' WHERE id = 3")
 			done <- err
@@ -954,13 +968,15 @@ func TestDeltaWriterWaiting(t *testing.T) {
 		}
 		t.Error("the local update did not wait for the delta's lock: " + queryString(t, db, "SELECT GROUP_CONCAT(CONCAT_WS(' ', ID, COMMAND, STATE, LEFT(INFO, 60)) SEPARATOR ' | ') FROM information_schema.PROCESSLIST") + " TRX: " + queryString(t, db, "SELECT GROUP_CONCAT(CONCAT_WS(' ', trx_id, trx_state, trx_mysql_thread_id, LEFT(trx_query, 40)) SEPARATOR ' | ') FROM information_schema.INNODB_TRX") + " W: " + queryString(t, db, "SELECT COUNT(*) FROM information_schema.INNODB_LOCK_WAITS"))
 	})()
+	time.Sleep(time.Second) // past the second of the last install (TestDeltaEditInTheSecondOfTheInstall)
 	inst := install(t, target, h.Source(v2))
 	if err := <-done; err != nil {
 		t.Fatalf("local update: %v", err)
 	}
-	if inst.Mode != "full" || !strings.Contains(inst.Reason, "table `t` is being changed locally") {
-		t.Fatalf("install while a local write waited: %+v, want a full import", inst)
+	if inst.Mode != "delta" || inst.Local != 1 {
+		t.Fatalf("install while a local write waited: %+v, want a delta tried again, bringing back t", inst)
 	}
+	equalMaps(t, "install after a write meanwhile vs full import", reference(t, v2), withoutRecord(checksums(t, db, target)))
 }
 
 // A table loaded anew beside its table and swapped in replaces it whole: a

@@ -179,9 +179,11 @@ func (d *deltaInstall) apply(ctx context.Context, rec *record, tds []*tableDelta
 			return err
 		}
 		if what != "" {
+			d.meanwhile = true
 			return fallback(what + " changed locally while the delta was installed")
 		}
 		if t := writerWaiting(ctx, d.db, d.target); t != "" {
+			d.meanwhile = true
 			return fallback("table " + t + " is being changed locally while the delta is installed")
 		}
 		return st.swap(ctx)

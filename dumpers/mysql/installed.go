@@ -441,7 +441,9 @@ func changedMeanwhile(ctx context.Context, db *sql.DB, target, was string, skip 
 // write, or "": a lock the delta holds keeps it waiting, and it would commit
 // right after the delta, unseen (in the second of the delta's commit). It
 // reads InnoDB's lock waits (MariaDB; the PROCESS privilege): where they
-// cannot be read, it says "".
+// cannot be read, it says "". InnoDB answers from a copy it refreshes when
+// it was not read for the last 100 ms, so a session that reads them without
+// pause keeps them stale for everyone.
 func writerWaiting(ctx context.Context, db *sql.DB, target string) string {
 	var table string
 	prefix := quoteIdent(target) + "."
