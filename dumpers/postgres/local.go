@@ -6,6 +6,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"slices"
 	"strings"
 	"sync/atomic"
 
@@ -72,6 +73,8 @@ func localChanges(was, now *fingerprint) (tables, seqs []string, reset, ok bool)
 			tables = append(tables, n)
 		}
 	}
+	slices.Sort(tables)
+	slices.Sort(seqs)
 	return tables, seqs, reset, true
 }
 
