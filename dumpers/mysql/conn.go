@@ -128,7 +128,36 @@ func open(ctx context.Context, cfg *Config) (*server, error) {
 		return nil, fmt.Errorf("connect %s: %w", cfg, err)
 	}
 	s.mariadb = strings.Contains(strings.ToLower(s.version), "mariadb")
+	if cachesTableStats(s.version) {
+		// MySQL 8 answers information_schema.TABLES' statistics columns,
+		// UPDATE_TIME among them, from a cache it refreshes once a day by
+		// default: an install's fingerprint would not see a local edit for
+		// up to a day. Every connection reads them from the engine.
+		dc := cfg.driverConfig()
+		dc.Params = map[string]string{"information_schema_stats_expiry": "0"}
+		fresh, err := driver.NewConnector(dc)
+		if err != nil {
+			db.Close()
+			return nil, fmt.Errorf("mysql: connect %s: %w", cfg, err)
+		}
+		db.Close()
+		s.db = sql.OpenDB(safeConnector{fresh})
+	}
 	return s, nil
+}
+
+// cachesTableStats reports whether server version v caches the statistics
+// columns of information_schema.TABLES (MySQL from 8.0.3,
+// information_schema_stats_expiry; MariaDB does not).
+func cachesTableStats(v string) bool {
+	m := versionRE.FindStringSubmatch(v)
+	if m == nil || strings.Contains(strings.ToLower(v), "mariadb") {
+		return false
+	}
+	major, _ := strconv.Atoi(m[1])
+	minor, _ := strconv.Atoi(m[2])
+	patch, _ := strconv.Atoi(m[3])
+	return (major*1000+minor)*1000+patch >= 8000003
 }
 
 // checkVersion accepts MySQL >= 5.7 and MariaDB >= 10.3.

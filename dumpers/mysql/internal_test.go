@@ -222,3 +222,24 @@ func TestLeastBusy(t *testing.T) {
 		t.Fatal("both idle: want b, the branch with no table so far")
 	}
 }
+
+// MySQL from 8.0.3 serves information_schema.TABLES' UPDATE_TIME from a cache
+// (information_schema_stats_expiry, a day by default): its sessions must read
+// it from the engine, or the fingerprint would not see a local edit.
+func TestCachesTableStats(t *testing.T) {
+	for v, want := range map[string]bool{
+		"8.0.3":                      true,
+		"8.0.36":                     true,
+		"8.4.3":                      true,
+		"9.1.0":                      true,
+		"8.0.2-dmr":                  false,
+		"5.7.44-log":                 false,
+		"10.11.19-MariaDB-0+deb12u1": false,
+		"5.5.5-10.6.12-MariaDB":      false,
+		"11.4.2-MariaDB":             false,
+	} {
+		if got := cachesTableStats(v); got != want {
+			t.Errorf("cachesTableStats(%q) = %v, want %v", v, got, want)
+		}
+	}
+}
