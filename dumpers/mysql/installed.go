@@ -440,18 +440,22 @@ func changedMeanwhile(ctx context.Context, db *sql.DB, target, was string, skip 
 // writerWaiting names a table of target that another session waits to
 // write, or "": a lock the delta holds keeps it waiting, and it would commit
 // right after the delta, unseen (in the second of the delta's commit). It
-// reads InnoDB's lock waits (MariaDB; the PROCESS privilege): where they
-// cannot be read, it says "". InnoDB answers from a copy it refreshes when
+// reads InnoDB's lock waits (MariaDB, with the PROCESS privilege; MySQL 8 from
+// performance_schema): where they cannot be read, it says "". InnoDB answers from a copy it refreshes when
 // it was not read for the last 100 ms, so a session that reads them without
 // pause keeps them stale for everyone.
 func writerWaiting(ctx context.Context, db *sql.DB, target string) string {
 	var table string
 	prefix := quoteIdent(target) + "."
 	err := db.QueryRowContext(ctx, "SELECT l.lock_table FROM information_schema.INNODB_LOCK_WAITS w JOIN information_schema.INNODB_LOCKS l ON l.lock_id = w.requested_lock_id WHERE LEFT(l.lock_table, CHAR_LENGTH(?)) = ? LIMIT 1", prefix, prefix).Scan(&table)
-	if err != nil {
-		return ""
+	if err == nil {
+		return strings.TrimPrefix(table, prefix)
 	}
-	return strings.TrimPrefix(table, prefix)
+	// MySQL 8 lists them in performance_schema (not run here: no MySQL).
+	if db.QueryRowContext(ctx, "SELECT l.OBJECT_NAME FROM performance_schema.data_lock_waits w JOIN performance_schema.data_locks l ON l.ENGINE_LOCK_ID = w.REQUESTING_ENGINE_LOCK_ID WHERE l.OBJECT_SCHEMA = ? LIMIT 1", target).Scan(&table) == nil {
+		return quoteIdent(table)
+	}
+	return ""
 }
 
 // keepUntouched is the fingerprint to record after a delta that changed only
