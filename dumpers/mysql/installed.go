@@ -448,8 +448,11 @@ func writerWaiting(ctx context.Context, db *sql.DB, target string) string {
 	var table string
 	prefix := quoteIdent(target) + "."
 	err := db.QueryRowContext(ctx, "SELECT l.lock_table FROM information_schema.INNODB_LOCK_WAITS w JOIN information_schema.INNODB_LOCKS l ON l.lock_id = w.requested_lock_id WHERE LEFT(l.lock_table, CHAR_LENGTH(?)) = ? LIMIT 1", prefix, prefix).Scan(&table)
-	if err == nil {
+	switch {
+	case err == nil:
 		return strings.TrimPrefix(table, prefix)
+	case errors.Is(err, sql.ErrNoRows):
+		return ""
 	}
 	// MySQL 8 lists them in performance_schema (not run here: no MySQL).
 	if db.QueryRowContext(ctx, "SELECT l.OBJECT_NAME FROM performance_schema.data_lock_waits w JOIN performance_schema.data_locks l ON l.ENGINE_LOCK_ID = w.REQUESTING_ENGINE_LOCK_ID WHERE l.OBJECT_SCHEMA = ? LIMIT 1", target).Scan(&table) == nil {
