@@ -109,6 +109,9 @@ cleanup() {
 	for d in $("${MYSQL[@]}" -Nse "SHOW DATABASES LIKE '${TAG}\\_%'" 2>/dev/null); do
 		"${MYSQL[@]}" -e "DROP DATABASE \`$d\`" || echo "could not drop $d" >&2
 	done
+	# the accounts synco's imports made to load the local databases
+	"${MYSQL[@]}" -Nse "SELECT DISTINCT CONCAT('DROP USER ''', User, '''@''', Host, ''';') FROM mysql.db
+		WHERE User LIKE 'synco%' AND REPLACE(Db, '\\\\_', '_') LIKE '${TAG}%'" 2>/dev/null | "${MYSQL[@]}" 2>/dev/null || true
 	[[ -n ${BENCH_KEEP:-} ]] || rm -rf "$W"
 }
 trap cleanup EXIT
