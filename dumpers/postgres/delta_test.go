@@ -230,6 +230,7 @@ func TestDeltaLocalEdit(t *testing.T) {
 		{"nextval", "SELECT nextval('public.free_seq')", "", "", false},
 		{"statistics reset", "SELECT pg_stat_reset()", "", "", false},
 		{"edit, then statistics reset", "UPDATE public.same SET v = 99 WHERE id = 1; SELECT pg_stat_reset()", "", "data/public.same.sql", false},
+		{"rows in a table dumped without its rows, then statistics reset", "INSERT INTO public.same VALUES (3, 3); SELECT pg_stat_reset()", "", "data/public.same.sql", true},
 		{"truncate", "TRUNCATE public.same", "public.same changed locally", "", false},
 		{"new column", "ALTER TABLE public.same ADD COLUMN w int", "public.same changed locally", "", false},
 		{"trigger disabled", "ALTER TABLE public.t DISABLE TRIGGER audit", "public.t.audit changed locally", "", false},

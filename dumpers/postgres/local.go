@@ -10,8 +10,6 @@ import (
 	"strings"
 	"sync/atomic"
 
-	"golang.org/x/sync/errgroup"
-
 	"synco/dumpers"
 )
 
@@ -130,45 +128,98 @@ func (d *deltaInstall) openNew(ctx context.Context, td *tableDelta) (io.ReadClos
 }
 
 // differing returns those of tables (data streams) whose rows differ from the
-// installed ones (rec), compared verifyParallel at a time; reason is set when
-// the installed snapshot cannot be read again.
+// installed ones (rec): all dumped in one snapshot, verifyParallel at a time;
+// reason is set when the installed snapshot cannot be read again.
 func (d *deltaInstall) differing(ctx context.Context, rec *record, tables []string) (differ []string, reason string, err error) {
-	results := make([]error, len(tables))
-	g, gctx := errgroup.WithContext(ctx)
-	g.SetLimit(verifyParallel)
-	for i, n := range tables {
-		g.Go(func() error {
-			var err error
-			if _, installed := rec.refs[n]; installed {
-				err = d.dumpLocal(gctx, n, &dumpers.CompareSink{Re: d.re, Want: rec.refs[n]})
-			} else {
-				// installed empty: the dump must hold its COPY line and end alone
-				var rows rowsFound
-				if err = d.dumpLocal(gctx, n, dumpers.WriterSink{W: &rows}); err == nil && !rows.empty() {
-					err = dumpers.ErrDiffers
-				}
-			}
-			switch {
-			case errors.Is(err, dumpers.ErrDiffers) || errors.Is(err, dumpers.ErrNoSnapshot):
-			case err != nil:
-				return err
-			}
-			results[i] = err
-			return nil
-		})
+	snap, err := openSnapshot(ctx, d.cfg)
+	if err != nil {
+		return nil, "", err
 	}
-	if err := g.Wait(); err != nil {
+	defer snap.close(context.WithoutCancel(ctx))
+	cat := &catalog{version: snap.version}
+	if err := cat.load(ctx, snap.conn); err != nil {
+		return nil, "", err
+	}
+	sink := &comparisons{re: d.re, rec: rec, got: map[string]*comparison{}}
+	var jobs []dataJob
+	for _, t := range cat.tables {
+		if n := dumpers.DataStream(t.schema + "." + t.name); slices.Contains(tables, n) {
+			jobs = append(jobs, dataJob{t: t})
+			sink.got[n] = &comparison{}
+		}
+	}
+	if len(jobs) != len(tables) {
+		return nil, "", errors.New("compare the tables with the installed ones: a table is missing")
+	}
+	var total atomic.Int64
+	if err := dumpData(ctx, snap, sink, jobs, dumpers.Options{Parallel: verifyParallel}, &total); err != nil {
 		return nil, "", fmt.Errorf("compare the tables with the installed ones: %w", err)
 	}
-	for i, r := range results {
-		switch {
-		case errors.Is(r, dumpers.ErrNoSnapshot):
+	for _, n := range tables {
+		switch v := sink.got[n]; {
+		case errors.Is(v.err, dumpers.ErrNoSnapshot):
 			return nil, "the cache no longer holds the installed snapshot", nil
-		case r != nil:
-			differ = append(differ, tables[i])
+		case v.err != nil || (v.empty != nil && !v.empty.empty()):
+			differ = append(differ, n)
 		}
 	}
 	return differ, "", nil
+}
+
+// comparisons is the sink of differing's dump: each table's stream goes to a
+// comparison with its installed one (dumpers.CompareSink), or, for a table
+// installed empty, to rowsFound. A difference is noted and the rest of the
+// table read on, so that the other tables' dumps go on.
+type comparisons struct {
+	re  dumpers.Reopener
+	rec *record
+	got map[string]*comparison // by stream; filled before the dump, read after
+}
+
+// comparison is one table's: err (dumpers.ErrDiffers, ErrNoSnapshot) or, for a
+// table installed empty, what its dump wrote.
+type comparison struct {
+	err   error
+	w     io.WriteCloser
+	empty *rowsFound
+}
+
+func (s *comparisons) Create(ctx context.Context, name string) (io.WriteCloser, error) {
+	v := s.got[name]
+	if ref, ok := s.rec.refs[name]; ok {
+		w, err := (&dumpers.CompareSink{Re: s.re, Want: ref}).Create(ctx, name)
+		if err != nil {
+			v.err = err
+		}
+		v.w = w
+	} else {
+		v.empty = &rowsFound{}
+	}
+	return v, nil
+}
+
+func (v *comparison) Write(p []byte) (int, error) {
+	switch {
+	case v.err != nil:
+	case v.empty != nil:
+		if _, err := v.empty.Write(p); err != nil {
+			v.err = err
+		}
+	case v.w != nil:
+		if _, err := v.w.Write(p); err != nil {
+			v.err = err
+		}
+	}
+	return len(p), nil
+}
+
+func (v *comparison) Close() error {
+	if v.w != nil {
+		if err := v.w.Close(); err != nil && v.err == nil {
+			v.err = err
+		}
+	}
+	return nil
 }
 
 // verifyParallel is how many tables differing dumps at once.
