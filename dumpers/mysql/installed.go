@@ -272,13 +272,10 @@ func currentFingerprint(ctx context.Context, db *sql.DB, target, rec string) (st
 		return fp, nil
 	}
 	var names []string
-	for _, l := range strings.Split(checksumKind+" "+sums, "\n") {
-		h, _, ok := strings.Cut(strings.TrimPrefix(l, checksumKind+" "), "\t")
-		n, err := hex.DecodeString(h)
-		if !ok || err != nil || !strings.HasPrefix(l, checksumKind+" ") {
-			continue
+	for _, l := range fpLines(checksumKind+" "+sums, false) {
+		if _, t := fpKey(l); t != "" && strings.HasPrefix(l, checksumKind+" ") {
+			names = append(names, t)
 		}
-		names = append(names, string(n))
 	}
 	cs, err := checksums(ctx, db, target, names)
 	if err != nil {
@@ -398,11 +395,12 @@ func fpLines(fp string, base bool) []string {
 }
 
 // fpKey is the object a fingerprint line describes (kind and hex name), and
-// the table it names ("" for other kinds).
+// the table it names: of a table's line or of its checksum line ("" for other
+// kinds).
 func fpKey(l string) (key, table string) {
 	key, _, _ = strings.Cut(l, "\t")
 	kind, h, _ := strings.Cut(key, " ")
-	if kind == "table" {
+	if kind == "table" || kind == checksumKind {
 		n, _ := hex.DecodeString(h)
 		table = string(n)
 	}
@@ -414,9 +412,8 @@ func fpKey(l string) (key, table string) {
 // just before the delta's commit, when what is committed must still be what
 // was recorded. The delta's own rows are not committed yet (InnoDB moves a
 // table's change time at the commit); its staged tables, and the tables they
-// replace whole, are left out (skip).
-// Only the few milliseconds of the commits follow it; a change in them is
-// as one right after the install (settledFingerprint, keepUntouched).
+// replace whole, are left out (skip). What it cannot see is in the package
+// doc ("A local application may write while the delta runs").
 func changedMeanwhile(ctx context.Context, db *sql.DB, target, was string, skip func(table string) bool) (string, error) {
 	now, err := fingerprint(ctx, db, target)
 	if err != nil {
@@ -441,9 +438,9 @@ func changedMeanwhile(ctx context.Context, db *sql.DB, target, was string, skip 
 // write, or "": a lock the delta holds keeps it waiting, and it would commit
 // right after the delta, unseen (in the second of the delta's commit). It
 // reads InnoDB's lock waits (MariaDB, with the PROCESS privilege; MySQL 8 from
-// performance_schema): where they cannot be read, it says "". InnoDB answers from a copy it refreshes when
-// it was not read for the last 100 ms, so a session that reads them without
-// pause keeps them stale for everyone.
+// performance_schema): where they cannot be read, it says "". InnoDB
+// answers from a copy it refreshes when it was not read for the last 100 ms,
+// so a session that reads them without pause keeps them stale for everyone.
 func writerWaiting(ctx context.Context, db *sql.DB, target string) string {
 	var table string
 	prefix := quoteIdent(target) + "."
@@ -474,10 +471,6 @@ func keepUntouched(was, now string, touched map[string]bool) string {
 		before[k] = l
 	}
 	isTouched := func(l string) bool {
-		if k, _ := fpKey(l); strings.HasPrefix(k, checksumKind+" ") {
-			n, _ := hex.DecodeString(strings.TrimPrefix(k, checksumKind+" "))
-			return touched[string(n)]
-		}
 		_, t := fpKey(l)
 		return t != "" && touched[t]
 	}

@@ -94,10 +94,9 @@ func localChanges(rec, now string) (lost, written []string, was string) {
 	}
 	var b, sums strings.Builder
 	for _, l := range fpLines(rec, false) {
-		k, _ := fpKey(l)
+		k, t := fpKey(l)
 		if strings.HasPrefix(k, checksumKind+" ") {
-			n, _ := hex.DecodeString(strings.TrimPrefix(k, checksumKind+" "))
-			if local[tableKey(string(n))] == "" {
+			if local[tableKey(t)] == "" {
 				sums.WriteString(l)
 			}
 			continue
