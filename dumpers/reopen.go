@@ -73,6 +73,10 @@ type Installed struct {
 	// ones, because the server had forgotten when they changed (MariaDB after
 	// a restart: dumpers/mysql, verify.go).
 	Verified int
+	// Stamped counts the Verified tables a delta gave a change time again
+	// (MariaDB: their first row deleted and inserted as it was, in its
+	// transaction), so that the next install need not compare them.
+	Stamped int
 	// Local counts the tables changed locally since the last install that the
 	// delta brought back to the new dump's rows by their difference (read
 	// from the target, not from the installed snapshot).

@@ -64,6 +64,7 @@ url() { if [[ $1 == mysql ]]; then echo "$MYSQL_URL/$2"; else echo "$PG_URL/$2";
 CREATED=()
 PUB_CHILD=
 cleanup() {
+	set +e # a failed step (a publisher already gone) must not skip the others
 	[[ -n $PUB_CHILD ]] && kill -INT "$PUB_CHILD" 2>/dev/null && sleep 1
 	for u in "${CREATED[@]}"; do "$BIN/dbbench" drop -dsn "$u" 2>/dev/null || echo "could not drop $u" >&2; done
 	[[ -n ${BENCH_KEEP:-} ]] || rm -rf "$TMP"

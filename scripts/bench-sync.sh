@@ -104,6 +104,10 @@ printf 'block\trate\trun\tday\tmethod\tms\tup\tdown\tconns\tok\tserver_cpu\tsync
 PIDS=()
 PUB=
 cleanup() {
+	# No step may stop the others: under set -e, a failed kill (a publisher
+	# that already exited: one that could not bind its port) ended this
+	# function there, and left sshd and the link proxy running.
+	set +e
 	[[ -n $PUB ]] && kill -INT "$PUB" 2>/dev/null
 	for p in "${PIDS[@]}"; do kill "$p" 2>/dev/null || true; done
 	for d in $("${MYSQL[@]}" -Nse "SHOW DATABASES LIKE '${TAG}\\_%'" 2>/dev/null); do
@@ -329,7 +333,7 @@ run_pf() { # block logprefix
 	local rc=0
 	(cd "$L" && SYNCO_TOKEN=$(awk '{print $3}' "$tok") exec /usr/bin/time -f '%U %S' -o "$2.cpu" \
 		"$BIN/synco" fetch --yes --delete --json --cache "$W/cache/$b.pf") >"$2.json" 2>"$2.log" || rc=$?
-	kill -INT "$PUB"
+	kill -INT "$PUB" 2>/dev/null || true
 	wait "$PUB" || true
 	PUB=
 	return $rc

@@ -1,12 +1,15 @@
 // Command deltainstall measures a delta install against a full import (issue 15
 // §1) on a database made by dbbench load:
 //
-//	deltainstall -src NAME -target NAME [-pct 1] [-runs 3] [-cpuprofile FILE] [-restart CMD] [-local SQL]
+//	deltainstall -src NAME -target NAME [-pct 1] [-runs 3] [-cpuprofile FILE] [-restart CMD] [-restart-runs N] [-still TABLES] [-local SQL]
 //
 // (-cpuprofile: a profile of each delta install, FILE.1, FILE.2, …; -restart: a
 // shell command that restarts the database server, run before each full import
 // and each delta install, which then finds every table's change time lost and
-// compares the tables with the installed snapshot row by row; -local: SQL run
+// compares the tables with the installed snapshot row by row; -restart-runs:
+// restart before the delta installs of the first N runs only, and not before
+// the no-change install, so that the later runs show what a restart leaves to
+// them; -still: tables the changes leave alone, comma-separated; -local: SQL run
 // on the target before each delta install, "%s" its name, a developer's edit)
 //
 // It dumps the source and installs it into target (full). Then, runs times: it
@@ -53,6 +56,11 @@ func main() {
 	runs := flag.Int("runs", 3, "changes, each timed as a full import and a delta install")
 	cpuprofile := flag.String("cpuprofile", "", "write a CPU profile of each delta install to FILE.<run>")
 	flag.StringVar(&restartCmd, "restart", "", "shell command that restarts the database server, run before each full import and delta install")
+	flag.IntVar(&restartRuns, "restart-runs", -1, "with -restart: restart before the delta installs of the first N runs only (-1: every run and the no-change install)")
+	flag.Func("still", "tables the changes leave alone, comma-separated", func(v string) error {
+		still = strings.Split(v, ",")
+		return nil
+	})
 	flag.StringVar(&localSQL, "local", "", "SQL run on the target before each delta install, a local edit (%s: the target's name)")
 	flag.Parse()
 	if err := run(context.Background(), *src, *target, *pct, *runs, *cpuprofile); err != nil {
@@ -61,8 +69,16 @@ func main() {
 	}
 }
 
-// restartCmd restarts the server (-restart); "" for none.
-var restartCmd string
+// restartCmd restarts the server (-restart); "" for none. restartRuns: before
+// the installs of that many runs only (-restart-runs; -1: all, and the
+// no-change install).
+var (
+	restartCmd  string
+	restartRuns int
+)
+
+// still are the tables the changes leave alone (-still).
+var still []string
 
 // localSQL is a local edit of the target (-local); "" for none.
 var localSQL string
@@ -209,6 +225,9 @@ func run(ctx context.Context, src, target string, pct, runs int, cpuprofile stri
 	seed := int(time.Now().UnixNano() % 26)
 	change := func(r int) error {
 		for i, t := range tables {
+			if slices.Contains(still, t) {
+				continue
+			}
 			var qs []string
 			if textCols[i] != "" {
 				// the last character becomes another letter: the length stays
@@ -243,15 +262,20 @@ func run(ctx context.Context, src, target string, pct, runs int, cpuprofile stri
 		if _, err := db.ExecContext(ctx, "DROP DATABASE IF EXISTS `"+scratch+"`"); err != nil {
 			return err
 		}
-		if err := restart(ctx, db); err != nil {
-			return err
+		restartNow := restartRuns < 0 || r <= restartRuns
+		if restartNow {
+			if err := restart(ctx, db); err != nil {
+				return err
+			}
 		}
 		full, err := measure(func() error { return mysql.Import(ctx, cfg(scratch), v2, nil) })
 		if err != nil {
 			return err
 		}
-		if err := restart(ctx, db); err != nil {
-			return err
+		if restartNow {
+			if err := restart(ctx, db); err != nil {
+				return err
+			}
 		}
 		if localSQL != "" {
 			time.Sleep(time.Second) // past the second of the last install's commit
@@ -278,15 +302,17 @@ func run(ctx context.Context, src, target string, pct, runs int, cpuprofile stri
 		if err := same(ctx, db, tables, target, scratch); err != nil {
 			return err
 		}
-		fmt.Printf("run %d (dump %.1f MB): full import %v | %s install (%d tables, -%d +%d rows, %d compared row by row, %d brought back) %v | %.1f %% of the full import's wall time, %.1f %% of its CPU\n",
-			r, float64(size(v2))/1e6, full, inst.Mode, len(inst.Tables), inst.Deleted, inst.Inserted, inst.Verified, inst.Local, d,
+		fmt.Printf("run %d (dump %.1f MB%s): full import %v | %s install (%d tables, -%d +%d rows, %d compared row by row, %d stamped, %d brought back) %v | %.1f %% of the full import's wall time, %.1f %% of its CPU\n",
+			r, float64(size(v2))/1e6, map[bool]string{true: ", after a restart"}[restartNow && restartCmd != ""], full, inst.Mode, len(inst.Tables), inst.Deleted, inst.Inserted, inst.Verified, inst.Stamped, inst.Local, d,
 			100*d.wall.Seconds()/full.wall.Seconds(), 100*(d.cpu+max(d.server, 0)).Seconds()/(full.cpu+max(full.server, 0)).Seconds())
 		fullW, fullC = append(fullW, full.wall), append(fullC, full.cpu+max(full.server, 0))
 		deltaW, deltaC = append(deltaW, d.wall), append(deltaC, d.cpu+max(d.server, 0))
 		ratio = append(ratio, time.Duration(1e6*d.wall.Seconds()/full.wall.Seconds()))
 	}
-	if err := restart(ctx, db); err != nil {
-		return err
+	if restartRuns < 0 {
+		if err := restart(ctx, db); err != nil {
+			return err
+		}
 	}
 	none, err := measure(func() (err error) { inst, err = mysql.Install(ctx, cfg(target), s2, nil); return err })
 	if err != nil {

@@ -145,13 +145,16 @@ func (d *deltaInstall) apply(ctx context.Context, rec *record, tds []*tableDelta
 		}
 		return inst, "", err
 	}
+	var stamped []string
 	for _, w := range ws {
 		inst.Tables = append(inst.Tables, w.tables...)
+		stamped = append(stamped, w.stamped...)
 		inst.Deleted += w.deleted
 		inst.Inserted += w.inserted
 		inst.Replaced += w.replaced
 	}
 	slices.Sort(inst.Tables)
+	inst.Stamped = len(stamped)
 	g.dropEmpty(ctx, func(i int) bool { return ws[i].ex.used })
 	if err := writeRefs(ctx, g.branch(0), d.target, d.refs); err != nil {
 		return inst, "", err
@@ -211,7 +214,7 @@ func (d *deltaInstall) apply(ctx context.Context, rec *record, tds []*tableDelta
 	cctx, cancelPost := context.WithTimeout(context.WithoutCancel(ctx), time.Minute)
 	defer cancelPost()
 	touched := map[string]bool{} // the tables whose change times the delta moved
-	for _, t := range slices.Concat(inst.Tables, st.staged(), slices.Collect(maps.Keys(autoInc))) {
+	for _, t := range slices.Concat(inst.Tables, stamped, st.staged(), slices.Collect(maps.Keys(autoInc))) {
 		touched[t] = true
 	}
 	for _, t := range slices.Sorted(maps.Keys(autoInc)) {
@@ -267,6 +270,7 @@ type applier struct {
 	progress func(dumpers.Progress)
 
 	tables            []string
+	stamped           []string // tables given a change time again (tableDelta.stamp)
 	deleted, inserted int64
 	replaced          int
 }
@@ -330,6 +334,17 @@ func (w *applier) run(ctx context.Context) error {
 				w.rewrites.Add(-1)
 			}
 			w.open.Add(-1)
+			continue
+		}
+		if td.stamp {
+			// Not a change: its first row, deleted and inserted as it was.
+			if err := td.deletes(ctx, w.ex, p.diff.Delete); err != nil {
+				return err
+			}
+			if reason, err := td.inserts(ctx, w.ex, p.header, p.diff.Insert); err != nil || reason != "" {
+				return cmp.Or(err, error(fallback(reason)))
+			}
+			w.stamped = append(w.stamped, td.table)
 			continue
 		}
 		if !changed[td] {

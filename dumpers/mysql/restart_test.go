@@ -135,6 +135,10 @@ func TestDeltaAfterRestart(t *testing.T) {
 	exec("CREATE TABLE empty (id INT PRIMARY KEY) ENGINE=InnoDB")
 	exec("CREATE TABLE empty2 (id INT PRIMARY KEY) ENGINE=InnoDB")
 	exec("CREATE TABLE empty3 (id INT PRIMARY KEY) ENGINE=InnoDB")
+	// The first row of same, which the delta after the restart deletes and
+	// inserts again (a stamp), has children that a cascade would delete.
+	exec("CREATE TABLE child (id INT PRIMARY KEY, p INT, FOREIGN KEY (p) REFERENCES same (id) ON DELETE CASCADE) ENGINE=InnoDB")
+	exec("INSERT INTO child VALUES (1, 1), (2, 1), (3, 2)")
 	defer mysql.SetEmptyBatch(2)() // tables installed empty: two queries
 	v1 := dump(t, src, dumpers.Options{})
 	fresh := func(name string) (string, *dumperstest.History) {
@@ -155,22 +159,34 @@ func TestDeltaAfterRestart(t *testing.T) {
 		t.Fatalf("%s tables kept their change time across the restart", n)
 	}
 
-	if inst := install(same, v1, hs); inst.Mode != "unchanged" || inst.Verified != 3 {
-		t.Fatalf("no-change install after a restart: %+v, want unchanged, 3 tables compared", inst)
+	if inst := install(same, v1, hs); inst.Mode != "unchanged" || inst.Verified != 4 {
+		t.Fatalf("no-change install after a restart: %+v, want unchanged, 4 tables compared", inst)
 	}
 	edit(exec)
 	v2 := dump(t, src, dumpers.Options{})
 	want := reference(t, v2)
-	if inst := install(same, v2, hs); inst.Mode != "delta" || inst.Verified != 3 {
-		t.Fatalf("install after a restart: %+v, want a delta, 3 tables compared", inst)
+	if inst := install(same, v2, hs); inst.Mode != "delta" || inst.Verified != 4 || inst.Stamped != 2 {
+		t.Fatalf("install after a restart: %+v, want a delta, 4 tables compared, the two the source did not change stamped", inst)
 	}
 	equalMaps(t, "delta after a restart vs full import", want, sums(same))
+	// The delta gave the table it did not change a change time again (it
+	// deleted and inserted a row as it was): the next install compares
+	// nothing, and a local edit of that table after it shows.
+	if inst := install(same, v2, hs); inst.Mode != "unchanged" || inst.Verified != 0 {
+		t.Fatalf("install after a delta after a restart: %+v, want unchanged, no table compared", inst)
+	}
+	time.Sleep(time.Second) // past the second of the last install (TestDeltaEditInTheSecondOfTheInstall)
+	mustExec(t, ps.db, "UPDATE same.same SET v = 9 WHERE id = 2")
+	if inst := install(same, v2, hs); inst.Mode != "delta" || inst.Local != 1 || inst.Verified != 0 {
+		t.Fatalf("install after a local edit of the stamped table: %+v, want a delta bringing it back", inst)
+	}
+	equalMaps(t, "delta after a local edit of the stamped table", want, sums(same))
 
 	for _, tc := range []struct {
 		target, table string
 		h             *dumperstest.History
 		verified      int // tables with rows, compared equal
-	}{{edited, "same", he, 2}, {filled, "empty3", hf, 3}} {
+	}{{edited, "same", he, 3}, {filled, "empty3", hf, 4}} {
 		inst := install(tc.target, v2, tc.h)
 		if inst.Mode != "delta" || inst.Local != 1 || inst.Verified != tc.verified || !slices.Contains(inst.Tables, tc.table) {
 			t.Errorf("install into %s after a local edit and a restart: %+v, want a delta bringing back %s", tc.target, inst, tc.table)

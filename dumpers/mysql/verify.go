@@ -33,7 +33,11 @@ import (
 // package's dumper, the same session settings — and its data stream compared
 // byte for byte with the installed one, read again from the cache
 // (dumpers.Reopener), the dump stopped at the first byte that differs; equal,
-// nothing is left to do for it. One that differs, or was written, is "local":
+// nothing is left to do for it, but its change time stays NULL until it is
+// written, and it would be compared again at every install: when a delta
+// runs anyway, it deletes and inserts the first row of each such table that the
+// source did not change, as it was (tableDelta.stamp), which gives the table a
+// change time at the delta's commit. One that differs, or was written, is "local":
 // the delta merges the new dump's rows with the rows it holds now (a dump of it
 // read as it goes, localRows) instead of with the installed snapshot, and so
 // brings it back to the new dump, whether or not the source changed it. Then
