@@ -31,7 +31,7 @@ func installedNote(db string, inst dumpers.Installed) string {
 	if inst.Verified > 0 {
 		s += fmt.Sprintf("; %d table(s) compared row by row with the last install, since the server had forgotten when they changed (a restart)", inst.Verified)
 		if inst.Stamped > 0 {
-			s += fmt.Sprintf(" — %d of them will not need it at the next install", inst.Stamped)
+			s += fmt.Sprintf(" — %d of them will not need it again until the next restart", inst.Stamped)
 		}
 	}
 	return s

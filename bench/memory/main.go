@@ -258,9 +258,10 @@ func profileCmd(args []string) error {
 	work := fs.String("work", "", "work directory")
 	out := fs.String("out", "heap", "profile file prefix")
 	day2 := fs.String("day2", "", "a day-2 dump: publish and fetch -in unprofiled, then this one profiled")
+	files := fs.String("files", "", "a directory to publish as files instead of -in (no -day2)")
 	_ = fs.Parse(args)
-	if *in == "" || *work == "" {
-		return errors.New("-in and -work are required")
+	if (*in == "") == (*files == "") || *work == "" {
+		return errors.New("-work and one of -in and -files are required")
 	}
 	ctx := context.Background()
 	state, cacheDir := filepath.Join(*work, "pstate"), filepath.Join(*work, "pcache")
@@ -283,7 +284,11 @@ func profileCmd(args []string) error {
 		}
 		tok := s.Publication().Token("http://unused.invalid/")
 		stop := sample(prefix, "-publish")
-		res, err := s.Build(ctx, publish.Inputs{Streams: []publish.StreamFile{{Name: "db.sql", Path: dump, Class: chunkstore.ClassDB}}}, 2, nil)
+		inputs := publish.Inputs{Streams: []publish.StreamFile{{Name: "db.sql", Path: dump, Class: chunkstore.ClassDB}}}
+		if *files != "" {
+			inputs = publish.Inputs{FileSets: []publish.FileSet{{Name: "files", Dir: dump}}}
+		}
+		res, err := s.Build(ctx, inputs, 2, nil)
 		peak := stop()
 		if err != nil {
 			return err
@@ -308,6 +313,9 @@ func profileCmd(args []string) error {
 		os.RemoveAll(to)
 		runtime.GC()
 		return nil
+	}
+	if *files != "" {
+		return day(*files, *out)
 	}
 	if *day2 == "" {
 		return day(*in, *out)
