@@ -998,3 +998,22 @@ func TestDeltaRewrittenTableWrittenMeanwhile(t *testing.T) {
 	}
 	equalMaps(t, "rewritten table vs full import", reference(t, v2), withoutRecord(checksums(t, db, target)))
 }
+
+// A source whose rows are as they were but whose AUTO_INCREMENT moved (a row
+// inserted and deleted again) gives a delta without a changed table: it sets
+// the AUTO_INCREMENT alone.
+func TestDeltaAutoIncrementOnly(t *testing.T) {
+	db := server(t)
+	src, exec := deltaSource(t)
+	target, h := installed(t, src)
+	exec("INSERT INTO t (id, s, n) VALUES (1000, 'gone', 1000)")
+	exec("DELETE FROM t WHERE id = 1000")
+	v2 := dump(t, src, dumpers.Options{})
+	inst := install(t, target, h.Source(v2))
+	if inst.Mode != "delta" || len(inst.Tables) != 0 {
+		t.Errorf("install after the source's AUTO_INCREMENT moved: %+v, want a delta changing no table", inst)
+	}
+	if got, want := queryString(t, db, "SELECT AUTO_INCREMENT FROM information_schema.TABLES WHERE TABLE_SCHEMA = ? AND TABLE_NAME = 't'", target), "1001"; got != want {
+		t.Errorf("AUTO_INCREMENT after the delta: %s, want %s", got, want)
+	}
+}

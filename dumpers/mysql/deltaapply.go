@@ -45,7 +45,9 @@ func (d *deltaInstall) apply(ctx context.Context, rec *record, tds []*tableDelta
 	}
 	n := 1
 	if d.xa {
-		n = min(len(tds), maxBranches)
+		// At least one: a delta may change no table's rows (AUTO_INCREMENT
+		// or a sequence alone).
+		n = max(1, min(len(tds), maxBranches))
 	}
 	g, err := beginGroup(ctx, d.db, d.target, n)
 	if err != nil {
