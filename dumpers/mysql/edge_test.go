@@ -172,6 +172,21 @@ func TestEdgeValuesRoundTrip(t *testing.T) {
 	if n := queryInt(t, db, "SELECT NEXTVAL(`"+dst+"`.seq_order)"); n != 150 {
 		t.Errorf("sequence after import: next %d, want 150", n)
 	}
+	// with its options: SHOW CREATE TABLE gave the table form of a sequence,
+	// and one created from that counted by 1, not 5
+	if n := queryInt(t, db, "SELECT NEXTVAL(`"+dst+"`.seq_order)"); n != 155 {
+		t.Errorf("sequence after import: second next %d, want 155", n)
+	}
+	var name, a, b string
+	if err := db.QueryRowContext(t.Context(), "SHOW CREATE SEQUENCE `"+src+"`.seq_order").Scan(&name, &a); err != nil {
+		t.Fatal(err)
+	}
+	if err := db.QueryRowContext(t.Context(), "SHOW CREATE SEQUENCE `"+dst+"`.seq_order").Scan(&name, &b); err != nil {
+		t.Fatal(err)
+	}
+	if a != b {
+		t.Errorf("sequence after import:\n%s\nwant\n%s", b, a)
+	}
 }
 
 // TestMysqlClientLoadsConcatenation feeds schema + data + post as one file to the

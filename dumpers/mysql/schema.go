@@ -87,7 +87,14 @@ func readTables(ctx context.Context, q querier, opt dumpers.Options) ([]*table, 
 
 func readTable(ctx context.Context, q querier, t *table) error {
 	var name string
-	err := q.QueryRowContext(ctx, "SHOW CREATE TABLE "+quoteIdent(t.name)).Scan(&name, &t.create)
+	show := "SHOW CREATE TABLE "
+	if t.seqNext != "" {
+		// SHOW CREATE TABLE gives a sequence's table form, without its
+		// options (start, increment, cache…): one created from it has the
+		// defaults (as mariadb-dump, which uses this too)
+		show = "SHOW CREATE SEQUENCE "
+	}
+	err := q.QueryRowContext(ctx, show+quoteIdent(t.name)).Scan(&name, &t.create)
 	if err != nil {
 		return privilegeErr("show create table "+t.name, "SELECT", fmt.Errorf("show create table %s: %w", t.name, err))
 	}
