@@ -10,6 +10,7 @@ import (
 	"io"
 	"maps"
 	"slices"
+	"strconv"
 	"strings"
 	"sync/atomic"
 	"time"
@@ -42,9 +43,11 @@ const (
 // Delta install. The record holds every stream's ref and a fingerprint of the
 // target taken right after the install (see fingerprint: engines, creation and
 // change times of every table, views, routines, triggers, events — read from
-// information_schema, no row is read). When the fingerprint still matches, the
-// same streams (data streams may differ) make up the dump, post.sql is unchanged,
-// and schema.sql differs at most in AUTO_INCREMENT values, then:
+// information_schema — and the one row of each sequence, its state: MariaDB
+// moves no change time of a sequence, on NEXTVAL, SETVAL or ALTER SEQUENCE).
+// When the fingerprint still matches, the same streams (data streams may
+// differ) make up the dump, post.sql is unchanged, and schema.sql differs at
+// most in AUTO_INCREMENT values and the values sequences are set to, then:
 //
 //   - no data stream changed: nothing is done (no statement that writes);
 //   - else each changed table's old stream (read again through src) is merged with
@@ -54,7 +57,9 @@ const (
 //     committed by two-phase commit (deltatx.go) — (deletes first, as
 //     DELETE … WHERE key IN (<the dump's literals>); inserts as INSERT statements
 //     of the dump's shape that pass the same allow-list as an import), then the
-//     changed AUTO_INCREMENT values are set and the fingerprint recorded.
+//     changed AUTO_INCREMENT values and sequences are set (ALTER SEQUENCE …
+//     RESTART WITH the dump's value: the state its SETVAL after CREATE
+//     SEQUENCE gives) and the fingerprint recorded.
 //
 // The streams of a changed table are read in one pass over their bytes when
 // they are exactly in the layout our dumper writes (canonRows: a grammar
@@ -98,7 +103,8 @@ const (
 // A table written locally since the last install, or whose change time the
 // server forgot (a restart), its structure unchanged, is handled by its rows
 // (verify.go): compared with the installed snapshot, or merged with the rows
-// it holds now instead of with the snapshot.
+// it holds now instead of with the snapshot. A sequence used locally (its state
+// moved) is set to the new dump's value, as a full import would.
 //
 // Otherwise, and for a changed table that is not InnoDB, has no primary key or
 // has triggers (MariaDB cannot keep them from firing), or when the old stream is
@@ -296,6 +302,9 @@ func (d *deltaInstall) try(ctx context.Context) (dumpers.Installed, string, erro
 	if err != nil {
 		return dumpers.Installed{}, "", err
 	}
+	recorded := rec.fp
+	localSeqs, seqFP := localSequences(recorded, fp)
+	rec.fp = seqFP
 	// Tables that lost their change times (a restart), or were written
 	// locally without a change of structure, are taken care of by their rows
 	// (verify.go), if all else is as recorded.
@@ -311,6 +320,7 @@ func (d *deltaInstall) try(ctx context.Context) (dumpers.Installed, string, erro
 		if fp, err = currentFingerprint(ctx, d.db, d.target, rec.fp); err != nil {
 			return dumpers.Installed{}, "", err
 		}
+		localSeqs, rec.fp = localSequences(recorded, fp)
 		lost, written, was = localChanges(rec.fp, fp)
 	}
 	if len(lost)+len(written) > 0 {
@@ -339,16 +349,32 @@ func (d *deltaInstall) try(ctx context.Context) (dumpers.Installed, string, erro
 	if rec.refs[dumpers.PostStream].Hash != d.refs[dumpers.PostStream].Hash {
 		return dumpers.Installed{}, "views, routines, triggers or events changed at the source", nil
 	}
-	var autoInc map[string]string
+	var autoInc, seqSet map[string]string
 	if rec.refs[dumpers.SchemaStream].Hash != d.refs[dumpers.SchemaStream].Hash {
-		same, ai, reason, err := d.compareSchema(ctx, rec.refs[dumpers.SchemaStream])
+		same, ai, sv, reason, err := d.compareSchema(ctx, rec.refs[dumpers.SchemaStream])
 		if err != nil || reason != "" {
 			return dumpers.Installed{}, reason, err
 		}
 		if !same {
 			return dumpers.Installed{}, "table definitions changed at the source", nil
 		}
-		autoInc = ai
+		autoInc, seqSet = ai, sv
+	}
+	if len(localSeqs) > 0 {
+		// As a full import would, the sequences used locally get the new
+		// dump's values again.
+		nv, err := d.newSchema(ctx)
+		if err != nil {
+			return dumpers.Installed{}, "", err
+		}
+		for _, q := range localSeqs {
+			v, ok := nv.seqs[q]
+			if !ok {
+				return dumpers.Installed{}, "sequence " + quoteIdent(q) + " changed locally since the last install", nil
+			}
+			seqSet = mergeMaps(seqSet, map[string]string{q: v})
+		}
+		inst.Local += len(localSeqs)
 	}
 	var changed []string
 	isLocal := map[string]bool{}
@@ -371,7 +397,7 @@ func (d *deltaInstall) try(ctx context.Context) (dumpers.Installed, string, erro
 		}
 		autoInc = mergeMaps(autoInc, ai)
 	}
-	if len(changed) == 0 && len(autoInc) == 0 {
+	if len(changed) == 0 && len(autoInc) == 0 && len(seqSet) == 0 {
 		inst.Mode = "unchanged"
 		return inst, "", nil
 	}
@@ -411,7 +437,7 @@ func (d *deltaInstall) try(ctx context.Context) (dumpers.Installed, string, erro
 			return dumpers.Installed{}, r, nil
 		}
 	}
-	applied, reason, err := d.apply(ctx, rec, slices.DeleteFunc(tds, func(td *tableDelta) bool { return td == nil }), autoInc)
+	applied, reason, err := d.apply(ctx, rec, slices.DeleteFunc(tds, func(td *tableDelta) bool { return td == nil }), autoInc, seqSet)
 	applied.Verified, applied.Local = inst.Verified, inst.Local
 	return applied, reason, err
 }
@@ -424,14 +450,14 @@ func (d *deltaInstall) autoIncOf(ctx context.Context, tables []string) (map[stri
 	if err != nil {
 		return nil, fmt.Errorf("open stream %s: %w", dumpers.SchemaStream, err)
 	}
-	_, inc, err := schemaStatements(r, true)
+	sv, err := schemaStatements(r, true)
 	r.Close()
 	if err != nil {
 		return nil, err
 	}
 	out := map[string]string{}
 	for _, t := range tables {
-		out[t] = cmp.Or(inc[t], "1")
+		out[t] = cmp.Or(sv.autoInc[t], "1")
 	}
 	return out, nil
 }
@@ -446,70 +472,109 @@ func mergeMaps(a, b map[string]string) map[string]string {
 }
 
 // compareSchema compares the old and the new schema.sql statement by statement
-// with the AUTO_INCREMENT table options left out; it returns the new values of
-// the tables whose AUTO_INCREMENT changed.
-func (d *deltaInstall) compareSchema(ctx context.Context, old dumpers.StreamRef) (same bool, autoInc map[string]string, reason string, err error) {
+// with the AUTO_INCREMENT table options and the values sequences are set to
+// left out; it returns the new values of the tables whose AUTO_INCREMENT
+// changed, and of the sequences whose value did.
+func (d *deltaInstall) compareSchema(ctx context.Context, old dumpers.StreamRef) (same bool, autoInc, seqs map[string]string, reason string, err error) {
 	r, err := d.re.Reopen(ctx, old)
 	if err != nil {
-		return false, nil, "the cache no longer holds the installed snapshot", nil
+		return false, nil, nil, "the cache no longer holds the installed snapshot", nil
 	}
-	a, aInc, err := schemaStatements(r, false)
+	a, err := schemaStatements(r, false)
 	r.Close()
 	if err != nil {
-		return false, nil, "the cache no longer holds the installed snapshot", nil
+		return false, nil, nil, "the cache no longer holds the installed snapshot", nil
 	}
-	r, err = d.src.Open(ctx, dumpers.SchemaStream)
+	b, err := d.newSchema(ctx)
 	if err != nil {
-		return false, nil, "", fmt.Errorf("open stream %s: %w", dumpers.SchemaStream, err)
+		return false, nil, nil, "", err
 	}
-	b, bInc, err := schemaStatements(r, true)
-	r.Close()
-	if err != nil {
-		return false, nil, "", err
+	if !slices.EqualFunc(a.stmts, b.stmts, bytes.Equal) {
+		return false, nil, nil, "", nil
 	}
-	if !slices.EqualFunc(a, b, bytes.Equal) {
-		return false, nil, "", nil
-	}
-	autoInc = map[string]string{}
-	for t, v := range bInc {
-		if aInc[t] != v {
-			autoInc[t] = v
+	changed := func(old, cur map[string]string) map[string]string {
+		out := map[string]string{}
+		for t, v := range cur {
+			if old[t] != v {
+				out[t] = v
+			}
 		}
+		return out
 	}
-	return true, autoInc, "", nil
+	return true, changed(a.autoInc, b.autoInc), changed(a.seqs, b.seqs), "", nil
+}
+
+// newSchema reads the new schema.sql (checked).
+func (d *deltaInstall) newSchema(ctx context.Context) (schemaValues, error) {
+	r, err := d.src.Open(ctx, dumpers.SchemaStream)
+	if err != nil {
+		return schemaValues{}, fmt.Errorf("open stream %s: %w", dumpers.SchemaStream, err)
+	}
+	defer r.Close()
+	return schemaStatements(r, true)
+}
+
+// schemaValues is a schema.sql without the values a delta sets apart from its
+// rows: per table its AUTO_INCREMENT=n table option, per sequence the value
+// of its DO SETVAL(<sequence>, n, 0).
+type schemaValues struct {
+	stmts         [][]byte // the statements without those values
+	autoInc, seqs map[string]string
 }
 
 // schemaStatements reads schema.sql, checking each statement (check: the new
-// stream), and returns the statements without their AUTO_INCREMENT=n table
-// option, and per table that option's value.
-func schemaStatements(r io.Reader, check bool) ([][]byte, map[string]string, error) {
+// stream), and returns its statements and values.
+func schemaStatements(r io.Reader, check bool) (schemaValues, error) {
 	sp := newSplitter(r)
 	ck := newChecker(dumpers.SchemaStream)
-	var out [][]byte
-	inc := map[string]string{}
+	sv := schemaValues{autoInc: map[string]string{}, seqs: map[string]string{}}
 	for i := 1; ; i++ {
 		st, _, err := sp.next()
 		if err == io.EOF {
-			return out, inc, nil
+			return sv, nil
 		}
 		if err != nil {
-			return nil, nil, fmt.Errorf("read stream %s: %w", dumpers.SchemaStream, err)
+			return schemaValues{}, fmt.Errorf("read stream %s: %w", dumpers.SchemaStream, err)
 		}
 		if check {
 			if _, err := ck.check(i, st); err != nil {
-				return nil, nil, err
+				return schemaValues{}, err
 			}
 		}
 		v, err := autoIncOption(st)
 		if err != nil {
-			return nil, nil, fmt.Errorf("read stream %s: %w", dumpers.SchemaStream, err)
+			return schemaValues{}, fmt.Errorf("read stream %s: %w", dumpers.SchemaStream, err)
 		}
 		if v.at >= 0 {
-			inc[v.name(2)] = string(v.text(v.at + 2))
+			sv.autoInc[v.name(2)] = string(v.text(v.at + 2))
 			st = append(bytes.Clone(st[:v.toks[v.at].pos]), st[v.toks[v.at+2].end:]...)
+		} else if name, val, from, to, ok := setvalOf(v.stmtView); ok {
+			sv.seqs[name] = val
+			st = append(bytes.Clone(st[:from]), st[to:]...)
 		}
-		out = append(out, st)
+		sv.stmts = append(sv.stmts, st)
 	}
+}
+
+// setvalOf reads the statement our dumper writes to set a sequence, DO
+// SETVAL(<sequence>, n, 0) with n an integer: the sequence, n (with its sign)
+// and where n is in the statement. Any other form is not one (a delta then
+// compares the statement whole).
+func setvalOf(v *stmtView) (name, val string, from, to int, ok bool) {
+	t := v.toks
+	i := 6
+	if len(t) > 5 && v.punct(5, '-') {
+		i = 7
+	}
+	if n := len(t); !(n == i+3 || n == i+4 && v.punct(i+3, ';')) || !v.word(0, "DO") || !v.word(1, "SETVAL") || !v.punct(2, '(') || !v.isName(3) || !v.punct(4, ',') ||
+		t[i-1].kind != tNumber || !v.punct(i, ',') || t[i+1].kind != tNumber || string(v.text(i+1)) != "0" || !v.punct(i+2, ')') {
+		return "", "", 0, 0, false
+	}
+	val = string(v.s[t[5].pos:t[i-1].end])
+	if _, err := strconv.ParseInt(val, 10, 64); err != nil {
+		return "", "", 0, 0, false
+	}
+	return v.name(3), val, t[5].pos, t[i-1].end, true
 }
 
 // incView is a statement with the token index of its CREATE TABLE's

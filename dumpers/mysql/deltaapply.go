@@ -35,7 +35,7 @@ import (
 // The old streams are not checked against the allow-list again: they passed it
 // when they were installed, Reopen checks them against the recorded hash, and
 // only their keys are used (in DELETEs that checkDelete checks).
-func (d *deltaInstall) apply(ctx context.Context, rec *record, tds []*tableDelta, autoInc map[string]string) (dumpers.Installed, string, error) {
+func (d *deltaInstall) apply(ctx context.Context, rec *record, tds []*tableDelta, autoInc, seqs map[string]string) (dumpers.Installed, string, error) {
 	inst := dumpers.Installed{Mode: "delta"}
 	if err := createRecord(ctx, d.db, d.target); err != nil {
 		return inst, "", err
@@ -216,7 +216,7 @@ func (d *deltaInstall) apply(ctx context.Context, rec *record, tds []*tableDelta
 	cctx, cancelPost := context.WithTimeout(context.WithoutCancel(ctx), time.Minute)
 	defer cancelPost()
 	touched := map[string]bool{} // the tables whose change times the delta moved
-	for _, t := range slices.Concat(inst.Tables, stamped, st.staged(), slices.Collect(maps.Keys(autoInc))) {
+	for _, t := range slices.Concat(inst.Tables, stamped, st.staged(), slices.Collect(maps.Keys(autoInc)), slices.Collect(maps.Keys(seqs))) {
 		touched[t] = true
 	}
 	for _, t := range slices.Sorted(maps.Keys(autoInc)) {
@@ -226,6 +226,17 @@ func (d *deltaInstall) apply(ctx context.Context, rec *record, tds []*tableDelta
 		}
 		if _, err := c.ExecContext(cctx, "ALTER TABLE "+quoteIdent(t)+" AUTO_INCREMENT = "+strconv.FormatUint(n, 10)); err != nil {
 			return inst, "", &dumpers.CleanupError{Err: fmt.Errorf("set AUTO_INCREMENT of %s: %w", t, err)}
+		}
+	}
+	// A sequence is set as the dump's DO SETVAL(<sequence>, n, 0) after its
+	// CREATE SEQUENCE sets it: next_not_cached_value n, start_value kept.
+	for _, q := range slices.Sorted(maps.Keys(seqs)) {
+		n, err := strconv.ParseInt(seqs[q], 10, 64)
+		if err != nil {
+			continue
+		}
+		if _, err := c.ExecContext(cctx, "ALTER SEQUENCE "+quoteIdent(q)+" RESTART WITH "+strconv.FormatInt(n, 10)); err != nil {
+			return inst, "", &dumpers.CleanupError{Err: fmt.Errorf("set sequence %s: %w", q, err)}
 		}
 	}
 	if err := st.drop(); err != nil {

@@ -350,6 +350,7 @@ func fingerprint(ctx context.Context, q interface {
 	QueryContext(ctx context.Context, q string, args ...any) (*sql.Rows, error)
 }, target string) (string, error) {
 	var b strings.Builder
+	var seqs []string
 	for _, query := range []string{
 		"SELECT 'table', TABLE_NAME, CONCAT_WS(' ', TABLE_TYPE, IFNULL(ENGINE, '-'), IFNULL(CREATE_TIME, '-'), IFNULL(UPDATE_TIME, '-')) FROM information_schema.TABLES WHERE TABLE_SCHEMA = ? AND TABLE_NAME <> '" + RecordTable + "' ORDER BY TABLE_NAME",
 		"SELECT 'view', TABLE_NAME, VIEW_DEFINITION FROM information_schema.VIEWS WHERE TABLE_SCHEMA = ? ORDER BY TABLE_NAME",
@@ -372,6 +373,9 @@ func fingerprint(ctx context.Context, q interface {
 				h := sha256.Sum256([]byte(what.String))
 				what.String = hex.EncodeToString(h[:8])
 			}
+			if kind == "table" && strings.HasPrefix(what.String, "SEQUENCE ") {
+				seqs = append(seqs, name)
+			}
 			fmt.Fprintf(&b, "%s %s\t%s\n", kind, hex.EncodeToString([]byte(name)), what.String)
 		}
 		rows.Close()
@@ -379,8 +383,32 @@ func fingerprint(ctx context.Context, q interface {
 			return "", fmt.Errorf("fingerprint %s: %w", target, err)
 		}
 	}
+	// A sequence's state is its one row, which no change time follows:
+	// NEXTVAL, SETVAL and ALTER SEQUENCE leave UPDATE_TIME and CREATE_TIME
+	// as they were.
+	for _, name := range seqs {
+		rows, err := q.QueryContext(ctx, "SELECT CONCAT_WS(' ', next_not_cached_value, minimum_value, maximum_value, start_value, increment, cache_size, cycle_option, cycle_count) FROM "+quoteIdent(target)+"."+quoteIdent(name))
+		if err != nil {
+			return "", fmt.Errorf("fingerprint %s: sequence %s: %w", target, name, err)
+		}
+		var state sql.NullString
+		for rows.Next() {
+			if err := rows.Scan(&state); err != nil {
+				rows.Close()
+				return "", fmt.Errorf("fingerprint %s: sequence %s: %w", target, name, err)
+			}
+		}
+		rows.Close()
+		if err := rows.Err(); err != nil {
+			return "", fmt.Errorf("fingerprint %s: sequence %s: %w", target, name, err)
+		}
+		fmt.Fprintf(&b, "%s %s\t%s\n", sequenceKind, hex.EncodeToString([]byte(name)), state.String)
+	}
 	return b.String(), nil
 }
+
+// sequenceKind starts the fingerprint lines of sequences' states.
+const sequenceKind = "sequence"
 
 // fpLines splits a fingerprint into its lines (each with its "\n"), leaving
 // out the checksum lines when base is set.
@@ -395,12 +423,12 @@ func fpLines(fp string, base bool) []string {
 }
 
 // fpKey is the object a fingerprint line describes (kind and hex name), and
-// the table it names: of a table's line or of its checksum line ("" for other
-// kinds).
+// the table it names: of a table's line, its checksum line or a sequence's
+// state ("" for other kinds).
 func fpKey(l string) (key, table string) {
 	key, _, _ = strings.Cut(l, "\t")
 	kind, h, _ := strings.Cut(key, " ")
-	if kind == "table" || kind == checksumKind {
+	if kind == "table" || kind == checksumKind || kind == sequenceKind {
 		n, _ := hex.DecodeString(h)
 		table = string(n)
 	}

@@ -243,3 +243,38 @@ func TestCachesTableStats(t *testing.T) {
 		}
 	}
 }
+
+// Only the dumper's own DO SETVAL(<sequence>, n, 0) gives a sequence's value
+// apart from the schema: anything else is compared as a whole statement (a
+// delta then sees a change of definitions, and a full import runs).
+func TestSetvalOf(t *testing.T) {
+	for _, tc := range []struct {
+		st, name, val, rest string
+	}{
+		{"DO SETVAL(`s`, 150, 0)", "s", "150", "DO SETVAL(`s`, , 0)"},
+		{"DO SETVAL(`s`, -5, 0);", "s", "-5", "DO SETVAL(`s`, , 0);"},
+		{"DO SETVAL(`we``ird`, 9223372036854775806, 0)", "we`ird", "9223372036854775806", "DO SETVAL(`we``ird`, , 0)"},
+		{"DO SETVAL(`s`, 150, 1)", "", "", ""},                  // is_used: another next value
+		{"DO SETVAL(`s`, 150, 0, 2)", "", "", ""},               // a round
+		{"DO SETVAL(`s`, 1.5, 0)", "", "", ""},                  // not an integer
+		{"DO SETVAL(`s`, 99999999999999999999, 0)", "", "", ""}, // out of range
+		{"DO SETVAL(`s`, 150, 0), SLEEP(1)", "", "", ""},
+		{"SELECT SETVAL(`s`, 150, 0)", "", "", ""},
+	} {
+		toks, lerr := lexAll([]byte(tc.st), true, false)
+		if lerr != "" {
+			t.Fatalf("%s: %s", tc.st, lerr)
+		}
+		v := &stmtView{s: []byte(tc.st), toks: toks}
+		name, val, from, to, ok := setvalOf(v)
+		if ok != (tc.name != "") || name != tc.name || val != tc.val {
+			t.Errorf("setvalOf(%s) = %q %q %v, want %q %q", tc.st, name, val, ok, tc.name, tc.val)
+			continue
+		}
+		if ok {
+			if rest := tc.st[:from] + tc.st[to:]; rest != tc.rest {
+				t.Errorf("setvalOf(%s): without the value %q, want %q", tc.st, rest, tc.rest)
+			}
+		}
+	}
+}

@@ -139,6 +139,8 @@ func TestDeltaAfterRestart(t *testing.T) {
 	// inserts again (a stamp), has children that a cascade would delete.
 	exec("CREATE TABLE child (id INT PRIMARY KEY, p INT, FOREIGN KEY (p) REFERENCES same (id) ON DELETE CASCADE) ENGINE=InnoDB")
 	exec("INSERT INTO child VALUES (1, 1), (2, 1), (3, 2)")
+	exec("CREATE SEQUENCE seq START WITH 100 INCREMENT BY 5 CACHE 10") // its state survives a restart
+	exec("DO NEXTVAL(seq)")
 	defer mysql.SetEmptyBatch(2)() // tables installed empty: two queries
 	v1 := dump(t, src, dumpers.Options{})
 	fresh := func(name string) (string, *dumperstest.History) {
@@ -154,6 +156,7 @@ func TestDeltaAfterRestart(t *testing.T) {
 	filled, hf := fresh("filled")
 	mustExec(t, ps.db, "UPDATE edited.same SET v = 7 WHERE id = 1") // a developer's edit (as long as the value it replaces), then a restart
 	mustExec(t, ps.db, "INSERT INTO filled.empty3 VALUES (1)")      // rows in a table installed empty
+	seqWant := seqState(t, ps.db, same)
 	ps.restart()
 	if n := queryString(t, ps.db, "SELECT COUNT(*) FROM information_schema.TABLES WHERE TABLE_SCHEMA = 'same' AND UPDATE_TIME IS NOT NULL AND TABLE_NAME <> ?", mysql.RecordTable); n != "0" {
 		t.Fatalf("%s tables kept their change time across the restart", n)
@@ -169,6 +172,9 @@ func TestDeltaAfterRestart(t *testing.T) {
 		t.Fatalf("install after a restart: %+v, want a delta, 4 tables compared, the two the source did not change stamped", inst)
 	}
 	equalMaps(t, "delta after a restart vs full import", want, sums(same))
+	if got := seqState(t, ps.db, same); got != seqWant {
+		t.Errorf("sequence after a restart and a delta: %s, want %s", got, seqWant)
+	}
 	// The delta gave the table it did not change a change time again (it
 	// deleted and inserted a row as it was): the next install compares
 	// nothing, and a local edit of that table after it shows.

@@ -113,6 +113,28 @@ func localChanges(rec, now string) (lost, written []string, was string) {
 	return lost, written, b.String() + sums.String()
 }
 
+// localSequences returns the sequences whose state in now, a current
+// fingerprint, is not the one recorded in rec (a local NEXTVAL), and rec
+// with their states as they are in now: the fingerprint to compare with the
+// target once the delta sets them to the new dump's values again.
+func localSequences(rec, now string) (seqs []string, was string) {
+	cur := map[string]string{}
+	for _, l := range fpLines(now, false) {
+		if k, t := fpKey(l); t != "" && strings.HasPrefix(k, sequenceKind+" ") {
+			cur[k] = l
+		}
+	}
+	var b strings.Builder
+	for _, l := range fpLines(rec, false) {
+		if k, t := fpKey(l); cur[k] != "" && cur[k] != l {
+			seqs = append(seqs, t)
+			l = cur[k]
+		}
+		b.WriteString(l)
+	}
+	return seqs, b.String()
+}
+
 // tableKey is the fingerprint key of table's line.
 func tableKey(table string) string { return "table " + hex.EncodeToString([]byte(table)) }
 
