@@ -29,7 +29,8 @@ type FetchCmd struct {
 	TableFlags     `embed:""`
 	RewriteFlags   `embed:""`
 
-	pull *pulled `kong:"-"` // set by synco pull: the token and transport of its agent
+	pull  *pulled       `kong:"-"` // set by synco pull: the token and transport of its agent
+	asked time.Duration `kong:"-"` // spent waiting for the user's answer to the plan
 }
 
 func (c *FetchCmd) Help() string {
@@ -165,7 +166,7 @@ func (c *FetchCmd) printJSON(env *cli.Env, stats *fetch.Stats) {
 // report says what a successful fetch into t did; download is how long the
 // download took.
 func (c *FetchCmd) report(env *cli.Env, t *target, stats *fetch.Stats, download time.Duration) {
-	sum := fetchSummary{prog: env.Prog, stats: stats, to: t.to, download: download}
+	sum := fetchSummary{prog: env.Prog, stats: stats, to: t.to, download: download, asked: c.asked}
 	if t.imp != nil {
 		sum.db = dbName(c.DB)
 		if t.proj != nil && t.proj.p.DB != nil {

@@ -95,6 +95,7 @@ type fetchSummary struct {
 	to       string        // --to or the project's directory ("": none)
 	db       string        // the database installed into, without password ("": none)
 	download time.Duration // the download's own time (0: unknown)
+	asked    time.Duration // spent at the question whether to go on (0: none)
 }
 
 // lines are the summary lines: what was written, which database was installed,
@@ -134,16 +135,35 @@ func (s fetchSummary) lines() []string {
 		out = append(out, l)
 	}
 	elapsed := time.Duration(st.DurationMS) * time.Millisecond
-	l := fmt.Sprintf("%s: done in %s: downloaded %s", s.prog, cli.FormatLeft(elapsed), cli.FormatSize(st.BytesDownloaded))
-	if st.AheadBytes > 0 {
+	asked := s.asked > 0 && s.asked < elapsed
+	if asked {
+		elapsed -= s.asked
+	}
+	l := fmt.Sprintf("%s: done in %s", s.prog, cli.FormatLeft(elapsed))
+	if asked {
+		l += fmt.Sprintf(" (and %s waiting for your answer)", cli.FormatLeft(s.asked))
+	}
+	l += ": downloaded " + cli.FormatSize(st.BytesDownloaded)
+	switch {
+	case asked:
+		// The user's time is not the fetch's, and downloading ahead may have
+		// gone on meanwhile: a rate only over the download's own time.
+		if r, ok := speed(st.BytesDownloaded, s.download, 0); ok {
+			l += " at " + r
+		}
+	case st.AheadBytes > 0:
 		// Downloading ahead began before the download phase and may go on in
 		// it: the rate is over the whole fetch.
 		if r, ok := speed(st.BytesDownloaded, 0, elapsed); ok {
 			l += " at " + r
 		}
+	default:
+		if r, ok := speed(st.BytesDownloaded, s.download, elapsed); ok {
+			l += " at " + r
+		}
+	}
+	if st.AheadBytes > 0 {
 		l += fmt.Sprintf(" (%s of it ahead, in packs the source finished before it was ready)", cli.FormatSize(st.AheadBytes))
-	} else if r, ok := speed(st.BytesDownloaded, s.download, elapsed); ok {
-		l += " at " + r
 	}
 	l += fmt.Sprintf("; %d of %d chunks were already cached", st.ChunksFromCache, st.ChunksTotal)
 	if st.ChunksSpliced > 0 {

@@ -57,6 +57,14 @@ func TestFetchSummaryLines(t *testing.T) {
 		{prog: "synco", to: "./sync", download: 50 * time.Second, stats: &fetch.Stats{ // a cold fetch that downloaded ahead
 			BytesDownloaded: 141_000_000, AheadBytes: 25_000_000, ChunksTotal: 21_000, DurationMS: 62_000,
 		}},
+		// The user took 5 s to answer: not the fetch's time, and no rate over a
+		// download too short to tell (it was 27.5 kB/s over the whole).
+		{prog: "synco", to: "/home/dev/site", download: 200 * time.Millisecond, asked: 5 * time.Second, stats: &fetch.Stats{
+			FilesWritten: 2, BytesWritten: 200_000, BytesDownloaded: 214_700, ChunksTotal: 43, DurationMS: 7_800,
+		}},
+		{prog: "synco", to: "/home/dev/site", download: 4 * time.Second, asked: 9 * time.Second, stats: &fetch.Stats{
+			BytesDownloaded: 40_000_000, AheadBytes: 12_000_000, ChunksTotal: 4_000, DurationMS: 15_000,
+		}},
 	} {
 		for _, l := range s.lines() {
 			b.WriteString(l + "\n")

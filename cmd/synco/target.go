@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"os"
 	"strings"
+	"time"
 
 	"golang.org/x/term"
 
@@ -112,7 +113,9 @@ func (c *FetchCmd) plan(env *cli.Env, pub *fetch.Publication, t *target, sel fet
 		if c.Yes {
 			return plan, nil
 		}
+		asked := time.Now()
 		choice, a, err := confirm(env, s, install.SetNames(t.proj.p, c.FileSet))
+		c.asked += time.Since(asked)
 		if a == install.Yes && err == nil {
 			return plan, nil
 		}
