@@ -111,6 +111,25 @@ func TestWordPressURLRewrite(t *testing.T) {
 			}
 		}
 	}
+	// A checkout without WP_HOME: the first sync leaves the URLs as
+	// published, the next one finds the source's URL in the local database:
+	// nothing to rewrite, and fetch says that the local site links to the
+	// source (it said it would rewrite the URL to itself).
+	bare, bareDB := t.TempDir(), dbName("synco_e2e_wprw_bare")
+	t.Cleanup(func() { root.Exec("DROP DATABASE IF EXISTS " + bareDB) })
+	writeFile(t, filepath.Join(bare, "wp-config.php"), []byte(config(bareDB, "")), 0o644)
+	for i, want := range []string{
+		"leave the database's URLs as published: the local WordPress URL is unknown",
+		"the local WordPress URL https://www.example.com (from the local database's wp_options) is the source's own: nothing to rewrite, and the local site links to the source",
+	} {
+		f := startDir(t, bare, bin.synco, "", nil, "fetch", token, "--yes", "--cache", cache)
+		if code := f.wait(120 * time.Second); code != 0 {
+			t.Fatalf("fetch %d into a checkout without WP_HOME: exit %d\n%s", i+1, code, f.stderr.String())
+		}
+		if !strings.Contains(f.stderr.String(), want) {
+			t.Errorf("fetch %d into a checkout without WP_HOME lacks %q:\n%s", i+1, want, f.stderr.String())
+		}
+	}
 	// the source is untouched
 	var home string
 	root.QueryRow("SELECT option_value FROM " + srcDB + ".wp_options WHERE option_id = 2").Scan(&home)

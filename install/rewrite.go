@@ -152,6 +152,7 @@ func (rw *Rewrite) sourcePairs(ctx context.Context, engine string, src dumpers.S
 		return nil, fmt.Errorf("read the source's WordPress URL: %w", err)
 	}
 	var pairs []rewrite.Pair
+	own := map[string]bool{}
 	for _, k := range wpURLKeys {
 		from := strings.TrimRight(srcURLs[k], "/")
 		if from == "" {
@@ -168,7 +169,15 @@ func (rw *Rewrite) sourcePairs(ctx context.Context, engine string, src dumpers.S
 				to = strings.TrimRight(rw.local[o], "/") + from[len(other):]
 			}
 		}
-		if to != "" {
+		switch {
+		case to != "" && strings.TrimRight(to, "/") == from:
+			// The local database holds the source's URL: an earlier sync
+			// left it as published.
+			if !own[from] {
+				note(fmt.Sprintf("the local WordPress URL %s (from %s) is the source's own: nothing to rewrite, and the local site links to the source; define WP_HOME in wp-config.php, or pass --rewrite FROM=TO", from, rw.from))
+			}
+			own[from] = true
+		case to != "":
 			pairs = append(pairs, rewrite.Pair{From: from, To: to})
 		}
 	}
