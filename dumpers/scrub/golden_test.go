@@ -12,7 +12,7 @@ import (
 	"synco/dumpers/scrub"
 )
 
-var update = flag.Bool("update", false, "rewrite testdata/fakes.golden")
+var update = flag.Bool("update", false, "rewrite testdata/fakes.golden and testdata/defaults.golden")
 
 // TestFakesGolden pins the fakes themselves: a store's fakes must not change from
 // one synco version to the next, or the first publish after an upgrade would
@@ -68,5 +68,35 @@ func TestFakesGolden(t *testing.T) {
 			}
 		}
 		t.Fatalf("%d lines, want %d", len(got), len(wl))
+	}
+}
+
+// TestDefaultsGolden pins the built-in rules of every framework, prefixed and
+// not: a change to them changes what is published (and re-sends the scrubbed
+// values). Run with -update only on purpose.
+func TestDefaultsGolden(t *testing.T) {
+	var b strings.Builder
+	for _, fw := range []string{"wordpress", "drupal", "laravel", "neos/flow", "neos", "flow", "typo3", "symfony", "generic", "other"} {
+		for _, p := range []string{"", "wp_"} {
+			sp, so := scrub.Defaults(fw, p)
+			fmt.Fprintf(&b, "== %s %q\n", fw, p)
+			for _, s := range sp {
+				fmt.Fprintf(&b, "%s\n", s)
+			}
+			fmt.Fprintf(&b, "so %q\n", so)
+		}
+	}
+	const golden = "testdata/defaults.golden"
+	if *update {
+		if err := os.WriteFile(golden, []byte(b.String()), 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
+	want, err := os.ReadFile(golden)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if b.String() != string(want) {
+		t.Errorf("the built-in rules differ from %s:\n%s", golden, b.String())
 	}
 }
