@@ -95,6 +95,11 @@ type Options struct {
 	// package scrub); afterwards it lists what it scrubbed and what looked personal
 	// but had no rule.
 	Scrub *scrub.Rules
+	// Left, if set, is told (from any goroutine) of what the source has and
+	// the dump leaves out, so that the copy lacks it (row-level security,
+	// table inheritance, a system-versioned table's history): one sentence
+	// each, naming the objects.
+	Left func(what string)
 }
 
 // Progress reports a dump or an import.

@@ -225,7 +225,8 @@
 // Dynamic SQL is refused because no static check can follow it. The loading
 // account is per (target, client host): connecting once over TCP and once over the
 // socket leaves two; dropping the target leaves the account. Views on excluded tables are still dumped and make the
-// import fail. System-versioned tables lose their history rows. StageTables:
+// import fail. System-versioned tables lose their history rows (the dump names
+// them through dumpers.Options.Left). StageTables:
 // MySQL 8 keeps CHECK constraint names unique per database, so a table whose
 // CHECK constraint the target already has under the same name fails to stage
 // (the target stays as it was; grant CREATE and DROP on <target>\_\_synco\_% or

@@ -66,6 +66,9 @@ func readTables(ctx context.Context, q querier, opt dumpers.Options) ([]*table, 
 		if typ == "VIEW" || matchAny(opt.Exclude, t.name) || t.name == RecordTable { // the record of a synco install is local
 			continue
 		}
+		if typ == "SYSTEM VERSIONED" && opt.Left != nil {
+			opt.Left(fmt.Sprintf("the history rows of the system-versioned table %s: the copy has its current rows only", quoteIdent(t.name)))
+		}
 		t.noData = matchAny(opt.StructureOnly, t.name) || typ == "SEQUENCE"
 		if typ == "SEQUENCE" {
 			t.seqNext = "?"

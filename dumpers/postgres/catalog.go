@@ -54,6 +54,12 @@ type table struct {
 	pk           []string // quoted PK columns in key order
 	excluded     bool
 	noData       bool
+	// Left out of the dump (doc.go): row-level security (enabled or forced),
+	// its policies, and the parents it inherits from other than as a
+	// partition.
+	rls      bool
+	policies int
+	inherits string
 }
 
 type sequence struct {
@@ -116,14 +122,18 @@ func (c *catalog) loadTables(ctx context.Context, conn *pgconn.PgConn) error {
  coalesce(array_to_string(c.reloptions, ', '), ''),
  coalesce((SELECT array_agg(quote_ident(a.attname) ORDER BY k.i) FROM pg_constraint p,
    unnest(p.conkey) WITH ORDINALITY k(n, i) JOIN pg_attribute a ON a.attrelid = c.oid AND a.attnum = k.n
-   WHERE p.conrelid = c.oid AND p.contype = 'p'), '{}')
+   WHERE p.conrelid = c.oid AND p.contype = 'p'), '{}'),
+ c.relrowsecurity OR c.relforcerowsecurity, (SELECT count(*) FROM pg_policy p WHERE p.polrelid = c.oid),
+ coalesce((SELECT string_agg(format('%I.%I', pn.nspname, pc.relname), ', ' ORDER BY i.inhseqno) FROM pg_inherits i
+   JOIN pg_class pc ON pc.oid = i.inhparent JOIN pg_namespace pn ON pn.oid = pc.relnamespace
+   WHERE i.inhrelid = c.oid AND NOT c.relispartition), '')
  FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace
  WHERE c.relkind IN ('r', 'p') AND ` + userCond("n", "pg_class", "c") + `
  ORDER BY n.nspname COLLATE "C", c.relname COLLATE "C"`
 	c.byOID = map[uint32]*table{}
 	var t table
 	err := eachRow(ctx, conn, sql, []any{&t.oid, &t.schema, &t.name, &t.qname, &t.kind, &t.unlogged, &t.partKey,
-		&t.parent, &t.bound, &t.options, &t.pk}, func() error {
+		&t.parent, &t.bound, &t.options, &t.pk, &t.rls, &t.policies, &t.inherits}, func() error {
 		nt := t
 		c.tables = append(c.tables, &nt)
 		c.byOID[nt.oid] = &nt

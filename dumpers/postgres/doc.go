@@ -58,7 +58,9 @@
 // Also not dumped: database settings (ALTER DATABASE … SET), row-level
 // security policies, rules other
 // than views' , event triggers, publications/subscriptions, foreign tables,
-// table inheritance (INHERITS) other than partitioning, large objects. Known
+// table inheritance (INHERITS) other than partitioning, large objects (a dump
+// names the tables whose row-level security or inheritance it leaves out
+// through dumpers.Options.Left, and synco-lite prints them). Known
 // limits: a generated column or domain CHECK that calls a user function
 // fails to load (the function is created after the tables).
 //

@@ -98,6 +98,23 @@ func applyOptions(cat *catalog, opt dumpers.Options) ([]dataJob, error) {
 			}
 		}
 	}
+	if opt.Left != nil {
+		for _, t := range cat.tables {
+			if t.excluded {
+				continue
+			}
+			if t.rls || t.policies > 0 {
+				n := fmt.Sprintf("%d policies", t.policies)
+				if t.policies == 1 {
+					n = "1 policy"
+				}
+				opt.Left(fmt.Sprintf("row-level security of %s (%s): the copy has none, so every role sees every row", t.qname, n))
+			}
+			if t.inherits != "" {
+				opt.Left(fmt.Sprintf("the inheritance of %s from %s: the copy has both tables and their rows, but a query on the parent no longer includes the child's rows", t.qname, t.inherits))
+			}
+		}
+	}
 	var jobs []dataJob
 	for _, t := range cat.tables {
 		if t.excluded || t.noData || t.kind != "r" || len(t.copyColumns()) == 0 {

@@ -88,6 +88,7 @@ func (c *AgentCmd) Run(env *Env) error {
 			fmt.Fprintf(stderr, "%s: ready: %d entries, %s in %d chunks; sealed %d new chunks\n",
 				prog, res.Streams, FormatSize(int64(res.Bytes)), res.Chunks, res.NewChunks)
 			reportScrub(stderr, prog, c.rules)
+			c.left.report(stderr, prog)
 			if res.StateErr != nil {
 				fmt.Fprintf(stderr, "%s: warning: %v\n", prog, res.StateErr)
 			}

@@ -5,9 +5,11 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"io"
 	"net/url"
 	"slices"
 	"strings"
+	"sync"
 
 	"synco/dumpers"
 	"synco/dumpers/engines"
@@ -26,6 +28,34 @@ type DBFlags struct {
 
 	scrubPlan *scrubPlan   // set by setScrub before dump
 	rules     *scrub.Rules // set by scrubKey before the dump runs
+	left      leftOut      // what the dump left out (dumpers.Options.Left)
+}
+
+// leftOut collects what a dump leaves out of the source, once each.
+type leftOut struct {
+	mu   sync.Mutex
+	what []string
+}
+
+func (l *leftOut) add(what string) {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	if !slices.Contains(l.what, what) {
+		l.what = append(l.what, what)
+	}
+}
+
+// report prints what the dumps left out, after a publish.
+func (l *leftOut) report(w io.Writer, prog string) {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	if len(l.what) == 0 {
+		return
+	}
+	fmt.Fprintf(w, "%s: warning: the copy lacks what synco does not dump:\n", prog)
+	for _, x := range l.what {
+		fmt.Fprintf(w, "%s:   %s\n", prog, x)
+	}
 }
 
 // setScrub decides what the dump scrubs: framework's defaults (framework "" for
@@ -104,7 +134,7 @@ func (f *DBFlags) dump(parallel int) (*publish.Dump, dbCheck, error) {
 	base := opt
 	withRules := func() (dumpers.Options, error) {
 		o := base
-		o.Scrub = f.rules
+		o.Scrub, o.Left = f.rules, f.left.add
 		if f.rules == nil && f.scrubPlan.on() { // fail closed: never publish unscrubbed by mistake
 			return o, errors.New("scrub rules have no key (internal error)")
 		}

@@ -446,6 +446,7 @@ func noticeStop(ctx context.Context, built <-chan struct{}, say func()) <-chan s
 func (c *PublishCmd) summarize(env *Env, res *publish.Result, start time.Time, stopped bool) {
 	prog, stderr := env.Prog, env.Stderr
 	reportScrub(stderr, prog, c.rules)
+	c.left.report(stderr, prog)
 	if c.scrubPlan != nil && c.scrubPlan.off {
 		fmt.Fprintf(stderr, "%s: WARNING: published NOT scrubbed (--no-scrub): the database holds personal data as it is\n", prog)
 	}
