@@ -443,10 +443,18 @@ func TestPullScrubs(t *testing.T) {
 	if _, err := root.Exec("INSERT INTO " + p.srcDB + ".wp_users VALUES " + strings.Join(rows, ",")); err != nil {
 		t.Fatal(err)
 	}
+	// a column that looks personal, without a rule: the agent warns, and the
+	// pull shows it (only the source's terminal showed it before)
+	if _, err := root.Exec("CREATE TABLE " + p.srcDB + ".wp_leads (id INT PRIMARY KEY, phone VARCHAR(30))"); err != nil {
+		t.Fatal(err)
+	}
 	env := []string{"SYNCO_SSH=" + sshCmd}
 	r := pull(t, p.local, env, host+":"+p.src, "--yes", "--remote-dir", t.TempDir(), "--cache", t.TempDir()).must(t)
 	if !strings.Contains(r.stderr, "scrubbed at the source") {
 		t.Errorf("pull does not say the dump was scrubbed:\n%s", r.stderr)
+	}
+	if !strings.Contains(r.stderr, "synco: source: warning: 1 columns look personal") || !strings.Contains(r.stderr, "synco: source:   wp_leads.phone") {
+		t.Errorf("pull does not show the source's warning about wp_leads.phone:\n%s", r.stderr)
 	}
 	dst := p.dstDB
 	var n, leaked int

@@ -5,6 +5,7 @@ import (
 	"flag"
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -103,5 +104,29 @@ func TestFetchViewReports(t *testing.T) {
 	}
 	if out.Len() != 0 {
 		t.Errorf("a short fetch printed progress lines:\n%s", out.String())
+	}
+}
+
+// A pull shows the warnings its agent wrote (what looks personal, what the copy
+// lacks), which only the source's terminal showed: the warning lines and the
+// indented ones after them, nothing else.
+func TestSourceWarnings(t *testing.T) {
+	stderr := "synco-lite: detected wordpress in /srv/www\n" +
+		"synco-lite: scrubbed 2 columns:\n" +
+		"synco-lite:   wp_users.user_email=email\n" +
+		"synco-lite: warning: 1 columns look personal but have no scrub rule (add --scrub TABLE.COLUMN=RULE or scrub: in .synco.yml; RULE keep silences this):\n" +
+		"synco-lite:   wp_x.phone: name looks like a phone number\n" +
+		"synco-lite: warning: the copy lacks what synco does not dump:\n" +
+		"synco-lite:   row-level security of public.r (1 policy): the copy has none, so every role sees every row\n" +
+		"synco-lite: ready: 6 entries, 1.5 kB in 6 chunks; sealed 7 new chunks\n" +
+		"synco-lite:   not a continuation\n"
+	want := []string{
+		"warning: 1 columns look personal but have no scrub rule (add --scrub TABLE.COLUMN=RULE or scrub: in .synco.yml; RULE keep silences this):",
+		"  wp_x.phone: name looks like a phone number",
+		"warning: the copy lacks what synco does not dump:",
+		"  row-level security of public.r (1 policy): the copy has none, so every role sees every row",
+	}
+	if got := sourceWarnings(stderr); !slices.Equal(got, want) {
+		t.Errorf("sourceWarnings:\n%q\nwant\n%q", got, want)
 	}
 }

@@ -176,7 +176,35 @@ func (c *PullCmd) Run(env *cli.Env) error {
 		// The channel or the agent went away: what it said is the reason.
 		return fmt.Errorf("%w (the source's side ended: %s)", err, lastLines(s.Stderr(), 3))
 	}
+	if err == nil {
+		for _, l := range sourceWarnings(s.Stderr()) {
+			fmt.Fprintf(w, "%s: source: %s\n", prog, cli.Clean(l))
+		}
+	}
 	return err
+}
+
+// sourceWarnings are the warnings in what the agent wrote on stderr (columns
+// that look personal but have no scrub rule, what the copy lacks), which a
+// pull's user would not see otherwise: each line that says "warning:" after
+// the program's name, and the indented lines that follow it, without that
+// name.
+func sourceWarnings(stderr string) []string {
+	var out []string
+	in := false
+	for _, l := range strings.Split(stderr, "\n") {
+		_, rest, _ := strings.Cut(l, ": ")
+		switch {
+		case strings.HasPrefix(rest, "warning:") || strings.HasPrefix(rest, "WARNING:"):
+			in = true
+		case in && strings.HasPrefix(rest, "  "):
+		default:
+			in = false
+			continue
+		}
+		out = append(out, rest)
+	}
+	return out
 }
 
 // httpFlag is --http[=PORT]: 0 when not given, 8470 without a port.
