@@ -222,6 +222,10 @@ func TestDatabasePostgres(t *testing.T) {
 		`CREATE TABLE page (id bigint GENERATED ALWAYS AS IDENTITY PRIMARY KEY, title text, tags text[], meta jsonb, m mood, at timestamptz, pic bytea)`,
 		`INSERT INTO page (title, tags, meta, m, at, pic) SELECT 'Seite ' || g || ' 🙂', ARRAY['a', g::text], jsonb_build_object('n', g), 'ok', '2024-01-01 00:00:00+00'::timestamptz + g * interval '1 minute', '\x00ff'::bytea FROM generate_series(1, 3000) g`,
 		`CREATE VIEW recent AS SELECT id, title FROM page WHERE id > 2900`,
+		// row-level security is not dumped: publish and fetch say the copy lacks it
+		`CREATE TABLE private (id int PRIMARY KEY, owner text)`,
+		`ALTER TABLE private ENABLE ROW LEVEL SECURITY`,
+		`CREATE POLICY own ON private USING (owner = current_user)`,
 	} {
 		if _, err := sc.Exec(ctx, q); err != nil {
 			t.Fatalf("%s: %v", q, err)
@@ -258,6 +262,10 @@ func TestDatabasePostgres(t *testing.T) {
 	}
 	if fi, err := os.Stat(filepath.Join(to, "db.sql")); err != nil || fi.Size() == 0 {
 		t.Errorf("--to has no db.sql: %v", err)
+	}
+	const lacks = "row-level security of public.private (1 policy): the copy has none, so every role sees every row"
+	if !strings.Contains(res.stderr, "synco: database db: not copied: "+lacks) || !strings.Contains(res.stdout, `"lacks":["`+lacks+`"]`) {
+		t.Errorf("fetch does not say that the copy lacks the row-level security:\n%s\n%s", res.stderr, res.stdout)
 	}
 }
 

@@ -29,8 +29,11 @@ type Dump struct {
 	Scrub    string   `json:"scrub,omitempty"`
 	Scrubbed []string `json:"scrubbed,omitempty"`
 	// Tables counts the tables whose rows the dump carries (its data streams).
-	Tables int               `json:"tables,omitempty"`
-	parts  []manifest.Stream // schema.sql, data/* in name order, post.sql
+	Tables int `json:"tables,omitempty"`
+	// Lacks says what of the source database the dump leaves out, so the copy
+	// lacks it (text from the source; manifest.DumpMarkerInfo.Lacks).
+	Lacks []string          `json:"lacks,omitempty"`
+	parts []manifest.Stream // schema.sql, data/* in name order, post.sql
 }
 
 // findDumps splits the streams of m into database dumps and everything else. A dump
@@ -89,7 +92,7 @@ func (f *fetcher) readMarker(ctx context.Context, s manifest.Stream, d *Dump) er
 	if err != nil {
 		return fmt.Errorf("database dump %s: unknown dump format (newer synco-lite?)", d.Prefix)
 	}
-	d.Engine, d.Scrub, d.Scrubbed = marker.Engine, marker.Scrub, marker.Scrubbed
+	d.Engine, d.Scrub, d.Scrubbed, d.Lacks = marker.Engine, marker.Scrub, marker.Scrubbed, marker.Lacks
 	return nil
 }
 

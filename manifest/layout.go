@@ -63,7 +63,18 @@ type DumpMarkerInfo struct {
 	// know scrubbing. Scrubbed lists the scrubbed columns (TABLE.COLUMN…=RULE).
 	Scrub    string   `json:"scrub,omitempty"`
 	Scrubbed []string `json:"scrubbed,omitempty"`
+	// Lacks says what of the source database the dump leaves out, so the copy
+	// lacks it (row-level security, table inheritance…): a sentence each. A
+	// reader keeps at most MaxLacks of them, each cut to MaxLackLen bytes.
+	Lacks []string `json:"lacks,omitempty"`
 }
+
+// Bounds of DumpMarkerInfo.Lacks as ParseDumpMarker returns it: it is text
+// from the source, for a terminal.
+const (
+	MaxLacks   = 20
+	MaxLackLen = 300
+)
 
 // ErrDumpFormat is returned by ParseDumpMarker for a marker this version cannot
 // read (another format, most likely a newer synco-lite).
@@ -85,6 +96,14 @@ func ParseDumpMarker(b []byte) (DumpMarkerInfo, error) {
 	}
 	if m.Scrub != "on" && m.Scrub != "off" {
 		m.Scrub, m.Scrubbed = "", nil
+	}
+	if len(m.Lacks) > MaxLacks {
+		m.Lacks = m.Lacks[:MaxLacks]
+	}
+	for i, l := range m.Lacks {
+		if len(l) > MaxLackLen {
+			m.Lacks[i] = strings.ToValidUTF8(l[:MaxLackLen], "") + "…"
+		}
 	}
 	return m, nil
 }

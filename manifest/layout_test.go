@@ -3,7 +3,9 @@ package manifest_test
 import (
 	"errors"
 	"slices"
+	"strings"
 	"testing"
+	"unicode/utf8"
 
 	"synco/dumpers"
 	"synco/manifest"
@@ -32,6 +34,21 @@ func TestDumpMarker(t *testing.T) {
 	}
 	if m, err := manifest.ParseDumpMarker([]byte(`{"engine":"mysql","format":1,"scrub":"\u001b[2J"}`)); err != nil || m.Scrub != "" {
 		t.Errorf("parse an unknown scrub state: %+v, %v", m, err)
+	}
+	// What the copy lacks is the source's text: a reader keeps MaxLacks
+	// entries of at most MaxLackLen bytes (and a whole last rune).
+	var lacks []string
+	for range manifest.MaxLacks + 5 {
+		lacks = append(lacks, strings.Repeat("ü", manifest.MaxLackLen))
+	}
+	m, err := manifest.ParseDumpMarker(manifest.DumpMarkerJSON(manifest.DumpMarkerInfo{Engine: "postgres", Lacks: lacks}))
+	if err != nil || len(m.Lacks) != manifest.MaxLacks {
+		t.Fatalf("parse lacks: %d entries, %v", len(m.Lacks), err)
+	}
+	for _, l := range m.Lacks {
+		if len(l) > manifest.MaxLackLen+len("…") || !utf8.ValidString(l) || !strings.HasSuffix(l, "…") {
+			t.Fatalf("a lack of %d bytes kept as %d: %q…", len(lacks[0]), len(l), l[:20])
+		}
 	}
 	for _, bad := range []string{``, `{}`, `{"engine":"mysql","format":2}`, `{"engine":"","format":1}`, `[1]`} {
 		if _, err := manifest.ParseDumpMarker([]byte(bad)); !errors.Is(err, manifest.ErrDumpFormat) {

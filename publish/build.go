@@ -48,6 +48,9 @@ type Dump struct {
 	// Scrub, if set, is called after Run: whether the dump was scrubbed and which
 	// columns by which rule.
 	Scrub func() (on bool, scrubbed []string)
+	// Lacks, if set, is called after Run: what of the source the dump left
+	// out (dumpers.Options.Left), for the destination to say.
+	Lacks func() []string
 }
 
 // Inputs say what a publication contains.

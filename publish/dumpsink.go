@@ -58,6 +58,9 @@ func writeMarker(ctx context.Context, sink dumpers.Sink, d Dump) error {
 			m.Scrub = "on"
 		}
 	}
+	if d.Lacks != nil {
+		m.Lacks = d.Lacks()
+	}
 	if _, err := w.Write(manifest.DumpMarkerJSON(m)); err != nil {
 		return err
 	}

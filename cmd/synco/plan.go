@@ -119,6 +119,9 @@ func showSummary(env *cli.Env, s *fetch.Summary, db localDB, del bool, risk stri
 	for _, d := range s.Dumps {
 		fmt.Fprintf(w, "  - %s\n", dbLine(d, db, s.DumpBytes))
 		fmt.Fprintf(w, "    (%s)\n", scrubNote(d))
+		for _, l := range d.Lacks {
+			fmt.Fprintf(w, "    (not copied: %s)\n", cli.Clean(l))
+		}
 	}
 	if s.Files > 0 {
 		fmt.Fprintf(w, "  - write %s (%s), replacing %d existing ones\n", plural(s.Files, "file"), cli.FormatSize(s.FileBytes), len(s.Replaced))

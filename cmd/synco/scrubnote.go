@@ -41,5 +41,8 @@ func writeScrubbed(w io.Writer, prog string, dumps []fetch.Dump, verbose bool) {
 				fmt.Fprintf(w, "%s:   %s\n", prog, cli.Clean(c))
 			}
 		}
+		for _, l := range d.Lacks {
+			fmt.Fprintf(w, "%s: database %s: not copied: %s\n", prog, cli.Clean(d.Prefix), cli.Clean(l))
+		}
 	}
 }

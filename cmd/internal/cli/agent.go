@@ -87,8 +87,7 @@ func (c *AgentCmd) Run(env *Env) error {
 		if err == nil {
 			fmt.Fprintf(stderr, "%s: ready: %d entries, %s in %d chunks; sealed %d new chunks\n",
 				prog, res.Streams, FormatSize(int64(res.Bytes)), res.Chunks, res.NewChunks)
-			reportScrub(stderr, prog, c.rules)
-			c.left.report(stderr, prog)
+			reportScrub(stderr, prog, c.rules) // what the copy lacks goes in the dump's marker
 			if res.StateErr != nil {
 				fmt.Fprintf(stderr, "%s: warning: %v\n", prog, res.StateErr)
 			}

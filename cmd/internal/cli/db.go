@@ -45,6 +45,13 @@ func (l *leftOut) add(what string) {
 	}
 }
 
+// list is what the dumps left out so far.
+func (l *leftOut) list() []string {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	return slices.Clone(l.what)
+}
+
 // report prints what the dumps left out, after a publish.
 func (l *leftOut) report(w io.Writer, prog string) {
 	l.mu.Lock()
@@ -124,7 +131,7 @@ func (f *DBFlags) dump(parallel int) (*publish.Dump, dbCheck, error) {
 			return nil, nil, err
 		}
 	}
-	d := &publish.Dump{Prefix: f.DBName, Engine: engine}
+	d := &publish.Dump{Prefix: f.DBName, Engine: engine, Lacks: f.left.list}
 	d.Scrub = func() (bool, []string) {
 		if f.rules == nil {
 			return false, nil
