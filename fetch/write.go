@@ -89,12 +89,15 @@ var escaped = sync.OnceValue(func() error {
 
 // confined names the failure of operation op on the target-relative path rel:
 // one that a symlink made (it would have left the target, or a symlink stood
-// where a directory was) is ErrUnsafePath.
+// where a directory was) is ErrUnsafePath. os.Root's Chmod does not follow a
+// last symlink: on Linux it fails with EOPNOTSUPP on one (a directory swapped
+// for a symlink while the fetch installs; TestFetchSymlinkRace caught it).
 func confined(op, rel string, err error) error {
 	if err == nil {
 		return nil
 	}
-	if esc := escaped(); esc != nil && errors.Is(err, esc) || errors.Is(err, syscall.ELOOP) || errors.Is(err, syscall.ENOTDIR) {
+	if esc := escaped(); esc != nil && errors.Is(err, esc) || errors.Is(err, syscall.ELOOP) || errors.Is(err, syscall.ENOTDIR) ||
+		errors.Is(err, syscall.EOPNOTSUPP) {
 		return fmt.Errorf("%s %s: %w: a symlink leads out of the target (%w)", op, rel, ErrUnsafePath, err)
 	}
 	return fmt.Errorf("%s %s: %w", op, rel, err)
