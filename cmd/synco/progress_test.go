@@ -118,6 +118,7 @@ func TestSourceWarnings(t *testing.T) {
 		"synco-lite:   wp_x.phone: name looks like a phone number\n" +
 		"synco-lite: warning: the copy lacks what synco does not dump:\n" +
 		"synco-lite:   row-level security of public.r (1 policy): the copy has none, so every role sees every row\n" +
+		"synco-lite:   \x1b]0;owned\x07\x1b[2Jcleared\n" + // a hostile source's terminal text
 		"synco-lite: ready: 6 entries, 1.5 kB in 6 chunks; sealed 7 new chunks\n" +
 		"synco-lite:   not a continuation\n"
 	want := []string{
@@ -125,6 +126,12 @@ func TestSourceWarnings(t *testing.T) {
 		"  wp_x.phone: name looks like a phone number",
 		"warning: the copy lacks what synco does not dump:",
 		"  row-level security of public.r (1 policy): the copy has none, so every role sees every row",
+		"  " + cli.Clean("\x1b]0;owned\x07\x1b[2Jcleared"),
+	}
+	for _, l := range sourceWarnings(stderr) {
+		if strings.ContainsAny(l, "\x1b\x07") {
+			t.Errorf("a warning keeps control bytes: %q", l)
+		}
 	}
 	if got := sourceWarnings(stderr); !slices.Equal(got, want) {
 		t.Errorf("sourceWarnings:\n%q\nwant\n%q", got, want)

@@ -178,7 +178,7 @@ func (c *PullCmd) Run(env *cli.Env) error {
 	}
 	if err == nil {
 		for _, l := range sourceWarnings(s.Stderr()) {
-			fmt.Fprintf(w, "%s: source: %s\n", prog, cli.Clean(l))
+			fmt.Fprintf(w, "%s: source: %s\n", prog, l)
 		}
 	}
 	return err
@@ -188,7 +188,7 @@ func (c *PullCmd) Run(env *cli.Env) error {
 // that look personal but have no scrub rule, what the copy lacks), which a
 // pull's user would not see otherwise: each line that says "warning:" after
 // the program's name, and the indented lines that follow it, without that
-// name.
+// name, made safe for a terminal (the source's text).
 func sourceWarnings(stderr string) []string {
 	var out []string
 	in := false
@@ -202,7 +202,7 @@ func sourceWarnings(stderr string) []string {
 			in = false
 			continue
 		}
-		out = append(out, rest)
+		out = append(out, cli.Clean(rest))
 	}
 	return out
 }

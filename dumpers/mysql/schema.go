@@ -93,8 +93,8 @@ func readTable(ctx context.Context, q querier, t *table) error {
 	show := "SHOW CREATE TABLE "
 	if t.seqNext != "" {
 		// SHOW CREATE TABLE gives a sequence's table form, without its
-		// options (start, increment, cache…): one created from it has the
-		// defaults (as mariadb-dump, which uses this too)
+		// options (start, increment, cache…): one created from that has the
+		// defaults. mariadb-dump uses SHOW CREATE SEQUENCE as well.
 		show = "SHOW CREATE SEQUENCE "
 	}
 	err := q.QueryRowContext(ctx, show+quoteIdent(t.name)).Scan(&name, &t.create)
