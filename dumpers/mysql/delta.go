@@ -298,7 +298,10 @@ func (d *deltaInstall) try(ctx context.Context) (dumpers.Installed, string, erro
 	if !slices.Equal(slices.Sorted(maps.Keys(rec.refs)), slices.Sorted(maps.Keys(d.refs))) {
 		return dumpers.Installed{}, "tables were added or removed at the source", nil
 	}
-	fp, err := currentFingerprint(ctx, d.db, d.target, rec.fp)
+	known := func(ctx context.Context, want, now string) (string, error) {
+		return d.knownCreation(ctx, rec, want, now)
+	}
+	fp, err := currentFingerprint(ctx, d.db, d.target, rec.fp, known)
 	if err != nil {
 		return dumpers.Installed{}, "", err
 	}
@@ -317,14 +320,14 @@ func (d *deltaInstall) try(ctx context.Context) (dumpers.Installed, string, erro
 		if err := settle(ctx, d.db, d.target); err != nil {
 			return dumpers.Installed{}, "", err
 		}
-		if fp, err = currentFingerprint(ctx, d.db, d.target, rec.fp); err != nil {
+		if fp, err = currentFingerprint(ctx, d.db, d.target, rec.fp, known); err != nil {
 			return dumpers.Installed{}, "", err
 		}
 		localSeqs, rec.fp = localSequences(recorded, fp)
 		lost, written, was = localChanges(rec.fp, fp)
 	}
 	if len(lost)+len(written) > 0 {
-		if fp, err = currentFingerprint(ctx, d.db, d.target, was); err != nil {
+		if fp, err = currentFingerprint(ctx, d.db, d.target, was, known); err != nil {
 			return dumpers.Installed{}, "", err
 		}
 		if fp != was {
@@ -520,6 +523,7 @@ func (d *deltaInstall) newSchema(ctx context.Context) (schemaValues, error) {
 type schemaValues struct {
 	stmts         [][]byte // the statements without those values
 	autoInc, seqs map[string]string
+	creates       map[string][]byte // per table its CREATE TABLE, as in stmts
 }
 
 // schemaStatements reads schema.sql, checking each statement (check: the new
@@ -527,7 +531,7 @@ type schemaValues struct {
 func schemaStatements(r io.Reader, check bool) (schemaValues, error) {
 	sp := newSplitter(r)
 	ck := newChecker(dumpers.SchemaStream)
-	sv := schemaValues{autoInc: map[string]string{}, seqs: map[string]string{}}
+	sv := schemaValues{autoInc: map[string]string{}, seqs: map[string]string{}, creates: map[string][]byte{}}
 	for i := 1; ; i++ {
 		st, _, err := sp.next()
 		if err == io.EOF {
@@ -551,6 +555,9 @@ func schemaStatements(r io.Reader, check bool) (schemaValues, error) {
 		} else if name, val, from, to, ok := setvalOf(v.stmtView); ok {
 			sv.seqs[name] = val
 			st = append(bytes.Clone(st[:from]), st[to:]...)
+		}
+		if v.word(0, "CREATE") && v.word(1, "TABLE") && v.isName(2) {
+			sv.creates[v.name(2)] = st
 		}
 		sv.stmts = append(sv.stmts, st)
 	}

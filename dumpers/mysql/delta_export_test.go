@@ -99,3 +99,22 @@ func SetEmptyBatch(n int) (restore func()) {
 	emptyBatch = n
 	return func() { emptyBatch = old }
 }
+
+// SetUnknownCreation makes the fingerprint give table no creation time, as
+// MariaDB does for a table whose handle InnoDB's purge opened, for a test.
+func SetUnknownCreation(table string) (restore func()) {
+	key := tableKey(table)
+	testHookFingerprint = func(fp string) string {
+		var b strings.Builder
+		for _, l := range fpLines(fp, false) {
+			if k, _ := fpKey(l); k == key {
+				if p, _, u, ok := creationOf(l); ok {
+					l = p + " - " + u + "\n"
+				}
+			}
+			b.WriteString(l)
+		}
+		return b.String()
+	}
+	return func() { testHookFingerprint = nil }
+}

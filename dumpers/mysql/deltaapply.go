@@ -179,7 +179,9 @@ func (d *deltaInstall) apply(ctx context.Context, rec *record, tds []*tableDelta
 		for _, t := range st.staged() {
 			staged[t], staged[st.ts.staged(t)] = true, true
 		}
-		what, err := changedMeanwhile(ctx, d.db, d.target, rec.fp, func(t string) bool { return staged[t] })
+		what, err := changedMeanwhile(ctx, d.db, d.target, rec.fp, func(ctx context.Context, want, now string) (string, error) {
+			return d.knownCreation(ctx, rec, want, now)
+		}, func(t string) bool { return staged[t] })
 		if err != nil {
 			return err
 		}

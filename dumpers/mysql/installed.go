@@ -260,11 +260,14 @@ func settledFingerprint(ctx context.Context, db *sql.DB, target string, limit in
 const erStatementTimeout = 1969
 
 // currentFingerprint is target's fingerprint now, to compare with rec, a
-// recorded one: with the checksums of the tables rec has checksums of, if the
-// rest is the same.
-func currentFingerprint(ctx context.Context, db *sql.DB, target, rec string) (string, error) {
+// recorded one: creation times resolved by known, with the checksums of the
+// tables rec has checksums of, if the rest is the same.
+func currentFingerprint(ctx context.Context, db *sql.DB, target, rec string, known knownFunc) (string, error) {
 	fp, err := fingerprint(ctx, db, target)
 	if err != nil {
+		return "", err
+	}
+	if fp, err = known(ctx, rec, fp); err != nil {
 		return "", err
 	}
 	base, sums, _ := strings.Cut(rec, "\n"+checksumKind+" ")
@@ -345,7 +348,9 @@ func checksumsWithin(ctx context.Context, db *sql.DB, target string, tables []st
 // last change. Reading it touches no row. MariaDB keeps InnoDB's UPDATE_TIME in
 // memory only: after a server restart (or when the table left the table cache)
 // it is NULL, and the fingerprint differs from the recorded one (a full import
-// then, not a wrong delta). The times have a resolution of one second.
+// then, not a wrong delta). The times have a resolution of one second. A
+// CREATE_TIME MariaDB does not know is resolved by the table's definition
+// (creation.go).
 func fingerprint(ctx context.Context, q interface {
 	QueryContext(ctx context.Context, q string, args ...any) (*sql.Rows, error)
 }, target string) (string, error) {
@@ -404,8 +409,14 @@ func fingerprint(ctx context.Context, q interface {
 		}
 		fmt.Fprintf(&b, "%s %s\t%s\n", sequenceKind, hex.EncodeToString([]byte(name)), state.String)
 	}
+	if testHookFingerprint != nil {
+		return testHookFingerprint(b.String()), nil
+	}
 	return b.String(), nil
 }
+
+// testHookFingerprint, when set (by tests), rewrites every fingerprint read.
+var testHookFingerprint func(fp string) string
 
 // sequenceKind starts the fingerprint lines of sequences' states.
 const sequenceKind = "sequence"
@@ -435,6 +446,10 @@ func fpKey(l string) (key, table string) {
 	return key, table
 }
 
+// knownFunc returns now, a current fingerprint, with the creation times that
+// it or want do not know resolved (deltaInstall.knownCreation).
+type knownFunc func(ctx context.Context, want, now string) (string, error)
+
 // changedMeanwhile names an object of target that another session changed
 // since the delta started from the recorded fingerprint was, or "": it runs
 // just before the delta's commit, when what is committed must still be what
@@ -442,9 +457,12 @@ func fpKey(l string) (key, table string) {
 // table's change time at the commit); its staged tables, and the tables they
 // replace whole, are left out (skip). What it cannot see is in the package
 // doc ("A local application may write while the delta runs").
-func changedMeanwhile(ctx context.Context, db *sql.DB, target, was string, skip func(table string) bool) (string, error) {
+func changedMeanwhile(ctx context.Context, db *sql.DB, target, was string, known knownFunc, skip func(table string) bool) (string, error) {
 	now, err := fingerprint(ctx, db, target)
 	if err != nil {
+		return "", err
+	}
+	if now, err = known(ctx, was, now); err != nil {
 		return "", err
 	}
 	kept := func(lines []string) string {
