@@ -391,23 +391,36 @@ func fingerprint(ctx context.Context, q interface {
 	// A sequence's state is its one row, which no change time follows:
 	// NEXTVAL, SETVAL and ALTER SEQUENCE leave UPDATE_TIME and CREATE_TIME
 	// as they were.
-	for _, name := range seqs {
-		rows, err := q.QueryContext(ctx, "SELECT CONCAT_WS(' ', next_not_cached_value, minimum_value, maximum_value, start_value, increment, cache_size, cycle_option, cycle_count) FROM "+quoteIdent(target)+"."+quoteIdent(name))
-		if err != nil {
-			return "", fmt.Errorf("fingerprint %s: sequence %s: %w", target, name, err)
+	// One query for all of them (UNION ALL keeps each SELECT's row).
+	for len(seqs) > 0 {
+		n := min(len(seqs), 100)
+		parts := make([]string, n)
+		for i, name := range seqs[:n] {
+			parts[i] = "SELECT " + quoteString(hex.EncodeToString([]byte(name))) + ", CONCAT_WS(' ', next_not_cached_value, minimum_value, maximum_value, start_value, increment, cache_size, cycle_option, cycle_count) FROM " + quoteIdent(target) + "." + quoteIdent(name)
 		}
-		var state sql.NullString
+		rows, err := q.QueryContext(ctx, strings.Join(parts, " UNION ALL "))
+		if err != nil {
+			return "", fmt.Errorf("fingerprint %s: sequences: %w", target, err)
+		}
+		got := map[string]string{}
 		for rows.Next() {
-			if err := rows.Scan(&state); err != nil {
+			var h string
+			var state sql.NullString
+			if err := rows.Scan(&h, &state); err != nil {
 				rows.Close()
-				return "", fmt.Errorf("fingerprint %s: sequence %s: %w", target, name, err)
+				return "", fmt.Errorf("fingerprint %s: sequences: %w", target, err)
 			}
+			got[h] = state.String
 		}
 		rows.Close()
 		if err := rows.Err(); err != nil {
-			return "", fmt.Errorf("fingerprint %s: sequence %s: %w", target, name, err)
+			return "", fmt.Errorf("fingerprint %s: sequences: %w", target, err)
 		}
-		fmt.Fprintf(&b, "%s %s\t%s\n", sequenceKind, hex.EncodeToString([]byte(name)), state.String)
+		for _, name := range seqs[:n] {
+			h := hex.EncodeToString([]byte(name))
+			fmt.Fprintf(&b, "%s %s\t%s\n", sequenceKind, h, got[h])
+		}
+		seqs = seqs[n:]
 	}
 	if testHookFingerprint != nil {
 		return testHookFingerprint(b.String()), nil

@@ -99,7 +99,8 @@ func readTable(ctx context.Context, q querier, t *table) error {
 	}
 	err := q.QueryRowContext(ctx, show+quoteIdent(t.name)).Scan(&name, &t.create)
 	if err != nil {
-		return privilegeErr("show create table "+t.name, "SELECT", fmt.Errorf("show create table %s: %w", t.name, err))
+		what := strings.ToLower(strings.TrimSpace(show)) + " " + t.name
+		return privilegeErr(what, "SELECT", fmt.Errorf("%s: %w", what, err))
 	}
 	if t.seqNext != "" {
 		// like mysqldump: restore the sequence to its next not cached value
