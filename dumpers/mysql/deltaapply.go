@@ -301,6 +301,16 @@ func (u *usedExec) ExecContext(ctx context.Context, q string, args ...any) (sql.
 	return u.ex.ExecContext(ctx, q, args...)
 }
 
+// QueryContext queries on the execer (a *sql.Tx or *sql.Conn).
+func (u *usedExec) QueryContext(ctx context.Context, q string, args ...any) (*sql.Rows, error) {
+	return u.ex.(querier).QueryContext(ctx, q, args...)
+}
+
+// QueryRowContext queries on the execer (a *sql.Tx or *sql.Conn).
+func (u *usedExec) QueryRowContext(ctx context.Context, q string, args ...any) *sql.Row {
+	return u.ex.(querier).QueryRowContext(ctx, q, args...)
+}
+
 // leastBusy is the applier a table that has its first part ready is bound to:
 // the one rewriting the fewest tables, then the one with the fewest tables
 // still open (more parts to come), then the one with the fewest bytes waiting
@@ -512,7 +522,7 @@ func (td *tableDelta) inserts(ctx context.Context, tx execer, header []byte, lin
 		if td.staged != nil {
 			a.stmt = td.staged.rewriteInsert(a.stmt)
 		}
-		if _, err := tx.ExecContext(ctx, string(a.stmt)); err != nil {
+		if _, err := execStmt(ctx, tx, a.stmt); err != nil {
 			var me *driver.MySQLError
 			if errors.As(err, &me) && me.Number == erDupEntry {
 				return "rows of " + quoteIdent(td.table) + " collide with rows still there (the local collation orders keys otherwise than the source's)", nil

@@ -63,8 +63,9 @@
 // Generated columns are not dumped; invisible columns are (the column list is
 // always written). Rows are streamed with sql.RawBytes: memory is one statement
 // (ends after ~256 KiB–1 MiB, see stmtMin/stmtMax; a single bigger row makes a
-// statement of its own, which must fit the server's max_allowed_packet) plus one
-// row. A statement ends after a row whose bytes hash to 0 mod 64 once it holds
+// statement of its own; where that is bigger than the importing server's
+// max_allowed_packet, its long values are sent as parameters, each of which must
+// fit it: bigrow.go) plus one row. A statement ends after a row whose bytes hash to 0 mod 64 once it holds
 // 256 KiB, so edits do not move the boundaries of the statements after them.
 //
 // Values, written from the text protocol so that nothing passes through a Go

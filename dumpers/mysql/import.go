@@ -332,7 +332,7 @@ func execOn(ctx context.Context, c *sql.Conn, stream string, stmts []allowed) er
 
 // execAllowed runs a checked statement and the statement of ours that follows it.
 func execAllowed(ctx context.Context, c *sql.Conn, stream string, n int, a allowed) error {
-	if _, err := c.ExecContext(ctx, string(a.stmt)); err != nil {
+	if _, err := execStmt(ctx, c, a.stmt); err != nil {
 		return stmtErr(stream, n, a.stmt, err)
 	}
 	if a.follow != "" {
