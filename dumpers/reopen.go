@@ -69,6 +69,9 @@ type Installed struct {
 	// them anew (MariaDB/MySQL: a staged table moved in their place;
 	// PostgreSQL: emptied by TRUNCATE): their old rows are not in Deleted.
 	Replaced int
+	// Notes says what the install changed from the dump to fit this server
+	// (a collation it does not have, and the one used instead), one line each.
+	Notes []string
 	// Verified counts the tables whose rows were compared with the installed
 	// ones, because the server had forgotten when they changed (MariaDB after
 	// a restart: dumpers/mysql, verify.go).

@@ -169,6 +169,9 @@ func (im *Importer) Import(ctx context.Context, d fetch.Dump, src dumpers.Source
 // is as the last install left it, else a full import.
 func (im *Importer) mysql(ctx context.Context, cfg *mysql.Config, src dumpers.Source) error {
 	inst, err := mysql.Install(ctx, cfg, src, nil)
+	for _, n := range inst.Notes {
+		im.note(n)
+	}
 	if err := im.cleanupWarns(err); err != nil {
 		return err
 	}

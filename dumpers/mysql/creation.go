@@ -131,6 +131,10 @@ func (d *deltaInstall) sameDefinitions(ctx context.Context, rec *record, tables 
 	if err != nil {
 		return same, ctx.Err()
 	}
+	coll, err := readCollations(ctx, d.db) // as the import named them
+	if err != nil {
+		return nil, fmt.Errorf("compare table definitions: %w", err)
+	}
 	c, err := d.db.Conn(ctx)
 	if err != nil {
 		return nil, fmt.Errorf("compare table definitions: %w", err)
@@ -156,7 +160,7 @@ func (d *deltaInstall) sameDefinitions(ctx context.Context, rec *record, tables 
 		if err != nil {
 			continue
 		}
-		same[t] = bytes.Equal(now.creates[t], want)
+		same[t] = bytes.Equal(now.creates[t], coll.fix(want))
 	}
 	return same, nil
 }

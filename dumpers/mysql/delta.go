@@ -119,11 +119,13 @@ func Install(ctx context.Context, cfg *Config, src dumpers.Source, progress func
 	}
 	re, ok := src.(dumpers.Reopener)
 	if !ok {
-		return dumpers.Installed{Mode: "full"}, Import(ctx, cfg, src, progress)
+		notes, err := importNoting(ctx, cfg, src, progress)
+		return dumpers.Installed{Mode: "full", Notes: notes}, err
 	}
 	refs, ok := refsOf(src, re)
 	if !ok {
-		return dumpers.Installed{Mode: "full"}, Import(ctx, cfg, src, progress)
+		notes, err := importNoting(ctx, cfg, src, progress)
+		return dumpers.Installed{Mode: "full", Notes: notes}, err
 	}
 	srv, err := open(ctx, cfg.WithDatabase(""))
 	if err != nil {
@@ -153,7 +155,7 @@ func Install(ctx context.Context, cfg *Config, src dumpers.Source, progress func
 		return inst, nil
 	}
 	inst = dumpers.Installed{Mode: "full", Reason: reason}
-	err = Import(ctx, cfg, src, progress)
+	inst.Notes, err = importNoting(ctx, cfg, src, progress)
 	var ce *dumpers.CleanupError
 	if err != nil && !errors.As(err, &ce) {
 		return inst, err

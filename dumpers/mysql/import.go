@@ -47,18 +47,29 @@ func Import(ctx context.Context, cfg *Config, src dumpers.Source, progress func(
 	if cfg.Database == "" {
 		return fmt.Errorf("import: %w: no database named", ErrInvalidDSN)
 	}
-	srv, err := open(ctx, cfg.WithDatabase(""))
-	if err != nil {
-		return fmt.Errorf("import: %w", err)
-	}
-	defer srv.db.Close()
-	if err := importInto(ctx, srv.db, cfg, src, progress); err != nil {
-		return fmt.Errorf("import into %s: %w", cfg.Database, err)
-	}
-	return nil
+	_, err := importNoting(ctx, cfg, src, progress)
+	return err
 }
 
-func importInto(ctx context.Context, db *sql.DB, cfg *Config, src dumpers.Source, progress func(dumpers.Progress)) (err error) {
+// importNoting is Import, and returns what the import changed from the dump
+// to fit this server (Installed.Notes).
+func importNoting(ctx context.Context, cfg *Config, src dumpers.Source, progress func(dumpers.Progress)) ([]string, error) {
+	srv, err := open(ctx, cfg.WithDatabase(""))
+	if err != nil {
+		return nil, fmt.Errorf("import: %w", err)
+	}
+	defer srv.db.Close()
+	coll, err := readCollations(ctx, srv.db)
+	if err != nil {
+		return nil, fmt.Errorf("import into %s: %w", cfg.Database, err)
+	}
+	if err := importInto(ctx, srv.db, cfg, src, coll, progress); err != nil {
+		return coll.notes(), fmt.Errorf("import into %s: %w", cfg.Database, err)
+	}
+	return coll.notes(), nil
+}
+
+func importInto(ctx context.Context, db *sql.DB, cfg *Config, src dumpers.Source, coll *collations, progress func(dumpers.Progress)) (err error) {
 	unlock, err := lockTarget(ctx, db, cfg.Database)
 	if err != nil {
 		return err
@@ -70,7 +81,7 @@ func importInto(ctx context.Context, db *sql.DB, cfg *Config, src dumpers.Source
 	if err := reclaimTables(ctx, db, cfg.Database, nil); err != nil {
 		return err
 	}
-	im := &importer{db: db, loader: db, src: src, target: cfg.Database, progress: progress,
+	im := &importer{db: db, loader: db, src: src, target: cfg.Database, coll: coll, progress: progress,
 		stage: tempName(cfg.Database, "__synco_")}
 	mode, err := stagingMode(ctx, db, im.stage, tempName(cfg.Database, "__synco_old_"))
 	if err != nil {
@@ -107,6 +118,7 @@ type importer struct {
 	target   string
 	stage    string      // the staging database (StageDatabase)
 	tables   *tableStage // StageTables: the staged tables' names; nil otherwise
+	coll     *collations // the server's, for the dump's statements that name others
 	progress func(dumpers.Progress)
 	total    atomic.Int64
 }
@@ -250,6 +262,9 @@ func (im *importer) load(ctx context.Context, name, tableName string) error {
 		if err != nil {
 			return err
 		}
+		if ck.kind != kindData {
+			a.stmt = im.coll.fix(a.stmt)
+		}
 		skip := false
 		if im.tables != nil {
 			if ck.kind == kindData {
@@ -307,6 +322,7 @@ func (im *importer) readAll(ctx context.Context, name string) ([]allowed, error)
 		if err != nil {
 			return nil, err
 		}
+		a.stmt = im.coll.fix(a.stmt)
 		out = append(out, a)
 	}
 }
