@@ -228,8 +228,9 @@ type tableDelta struct {
 	staged   *tableStage // rewritten into a staging table (deltastage.go); nil: in place
 	// local: changed locally since the last install (verify.go), its old rows
 	// are read from the target, not the installed snapshot; noNew: the new
-	// dump has no data stream for it (no rows).
-	local, noNew bool
+	// dump has no data stream for it (no rows); noOld: the installed one had
+	// none.
+	local, noNew, noOld bool
 	// stamp: unchanged at the source, and compared equal to the installed
 	// snapshot after its change time was lost (verify.go); the delta deletes
 	// and inserts its first row as it was, which gives it a change time
@@ -297,8 +298,11 @@ func (d *deltaInstall) try(ctx context.Context) (dumpers.Installed, string, erro
 	}); err != nil {
 		return dumpers.Installed{}, "", err
 	}
-	if !slices.Equal(slices.Sorted(maps.Keys(rec.refs)), slices.Sorted(maps.Keys(d.refs))) {
-		return dumpers.Installed{}, "tables were added or removed at the source", nil
+	// A data stream comes and goes with its table's rows (an empty table has
+	// none): a table emptied or filled at the source is a change of rows.
+	// Tables added or removed change schema.sql (compareSchema).
+	if !hasCoreStreams(rec.refs) || !hasCoreStreams(d.refs) {
+		return dumpers.Installed{}, "no record of an earlier install", nil
 	}
 	known := func(ctx context.Context, want, now string) (string, error) {
 		return d.knownCreation(ctx, rec, want, now)
@@ -392,6 +396,13 @@ func (d *deltaInstall) try(ctx context.Context) (dumpers.Installed, string, erro
 			delete(isLocal, n)
 		}
 	}
+	for n := range rec.refs {
+		if _, ok := dumpers.TableOf(n); ok && !isLocal[n] {
+			if _, has := d.refs[n]; !has {
+				isLocal[n] = true // not local: emptied at the source, its rows go as well
+			}
+		}
+	}
 	changed = append(changed, slices.Sorted(maps.Keys(isLocal))...) // rows where the source has none
 	if len(local) > 0 {
 		// A full import gives a table the source's AUTO_INCREMENT; local
@@ -429,8 +440,9 @@ func (d *deltaInstall) try(ctx context.Context) (dumpers.Installed, string, erro
 				return err
 			}
 			_, hasNew := d.refs[n]
+			_, hasOld := rec.refs[n]
 			tds[i] = &tableDelta{stream: n, table: table, keyCols: keyCols, whole: unique, disjoint: d.disjointAt(rec, n),
-				local: slices.Contains(local, table), noNew: !hasNew, stamp: i >= nchanged}
+				local: slices.Contains(local, table), noNew: !hasNew, noOld: !hasOld, stamp: i >= nchanged}
 			return nil
 		})
 	}
@@ -445,6 +457,13 @@ func (d *deltaInstall) try(ctx context.Context) (dumpers.Installed, string, erro
 	applied, reason, err := d.apply(ctx, rec, slices.DeleteFunc(tds, func(td *tableDelta) bool { return td == nil }), autoInc, seqSet)
 	applied.Verified, applied.Local = inst.Verified, inst.Local
 	return applied, reason, err
+}
+
+// hasCoreStreams reports whether refs holds the streams every dump has.
+func hasCoreStreams(refs map[string]dumpers.StreamRef) bool {
+	_, schema := refs[dumpers.SchemaStream]
+	_, post := refs[dumpers.PostStream]
+	return schema && post
 }
 
 // autoIncOf returns the AUTO_INCREMENT the new dump gives each of tables: its
@@ -666,6 +685,8 @@ func (d *deltaInstall) diffWith(ctx context.Context, rec *record, td *tableDelta
 	var err error
 	if td.local {
 		old = d.localRows(ctx, td.table)
+	} else if td.noOld {
+		old = io.NopCloser(strings.NewReader(""))
 	} else if old, err = d.re.Reopen(ctx, rec.refs[td.stream]); err != nil {
 		if ctx.Err() != nil {
 			return "", ctx.Err()

@@ -1020,3 +1020,30 @@ func TestDeltaAutoIncrementOnly(t *testing.T) {
 		t.Errorf("AUTO_INCREMENT after the delta: %s, want %s", got, want)
 	}
 }
+
+// A table emptied at the source, then filled again, is a change of its rows
+// (an empty table has no data stream), not of the tables: a delta each time.
+func TestDeltaTableEmptiedAndFilled(t *testing.T) {
+	db := server(t)
+	src := newDB(t, db, "empt")
+	exec := func(q string) { t.Helper(); mustExec(t, db, "USE `"+src+"`; "+q) }
+	exec("CREATE TABLE jobs (id INT PRIMARY KEY AUTO_INCREMENT, payload TEXT) ENGINE=InnoDB")
+	exec("CREATE TABLE keep (id INT PRIMARY KEY, v TEXT) ENGINE=InnoDB")
+	exec("INSERT INTO jobs (payload) VALUES ('a'), ('b'), ('c')")
+	exec("INSERT INTO keep VALUES (1, 'x')")
+	exec("CREATE TABLE later (id INT PRIMARY KEY) ENGINE=InnoDB") // empty when installed
+	target, h := installed(t, src)
+	for _, step := range []struct{ name, change string }{
+		{"emptied", "DELETE FROM jobs"},
+		{"filled again", "INSERT INTO jobs (payload) VALUES ('d'), ('e')"},
+		{"a table installed empty gets rows", "INSERT INTO later VALUES (1), (2)"},
+	} {
+		exec(step.change)
+		d := dump(t, src, dumpers.Options{})
+		inst := install(t, target, h.Source(d))
+		if inst.Mode != "delta" {
+			t.Errorf("%s: %+v, want a delta", step.name, inst)
+		}
+		equalMaps(t, step.name, reference(t, d), withoutRecord(checksums(t, db, target)))
+	}
+}

@@ -590,3 +590,24 @@ func TestDeltaStatsReset(t *testing.T) {
 	}
 	equalSums(t, "after a statistics reset", reference(t, v1), checksums(t, target))
 }
+
+// A table emptied at the source, then filled again, is a change of its rows,
+// not of the tables: a delta each time (as on MariaDB, where an empty table
+// has no data stream).
+func TestDeltaTableEmptiedAndFilled(t *testing.T) {
+	src, exec := deltaSource(t)
+	exec("CREATE TABLE public.later (id int PRIMARY KEY)") // empty when installed
+	target, h := installed(t, src)
+	for _, step := range []struct{ name, change string }{
+		{"emptied", "DELETE FROM public.same"},
+		{"filled again", "INSERT INTO public.same VALUES (3, 3)"},
+		{"a table installed empty gets rows", "INSERT INTO public.later VALUES (1), (2)"},
+	} {
+		exec(step.change)
+		d := dump(t, src, dumpers.Options{})
+		if inst := install(t, target, h.Source(d)); inst.Mode != "delta" {
+			t.Errorf("%s: %+v, want a delta", step.name, inst)
+		}
+		equalSums(t, step.name, reference(t, d), checksums(t, target))
+	}
+}
