@@ -39,7 +39,9 @@ func TestInstallForeignCollations(t *testing.T) {
 	tgt := newDB(t, db, "coll_tgt")
 	inst := install(t, tgt, h.Source(mysql8(dump(t, src, dumpers.Options{}))))
 	if inst.Mode != "full" || len(inst.Notes) != 2 ||
-		!slices.ContainsFunc(inst.Notes, func(n string) bool { return strings.HasPrefix(n, "collation utf8mb4_0900_ai_ci is unknown to this server: ") }) {
+		!slices.ContainsFunc(inst.Notes, func(n string) bool {
+			return strings.HasPrefix(n, "collation utf8mb4_0900_ai_ci is unknown to this server: ")
+		}) {
 		t.Errorf("first install: %+v", inst)
 	}
 	equalMaps(t, "rows", rowsOf(t, db, src), withoutRecord(rowsOf(t, db, tgt)))
