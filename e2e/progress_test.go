@@ -25,14 +25,24 @@ func TestPublisherLogsFetchesAndStopsOnce(t *testing.T) {
 	if strings.Contains(pub.stderr.String(), pub.prefix()) {
 		t.Errorf("publisher's stderr shows the secret path:\n%s", pub.stderr.String())
 	}
-	r := fetch(t, pub.token, filepath.Join(t.TempDir(), "sync"), t.TempDir())
+	// A fetch that only shows its plan (a --dry-run, or one whose user
+	// waits at the prompt) does not end --once, however long it waits.
+	cache := t.TempDir()
+	if r := fetch(t, pub.token, filepath.Join(t.TempDir(), "sync"), cache, "--dry-run"); r.code != 0 {
+		t.Fatalf("fetch --dry-run: exit %d\n%s", r.code, r.stderr)
+	}
+	time.Sleep(5 * time.Second) // more than the 3 s of quiet after which a fetch is logged
+	if pub.exited() {
+		t.Fatalf("publish --once stopped after a --dry-run:\n%s", pub.stderr.String())
+	}
+	r := fetch(t, pub.token, filepath.Join(t.TempDir(), "sync"), cache)
 	if r.code != 0 {
 		t.Fatalf("fetch: exit %d\n%s", r.code, r.stderr)
 	}
 	if !regexp.MustCompile(`\nsynco: done in [0-9.]+ s: downloaded [0-9.]+ MB`).MatchString("\n" + r.stderr) {
 		t.Errorf("fetch summary lacks the time:\n%s", r.stderr)
 	}
-	// --once: the publisher stops by itself a few seconds after the fetch.
+	// --once: the publisher stops by itself after the fetch said it finished.
 	if code := pub.wait(30 * time.Second); code != 0 {
 		t.Fatalf("publish --once: exit %d, want 0 after the fetch\n%s", code, pub.stderr.String())
 	}

@@ -573,8 +573,15 @@ func (f *fetcher) execute(ctx context.Context, pub *publication, w *work) error 
 	g.Go(func() error {
 		err := f.ensureInto(gctx, f.locs, w.need, "download", st)
 		close(downloaded)
-		if err == nil && f.opt.Downloaded != nil {
-			f.opt.Downloaded()
+		if err == nil {
+			// The source is not read again: say so (a publisher's --once
+			// waits for it; best effort).
+			if fr, ok := f.opt.Remote.(interface{ Finished(context.Context) error }); ok {
+				_ = fr.Finished(gctx)
+			}
+			if f.opt.Downloaded != nil {
+				f.opt.Downloaded()
+			}
 		}
 		return err
 	})

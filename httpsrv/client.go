@@ -260,11 +260,31 @@ func (c *Client) origin() string {
 	return u.Scheme + "://" + u.Host + "/"
 }
 
+// Finished tells the source that this destination's fetch is finished: a HEAD
+// of the root, which the publisher's --once waits for (a read of the plan
+// alone, a --dry-run or a fetch the user declined does not send it). Best
+// effort: a source that is gone by then changes nothing.
+func (c *Client) Finished(ctx context.Context) error {
+	ctx, cancel := context.WithTimeout(ctx, 5*time.Second)
+	defer cancel()
+	resp, err := c.doMethod(ctx, http.MethodHead, "say finished", c.base+manifest.RootObject, "")
+	if err != nil {
+		return err
+	}
+	drain(resp.Body)
+	return nil
+}
+
 // do sends one GET and returns the response of any status, its body counted
 // and watched by the idle deadline.
 func (c *Client) do(ctx context.Context, op, u, rng string) (*http.Response, error) {
+	return c.doMethod(ctx, http.MethodGet, op, u, rng)
+}
+
+// doMethod is do with another method.
+func (c *Client) doMethod(ctx context.Context, method, op, u, rng string) (*http.Response, error) {
 	rctx, cancel := context.WithCancel(ctx)
-	req, err := http.NewRequestWithContext(rctx, http.MethodGet, u, nil)
+	req, err := http.NewRequestWithContext(rctx, method, u, nil)
 	if err != nil {
 		cancel()
 		return nil, fmt.Errorf("%s: %w", op, err)

@@ -143,9 +143,12 @@ type Options struct {
 type Request struct {
 	Remote string // the client's address (host:port)
 	Root   bool   // a successful read of a root object (once Done)
-	Status int    // once Done
-	Bytes  int64  // body bytes sent, once Done
-	Done   bool
+	// Finished: a successful HEAD of a root object, which a destination sends
+	// when its fetch is finished (Client.Finished; once Done)
+	Finished bool
+	Status   int   // once Done
+	Bytes    int64 // body bytes sent, once Done
+	Done     bool
 }
 
 // observe calls on before and after each request h serves.
@@ -158,7 +161,8 @@ func observe(h http.Handler, on func(Request)) http.Handler {
 				cw.status = http.StatusOK
 			}
 			root := cw.status < 300 && strings.HasSuffix(r.URL.Path, "/"+manifest.RootObject)
-			on(Request{Remote: r.RemoteAddr, Root: root, Status: cw.status, Bytes: cw.n, Done: true})
+			finished := root && r.Method == http.MethodHead
+			on(Request{Remote: r.RemoteAddr, Root: root && !finished, Finished: finished, Status: cw.status, Bytes: cw.n, Done: true})
 		}()
 		h.ServeHTTP(cw, r)
 	})

@@ -193,7 +193,12 @@ func (im *Importer) mysql(ctx context.Context, cfg *mysql.Config, src dumpers.So
 	if err != nil {
 		return nil
 	}
-	im.note(loadedAs(cfg.Database, mode == mysql.LoadAsLimited, "limited account", "CREATE USER and GRANT OPTION") + "; staged in " + article(stage.String()))
+	as := "limited account"
+	if mode == mysql.LoadAsLimited {
+		// kept: a user who drops an unknown account breaks the triggers
+		as = "limited account " + mysql.LoadAccount(cfg.Database) + " (kept for the next install: the database's views, triggers and routines run as it)"
+	}
+	im.note(loadedAs(cfg.Database, mode == mysql.LoadAsLimited, as, "CREATE USER and GRANT OPTION") + "; staged in " + article(stage.String()))
 	return nil
 }
 

@@ -60,6 +60,11 @@ func canCreateAccounts(ctx context.Context, db *sql.DB) (bool, error) {
 
 // accountName is the loading account of a target database: one per target, so the
 // triggers and events it defines keep working between imports.
+// LoadAccount is the name of the limited account that loads dumps into the
+// database target (LoadAsLimited). It is kept between installs: the views,
+// triggers and routines of the dump run as it (their DEFINER).
+func LoadAccount(target string) string { return accountName(target) }
+
 func accountName(target string) string {
 	h := sha256.Sum256([]byte(target))
 	return "synco_" + hex.EncodeToString(h[:8])
