@@ -289,7 +289,7 @@ func TestDefaultStatePerApplication(t *testing.T) {
 		t.Errorf("publishing a second application dropped packs:\n%s", second)
 	}
 	again := run(a)
-	m := regexp.MustCompile(`; (\d+) files unchanged since the last run`).FindStringSubmatch(again)
+	m := regexp.MustCompile(`; (\d+) files? unchanged since the last run`).FindStringSubmatch(again)
 	n := -1
 	if m != nil {
 		n, _ = strconv.Atoi(m[1])

@@ -42,7 +42,7 @@ func TestNeosPublicURL(t *testing.T) {
 		return strings.Contains(p.stderr.String(), "serving until")
 	})
 	defer p.stop()
-	if !strings.Contains(p.stderr.String(), "1 files are published by their public URL") {
+	if !strings.Contains(p.stderr.String(), "1 file is published by its public URL") {
 		t.Errorf("publish did not say it publishes one file by URL:\n%s", p.stderr.String())
 	}
 	line, _, _ := strings.Cut(p.stdout.String(), "\n")

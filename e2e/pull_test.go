@@ -453,7 +453,7 @@ func TestPullScrubs(t *testing.T) {
 	if !strings.Contains(r.stderr, "scrubbed at the source") {
 		t.Errorf("pull does not say the dump was scrubbed:\n%s", r.stderr)
 	}
-	if !strings.Contains(r.stderr, "synco: source: warning: 1 columns look personal") || !strings.Contains(r.stderr, "synco: source:   wp_leads.phone") {
+	if !strings.Contains(r.stderr, "synco: source: warning: 1 column looks personal") || !strings.Contains(r.stderr, "synco: source:   wp_leads.phone") {
 		t.Errorf("pull does not show the source's warning about wp_leads.phone:\n%s", r.stderr)
 	}
 	dst := p.dstDB

@@ -8,6 +8,7 @@ import (
 	"fmt"
 	"io"
 	"slices"
+	"strings"
 	"sync"
 	"sync/atomic"
 
@@ -286,7 +287,7 @@ func (f *fetcher) fetchSpan(ctx context.Context, s span, st *stage, arrived func
 		l := s.at(j)
 		if gap := int64(l.off) - pos; gap > 0 {
 			if _, err := io.CopyN(io.Discard, body, gap); err != nil {
-				return cached, fmt.Errorf("get pack %s: %w", s.name(), err)
+				return cached, packError(s.name(), err)
 			}
 		}
 		if cap(b.sealed) < int(l.sealedLen) {
@@ -294,7 +295,7 @@ func (f *fetcher) fetchSpan(ctx context.Context, s span, st *stage, arrived func
 		}
 		sealed := b.sealed[:l.sealedLen]
 		if _, err := io.ReadFull(body, sealed); err != nil {
-			return cached, fmt.Errorf("get pack %s: %w", s.name(), err)
+			return cached, packError(s.name(), err)
 		}
 		pos = int64(l.off) + int64(l.sealedLen)
 		if arrived != nil {
@@ -369,7 +370,7 @@ func (f *fetcher) fetchChunk(ctx context.Context, b *buffers, id chunkstore.ID) 
 	defer body.Close()
 	sealed := make([]byte, l.sealedLen)
 	if _, err := io.ReadFull(body, sealed); err != nil {
-		return nil, fmt.Errorf("get pack %s: %w", pack, err)
+		return nil, packError(pack, err)
 	}
 	plain, err := f.keys.Open(b.plain[:0], id, sealed)
 	if err != nil {
@@ -393,4 +394,16 @@ func (f *fetcher) chunkInto(ctx context.Context, dst []byte, id chunkstore.ID) (
 		return dst, fmt.Errorf("chunk %s: %w", id, ErrCacheDamaged)
 	}
 	return dst, fmt.Errorf("read cached chunk %s: %w", id, err)
+}
+
+// packError is err, a failed read of a range of pack, naming the pack: as
+// "get pack P: …", unless err says that already (httpsrv.Client's errors do,
+// and a reopened range that failed is one of them; a second prefix made
+// "get pack P: get pack P: httpsrv: source unreachable").
+func packError(pack string, err error) error {
+	op := "get pack " + pack
+	if strings.Contains(err.Error(), op+": ") {
+		return err
+	}
+	return fmt.Errorf("%s: %w", op, err)
 }

@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"io"
 	"path"
+	"slices"
 	"strings"
 	"sync"
 	"sync/atomic"
@@ -34,6 +35,20 @@ type Dump struct {
 	// lacks it (text from the source; manifest.DumpMarkerInfo.Lacks).
 	Lacks []string          `json:"lacks,omitempty"`
 	parts []manifest.Stream // schema.sql, data/* in name order, post.sql
+}
+
+// TableNames are the tables whose rows the dump carries (its data streams), in
+// name order: the tables a partial install can select, known from the manifest
+// before anything is downloaded. An empty table has no rows and no data stream.
+func (d Dump) TableNames() []string {
+	var names []string
+	for _, s := range d.parts {
+		if t, ok := dumpers.TableOf(strings.TrimPrefix(s.Path, d.Prefix+"/")); ok {
+			names = append(names, t)
+		}
+	}
+	slices.Sort(names)
+	return names
 }
 
 // findDumps splits the streams of m into database dumps and everything else. A dump

@@ -201,5 +201,9 @@ func (rw *Rewrite) done(r *rewrite.Replacer) string {
 	for _, p := range rw.applied {
 		l = append(l, p.String())
 	}
-	return fmt.Sprintf("rewrote %s in %d values of the database", strings.Join(l, ", "), r.Changed())
+	n, values := r.Changed(), "values"
+	if n == 1 {
+		values = "value"
+	}
+	return fmt.Sprintf("rewrote %s in %d %s of the database", strings.Join(l, ", "), n, values)
 }

@@ -67,6 +67,6 @@ func (c *CacheGCCmd) Run(env *cli.Env) error {
 	if err != nil {
 		return err
 	}
-	fmt.Fprintf(env.Stderr, "%s: removed %d chunks (%s); cache is now %s\n", env.Prog, removed, cli.FormatSize(freed), cli.FormatSize(size))
+	fmt.Fprintf(env.Stderr, "%s: removed %s (%s); cache is now %s\n", env.Prog, cli.Plural(removed, "chunk"), cli.FormatSize(freed), cli.FormatSize(size))
 	return nil
 }

@@ -89,7 +89,7 @@ func (c *DetectCmd) Run(env *cli.Env) error {
 	if errors.Is(err, frameworks.ErrNotFound) {
 		// Only the text: the exit code is 1 either way, and publish's advice is
 		// reworded for this command.
-		return errors.New(withoutPublishAdvice(err) + "; publish without detection by giving it --db DSN and --files NAME=DIR")
+		return errors.New(cli.WithoutPublishAdvice(err) + "; publish without detection by giving it --db DSN and --files NAME=DIR")
 	}
 	if err != nil {
 		return err
@@ -207,7 +207,7 @@ func writeDetect(w io.Writer, r *detectResult) {
 	for _, s := range r.FileSets {
 		size := "missing"
 		if s.Exists {
-			size = fmt.Sprintf("%s in %d files", cli.FormatSize(s.Bytes), s.Files)
+			size = cli.FormatSize(s.Bytes) + " in " + cli.Plural(s.Files, "file")
 		}
 		fmt.Fprintf(w, "  %-12s %s (%s)\n", s.Name, s.Dir, size)
 	}

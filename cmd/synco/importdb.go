@@ -3,8 +3,10 @@ package main
 import (
 	"errors"
 	"fmt"
+	"strings"
 
 	"synco/cmd/internal/cli"
+	"synco/fetch"
 	"synco/install"
 )
 
@@ -16,6 +18,51 @@ type TableFlags struct {
 
 func (t TableFlags) tables() install.Tables {
 	return install.Tables{Include: t.Tables, Exclude: t.ExcludeTables}
+}
+
+// checkTables warns, before anything but the manifest is downloaded and before
+// the plan's question, about --tables and --exclude-tables globs that match none
+// of the tables whose rows the dumps publish: a typo or a wrong case (names are
+// case-sensitive) selects nothing. It is not an error: a table empty at the
+// source has no rows to publish, and selecting it empties the local one.
+func checkTables(env *cli.Env, sel TableFlags, dumps []fetch.Dump) {
+	if !sel.tables().Partial() || len(dumps) == 0 {
+		return
+	}
+	var names []string
+	for _, d := range dumps {
+		for _, t := range d.TableNames() {
+			names = append(names, cli.Clean(t)) // the source's text
+		}
+	}
+	include, exclude := sel.tables().Unmatched(names)
+	for _, g := range exclude {
+		fmt.Fprintf(env.Stderr, "%s: warning: --exclude-tables %s matches none of the published tables: it keeps no local rows\n", env.Prog, cli.Clean(g))
+	}
+	if len(include) == 0 {
+		return
+	}
+	n := len(include)
+	hint := "table names are case-sensitive, and a glob such as 'wp_post*' selects several (quote it for the shell)"
+	for _, g := range include {
+		if m := install.FoldMatches(g, names); len(m) > 0 {
+			hint = fmt.Sprintf("table names are case-sensitive: did you mean --tables %s?", strings.Join(m[:min(len(m), 3)], " --tables "))
+			break
+		}
+	}
+	fmt.Fprintf(env.Stderr, "%s: warning: --tables %s %s none of the %s the source publishes rows of: %s (%s); a table without rows at the source is not published, and one of that name here is emptied\n",
+		env.Prog, cli.Clean(strings.Join(include, ", ")), cli.Verb(n, "matches", "match"), cli.Plural(len(names), "table"), someTables(names, 10), hint)
+}
+
+// someTables lists the first max of names, and how many more there are.
+func someTables(names []string, max int) string {
+	if len(names) == 0 {
+		return "none"
+	}
+	if len(names) <= max {
+		return strings.Join(names, ", ")
+	}
+	return fmt.Sprintf("%s, … and %d more", strings.Join(names[:max], ", "), len(names)-max)
 }
 
 // importer is install.NewImporter with its errors as the CLI says them.

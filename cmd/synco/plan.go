@@ -102,12 +102,7 @@ func downloadLine(s *fetch.Summary) string {
 }
 
 // plural is n and the noun, in plural unless n is 1 ("1 file", "3 files").
-func plural(n int, noun string) string {
-	if n == 1 {
-		return "1 " + noun
-	}
-	return fmt.Sprintf("%d %ss", n, noun)
-}
+func plural(n int, noun string) string { return cli.Plural(n, noun) }
 
 // showSummary prints the plan: risk is riskyTarget's line, del is --delete.
 func showSummary(env *cli.Env, s *fetch.Summary, db localDB, del bool, risk string) {
@@ -124,14 +119,14 @@ func showSummary(env *cli.Env, s *fetch.Summary, db localDB, del bool, risk stri
 		}
 	}
 	if s.Files > 0 {
-		fmt.Fprintf(w, "  - write %s (%s), replacing %d existing ones\n", plural(s.Files, "file"), cli.FormatSize(s.FileBytes), len(s.Replaced))
+		fmt.Fprintf(w, "  - write %s (%s), replacing %d existing %s\n", plural(s.Files, "file"), cli.FormatSize(s.FileBytes), len(s.Replaced), cli.Verb(len(s.Replaced), "one", "ones"))
 		fileLines(w, s, 20)
 	}
 	if s.Unchanged > 0 {
-		fmt.Fprintf(w, "  - leave %s that are already up to date\n", plural(s.Unchanged, "file"))
+		fmt.Fprintf(w, "  - leave %s that %s already up to date\n", plural(s.Unchanged, "file"), cli.Verb(s.Unchanged, "is", "are"))
 	}
 	if del {
-		fmt.Fprintf(w, "  - delete %d local files the source does not have\n", len(s.Deleted))
+		fmt.Fprintf(w, "  - delete %s the source does not have\n", plural(len(s.Deleted), "local file"))
 		for i, d := range s.Deleted {
 			if i == 10 {
 				fmt.Fprintf(w, "      … and %d more\n", len(s.Deleted)-10)

@@ -106,7 +106,7 @@ func (s fetchSummary) lines() []string {
 	if s.to != "" {
 		l := fmt.Sprintf("%s: wrote %s (%s) into %s", s.prog, plural(st.FilesWritten, "file"), cli.FormatSize(st.BytesWritten), s.to)
 		if st.FilesUnchanged > 0 {
-			l += fmt.Sprintf("; %d were already up to date", st.FilesUnchanged)
+			l += fmt.Sprintf("; %d %s already up to date", st.FilesUnchanged, cli.Verb(st.FilesUnchanged, "was", "were"))
 		}
 		if st.FilesDeleted > 0 {
 			l += fmt.Sprintf("; deleted %d the source does not have", st.FilesDeleted)
@@ -125,7 +125,7 @@ func (s fetchSummary) lines() []string {
 				f = cli.Clean(d.Prefix) + ": " + f
 			}
 			if d.Tables > 0 {
-				f += fmt.Sprintf(", rows of %d tables", d.Tables)
+				f += ", rows of " + plural(d.Tables, "table")
 			}
 			from = append(from, f)
 		}
@@ -167,19 +167,30 @@ func (s fetchSummary) lines() []string {
 	}
 	l += fmt.Sprintf("; %d of %d chunks were already cached", st.ChunksFromCache, st.ChunksTotal)
 	if st.ChunksSpliced > 0 {
-		l += fmt.Sprintf(", %d changed ones came as edits of cached ones", st.ChunksSpliced)
+		if st.ChunksSpliced == 1 {
+			l += ", 1 changed one came as an edit of a cached one"
+		} else {
+			l += fmt.Sprintf(", %d changed ones came as edits of cached ones", st.ChunksSpliced)
+		}
 	}
 	return append(out, l)
 }
 
+// minRateBytes is the least download that the summary gives a rate for: below
+// it (a fetch that found almost everything in the cache), the time is mostly
+// the manifest's round trips, the plan and the install, and a rate over it
+// would be noise ("downloaded 4.5 kB at 513 B/s").
+const minRateBytes = 1_000_000
+
 // speed is the average rate of n bytes over the download's time (or, if that
-// is unknown or too short to tell, the whole time), if that spans a second.
+// is unknown or too short to tell, the whole time), if that spans a second and
+// n is at least minRateBytes.
 func speed(n int64, download, elapsed time.Duration) (string, bool) {
 	d := download
 	if d < time.Second {
 		d = elapsed
 	}
-	if d < time.Second || n <= 0 {
+	if d < time.Second || n < minRateBytes {
 		return "", false
 	}
 	return cli.FormatSize(int64(float64(n)/d.Seconds())) + "/s", true

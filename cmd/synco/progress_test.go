@@ -66,6 +66,21 @@ func TestFetchSummaryLines(t *testing.T) {
 		{prog: "synco", to: "/home/dev/site", download: 4 * time.Second, asked: 9 * time.Second, stats: &fetch.Stats{
 			BytesDownloaded: 40_000_000, AheadBytes: 12_000_000, ChunksTotal: 4_000, DurationMS: 15_000,
 		}},
+		// Almost everything came from the cache: no rate over a few kB, which
+		// said "at 4.6 kB/s" and "at 513 B/s"; from 1 MB on, a rate.
+		{prog: "synco", to: "./sync", download: 2 * time.Second, stats: &fetch.Stats{
+			FilesWritten: 1, BytesWritten: 9000, FilesUnchanged: 1, BytesDownloaded: 9000, ChunksTotal: 300, ChunksFromCache: 298, ChunksSpliced: 1, DurationMS: 2_000,
+		}},
+		{prog: "synco", db: "mysql://app@127.0.0.1/app", download: 8 * time.Second, stats: &fetch.Stats{
+			BytesDownloaded: 4_500, ChunksTotal: 120, ChunksFromCache: 119, DurationMS: 8_800,
+			Dumps: []fetch.Dump{{Prefix: "db", Engine: "mysql", Tables: 1}},
+		}},
+		{prog: "synco", to: "./sync", download: 2 * time.Second, stats: &fetch.Stats{
+			BytesDownloaded: 999_999, ChunksTotal: 10, DurationMS: 2_000,
+		}},
+		{prog: "synco", to: "./sync", download: 2 * time.Second, stats: &fetch.Stats{
+			BytesDownloaded: 1_000_000, ChunksTotal: 10, DurationMS: 2_000,
+		}},
 	} {
 		for _, l := range s.lines() {
 			b.WriteString(l + "\n")
@@ -114,7 +129,7 @@ func TestSourceWarnings(t *testing.T) {
 	stderr := "synco-lite: detected wordpress in /srv/www\n" +
 		"synco-lite: scrubbed 2 columns:\n" +
 		"synco-lite:   wp_users.user_email=email\n" +
-		"synco-lite: warning: 1 columns look personal but have no scrub rule (add --scrub TABLE.COLUMN=RULE or scrub: in .synco.yml; RULE keep silences this):\n" +
+		"synco-lite: warning: 1 column looks personal but has no scrub rule (add --scrub TABLE.COLUMN=RULE or scrub: in .synco.yml; RULE keep silences this):\n" +
 		"synco-lite:   wp_x.phone: name looks like a phone number\n" +
 		"synco-lite: warning: the copy lacks what synco does not dump:\n" +
 		"synco-lite:   row-level security of public.r (1 policy): the copy has none, so every role sees every row\n" +
@@ -122,7 +137,7 @@ func TestSourceWarnings(t *testing.T) {
 		"synco-lite: ready: 6 entries, 1.5 kB in 6 chunks; sealed 7 new chunks\n" +
 		"synco-lite:   not a continuation\n"
 	want := []string{
-		"warning: 1 columns look personal but have no scrub rule (add --scrub TABLE.COLUMN=RULE or scrub: in .synco.yml; RULE keep silences this):",
+		"warning: 1 column looks personal but has no scrub rule (add --scrub TABLE.COLUMN=RULE or scrub: in .synco.yml; RULE keep silences this):",
 		"  wp_x.phone: name looks like a phone number",
 		"warning: the copy lacks what synco does not dump:",
 		"  row-level security of public.r (1 policy): the copy has none, so every role sees every row",

@@ -5,7 +5,6 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
-	"strings"
 
 	"gopkg.in/yaml.v3"
 
@@ -43,7 +42,7 @@ type projectFile struct {
 func (c *ProjectInstall) prepare(env *cli.Env, rf RewriteFlags) (*target, error) {
 	p, err := cli.DetectProject(c.Dir)
 	if errors.Is(err, frameworks.ErrNotFound) {
-		return nil, &cli.UsageError{Msg: "no --to or --db given, and " + withoutPublishAdvice(err),
+		return nil, &cli.UsageError{Msg: "no --to or --db given, and " + cli.WithoutPublishAdvice(err),
 			Hint: "pass --to DIR to write what is published into a directory, or --db DSN to install its database; or run it in the project's directory, or name that with --dir DIR"}
 	}
 	if err != nil {
@@ -113,16 +112,6 @@ func (c *ProjectInstall) selection(env *cli.Env, t *target, tables TableFlags) (
 		fmt.Fprintf(env.Stderr, "%s: partial database sync: only tables matching --tables %v, except %v, take the published rows; the others keep their local rows\n", env.Prog, tables.Tables, tables.ExcludeTables)
 	}
 	return sel, nil
-}
-
-// publishAdvice ends the text of frameworks.ErrNotFound: the flags of publish,
-// which fetch does not have.
-const publishAdvice = "; pass --db and --files to say what to sync"
-
-// withoutPublishAdvice is the text of a frameworks.ErrNotFound error without the
-// advice meant for publish (fetch gives its own hint).
-func withoutPublishAdvice(err error) string {
-	return strings.TrimSuffix(err.Error(), publishAdvice)
 }
 
 // riskyTarget warns on stderr when dir, the directory a fetch writes into (what

@@ -81,6 +81,7 @@ func (c *FetchCmd) plan(env *cli.Env, pub *fetch.Publication, t *target, sel fet
 		local := localDB{}
 		if sel.Import != nil {
 			local = t.local
+			checkTables(env, c.TableFlags, pub.Dumps()) // before anything is downloaded or asked
 		}
 		plan, err := pub.Plan(env.Ctx, sel)
 		if err != nil {

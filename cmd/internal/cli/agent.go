@@ -38,6 +38,7 @@ and --out do not apply) and serves the publication over standard input and outpu
 // Run publishes and serves over stdin/stdout.
 func (c *AgentCmd) Run(env *Env) error {
 	ctx, prog, stderr := env.Ctx, env.Prog, env.Stderr
+	c.agent = true
 	in, err := c.inputs(env)
 	if err != nil {
 		return err
@@ -85,8 +86,8 @@ func (c *AgentCmd) Run(env *Env) error {
 	go func() {
 		res, err := s.Build(bctx, in, c.workers(), nil)
 		if err == nil {
-			fmt.Fprintf(stderr, "%s: ready: %d entries, %s in %d chunks; sealed %d new chunks\n",
-				prog, res.Streams, FormatSize(int64(res.Bytes)), res.Chunks, res.NewChunks)
+			fmt.Fprintf(stderr, "%s: ready: %s, %s in %s; sealed %s\n",
+				prog, Plural(res.Streams, "entry"), FormatSize(int64(res.Bytes)), Plural(res.Chunks, "chunk"), Plural(res.NewChunks, "new chunk"))
 			reportScrub(stderr, prog, c.rules) // what the copy lacks goes in the dump's marker
 			if res.StateErr != nil {
 				fmt.Fprintf(stderr, "%s: warning: %v\n", prog, res.StateErr)

@@ -33,6 +33,16 @@ func DetectProject(dir string) (*frameworks.Project, error) {
 	return frameworks.DetectSystem(os.DirFS("/"), abs, os.Getenv)
 }
 
+// publishAdvice ends the text of frameworks.ErrNotFound: advice in the flags of
+// publish, which fetch and pull do not have.
+const publishAdvice = "; pass --db and --files to say what to sync"
+
+// WithoutPublishAdvice is the text of a frameworks.ErrNotFound error without the
+// advice meant for publish (fetch and pull give their own).
+func WithoutPublishAdvice(err error) string {
+	return strings.TrimSuffix(err.Error(), publishAdvice)
+}
+
 // describe tells the user on stderr what a detected project will publish.
 func describe(w io.Writer, prog string, p *frameworks.Project, all bool) {
 	fmt.Fprintf(w, "%s: detected %s in %s\n", prog, p.Framework, p.Root)

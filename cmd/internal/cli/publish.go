@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"io/fs"
 	"net"
 	"net/http"
 	"net/url"
@@ -14,6 +15,7 @@ import (
 	"time"
 
 	"synco/chunkstore"
+	"synco/frameworks"
 	"synco/httpsrv"
 	"synco/manifest"
 	"synco/publish"
@@ -32,7 +34,7 @@ type PublishCmd struct {
 	StateDir string        `name:"state-dir" placeholder:"DIR" type:"dir" help:"Source store kept between runs so unchanged content is not re-read. Default: one per application, user cache dir/synco-lite/NAME-HASH, named after the detected application's directory, or the --db (without password), --files and --stream given."`
 	Parallel int           `default:"0" help:"Workers that read, chunk and seal (default: number of CPUs)."`
 	Rotate   bool          `help:"Give the store new keys before publishing: tokens printed before can read nothing published from now on. The next fetch downloads everything once."`
-	Once     bool          `help:"Stop after the first fetch (a destination read the ready publication, then went quiet for a few seconds), and remove what was published."`
+	Once     bool          `help:"Stop after the first complete fetch (a destination that downloaded what it needs says so; one that only showed its plan, a --dry-run, or one its user declined, does not end it), and remove what was published."`
 
 	DBFlags      `embed:""`
 	ProjectFlags `embed:""`
@@ -40,6 +42,7 @@ type PublishCmd struct {
 	skips   map[string]func(rel string) bool       // file set → files to leave out (from detection)
 	public  map[string]func(string) (string, bool) // file set → public URL of a file (--public-url)
 	fetched <-chan struct{}                        // closed after the first fetch served (--once)
+	agent   bool                                   // run by synco pull (AgentCmd): its errors advise pull, not publish's flags
 }
 
 // Help is shown by kong under the command's usage.
@@ -172,7 +175,22 @@ func (c *PublishCmd) defaultStateDir(in publish.Inputs, project string) (string,
 // and --files. It returns the application's directory.
 func (c *PublishCmd) detect(env *Env) (string, error) {
 	stderr, prog := env.Stderr, env.Prog
-	p, err := DetectProject(c.ProjectFlags.Dir)
+	dir := c.ProjectFlags.Dir
+	if fi, err := os.Stat(dir); err == nil && !fi.IsDir() || errors.Is(err, fs.ErrNotExist) {
+		what := "does not exist"
+		if err == nil {
+			what = "is not a directory"
+		}
+		if c.agent {
+			return "", usageError(fmt.Sprintf("the application's directory %s %s on the source", dir, what))
+		}
+		return "", usageError(fmt.Sprintf("--dir %s %s; give the application's directory, or say what to publish with --db, --files and --stream", dir, what))
+	}
+	p, err := DetectProject(dir)
+	if errors.Is(err, frameworks.ErrNotFound) && c.agent {
+		// synco pull selects nothing but the application's directory (and --only).
+		return "", usageError(WithoutPublishAdvice(err) + "; synco pull takes the application's directory: to sync a database and directories without one, run synco-lite publish --db DSN --files NAME=DIR on the source and synco fetch here")
+	}
 	if err != nil {
 		return "", &UsageError{Msg: err.Error()} // it names what was looked at and the flags to use
 	}
@@ -207,7 +225,7 @@ func (c *PublishCmd) detect(env *Env) (string, error) {
 			return "", fmt.Errorf("--public-url: list %s: %w", p.Public.Dir, err)
 		}
 		c.public = map[string]func(string) (string, bool){p.Public.Set: public}
-		fmt.Fprintf(stderr, "%s: %d published resources will be fetched from %s\n", prog, n, c.PublicURL)
+		fmt.Fprintf(stderr, "%s: %s will be fetched from %s\n", prog, Plural(n, "published resource"), c.PublicURL)
 	}
 	for _, fs := range p.FileSets {
 		if fi, err := os.Stat(fs.Dir); err != nil || !fi.IsDir() {
@@ -453,19 +471,23 @@ func (c *PublishCmd) summarize(env *Env, res *publish.Result, start time.Time, s
 	for _, s := range res.Skipped {
 		fmt.Fprintf(stderr, "%s: skipped %s (not a regular file or directory, or deleted while publishing)\n", prog, s)
 	}
-	fmt.Fprintf(stderr, "%s: ready in %s: %d entries, %s in %d chunks; sealed %d new chunks (data and manifest); %d files unchanged since the last run\n",
-		prog, res.Ready.Sub(start).Round(time.Millisecond), res.Streams, FormatSize(int64(res.Bytes)), res.Chunks, res.NewChunks, res.Reused)
+	fmt.Fprintf(stderr, "%s: ready in %s: %s, %s in %s; sealed %s (data and manifest); %s unchanged since the last run\n",
+		prog, res.Ready.Sub(start).Round(time.Millisecond), Plural(res.Streams, "entry"), FormatSize(int64(res.Bytes)), Plural(res.Chunks, "chunk"), Plural(res.NewChunks, "new chunk"), Plural(res.Reused, "file"))
 	if res.StateErr != nil {
 		fmt.Fprintf(stderr, "%s: warning: %v; the publication is complete, but the next publish re-reads what it could have skipped\n", prog, res.StateErr)
 	}
 	if res.Splices > 0 {
-		fmt.Fprintf(stderr, "%s: %d changed chunks (edited rows, files edited in place or appended to) are also published as edits of their last version; a destination that fetched the last publish downloads those\n", prog, res.Splices)
+		if res.Splices == 1 {
+			fmt.Fprintf(stderr, "%s: 1 changed chunk (an edited row, a file edited in place or appended to) is also published as an edit of its last version; a destination that fetched the last publish downloads that\n", prog)
+		} else {
+			fmt.Fprintf(stderr, "%s: %d changed chunks (edited rows, files edited in place or appended to) are also published as edits of their last version; a destination that fetched the last publish downloads those\n", prog, res.Splices)
+		}
 	}
 	if res.Remote > 0 {
-		fmt.Fprintf(stderr, "%s: %d files are published by their public URL\n", prog, res.Remote)
+		fmt.Fprintf(stderr, "%s: %s %s published by %s public URL\n", prog, Plural(res.Remote, "file"), Verb(res.Remote, "is", "are"), Verb(res.Remote, "its", "their"))
 	}
 	if pr := res.Pruned; pr.Dropped > 0 {
-		fmt.Fprintf(stderr, "%s: the store dropped %d packs (%s) that no longer hold published content\n", prog, pr.Dropped, FormatSize(pr.Freed))
+		fmt.Fprintf(stderr, "%s: the store dropped %s (%s) that no longer %s published content\n", prog, Plural(pr.Dropped, "pack"), FormatSize(pr.Freed), Verb(pr.Dropped, "holds", "hold"))
 	}
 	if c.TLS {
 		fmt.Fprintf(stderr, "%s: HTTPS only, with a certificate made for this run; the token pins it\n", prog)

@@ -149,7 +149,7 @@ func reportScrub(w io.Writer, prog string, rules *scrub.Rules) {
 		return
 	}
 	if s := rules.Scrubbed(); len(s) > 0 {
-		fmt.Fprintf(w, "%s: scrubbed %d columns:\n", prog, len(s))
+		fmt.Fprintf(w, "%s: scrubbed %s:\n", prog, Plural(len(s), "column"))
 		for _, c := range s {
 			fmt.Fprintf(w, "%s:   %s\n", prog, c)
 		}
@@ -161,7 +161,9 @@ func writeWarnings(w io.Writer, prefix string, warnings []scrub.Warning) {
 	if len(warnings) == 0 {
 		return
 	}
-	fmt.Fprintf(w, "%swarning: %d columns look personal but have no scrub rule (add --scrub TABLE.COLUMN=RULE or scrub: in .synco.yml; RULE keep silences this):\n", prefix, len(warnings))
+	n := len(warnings)
+	fmt.Fprintf(w, "%swarning: %s %s personal but %s no scrub rule (add --scrub TABLE.COLUMN=RULE or scrub: in .synco.yml; RULE keep silences this):\n",
+		prefix, Plural(n, "column"), Verb(n, "looks", "look"), Verb(n, "has", "have"))
 	for _, x := range warnings {
 		fmt.Fprintf(w, "%s  %s.%s: %s\n", prefix, x.Table, x.Column, x.Why)
 	}

@@ -1,0 +1,101 @@
+package e2e_test
+
+import (
+	"database/sql"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+)
+
+// A pull from a directory that does not exist says so, and a pull from one
+// without an application gives advice that holds for pull (it said "pass --db
+// and --files to say what to sync": publish's flags; pull's --db is the local
+// database).
+func TestPullNoApplicationAdvice(t *testing.T) {
+	t.Parallel()
+	missing := filepath.Join(t.TempDir(), "nonexistent-app")
+	r := pull(t, t.TempDir(), nil, "--via", "sh -c", missing, "--to", t.TempDir(), "--remote-dir", t.TempDir(), "--cache", t.TempDir())
+	r.wantCode(t, 7, "the application's directory "+missing+" does not exist on the source", "the application's directory")
+	if strings.Contains(r.stderr, "--files") {
+		t.Errorf("pull advises publish's flags:\n%s", r.stderr)
+	}
+
+	empty := t.TempDir()
+	r = pull(t, t.TempDir(), nil, "--via", "sh -c", empty, "--to", t.TempDir(), "--remote-dir", t.TempDir(), "--cache", t.TempDir())
+	r.wantCode(t, 7, "no Neos, Flow, Symfony, Laravel, WordPress, Drupal or TYPO3 configuration found", "the application's directory")
+	if strings.Contains(r.stderr, "pass --db and --files") || !strings.Contains(r.stderr, "synco pull takes the application's directory") {
+		t.Errorf("pull's advice for a directory without an application:\n%s", r.stderr)
+	}
+}
+
+// --tables that matches no published table (a typo, a wrong case) is warned
+// about before the plan's question, naming the glob and the published tables
+// (it installed nothing and said only "done"); it is not an error, since a
+// table empty at the source is not published and selecting it empties the
+// local one. An --exclude-tables that matches nothing is a warning too.
+func TestFetchTablesMatchingNothing(t *testing.T) {
+	t.Parallel()
+	root := mariadb(t)
+	src, dst := dbName("synco_e2e_tsrc"), dbName("synco_e2e_tdst")
+	t.Cleanup(func() {
+		root.Exec("DROP DATABASE IF EXISTS " + src)
+		root.Exec("DROP DATABASE IF EXISTS " + dst)
+	})
+	for _, q := range []string{
+		"CREATE DATABASE " + src, "CREATE DATABASE " + dst,
+		"CREATE TABLE " + src + ".posts (id INT PRIMARY KEY, v VARCHAR(20))",
+		"CREATE TABLE " + src + ".users (id INT PRIMARY KEY, v VARCHAR(20))",
+		"INSERT INTO " + src + ".posts VALUES (1,'prod post')",
+		"INSERT INTO " + src + ".users VALUES (1,'prod user')",
+		"CREATE TABLE " + dst + ".posts (id INT PRIMARY KEY, v VARCHAR(20))",
+		"INSERT INTO " + dst + ".posts VALUES (9,'local post')",
+	} {
+		if _, err := root.Exec(q); err != nil {
+			t.Fatalf("%s: %v", q, err)
+		}
+	}
+	posts := func() string {
+		var s sql.NullString
+		root.QueryRow("SELECT GROUP_CONCAT(v ORDER BY id) FROM " + dst + ".posts").Scan(&s)
+		return s.String
+	}
+	pub, _ := publishDB(t, "mysql://root@127.0.0.1:3306/"+src, t.TempDir())
+	defer pub.stop()
+	dstDSN := "mysql://root@127.0.0.1:3306/" + dst
+	cache := t.TempDir()
+	run := func(args ...string) (int, string) {
+		t.Helper()
+		p := start(t, bin.synco, "", []string{"SYNCO_LOCAL_DB=" + dstDSN}, append([]string{"fetch", pub.token, "--cache", cache}, args...)...)
+		return p.wait(120 * time.Second), p.stderr.String()
+	}
+
+	for _, c := range []struct {
+		args          []string
+		warning, hint string
+		posts         string
+	}{
+		{[]string{"--tables", "nosuch*"}, "--tables nosuch* matches none of the 2 tables the source publishes rows of: posts, users", "case-sensitive", "local post"},
+		{[]string{"--tables", "Posts"}, "--tables Posts matches none of the 2 tables", "did you mean --tables posts?", "local post"},
+		{[]string{"--tables", "posts", "--tables", "nosuch", "--tables", "x*"}, "--tables nosuch, x* match none of the 2 tables", "", "prod post"},
+	} {
+		code, stderr := run(append(c.args, "--yes")...)
+		if code != 0 || !strings.Contains(stderr, "synco: warning: "+c.warning) || !strings.Contains(stderr, c.hint) {
+			t.Errorf("fetch %v: exit %d, want 0 and a warning with %q and %q:\n%s", c.args, code, c.warning, c.hint, stderr)
+		}
+		if got := posts(); got != c.posts {
+			t.Fatalf("fetch %v: local posts %q, want %q", c.args, got, c.posts)
+		}
+		if _, err := root.Exec("UPDATE " + dst + ".posts SET id = 9, v = 'local post'"); err != nil {
+			t.Fatal(err)
+		}
+	}
+
+	code, stderr := run("--exclude-tables", "nosuch", "--exclude-tables", "users")
+	if code != 0 || !strings.Contains(stderr, "synco: warning: --exclude-tables nosuch matches none of the published tables: it keeps no local rows") || strings.Contains(stderr, "--exclude-tables users matches") {
+		t.Errorf("fetch --exclude-tables nosuch: exit %d, want 0 and a warning about nosuch only:\n%s", code, stderr)
+	}
+	if got := posts(); got != "prod post" {
+		t.Errorf("fetch --exclude-tables nosuch,users: posts = %q, want the published rows", got)
+	}
+}
