@@ -2,8 +2,10 @@ package e2e_test
 
 import (
 	"database/sql"
+	"fmt"
 	"path/filepath"
 	"strings"
+	"syscall"
 	"testing"
 	"time"
 )
@@ -97,5 +99,57 @@ func TestFetchTablesMatchingNothing(t *testing.T) {
 	}
 	if got := posts(); got != "prod post" {
 		t.Errorf("fetch --exclude-tables nosuch,users: posts = %q, want the published rows", got)
+	}
+}
+
+// A fetch interrupted after its database was installed, while its files were
+// still downloading, says so: the two are installed one after the other, and
+// "interrupted" alone left the user to guess that the database was new.
+func TestFetchInterruptedAfterDatabase(t *testing.T) {
+	t.Parallel()
+	root := mariadb(t)
+	src, dst := dbName("synco_e2e_isrc"), dbName("synco_e2e_idst")
+	t.Cleanup(func() {
+		root.Exec("DROP DATABASE IF EXISTS " + src)
+		root.Exec("DROP DATABASE IF EXISTS " + dst)
+	})
+	for _, q := range []string{"CREATE DATABASE " + src, "CREATE TABLE " + src + ".t (id INT PRIMARY KEY)", "INSERT INTO " + src + ".t VALUES (1), (2)"} {
+		if _, err := root.Exec(q); err != nil {
+			t.Fatalf("%s: %v", q, err)
+		}
+	}
+	files := t.TempDir()
+	r := newRand(7)
+	for i := range 4 {
+		writeFile(t, filepath.Join(files, fmt.Sprintf("big%d.bin", i)), randomBytes(r, 10_000_000), 0o644)
+	}
+	www := t.TempDir()
+	srv := serveStatic(t, www, "-rate", "2000000") // the files take seconds, the database comes first
+	pub := &publisher{proc: start(t, bin.lite, "", []string{"SYNCO_DB=mysql://root@127.0.0.1:3306/" + src},
+		"publish", "--files", "up="+files, "--out", www, "--url", srv.url, "--state-dir", t.TempDir())}
+	defer pub.stop()
+	waitFor(t, 60*time.Second, "the publication", func() bool {
+		if pub.exited() {
+			t.Fatalf("publish exited with %d\n%s", pub.code, pub.stderr.String())
+		}
+		return strings.Contains(pub.stderr.String(), "serving until")
+	})
+	line, _, _ := strings.Cut(pub.stdout.String(), "\n")
+	pub.token = strings.TrimPrefix(line, "synco fetch ")
+	p := start(t, bin.synco, "", []string{"SYNCO_LOCAL_DB=mysql://root@127.0.0.1:3306/" + dst},
+		"fetch", pub.token, "--to", t.TempDir(), "--cache", t.TempDir(), "--yes")
+	waitFor(t, 60*time.Second, "the database to be installed", func() bool {
+		if p.exited() {
+			t.Fatalf("fetch ended (exit %d) before it could be interrupted\n%s", p.code, p.stderr.String())
+		}
+		var n int
+		return root.QueryRow("SELECT COUNT(*) FROM "+dst+".t").Scan(&n) == nil && n == 2
+	})
+	p.signal(syscall.SIGINT)
+	if code := p.wait(20 * time.Second); code != 130 {
+		t.Fatalf("fetch after SIGINT: exit %d, want 130\n%s", code, p.stderr.String())
+	}
+	if want := "synco: interrupted after the database was installed (into " + dst + "), before the files were all written\n"; !strings.Contains(p.stderr.String(), want) {
+		t.Errorf("stderr lacks %q:\n%s", want, p.stderr.String())
 	}
 }

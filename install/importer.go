@@ -59,9 +59,10 @@ type Importer struct {
 	run       func(ctx context.Context, src dumpers.Source) error
 	dumpLocal func(ctx context.Context, sink dumpers.Sink) error
 
-	mu    sync.Mutex
-	n     int
-	notes []Note
+	mu        sync.Mutex
+	n         int
+	notes     []Note
+	installed bool // Import installed its dump
 }
 
 // NewImporter returns the importer for the local database dsn (created if
@@ -159,10 +160,24 @@ func (im *Importer) Import(ctx context.Context, d fetch.Dump, src dumpers.Source
 	if err := im.run(ctx, src); err != nil {
 		return err
 	}
+	im.mu.Lock()
+	im.installed = true
+	im.mu.Unlock()
 	if r != nil {
 		im.note(im.rw.done(r))
 	}
 	return nil
+}
+
+// Installed reports whether the dump is installed (Import returned nil), and
+// into which database: an interrupted fetch says what of it took effect.
+func (im *Importer) Installed() (db string, ok bool) {
+	if im == nil {
+		return "", false
+	}
+	im.mu.Lock()
+	defer im.mu.Unlock()
+	return im.db, im.installed
 }
 
 // mysql installs src into cfg's database: a delta install when the database

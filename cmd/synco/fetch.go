@@ -106,6 +106,10 @@ func (c *FetchCmd) Run(env *cli.Env) error {
 	printNotes(env, t.imp)
 	c.printJSON(env, stats)
 	if err != nil {
+		if db, ok := t.imp.Installed(); ok && env.Ctx.Err() != nil {
+			// The database and the files are installed one after the other.
+			return &cli.PartlyDone{Err: err, Done: "after the database was installed (into " + db + "), before the files were all written"}
+		}
 		return err
 	}
 	c.report(env, t, stats, view.downloadTime())

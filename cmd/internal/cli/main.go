@@ -132,7 +132,12 @@ func Main(prog, description string, grammar any, args []string) int {
 	cmd := commandPath(prog, kctx)
 	if ctx.Err() != nil {
 		// A signal arrived: whatever failed afterwards failed because of it.
-		fmt.Fprintf(os.Stderr, "%s: interrupted\n", prog)
+		var pd *PartlyDone
+		if errors.As(err, &pd) {
+			fmt.Fprintf(os.Stderr, "%s: interrupted %s\n", prog, pd.Done)
+		} else {
+			fmt.Fprintf(os.Stderr, "%s: interrupted\n", prog)
+		}
 		if _, hint := Classify(cmd, context.Canceled); hint != "" {
 			fmt.Fprintf(os.Stderr, "%s: hint: %s\n", prog, hint)
 		}
@@ -140,6 +145,17 @@ func Main(prog, description string, grammar any, args []string) int {
 	}
 	return Report(os.Stderr, prog, cmd, err)
 }
+
+// PartlyDone is the error of a command that a signal interrupted after part
+// of its work took effect: Done says which ("after …"), and Main prints it
+// with "interrupted".
+type PartlyDone struct {
+	Err  error
+	Done string
+}
+
+func (e *PartlyDone) Error() string { return e.Err.Error() }
+func (e *PartlyDone) Unwrap() error { return e.Err }
 
 // usage reports a usage error (exit code 2): the error, and a hint that names the
 // failing command's --help. kctx may be nil.
