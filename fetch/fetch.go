@@ -582,6 +582,9 @@ func (f *fetcher) execute(ctx context.Context, pub *publication, w *work) error 
 			if f.opt.Downloaded != nil {
 				f.opt.Downloaded()
 			}
+			if f.ahead != nil {
+				f.keepAhead(gctx)
+			}
 		}
 		return err
 	})

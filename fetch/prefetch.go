@@ -12,6 +12,8 @@ import (
 	"sync/atomic"
 	"time"
 
+	"golang.org/x/sync/errgroup"
+
 	"synco/chunkstore"
 	"synco/manifest"
 )
@@ -175,6 +177,69 @@ func (p *prefetcher) Range(ctx context.Context, pack string, off, n int64) (io.R
 		}
 	}
 	return p.Remote.Range(ctx, pack, off, n)
+}
+
+// complete returns the packs downloaded ahead whole, by name.
+func (p *prefetcher) complete() map[string]bool {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	out := map[string]bool{}
+	for name, a := range p.packs {
+		if !a.started {
+			continue
+		}
+		select {
+		case <-a.done:
+			if a.err == nil {
+				out[name] = true
+			}
+		default:
+		}
+	}
+	return out
+}
+
+// keepAhead puts into the cache the chunks of the packs downloaded ahead that
+// the plan did not take: files here that were already up to date (a source's
+// store with new keys, after --rotate, or another store of the same
+// application: its chunks are new to this cache), tables or file sets left
+// out. They came over the wire already; a later fetch of this store that
+// needs them (a big file changed after all) need not download them again,
+// which it did before, whole. They are read from the files downloaded ahead
+// and verified as every chunk is. Best effort: a failure only leaves them
+// out of the cache.
+func (f *fetcher) keepAhead(ctx context.Context) {
+	whole := f.ahead.complete()
+	if len(whole) == 0 {
+		return
+	}
+	var missing []int32
+	for i, l := range f.locs.ls {
+		if l.len == 0 || !whole[f.locs.packs[l.pack]] {
+			continue // a splice, or a chunk no stream references
+		}
+		has, err := f.opt.Cache.Has(ctx, l.id)
+		if err != nil {
+			return
+		}
+		if !has {
+			missing = append(missing, int32(i))
+		}
+	}
+	if len(missing) == 0 {
+		return
+	}
+	before := f.downloaded.Load()
+	defer f.downloaded.Store(before) // not chunks this plan downloaded
+	g, gctx := errgroup.WithContext(ctx)
+	g.SetLimit(f.opt.Parallel)
+	for _, s := range planSpansMax(f.locs, missing, maxSpan) {
+		g.Go(func() error {
+			_, err := f.fetchSpan(gctx, s, nil, nil)
+			return err
+		})
+	}
+	g.Wait()
 }
 
 // close stops the downloads and removes the files.
