@@ -53,6 +53,11 @@ func SharesNothing(re Reopener, old, cur StreamRef) bool {
 	return ok && shared == 0 && size > 0
 }
 
+// NoSnapshot is the reason for a full import when the installed snapshot
+// cannot be read again: the cache no longer holds it, or its chunks do not open
+// with the new publication's keys (a store with new keys, or another store).
+const NoSnapshot = "the cache no longer holds the installed snapshot, or the source published it with other keys (publish --rotate, or another way of publishing: pull after publish)"
+
 // Installed says how an install went.
 type Installed struct {
 	// Mode is "full" (staged import and swap), "delta" (row changes applied in

@@ -356,7 +356,7 @@ func (d *deltaInstall) try(ctx context.Context) (dumpers.Installed, string, erro
 		return dumpers.Installed{}, fingerprintDiff(rec.fp, fp) + " changed locally since the last install", nil
 	}
 	if rec.refs[dumpers.PostStream].Hash != d.refs[dumpers.PostStream].Hash {
-		return dumpers.Installed{}, "views, routines, triggers or events changed at the source", nil
+		return dumpers.Installed{}, d.readableOr(ctx, rec.refs[dumpers.PostStream], "views, routines, triggers or events changed at the source"), nil
 	}
 	var autoInc, seqSet map[string]string
 	if rec.refs[dumpers.SchemaStream].Hash != d.refs[dumpers.SchemaStream].Hash {
@@ -459,6 +459,22 @@ func (d *deltaInstall) try(ctx context.Context) (dumpers.Installed, string, erro
 	return applied, reason, err
 }
 
+// readableOr returns reason, or dumpers.NoSnapshot when the installed stream
+// old, whose hash differs from the new one's, cannot be read again: the hashes
+// are keyed, so a publication with other keys differs in every stream.
+func (d *deltaInstall) readableOr(ctx context.Context, old dumpers.StreamRef, reason string) string {
+	r, err := d.re.Reopen(ctx, old)
+	if err != nil {
+		return dumpers.NoSnapshot
+	}
+	_, err = io.Copy(io.Discard, r)
+	r.Close()
+	if err != nil {
+		return dumpers.NoSnapshot
+	}
+	return reason
+}
+
 // hasCoreStreams reports whether refs holds the streams every dump has.
 func hasCoreStreams(refs map[string]dumpers.StreamRef) bool {
 	_, schema := refs[dumpers.SchemaStream]
@@ -502,12 +518,12 @@ func mergeMaps(a, b map[string]string) map[string]string {
 func (d *deltaInstall) compareSchema(ctx context.Context, old dumpers.StreamRef) (same bool, autoInc, seqs map[string]string, reason string, err error) {
 	r, err := d.re.Reopen(ctx, old)
 	if err != nil {
-		return false, nil, nil, "the cache no longer holds the installed snapshot", nil
+		return false, nil, nil, dumpers.NoSnapshot, nil
 	}
 	a, err := schemaStatements(r, false)
 	r.Close()
 	if err != nil {
-		return false, nil, nil, "the cache no longer holds the installed snapshot", nil
+		return false, nil, nil, dumpers.NoSnapshot, nil
 	}
 	b, err := d.newSchema(ctx)
 	if err != nil {
@@ -691,7 +707,7 @@ func (d *deltaInstall) diffWith(ctx context.Context, rec *record, td *tableDelta
 		if ctx.Err() != nil {
 			return "", ctx.Err()
 		}
-		return "the cache no longer holds the installed snapshot", nil
+		return dumpers.NoSnapshot, nil
 	}
 	defer old.Close()
 	nr, err := d.openNew(ctx, td)

@@ -184,7 +184,7 @@ func (d *deltaInstall) verifyRows(ctx context.Context, rec *record, tables []str
 	for i, r := range results {
 		switch {
 		case errors.Is(r, dumpers.ErrNoSnapshot):
-			return nil, 0, "the cache no longer holds the installed snapshot", nil
+			return nil, 0, dumpers.NoSnapshot, nil
 		case r != nil:
 			differ = append(differ, tables[i])
 		}

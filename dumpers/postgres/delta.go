@@ -283,7 +283,7 @@ func (d *deltaInstall) inTx(ctx context.Context, conn *pgconn.PgConn) (dumpers.I
 		inst.Local = len(local)
 	}
 	if rec.refs[dumpers.SchemaStream].Hash != d.refs[dumpers.SchemaStream].Hash {
-		return dumpers.Installed{}, "table definitions changed at the source", nil
+		return dumpers.Installed{}, d.schemaChanged(ctx, rec.refs[dumpers.SchemaStream]), nil
 	}
 	var setvals []string
 	if rec.refs[dumpers.PostStream].Hash != d.refs[dumpers.PostStream].Hash {
@@ -401,7 +401,7 @@ func (d *deltaInstall) diff(ctx context.Context, rec *record, td *tableDelta, bu
 		if ctx.Err() != nil {
 			return "", ctx.Err()
 		}
-		return "the cache no longer holds the installed snapshot", nil
+		return dumpers.NoSnapshot, nil
 	}
 	defer old.Close()
 	nr, err := d.openNew(ctx, td)

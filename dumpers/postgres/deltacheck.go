@@ -77,7 +77,7 @@ func (d *deltaInstall) comparePost(ctx context.Context, old dumpers.StreamRef) (
 		if ctx.Err() != nil {
 			return nil, "", ctx.Err()
 		}
-		return nil, "the cache no longer holds the installed snapshot", nil
+		return nil, dumpers.NoSnapshot, nil
 	}
 	a, aSet, err := postStatements(r, false)
 	r.Close()
@@ -85,7 +85,7 @@ func (d *deltaInstall) comparePost(ctx context.Context, old dumpers.StreamRef) (
 		if ctx.Err() != nil {
 			return nil, "", ctx.Err()
 		}
-		return nil, "the cache no longer holds the installed snapshot", nil
+		return nil, dumpers.NoSnapshot, nil
 	}
 	r, err = d.src.Open(ctx, dumpers.PostStream)
 	if err != nil {
@@ -231,4 +231,21 @@ func (d *deltaInstall) tables(ctx context.Context, conn *pgconn.PgConn, changed 
 		tds = append(tds, td)
 	}
 	return tds, "", nil
+}
+
+// schemaChanged says why schema.sql, whose installed hash old differs from the
+// new one's, makes the install a full one: the installed snapshot cannot be
+// read again (the hashes are keyed: other keys give other hashes), or the
+// definitions changed.
+func (d *deltaInstall) schemaChanged(ctx context.Context, old dumpers.StreamRef) string {
+	r, err := d.re.Reopen(ctx, old)
+	if err != nil {
+		return dumpers.NoSnapshot
+	}
+	_, err = io.Copy(io.Discard, r)
+	r.Close()
+	if err != nil {
+		return dumpers.NoSnapshot
+	}
+	return "table definitions changed at the source"
 }

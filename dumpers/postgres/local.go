@@ -160,7 +160,7 @@ func (d *deltaInstall) differing(ctx context.Context, rec *record, tables []stri
 	for _, n := range tables {
 		switch v := sink.got[n]; {
 		case errors.Is(v.err, dumpers.ErrNoSnapshot):
-			return nil, "the cache no longer holds the installed snapshot", nil
+			return nil, dumpers.NoSnapshot, nil
 		case v.err != nil || (v.empty != nil && !v.empty.empty()):
 			differ = append(differ, n)
 		}
