@@ -18,6 +18,7 @@ type projectTest struct {
 	tables      []string                           // tables with rows
 	structOnly  []string                           // tables whose rows must not travel
 	fileSetName string
+	freshLocal  bool // the checkout has no upload directory yet
 }
 
 func TestProjectInstall(t *testing.T) {
@@ -54,6 +55,21 @@ require_once ABSPATH . 'wp-settings.php';
 			filesDir:    "wp-content/uploads",
 			tables:      []string{"wp_posts"},
 			fileSetName: "uploads",
+		},
+		{
+			// A fresh checkout has no public/uploads (Symfony does not require
+			// one): the published uploads go where the convention puts them
+			// (they were skipped: "has no place here").
+			name: "symfony",
+			write: func(t *testing.T, dir, db string) {
+				writeFile(t, filepath.Join(dir, "bin", "console"), []byte("#!/usr/bin/env php\n"), 0o755)
+				writeFile(t, filepath.Join(dir, ".env"), []byte("APP_ENV=dev\nDATABASE_URL=\"mysql://root:@127.0.0.1:3306/"+db+"?serverVersion=10.11.0-MariaDB&charset=utf8mb4\"\n"), 0o644)
+			},
+			filesDir:    "public/uploads",
+			tables:      []string{"product"},
+			structOnly:  []string{"sessions"},
+			fileSetName: "uploads",
+			freshLocal:  true,
 		},
 	} {
 		t.Run(pt.name, func(t *testing.T) {
@@ -97,7 +113,9 @@ require_once ABSPATH . 'wp-settings.php';
 			if thumb != "" {
 				writeFile(t, filepath.Join(src, pt.filesDir, "0", "b", "1", "d", thumb), []byte("thumbnail png"), 0o644)
 			}
-			os.MkdirAll(filepath.Join(local, pt.filesDir), 0o755)
+			if !pt.freshLocal {
+				os.MkdirAll(filepath.Join(local, pt.filesDir), 0o755)
+			}
 
 			// The source: no flags, run in the project directory.
 			p := &publisher{proc: startDir(t, src, bin.lite, "", nil, "publish", "--listen", "127.0.0.1:0", "--state-dir", t.TempDir())}

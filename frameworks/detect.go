@@ -192,6 +192,7 @@ func dbFromURL(raw, source string) (db *DB, note string, err error) {
 func fileSet(s *scan, p *Project, name, rel string, required bool) {
 	if !s.isDir(rel) {
 		if !required {
+			p.Missing = append(p.Missing, FileSet{Name: name, Dir: s.abs(rel)})
 			return
 		}
 		p.Why = append(p.Why, fmt.Sprintf("file set %q: %s does not exist (yet)", name, rel))

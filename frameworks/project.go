@@ -24,6 +24,11 @@ type Project struct {
 	Why           []string  // human reasons: which files and values led to the decision, notes
 	DB            *DB       // nil if no database configuration was found
 	FileSets      []FileSet // file trees worth syncing (uploads, persistent resources)
+	// Missing are the file sets the framework places by convention that do
+	// not exist here (yet), where a destination puts them when the source
+	// publishes them (a fresh checkout without public/uploads); never
+	// published.
+	Missing []FileSet
 	StructureOnly []string  // table globs whose rows never need to travel
 	Exclude       []string  // table globs left out entirely
 	// Where filters rows that never need to travel: table → SQL condition on the rows

@@ -18,11 +18,13 @@ func (e *UnknownSetError) Error() string {
 
 // FileSets maps the file sets of project p to their directories relative to
 // its root (slash paths): all of them, or those named in only
-// (*UnknownSetError for a name p does not have). A file set outside the
-// project's root is an error.
+// (*UnknownSetError for a name p does not have). The sets the framework
+// places by convention that do not exist here (p.Missing) are mapped too,
+// where they would be: a published one is written there. A file set outside
+// the project's root is an error.
 func FileSets(p *frameworks.Project, only []string) (map[string]string, error) {
 	sets := map[string]string{}
-	for _, fs := range p.FileSets {
+	for _, fs := range slices.Concat(p.FileSets, p.Missing) {
 		rel, err := filepath.Rel(p.Root, fs.Dir)
 		if err != nil || rel == ".." || strings.HasPrefix(rel, ".."+string(filepath.Separator)) {
 			return nil, fmt.Errorf("file set %s (%s) is outside the project", fs.Name, fs.Dir)
