@@ -53,6 +53,18 @@ func SharesNothing(re Reopener, old, cur StreamRef) bool {
 	return ok && shared == 0 && size > 0
 }
 
+// Readable reports whether the stream of ref can be read again, whole: its
+// chunks are in the cache and open with the current publication's keys.
+func Readable(ctx context.Context, re Reopener, ref StreamRef) bool {
+	r, err := re.Reopen(ctx, ref)
+	if err != nil {
+		return false
+	}
+	defer r.Close()
+	_, err = io.Copy(io.Discard, r)
+	return err == nil
+}
+
 // NoSnapshot is the reason for a full import when the installed snapshot
 // cannot be read again: the cache no longer holds it, or its chunks do not open
 // with the new publication's keys (a store with new keys, or another store).

@@ -463,13 +463,7 @@ func (d *deltaInstall) try(ctx context.Context) (dumpers.Installed, string, erro
 // old, whose hash differs from the new one's, cannot be read again: the hashes
 // are keyed, so a publication with other keys differs in every stream.
 func (d *deltaInstall) readableOr(ctx context.Context, old dumpers.StreamRef, reason string) string {
-	r, err := d.re.Reopen(ctx, old)
-	if err != nil {
-		return dumpers.NoSnapshot
-	}
-	_, err = io.Copy(io.Discard, r)
-	r.Close()
-	if err != nil {
+	if !dumpers.Readable(ctx, d.re, old) {
 		return dumpers.NoSnapshot
 	}
 	return reason

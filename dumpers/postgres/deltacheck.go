@@ -238,13 +238,7 @@ func (d *deltaInstall) tables(ctx context.Context, conn *pgconn.PgConn, changed 
 // read again (the hashes are keyed: other keys give other hashes), or the
 // definitions changed.
 func (d *deltaInstall) schemaChanged(ctx context.Context, old dumpers.StreamRef) string {
-	r, err := d.re.Reopen(ctx, old)
-	if err != nil {
-		return dumpers.NoSnapshot
-	}
-	_, err = io.Copy(io.Discard, r)
-	r.Close()
-	if err != nil {
+	if !dumpers.Readable(ctx, d.re, old) {
 		return dumpers.NoSnapshot
 	}
 	return "table definitions changed at the source"
