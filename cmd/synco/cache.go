@@ -1,7 +1,9 @@
 package main
 
 import (
+	"errors"
 	"fmt"
+	"io/fs"
 	"os"
 	"path/filepath"
 
@@ -32,8 +34,10 @@ type CacheGCCmd struct {
 }
 
 func (CacheGCCmd) Help() string {
-	return `Removes the least recently used chunks until the cache holds at most SIZE. The next
-fetch downloads what it needs again.
+	return `Removes the least recently used chunks until the cache holds at most SIZE. Chunks
+that a fetch stored together (in one pack) are removed together, so the cache may end
+up well below SIZE. The next fetch downloads what it needs again. --cache must name an
+existing cache directory.
 
 Examples:
   synco cache gc --max-size 5G
@@ -55,7 +59,23 @@ func (c *CacheGCCmd) Run(env *cli.Env) error {
 		}
 		dir = filepath.Join(base, "synco")
 	}
+	// Opening a cache creates it: a mistyped --cache would be made and
+	// "cleaned", and the real one left as it was.
+	if fi, err := os.Stat(dir); errors.Is(err, fs.ErrNotExist) && c.Cache != "" {
+		return &cli.UsageError{Msg: fmt.Sprintf("--cache %s: the cache directory does not exist", dir), Hint: "name the directory that synco fetch --cache used"}
+	} else if errors.Is(err, fs.ErrNotExist) {
+		fmt.Fprintf(env.Stderr, "%s: the cache %s does not exist yet: nothing to remove\n", env.Prog, dir)
+		return nil
+	} else if err != nil {
+		return fmt.Errorf("open cache: %w", err)
+	} else if !fi.IsDir() {
+		return &cli.UsageError{Msg: fmt.Sprintf("--cache %s: not a directory", dir)}
+	}
 	cache, err := chunkstore.OpenCache(dir)
+	if err != nil {
+		return err
+	}
+	before, err := cache.Size(env.Ctx)
 	if err != nil {
 		return err
 	}
@@ -67,6 +87,19 @@ func (c *CacheGCCmd) Run(env *cli.Env) error {
 	if err != nil {
 		return err
 	}
-	fmt.Fprintf(env.Stderr, "%s: removed %s (%s); cache is now %s\n", env.Prog, cli.Plural(removed, "chunk"), cli.FormatSize(freed), cli.FormatSize(size))
+	fmt.Fprintf(env.Stderr, "%s\n", gcLine(env.Prog, max, before, removed, freed, size))
 	return nil
+}
+
+// gcLine says what gc did: it removed removed chunks of freed bytes from a
+// cache of before bytes to keep at most max, and the cache is now size. The
+// cache evicts whole packs (the chunks a fetch stored together), so it may end
+// well below max: the line says so then, rather than leave "cache is now 0 B"
+// after --max-size 1M unexplained.
+func gcLine(prog string, max, before, removed, freed, size int64) string {
+	l := fmt.Sprintf("%s: removed %s (%s); cache is now %s", prog, cli.Plural(removed, "chunk"), cli.FormatSize(freed), cli.FormatSize(size))
+	if removed > 0 && before > max && size < max && freed > before-max {
+		l += fmt.Sprintf(", below --max-size %s: chunks are removed in whole packs (the chunks one fetch stored together), least recently used first", cli.FormatSize(max))
+	}
+	return l
 }

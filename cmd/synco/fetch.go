@@ -20,7 +20,7 @@ import (
 type FetchCmd struct {
 	Token    string `arg:"" optional:"" help:"Token printed by synco-lite publish; - reads it from stdin; if absent, SYNCO_TOKEN is used."`
 	To       string `placeholder:"DIR" type:"dir" help:"Directory to write the published files and streams into."`
-	JSON     bool   `name:"json" help:"Print one JSON object with statistics on stdout at the end."`
+	JSON     bool   `name:"json" help:"Print one JSON object with statistics on stdout at the end (also after --dry-run, with \"plan\": what the fetch would do)."`
 	Parallel int    `default:"4" help:"Concurrent downloads."`
 	Cache    string `placeholder:"DIR" type:"dir" help:"Chunk cache kept between fetches (default: user cache dir/synco)."`
 	DB       string `name:"db" env:"SYNCO_LOCAL_DB" placeholder:"DSN" help:"Local database to install the published dump into (mysql://… or postgres://…, created if missing). It is loaded into a fresh database and swapped in only when complete: on any failure the old one stays. SYNCO_LOCAL_DB keeps the password out of the process list."`
@@ -29,8 +29,9 @@ type FetchCmd struct {
 	TableFlags     `embed:""`
 	RewriteFlags   `embed:""`
 
-	pull  *pulled       `kong:"-"` // set by synco pull: the token and transport of its agent
-	asked time.Duration `kong:"-"` // spent waiting for the user's answer to the plan
+	pull    *pulled        `kong:"-"` // set by synco pull: the token and transport of its agent
+	asked   time.Duration  `kong:"-"` // spent waiting for the user's answer to the plan
+	planned *fetch.Summary `kong:"-"` // the plan shown and not run (a dry run, or the user said no), for --json
 }
 
 func (c *FetchCmd) Help() string {
@@ -96,9 +97,9 @@ func (c *FetchCmd) Run(env *cli.Env) error {
 	plan, err := c.plan(env, pub, t, sel, view.v.Finish)
 	if plan == nil {
 		view.v.Finish()
-		if err != nil {
-			c.printJSON(env, pub.Stats())
-		}
+		// --json gives scripts one object also here: the numbers so far, and
+		// the plan's when it was made (a dry run, or the user said no).
+		c.printJSON(env, pub.Stats())
 		return err // nil: a dry run, or the user said no: nothing changed
 	}
 	stats, err := plan.Run(env.Ctx)
@@ -155,16 +156,50 @@ func (c *FetchCmd) options(tok manifest.Token) (opt fetch.Options, done func(), 
 	return opt, done, nil
 }
 
+// fetchJSON is the object --json prints: the fetch's statistics, for synco
+// pull the agent's upload, and for a plan that was shown and not run (a dry
+// run, or the user said no) what it would have done.
+type fetchJSON struct {
+	*fetch.Stats
+	AgentUploadBytes *int64    `json:"agent_upload_bytes,omitempty"` // synco pull: always there
+	Plan             *planJSON `json:"plan,omitempty"`
+}
+
+// planJSON is a fetch.Summary for --json: what the fetch would do.
+type planJSON struct {
+	Files          int   `json:"files"`           // to write
+	FileBytes      int64 `json:"file_bytes"`      // their size
+	FilesReplaced  int   `json:"files_replaced"`  // of them, replacing a local file
+	FilesUnchanged int   `json:"files_unchanged"` // already as published
+	FilesToDelete  int   `json:"files_to_delete"` // with --delete
+	Dumps          int   `json:"dumps"`           // databases to install
+	DumpBytes      int64 `json:"dump_bytes"`
+	DownloadBytes  int64 `json:"download_bytes"` // not in the cache (about)
+	CachedBytes    int64 `json:"cached_bytes"`   // needed and in the cache
+}
+
+// jsonOf is what --json prints for stats.
+func (c *FetchCmd) jsonOf(stats *fetch.Stats) fetchJSON {
+	out := fetchJSON{Stats: stats}
+	if c.pull != nil {
+		out.AgentUploadBytes = &c.pull.uploaded
+	}
+	if s := c.planned; s != nil {
+		out.Plan = &planJSON{
+			Files: s.Files, FileBytes: s.FileBytes, FilesReplaced: len(s.Replaced), FilesUnchanged: s.Unchanged,
+			FilesToDelete: len(s.Deleted), Dumps: len(s.Dumps), DumpBytes: s.DumpBytes,
+			DownloadBytes: s.DownloadBytes, CachedBytes: s.CachedBytes,
+		}
+	}
+	return out
+}
+
 // printJSON prints stats for --json.
 func (c *FetchCmd) printJSON(env *cli.Env, stats *fetch.Stats) {
 	if !c.JSON || stats == nil {
 		return
 	}
-	if c.pull != nil {
-		json.NewEncoder(env.Stdout).Encode(pullStats{stats, c.pull.uploaded})
-	} else {
-		json.NewEncoder(env.Stdout).Encode(stats)
-	}
+	json.NewEncoder(env.Stdout).Encode(c.jsonOf(stats))
 }
 
 // report says what a successful fetch into t did; download is how long the
@@ -176,12 +211,24 @@ func (c *FetchCmd) report(env *cli.Env, t *target, stats *fetch.Stats, download 
 		if t.proj != nil && t.proj.p.DB != nil {
 			sum.db = cli.Clean(t.proj.p.DB.Redacted())
 		}
+		if sel := c.tables(); sel.Partial() {
+			sum.partial = true
+			for _, d := range stats.Dumps {
+				names := tableNames(d)
+				sum.published += len(names)
+				sum.selected = append(sum.selected, publishedTables(sel, names)...)
+			}
+		}
 	}
 	lines := sum.lines()
 	for _, l := range lines[:len(lines)-1] {
 		fmt.Fprintln(env.Stderr, l)
 	}
-	writeScrubbed(env.Stderr, env.Prog, stats.Dumps, false)
+	// What the source scrubbed, of the dumps this fetch installed or wrote
+	// (a project install without its database, --only files, has none).
+	if t.imp != nil || t.proj == nil {
+		writeScrubbed(env.Stderr, env.Prog, stats.Dumps, false)
+	}
 	fmt.Fprintln(env.Stderr, lines[len(lines)-1])
 	if c.pull == nil {
 		fmt.Fprintf(env.Stderr, "%s: you can now stop synco-lite on the source (Ctrl-C there); it removes what it published\n", env.Prog)

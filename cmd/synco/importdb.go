@@ -31,9 +31,7 @@ func checkTables(env *cli.Env, sel TableFlags, dumps []fetch.Dump) {
 	}
 	var names []string
 	for _, d := range dumps {
-		for _, t := range d.TableNames() {
-			names = append(names, cli.Clean(t)) // the source's text
-		}
+		names = append(names, tableNames(d)...)
 	}
 	include, exclude := sel.tables().Unmatched(names)
 	for _, g := range exclude {
@@ -52,6 +50,21 @@ func checkTables(env *cli.Env, sel TableFlags, dumps []fetch.Dump) {
 	}
 	fmt.Fprintf(env.Stderr, "%s: warning: --tables %s %s none of the %s the source publishes rows of: %s (%s); a table without rows at the source is not published, and one of that name here is emptied\n",
 		env.Prog, cli.Clean(strings.Join(include, ", ")), cli.Verb(n, "matches", "match"), cli.Plural(len(names), "table"), someTables(names, 10), hint)
+}
+
+// partialNote says which tables a partial database sync gives the published
+// rows, as the flags select them; "" when the sync is not partial.
+func partialNote(sel TableFlags) string {
+	in, ex := cli.Clean(strings.Join(sel.Tables, ", ")), cli.Clean(strings.Join(sel.ExcludeTables, ", "))
+	switch {
+	case len(sel.Tables) > 0 && len(sel.ExcludeTables) > 0:
+		return fmt.Sprintf("partial database sync: only the tables matching --tables %s, except those matching --exclude-tables %s, take the published rows; the others keep their local rows", in, ex)
+	case len(sel.Tables) > 0:
+		return fmt.Sprintf("partial database sync: only the tables matching --tables %s take the published rows; the others keep their local rows", in)
+	case len(sel.ExcludeTables) > 0:
+		return fmt.Sprintf("partial database sync: the tables matching --exclude-tables %s keep their local rows; the others take the published rows", ex)
+	}
+	return ""
 }
 
 // someTables lists the first max of names, and how many more there are.

@@ -9,13 +9,15 @@ import (
 	"synco/cmd/internal/cli"
 	"synco/dumpers/engines"
 	"synco/fetch"
+	"synco/install"
 )
 
 // localDB is what the plan says about the local database a dump goes into.
 type localDB struct {
-	name   string // as shown: redacted DSN or "the local --db"
-	engine string // "mysql", "postgres"; "" for no database
-	exists int    // 1 it exists, 0 it does not (the install creates it), -1 unknown
+	name   string         // as shown: redacted DSN or "the local --db"
+	engine string         // "mysql", "postgres"; "" for no database
+	exists int            // 1 it exists, 0 it does not (the install creates it), -1 unknown
+	tables install.Tables // which tables take the published rows (--tables, --exclude-tables)
 }
 
 // probeDB looks up whether the database of dsn exists, without changing anything.
@@ -50,8 +52,12 @@ func checkEngines(dumps []fetch.Dump, db localDB) error {
 	return nil
 }
 
-// dbLine is the plan's line for installing dump d.
-func dbLine(d fetch.Dump, db localDB, size int64) string {
+// dbLine is the plan's line for installing dump d; names are the tables whose
+// rows it publishes (d.TableNames()).
+func dbLine(d fetch.Dump, db localDB, size int64, names []string) string {
+	if db.tables.Partial() {
+		return partialDBLine(d, db, size, names)
+	}
 	switch db.exists {
 	case 1:
 		return fmt.Sprintf("replace the database %s with the published %s dump (%s): tables that only exist locally are dropped", db.name, d.Engine, cli.FormatSize(size))
@@ -59,6 +65,41 @@ func dbLine(d fetch.Dump, db localDB, size int64) string {
 		return fmt.Sprintf("create the database %s from the published %s dump (%s)", db.name, d.Engine, cli.FormatSize(size))
 	}
 	return fmt.Sprintf("replace (or create) the database %s with the published %s dump (%s)", db.name, d.Engine, cli.FormatSize(size))
+}
+
+// partialDBLine is dbLine for a partial sync: only the selected tables take
+// the published rows; the structure is still the published one (the install
+// is one swap of the whole database).
+func partialDBLine(d fetch.Dump, db localDB, size int64, names []string) string {
+	sel := publishedTables(db.tables, names)
+	rows := fmt.Sprintf("the rows of %d of the %s (%s)", len(sel), plural(len(names), "published table"), someTables(sel, 10))
+	switch db.exists {
+	case 0:
+		return fmt.Sprintf("create the database %s from the published %s dump (%s), with %s only: the other tables are created empty", db.name, d.Engine, cli.FormatSize(size), rows)
+	case 1:
+		return fmt.Sprintf("replace %s in the database %s with the published ones (%s dump, %s); the other tables keep their local rows, in the published structure: tables that only exist locally are dropped", rows, db.name, d.Engine, cli.FormatSize(size))
+	}
+	return fmt.Sprintf("replace %s in the database %s (or create it) with the published ones (%s dump, %s); the other tables keep their local rows, in the published structure: tables that only exist locally are dropped", rows, db.name, d.Engine, cli.FormatSize(size))
+}
+
+// publishedTables are those of names that take the published rows under sel.
+func publishedTables(sel install.Tables, names []string) []string {
+	var out []string
+	for _, n := range names {
+		if sel.Published(n) {
+			out = append(out, n)
+		}
+	}
+	return out
+}
+
+// tableNames are the tables whose rows d publishes, made safe for the terminal.
+func tableNames(d fetch.Dump) []string {
+	var names []string
+	for _, t := range d.TableNames() {
+		names = append(names, cli.Clean(t)) // the source's text
+	}
+	return names
 }
 
 // fileLines lists the files a plan writes, rsync -i style: "+" new, "~" replaced;
@@ -112,7 +153,7 @@ func showSummary(env *cli.Env, s *fetch.Summary, db localDB, del bool, risk stri
 		fmt.Fprintf(w, "  - %s\n", risk)
 	}
 	for _, d := range s.Dumps {
-		fmt.Fprintf(w, "  - %s\n", dbLine(d, db, s.DumpBytes))
+		fmt.Fprintf(w, "  - %s\n", dbLine(d, db, s.DumpBytes, tableNames(d)))
 		fmt.Fprintf(w, "    (%s)\n", scrubNote(d))
 		for _, l := range d.Lacks {
 			fmt.Fprintf(w, "    (not copied: %s)\n", cli.Clean(l))

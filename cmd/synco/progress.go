@@ -96,6 +96,11 @@ type fetchSummary struct {
 	db       string        // the database installed into, without password ("": none)
 	download time.Duration // the download's own time (0: unknown)
 	asked    time.Duration // spent at the question whether to go on (0: none)
+	// A partial database sync (--tables, --exclude-tables): selected are the
+	// tables that took the published rows, of published with rows in the dump.
+	partial   bool
+	selected  []string
+	published int
 }
 
 // lines are the summary lines: what was written, which database was installed,
@@ -114,9 +119,11 @@ func (s fetchSummary) lines() []string {
 		out = append(out, l)
 	}
 	if s.db != "" {
-		l := fmt.Sprintf("%s: installed the database", s.prog)
+		// True of a full import, a delta and a database found unchanged alike
+		// (the import's notes, printed before, say which it was).
+		name := "the database"
 		if s.db != "-" {
-			l += " " + s.db
+			name += " " + s.db
 		}
 		var from []string
 		for _, d := range st.Dumps {
@@ -124,13 +131,23 @@ func (s fetchSummary) lines() []string {
 			if len(st.Dumps) > 1 {
 				f = cli.Clean(d.Prefix) + ": " + f
 			}
-			if d.Tables > 0 {
+			if d.Tables > 0 && !s.partial {
 				f += ", rows of " + plural(d.Tables, "table")
 			}
 			from = append(from, f)
 		}
-		if len(from) > 0 {
-			l += " (" + strings.Join(from, "; ") + ")"
+		var l string
+		switch {
+		case s.partial:
+			if len(from) > 0 {
+				name += " (" + strings.Join(from, "; ") + ")"
+			}
+			l = fmt.Sprintf("%s: %s holds the published rows of %d of %s (%s); the other tables kept their local rows",
+				s.prog, name, len(s.selected), plural(s.published, "table"), someTables(s.selected, 10))
+		case len(from) > 0:
+			l = fmt.Sprintf("%s: %s holds the published data (%s)", s.prog, name, strings.Join(from, "; "))
+		default:
+			l = fmt.Sprintf("%s: %s holds the published data", s.prog, name)
 		}
 		out = append(out, l)
 	}

@@ -35,7 +35,9 @@ func golden(t *testing.T, name, got string) {
 }
 
 // The summary keeps the lines scripts and users know and adds the time, the
-// speed and which database was installed from what.
+// speed and which database holds what. "The database … holds the published
+// data" is true of a full import, a delta and a database found unchanged (it
+// said "installed the database" after "nothing to do").
 func TestFetchSummaryLines(t *testing.T) {
 	var b strings.Builder
 	for _, s := range []fetchSummary{
@@ -74,6 +76,15 @@ func TestFetchSummaryLines(t *testing.T) {
 		{prog: "synco", db: "mysql://app@127.0.0.1/app", download: 8 * time.Second, stats: &fetch.Stats{
 			BytesDownloaded: 4_500, ChunksTotal: 120, ChunksFromCache: 119, DurationMS: 8_800,
 			Dumps: []fetch.Dump{{Prefix: "db", Engine: "mysql", Tables: 1}},
+		}},
+		// A partial sync (--tables posts): the rows of the selected tables only
+		// (it said "installed the database … (rows of 6 tables)").
+		{prog: "synco", to: "/home/dev/site", db: "mysql://root@127.0.0.1:3306/app", partial: true, selected: []string{"posts"}, published: 6, stats: &fetch.Stats{
+			FilesUnchanged: 1, BytesDownloaded: 252, ChunksTotal: 7, ChunksFromCache: 7, DurationMS: 100,
+			Dumps: []fetch.Dump{{Prefix: "db", Engine: "mysql", Tables: 6}},
+		}},
+		{prog: "synco", db: "postgres://dev@localhost/site", partial: true, published: 3, stats: &fetch.Stats{
+			DurationMS: 100, Dumps: []fetch.Dump{{Prefix: "db", Engine: "postgres", Tables: 3}},
 		}},
 		{prog: "synco", to: "./sync", download: 2 * time.Second, stats: &fetch.Stats{
 			BytesDownloaded: 999_999, ChunksTotal: 10, DurationMS: 2_000,

@@ -108,8 +108,8 @@ func (c *ProjectInstall) selection(env *cli.Env, t *target, tables TableFlags) (
 		return sel, err
 	}
 	sel.Import = t.imp.Import
-	if tables.tables().Partial() {
-		fmt.Fprintf(env.Stderr, "%s: partial database sync: only tables matching --tables %v, except %v, take the published rows; the others keep their local rows\n", env.Prog, tables.Tables, tables.ExcludeTables)
+	if note := partialNote(tables); note != "" {
+		fmt.Fprintf(env.Stderr, "%s: %s\n", env.Prog, note)
 	}
 	return sel, nil
 }

@@ -22,7 +22,6 @@ import (
 	"gopkg.in/yaml.v3"
 
 	"synco/cmd/internal/cli"
-	"synco/fetch"
 	"synco/manifest"
 	"synco/remote"
 )
@@ -91,12 +90,6 @@ type pulled struct {
 	transport http.RoundTripper
 	uploaded  int64
 	end       func() // ends the agent once the download is complete (fetch.Options.Downloaded)
-}
-
-// pullStats is synco pull --json.
-type pullStats struct {
-	*fetch.Stats
-	AgentUploadBytes int64 `json:"agent_upload_bytes"`
 }
 
 // sourcesFile is the sources part of .synco.yml.

@@ -2,7 +2,10 @@ package main
 
 import (
 	"bufio"
+	"context"
+	"errors"
 	"fmt"
+	"io"
 	"os"
 	"strings"
 	"time"
@@ -81,6 +84,7 @@ func (c *FetchCmd) plan(env *cli.Env, pub *fetch.Publication, t *target, sel fet
 		local := localDB{}
 		if sel.Import != nil {
 			local = t.local
+			local.tables = c.tables()
 			checkTables(env, c.TableFlags, pub.Dumps()) // before anything is downloaded or asked
 		}
 		plan, err := pub.Plan(env.Ctx, sel)
@@ -109,6 +113,7 @@ func (c *FetchCmd) plan(env *cli.Env, pub *fetch.Publication, t *target, sel fet
 		}
 		if c.DryRun {
 			plan.Close()
+			c.planned = s
 			return nil, nil
 		}
 		if c.Yes {
@@ -125,6 +130,7 @@ func (c *FetchCmd) plan(env *cli.Env, pub *fetch.Publication, t *target, sel fet
 			return nil, err
 		}
 		if a == install.No {
+			c.planned = s
 			return nil, nil
 		}
 		// The user selected what to sync: plan that, as --only, --file-set
@@ -145,37 +151,184 @@ func (c *FetchCmd) plan(env *cli.Env, pub *fetch.Publication, t *target, sel fet
 // confirm asks on the terminal; without one it refuses (scripts pass --yes). The
 // user may also select what to sync: the database or not, which file sets (of
 // sets), which tables take the published rows. It says when nothing changes.
+// Ctrl-C at a question ends the fetch as it does elsewhere: the error is the
+// context's.
 func confirm(env *cli.Env, s *fetch.Summary, sets []string) (install.Choice, install.Answer, error) {
 	f, ok := env.Stdin.(*os.File)
 	if !ok || !term.IsTerminal(int(f.Fd())) {
 		return install.Choice{}, install.No, &cli.UsageError{Msg: "refusing to change the local project without confirmation: pass --yes (or --dry-run to only look)"}
 	}
-	in := bufio.NewReader(f)
-	ask := func(q string) string {
-		fmt.Fprintf(env.Stderr, "%s: %s ", env.Prog, q)
-		a, _ := in.ReadString('\n')
-		return strings.ToLower(strings.TrimSpace(a))
+	q := &questions{env: env, in: newLineReader(f)}
+	stopped := func(why string) (install.Choice, install.Answer, error) {
+		fmt.Fprintf(env.Stderr, "%s: %sstopped: nothing was changed\n", env.Prog, why)
+		return install.Choice{}, install.No, nil
 	}
-	a := install.ParseAnswer(ask("continue? [y]es, [s]elect what to sync, [N]o:"))
-	if a != install.Select {
-		if a == install.No {
-			fmt.Fprintf(env.Stderr, "%s: nothing changed\n", env.Prog)
+	a, err := q.ask("continue? [y]es, [s]elect what to sync, [N]o:", "y (yes), s (select what to sync) or n (no)", continueAnswer)
+	if err != nil {
+		return q.failed(err)
+	}
+	if a != "s" {
+		if a == "y" {
+			return install.Choice{}, install.Yes, nil
 		}
-		return install.Choice{}, a, nil
+		return stopped("")
 	}
-	db := len(s.Dumps) > 0 && install.Included(ask("the database? [Y/n]"))
+	db := false
+	if len(s.Dumps) > 0 {
+		a, err := q.ask("the database? [Y/n]", "y (yes) or n (no)", yesNo)
+		if err != nil {
+			return q.failed(err)
+		}
+		db = a == "y"
+	}
 	tables := ""
 	if db {
-		tables = ask("tables that take the published rows (globs, e.g. wp_posts 'wp_post*'; Enter: all):")
+		var err error
+		var names []string
+		for _, d := range s.Dumps {
+			names = append(names, tableNames(d)...)
+		}
+		if tables, err = q.ask(tablesQuestion(names), "", nil); err != nil {
+			return q.failed(err)
+		}
 	}
 	chosen := make([]bool, len(sets))
 	for i, name := range sets {
-		chosen[i] = install.Included(ask(fmt.Sprintf("file set %s? [Y/n]", name)))
+		a, err := q.ask(fmt.Sprintf("file set %s? [Y/n]", name), "y (yes) or n (no)", yesNo)
+		if err != nil {
+			return q.failed(err)
+		}
+		chosen[i] = a == "y"
 	}
 	choice, ok := install.Choose(db, tables, sets, chosen)
 	if !ok {
-		fmt.Fprintf(env.Stderr, "%s: nothing selected; nothing changed\n", env.Prog)
-		return choice, install.No, nil
+		return stopped("nothing selected: ")
 	}
 	return choice, install.Select, nil
+}
+
+// maxAsks is how often a question is asked when its answer is not understood.
+const maxAsks = 3
+
+// errNotUnderstood: no answer to a question was understood, maxAsks times.
+var errNotUnderstood = errors.New("no answer understood")
+
+// questions asks the user on stderr and reads the answers from a terminal.
+type questions struct {
+	env *cli.Env
+	in  *lineReader
+}
+
+// ask asks question until the answer is understood (parse; nil takes any answer),
+// at most maxAsks times, saying which answers there are (valid) after one that
+// is not; it returns parse's reading of it. The end of the input ends the
+// answer (nothing typed: the default). Errors: the context's (Ctrl-C),
+// errNotUnderstood.
+func (q *questions) ask(question, valid string, parse func(string) (string, bool)) (string, error) {
+	for range maxAsks {
+		fmt.Fprintf(q.env.Stderr, "%s: %s ", q.env.Prog, question)
+		line, err := q.in.read(q.env.Ctx)
+		if err != nil && q.env.Ctx.Err() != nil {
+			fmt.Fprintln(q.env.Stderr) // the cursor is after the question
+			return "", err
+		}
+		// At the end of the input, what came before it (often nothing: the
+		// default), as before; the next read ends at once.
+		a := strings.TrimSpace(line)
+		if parse == nil {
+			return a, nil // as typed: table names are case-sensitive
+		}
+		a = strings.ToLower(a)
+		if v, ok := parse(a); ok {
+			return v, nil
+		}
+		fmt.Fprintf(q.env.Stderr, "%s: %q is not an answer here: say %s\n", q.env.Prog, cli.Clean(a), valid)
+	}
+	return "", errNotUnderstood
+}
+
+// failed is confirm's result for an error of ask: a stop for an answer not
+// understood, an interrupt (Main says it, exit 130) for Ctrl-C.
+func (q *questions) failed(err error) (install.Choice, install.Answer, error) {
+	if errors.Is(err, errNotUnderstood) {
+		fmt.Fprintf(q.env.Stderr, "%s: no answer understood: stopped: nothing was changed\n", q.env.Prog)
+		return install.Choice{}, install.No, nil
+	}
+	return install.Choice{}, install.No, &cli.PartlyDone{Err: err, Done: "at the question: nothing was changed"}
+}
+
+// continueAnswer reads the answer to "continue? [y]es, [s]elect what to sync,
+// [N]o" as "y", "s" or "n" (also for an empty answer: No is the default).
+func continueAnswer(a string) (string, bool) {
+	switch a {
+	case "", "n", "no":
+		return "n", true
+	}
+	switch install.ParseAnswer(a) {
+	case install.Yes:
+		return "y", true
+	case install.Select:
+		return "s", true
+	}
+	return "", false
+}
+
+// yesNo reads the answer to a "[Y/n]" question as "y" or "n" (an empty
+// answer: Yes, the default).
+func yesNo(a string) (string, bool) {
+	switch a {
+	case "", "y", "yes":
+		return "y", true
+	case "n", "no":
+		return "n", true
+	}
+	return "", false
+}
+
+// tablesQuestion asks which of the published tables (names, those with rows)
+// take the published rows, with an example from their names (a neutral one
+// when there are none). The answer is split at spaces, not by a shell: the
+// example has no quotes.
+func tablesQuestion(names []string) string {
+	example := "posts comments"
+	if len(names) > 0 {
+		example = strings.Join(names[:min(len(names), 2)], " ")
+	}
+	return fmt.Sprintf("tables that take the published rows (names or globs such as name*, separated by spaces, e.g. %s; Enter: all):", example)
+}
+
+// lineReader reads lines from the terminal while the fetch can be interrupted:
+// a read waits in a goroutine, and an interrupt leaves it waiting (the process
+// ends). It reads only while a question waits (a terminal gives a line a
+// read), so a post-install command after the questions gets the rest of the
+// input.
+type lineReader struct {
+	in      *bufio.Reader
+	pending chan readResult // the read in flight, if any
+}
+
+func newLineReader(r io.Reader) *lineReader { return &lineReader{in: bufio.NewReader(r)} }
+
+type readResult struct {
+	line string
+	err  error
+}
+
+// read returns the next line, or the context's error when it ends first.
+func (r *lineReader) read(ctx context.Context) (string, error) {
+	if r.pending == nil {
+		ch := make(chan readResult, 1)
+		r.pending = ch
+		go func() {
+			line, err := r.in.ReadString('\n')
+			ch <- readResult{line, err}
+		}()
+	}
+	select {
+	case res := <-r.pending:
+		r.pending = nil
+		return res.line, res.err
+	case <-ctx.Done():
+		return "", ctx.Err()
+	}
 }

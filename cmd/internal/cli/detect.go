@@ -55,7 +55,7 @@ func describe(w io.Writer, prog string, p *frameworks.Project, all bool) {
 	if p.DB != nil {
 		fmt.Fprintf(w, "%s: database %s (from %s)\n", prog, p.DB.Redacted(), p.DB.Source)
 		if len(p.StructureOnly) > 0 && !all {
-			fmt.Fprintf(w, "%s:   structure only (no rows; --all to include them): %v\n", prog, p.StructureOnly)
+			fmt.Fprintf(w, "%s:   structure only (no rows; --all to include them): %s\n", prog, strings.Join(p.StructureOnly, ", "))
 		}
 		for table, cond := range p.Where {
 			if !all {
