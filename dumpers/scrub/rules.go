@@ -384,14 +384,37 @@ func (t *Table) Clean() []bool { return t.clean }
 func (t *Table) sampleRow(vals [][]byte) {
 	t.sample--
 	for i, ok := range t.sampleCols {
-		if ok && t.pick[i] < 0 && looksEmail(vals[i]) {
-			w := Warning{Table: t.name, Column: t.cols[i].Name, Why: "values look like e-mail addresses"}
-			if k := t.keyCol[i]; k >= 0 {
-				w.Why = "values look like e-mail addresses where " + t.cols[k].Name + "=" + clip(vals[k], 40)
-			}
-			t.r.warn(w)
+		if !ok || t.pick[i] >= 0 {
+			continue
 		}
+		why := ""
+		switch {
+		case looksEmail(vals[i]):
+			why = "values look like e-mail addresses"
+		case !t.cols[i].Numeric && nestedEmail(vals[i], 0):
+			why = "values hold e-mail addresses in their JSON or PHP-serialized data"
+		default:
+			continue
+		}
+		if k := t.keyCol[i]; k >= 0 {
+			why += " where " + t.cols[k].Name + "=" + clip(vals[k], 40)
+		}
+		t.r.warn(Warning{Table: t.name, Column: t.cols[i].Name, Why: why})
 	}
+}
+
+// nestedEmail reports whether v is JSON or PHP-serialized data with a string
+// that looks like an e-mail address (at most 4 levels of data in strings).
+func nestedEmail(v []byte, depth int) bool {
+	if depth >= 4 || !mayNest(v) {
+		return false
+	}
+	found := false
+	nested(v, func(s []byte) []byte {
+		found = found || looksEmail(s) || nestedEmail(s, depth+1)
+		return s
+	})
+	return found
 }
 
 // apply is candidate p's rule on one value of column c; clean: the result is a

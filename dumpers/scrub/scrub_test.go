@@ -189,12 +189,16 @@ func TestWarnings(t *testing.T) {
 	mt := r.Table([]string{"meta"}, []scrub.Column{{Name: "key"}, {Name: "value"}})
 	mt.Row(row("email", "a@b.cd"))
 	mt.Row(row("paypal", "me@paypal.example"))
+	pt := r.Table([]string{"posts"}, []scrub.Column{{Name: "title"}, {Name: "meta"}, {Name: "opts"}})
+	pt.Row(row("{not json", `{"author": {"name": "X", "mail": "a@b.example"}, "n": 1}`, `a:1:{s:4:"mail";s:11:"a@b.example";}`))
 	var got []string
 	for _, w := range r.Warnings() {
 		got = append(got, w.Table+"."+w.Column+": "+w.Why)
 	}
 	want := []string{
 		"meta.value: values look like e-mail addresses where key=paypal",
+		"posts.meta: values hold e-mail addresses in their JSON or PHP-serialized data",
+		"posts.opts: values hold e-mail addresses in their JSON or PHP-serialized data",
 		"users.comment_author_IP: its name looks like IP address",
 		"users.notes: values look like e-mail addresses",
 		"users.phoneNumber: its name looks like phone number",
