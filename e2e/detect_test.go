@@ -56,6 +56,17 @@ func TestDetect(t *testing.T) {
 		t.Error("detect --json shows the password")
 	}
 
+	// A fresh Symfony checkout without public/uploads: detect names where a
+	// fetch puts the uploads (it said "none found (publish with --files …)").
+	sf := t.TempDir()
+	writeFile(t, filepath.Join(sf, "bin", "console"), []byte("#!/usr/bin/env php\n"), 0o755)
+	writeFile(t, filepath.Join(sf, ".env"), []byte("APP_ENV=dev\nDATABASE_URL=\"mysql://app:pw@127.0.0.1:1/app\"\n"), 0o600)
+	p = start(t, bin.synco, "", nil, "detect", sf)
+	if code := p.wait(30 * time.Second); code != 0 || strings.Contains(p.stdout.String(), "none found (publish with --files") ||
+		!strings.Contains(p.stdout.String(), filepath.Join(sf, "public", "uploads")+" (not here yet: a fetch that receives it creates it)") {
+		t.Errorf("detect in a Symfony checkout without uploads: exit %d\n%s%s", code, p.stdout.String(), p.stderr.String())
+	}
+
 	empty := t.TempDir()
 	p = start(t, bin.synco, "", nil, "detect", empty)
 	if code := p.wait(30 * time.Second); code != 1 || !strings.Contains(p.stderr.String(), "wp-config.php") || !strings.Contains(p.stderr.String(), "--db") {

@@ -68,7 +68,11 @@ type detectResult struct {
 	URLs      map[string]string `json:"urls,omitempty"`
 	URLSource string            `json:"urls_source,omitempty"`
 	FileSets  []detectFileSet   `json:"file_sets"`
-	Looked    []string          `json:"looked"`
+	// ConventionalDirs are the file sets the framework places by convention
+	// that do not exist here: published only where they exist, and created
+	// here by a fetch that receives them.
+	ConventionalDirs []detectFileSet `json:"file_sets_not_here,omitempty"`
+	Looked           []string        `json:"looked"`
 	// Scrub previews the scrubbing of a publish: rules from the column list of the
 	// database (no rows read), and columns that look personal without a rule.
 	Scrub *cli.ScrubPreview `json:"scrub"`
@@ -112,6 +116,9 @@ func (c *DetectCmd) Run(env *cli.Env) error {
 			return err
 		}
 		res.FileSets = append(res.FileSets, fs)
+	}
+	for _, fset := range p.Missing {
+		res.ConventionalDirs = append(res.ConventionalDirs, detectFileSet{Name: fset.Name, Dir: fset.Dir})
 	}
 	if c.JSON {
 		enc := json.NewEncoder(env.Stdout)
@@ -199,17 +206,24 @@ func writeDetect(w io.Writer, r *detectResult) {
 		fmt.Fprintf(w, "excluded tables: %s\n", strings.Join(r.Exclude, ", "))
 	}
 	writeScrubPreview(w, r.Scrub)
-	if len(r.FileSets) == 0 {
+	switch {
+	case len(r.FileSets) == 0 && len(r.ConventionalDirs) == 0:
 		fmt.Fprintf(w, "file sets:  none found (publish with --files NAME=DIR)\n")
 		return
+	case len(r.FileSets) == 0:
+		fmt.Fprintf(w, "file sets:  none here\n")
+	default:
+		fmt.Fprintf(w, "file sets:\n")
 	}
-	fmt.Fprintf(w, "file sets:\n")
 	for _, s := range r.FileSets {
 		size := "missing"
 		if s.Exists {
 			size = cli.FormatSize(s.Bytes) + " in " + cli.Plural(s.Files, "file")
 		}
 		fmt.Fprintf(w, "  %-12s %s (%s)\n", s.Name, s.Dir, size)
+	}
+	for _, s := range r.ConventionalDirs {
+		fmt.Fprintf(w, "  %-12s %s (not here yet: a fetch that receives it creates it)\n", s.Name, s.Dir)
 	}
 }
 
