@@ -184,9 +184,9 @@ type Status struct {
 }
 
 // Line is s as one line: "download 120.4 MB of 332.0 MB (36 %), 18.2 MB/s,
-// 12 s left", a note first: "source unreachable, retrying (attempt 2)…;
-// download …". The percentage is left out with percent false (the bar shows
-// it).
+// 12 s left", a note first, without rate and time left (nothing moves):
+// "source unreachable, retrying (attempt 2)…; download 120.4 MB of 332.0 MB".
+// The percentage is left out with percent false (the bar shows it).
 func (s Status) Line(percent bool) string {
 	line := s.Phase
 	switch {
@@ -199,7 +199,7 @@ func (s Status) Line(percent bool) string {
 	case s.Done > 0:
 		line += " " + FormatSize(s.Done)
 	}
-	if s.Done >= 0 && s.Rate > 0 {
+	if s.Done >= 0 && s.Rate > 0 && s.Note == "" { // a note: nothing moves, no rate holds
 		line += ", " + FormatSize(int64(s.Rate)) + "/s"
 		if s.Total > s.Done {
 			line += ", " + FormatLeft(time.Duration(float64(s.Total-s.Done)/s.Rate*float64(time.Second))) + " left"
