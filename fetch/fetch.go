@@ -160,7 +160,11 @@ type Stats struct {
 	ChunksFromCache  int   `json:"chunks_from_cache"`
 	// ChunksSpliced counts the downloaded chunks that came as a splice of a
 	// chunk the cache held (manifest variants); they count as downloaded too.
-	ChunksSpliced  int   `json:"chunks_spliced"`
+	ChunksSpliced int `json:"chunks_spliced"`
+	// ChunksLocal counts the chunks taken from the target's own files, at
+	// the published offsets (seed.go): not downloaded, not counted in
+	// ChunksFromCache.
+	ChunksLocal    int   `json:"chunks_from_local_files,omitempty"`
 	Requests       int64 `json:"requests"`
 	FilesWritten   int   `json:"files_written"`
 	FilesDeleted   int   `json:"files_deleted"`
@@ -193,6 +197,7 @@ type fetcher struct {
 
 	mu          sync.Mutex   // guards stats.FilesWritten, stats.BytesWritten
 	downloaded  atomic.Int64 // chunks fetched
+	seeded      atomic.Int64 // chunks taken from the target's files (seed.go)
 	remoteBytes atomic.Int64 // body bytes of remote files
 	ahead       *prefetcher  // downloads finished packs while the source builds; nil: off
 	recent      recent       // plaintexts chunk read last
@@ -324,6 +329,7 @@ func (p *Publication) stats() *Stats {
 		f.stats.Requests = f.count.requests.Load()
 	}
 	f.stats.ChunksDownloaded = int(f.downloaded.Load())
+	f.stats.ChunksLocal = int(f.seeded.Load())
 	if f.ahead != nil {
 		f.stats.AheadBytes = f.ahead.bytes.Load()
 	}
@@ -360,14 +366,16 @@ type Plan struct {
 }
 
 // Plan decides what to fetch and write for sel, against the target directory
-// and the cache; nothing is downloaded or changed. Unsafe published paths are
-// ErrUnsafePath.
+// and the cache; nothing is downloaded, and nothing is changed but the cache,
+// which gets the chunks the target's files already hold (seed.go). Unsafe
+// published paths are ErrUnsafePath.
 func (p *Publication) Plan(ctx context.Context, sel Selection) (*Plan, error) {
 	w, err := p.f.plan(p.pub, sel)
 	if err != nil {
 		w.close()
 		return nil, err
 	}
+	p.f.seed(ctx, w)
 	return &Plan{pub: p, w: w}, nil
 }
 

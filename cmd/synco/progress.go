@@ -183,6 +183,9 @@ func (s fetchSummary) lines() []string {
 		l += fmt.Sprintf(" (%s of it ahead, in packs the source finished before it was ready)", cli.FormatSize(st.AheadBytes))
 	}
 	l += fmt.Sprintf("; %d of %d chunks were already cached", st.ChunksFromCache, st.ChunksTotal)
+	if st.ChunksLocal > 0 {
+		l += fmt.Sprintf(" (%d of them found in the local files)", st.ChunksLocal)
+	}
 	if st.ChunksSpliced > 0 {
 		if st.ChunksSpliced == 1 {
 			l += ", 1 changed one came as an edit of a cached one"
