@@ -214,7 +214,13 @@ func loadLaravel(s *scan, p *Project) error {
 	if c.user == "" {
 		c.user = "root"
 	}
-	p.DB, err = c.db(source("DB_CONNECTION, DB_HOST, DB_PORT, DB_DATABASE, DB_USERNAME, DB_PASSWORD, DB_SOCKET"))
+	var set []string // the keys that gave a value, not those left at their default
+	for _, k := range []string{"DB_CONNECTION", "DB_HOST", "DB_PORT", "DB_DATABASE", "DB_USERNAME", "DB_PASSWORD", "DB_SOCKET"} {
+		if get(k) != "" {
+			set = append(set, k)
+		}
+	}
+	p.DB, err = c.db(source(strings.Join(set, ", ")))
 	return err
 }
 

@@ -99,7 +99,7 @@ SESSION_DRIVER=database
 			name:  "stock .env",
 			files: map[string]string{"artisan": "", ".env": env, "storage/app/public/": ""},
 			want: want{framework: "laravel", dsn: "mysql://root@127.0.0.1:3306/laravel", fileSets: storage, structure: structure,
-				source: ".env (DB_CONNECTION"},
+				source: ".env (DB_CONNECTION, DB_HOST, DB_PORT, DB_DATABASE, DB_USERNAME)"}, // the keys that are set
 		},
 		{
 			name: "pgsql, custom port, quoted password with #",
