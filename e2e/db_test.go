@@ -263,6 +263,9 @@ func TestDatabasePostgres(t *testing.T) {
 	if fi, err := os.Stat(filepath.Join(to, "db.sql")); err != nil || fi.Size() == 0 {
 		t.Errorf("--to has no db.sql: %v", err)
 	}
+	if want := "synco: database db written as " + filepath.Join(to, "db.sql") + " (load it with: psql -v ON_ERROR_STOP=1 -d DBNAME -f " + filepath.Join(to, "db.sql") + ")\n"; !strings.Contains(res.stderr, want) {
+		t.Errorf("fetch does not say where the dump went:\n%s", res.stderr)
+	}
 	const lacks = "row-level security of public.private (1 policy): the copy has none, so every role sees every row"
 	if !strings.Contains(res.stderr, "synco: database db: not copied: "+lacks) || !strings.Contains(res.stdout, `"lacks":["`+lacks+`"]`) {
 		t.Errorf("fetch does not say that the copy lacks the row-level security:\n%s\n%s", res.stderr, res.stdout)

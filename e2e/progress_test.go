@@ -25,6 +25,10 @@ func TestPublisherLogsFetchesAndStopsOnce(t *testing.T) {
 	if strings.Contains(pub.stderr.String(), pub.prefix()) {
 		t.Errorf("publisher's stderr shows the secret path:\n%s", pub.stderr.String())
 	}
+	// stdout is not a terminal: the advice points there ("run:" and nothing)
+	if !strings.Contains(pub.stderr.String(), "synco-lite: on the destination, run the synco fetch command written to standard output\n") {
+		t.Errorf("publisher's stderr does not say where the command is:\n%s", pub.stderr.String())
+	}
 	// A fetch that only shows its plan (a --dry-run, or one whose user
 	// waits at the prompt) does not end --once, however long it waits.
 	cache := t.TempDir()
@@ -45,6 +49,9 @@ func TestPublisherLogsFetchesAndStopsOnce(t *testing.T) {
 	// --once: the publisher stops by itself after the fetch said it finished.
 	if code := pub.wait(30 * time.Second); code != 0 {
 		t.Fatalf("publish --once: exit %d, want 0 after the fetch\n%s", code, pub.stderr.String())
+	}
+	if !strings.Contains(pub.stderr.String(), "then everything published is removed (the encrypted store the next publish starts from stays in ") {
+		t.Errorf("publisher's stderr does not say that its store stays:\n%s", pub.stderr.String())
 	}
 	log := regexp.MustCompile(`\nsynco-lite: 127\.0\.0\.1 fetched ([0-9.]+) MB \([0-9]+ requests\) in [0-9.]+ s, done at [0-9:]{8}\n`)
 	if !log.MatchString(pub.stderr.String()) || !strings.Contains(pub.stderr.String(), "--once: a destination fetched the publication") {

@@ -151,6 +151,14 @@ func (e *UnsupportedError) Unwrap() error { return ErrUnsupported }
 // classify names the failure of a command that did not get to run its script.
 func classify(ch Channel, stderr string, code int) error {
 	s := strings.ToLower(stderr)
+	if ch.Kind == Via && code == 127 {
+		// The --via command itself is not found here (sh says "CMD: not
+		// found"), not the source's shell.
+		if f := strings.Fields(ch.ViaCommand); len(f) > 0 && f[0] != "sh" && strings.Contains(s, strings.ToLower(f[0])+": not found") ||
+			len(f) > 0 && strings.Contains(s, strings.ToLower(f[0])+": command not found") {
+			return ErrChannel
+		}
+	}
 	switch {
 	case strings.Contains(s, "executable file not found") && strings.Contains(s, `"sh"`),
 		strings.Contains(s, "no such file or directory") && strings.Contains(s, `"sh"`),

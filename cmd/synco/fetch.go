@@ -205,7 +205,10 @@ func (c *FetchCmd) printJSON(env *cli.Env, stats *fetch.Stats) {
 // report says what a successful fetch into t did; download is how long the
 // download took.
 func (c *FetchCmd) report(env *cli.Env, t *target, stats *fetch.Stats, download time.Duration) {
-	sum := fetchSummary{prog: env.Prog, stats: stats, to: t.to, download: download, asked: c.asked}
+	sum := fetchSummary{prog: env.Prog, stats: stats, to: t.to, download: download, asked: c.asked, dbOnly: c.Only == "db"}
+	if t.proj == nil && t.to != "" {
+		sum.sqlFiles = stats.Dumps // written as NAME.sql
+	}
 	if t.imp != nil {
 		sum.db = dbName(c.DB)
 		if t.proj != nil && t.proj.p.DB != nil {

@@ -3,6 +3,7 @@ package main
 import (
 	"fmt"
 	"net/url"
+	"path/filepath"
 	"strings"
 	"sync"
 	"time"
@@ -101,6 +102,18 @@ type fetchSummary struct {
 	partial   bool
 	selected  []string
 	published int
+	// sqlFiles are the dumps written as NAME.sql into to (no database
+	// installed); dbOnly: only the database was synced (--only db).
+	sqlFiles []fetch.Dump
+	dbOnly   bool
+}
+
+// loadCommand is how a dump written as a .sql file loads into a database.
+func loadCommand(engine, path string) string {
+	if engine == "postgres" {
+		return "psql -v ON_ERROR_STOP=1 -d DBNAME -f " + path
+	}
+	return "mysql DBNAME < " + path
 }
 
 // lines are the summary lines: what was written, which database was installed,
@@ -108,7 +121,7 @@ type fetchSummary struct {
 func (s fetchSummary) lines() []string {
 	st := s.stats
 	var out []string
-	if s.to != "" {
+	if s.to != "" && !(s.dbOnly && st.FilesWritten == 0 && st.FilesUnchanged == 0 && st.FilesDeleted == 0) {
 		l := fmt.Sprintf("%s: wrote %s (%s) into %s", s.prog, plural(st.FilesWritten, "file"), cli.FormatSize(st.BytesWritten), s.to)
 		if st.FilesUnchanged > 0 {
 			l += fmt.Sprintf("; %d %s already up to date", st.FilesUnchanged, cli.Verb(st.FilesUnchanged, "was", "were"))
@@ -117,6 +130,11 @@ func (s fetchSummary) lines() []string {
 			l += fmt.Sprintf("; deleted %d the source does not have", st.FilesDeleted)
 		}
 		out = append(out, l)
+		for _, d := range s.sqlFiles {
+			// where the database went, and how it loads
+			f := filepath.Join(s.to, cli.Clean(d.Prefix)+".sql")
+			out = append(out, fmt.Sprintf("%s: database %s written as %s (load it with: %s)", s.prog, cli.Clean(d.Prefix), f, loadCommand(d.Engine, f)))
+		}
 	}
 	if s.db != "" {
 		// True of a full import, a delta and a database found unchanged alike

@@ -57,6 +57,15 @@ func TestFetchSummaryLines(t *testing.T) {
 			Dumps: []fetch.Dump{{Prefix: "db", Engine: "postgres"}},
 		}},
 		{prog: "synco", db: dbName("not a url"), stats: &fetch.Stats{DurationMS: 4_000_000}},
+		// --only db into a project: no "wrote 0 files"
+		{prog: "synco", to: "/home/dev/site", db: "mysql://root@127.0.0.1/site", dbOnly: true, stats: &fetch.Stats{
+			BytesDownloaded: 2_000_000, ChunksTotal: 30, DurationMS: 900, Dumps: []fetch.Dump{{Prefix: "db", Engine: "mysql", Tables: 3}},
+		}},
+		// --to without a database: where the dump went, and how it loads; files from local copies
+		{prog: "synco", to: "./out", sqlFiles: []fetch.Dump{{Prefix: "db", Engine: "mysql"}}, stats: &fetch.Stats{
+			FilesWritten: 3, BytesWritten: 23_600, BytesDownloaded: 30_000, ChunksTotal: 445, ChunksFromCache: 437, ChunksLocal: 437, DurationMS: 300,
+			Dumps: []fetch.Dump{{Prefix: "db", Engine: "mysql"}},
+		}},
 		{prog: "synco", to: "./sync", download: 50 * time.Second, stats: &fetch.Stats{ // a cold fetch that downloaded ahead
 			BytesDownloaded: 141_000_000, AheadBytes: 25_000_000, ChunksTotal: 21_000, DurationMS: 62_000,
 		}},

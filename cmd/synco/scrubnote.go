@@ -27,7 +27,7 @@ func scrubNote(d fetch.Dump) string {
 		}
 		return note
 	case "off":
-		return "WARNING: NOT scrubbed at the source: it holds the production personal data (e-mail addresses, names, IP addresses, password hashes) as they are"
+		return "WARNING: NOT scrubbed at the source: whatever production personal data it holds (e-mail addresses, names, IP addresses, password hashes) is here as it is"
 	}
 	return "the source does not say whether it was scrubbed (an older synco-lite)"
 }

@@ -98,13 +98,13 @@ func Classify(cmd string, err error) (code int, hint string) {
 	case errors.Is(err, httpsrv.ErrGone):
 		return ExitUnreachable, "the publication is gone: was synco-lite stopped? Publish again and use the new token"
 	case errors.Is(err, httpsrv.ErrUnreachable):
-		return ExitUnreachable, "is synco-lite still running on the source, and is its port reachable from here (firewall, --listen, --url)?"
+		return ExitUnreachable, "is synco-lite still running on the source (it stops by itself after --ttl, and after --once), and is its port reachable from here (firewall, --listen, --url)? If it stopped, publish again and use the new token: what was downloaded stays in the cache"
 	case errors.Is(err, remote.ErrHTTP):
 		return ExitUnreachable, "synco pull --http fetches from the source's port directly: pass --http-url URL when this machine reaches it under another address (NAT, a proxy), open the port in the firewall, or drop --http to fetch over the channel"
 	case errors.Is(err, remote.ErrNoShell):
 		return ExitChannel, "the source has no /bin/sh (a distroless image?): copy synco-lite into it (docker cp / kubectl cp), run synco-lite publish there and synco fetch here, or pull from a container of the same volumes that has a shell"
 	case errors.Is(err, remote.ErrChannel):
-		return ExitChannel, "check that the same ssh, docker exec or kubectl exec works from this shell (host, user, keys, container or pod name, context); SYNCO_SSH replaces the ssh command"
+		return ExitChannel, "check that the same ssh, docker exec, kubectl exec or --via command works from this shell (host, user, keys, container or pod name, context, the command's name); SYNCO_SSH replaces the ssh command"
 	case errors.Is(err, remote.ErrUnsupported):
 		return ExitAgent, "synco-lite runs on Linux, FreeBSD, OpenBSD, NetBSD and macOS, amd64 or arm64; put synco-lite-OS-ARCH next to synco or into SYNCO_LITE_DIR (scripts/build.sh makes them)"
 	case errors.Is(err, remote.ErrRemoteDir):

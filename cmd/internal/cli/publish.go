@@ -14,6 +14,8 @@ import (
 	"strings"
 	"time"
 
+	"golang.org/x/term"
+
 	"synco/chunkstore"
 	"synco/frameworks"
 	"synco/httpsrv"
@@ -291,11 +293,18 @@ func (c *PublishCmd) Run(env *Env) error {
 		return usageError("--url is not a valid URL")
 	}
 
-	fmt.Fprintf(stderr, "%s: on the destination, run:\n\n", prog)
 	tok := s.Publication().Token(base)
 	tok.CertPin = certPin
-	fmt.Fprintf(env.Stdout, "synco fetch %s\n", tok.String())
-	fmt.Fprintf(stderr, "\n%s: (or put the token in SYNCO_TOKEN, or pipe it to \"synco fetch -\", to keep it out of process lists)\n", prog)
+	if f, ok := env.Stdout.(*os.File); ok && !term.IsTerminal(int(f.Fd())) {
+		// stdout goes elsewhere (a file, a pipe): the command is there
+		fmt.Fprintf(stderr, "%s: on the destination, run the synco fetch command written to standard output\n", prog)
+		fmt.Fprintf(env.Stdout, "synco fetch %s\n", tok.String())
+	} else {
+		fmt.Fprintf(stderr, "%s: on the destination, run:\n\n", prog)
+		fmt.Fprintf(env.Stdout, "synco fetch %s\n", tok.String())
+		fmt.Fprintln(stderr)
+	}
+	fmt.Fprintf(stderr, "%s: (or put the token in SYNCO_TOKEN, or pipe it to \"synco fetch -\", to keep it out of process lists)\n", prog)
 
 	bar := newBar(stderr, prog, "publishing")
 	start := time.Now()
@@ -492,12 +501,16 @@ func (c *PublishCmd) summarize(env *Env, res *publish.Result, start time.Time, s
 	if c.TLS {
 		fmt.Fprintf(stderr, "%s: HTTPS only, with a certificate made for this run; the token pins it\n", prog)
 	}
+	kept := ""
+	if c.StateDir != "" {
+		kept = " (the encrypted store the next publish starts from stays in " + Clean(c.StateDir) + ": remove it to free its space)"
+	}
 	switch {
 	case stopped:
 	case c.TTL > 0:
-		fmt.Fprintf(stderr, "%s: serving until Ctrl-C or for %s; then everything published is removed\n", prog, c.TTL)
+		fmt.Fprintf(stderr, "%s: serving until Ctrl-C or for %s; then everything published is removed%s\n", prog, c.TTL, kept)
 	default:
-		fmt.Fprintf(stderr, "%s: serving until Ctrl-C; then everything published is removed\n", prog)
+		fmt.Fprintf(stderr, "%s: serving until Ctrl-C; then everything published is removed%s\n", prog, kept)
 	}
 }
 

@@ -111,6 +111,10 @@ func (l *fetchLog) finished(prog string, now time.Time) (lines []string, done bo
 		}
 		quiet := now.Sub(c.last)
 		switch {
+		case c.said && c.requests == 1 && c.bytes == 0:
+			// only the word that a fetch logged already finished: no line
+			done = true
+			delete(l.clients, host)
 		case c.said || (c.sawReady || c.continues && c.served) && quiet >= fetchIdle:
 			done = done || c.said
 			n := fmt.Sprintf("%d requests", c.requests)

@@ -126,4 +126,14 @@ func TestFetchLogFinished(t *testing.T) {
 	if lines, done := l.finished("synco-lite", at(9600)); !slices.Equal(lines, want) || !done {
 		t.Errorf("download, then finished: %q, done %v; want %q, done", lines, done, want)
 	}
+	// The word alone, after the download was logged: done, without a line
+	// of "0 B (1 request)".
+	req(20000, httpsrv.Request{Remote: "127.0.0.1:50009", Status: 206, Bytes: 1_000_000})
+	if lines, done := l.finished("synco-lite", at(24000)); len(lines) != 1 || done {
+		t.Errorf("download logged after the quiet time: %q, done %v", lines, done)
+	}
+	req(25000, httpsrv.Request{Remote: "127.0.0.1:50010", Finished: true, Status: 200})
+	if lines, done := l.finished("synco-lite", at(25100)); len(lines) != 0 || !done {
+		t.Errorf("the word alone: %q, done %v; want no line, done", lines, done)
+	}
 }

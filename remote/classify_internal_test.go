@@ -1,0 +1,26 @@
+package remote
+
+import (
+	"errors"
+	"testing"
+)
+
+// A --via command that is not found here is a channel error (check the
+// command), not a source without a shell; a source without sh still is one.
+func TestClassifyVia(t *testing.T) {
+	for _, c := range []struct {
+		via, stderr string
+		code        int
+		want        error
+	}{
+		{"nosuchcmd", "via: 1: exec: nosuchcmd: not found\n", 127, ErrChannel},
+		{"nosuchcmd --flag", "bash: line 1: nosuchcmd: command not found\n", 127, ErrChannel},
+		{"ssh box", "sh: 1: exec: sh: not found\n", 127, ErrNoShell},
+		{"docker exec -i app", "OCI runtime exec failed: exec: \"sh\": executable file not found in $PATH\n", 127, ErrNoShell},
+		{"ssh box", "ssh: Could not resolve hostname box\n", 255, ErrChannel},
+	} {
+		if got := classify(Channel{Kind: Via, ViaCommand: c.via}, c.stderr, c.code); !errors.Is(got, c.want) {
+			t.Errorf("via %q, %q, %d: %v, want %v", c.via, c.stderr, c.code, got, c.want)
+		}
+	}
+}
