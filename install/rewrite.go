@@ -178,6 +178,19 @@ func (rw *Rewrite) sourcePairs(ctx context.Context, engine string, src dumpers.S
 			}
 			own[from] = true
 		case to != "":
+			if i := slices.IndexFunc(pairs, func(p rewrite.Pair) bool { return p.From == from }); i >= 0 {
+				// One URL of the source for both: a rewrite cannot send it
+				// two ways, the first key's (home) wins.
+				if pairs[i].To != to {
+					why := "set it in WordPress after the install"
+					if strings.Contains(rw.from, "wp-config.php") {
+						why = "wp-config.php still sets it for WordPress"
+					}
+					note(fmt.Sprintf("the source's %s is its %s (%s): rewritten to %s like it, not to the local %s %s (%s)",
+						k, wpURLKeys[0], from, pairs[i].To, k, to, why))
+				}
+				continue
+			}
 			pairs = append(pairs, rewrite.Pair{From: from, To: to})
 		}
 	}
