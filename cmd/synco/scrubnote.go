@@ -17,11 +17,7 @@ func scrubNote(d fetch.Dump) string {
 		if len(d.Scrubbed) == 0 {
 			return "scrubbing was on at the source, but no column of this database has a rule: its data came as it is (synco-lite's output lists the columns that look personal)"
 		}
-		cols := "columns"
-		if len(d.Scrubbed) == 1 {
-			cols = "column"
-		}
-		note := fmt.Sprintf("scrubbed at the source: personal data in %d %s replaced by fakes", len(d.Scrubbed), cols)
+		note := fmt.Sprintf("scrubbed at the source: personal data in %s replaced by fakes", cli.Plural(cli.ScrubbedColumns(d.Scrubbed), "column"))
 		if slices.ContainsFunc(d.Scrubbed, func(c string) bool { return strings.HasSuffix(c, "=password") }) {
 			note += ` (passwords: "synco")`
 		}

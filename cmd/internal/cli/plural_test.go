@@ -45,3 +45,14 @@ func TestScrubWarningsPlural(t *testing.T) {
 		t.Errorf("two warnings:\n%s\nwant it to start with %q", b.String(), want)
 	}
 }
+
+// The rules of a key-value table's value column count as one column (a
+// WordPress publish said "scrubbed 24 columns" for 5 and 19 meta_key rules).
+func TestScrubbedColumns(t *testing.T) {
+	rules := []string{"wp_users.user_email=email", "wp_users.user_pass=password",
+		"wp_usermeta.meta_value[meta_key=billing_email]=email", "wp_usermeta.meta_value[meta_key=billing_phone]=phone",
+		"wp_postmeta.meta_value[meta_key=_billing_*]=text"}
+	if n := ScrubbedColumns(rules); n != 4 {
+		t.Errorf("ScrubbedColumns = %d, want 4", n)
+	}
+}

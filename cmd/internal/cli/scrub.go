@@ -149,12 +149,30 @@ func reportScrub(w io.Writer, prog string, rules *scrub.Rules) {
 		return
 	}
 	if s := rules.Scrubbed(); len(s) > 0 {
-		fmt.Fprintf(w, "%s: scrubbed %s:\n", prog, Plural(len(s), "column"))
+		n := ScrubbedColumns(s)
+		if n == len(s) {
+			fmt.Fprintf(w, "%s: scrubbed %s:\n", prog, Plural(n, "column"))
+		} else {
+			fmt.Fprintf(w, "%s: scrubbed %s, by %s:\n", prog, Plural(n, "column"), Plural(len(s), "rule"))
+		}
 		for _, c := range s {
 			fmt.Fprintf(w, "%s:   %s\n", prog, c)
 		}
 	}
 	writeWarnings(w, prog+": ", rules.Warnings())
+}
+
+// ScrubbedColumns is how many columns a list of scrub rules
+// (TABLE.COLUMN=RULE, TABLE.COLUMN[KEY=GLOB]=RULE: scrub.Rules.Scrubbed) is
+// about: the rules of a key-value table's value column are one column.
+func ScrubbedColumns(rules []string) int {
+	cols := map[string]bool{}
+	for _, r := range rules {
+		c, _, _ := strings.Cut(r, "=")
+		c, _, _ = strings.Cut(c, "[")
+		cols[c] = true
+	}
+	return len(cols)
 }
 
 func writeWarnings(w io.Writer, prefix string, warnings []scrub.Warning) {
