@@ -84,12 +84,16 @@ func TestWordPressURLRewrite(t *testing.T) {
 		}
 	}
 
-	f := startDir(t, local, bin.synco, "", nil, "fetch", token, "--yes", explicit, "--cache", cache)
+	f := startDir(t, local, bin.synco, "", nil, "fetch", token, "--yes", explicit, "--cache", cache, "--json")
 	if code := f.wait(120 * time.Second); code != 0 {
 		t.Fatalf("fetch --yes: exit %d\n%s", code, f.stderr.String())
 	}
 	if !strings.Contains(f.stderr.String(), "rewrote https://cdn.example.com → http://cdn.example.test, https://www.example.com → http://example.test in 5 values") {
 		t.Errorf("fetch does not say what it rewrote:\n%s", f.stderr.String())
+	}
+	// and --json says it to scripts
+	if want := `"rewrite":{"pairs":[{"from":"https://cdn.example.com","to":"http://cdn.example.test"},{"from":"https://www.example.com","to":"http://example.test"}],"values":5}`; !strings.Contains(f.stdout.String(), want) {
+		t.Errorf("fetch --json lacks %s:\n%s", want, f.stdout.String())
 	}
 	pk := map[string]string{"wp_options": "option_id", "wp_postmeta": "meta_id", "wp_posts": "ID"}
 	col := map[string]string{"wp_options": "option_value", "wp_postmeta": "meta_value", "wp_posts": "post_content"}

@@ -5,12 +5,14 @@ import (
 	"errors"
 	"fmt"
 	"os"
+	"slices"
 	"sync"
 
 	"synco/dumpers"
 	"synco/dumpers/engines"
 	"synco/dumpers/mysql"
 	"synco/dumpers/postgres"
+	"synco/dumpers/rewrite"
 	"synco/fetch"
 )
 
@@ -63,6 +65,24 @@ type Importer struct {
 	n         int
 	notes     []Note
 	installed bool // Import installed its dump
+	rewrote   *Rewritten
+}
+
+// Rewritten is what an install rewrote: the URL pairs, and how many values
+// changed.
+type Rewritten struct {
+	Pairs  []rewrite.Pair
+	Values int64
+}
+
+// Rewritten returns what the install rewrote, nil when it rewrote nothing.
+func (im *Importer) Rewritten() *Rewritten {
+	if im == nil {
+		return nil
+	}
+	im.mu.Lock()
+	defer im.mu.Unlock()
+	return im.rewrote
 }
 
 // NewImporter returns the importer for the local database dsn (created if
@@ -162,6 +182,9 @@ func (im *Importer) Import(ctx context.Context, d fetch.Dump, src dumpers.Source
 	}
 	im.mu.Lock()
 	im.installed = true
+	if r != nil {
+		im.rewrote = &Rewritten{Pairs: slices.Clone(im.rw.applied), Values: r.Changed()}
+	}
 	im.mu.Unlock()
 	if r != nil {
 		im.note(im.rw.done(r))

@@ -13,6 +13,7 @@ import (
 	"synco/cmd/internal/cli"
 	"synco/fetch"
 	"synco/httpsrv"
+	"synco/install"
 	"synco/manifest"
 )
 
@@ -29,9 +30,10 @@ type FetchCmd struct {
 	TableFlags     `embed:""`
 	RewriteFlags   `embed:""`
 
-	pull    *pulled        `kong:"-"` // set by synco pull: the token and transport of its agent
-	asked   time.Duration  `kong:"-"` // spent waiting for the user's answer to the plan
-	planned *fetch.Summary `kong:"-"` // the plan shown and not run (a dry run, or the user said no), for --json
+	pull    *pulled           `kong:"-"` // set by synco pull: the token and transport of its agent
+	asked   time.Duration     `kong:"-"` // spent waiting for the user's answer to the plan
+	planned *fetch.Summary    `kong:"-"` // the plan shown and not run (a dry run, or the user said no), for --json
+	imp     *install.Importer `kong:"-"` // the database's importer, for --json (what it rewrote)
 }
 
 func (c *FetchCmd) Help() string {
@@ -102,6 +104,7 @@ func (c *FetchCmd) Run(env *cli.Env) error {
 		c.printJSON(env, pub.Stats())
 		return err // nil: a dry run, or the user said no: nothing changed
 	}
+	c.imp = t.imp // made by the selection, for --json
 	stats, err := plan.Run(env.Ctx)
 	view.v.Finish()
 	printNotes(env, t.imp)
@@ -161,8 +164,20 @@ func (c *FetchCmd) options(tok manifest.Token) (opt fetch.Options, done func(), 
 // run, or the user said no) what it would have done.
 type fetchJSON struct {
 	*fetch.Stats
-	AgentUploadBytes *int64    `json:"agent_upload_bytes,omitempty"` // synco pull: always there
-	Plan             *planJSON `json:"plan,omitempty"`
+	AgentUploadBytes *int64       `json:"agent_upload_bytes,omitempty"` // synco pull: always there
+	Plan             *planJSON    `json:"plan,omitempty"`
+	Rewrite          *rewriteJSON `json:"rewrite,omitempty"` // the URLs the install rewrote
+}
+
+// rewriteJSON is what an install rewrote (install.Rewritten).
+type rewriteJSON struct {
+	Pairs  []rewritePair `json:"pairs"`
+	Values int64         `json:"values"` // values changed
+}
+
+type rewritePair struct {
+	From string `json:"from"`
+	To   string `json:"to"`
 }
 
 // planJSON is a fetch.Summary for --json: what the fetch would do.
@@ -183,6 +198,12 @@ func (c *FetchCmd) jsonOf(stats *fetch.Stats) fetchJSON {
 	out := fetchJSON{Stats: stats}
 	if c.pull != nil {
 		out.AgentUploadBytes = &c.pull.uploaded
+	}
+	if rw := c.imp.Rewritten(); rw != nil {
+		out.Rewrite = &rewriteJSON{Values: rw.Values, Pairs: []rewritePair{}}
+		for _, p := range rw.Pairs {
+			out.Rewrite.Pairs = append(out.Rewrite.Pairs, rewritePair{From: p.From, To: p.To})
+		}
 	}
 	if s := c.planned; s != nil {
 		out.Plan = &planJSON{
