@@ -27,21 +27,7 @@ func laravelProject(t *testing.T, dir, db string) {
 // to load it and kept (TestMain's dropLoadingAccounts knows only the
 // synco_e2e_ databases).
 func dropLoadingAccount(root *sql.DB, db string) {
-	rows, err := root.Query("SELECT User, Host FROM mysql.user WHERE User = ?", mysql.LoadAccount(db))
-	if err != nil {
-		return
-	}
-	var drop []string
-	for rows.Next() {
-		var u, h string
-		if rows.Scan(&u, &h) == nil {
-			drop = append(drop, "DROP USER IF EXISTS '"+u+"'@'"+h+"'")
-		}
-	}
-	rows.Close()
-	for _, q := range drop {
-		root.Exec(q)
-	}
+	dropUsers(root, "SELECT User, Host FROM mysql.user WHERE User = ?", mysql.LoadAccount(db))
 }
 
 // laravelPublication publishes a Laravel project on MariaDB with the tables

@@ -67,8 +67,13 @@ func dropLoadingAccounts() {
 		return
 	}
 	defer root.Close()
-	rows, err := root.Query(`SELECT DISTINCT d.User, d.Host FROM mysql.db d WHERE d.User LIKE 'synco\_%' AND d.Db LIKE 'synco\\\\_e2e\\\\_%'
+	dropUsers(root, `SELECT DISTINCT d.User, d.Host FROM mysql.db d WHERE d.User LIKE 'synco\_%' AND d.Db LIKE 'synco\\\\_e2e\\\\_%'
  AND NOT EXISTS (SELECT 1 FROM information_schema.SCHEMATA s WHERE s.SCHEMA_NAME = REPLACE(d.Db, '\\_', '_'))`)
+}
+
+// dropUsers drops the MariaDB accounts (User, Host) that query returns.
+func dropUsers(root *sql.DB, query string, args ...any) {
+	rows, err := root.Query(query, args...)
 	if err != nil {
 		return
 	}

@@ -62,6 +62,14 @@ func startDir(t *testing.T, dir, binary, stdin string, env []string, args ...str
 	p.cmd.Stdout, p.cmd.Stderr = &p.stdout, &p.stderr
 	p.cmd.Stdin = strings.NewReader(stdin)
 	p.cmd.Env = append(os.Environ(), env...)
+	p.run(t)
+	return p
+}
+
+// run starts p.cmd, records its exit when it ends, and kills it at cleanup if
+// the test did not wait for it.
+func (p *proc) run(t *testing.T) {
+	t.Helper()
 	if err := p.cmd.Start(); err != nil {
 		t.Fatalf("start %s: %v", p.name, err)
 	}
@@ -78,7 +86,6 @@ func startDir(t *testing.T, dir, binary, stdin string, env []string, args ...str
 			<-p.done
 		}
 	})
-	return p
 }
 
 // wait waits for the process to exit and returns its exit code.
