@@ -12,6 +12,7 @@ import (
 	"path/filepath"
 	"runtime"
 	"strings"
+	"sync/atomic"
 	"time"
 
 	"golang.org/x/term"
@@ -31,7 +32,7 @@ type PublishCmd struct {
 	URL      string        `name:"url" placeholder:"URL" help:"Base URL under which the destination reaches this server (or --out DIR). Default: http://<hostname>:<port> (https with --tls)."`
 	TLS      bool          `name:"tls" help:"Serve HTTPS with a certificate made for this run. The token pins it: the destination needs no certificate authority and accepts no other server, and nobody on the path sees which parts are fetched."`
 	Out      string        `placeholder:"DIR" type:"dir" help:"Write the publication as plain files into DIR (e.g. a web server's document root) instead of serving it; needs --url."`
-	TTL      time.Duration `name:"ttl" help:"Stop serving and clean up after this long (e.g. 2h). Default: until Ctrl-C or SIGTERM."`
+	TTL      time.Duration `name:"ttl" help:"Stop serving and clean up after this long (e.g. 2h); a destination that is downloading then may finish first (at most 10 min). Default: until Ctrl-C or SIGTERM."`
 	Keep     bool          `help:"Leave the published files in --out DIR when stopping."`
 	StateDir string        `name:"state-dir" placeholder:"DIR" type:"dir" help:"Source store kept between runs so unchanged content is not re-read. Default: one per application, user cache dir/synco-lite/NAME-HASH, named after the detected application's directory, or the --db (without password), --files and --stream given."`
 	Parallel int           `default:"0" help:"Workers that read, chunk and seal (default: number of CPUs)."`
@@ -44,6 +45,7 @@ type PublishCmd struct {
 	skips   map[string]func(rel string) bool       // file set → files to leave out (from detection)
 	public  map[string]func(string) (string, bool) // file set → public URL of a file (--public-url)
 	fetched <-chan struct{}                        // closed after the first fetch served (--once)
+	busy    atomic.Pointer[func() string]          // a destination downloading now ("": none; unset: not known, with --out)
 	agent   bool                                   // run by synco pull (AgentCmd): its errors advise pull, not publish's flags
 }
 
@@ -280,10 +282,12 @@ func (c *PublishCmd) Run(env *Env) error {
 	// Close marks its root Failed before --out is removed or kept, so a destination
 	// waiting for it stops with the source's failure instead of waiting for ever.
 	defer s.Close()
+	ttlOver := new(atomic.Bool)
 	if c.TTL > 0 {
 		var cancel context.CancelFunc
-		ctx, cancel = context.WithTimeout(ctx, c.TTL)
+		ctx, cancel = context.WithCancel(ctx)
 		defer cancel()
+		go c.expire(ctx, env, cancel, ttlOver)
 	}
 	base, certPin, err := c.expose(ctx, env, s)
 	if err != nil {
@@ -346,12 +350,47 @@ func (c *PublishCmd) Run(env *Env) error {
 	if err := s.Wait(wait); err != nil {
 		return err
 	}
-	if errors.Is(ctx.Err(), context.DeadlineExceeded) {
+	if ttlOver.Load() {
 		fmt.Fprintf(stderr, "%s: --ttl %s expired; stopped\n", prog, c.TTL)
 		return nil
 	}
 	fmt.Fprintf(stderr, "%s: stopped; publication removed\n", prog)
 	return nil
+}
+
+// ttlGrace is how long --ttl waits, once expired, for a destination that is
+// downloading to finish.
+const ttlGrace = 10 * time.Minute
+
+// expire ends the publish (cancel) when --ttl is over, marking it in over,
+// but not in the middle of a download: a destination that is downloading
+// then may finish first, for at most ttlGrace (its download would fail, and
+// a new token start over from its cache).
+func (c *PublishCmd) expire(ctx context.Context, env *Env, cancel context.CancelFunc, over *atomic.Bool) {
+	t := time.NewTimer(c.TTL)
+	defer t.Stop()
+	select {
+	case <-ctx.Done():
+		return
+	case <-t.C:
+	}
+	if busy := c.busy.Load(); busy != nil {
+		if host := (*busy)(); host != "" {
+			fmt.Fprintf(env.Stderr, "%s: --ttl %s expired; %s is downloading: waiting for it to finish (at most %s)\n", env.Prog, c.TTL, host, ttlGrace)
+			deadline := time.Now().Add(ttlGrace)
+			tick := time.NewTicker(time.Second)
+			defer tick.Stop()
+			for (*busy)() != "" && time.Now().Before(deadline) {
+				select {
+				case <-ctx.Done():
+					return
+				case <-tick.C:
+				}
+			}
+		}
+	}
+	over.Store(true)
+	cancel()
 }
 
 // checkExposure checks --out, --url and --tls together.
@@ -435,10 +474,12 @@ func (c *PublishCmd) expose(ctx context.Context, env *Env, s *publish.Session) (
 		fmt.Fprintf(env.Stderr, "%s: note: serving plain HTTP on %s; --url https://… assumes a TLS proxy in front (--tls serves HTTPS itself)\n", env.Prog, ln.Addr())
 	}
 	fmt.Fprintf(env.Stderr, "%s: serving %s (the token carries the rest)\n", env.Prog, Clean(u))
-	opt.OnRequest, c.fetched = watchFetches(ctx, env.Stderr, env.Prog, func() bool {
+	var busy func() string
+	opt.OnRequest, c.fetched, busy = watchFetches(ctx, env.Stderr, env.Prog, func() bool {
 		st, _ := s.Publication().State()
 		return st == manifest.StateReady
 	})
+	c.busy.Store(&busy)
 	// The server outlives ctx: Close stops it once the publication says why.
 	s.Serve(context.WithoutCancel(ctx), func(ctx context.Context, h http.Handler) error {
 		return httpsrv.ServeWith(ctx, ln, h, opt)

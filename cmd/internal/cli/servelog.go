@@ -132,11 +132,30 @@ func (l *fetchLog) finished(prog string, now time.Time) (lines []string, done bo
 	return lines, done
 }
 
+// downloading names a client that is downloading now: a request in flight,
+// or one within fetchIdle by a client that read the Ready root (or continues
+// a fetch) and has not said it finished; "" for none. A destination that
+// waits at its question is quiet: not downloading.
+func (l *fetchLog) downloading(now time.Time) string {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	for host, c := range l.clients {
+		if c.said {
+			continue
+		}
+		if c.inflight > 0 || (c.sawReady || c.continues) && now.Sub(c.last) < fetchIdle {
+			return host
+		}
+	}
+	return ""
+}
+
 // watchFetches logs every finished fetch to w until ctx ends. It returns the
-// hook for httpsrv.Options.OnRequest and a channel that is closed after the
+// hook for httpsrv.Options.OnRequest, a channel that is closed after the
 // first fetch whose destination said it finished (for --once: not one that
-// only read the plan, a --dry-run, or one its user declined).
-func watchFetches(ctx context.Context, w io.Writer, prog string, ready func() bool) (func(httpsrv.Request), <-chan struct{}) {
+// only read the plan, a --dry-run, or one its user declined), and what
+// fetchLog.downloading says now (for --ttl).
+func watchFetches(ctx context.Context, w io.Writer, prog string, ready func() bool) (func(httpsrv.Request), <-chan struct{}, func() string) {
 	l := newFetchLog(ready)
 	first := make(chan struct{})
 	go func() {
@@ -159,5 +178,5 @@ func watchFetches(ctx context.Context, w io.Writer, prog string, ready func() bo
 			}
 		}
 	}()
-	return func(r httpsrv.Request) { l.request(r, time.Now()) }, first
+	return func(r httpsrv.Request) { l.request(r, time.Now()) }, first, func() string { return l.downloading(time.Now()) }
 }

@@ -137,3 +137,30 @@ func TestFetchLogFinished(t *testing.T) {
 		t.Errorf("the word alone: %q, done %v; want no line, done", lines, done)
 	}
 }
+
+// --ttl waits for a destination that is downloading: one with a request in
+// flight, or active within the quiet time, that has not said it finished;
+// not one that waits at its question, or is done.
+func TestFetchLogDownloading(t *testing.T) {
+	l := newFetchLog(func() bool { return true })
+	t0 := time.Date(2025, 3, 1, 14, 2, 0, 0, time.UTC)
+	at := func(ms int) time.Time { return t0.Add(time.Duration(ms) * time.Millisecond) }
+	l.request(httpsrv.Request{Remote: "10.0.0.2:1"}, at(0))
+	l.request(httpsrv.Request{Remote: "10.0.0.2:1", Root: true, Status: 200, Done: true}, at(10))
+	l.request(httpsrv.Request{Remote: "10.0.0.2:2"}, at(100)) // a range in flight
+	if got := l.downloading(at(60000)); got != "10.0.0.2" {
+		t.Errorf("a range in flight: %q", got)
+	}
+	l.request(httpsrv.Request{Remote: "10.0.0.2:2", Status: 206, Bytes: 1 << 20, Done: true}, at(61000))
+	if got := l.downloading(at(62000)); got != "10.0.0.2" {
+		t.Errorf("1 s after the last range: %q, want still downloading", got)
+	}
+	if got := l.downloading(at(61000 + int(fetchIdle/time.Millisecond) + 1)); got != "" {
+		t.Errorf("quiet (at its question, or gone): %q", got)
+	}
+	l.request(httpsrv.Request{Remote: "10.0.0.2:3"}, at(70000))
+	l.request(httpsrv.Request{Remote: "10.0.0.2:3", Finished: true, Status: 200, Done: true}, at(70010))
+	if got := l.downloading(at(70020)); got != "" {
+		t.Errorf("said it finished: %q", got)
+	}
+}
