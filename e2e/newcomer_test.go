@@ -3,6 +3,7 @@ package e2e_test
 import (
 	"database/sql"
 	"fmt"
+	"os"
 	"path/filepath"
 	"strings"
 	"syscall"
@@ -151,5 +152,24 @@ func TestFetchInterruptedAfterDatabase(t *testing.T) {
 	}
 	if want := "synco: interrupted after the database was installed (into " + dst + "), before the files were all written\n"; !strings.Contains(p.stderr.String(), want) {
 		t.Errorf("stderr lacks %q:\n%s", want, p.stderr.String())
+	}
+}
+
+// What the source leaves out of the files (a symlink, not a regular file) is
+// said by synco pull too, as publish says it; it was lost without a word.
+func TestPullSaysWhatItSkipped(t *testing.T) {
+	t.Parallel()
+	p := sourceProject(t, "wordpress", "127.0.0.1:3306")
+	dir := filepath.Join(p.src, p.files)
+	ents, err := os.ReadDir(dir)
+	if err != nil || len(ents) == 0 {
+		t.Fatalf("no files in %s: %v", dir, err)
+	}
+	if err := os.Symlink(ents[0].Name(), filepath.Join(dir, "link.bin")); err != nil {
+		t.Fatal(err)
+	}
+	r := pull(t, p.local, nil, "--via", "sh -c", p.src, "--yes", "--only", "files", "--remote-dir", t.TempDir(), "--cache", t.TempDir()).must(t)
+	if !strings.Contains(r.stderr, "source: warning: skipped ") || !strings.Contains(r.stderr, "link.bin (not a regular file or directory") {
+		t.Errorf("pull does not say what the source skipped:\n%s", r.stderr)
 	}
 }

@@ -180,6 +180,14 @@ return [
 				source: "config/system/settings.php + config/system/additional.php (DB.Connections.Default)"},
 		},
 		{
+			// a fresh clone, before composer install made public/: the
+			// uploads still go to public/fileadmin (they went to fileadmin/)
+			name:  "v12 composer mode without public/ yet",
+			files: map[string]string{"config/system/settings.php": v12},
+			want: want{framework: "typo3", dsn: "mysql://typo3:from-settings@db:3306/typo3", password: "from-settings",
+				fileSets: []string{"fileadmin=/srv/app/public/fileadmin"}, structure: structure, why: []string{"does not exist (yet)"}},
+		},
+		{
 			name: "v11 classic mode, LocalConfiguration.php with array(), postgres socket",
 			files: map[string]string{"typo3conf/LocalConfiguration.php": `<?php
 return array(

@@ -19,18 +19,18 @@ var ErrNotFound = errors.New("frameworks: no known framework found")
 
 // Project is what Detect found in an application directory.
 type Project struct {
-	Framework     string    // "neos", "flow", "symfony", "laravel", "wordpress", "drupal", "typo3", "generic"
-	Root          string    // the project directory as given to Detect
-	Why           []string  // human reasons: which files and values led to the decision, notes
-	DB            *DB       // nil if no database configuration was found
-	FileSets      []FileSet // file trees worth syncing (uploads, persistent resources)
+	Framework string    // "neos", "flow", "symfony", "laravel", "wordpress", "drupal", "typo3", "generic"
+	Root      string    // the project directory as given to Detect
+	Why       []string  // human reasons: which files and values led to the decision, notes
+	DB        *DB       // nil if no database configuration was found
+	FileSets  []FileSet // file trees worth syncing (uploads, persistent resources)
 	// Missing are the file sets the framework places by convention that do
 	// not exist here (yet), where a destination puts them when the source
 	// publishes them (a fresh checkout without public/uploads); never
 	// published.
-	Missing []FileSet
-	StructureOnly []string  // table globs whose rows never need to travel
-	Exclude       []string  // table globs left out entirely
+	Missing       []FileSet
+	StructureOnly []string // table globs whose rows never need to travel
+	Exclude       []string // table globs left out entirely
 	// Where filters rows that never need to travel: table → SQL condition on the rows
 	// to keep (e.g. WordPress transients, which are caches, out of <prefix>options).
 	Where map[string]string

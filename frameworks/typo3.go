@@ -108,7 +108,10 @@ func loadTYPO3(s *scan, p *Project) error {
 			return err
 		}
 	}
-	if s.isDir("public") {
+	// Composer mode has the web root in public/: a v12 project's
+	// config/system/settings.php says so, also in a fresh checkout that has
+	// no public/ yet (before composer install).
+	if s.isDir("public") || main == typo3Configs[0][0] {
 		fileSet(s, p, "fileadmin", "public/fileadmin", true)
 	} else {
 		fileSet(s, p, "fileadmin", "fileadmin", true)

@@ -14,6 +14,7 @@ import (
 	"strings"
 	"sync"
 	"time"
+	"unicode/utf8"
 
 	"synco/manifest"
 )
@@ -49,9 +50,22 @@ type Error struct {
 func (e *Error) Error() string {
 	msg := strings.TrimPrefix(e.Kind.Error(), "remote: ")
 	if last := lastLine(e.Stderr); last != "" {
-		msg += ": " + last
+		msg += ": " + clip(last, 300)
 	}
 	return e.Channel + ": " + msg
+}
+
+// clip shortens s to about max bytes (a shell that echoes the command line it
+// could not run, synco's own script, is not the reason).
+func clip(s string, max int) string {
+	if len(s) <= max {
+		return s
+	}
+	cut := max
+	for cut > 0 && !utf8.RuneStart(s[cut]) {
+		cut--
+	}
+	return s[:cut] + "…"
 }
 
 func (e *Error) Unwrap() error { return e.Kind }

@@ -2,6 +2,7 @@ package remote
 
 import (
 	"errors"
+	"strings"
 	"testing"
 )
 
@@ -22,5 +23,14 @@ func TestClassifyVia(t *testing.T) {
 		if got := classify(Channel{Kind: Via, ViaCommand: c.via}, c.stderr, c.code); !errors.Is(got, c.want) {
 			t.Errorf("via %q, %q, %d: %v, want %v", c.via, c.stderr, c.code, got, c.want)
 		}
+	}
+}
+
+// A channel's error keeps its reason short: a shell that echoes the script it
+// could not run (via sh, without -c) put 1.5 KB of synco's script in one line.
+func TestErrorClipped(t *testing.T) {
+	e := &Error{Kind: ErrChannel, Channel: "via sh", Stderr: "sh: 0: cannot open sh -c '" + strings.Repeat("echo x; ", 200) + "': No such file\n"}
+	if msg := e.Error(); len(msg) > 400 || !strings.HasSuffix(msg, "…") {
+		t.Errorf("error of %d bytes: %q", len(msg), msg)
 	}
 }

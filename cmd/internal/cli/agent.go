@@ -89,6 +89,10 @@ func (c *AgentCmd) Run(env *Env) error {
 			fmt.Fprintf(stderr, "%s: ready: %s, %s in %s; sealed %s\n",
 				prog, Plural(res.Streams, "entry"), FormatSize(int64(res.Bytes)), Plural(res.Chunks, "chunk"), Plural(res.NewChunks, "new chunk"))
 			reportScrub(stderr, prog, c.rules) // what the copy lacks goes in the dump's marker
+			for _, sk := range res.Skipped {
+				// a warning: synco pull shows the agent's warnings
+				fmt.Fprintf(stderr, "%s: warning: skipped %s (not a regular file or directory, or deleted while publishing)\n", prog, sk)
+			}
 			if res.StateErr != nil {
 				fmt.Fprintf(stderr, "%s: warning: %v\n", prog, res.StateErr)
 			}

@@ -104,13 +104,15 @@ func Classify(cmd string, err error) (code int, hint string) {
 	case errors.Is(err, remote.ErrNoShell):
 		return ExitChannel, "the source has no /bin/sh (a distroless image?): copy synco-lite into it (docker cp / kubectl cp), run synco-lite publish there and synco fetch here, or pull from a container of the same volumes that has a shell"
 	case errors.Is(err, remote.ErrChannel):
-		return ExitChannel, "check that the same ssh, docker exec, kubectl exec or --via command works from this shell (host, user, keys, container or pod name, context, the command's name); SYNCO_SSH replaces the ssh command"
+		return ExitChannel, "check that the same ssh, docker exec, kubectl exec or --via command works from this shell (host, user, keys, container or pod name, context, the command's name; a --via command that runs a program, like docker exec -i NAME, ends with sh -c); SYNCO_SSH replaces the ssh command"
 	case errors.Is(err, remote.ErrUnsupported):
 		return ExitAgent, "synco-lite runs on Linux, FreeBSD, OpenBSD, NetBSD and macOS, amd64 or arm64; put synco-lite-OS-ARCH next to synco or into SYNCO_LITE_DIR (scripts/build.sh makes them)"
 	case errors.Is(err, remote.ErrRemoteDir):
 		return ExitAgent, "pass --remote-dir DIR, a directory on the source that the remote user can write and run programs from (e.g. /var/tmp/synco, not on a noexec mount)"
 	case errors.Is(err, remote.ErrDamaged):
 		return ExitTampered, "synco-lite changed on the source after it was uploaded, or the upload was damaged; run again to upload it anew"
+	case errors.Is(err, remote.ErrAgent) && credentialsRefused(err.Error()):
+		return ExitSourceFail, "the source's database refused the user or password that the application's configuration on the source names: check them there (synco detect on the source shows which file they come from)"
 	case errors.Is(err, remote.ErrAgent):
 		return ExitSourceFail, "fix it on the source: give the application's directory (where synco detect finds its framework and database), or see synco-lite publish --help"
 	case fe.SourceFailed != nil && fe.SourceFailed(err):
@@ -206,3 +208,12 @@ var ExitCodesHelp = ExitCodes()
 // PublishExitCodes are the codes of publish. Stopping it (Ctrl-C, SIGTERM, --ttl)
 // once it serves is a success; 130 is for an interrupt while it prepares.
 var PublishExitCodes = ExitCodes(ExitOK, ExitError, ExitUsage, ExitLocal, ExitInterrupted)
+
+// credentialsRefused reports whether an error of the source's agent (its text)
+// is a database that refused the user or password: MariaDB/MySQL's "access
+// denied", PostgreSQL's failed password authentication or unknown role.
+func credentialsRefused(msg string) bool {
+	m := strings.ToLower(msg)
+	return strings.Contains(m, "access denied") || strings.Contains(m, "password authentication failed") ||
+		strings.Contains(m, "role \"") && strings.Contains(m, "does not exist")
+}
