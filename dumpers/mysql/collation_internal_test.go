@@ -62,3 +62,20 @@ func TestCollationSubstitute(t *testing.T) {
 		t.Errorf("notes: %q", n)
 	}
 }
+
+// The reason of a full import names how the target differs: a table that
+// exists only here, one dropped here, one changed here.
+func TestLocalChange(t *testing.T) {
+	line := func(name, what string) string { return tableKey(name) + "\t" + what + "\n" }
+	a1, a2 := line("a", "BASE TABLE InnoDB 2026-01-01 00:00:00 -"), line("a", "BASE TABLE InnoDB 2026-01-02 00:00:00 -")
+	b := line("b", "BASE TABLE InnoDB 2026-01-01 00:00:00 -")
+	for _, c := range []struct{ was, now, want string }{
+		{a1, a1 + b, "table `b` exists only locally (the full import drops it)"},
+		{a1 + b, a1, "table `b` was dropped locally since the last install"},
+		{a1 + b, a2 + b, "table `a` changed locally since the last install"},
+	} {
+		if got := localChange(c.was, c.now); got != c.want {
+			t.Errorf("localChange = %q, want %q", got, c.want)
+		}
+	}
+}

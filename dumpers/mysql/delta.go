@@ -337,7 +337,7 @@ func (d *deltaInstall) try(ctx context.Context) (dumpers.Installed, string, erro
 			return dumpers.Installed{}, "", err
 		}
 		if fp != was {
-			return dumpers.Installed{}, fingerprintDiff(was, fp) + " changed locally since the last install", nil
+			return dumpers.Installed{}, localChange(was, fp), nil
 		}
 		differ, n, reason, err := d.verifyRows(ctx, rec, lost)
 		if err != nil || reason != "" {
@@ -353,7 +353,7 @@ func (d *deltaInstall) try(ctx context.Context) (dumpers.Installed, string, erro
 		}
 	}
 	if fp != rec.fp {
-		return dumpers.Installed{}, fingerprintDiff(rec.fp, fp) + " changed locally since the last install", nil
+		return dumpers.Installed{}, localChange(rec.fp, fp), nil
 	}
 	if rec.refs[dumpers.PostStream].Hash != d.refs[dumpers.PostStream].Hash {
 		return dumpers.Installed{}, d.readableOr(ctx, rec.refs[dumpers.PostStream], "views, routines, triggers or events changed at the source"), nil

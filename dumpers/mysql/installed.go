@@ -560,6 +560,33 @@ func keepUntouched(was, now string, touched map[string]bool) string {
 }
 
 // fingerprintDiff names the first object that differs between two fingerprints.
+// localChange is the reason for a full import when now, the target's
+// fingerprint, differs from was, the recorded one: an object that exists
+// only here (the import drops it), one dropped here, or one changed here.
+func localChange(was, now string) string {
+	what := fingerprintDiff(was, now)
+	keys := func(fp string) map[string]bool {
+		m := map[string]bool{}
+		for _, l := range fpLines(fp, false) {
+			k, _ := fpKey(l)
+			m[k] = true
+		}
+		return m
+	}
+	a, b := keys(was), keys(now)
+	for k := range b {
+		if !a[k] && strings.HasPrefix(k, "table ") && fingerprintDiff("", k+"\t\n") == what {
+			return what + " exists only locally (the full import drops it)"
+		}
+	}
+	for k := range a {
+		if !b[k] && strings.HasPrefix(k, "table ") && fingerprintDiff("", k+"\t\n") == what {
+			return what + " was dropped locally since the last install"
+		}
+	}
+	return what + " changed locally since the last install"
+}
+
 func fingerprintDiff(was, now string) string {
 	a, b := strings.Split(was, "\n"), strings.Split(now, "\n")
 	seen := map[string]bool{}
