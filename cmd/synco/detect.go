@@ -238,6 +238,11 @@ func writeScrubPreview(w io.Writer, pv *cli.ScrubPreview) {
 		fmt.Fprintf(w, "scrub:      on by default (%s; publish --no-scrub turns it off)\n", strings.Join(pv.Sources, ", "))
 	}
 	if pv.Error != "" {
+		if strings.Contains(pv.Error, "does not exist") {
+			// a destination before its first fetch: nothing wrong
+			fmt.Fprintf(w, "  the database does not exist yet, so its columns are not known (a fetch creates it): %s\n", pv.Error)
+			return
+		}
 		fmt.Fprintf(w, "  could not list the database's columns: %s\n", pv.Error)
 		return
 	}

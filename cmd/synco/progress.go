@@ -179,6 +179,9 @@ func (s fetchSummary) lines() []string {
 		l += fmt.Sprintf(" (and %s waiting for your answer)", cli.FormatLeft(s.asked))
 	}
 	l += ": downloaded " + cli.FormatSize(st.BytesDownloaded)
+	if st.ChunksTotal > 0 && st.ChunksFromCache == st.ChunksTotal && st.BytesDownloaded > 0 && st.AheadBytes == 0 {
+		l += " (only the publication's root and manifest)" // the plan said "nothing"
+	}
 	switch {
 	case asked:
 		// The user's time is not the fetch's, and downloading ahead may have

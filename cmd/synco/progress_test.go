@@ -57,6 +57,11 @@ func TestFetchSummaryLines(t *testing.T) {
 			Dumps: []fetch.Dump{{Prefix: "db", Engine: "postgres"}},
 		}},
 		{prog: "synco", db: dbName("not a url"), stats: &fetch.Stats{DurationMS: 4_000_000}},
+		// everything was in the cache: what was downloaded is said (the plan
+		// said "download nothing")
+		{prog: "synco", to: "./sync", stats: &fetch.Stats{
+			FilesUnchanged: 5, BytesDownloaded: 5_400, ChunksTotal: 12, ChunksFromCache: 12, DurationMS: 100,
+		}},
 		// --only db into a project: no "wrote 0 files"
 		{prog: "synco", to: "/home/dev/site", db: "mysql://root@127.0.0.1/site", dbOnly: true, stats: &fetch.Stats{
 			BytesDownloaded: 2_000_000, ChunksTotal: 30, DurationMS: 900, Dumps: []fetch.Dump{{Prefix: "db", Engine: "mysql", Tables: 3}},
