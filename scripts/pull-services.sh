@@ -33,6 +33,12 @@ pull_services_stop() {
     kill "$(cat "$pull_services_dir/containerd.pid")" 2>/dev/null || true
   fi
   umount -R "$pull_services_dir/docker" 2>/dev/null || true
+  # Mounts below it that are not under a mount point of its own (dockerd's
+  # nsfs mount of docker/exec/netns/default), deepest first.
+  local m
+  for m in $(awk -v d="$pull_services_dir/" 'index($2, d) == 1 {print $2}' /proc/mounts 2>/dev/null | sort -r); do
+    umount "$m" 2>/dev/null || umount -l "$m" 2>/dev/null || true
+  done
   rm -rf "$pull_services_dir" 2>/dev/null || true
 }
 
