@@ -50,7 +50,10 @@ type Error struct {
 func (e *Error) Error() string {
 	msg := strings.TrimPrefix(e.Kind.Error(), "remote: ")
 	if last := lastLine(e.Stderr); last != "" {
-		msg += ": " + clip(last, 300)
+		if !errors.Is(e.Kind, ErrAgent) { // synco-lite's own reason is kept whole
+			last = clip(last, 300)
+		}
+		msg += ": " + last
 	}
 	return e.Channel + ": " + msg
 }

@@ -33,4 +33,9 @@ func TestErrorClipped(t *testing.T) {
 	if msg := e.Error(); len(msg) > 400 || !strings.HasSuffix(msg, "…") {
 		t.Errorf("error of %d bytes: %q", len(msg), msg)
 	}
+	// synco-lite's own reason, with its advice at the end, is kept whole
+	long := "synco-lite: error: detect project in /x: no configuration found (looked at " + strings.Repeat("a/b.php, ", 60) + "); synco pull takes the application's directory"
+	if msg := (&Error{Kind: ErrAgent, Channel: "via sh -c", Stderr: long}).Error(); !strings.HasSuffix(msg, "synco pull takes the application's directory") {
+		t.Errorf("agent error clipped: %q", msg)
+	}
 }
