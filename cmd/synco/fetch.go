@@ -255,7 +255,7 @@ func (c *FetchCmd) report(env *cli.Env, t *target, stats *fetch.Stats, download 
 	}
 	fmt.Fprintln(env.Stderr, lines[len(lines)-1])
 	if c.pull == nil {
-		fmt.Fprintf(env.Stderr, "%s: you can now stop synco-lite on the source (Ctrl-C there); it removes what it published\n", env.Prog)
+		fmt.Fprintf(env.Stderr, "%s: you can now stop synco-lite on the source (Ctrl-C there, unless --once or --ttl stops it by itself); it removes what it published\n", env.Prog)
 	}
 }
 
