@@ -144,7 +144,11 @@ func (c *PullCmd) Run(env *cli.Env) error {
 	}
 	uploaded, p := s.Uploaded, s.Platform
 	if uploaded > 0 {
-		fmt.Fprintf(w, "%s: uploaded synco-lite for %s/%s (%s) into %s\n", prog, p.OS, p.Arch, cli.FormatSize(uploaded), cli.Clean(p.Dir()))
+		how := "sent"
+		if p.Gzip {
+			how = "sent gzip-compressed"
+		}
+		fmt.Fprintf(w, "%s: uploaded synco-lite for %s/%s (%s %s) into %s\n", prog, p.OS, p.Arch, cli.FormatSize(uploaded), how, cli.Clean(p.Dir()))
 	}
 	defer s.Close()
 	// The agent is ended as soon as every chunk is in the cache: the install
