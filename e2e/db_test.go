@@ -32,22 +32,32 @@ func mariadb(t *testing.T) *sql.DB {
 
 func dbName(prefix string) string { return fmt.Sprintf("%s_%d", prefix, rand.Uint32()) }
 
+// sourceAndTarget names a source and a target database (dropped at cleanup,
+// with the target's loading account) and runs setup on root: the CREATE
+// DATABASE statements and what fills them.
+func sourceAndTarget(t *testing.T, root *sql.DB, srcPrefix, dstPrefix string, setup func(src, dst string) []string) (src, dst string) {
+	t.Helper()
+	src, dst = dbName(srcPrefix), dbName(dstPrefix)
+	t.Cleanup(func() {
+		root.Exec("DROP DATABASE IF EXISTS " + src)
+		root.Exec("DROP DATABASE IF EXISTS " + dst)
+		dropLoadingAccount(root, dst)
+	})
+	for _, q := range setup(src, dst) {
+		if _, err := root.Exec(q); err != nil {
+			t.Fatalf("%s: %v", q, err)
+		}
+	}
+	return src, dst
+}
+
 // publishDB starts synco-lite publish --db (DSN through SYNCO_DB) with --out into a
 // static server, so the test can tamper with the published files.
 func publishDB(t *testing.T, dsn, state string, extra ...string) (*publisher, string) {
 	t.Helper()
 	www := t.TempDir()
 	srv := serveStatic(t, www)
-	args := append([]string{"publish", "--out", www, "--url", srv.url, "--state-dir", state}, extra...)
-	p := &publisher{proc: start(t, bin.lite, "", []string{"SYNCO_DB=" + dsn}, args...)}
-	waitFor(t, 60*time.Second, "the publication", func() bool {
-		if p.exited() {
-			t.Fatalf("publish exited with %d\nstderr:\n%s", p.code, p.stderr.String())
-		}
-		return strings.Contains(p.stderr.String(), "serving until")
-	})
-	line, _, _ := strings.Cut(p.stdout.String(), "\n")
-	p.token = strings.TrimPrefix(line, "synco fetch ")
+	p := servedPublisher(t, "", []string{"SYNCO_DB=" + dsn}, append([]string{"--out", www, "--url", srv.url, "--state-dir", state}, extra...)...)
 	if strings.Contains(p.stderr.String(), "secret") {
 		t.Errorf("publish stderr shows the database password:\n%s", p.stderr.String())
 	}

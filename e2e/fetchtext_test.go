@@ -37,41 +37,25 @@ func dropLoadingAccount(root *sql.DB, db string) {
 func laravelPublication(t *testing.T) (pub *publisher, local, localDB string) {
 	t.Helper()
 	root := mariadb(t)
-	src, dst := dbName("nc2_e2e_lvsrc"), dbName("nc2_e2e_lvdst")
-	t.Cleanup(func() {
-		root.Exec("DROP DATABASE IF EXISTS " + src)
-		root.Exec("DROP DATABASE IF EXISTS " + dst)
-		dropLoadingAccount(root, dst)
-	})
-	for _, q := range []string{
-		"CREATE DATABASE " + src, "CREATE DATABASE " + dst,
-		"CREATE TABLE " + src + ".posts (id INT PRIMARY KEY, title VARCHAR(50))",
-		"INSERT INTO " + src + ".posts VALUES (1,'prod post'),(2,'prod post 2')",
-		"CREATE TABLE " + src + ".users (id INT PRIMARY KEY, name VARCHAR(50), email VARCHAR(100))",
-		"INSERT INTO " + src + ".users VALUES (1,'Ann Example','ann@example.com')",
-		"CREATE TABLE " + src + ".migrations (id INT PRIMARY KEY, migration VARCHAR(100))",
-		"INSERT INTO " + src + ".migrations VALUES (1,'create_users_table')",
-		"CREATE TABLE " + src + ".cache (`key` VARCHAR(100) PRIMARY KEY, value TEXT)",
-		"INSERT INTO " + src + ".cache VALUES ('k','v')",
-	} {
-		if _, err := root.Exec(q); err != nil {
-			t.Fatalf("%s: %v", q, err)
+	src, dst := sourceAndTarget(t, root, "nc2_e2e_lvsrc", "nc2_e2e_lvdst", func(src, dst string) []string {
+		return []string{
+			"CREATE DATABASE " + src, "CREATE DATABASE " + dst,
+			"CREATE TABLE " + src + ".posts (id INT PRIMARY KEY, title VARCHAR(50))",
+			"INSERT INTO " + src + ".posts VALUES (1,'prod post'),(2,'prod post 2')",
+			"CREATE TABLE " + src + ".users (id INT PRIMARY KEY, name VARCHAR(50), email VARCHAR(100))",
+			"INSERT INTO " + src + ".users VALUES (1,'Ann Example','ann@example.com')",
+			"CREATE TABLE " + src + ".migrations (id INT PRIMARY KEY, migration VARCHAR(100))",
+			"INSERT INTO " + src + ".migrations VALUES (1,'create_users_table')",
+			"CREATE TABLE " + src + ".cache (`key` VARCHAR(100) PRIMARY KEY, value TEXT)",
+			"INSERT INTO " + src + ".cache VALUES ('k','v')",
 		}
-	}
+	})
 	srcDir, local := t.TempDir(), t.TempDir()
 	laravelProject(t, srcDir, src)
 	laravelProject(t, local, dst)
 	writeFile(t, filepath.Join(srcDir, "storage", "app", "public", "a.txt"), []byte("uploaded\n"), 0o644)
-	pub = &publisher{proc: startDir(t, srcDir, bin.lite, "", nil, "publish", "--listen", "127.0.0.1:0", "--state-dir", t.TempDir())}
+	pub = servedPublisher(t, srcDir, nil, "--listen", "127.0.0.1:0", "--state-dir", t.TempDir())
 	t.Cleanup(pub.stop)
-	waitFor(t, 60*time.Second, "the publication", func() bool {
-		if pub.exited() {
-			t.Fatalf("publish exited with %d\n%s", pub.code, pub.stderr.String())
-		}
-		return strings.Contains(pub.stderr.String(), "serving until")
-	})
-	line, _, _ := strings.Cut(pub.stdout.String(), "\n")
-	pub.token = strings.TrimPrefix(line, "synco fetch ")
 	return pub, local, dst
 }
 

@@ -40,24 +40,17 @@ func TestPullNoApplicationAdvice(t *testing.T) {
 func TestFetchTablesMatchingNothing(t *testing.T) {
 	t.Parallel()
 	root := mariadb(t)
-	src, dst := dbName("synco_e2e_tsrc"), dbName("synco_e2e_tdst")
-	t.Cleanup(func() {
-		root.Exec("DROP DATABASE IF EXISTS " + src)
-		root.Exec("DROP DATABASE IF EXISTS " + dst)
-	})
-	for _, q := range []string{
-		"CREATE DATABASE " + src, "CREATE DATABASE " + dst,
-		"CREATE TABLE " + src + ".posts (id INT PRIMARY KEY, v VARCHAR(20))",
-		"CREATE TABLE " + src + ".users (id INT PRIMARY KEY, v VARCHAR(20))",
-		"INSERT INTO " + src + ".posts VALUES (1,'prod post')",
-		"INSERT INTO " + src + ".users VALUES (1,'prod user')",
-		"CREATE TABLE " + dst + ".posts (id INT PRIMARY KEY, v VARCHAR(20))",
-		"INSERT INTO " + dst + ".posts VALUES (9,'local post')",
-	} {
-		if _, err := root.Exec(q); err != nil {
-			t.Fatalf("%s: %v", q, err)
+	src, dst := sourceAndTarget(t, root, "synco_e2e_tsrc", "synco_e2e_tdst", func(src, dst string) []string {
+		return []string{
+			"CREATE DATABASE " + src, "CREATE DATABASE " + dst,
+			"CREATE TABLE " + src + ".posts (id INT PRIMARY KEY, v VARCHAR(20))",
+			"CREATE TABLE " + src + ".users (id INT PRIMARY KEY, v VARCHAR(20))",
+			"INSERT INTO " + src + ".posts VALUES (1,'prod post')",
+			"INSERT INTO " + src + ".users VALUES (1,'prod user')",
+			"CREATE TABLE " + dst + ".posts (id INT PRIMARY KEY, v VARCHAR(20))",
+			"INSERT INTO " + dst + ".posts VALUES (9,'local post')",
 		}
-	}
+	})
 	posts := func() string {
 		var s sql.NullString
 		root.QueryRow("SELECT GROUP_CONCAT(v ORDER BY id) FROM " + dst + ".posts").Scan(&s)
@@ -109,16 +102,9 @@ func TestFetchTablesMatchingNothing(t *testing.T) {
 func TestFetchInterruptedAfterDatabase(t *testing.T) {
 	t.Parallel()
 	root := mariadb(t)
-	src, dst := dbName("synco_e2e_isrc"), dbName("synco_e2e_idst")
-	t.Cleanup(func() {
-		root.Exec("DROP DATABASE IF EXISTS " + src)
-		root.Exec("DROP DATABASE IF EXISTS " + dst)
+	src, dst := sourceAndTarget(t, root, "synco_e2e_isrc", "synco_e2e_idst", func(src, _ string) []string {
+		return []string{"CREATE DATABASE " + src, "CREATE TABLE " + src + ".t (id INT PRIMARY KEY)", "INSERT INTO " + src + ".t VALUES (1), (2)"}
 	})
-	for _, q := range []string{"CREATE DATABASE " + src, "CREATE TABLE " + src + ".t (id INT PRIMARY KEY)", "INSERT INTO " + src + ".t VALUES (1), (2)"} {
-		if _, err := root.Exec(q); err != nil {
-			t.Fatalf("%s: %v", q, err)
-		}
-	}
 	files := t.TempDir()
 	r := newRand(7)
 	for i := range 4 {
@@ -126,17 +112,9 @@ func TestFetchInterruptedAfterDatabase(t *testing.T) {
 	}
 	www := t.TempDir()
 	srv := serveStatic(t, www, "-rate", "2000000") // the files take seconds, the database comes first
-	pub := &publisher{proc: start(t, bin.lite, "", []string{"SYNCO_DB=mysql://root@127.0.0.1:3306/" + src},
-		"publish", "--files", "up="+files, "--out", www, "--url", srv.url, "--state-dir", t.TempDir())}
+	pub := servedPublisher(t, "", []string{"SYNCO_DB=mysql://root@127.0.0.1:3306/" + src},
+		"--files", "up="+files, "--out", www, "--url", srv.url, "--state-dir", t.TempDir())
 	defer pub.stop()
-	waitFor(t, 60*time.Second, "the publication", func() bool {
-		if pub.exited() {
-			t.Fatalf("publish exited with %d\n%s", pub.code, pub.stderr.String())
-		}
-		return strings.Contains(pub.stderr.String(), "serving until")
-	})
-	line, _, _ := strings.Cut(pub.stdout.String(), "\n")
-	pub.token = strings.TrimPrefix(line, "synco fetch ")
 	p := start(t, bin.synco, "", []string{"SYNCO_LOCAL_DB=mysql://root@127.0.0.1:3306/" + dst},
 		"fetch", pub.token, "--to", t.TempDir(), "--cache", t.TempDir(), "--yes")
 	waitFor(t, 60*time.Second, "the database to be installed", func() bool {

@@ -162,6 +162,23 @@ func publish(t *testing.T, args ...string) *publisher {
 	return p
 }
 
+// servedPublisher starts synco-lite publish in dir with env and args, waits
+// until it serves its publication (60 s: a database dump may come first) and
+// reads its token.
+func servedPublisher(t *testing.T, dir string, env []string, args ...string) *publisher {
+	t.Helper()
+	p := &publisher{proc: startDir(t, dir, bin.lite, "", env, append([]string{"publish"}, args...)...)}
+	waitFor(t, 60*time.Second, "the publication", func() bool {
+		if p.exited() {
+			t.Fatalf("publish exited with %d\nstderr:\n%s", p.code, p.stderr.String())
+		}
+		return strings.Contains(p.stderr.String(), "serving until")
+	})
+	line, _, _ := strings.Cut(p.stdout.String(), "\n")
+	p.token = strings.TrimPrefix(line, "synco fetch ")
+	return p
+}
+
 // waitReady waits until the publication is Ready and served.
 func (p *publisher) waitReady() {
 	p.t.Helper()
