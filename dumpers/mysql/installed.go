@@ -564,59 +564,69 @@ func keepUntouched(was, now string, touched map[string]bool) string {
 // fingerprint, differs from was, the recorded one: an object that exists
 // only here (the import drops it), one dropped here, or one changed here.
 func localChange(was, now string) string {
-	what := fingerprintDiff(was, now)
-	keys := func(fp string) map[string]bool {
+	l, inNow := firstDiff(was, now)
+	if l == "" {
+		return "the database changed locally since the last install"
+	}
+	key, _ := fpKey(l)
+	other := was
+	if !inNow {
+		other = now
+	}
+	if strings.HasPrefix(key, "table ") && !strings.Contains("\n"+other, "\n"+key+"\t") {
+		if inNow {
+			return lineName(l) + " exists only locally (the full import drops it)"
+		}
+		return lineName(l) + " was dropped locally since the last install"
+	}
+	return lineName(l) + " changed locally since the last install"
+}
+
+// fingerprintDiff names the first object whose line in now is not in was, or
+// else the first whose line in was is not in now ("the database": none).
+func fingerprintDiff(was, now string) string {
+	l, _ := firstDiff(was, now)
+	if l == "" {
+		return "the database"
+	}
+	return lineName(l)
+}
+
+// firstDiff returns the first line of now that was lacks (inNow), or else the
+// first of was that now lacks; "" when they hold the same lines.
+func firstDiff(was, now string) (line string, inNow bool) {
+	a, b := strings.Split(was, "\n"), strings.Split(now, "\n")
+	in := func(lines []string) map[string]bool {
 		m := map[string]bool{}
-		for _, l := range fpLines(fp, false) {
-			k, _ := fpKey(l)
-			m[k] = true
+		for _, l := range lines {
+			m[l] = true
 		}
 		return m
 	}
-	a, b := keys(was), keys(now)
-	for k := range b {
-		if !a[k] && strings.HasPrefix(k, "table ") && fingerprintDiff("", k+"\t\n") == what {
-			return what + " exists only locally (the full import drops it)"
+	inA, inB := in(a), in(b)
+	for _, l := range b {
+		if !inA[l] {
+			return l, true
 		}
 	}
-	for k := range a {
-		if !b[k] && strings.HasPrefix(k, "table ") && fingerprintDiff("", k+"\t\n") == what {
-			return what + " was dropped locally since the last install"
+	for _, l := range a {
+		if !inB[l] {
+			return l, false
 		}
 	}
-	return what + " changed locally since the last install"
+	return "", false
 }
 
-func fingerprintDiff(was, now string) string {
-	a, b := strings.Split(was, "\n"), strings.Split(now, "\n")
-	seen := map[string]bool{}
-	for _, l := range a {
-		seen[l] = true
+// lineName names the object of a fingerprint line: "table `t`", "view `v`"…
+// (a table's checksum line names the table).
+func lineName(l string) string {
+	kind, rest, _ := strings.Cut(l, " ")
+	h, _, _ := strings.Cut(rest, "\t")
+	n, _ := hex.DecodeString(h)
+	if kind == checksumKind {
+		kind = "table"
 	}
-	name := func(l string) string {
-		kind, rest, _ := strings.Cut(l, " ")
-		h, _, _ := strings.Cut(rest, "\t")
-		n, _ := hex.DecodeString(h)
-		if kind == checksumKind {
-			kind = "table"
-		}
-		return kind + " " + quoteIdent(string(n))
-	}
-	for _, l := range b {
-		if !seen[l] {
-			return name(l)
-		}
-	}
-	now2 := map[string]bool{}
-	for _, l := range b {
-		now2[l] = true
-	}
-	for _, l := range a {
-		if !now2[l] {
-			return name(l)
-		}
-	}
-	return "the database"
+	return kind + " " + quoteIdent(string(n))
 }
 
 // namesRecord refuses a statement that names RecordTable (in any letter case:
