@@ -122,19 +122,23 @@ func (d *deltaInstall) knownCreation(ctx context.Context, rec *record, want, now
 // holds that schema.sql.
 func (d *deltaInstall) sameDefinitions(ctx context.Context, rec *record, tables []string) (map[string]bool, error) {
 	same := map[string]bool{}
-	r, err := d.re.Reopen(ctx, rec.refs[dumpers.SchemaStream])
-	if err != nil {
-		return same, ctx.Err()
+	if d.installed == nil { // read once an install: the check runs at every fingerprint
+		r, err := d.re.Reopen(ctx, rec.refs[dumpers.SchemaStream])
+		if err != nil {
+			return same, ctx.Err()
+		}
+		installed, err := schemaStatements(r, false)
+		r.Close()
+		if err != nil {
+			return same, ctx.Err()
+		}
+		coll, err := readCollations(ctx, d.db) // as the import named them
+		if err != nil {
+			return nil, fmt.Errorf("compare table definitions: %w", err)
+		}
+		d.installed, d.coll = &installed, coll
 	}
-	installed, err := schemaStatements(r, false)
-	r.Close()
-	if err != nil {
-		return same, ctx.Err()
-	}
-	coll, err := readCollations(ctx, d.db) // as the import named them
-	if err != nil {
-		return nil, fmt.Errorf("compare table definitions: %w", err)
-	}
+	installed, coll := d.installed, d.coll
 	c, err := d.db.Conn(ctx)
 	if err != nil {
 		return nil, fmt.Errorf("compare table definitions: %w", err)

@@ -184,6 +184,10 @@ type deltaInstall struct {
 	// meanwhile: the last try rolled back because the target was written
 	// while it ran (changedMeanwhile, writerWaiting)
 	meanwhile bool
+	// installed, coll: the installed schema.sql and the server's collations,
+	// read once when a creation time is unknown (creation.go)
+	installed *schemaValues
+	coll      *collations
 }
 
 // recordFull records a full install: refs, then the fingerprint.
