@@ -5,6 +5,7 @@ import (
 	"io"
 	"path/filepath"
 
+	"synco/chunkstore"
 	"synco/manifest"
 )
 
@@ -63,7 +64,7 @@ func (f *fetcher) seed(ctx context.Context, w *work) {
 		var off int64
 		for _, r := range o.parts[0].Chunks {
 			n := int64(r.Len)
-			if off+n > o.cur.size {
+			if off+n > o.cur.size || n > chunkstore.MaxChunkSize { // no chunk is longer: a forged length reads nothing
 				break
 			}
 			if has, err := f.opt.Cache.Has(ctx, r.ID); err == nil && !has {
